@@ -1,1 +1,4 @@
-pub fn x() {}
+//! Teller's public face: formats, verification and counting.
+#![forbid(unsafe_code)]
+
+pub mod count;
