@@ -1,4 +1,19 @@
-//! Teller's public face: formats, verification and counting.
+//! Teller's public face: the formats it publishes, the offline verifier, and
+//! the counting methods.
+//!
+//! An auditor builds only this crate. It depends on no web framework and no
+//! database; the service depends on it to produce exactly what it verifies.
+//! `FORMAT.md` beside this crate is the specification.
 #![forbid(unsafe_code)]
 
+pub mod ballot;
+pub mod canonical;
+pub mod checkpoint;
 pub mod count;
+pub mod crypto;
+pub mod definition;
+pub mod log;
+pub mod receipt;
+pub mod record;
+pub mod tally;
+pub mod verify;

@@ -1,0 +1,256 @@
+//! A cast ballot, its tracker, and the rules a ballot must satisfy.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::canonical;
+use crate::crypto::{Digest, Nonce};
+use crate::definition::{Contest, Definition, Method, MAX_WRITE_IN, WRITE_IN_PREFIX};
+
+/// A ballot as stored and published: no voter, no time.
+///
+/// `choices` has one entry per contest of the election, in any order (the
+/// encoding sorts keys): the chosen option ids, in order of preference where
+/// the method ranks; an empty list is a blank contest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ballot {
+    /// The election's id.
+    pub election: String,
+    /// 16 random bytes that keep equal ballots apart and trackers unguessable.
+    pub nonce: Nonce,
+    /// Contest id → chosen option ids.
+    pub choices: BTreeMap<String, Vec<String>>,
+}
+
+impl Ballot {
+    /// The ballot's tracker: SHA-256 of its canonical encoding.
+    pub fn tracker(&self) -> Digest {
+        // Strings and hex only: always encodable.
+        Digest::of(&canonical::to_bytes(self).unwrap_or_default())
+    }
+}
+
+/// A ballot as published in the record: the election id is implied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedBallot {
+    /// The tracker the ballot claims; a verifier recomputes it.
+    pub tracker: Digest,
+    /// The ballot's nonce.
+    pub nonce: Nonce,
+    /// Contest id → chosen option ids.
+    pub choices: BTreeMap<String, Vec<String>>,
+}
+
+impl PublishedBallot {
+    /// The full ballot in `election`.
+    pub fn to_ballot(&self, election: &str) -> Ballot {
+        Ballot {
+            election: election.to_string(),
+            nonce: self.nonce,
+            choices: self.choices.clone(),
+        }
+    }
+}
+
+/// What is wrong with a ballot, naming the contest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BallotProblem {
+    /// The contest's id (empty when the problem concerns no one contest).
+    pub contest: String,
+    /// What the member can do about it.
+    pub message: String,
+}
+
+impl fmt::Display for BallotProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Normalise a write-in name: trim and collapse runs of white space.
+pub fn normalise_write_in(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Check choices against the definition; every problem is returned, each
+/// naming its contest. Contests missing from `choices` are reported too.
+pub fn problems(definition: &Definition, choices: &BTreeMap<String, Vec<String>>) -> Vec<BallotProblem> {
+    let mut out = Vec::new();
+    for key in choices.keys() {
+        if definition.contest(key).is_none() {
+            out.push(BallotProblem {
+                contest: String::new(),
+                message: format!("there is no contest {key:?} in this election"),
+            });
+        }
+    }
+    for contest in &definition.contests {
+        match choices.get(&contest.id) {
+            None => out.push(BallotProblem {
+                contest: contest.id.clone(),
+                message: format!("{}: the ballot has no entry for this contest", contest.title),
+            }),
+            Some(chosen) => {
+                if let Some(message) = contest_problem(contest, chosen) {
+                    out.push(BallotProblem {
+                        contest: contest.id.clone(),
+                        message: format!("{}: {message}", contest.title),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What is wrong with the choices in one contest, if anything.
+pub fn contest_problem(contest: &Contest, chosen: &[String]) -> Option<String> {
+    for (i, choice) in chosen.iter().enumerate() {
+        if chosen[..i].contains(choice) {
+            return Some("the same choice appears twice".into());
+        }
+    }
+    match &contest.method {
+        Method::Referendum { .. } => {
+            if chosen.len() > 1 {
+                return Some("choose only one of yes, no or abstain".into());
+            }
+            if let Some(c) = chosen.first() {
+                if !matches!(c.as_str(), "yes" | "no" | "abstain") {
+                    return Some(format!("{c:?} is not yes, no or abstain"));
+                }
+            }
+            None
+        }
+        Method::Plurality { write_ins, .. } => {
+            let seats = contest.seats as usize;
+            if chosen.len() > seats {
+                return Some(format!(
+                    "you chose {} but may choose at most {}; remove {} to continue",
+                    chosen.len(),
+                    seats,
+                    chosen.len() - seats
+                ));
+            }
+            for choice in chosen {
+                if let Some(name) = choice.strip_prefix(WRITE_IN_PREFIX) {
+                    if !write_ins {
+                        return Some("this contest does not allow write-in candidates".into());
+                    }
+                    if name.is_empty() || normalise_write_in(name) != name {
+                        return Some("a write-in name is empty or has extra spaces".into());
+                    }
+                    if name.chars().count() > MAX_WRITE_IN || name.chars().any(char::is_control) {
+                        return Some(format!(
+                            "a write-in name must be at most {MAX_WRITE_IN} characters of text"
+                        ));
+                    }
+                    if contest.candidates.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
+                        return Some(format!(
+                            "{name:?} is on the ballot already; mark their box instead of writing them in"
+                        ));
+                    }
+                } else if !contest.candidates.iter().any(|c| &c.id == choice) {
+                    return Some(format!("{choice:?} is not a candidate in this contest"));
+                }
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::{Candidate, Threshold};
+
+    fn definition() -> Definition {
+        Definition {
+            title: "T".into(),
+            description: String::new(),
+            contests: vec![
+                Contest {
+                    id: "board".into(),
+                    title: "Board".into(),
+                    description: String::new(),
+                    seats: 2,
+                    candidates: ["a", "b", "c"]
+                        .iter()
+                        .map(|id| Candidate {
+                            id: id.to_string(),
+                            name: id.to_uppercase(),
+                            statement: String::new(),
+                        })
+                        .collect(),
+                    method: Method::Plurality {
+                        majority_required: false,
+                        write_ins: true,
+                    },
+                },
+                Contest {
+                    id: "bylaw".into(),
+                    title: "Bylaw".into(),
+                    description: String::new(),
+                    seats: 1,
+                    candidates: vec![],
+                    method: Method::Referendum {
+                        threshold: Threshold::TWO_THIRDS,
+                    },
+                },
+            ],
+        }
+    }
+
+    fn choices(board: &[&str], bylaw: &[&str]) -> BTreeMap<String, Vec<String>> {
+        let mut m = BTreeMap::new();
+        m.insert("board".into(), board.iter().map(|s| s.to_string()).collect());
+        m.insert("bylaw".into(), bylaw.iter().map(|s| s.to_string()).collect());
+        m
+    }
+
+    #[test]
+    fn a_full_and_a_blank_ballot_are_valid() {
+        assert!(problems(&definition(), &choices(&["a", "write-in:Jo Bloggs"], &["yes"])).is_empty());
+        assert!(problems(&definition(), &choices(&[], &[])).is_empty());
+    }
+
+    #[test]
+    fn an_over_vote_names_its_contest() {
+        let p = problems(&definition(), &choices(&["a", "b", "c"], &["no"]));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].contest, "board");
+        assert!(p[0].message.contains("at most 2"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn unknown_duplicate_and_malformed_choices_are_refused() {
+        assert_eq!(problems(&definition(), &choices(&["z"], &[])).len(), 1);
+        assert_eq!(problems(&definition(), &choices(&["a", "a"], &[])).len(), 1);
+        assert_eq!(problems(&definition(), &choices(&[], &["maybe"])).len(), 1);
+        assert_eq!(problems(&definition(), &choices(&["write-in: x"], &[])).len(), 1);
+        assert_eq!(problems(&definition(), &choices(&["write-in:B"], &[])).len(), 1);
+        let mut missing = choices(&[], &[]);
+        missing.remove("bylaw");
+        assert_eq!(problems(&definition(), &missing)[0].contest, "bylaw");
+    }
+
+    #[test]
+    fn the_tracker_commits_to_content_and_nonce() {
+        let b = Ballot {
+            election: "e".into(),
+            nonce: Nonce([1; 16]),
+            choices: choices(&["a"], &[]),
+        };
+        let mut other = b.clone();
+        other.choices = choices(&["b"], &[]);
+        assert_ne!(b.tracker(), other.tracker());
+        let mut renonced = b.clone();
+        renonced.nonce = Nonce([2; 16]);
+        assert_ne!(b.tracker(), renonced.tracker());
+        assert_eq!(b.tracker(), b.clone().tracker());
+    }
+}

@@ -1,0 +1,67 @@
+//! Signed checkpoints: the election key's statement of the log's size and head.
+
+use serde::{Deserialize, Serialize};
+
+use crate::canonical;
+use crate::crypto::{Digest, PublicKey, Signature};
+
+/// The `format` value of a checkpoint.
+pub const CHECKPOINT_FORMAT: &str = "teller-checkpoint/1";
+
+/// Why a checkpoint was signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointReason {
+    /// The polls opened.
+    Opened,
+    /// A batch of ballots was sealed.
+    Sealed,
+    /// The polls closed.
+    Closed,
+    /// The count was made.
+    Tallied,
+}
+
+/// What a checkpoint states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    /// Always `teller-checkpoint/1`; it also separates checkpoint signatures
+    /// from receipt signatures.
+    pub format: String,
+    /// The election's id.
+    pub election: String,
+    /// Number of log entries covered.
+    pub size: u64,
+    /// Hash of entry `size - 1`.
+    pub head: Digest,
+    /// When it was signed (seconds since the Unix epoch).
+    pub time: i64,
+    /// Why it was signed.
+    pub reason: CheckpointReason,
+}
+
+/// A checkpoint with the election key's signature over its canonical encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedCheckpoint {
+    /// The statement.
+    #[serde(flatten)]
+    pub checkpoint: Checkpoint,
+    /// Ed25519 signature of `canonical(checkpoint)`.
+    pub signature: Signature,
+}
+
+impl Checkpoint {
+    /// The bytes the election key signs.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        canonical::to_bytes(self).unwrap_or_default()
+    }
+}
+
+impl SignedCheckpoint {
+    /// Whether the signature is `key`'s.
+    pub fn verifies(&self, key: &PublicKey) -> bool {
+        self.checkpoint.format == CHECKPOINT_FORMAT
+            && key.verifies(&self.checkpoint.signed_bytes(), &self.signature)
+    }
+}

@@ -1,0 +1,80 @@
+//! `teller-audit`: verify an election record or a receipt offline.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use teller_audit::checkpoint::SignedCheckpoint;
+use teller_audit::receipt::Receipt;
+use teller_audit::record::Record;
+use teller_audit::verify;
+
+/// Verify a Teller election offline, trusting nothing the server says.
+#[derive(Parser)]
+#[command(name = "teller-audit", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a whole election record: every hash, signature and count, and
+    /// recount the ballots. Exits 0 only when every check passes.
+    Verify {
+        /// The record, as exported by `teller export` or downloaded from the
+        /// election's public page.
+        record: PathBuf,
+        /// A checkpoint you obtained earlier (JSON); the record must agree
+        /// with it. May be repeated.
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Check one voter's receipt against the record: its signature, that the
+    /// ballot is in the log by the promised seal, and that its content is the
+    /// published ballot's.
+    VerifyReceipt {
+        /// The receipt downloaded after voting.
+        receipt: PathBuf,
+        /// The election record.
+        record: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("teller-audit: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<bool, String> {
+    let report = match command {
+        Command::Verify { record, checkpoints } => {
+            let record: Record = read_json(&record, "record")?;
+            let seen = checkpoints
+                .iter()
+                .map(|p| read_json::<SignedCheckpoint>(p, "checkpoint"))
+                .collect::<Result<Vec<_>, _>>()?;
+            verify::verify_record(&record, &seen)
+        }
+        Command::VerifyReceipt { receipt, record } => {
+            let receipt: Receipt = read_json(&receipt, "receipt")?;
+            let record: Record = read_json(&record, "record")?;
+            verify::verify_receipt(&receipt, &record)
+        }
+    };
+    print!("{report}");
+    Ok(report.ok())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the {what} {}: {e}", path.display()))?;
+    serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| format!("{} is not a valid {what}: {e}", path.display()))
+}

@@ -1,0 +1,168 @@
+//! Plurality ("vote for up to N"), with the optional majority rule and write-ins.
+
+use std::collections::BTreeMap;
+
+use super::{lot_order, OptionVotes, Outcome, Tie};
+use crate::crypto::Seed;
+use crate::definition::{Contest, WRITE_IN_PREFIX};
+
+pub(super) fn count(
+    contest: &Contest,
+    majority_required: bool,
+    cast: u64,
+    valid: &[&[String]],
+    seed: &Seed,
+) -> Outcome {
+    let mut votes: BTreeMap<&str, u64> = BTreeMap::new();
+    for chosen in valid {
+        for choice in chosen.iter() {
+            *votes.entry(choice.as_str()).or_default() += 1;
+        }
+    }
+    let candidates: Vec<OptionVotes> = contest
+        .candidates
+        .iter()
+        .map(|c| OptionVotes {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            votes: votes.get(c.id.as_str()).copied().unwrap_or(0),
+        })
+        .collect();
+    let mut write_ins: Vec<OptionVotes> = votes
+        .iter()
+        .filter_map(|(id, n)| {
+            id.strip_prefix(WRITE_IN_PREFIX).map(|name| OptionVotes {
+                id: id.to_string(),
+                name: name.to_string(),
+                votes: *n,
+            })
+        })
+        .collect();
+    write_ins.sort_by(|a, b| b.votes.cmp(&a.votes).then_with(|| a.name.cmp(&b.name)));
+
+    let majority_needed = majority_required.then_some(cast / 2 + 1);
+    let floor = majority_needed.unwrap_or(1);
+
+    // Every option that may win, grouped by equal votes, most votes first.
+    let mut by_votes: BTreeMap<std::cmp::Reverse<u64>, Vec<String>> = BTreeMap::new();
+    for o in candidates.iter().chain(write_ins.iter()) {
+        if o.votes >= floor {
+            by_votes.entry(std::cmp::Reverse(o.votes)).or_default().push(o.id.clone());
+        }
+    }
+    let mut elected = Vec::new();
+    let mut ties = Vec::new();
+    let mut seats_left = contest.seats;
+    for (std::cmp::Reverse(n), group) in by_votes {
+        if seats_left == 0 {
+            break;
+        }
+        if group.len() as u64 <= u64::from(seats_left) {
+            seats_left -= group.len() as u32;
+            elected.extend(group);
+        } else {
+            let mut order = group.clone();
+            lot_order(seed, &contest.id, &mut order);
+            elected.extend(order.iter().take(seats_left as usize).cloned());
+            ties.push(Tie {
+                between: group,
+                votes: n,
+                seats_left,
+                resolved_by: "lots".into(),
+                order,
+            });
+            seats_left = 0;
+        }
+    }
+    Outcome::Plurality {
+        candidates,
+        write_ins,
+        majority_needed,
+        elected,
+        unfilled: seats_left,
+        ties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::{Candidate, Method};
+
+    fn contest(seats: u32) -> Contest {
+        Contest {
+            id: "board".into(),
+            title: "Board".into(),
+            description: String::new(),
+            seats,
+            candidates: ["a", "b", "c", "d"]
+                .iter()
+                .map(|id| Candidate {
+                    id: id.to_string(),
+                    name: id.to_uppercase(),
+                    statement: String::new(),
+                })
+                .collect(),
+            method: Method::Plurality {
+                majority_required: false,
+                write_ins: true,
+            },
+        }
+    }
+
+    fn ballots(spec: &[&[&str]]) -> Vec<Vec<String>> {
+        spec.iter().map(|b| b.iter().map(|s| s.to_string()).collect()).collect()
+    }
+
+    fn run(seats: u32, majority: bool, spec: &[&[&str]], seed: u8) -> Outcome {
+        let owned = ballots(spec);
+        let refs: Vec<&[String]> = owned.iter().map(Vec::as_slice).collect();
+        count(&contest(seats), majority, refs.len() as u64, &refs, &Seed([seed; 32]))
+    }
+
+    fn elected(o: &Outcome) -> Vec<String> {
+        match o {
+            Outcome::Plurality { elected, .. } => elected.clone(),
+            Outcome::Referendum { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_highest_win_in_vote_order() {
+        let o = run(2, false, &[&["a", "b"], &["b"], &["b", "c"], &["c", "write-in:Zed"]], 0);
+        assert_eq!(elected(&o), ["b", "c"].map(String::from).to_vec());
+        let Outcome::Plurality { ties, write_ins, .. } = &o else { unreachable!() };
+        assert!(ties.is_empty());
+        assert_eq!(write_ins[0].name, "Zed");
+    }
+
+    #[test]
+    fn a_tie_for_the_last_seat_is_resolved_by_lots_and_recorded() {
+        let o = run(1, false, &[&["a"], &["b"]], 0);
+        let Outcome::Plurality { ties, elected, .. } = &o else { unreachable!() };
+        assert_eq!(ties.len(), 1);
+        assert_eq!(ties[0].between, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(elected[0], ties[0].order[0]);
+        // Another seed may order them differently, but always reproducibly.
+        let again = run(1, false, &[&["a"], &["b"]], 0);
+        assert_eq!(o, again);
+    }
+
+    #[test]
+    fn the_majority_rule_leaves_seats_unfilled() {
+        // 4 ballots cast: a winner needs 3.
+        let o = run(2, true, &[&["a", "b"], &["a", "c"], &["a"], &["b"]], 0);
+        let Outcome::Plurality { elected, unfilled, majority_needed, .. } = &o else { unreachable!() };
+        assert_eq!(*majority_needed, Some(3));
+        assert_eq!(elected, &vec!["a".to_string()]);
+        assert_eq!(*unfilled, 1);
+    }
+
+    #[test]
+    fn nobody_wins_with_no_votes() {
+        let o = run(2, false, &[&["a"]], 0);
+        let Outcome::Plurality { elected, unfilled, .. } = &o else { unreachable!() };
+        assert_eq!(elected.len(), 1);
+        assert_eq!(*unfilled, 1);
+    }
+}
