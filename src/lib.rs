@@ -1,1 +1,7 @@
+//! Teller: a secure online election service for board elections.
+#![forbid(unsafe_code)]
 
+pub mod db;
+pub mod domain;
+pub mod secrets;
+pub mod time;

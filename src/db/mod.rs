@@ -1,0 +1,163 @@
+//! The data layer's plumbing: one connection type for both backends, the
+//! pool, migrations, and write transactions.
+//!
+//! SQLite (bundled, WAL, `synchronous=FULL`, busy timeout) is the embedded
+//! default; PostgreSQL is production. Write transactions are `BEGIN
+//! IMMEDIATE` on SQLite, so writers queue instead of failing on upgrade, and
+//! take row locks on `log_heads` on PostgreSQL (see `store::log`).
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// PostgreSQL: production, and several instances sharing one database.
+    Postgresql(diesel::PgConnection),
+    /// SQLite: the embedded default.
+    Sqlite(diesel::SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A pool of connections.
+pub type DbPool = Pool<ConnectionManager<AnyConnection>>;
+/// A connection taken from the pool.
+pub type DbConn = PooledConnection<ConnectionManager<AnyConnection>>;
+
+/// Why the database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// No connection could be made or taken from the pool.
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    /// Migrations failed.
+    #[error("cannot prepare the database schema: {0}")]
+    Migrate(String),
+}
+
+/// Which backend a URL names: `postgres://` or `postgresql://`, else a SQLite path.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+#[derive(Debug)]
+struct SessionSetup;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SessionSetup {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        configure(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+fn configure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match conn {
+        // FULL: a commit is on disk before it returns (acknowledged means durable).
+        AnyConnection::Sqlite(c) => c.batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
+        ),
+        // Durability is the server's `synchronous_commit`; insist on it.
+        AnyConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on"),
+    }
+}
+
+/// Open a pool on `url` and bring the schema up to date.
+pub fn connect(url: &str, max_size: u32) -> Result<DbPool, DbError> {
+    let manager = ConnectionManager::<AnyConnection>::new(url);
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(30))
+        .connection_customizer(Box::new(SessionSetup))
+        .build(manager)
+        .map_err(|e| DbError::Connect(e.to_string()))?;
+    let mut conn = pool.get().map_err(|e| DbError::Connect(e.to_string()))?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Run pending migrations; on PostgreSQL under an advisory lock, so that
+/// instances starting together do not race.
+pub fn migrate(conn: &mut AnyConnection) -> Result<(), DbError> {
+    let result = match conn {
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7310117114)")?;
+            let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            c.batch_execute("SELECT pg_advisory_unlock(7310117114)")?;
+            r
+        }
+    };
+    result.map_err(|e| DbError::Migrate(e.to_string()))
+}
+
+/// Take a connection from the pool.
+pub fn get(pool: &DbPool) -> Result<DbConn, DbError> {
+    pool.get().map_err(|e| DbError::Connect(e.to_string()))
+}
+
+/// Run `f` in a write transaction: all or nothing, committed durably before
+/// this returns `Ok`.
+pub fn write_tx<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            AnyConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The error that caused the rollback matters more than a failed rollback.
+            let _ = AnyConnection::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+/// Run `f` in a read transaction that sees one consistent snapshot.
+pub fn read_tx<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        )?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            AnyConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = AnyConnection::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+/// Open a single connection (for tests and one-off tools).
+pub fn connect_one(url: &str) -> Result<AnyConnection, DbError> {
+    let mut conn = AnyConnection::establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
+    configure(&mut conn)?;
+    Ok(conn)
+}

@@ -1,0 +1,71 @@
+//! Diesel table definitions, the same on both backends (see `migrations/`).
+
+diesel::table! {
+    elections (id) {
+        id -> Text,
+        title -> Text,
+        state -> Text,
+        definition -> Text,
+        opens_at -> Nullable<BigInt>,
+        closes_at -> Nullable<BigInt>,
+        seal_interval_seconds -> BigInt,
+        seal_min_ballots -> BigInt,
+        public_key -> Text,
+        secret_key -> Text,
+        lot_seed -> Text,
+        created_at -> BigInt,
+        tally -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    log_heads (election_id) {
+        election_id -> Text,
+        size -> BigInt,
+        head -> Text,
+        next_seal -> BigInt,
+        last_seal_at -> BigInt,
+        sealed_ballots -> BigInt,
+    }
+}
+
+diesel::table! {
+    log_entries (election_id, seq) {
+        election_id -> Text,
+        seq -> BigInt,
+        body -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    checkpoints (election_id, size, reason) {
+        election_id -> Text,
+        size -> BigInt,
+        reason -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    members (election_id, member_id) {
+        election_id -> Text,
+        member_id -> Text,
+        name -> Text,
+        email -> Text,
+        token_hash -> Nullable<Text>,
+        voted -> Bool,
+        voted_sealed -> Bool,
+    }
+}
+
+diesel::table! {
+    ballots (election_id, tracker) {
+        election_id -> Text,
+        tracker -> Text,
+        body -> Text,
+        seal -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(elections, log_heads, log_entries, checkpoints, members, ballots);

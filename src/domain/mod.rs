@@ -1,0 +1,8 @@
+//! The election rules as plain functions over plain types, testable without
+//! a database or HTTP: the lifecycle, the election file, the member roll and
+//! the voting token.
+
+pub mod lifecycle;
+pub mod roll;
+pub mod spec;
+pub mod token;

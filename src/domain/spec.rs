@@ -1,0 +1,288 @@
+//! The election file staff write in TOML (see `examples/board-election.toml`),
+//! turned into the canonical definition plus schedule and sealing policy.
+
+use serde::Deserialize;
+use teller_audit::definition::{Candidate, Comparison, Contest, Definition, Method, Threshold};
+
+/// Default seconds between seals while the polls are open.
+pub const DEFAULT_SEAL_INTERVAL: u64 = 600;
+/// Default smallest batch sealed before the close.
+pub const DEFAULT_SEAL_MIN_BALLOTS: u64 = 5;
+
+/// An election as staff define it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElectionSpec {
+    /// What is on the ballot.
+    pub definition: Definition,
+    /// When the polls open by themselves, if scheduled.
+    pub opens_at: Option<i64>,
+    /// When they close by themselves, if scheduled.
+    pub closes_at: Option<i64>,
+    /// Seconds between seals.
+    pub seal_interval_seconds: u64,
+    /// A seal before the close waits for at least this many ballots, so that
+    /// a batch hides the order of casting among several voters.
+    pub seal_min_ballots: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileElection {
+    title: String,
+    #[serde(default)]
+    description: String,
+    opens_at: Option<toml::value::Datetime>,
+    closes_at: Option<toml::value::Datetime>,
+    #[serde(default)]
+    sealing: FileSealing,
+    #[serde(default, rename = "contest")]
+    contests: Vec<FileContest>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSealing {
+    interval_seconds: Option<u64>,
+    min_ballots: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileContest {
+    id: Option<String>,
+    title: String,
+    #[serde(default)]
+    description: String,
+    method: String,
+    seats: Option<u32>,
+    #[serde(default)]
+    majority_required: bool,
+    #[serde(default)]
+    write_ins: bool,
+    threshold: Option<String>,
+    #[serde(default, rename = "candidate")]
+    candidates: Vec<FileCandidate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCandidate {
+    id: Option<String>,
+    name: String,
+    #[serde(default)]
+    statement: String,
+}
+
+/// Turn a name into an identifier: lower-case letters and digits joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(48).collect();
+    if out.is_empty() {
+        "item".to_string()
+    } else {
+        out.trim_end_matches('-').to_string()
+    }
+}
+
+fn unique(base: String, taken: &[String]) -> String {
+    if !taken.contains(&base) {
+        return base;
+    }
+    (2..).map(|n| format!("{base}-{n}")).find(|c| !taken.contains(c)).unwrap_or(base)
+}
+
+/// Parse a threshold such as `two-thirds`, `simple-majority`, `at-least 3/5`
+/// or `more-than 1/2`.
+pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let named = |comparison, numerator, denominator| Threshold { comparison, numerator, denominator };
+    match t.as_str() {
+        "simple-majority" | "majority" => return Ok(Threshold::SIMPLE_MAJORITY),
+        "two-thirds" => return Ok(Threshold::TWO_THIRDS),
+        "three-fifths" => return Ok(named(Comparison::AtLeast, 3, 5)),
+        "three-quarters" => return Ok(named(Comparison::AtLeast, 3, 4)),
+        _ => {}
+    }
+    let bad = || {
+        format!(
+            "threshold {text:?} is not understood; use simple-majority, two-thirds, three-fifths, three-quarters, \"at-least N/D\" or \"more-than N/D\""
+        )
+    };
+    let (comparison, fraction) = if let Some(rest) = t.strip_prefix("at-least ") {
+        (Comparison::AtLeast, rest)
+    } else if let Some(rest) = t.strip_prefix("more-than ") {
+        (Comparison::MoreThan, rest)
+    } else {
+        return Err(bad());
+    };
+    let (n, d) = fraction.trim().split_once('/').ok_or_else(bad)?;
+    let numerator: u32 = n.trim().parse().map_err(|_| bad())?;
+    let denominator: u32 = d.trim().parse().map_err(|_| bad())?;
+    if denominator == 0 || numerator > denominator {
+        return Err(bad());
+    }
+    Ok(named(comparison, numerator, denominator))
+}
+
+/// Parse an election file. Every problem is returned, each saying where.
+pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
+    let file: FileElection = toml::from_str(text).map_err(|e| vec![format!("the election file is not valid: {e}")])?;
+    let mut problems = Vec::new();
+    let mut time = |what: &str, dt: &Option<toml::value::Datetime>| {
+        dt.as_ref().and_then(|dt| match crate::time::from_toml(dt) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                problems.push(format!("{what}: {e}"));
+                None
+            }
+        })
+    };
+    let opens_at = time("opens_at", &file.opens_at);
+    let closes_at = time("closes_at", &file.closes_at);
+    if let (Some(o), Some(c)) = (opens_at, closes_at) {
+        if c <= o {
+            problems.push("closes_at must be after opens_at".to_string());
+        }
+    }
+    let mut contests: Vec<Contest> = Vec::new();
+    for (i, fc) in file.contests.into_iter().enumerate() {
+        let at = format!("contest {} ({:?})", i + 1, fc.title);
+        let taken: Vec<String> = contests.iter().map(|c| c.id.clone()).collect();
+        let id = fc.id.clone().unwrap_or_else(|| unique(slugify(&fc.title), &taken));
+        let method = match fc.method.as_str() {
+            "plurality" => {
+                if fc.threshold.is_some() {
+                    problems.push(format!("{at}: threshold applies only to a referendum"));
+                }
+                Method::Plurality {
+                    majority_required: fc.majority_required,
+                    write_ins: fc.write_ins,
+                }
+            }
+            "referendum" => {
+                if fc.majority_required || fc.write_ins {
+                    problems.push(format!("{at}: majority_required and write_ins apply only to plurality"));
+                }
+                match fc.threshold.as_deref().map(parse_threshold) {
+                    Some(Ok(threshold)) => Method::Referendum { threshold },
+                    Some(Err(e)) => {
+                        problems.push(format!("{at}: {e}"));
+                        continue;
+                    }
+                    None => {
+                        problems.push(format!("{at}: a referendum needs a threshold, such as \"two-thirds\""));
+                        continue;
+                    }
+                }
+            }
+            other => {
+                problems.push(format!(
+                    "{at}: method {other:?} is not available; use \"plurality\" or \"referendum\""
+                ));
+                continue;
+            }
+        };
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for fcand in fc.candidates {
+            let taken: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
+            let cid = fcand.id.unwrap_or_else(|| unique(slugify(&fcand.name), &taken));
+            candidates.push(Candidate {
+                id: cid,
+                name: fcand.name.trim().to_string(),
+                statement: fcand.statement.trim().to_string(),
+            });
+        }
+        let seats = fc.seats.unwrap_or(1);
+        contests.push(Contest {
+            id,
+            title: fc.title.trim().to_string(),
+            description: fc.description.trim().to_string(),
+            seats,
+            candidates,
+            method,
+        });
+    }
+    let definition = Definition {
+        title: file.title.trim().to_string(),
+        description: file.description.trim().to_string(),
+        contests,
+    };
+    problems.extend(definition.problems());
+    let seal_interval_seconds = file.sealing.interval_seconds.unwrap_or(DEFAULT_SEAL_INTERVAL);
+    if !(10..=86_400).contains(&seal_interval_seconds) {
+        problems.push("sealing.interval_seconds must be between 10 and 86400 (a day), so voters can check their ballot the same day".into());
+    }
+    let seal_min_ballots = file.sealing.min_ballots.unwrap_or(DEFAULT_SEAL_MIN_BALLOTS);
+    if !(1..=10_000).contains(&seal_min_ballots) {
+        problems.push("sealing.min_ballots must be between 1 and 10000".into());
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(ElectionSpec {
+        definition,
+        opens_at,
+        closes_at,
+        seal_interval_seconds,
+        seal_min_ballots,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_parses() {
+        let text = include_str!("../../examples/board-election.toml");
+        let spec = parse(text).unwrap();
+        let d = &spec.definition;
+        assert_eq!(d.contests.len(), 3);
+        assert_eq!(d.contests[0].seats, 3);
+        assert_eq!(d.contests[0].candidates.len(), 7);
+        assert_eq!(d.contests[1].seats, 1);
+        assert!(matches!(d.contests[2].method, Method::Referendum { threshold } if threshold == Threshold::TWO_THIRDS));
+    }
+
+    #[test]
+    fn problems_are_all_reported() {
+        let text = r#"
+title = ""
+opens_at = 2026-12-01T09:00:00
+[[contest]]
+title = "Board"
+method = "borda"
+[[contest]]
+title = "Bylaw"
+method = "referendum"
+threshold = "most"
+"#;
+        let problems = parse(text).unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("time zone")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("borda")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("\"most\"")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("title is empty")), "{problems:?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_place() {
+        let problems = parse("title = \"x\"\nseets = 3\n").unwrap_err();
+        assert!(problems[0].contains("seets"), "{problems:?}");
+    }
+
+    #[test]
+    fn slugs_and_thresholds() {
+        assert_eq!(slugify("Dr. Amara Okafor-Smith"), "dr-amara-okafor-smith");
+        assert_eq!(slugify("!!!"), "item");
+        assert_eq!(parse_threshold("at-least 3/5").unwrap().numerator, 3);
+        assert!(parse_threshold("at-least 5/3").is_err());
+    }
+}
