@@ -5,3 +5,5 @@ pub mod db;
 pub mod domain;
 pub mod secrets;
 pub mod time;
+pub mod store;
+pub mod ops;

@@ -1,0 +1,124 @@
+//! Opening, closing and tallying.
+
+use teller_audit::checkpoint::CheckpointReason;
+use teller_audit::log::Event;
+use teller_audit::tally::{self, Tally};
+
+use super::seal::{seal_locked, SealWhen};
+use super::{checkpoint, lock_election, require_state, OpError};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::lifecycle::State;
+use crate::secrets::MasterSecret;
+use crate::store::{ballots, corrupt, elections, members, StoreError};
+
+/// Open the polls: freeze the definition, log its hash, the roll size and
+/// the commitment to the lot seed, and sign a checkpoint.
+pub fn open(conn: &mut AnyConnection, secret: &MasterSecret, election: &str, actor: &str, now: i64) -> Result<(), OpError> {
+    write_tx(conn, |conn| {
+        let (mut head, row) = lock_election(conn, election)?;
+        require_state(&row, State::Draft, "opening the polls")?;
+        if row.closes_at.is_some_and(|c| c <= now) {
+            return Err(OpError::Definition(vec![format!(
+                "the scheduled closing time {} has already passed",
+                crate::time::format(row.closes_at.unwrap_or(now))
+            )]));
+        }
+        let counts = members::counts(conn, election)?;
+        if counts.members == 0 {
+            return Err(OpError::EmptyRoll);
+        }
+        let definition = row.definition()?;
+        let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
+        elections::set_state(conn, election, State::Open)?;
+        head.last_seal_at = now;
+        crate::store::log::append(
+            conn,
+            &mut head,
+            vec![Event::PollsOpened {
+                definition_hash: definition.hash(),
+                eligible: counts.members,
+                tokens_issued: counts.tokens_issued,
+                lot_seed_commitment: seed.commitment(),
+                closes_at: row.closes_at,
+                actor: actor.to_string(),
+            }],
+            now,
+        )?;
+        checkpoint(conn, secret, &row, &head, CheckpointReason::Opened, now)?;
+        Ok(())
+    })
+}
+
+/// What the close did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    /// Ballots in the log.
+    pub ballots: u64,
+    /// Tokens used.
+    pub tokens_used: u64,
+}
+
+/// Close the polls: seal what waits, log the count of tokens used, sign.
+pub fn close(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    election: &str,
+    reason: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Closed, OpError> {
+    write_tx(conn, |conn| {
+        let (mut head, row) = lock_election(conn, election)?;
+        require_state(&row, State::Open, "closing the polls")?;
+        seal_locked(conn, secret, &mut head, &row, SealWhen::Now, now)?;
+        let counts = members::counts(conn, election)?;
+        let ballots = head.sealed_ballots as u64;
+        elections::set_state(conn, election, State::Closed)?;
+        crate::store::log::append(
+            conn,
+            &mut head,
+            vec![Event::PollsClosed {
+                tokens_used: counts.voted,
+                ballots,
+                reason: reason.to_string(),
+                actor: actor.to_string(),
+            }],
+            now,
+        )?;
+        checkpoint(conn, secret, &row, &head, CheckpointReason::Closed, now)?;
+        Ok(Closed {
+            ballots,
+            tokens_used: counts.voted,
+        })
+    })
+}
+
+/// Count the ballots, store and log the tally with the revealed lot seed.
+pub fn tally(conn: &mut AnyConnection, secret: &MasterSecret, election: &str, actor: &str, now: i64) -> Result<Tally, OpError> {
+    write_tx(conn, |conn| {
+        let (mut head, row) = lock_election(conn, election)?;
+        require_state(&row, State::Closed, "tallying")?;
+        let definition = row.definition()?;
+        let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
+        let all = ballots::all_sealed(conn, election)?;
+        let result = tally::tally(&row.id, &definition, &all, &seed);
+        let json = teller_audit::canonical::to_bytes(&result)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| StoreError::from(corrupt("the tally could not be encoded")))?;
+        elections::set_tally(conn, election, &json)?;
+        elections::set_state(conn, election, State::Tallied)?;
+        crate::store::log::append(
+            conn,
+            &mut head,
+            vec![Event::Tallied {
+                tally_digest: result.digest(),
+                lot_seed: seed,
+                actor: actor.to_string(),
+            }],
+            now,
+        )?;
+        checkpoint(conn, secret, &row, &head, CheckpointReason::Tallied, now)?;
+        Ok(result)
+    })
+}

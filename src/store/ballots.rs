@@ -1,0 +1,106 @@
+//! Ballots: no voter, no time. Stored awaiting their seal, then sealed.
+
+use std::collections::BTreeMap;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use teller_audit::ballot::PublishedBallot;
+use teller_audit::crypto::{Digest, Nonce};
+
+use super::{corrupt, StoreError};
+use crate::db::schema::ballots;
+use crate::db::AnyConnection;
+
+/// What is stored in `ballots.body`: the ballot without its election id.
+#[derive(Serialize, Deserialize)]
+struct Body {
+    nonce: Nonce,
+    choices: BTreeMap<String, Vec<String>>,
+}
+
+/// Store a cast ballot, awaiting its seal.
+pub fn insert(
+    conn: &mut AnyConnection,
+    election: &str,
+    tracker: &Digest,
+    nonce: &Nonce,
+    choices: &BTreeMap<String, Vec<String>>,
+) -> Result<(), StoreError> {
+    let body = teller_audit::canonical::to_bytes(&Body {
+        nonce: *nonce,
+        choices: choices.clone(),
+    })
+    .map_err(corrupt)?;
+    diesel::insert_into(ballots::table)
+        .values((
+            ballots::election_id.eq(election),
+            ballots::tracker.eq(tracker.to_hex()),
+            ballots::body.eq(String::from_utf8(body).map_err(corrupt)?),
+            ballots::seal.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Trackers awaiting a seal, in tracker order.
+pub fn pending(conn: &mut AnyConnection, election: &str) -> Result<Vec<Digest>, StoreError> {
+    let rows: Vec<String> = ballots::table
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::seal.is_null())
+        .order(ballots::tracker)
+        .select(ballots::tracker)
+        .load(conn)?;
+    rows.iter()
+        .map(|t| Digest::from_hex(t).map_err(|e| corrupt(format!("ballot tracker: {e}")).into()))
+        .collect()
+}
+
+/// How many ballots await a seal.
+pub fn pending_count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    let n: i64 = ballots::table
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::seal.is_null())
+        .select(count_star())
+        .first(conn)?;
+    Ok(n.max(0) as u64)
+}
+
+/// Mark every waiting ballot as sealed by `seal`.
+pub fn mark_sealed(conn: &mut AnyConnection, election: &str, seal: i64) -> Result<usize, StoreError> {
+    Ok(diesel::update(ballots::table)
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::seal.is_null())
+        .set(ballots::seal.eq(Some(seal)))
+        .execute(conn)?)
+}
+
+/// Every sealed ballot, sorted by tracker, as published in the record.
+pub fn all_sealed(conn: &mut AnyConnection, election: &str) -> Result<Vec<PublishedBallot>, StoreError> {
+    let rows: Vec<(String, String)> = ballots::table
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::seal.is_not_null())
+        .order(ballots::tracker)
+        .select((ballots::tracker, ballots::body))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(tracker, body)| {
+            let parsed: Body = serde_json::from_str(&body).map_err(|e| corrupt(format!("ballot {tracker}: {e}")))?;
+            Ok(PublishedBallot {
+                tracker: Digest::from_hex(&tracker).map_err(|e| corrupt(format!("ballot tracker: {e}")))?,
+                nonce: parsed.nonce,
+                choices: parsed.choices,
+            })
+        })
+        .collect()
+}
+
+/// The seal a ballot is in: `None` if there is no such ballot, `Some(None)`
+/// while it awaits its seal.
+pub fn seal_of(conn: &mut AnyConnection, election: &str, tracker: &Digest) -> Result<Option<Option<i64>>, StoreError> {
+    Ok(ballots::table
+        .find((election, tracker.to_hex()))
+        .select(ballots::seal)
+        .first(conn)
+        .optional()?)
+}

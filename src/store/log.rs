@@ -1,0 +1,173 @@
+//! The audit log: its head (the per-election lock), entries and checkpoints.
+
+use diesel::prelude::*;
+use teller_audit::checkpoint::SignedCheckpoint;
+use teller_audit::crypto::Digest;
+use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
+
+use super::{corrupt, StoreError};
+use crate::db::schema::{checkpoints, log_entries, log_heads};
+use crate::db::AnyConnection;
+
+/// The head of an election's log, and the sealing counters kept with it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = log_heads)]
+pub struct HeadRow {
+    /// The election.
+    pub election_id: String,
+    /// Entries in the log.
+    pub size: i64,
+    /// Hash of the last entry (hex), or the genesis hash.
+    pub head: String,
+    /// The seal the next cast ballot is promised.
+    pub next_seal: i64,
+    /// When the last seal was made (or the head created).
+    pub last_seal_at: i64,
+    /// Ballots sealed so far.
+    pub sealed_ballots: i64,
+}
+
+/// How strongly to lock the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Appending to the log or changing the election: excludes everyone.
+    Exclusive,
+    /// Casting: excludes seals and state changes, not other casts.
+    Shared,
+}
+
+/// A new, empty head.
+pub fn create_head(conn: &mut AnyConnection, election: &str, now: i64) -> Result<HeadRow, StoreError> {
+    let row = HeadRow {
+        election_id: election.to_string(),
+        size: 0,
+        head: GENESIS.to_hex(),
+        next_seal: 1,
+        last_seal_at: now,
+        sealed_ballots: 0,
+    };
+    diesel::insert_into(log_heads::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
+/// Read the head, locking it for the rest of the transaction. On SQLite the
+/// write transaction (`BEGIN IMMEDIATE`) already excludes other writers.
+pub fn lock_head(conn: &mut AnyConnection, election: &str, lock: Lock) -> Result<Option<HeadRow>, StoreError> {
+    let query = log_heads::table.find(election);
+    let row = match conn {
+        AnyConnection::Postgresql(pg) => match lock {
+            Lock::Exclusive => query.select(HeadRow::as_select()).for_update().first(pg).optional()?,
+            Lock::Shared => query.select(HeadRow::as_select()).for_key_share().first(pg).optional()?,
+        },
+        AnyConnection::Sqlite(_) => query.select(HeadRow::as_select()).first(conn).optional()?,
+    };
+    Ok(row)
+}
+
+/// Read the head without locking (for pages and status).
+pub fn head(conn: &mut AnyConnection, election: &str) -> Result<Option<HeadRow>, StoreError> {
+    Ok(log_heads::table
+        .find(election)
+        .select(HeadRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Write back a head changed in this transaction.
+pub fn save_head(conn: &mut AnyConnection, head: &HeadRow) -> Result<(), StoreError> {
+    diesel::update(log_heads::table.find(&head.election_id))
+        .set(head)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Append events after `head` (which must be locked exclusively), advance it
+/// and save it. Returns the chained entries.
+pub fn append(
+    conn: &mut AnyConnection,
+    head: &mut HeadRow,
+    events: Vec<Event>,
+    now: i64,
+) -> Result<Vec<ChainedEntry>, StoreError> {
+    let mut previous = Digest::from_hex(&head.head).map_err(|e| corrupt(format!("log head: {e}")))?;
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let entry = LogEntry {
+            seq: head.size as u64,
+            time: now,
+            event,
+        };
+        let hash = entry.chain_hash(&previous);
+        let body = String::from_utf8(entry.canonical_bytes()).map_err(corrupt)?;
+        diesel::insert_into(log_entries::table)
+            .values((
+                log_entries::election_id.eq(&head.election_id),
+                log_entries::seq.eq(head.size),
+                log_entries::body.eq(body),
+                log_entries::hash.eq(hash.to_hex()),
+            ))
+            .execute(conn)?;
+        head.size += 1;
+        previous = hash;
+        out.push(ChainedEntry { entry, hash });
+    }
+    head.head = previous.to_hex();
+    save_head(conn, head)?;
+    Ok(out)
+}
+
+/// The whole log, in order.
+pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEntry>, StoreError> {
+    let rows: Vec<(i64, String, String)> = log_entries::table
+        .filter(log_entries::election_id.eq(election))
+        .order(log_entries::seq)
+        .select((log_entries::seq, log_entries::body, log_entries::hash))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(seq, body, hash)| {
+            let entry: LogEntry =
+                serde_json::from_str(&body).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
+            let hash = Digest::from_hex(&hash).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
+            Ok(ChainedEntry { entry, hash })
+        })
+        .collect()
+}
+
+/// Store a signed checkpoint.
+pub fn insert_checkpoint(conn: &mut AnyConnection, cp: &SignedCheckpoint) -> Result<(), StoreError> {
+    let body = serde_json::to_string(cp).map_err(corrupt)?;
+    let reason = serde_json::to_value(cp.checkpoint.reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    diesel::insert_into(checkpoints::table)
+        .values((
+            checkpoints::election_id.eq(&cp.checkpoint.election),
+            checkpoints::size.eq(cp.checkpoint.size as i64),
+            checkpoints::reason.eq(reason),
+            checkpoints::body.eq(body),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every checkpoint, in order of size.
+pub fn checkpoints(conn: &mut AnyConnection, election: &str) -> Result<Vec<SignedCheckpoint>, StoreError> {
+    let rows: Vec<String> = checkpoints::table
+        .filter(checkpoints::election_id.eq(election))
+        .order((checkpoints::size, checkpoints::reason))
+        .select(checkpoints::body)
+        .load(conn)?;
+    let mut out: Vec<SignedCheckpoint> = rows
+        .iter()
+        .map(|b| serde_json::from_str(b).map_err(|e| corrupt(format!("checkpoint: {e}"))))
+        .collect::<Result<_, _>>()?;
+    // Same size: keep the order in which they were signed.
+    out.sort_by_key(|c| (c.checkpoint.size, c.checkpoint.time));
+    Ok(out)
+}
+
+/// The newest checkpoint.
+pub fn latest_checkpoint(conn: &mut AnyConnection, election: &str) -> Result<Option<SignedCheckpoint>, StoreError> {
+    Ok(checkpoints(conn, election)?.pop())
+}

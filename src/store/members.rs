@@ -1,0 +1,169 @@
+//! The member roll and its tokens (stored only as keyed hashes).
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::StoreError;
+use crate::db::schema::members;
+use crate::db::AnyConnection;
+use crate::domain::roll::RollMember;
+
+/// A member as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = members)]
+pub struct MemberRow {
+    /// The organisation's member id.
+    pub member_id: String,
+    /// Name.
+    pub name: String,
+    /// E-mail (may be empty).
+    pub email: String,
+    /// Keyed hash of the current token.
+    pub token_hash: Option<String>,
+    /// Has cast a ballot.
+    pub voted: bool,
+    /// Has cast a ballot, as of the last seal.
+    pub voted_sealed: bool,
+}
+
+/// Member ids among `ids` already on the roll.
+pub fn existing_ids(conn: &mut AnyConnection, election: &str, ids: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut found = Vec::new();
+    // Keep each query's parameter list well under both backends' limits.
+    for chunk in ids.chunks(500) {
+        let mut part: Vec<String> = members::table
+            .filter(members::election_id.eq(election))
+            .filter(members::member_id.eq_any(chunk))
+            .select(members::member_id)
+            .load(conn)?;
+        found.append(&mut part);
+    }
+    Ok(found)
+}
+
+/// Add members to the roll.
+pub fn insert_all(conn: &mut AnyConnection, election: &str, roll: &[RollMember]) -> Result<(), StoreError> {
+    for m in roll {
+        diesel::insert_into(members::table)
+            .values((
+                members::election_id.eq(election),
+                members::member_id.eq(&m.member_id),
+                members::name.eq(&m.name),
+                members::email.eq(&m.email),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Members without a token, by member id.
+pub fn without_token(conn: &mut AnyConnection, election: &str) -> Result<Vec<MemberRow>, StoreError> {
+    Ok(members::table
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.is_null())
+        .order(members::member_id)
+        .select(MemberRow::as_select())
+        .load(conn)?)
+}
+
+/// One member.
+pub fn find(conn: &mut AnyConnection, election: &str, member_id: &str) -> Result<Option<MemberRow>, StoreError> {
+    Ok(members::table
+        .find((election, member_id))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Give a member a token (replacing any earlier one) unless they have voted.
+/// Returns whether a row changed.
+pub fn set_token(conn: &mut AnyConnection, election: &str, member_id: &str, hash: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(members::table.find((election, member_id)))
+        .filter(members::voted.eq(false))
+        .set(members::token_hash.eq(Some(hash)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// What a token hash is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// No member holds it.
+    Unknown,
+    /// Valid for `election`; `voted` says whether it has been used.
+    Known {
+        /// The election it belongs to.
+        election: String,
+        /// Whether it has been used.
+        voted: bool,
+    },
+}
+
+/// Look a token hash up.
+pub fn token_status(conn: &mut AnyConnection, hash: &str) -> Result<TokenStatus, StoreError> {
+    let row: Option<(String, bool)> = members::table
+        .filter(members::token_hash.eq(hash))
+        .select((members::election_id, members::voted))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        None => TokenStatus::Unknown,
+        Some((election, voted)) => TokenStatus::Known { election, voted },
+    })
+}
+
+/// Mark the token used, if it is unused: the one atomic step that makes a
+/// token cast at most one ballot, whatever the concurrency.
+pub fn consume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<bool, StoreError> {
+    let n = diesel::update(members::table)
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.eq(hash))
+        .filter(members::voted.eq(false))
+        .set(members::voted.eq(true))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// At a seal: those who have voted become visible as having voted.
+pub fn reveal_voted(conn: &mut AnyConnection, election: &str) -> Result<usize, StoreError> {
+    Ok(diesel::update(members::table)
+        .filter(members::election_id.eq(election))
+        .filter(members::voted.eq(true))
+        .filter(members::voted_sealed.eq(false))
+        .set(members::voted_sealed.eq(true))
+        .execute(conn)?)
+}
+
+/// Figures about the roll.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RollCounts {
+    /// Members on the roll.
+    pub members: u64,
+    /// Members holding a token.
+    pub tokens_issued: u64,
+    /// Tokens used.
+    pub voted: u64,
+    /// Tokens used, as of the last seal.
+    pub voted_sealed: u64,
+}
+
+/// Count the roll.
+pub fn counts(conn: &mut AnyConnection, election: &str) -> Result<RollCounts, StoreError> {
+    let base = || members::table.filter(members::election_id.eq(election));
+    let n = |q: i64| q.max(0) as u64;
+    Ok(RollCounts {
+        members: n(base().select(count_star()).first(conn)?),
+        tokens_issued: n(base().filter(members::token_hash.is_not_null()).select(count_star()).first(conn)?),
+        voted: n(base().filter(members::voted.eq(true)).select(count_star()).first(conn)?),
+        voted_sealed: n(base().filter(members::voted_sealed.eq(true)).select(count_star()).first(conn)?),
+    })
+}
+
+/// Members on the roll.
+pub fn count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    let n: i64 = members::table
+        .filter(members::election_id.eq(election))
+        .select(count_star())
+        .first(conn)?;
+    Ok(n.max(0) as u64)
+}

@@ -1,0 +1,28 @@
+//! Queries, next to the types they load. Plain functions over an open
+//! connection; transactions are the caller's (see `ops`).
+
+pub mod ballots;
+pub mod elections;
+pub mod log;
+pub mod members;
+
+/// A value in the database that Teller itself wrote but cannot read back:
+/// corruption or tampering, never a user's mistake.
+#[derive(Debug, thiserror::Error)]
+#[error("stored data is corrupt: {0}")]
+pub struct Corrupt(pub String);
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    /// Something stored cannot be decoded.
+    #[error(transparent)]
+    Corrupt(#[from] Corrupt),
+}
+
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> Corrupt {
+    Corrupt(what.to_string())
+}
