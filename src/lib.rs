@@ -7,3 +7,5 @@ pub mod secrets;
 pub mod time;
 pub mod store;
 pub mod ops;
+pub mod scheduler;
+pub mod web;

@@ -104,3 +104,17 @@ pub fn seal_of(conn: &mut AnyConnection, election: &str, tracker: &Digest) -> Re
         .first(conn)
         .optional()?)
 }
+
+/// Sealed ballots whose tracker starts with `prefix` (lower-case hex), at
+/// most two: enough to tell "found", "not found" and "ambiguous" apart.
+pub fn sealed_by_prefix(conn: &mut AnyConnection, election: &str, prefix: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let clean: String = prefix.chars().filter(char::is_ascii_hexdigit).collect();
+    let rows: Vec<(String, Option<i64>)> = ballots::table
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::tracker.like(format!("{clean}%")))
+        .filter(ballots::seal.is_not_null())
+        .select((ballots::tracker, ballots::seal))
+        .limit(2)
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(t, s)| s.map(|s| (t, s))).collect())
+}

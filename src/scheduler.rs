@@ -1,0 +1,72 @@
+//! The scheduler: opens and closes polls at their scheduled times and seals
+//! waiting ballots on each election's interval. Every instance runs one;
+//! the operations lock the election's log head, so instances never clash
+//! and a repeated action is a no-op.
+
+use std::time::Duration;
+
+use crate::db;
+use crate::domain::lifecycle::State;
+use crate::ops::seal::{seal, SealWhen};
+use crate::ops::{lifecycle, OpError};
+use crate::secrets::MasterSecret;
+use crate::store::elections;
+use crate::web::AppState;
+
+/// The actor named in the log for scheduled actions.
+pub const ACTOR: &str = "scheduler";
+
+/// Run forever, one pass per `tick`.
+pub async fn run(state: AppState, tick: Duration) {
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let s = state.clone();
+        let pass = tokio::task::spawn_blocking(move || match db::get(s.pool()) {
+            Ok(mut conn) => pass(&mut conn, s.secret(), crate::time::now()),
+            Err(e) => tracing::warn!(error = %e, "scheduler: no database connection"),
+        })
+        .await;
+        if let Err(e) = pass {
+            tracing::error!(error = %e, "scheduler pass failed");
+        }
+    }
+}
+
+/// One pass over every election that may need something done at `now`.
+pub fn pass(conn: &mut db::AnyConnection, secret: &MasterSecret, now: i64) {
+    let report = |what: &str, id: &str, r: Result<(), OpError>| match r {
+        Ok(()) => {}
+        // Another instance got there first.
+        Err(OpError::WrongState { .. }) => {}
+        Err(e) => tracing::warn!(election = id, error = %e, "scheduler: could not {what}"),
+    };
+    match elections::in_state(conn, State::Draft) {
+        Ok(drafts) => {
+            for e in drafts.iter().filter(|e| e.opens_at.is_some_and(|t| t <= now)) {
+                tracing::info!(election = %e.id, "scheduler: opening the polls");
+                report("open the polls", &e.id, lifecycle::open(conn, secret, &e.id, ACTOR, now));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "scheduler: cannot list elections"),
+    }
+    match elections::in_state(conn, State::Open) {
+        Ok(open) => {
+            for e in open {
+                if e.closes_at.is_some_and(|t| t <= now) {
+                    tracing::info!(election = %e.id, "scheduler: closing the polls");
+                    let r = lifecycle::close(conn, secret, &e.id, "scheduled close", ACTOR, now).map(|_| ());
+                    report("close the polls", &e.id, r);
+                } else {
+                    match seal(conn, secret, &e.id, SealWhen::Due, now) {
+                        Ok(Some(s)) => tracing::info!(election = %e.id, seal = s.seal, ballots = s.ballots, "sealed"),
+                        Ok(None) => {}
+                        Err(err) => tracing::warn!(election = %e.id, error = %err, "scheduler: could not seal"),
+                    }
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "scheduler: cannot list elections"),
+    }
+}

@@ -1,0 +1,222 @@
+//! The JSON API beside the HTML (documented in `docs/API.md`).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use teller_audit::crypto::Digest;
+use teller_audit::definition::{options, Method};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::domain::token::Token;
+use crate::ops::cast::cast as cast_ballot;
+use crate::ops::record::export;
+use crate::ops::status::status;
+use crate::ops::{resolve_election, OpError};
+use crate::store::{ballots, elections, log as logstore};
+
+/// A JSON body whose rejection is answered in the API's own error format.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "invalid_request" };
+                let mut res = ApiError::bad_request(code, rejection.body_text()).into_response();
+                *res.status_mut() = status;
+                Err(res)
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    id: String,
+    title: String,
+    state: String,
+}
+
+/// `GET /api/v1/elections`.
+pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rows = state.run(|conn, _| Ok(elections::list(conn)?)).await?;
+    let list: Vec<Summary> = rows
+        .into_iter()
+        .map(|r| Summary {
+            id: r.id,
+            title: r.title,
+            state: r.state,
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+#[derive(Serialize)]
+struct OptionView {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct ContestView {
+    id: String,
+    title: String,
+    description: String,
+    method: &'static str,
+    seats: u32,
+    options: Vec<OptionView>,
+    rules: Method,
+}
+
+#[derive(Serialize)]
+struct Turnout {
+    eligible: u64,
+    voted_as_of_last_seal: u64,
+    seals: u64,
+    last_seal_at: i64,
+}
+
+#[derive(Serialize)]
+struct ElectionView {
+    id: String,
+    title: String,
+    description: String,
+    state: String,
+    opens_at: Option<i64>,
+    closes_at: Option<i64>,
+    public_key: String,
+    contests: Vec<ContestView>,
+    turnout: Turnout,
+}
+
+/// `GET /api/v1/elections/{id}`.
+pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let s = state.run(move |conn, _| status(conn, &id)).await?;
+    let def = s.election.definition().map_err(OpError::from)?;
+    Ok(Json(ElectionView {
+        id: s.election.id.clone(),
+        title: def.title.clone(),
+        description: def.description.clone(),
+        state: s.state.as_str().into(),
+        opens_at: s.election.opens_at,
+        closes_at: s.election.closes_at,
+        public_key: s.election.public_key.clone(),
+        contests: def
+            .contests
+            .iter()
+            .map(|c| ContestView {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                description: c.description.clone(),
+                method: c.method.name(),
+                seats: c.seats,
+                options: options(c).into_iter().map(|(id, name)| OptionView { id, name }).collect(),
+                rules: c.method.clone(),
+            })
+            .collect(),
+        turnout: Turnout {
+            eligible: s.eligible,
+            voted_as_of_last_seal: s.voted_as_of_last_seal,
+            seals: s.seals,
+            last_seal_at: s.last_seal_at,
+        },
+    })
+    .into_response())
+}
+
+/// The body of a cast.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CastBody {
+    token: String,
+    #[serde(default)]
+    choices: BTreeMap<String, Vec<String>>,
+}
+
+/// `POST /api/v1/elections/{id}/ballots`: 201 with the signed receipt.
+pub async fn cast(State(state): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<CastBody>) -> Result<Response, ApiError> {
+    // A malformed token is as unknown as a well-formed one nobody holds.
+    let token = Token::parse(&body.token).map_err(|_| ApiError::from(OpError::UnknownToken))?;
+    let now = crate::time::now();
+    let receipt = state
+        .run(move |conn, secret| cast_ballot(conn, secret, &id, &token, body.choices, now))
+        .await?;
+    Ok((StatusCode::CREATED, Json(receipt)).into_response())
+}
+
+/// `GET /api/v1/elections/{id}/record`: the record; ballots and tally once tallied.
+pub async fn record(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let record = state.run(move |conn, _| export(conn, &id)).await?;
+    Ok(Json(record).into_response())
+}
+
+/// `GET /api/v1/elections/{id}/results`: the tally, once made.
+pub async fn results(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let s = state.run(move |conn, _| status(conn, &id)).await?;
+    match (&s.election.tally, s.state.results_public()) {
+        (Some(t), true) => {
+            let value: serde_json::Value = serde_json::from_str(t).map_err(|e| {
+                ApiError::from(OpError::from(crate::store::StoreError::from(crate::store::corrupt(e))))
+            })?;
+            Ok(Json(value).into_response())
+        }
+        _ => Err(ApiError::conflict(
+            "not_tallied",
+            "results are published once the polls have closed and the ballots are counted",
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct TrackerView {
+    tracker: String,
+    status: &'static str,
+    seal: Option<i64>,
+}
+
+/// `GET /api/v1/elections/{id}/trackers/{tracker}`: whether a ballot is sealed.
+pub async fn tracker(State(state): State<AppState>, Path((id, tracker)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let digest = Digest::from_hex(&tracker.to_ascii_lowercase())
+        .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
+    let seal = state
+        .run(move |conn, _| {
+            let row = resolve_election(conn, &id)?;
+            Ok(ballots::seal_of(conn, &row.id, &digest)?)
+        })
+        .await?;
+    let (status, seal) = match seal {
+        Some(Some(k)) => ("sealed", Some(k)),
+        Some(None) => ("awaiting_seal", None),
+        None => ("not_found", None),
+    };
+    Ok(Json(TrackerView {
+        tracker: digest.to_hex(),
+        status,
+        seal,
+    })
+    .into_response())
+}
+
+/// `GET /api/v1/elections/{id}/checkpoint`: the newest signed checkpoint.
+pub async fn checkpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let cp = state
+        .run(move |conn, _| {
+            let row = resolve_election(conn, &id)?;
+            Ok(logstore::latest_checkpoint(conn, &row.id)?)
+        })
+        .await?;
+    match cp {
+        Some(cp) => Ok(Json(cp).into_response()),
+        None => Err(ApiError::not_found("no checkpoint has been signed yet: the polls have not opened")),
+    }
+}

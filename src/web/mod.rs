@@ -1,0 +1,162 @@
+//! The web layer: voter pages, public pages and the JSON API, over axum.
+
+pub mod api;
+pub mod error;
+pub mod pages;
+pub mod public;
+pub mod voting;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::db::{self, AnyConnection, DbPool};
+use crate::ops::OpError;
+use crate::secrets::MasterSecret;
+
+/// The largest request body accepted (forms and JSON ballots are small).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long one request may take before the server gives up on it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: DbPool,
+    secret: MasterSecret,
+    public_url: String,
+}
+
+impl AppState {
+    /// Build the state: a pool, the master secret, and the public base URL
+    /// used in links and to decide whether cookies are `Secure`.
+    pub fn new(pool: DbPool, secret: MasterSecret, public_url: String) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                secret,
+                public_url: public_url.trim_end_matches('/').to_string(),
+            }),
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+
+    /// Whether the service is reached over HTTPS (cookies `Secure`, HSTS).
+    pub fn https(&self) -> bool {
+        self.inner.public_url.starts_with("https://")
+    }
+
+    /// Run database work on the blocking pool with a pooled connection.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, OpError>
+    where
+        F: FnOnce(&mut AnyConnection, &MasterSecret) -> Result<T, OpError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db::get(&state.inner.pool)?;
+            f(&mut conn, &state.inner.secret)
+        })
+        .await
+        .map_err(|e| OpError::Db(db::DbError::Connect(format!("worker failed: {e}"))))?
+    }
+
+    /// The pool (for the scheduler).
+    pub fn pool(&self) -> &DbPool {
+        &self.inner.pool
+    }
+
+    /// The master secret (for the scheduler).
+    pub fn secret(&self) -> &MasterSecret {
+        &self.inner.secret
+    }
+}
+
+/// Every route.
+pub fn router(state: AppState) -> Router {
+    let https = state.https();
+    Router::new()
+        .route("/", get(public::home))
+        .route("/static/{name}", get(pages::static_file))
+        .route("/e/{id}", get(public::election))
+        .route("/e/{id}/results", get(public::results))
+        .route("/e/{id}/track", get(public::track))
+        .route("/v/{token}", get(voting::entry::from_link))
+        .route("/vote", get(voting::entry::form).post(voting::entry::submit))
+        .route("/ballot", get(voting::ballot::show).post(voting::ballot::change))
+        .route("/ballot/review", post(voting::ballot::review))
+        .route("/ballot/cast", post(voting::cast::cast))
+        .route("/receipt/download", post(voting::cast::download_receipt))
+        .route("/api/v1/elections", get(api::list))
+        .route("/api/v1/elections/{id}", get(api::election))
+        .route("/api/v1/elections/{id}/ballots", post(api::cast))
+        .route("/api/v1/elections/{id}/record", get(api::record))
+        .route("/api/v1/elections/{id}/results", get(api::results))
+        .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))
+        .route("/api/v1/elections/{id}/checkpoint", get(api::checkpoint))
+        .fallback(public::not_found)
+        .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .with_state(state)
+}
+
+/// Headers on every response: a strict CSP with no inline script or style,
+/// no framing, no referrer (voting links carry a token), no sniffing, no
+/// caching of anything but static assets.
+async fn security_headers(https: bool, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
+}
+
+/// Serve until `shutdown` completes; also runs the scheduler.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    scheduler_tick: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    pages::check().map_err(std::io::Error::other)?;
+    let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    ticker.abort();
+    result
+}

@@ -1,0 +1,98 @@
+//! Handlebars templates and static assets, embedded in the binary. Templates
+//! run in strict mode: a missing field is an error, never an empty string.
+
+use std::sync::LazyLock;
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+#[include = "*.hbs"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(build);
+
+fn build() -> Result<Handlebars<'static>, String> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.set_dev_mode(false);
+    for name in Templates::iter() {
+        let file = Templates::get(&name).ok_or_else(|| format!("template {name} vanished"))?;
+        let text = std::str::from_utf8(&file.data).map_err(|e| format!("template {name}: {e}"))?;
+        let stem = name.trim_end_matches(".hbs");
+        hb.register_template_string(stem, text).map_err(|e| format!("template {name}: {e}"))?;
+        if stem == "layout" {
+            hb.register_partial("layout", text).map_err(|e| format!("template {name}: {e}"))?;
+        }
+    }
+    Ok(hb)
+}
+
+/// Check at start-up that every template compiles.
+pub fn check() -> Result<(), String> {
+    REGISTRY.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// A page: its title, the election it belongs to, and its own fields.
+#[derive(Serialize)]
+pub struct Page<T: Serialize> {
+    /// The `<title>` (without the site name).
+    pub page_title: String,
+    /// Shown in the header when the page is about one election.
+    pub election_title: Option<String>,
+    /// The template's own fields.
+    #[serde(flatten)]
+    pub body: T,
+}
+
+/// Render `template` with `page`, or a plain error if rendering fails.
+pub fn render<T: Serialize>(status: StatusCode, template: &str, page: &Page<T>) -> Response {
+    match render_string(template, page) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(template, error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><title>Error</title><p>Something went wrong on our side. Please try again.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Render to a string (for tests and for pages built in two steps).
+pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<String, String> {
+    let hb = REGISTRY.as_ref().map_err(Clone::clone)?;
+    hb.render(template, page).map_err(|e| e.to_string())
+}
+
+/// Serve an embedded static file.
+pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match Static::get(&name) {
+        Some(file) => {
+            let mime = if name.ends_with(".css") { "text/css; charset=utf-8" } else { "application/octet-stream" };
+            (
+                [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")],
+                file.data.into_owned(),
+            )
+                .into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        super::check().unwrap();
+    }
+}

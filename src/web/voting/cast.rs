@@ -1,0 +1,114 @@
+//! Casting from the browser, the receipt page, and the receipt download.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use teller_audit::receipt::Receipt;
+
+use super::ballot::render_ballot;
+use super::form::{choices_from_fields, summaries, ContestSummary};
+use super::{clear_cookie, current_voter, not_open_page, unknown_page, used_page};
+use crate::ops::cast::cast as cast_ballot;
+use crate::ops::OpError;
+use crate::web::error::PageError;
+use crate::web::pages::{render, Page};
+use crate::web::AppState;
+
+#[derive(Serialize)]
+struct ReceiptPage {
+    election_id: String,
+    tracker_grouped: String,
+    seal: u64,
+    contests: Vec<ContestSummary>,
+    receipt_json: String,
+}
+
+/// A tracker in groups of four hex digits, for reading aloud or comparing.
+pub fn grouped_tracker(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `POST /ballot/cast`: cast, and show the receipt only once it is durable.
+pub async fn cast(State(state): State<AppState>, headers: HeaderMap, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let voter = match current_voter(&state, &headers).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let def = match voter.election.definition() {
+        Ok(d) => d,
+        Err(e) => return PageError::from(OpError::from(e)).into_response(),
+    };
+    let choices = choices_from_fields(&def, &fields);
+    let election = voter.election.id.clone();
+    let token = voter.token.clone();
+    let submitted = choices.clone();
+    let now = crate::time::now();
+    let result = state
+        .run(move |conn, secret| cast_ballot(conn, secret, &election, &token, submitted, now))
+        .await;
+    match result {
+        Ok(receipt) => {
+            let page = ReceiptPage {
+                election_id: voter.election.id.clone(),
+                tracker_grouped: grouped_tracker(&receipt.body.tracker.to_hex()),
+                seal: receipt.body.seal,
+                contests: summaries(&def, &receipt.body.ballot.choices),
+                receipt_json: serde_json::to_string(&receipt).unwrap_or_default(),
+            };
+            let mut res = render(
+                StatusCode::OK,
+                "receipt",
+                &Page {
+                    page_title: "Your ballot has been cast".into(),
+                    election_title: Some(voter.election.title.clone()),
+                    body: page,
+                },
+            );
+            res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&state));
+            res
+        }
+        Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election.title, &def, &choices, problems),
+        Err(OpError::TokenUsed) => used_page(Some(&voter.election)),
+        Err(OpError::UnknownToken) => unknown_page(),
+        Err(OpError::PollsNotOpen(why)) => not_open_page(&voter.election, why),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// The receipt posted back for download.
+#[derive(Deserialize)]
+pub struct ReceiptForm {
+    receipt: String,
+}
+
+/// `POST /receipt/download`: hand the signed receipt back as a file. Nothing
+/// is stored server-side: a receipt is shown once, to its voter.
+pub async fn download_receipt(Form(form): Form<ReceiptForm>) -> Response {
+    let receipt: Receipt = match serde_json::from_str(&form.receipt) {
+        Ok(r) => r,
+        Err(_) => return PageError::bad_request("That is not a Teller receipt.").into_response(),
+    };
+    if !receipt.problems().is_empty() {
+        return PageError::bad_request("That receipt is not validly signed.").into_response();
+    }
+    let body = serde_json::to_string_pretty(&receipt).unwrap_or_default();
+    let name = format!(
+        "attachment; filename=\"teller-receipt-{}.json\"",
+        &receipt.body.tracker.to_hex()[..12]
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response()
+}
