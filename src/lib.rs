@@ -9,3 +9,4 @@ pub mod store;
 pub mod ops;
 pub mod scheduler;
 pub mod web;
+pub mod cli;

@@ -1,1 +1,5 @@
-fn main(){}
+//! The `teller` binary.
+
+fn main() -> std::process::ExitCode {
+    teller::cli::main()
+}

@@ -64,8 +64,8 @@ fn configure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     match conn {
         // FULL: a commit is on disk before it returns (acknowledged means durable).
         AnyConnection::Sqlite(c) => c.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
+            "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             PRAGMA foreign_keys = ON;",
         ),
         // Durability is the server's `synchronous_commit`; insist on it.
         AnyConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on"),

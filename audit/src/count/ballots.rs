@@ -515,6 +515,7 @@ impl ScoreBallots {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -303,6 +303,7 @@ pub fn parse_blt(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -81,6 +81,7 @@ impl Serialize for Decimal {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

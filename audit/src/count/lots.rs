@@ -95,6 +95,7 @@ pub fn lot_key(seed: &[u8; 32], context: &str, candidate: usize) -> [u8; 32] {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -141,6 +141,7 @@ fn parse_count(text: &str, line: usize) -> Result<usize, ParseError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

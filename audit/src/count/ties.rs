@@ -103,6 +103,7 @@ fn record(tied: &[usize], chosen: usize, purpose: TiePurpose, rule: TieRule) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

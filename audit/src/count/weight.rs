@@ -134,6 +134,7 @@ impl fmt::Display for Weight {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,98 @@
+//! `teller demo`: a throw-away election to try Teller in a minute.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::db;
+use crate::domain::spec;
+use crate::ops::{create, lifecycle, roll};
+use crate::secrets::MasterSecret;
+use crate::time::now;
+
+const FIRST: [&str; 24] = [
+    "Ada", "Bilal", "Carmen", "Dmitri", "Esther", "Farah", "Gabriel", "Hana", "Ibrahim", "Julia", "Kwame", "Lena",
+    "Marco", "Nadia", "Oscar", "Pilar", "Quentin", "Rania", "Stefan", "Tamsin", "Uma", "Victor", "Wen", "Yusuf",
+];
+const LAST: [&str; 20] = [
+    "Abara", "Bianchi", "Costa", "Dubois", "Eriksen", "Fischer", "Gupta", "Haddad", "Ivanova", "Jensen", "Kowalski",
+    "Lindqvist", "Mensah", "Novak", "O'Brien", "Petrov", "Quispe", "Rossi", "Sato", "Tanaka",
+];
+
+/// A sample roll: `member_id,name,email`, a few members without e-mail.
+pub fn sample_roll(members: u32) -> String {
+    let mut csv = String::from("member_id,name,email,membership_class\n");
+    for i in 0..members {
+        let first = FIRST[(i as usize) % FIRST.len()];
+        let last = LAST[(i as usize * 7 + i as usize / FIRST.len()) % LAST.len()];
+        let email = if i % 25 == 24 {
+            String::new()
+        } else {
+            format!("{}.{}{}@example.org", first.to_lowercase(), last.to_lowercase().replace('\'', ""), i)
+        };
+        let class = if i % 5 == 0 { "fellow" } else { "member" };
+        let _ = writeln!(csv, "PT-{:05},\"{first} {last}\",{email},{class}", 1000 + i);
+    }
+    csv
+}
+
+pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, members: u32) -> Result<()> {
+    let dir = match data_dir {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!("teller-demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let db_path = dir.join("teller.db");
+    let secret_path = dir.join("master.key");
+    if db_path.exists() || secret_path.exists() {
+        anyhow::bail!(
+            "{} already holds a demo; give a new --data-dir, or run Teller on it with `teller serve`",
+            dir.display()
+        );
+    }
+    let secret = MasterSecret::generate_file(&secret_path)?;
+    let db_url = db_path.to_string_lossy().to_string();
+    let pool = db::connect(&db_url, 8)?;
+    let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
+
+    let mut parsed = spec::parse(include_str!("../../examples/board-election.toml")).map_err(crate::ops::OpError::Definition)?;
+    // Seal often so a newcomer sees their ballot in the log within a minute.
+    parsed.seal_interval_seconds = 30;
+    parsed.seal_min_ballots = 1;
+    let actor = "demo";
+    let mut conn = db::get(&pool)?;
+    let id = create::create_election(&mut conn, &secret, &parsed, actor, now())?;
+    roll::import_roll(&mut conn, &id, sample_roll(members.max(1)).as_bytes(), actor, now())?;
+    let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
+    let tokens_path = dir.join("tokens.csv");
+    let file = std::fs::File::create(&tokens_path)?;
+    roll::write_tokens_csv(std::io::BufWriter::new(file), &public_url, &issued)?;
+    lifecycle::open(&mut conn, &secret, &id, actor, now())?;
+    drop(conn);
+
+    let mut banner = String::new();
+    let _ = writeln!(banner, "\nTeller demo is running.\n");
+    let _ = writeln!(banner, "  Election page:  {public_url}/e/{id}");
+    let _ = writeln!(banner, "  Enter a code:   {public_url}/vote\n");
+    let _ = writeln!(banner, "Vote as one of {} sample members by opening a link:", issued.len());
+    for t in issued.iter().take(5) {
+        let _ = writeln!(banner, "  {:<22} {}", t.name, roll::voting_link(&public_url, &t.token));
+    }
+    let _ = writeln!(banner, "  (all {} links are in {})\n", issued.len(), tokens_path.display());
+    let _ = writeln!(banner, "Act as election staff in another terminal:");
+    let _ = writeln!(
+        banner,
+        "  export TELLER_DATABASE_URL={} TELLER_MASTER_SECRET_FILE={}",
+        db_path.display(),
+        secret_path.display()
+    );
+    let _ = writeln!(banner, "  cargo run --release -- status {id}");
+    let _ = writeln!(banner, "  cargo run --release -- election close {id}");
+    let _ = writeln!(banner, "  cargo run --release -- election tally {id}");
+    let _ = writeln!(banner, "  cargo run --release -- export {id} --out record.json");
+    let _ = writeln!(banner, "  cargo run --release -p teller-audit -- verify record.json\n");
+    let _ = writeln!(banner, "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;");
+    let _ = write!(banner, "its files stay in {}.", dir.display());
+    super::serve_blocking(pool, secret, public_url, listen, 5, Some(banner))
+}

@@ -1,0 +1,242 @@
+//! The `teller` command line.
+
+mod demo;
+mod staff;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::db::{self, DbPool};
+use crate::secrets::MasterSecret;
+
+/// Teller: secure online board elections with a record anyone can verify.
+///
+/// Staff define an election in a TOML file, import the member roll, issue
+/// voting tokens, open and close the polls, tally, and export the election
+/// record, which auditors check offline with `teller-audit verify`.
+#[derive(Parser)]
+#[command(name = "teller", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings every command shares.
+#[derive(Args, Clone)]
+pub struct Global {
+    /// The database: a SQLite file path (created if missing), or a
+    /// postgres:// URL.
+    #[arg(long, env = "TELLER_DATABASE_URL", default_value = "teller.db", global = true)]
+    database_url: String,
+    /// File holding the master secret: at least 32 bytes as hex, readable only
+    /// by its owner. Make one with `teller secret new FILE`. Instead of a
+    /// file, TELLER_MASTER_SECRET may hold the hex itself.
+    #[arg(long, env = "TELLER_MASTER_SECRET_FILE", global = true)]
+    master_secret_file: Option<PathBuf>,
+    /// The address members reach Teller at, used in voting links (for
+    /// example https://vote.example.org). Defaults to http://LISTEN.
+    #[arg(long, env = "TELLER_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server: voter pages, public pages, the JSON API and the
+    /// scheduler that seals ballots and opens and closes polls on time.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "TELLER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seconds between scheduler passes (seals, scheduled open and close).
+        #[arg(long, default_value_t = 5)]
+        scheduler_seconds: u64,
+    },
+    /// Start a throw-away demo: a fresh SQLite database with the example
+    /// board election, a few hundred sample members, polls open, and voter
+    /// links printed so you can vote straight away.
+    Demo {
+        /// Where to keep the demo's database, master secret and tokens file
+        /// (default: a new directory under the system's temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Address and port to listen on.
+        #[arg(long, env = "TELLER_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// How many sample members to put on the roll.
+        #[arg(long, default_value_t = 300)]
+        members: u32,
+    },
+    /// Create, list, open, close and tally elections.
+    #[command(subcommand)]
+    Election(staff::ElectionCommand),
+    /// Import the member roll.
+    #[command(subcommand)]
+    Voters(staff::VotersCommand),
+    /// Issue and re-issue voting tokens.
+    #[command(subcommand)]
+    Tokens(staff::TokensCommand),
+    /// Seal waiting ballots into the log now (the server also does this on
+    /// the election's interval, and always at the close).
+    Seal {
+        /// Election id (or a unique prefix of it).
+        election: String,
+    },
+    /// Show an election's state, turnout as of the last seal, and log head.
+    Status {
+        /// Election id (or a unique prefix of it).
+        election: String,
+    },
+    /// Write the election record for auditors (`teller-audit verify`).
+    /// Ballots and the tally are included once the election is tallied.
+    Export {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// Where to write the record (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Manage the master secret.
+    #[command(subcommand)]
+    Secret(staff::SecretCommand),
+}
+
+/// Parse the command line and run it.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let verbose = matches!(cli.command, Command::Serve { .. } | Command::Demo { .. });
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TELLER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" }));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let g = cli.global;
+    match cli.command {
+        Command::Serve {
+            listen,
+            scheduler_seconds,
+        } => {
+            let secret = g.master_secret()?;
+            let pool = g.pool(16)?;
+            let public_url = g.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+            serve_blocking(pool, secret, public_url, &listen, scheduler_seconds, None)
+        }
+        Command::Demo {
+            data_dir,
+            listen,
+            members,
+        } => demo::run(data_dir, &listen, g.public_url.clone(), members),
+        Command::Election(c) => staff::election(&g, c),
+        Command::Voters(c) => staff::voters(&g, c),
+        Command::Tokens(c) => staff::tokens(&g, c),
+        Command::Seal { election } => staff::seal(&g, &election),
+        Command::Status { election } => staff::status(&g, &election),
+        Command::Export { election, out } => staff::export(&g, &election, &out),
+        Command::Secret(c) => staff::secret(c),
+    }
+}
+
+impl Global {
+    fn master_secret(&self) -> Result<MasterSecret> {
+        if let Some(path) = &self.master_secret_file {
+            return Ok(MasterSecret::from_file(path)?);
+        }
+        if let Ok(hex) = std::env::var("TELLER_MASTER_SECRET") {
+            return MasterSecret::from_hex(&hex).context("TELLER_MASTER_SECRET");
+        }
+        anyhow::bail!(
+            "Teller needs its master secret. Create one with `teller secret new master.key`, then pass \
+             --master-secret-file master.key (or set TELLER_MASTER_SECRET_FILE)"
+        )
+    }
+
+    fn pool(&self, size: u32) -> Result<DbPool> {
+        let size = if db::is_postgres_url(&self.database_url) { size } else { size.min(8) };
+        db::connect(&self.database_url, size).with_context(|| format!("database {}", shown_url(&self.database_url)))
+    }
+
+    fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".to_string())
+    }
+}
+
+/// A database URL without its password, for messages.
+fn shown_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Run the server on a fresh runtime until Ctrl-C or SIGTERM.
+fn serve_blocking(
+    pool: DbPool,
+    secret: MasterSecret,
+    public_url: String,
+    listen: &str,
+    scheduler_seconds: u64,
+    banner: Option<String>,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)"))?;
+        let addr = listener.local_addr()?;
+        match banner {
+            Some(text) => println!("{text}"),
+            None => println!("Teller is serving on http://{addr} (public address {public_url}); Ctrl-C stops it."),
+        }
+        let state = crate::web::AppState::new(pool, secret, public_url);
+        crate::web::serve(
+            state,
+            listener,
+            std::time::Duration::from_secs(scheduler_seconds.max(1)),
+            shutdown_signal(),
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_hidden_in_messages() {
+        assert_eq!(super::shown_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::shown_url("teller.db"), "teller.db");
+    }
+}

@@ -1,0 +1,323 @@
+//! Staff commands: elections, the roll, tokens, seals, status, export.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+
+use super::Global;
+use crate::db;
+use crate::domain::spec;
+use crate::ops::{self, cli_actor, lifecycle, record, roll, seal, status as status_op};
+use crate::secrets::MasterSecret;
+use crate::store::elections;
+use crate::time::{format as when, now};
+
+#[derive(Subcommand)]
+pub enum ElectionCommand {
+    /// Create a draft election from a TOML file (see examples/board-election.toml).
+    /// Prints the new election's id alone on the last line.
+    Create {
+        /// The election file.
+        file: PathBuf,
+    },
+    /// List elections.
+    List,
+    /// Open the polls now: the definition is frozen and its hash logged.
+    Open {
+        /// Election id (or a unique prefix of it).
+        election: String,
+    },
+    /// Close the polls now: waiting ballots are sealed, the count of tokens
+    /// used is logged.
+    Close {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// Why, for the log (for example "closed early by the committee").
+        #[arg(long, default_value = "closed by staff")]
+        reason: String,
+    },
+    /// Count the ballots of a closed election and publish the results.
+    Tally {
+        /// Election id (or a unique prefix of it).
+        election: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VotersCommand {
+    /// Import the member roll from a CSV file with a header row naming at
+    /// least member_id, name and email. Any bad row stops the import:
+    /// nothing is imported, and every problem is listed with its row number.
+    Import {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// The roll (CSV, UTF-8).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokensCommand {
+    /// Issue a voting token to every member who has none, and write them to a
+    /// CSV for mail merge (member_id,name,email,token,link). This is the only
+    /// time tokens are visible: keep the file safe and delete it after use.
+    Issue {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// Where to write the tokens (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Give a member who has not voted a new token; the old one stops working.
+    Reissue {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// The member's id.
+        member: String,
+        /// Write the new token as a one-row CSV here instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SecretCommand {
+    /// Write a new random master secret to FILE (readable only by you).
+    New {
+        /// Where to write it (must not exist yet).
+        file: PathBuf,
+    },
+}
+
+fn conn(g: &Global) -> Result<db::DbConn> {
+    Ok(db::get(&g.pool(2)?)?)
+}
+
+fn id_of(conn: &mut db::AnyConnection, election: &str) -> Result<String> {
+    Ok(ops::resolve_election(conn, election)?.id)
+}
+
+pub fn election(g: &Global, cmd: ElectionCommand) -> Result<()> {
+    let actor = cli_actor();
+    match cmd {
+        ElectionCommand::Create { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let parsed = spec::parse(&text).map_err(ops::OpError::Definition)?;
+            let secret = g.master_secret()?;
+            let mut c = conn(g)?;
+            let id = ops::create::create_election(&mut c, &secret, &parsed, &actor, now())?;
+            let d = &parsed.definition;
+            println!("Created the draft election \"{}\" with {} contest(s).", d.title, d.contests.len());
+            println!(
+                "  Opens: {}.  Closes: {}.",
+                parsed.opens_at.map(when).unwrap_or_else(|| "by hand (teller election open)".into()),
+                parsed.closes_at.map(when).unwrap_or_else(|| "by hand (teller election close)".into())
+            );
+            println!("  Next: teller voters import {id} members.csv");
+            println!("{id}");
+        }
+        ElectionCommand::List => {
+            let mut c = conn(g)?;
+            let rows = elections::list(&mut c)?;
+            if rows.is_empty() {
+                println!("No elections yet. Create one with `teller election create FILE`.");
+            }
+            for r in rows {
+                println!("{}  {:<9}  {}", r.id, r.state, r.title);
+            }
+        }
+        ElectionCommand::Open { election } => {
+            let secret = g.master_secret()?;
+            let mut c = conn(g)?;
+            let id = id_of(&mut c, &election)?;
+            lifecycle::open(&mut c, &secret, &id, &actor, now())?;
+            println!("The polls are open for election {id}. The definition is frozen and its hash is in the log.");
+        }
+        ElectionCommand::Close { election, reason } => {
+            let secret = g.master_secret()?;
+            let mut c = conn(g)?;
+            let id = id_of(&mut c, &election)?;
+            let closed = lifecycle::close(&mut c, &secret, &id, &reason, &actor, now())?;
+            println!(
+                "The polls are closed for election {id}: {} ballots from {} tokens used. Next: teller election tally {id}",
+                closed.ballots, closed.tokens_used
+            );
+        }
+        ElectionCommand::Tally { election } => {
+            let secret = g.master_secret()?;
+            let mut c = conn(g)?;
+            let id = id_of(&mut c, &election)?;
+            let tally = lifecycle::tally(&mut c, &secret, &id, &actor, now())?;
+            println!("Tallied {} ballots. Results are published; the tally digest is {}.", tally.ballots, tally.digest());
+            for r in &tally.contests {
+                println!("  {}: {} cast, {} blank, {} invalid", r.title, r.cast, r.blank, r.invalid);
+            }
+            println!("Next: teller export {id} --out record.json");
+        }
+    }
+    Ok(())
+}
+
+pub fn voters(g: &Global, cmd: VotersCommand) -> Result<()> {
+    match cmd {
+        VotersCommand::Import { election, file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut c = conn(g)?;
+            let id = id_of(&mut c, &election)?;
+            let summary = roll::import_roll(&mut c, &id, &bytes, &cli_actor(), now())?;
+            for n in &summary.notices {
+                println!("Note: {n}");
+            }
+            println!("Imported {} members; the roll now has {}.", summary.added, summary.total);
+        }
+    }
+    Ok(())
+}
+
+/// Create a file only its owner can read; refuse to overwrite.
+fn create_private(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
+}
+
+pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {
+    let secret = g.master_secret()?;
+    let mut c = conn(g)?;
+    let public_url = g.public_url();
+    match cmd {
+        TokensCommand::Issue { election, out } => {
+            let id = id_of(&mut c, &election)?;
+            // Create the file first, so a bad path fails before any token exists.
+            let file = create_private(&out)?;
+            let issued = match roll::issue_tokens(&mut c, &secret, &id, &cli_actor(), now()) {
+                Ok(i) => i,
+                Err(e) => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&out);
+                    return Err(e.into());
+                }
+            };
+            roll::write_tokens_csv(std::io::BufWriter::new(file), &public_url, &issued).with_context(|| {
+                format!(
+                    "the tokens were issued but could not be written to {}; re-issue them with `teller tokens reissue`",
+                    out.display()
+                )
+            })?;
+            if issued.is_empty() {
+                println!("Every member already holds a token; {} lists none.", out.display());
+            } else {
+                println!(
+                    "Issued {} tokens and wrote them to {}. Keep that file safe and delete it once the invitations are sent:\nit is the only copy of the tokens.",
+                    issued.len(),
+                    out.display()
+                );
+            }
+        }
+        TokensCommand::Reissue { election, member, out } => {
+            let id = id_of(&mut c, &election)?;
+            let file = out.as_deref().map(create_private).transpose()?;
+            let t = roll::reissue_token(&mut c, &secret, &id, &member, &cli_actor(), now())?;
+            match file {
+                Some(f) => {
+                    roll::write_tokens_csv(std::io::BufWriter::new(f), &public_url, std::slice::from_ref(&t))?;
+                    println!("Re-issued the token of member {member}; the old one no longer works. Written to the file given.");
+                }
+                None => {
+                    println!("Re-issued the token of member {} ({}); the old one no longer works.", t.member_id, t.name);
+                    println!("token: {}", t.token.grouped());
+                    println!("link:  {}", roll::voting_link(&public_url, &t.token));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn seal(g: &Global, election: &str) -> Result<()> {
+    let secret = g.master_secret()?;
+    let mut c = conn(g)?;
+    let id = id_of(&mut c, election)?;
+    match seal::seal(&mut c, &secret, &id, seal::SealWhen::Now, now())? {
+        Some(s) => println!("Sealed {} ballots into the log as seal {}.", s.ballots, s.seal),
+        None => println!("Nothing to seal: no ballots are waiting, or the polls are not open."),
+    }
+    Ok(())
+}
+
+pub fn status(g: &Global, election: &str) -> Result<()> {
+    let mut c = conn(g)?;
+    let s = status_op::status(&mut c, election)?;
+    let e = &s.election;
+    println!("Election  {}", e.id);
+    println!("Title     {}", e.title);
+    let schedule = match (e.opens_at, e.closes_at) {
+        (Some(o), Some(c)) => format!(" (scheduled {} to {})", when(o), when(c)),
+        (Some(o), None) => format!(" (opens {})", when(o)),
+        (None, Some(c)) => format!(" (closes {})", when(c)),
+        (None, None) => String::new(),
+    };
+    println!("State     {}{schedule}", s.state);
+    println!("Members   {} eligible, {} holding a token", s.eligible, s.tokens_issued);
+    if s.seals > 0 {
+        println!(
+            "Turnout   {} voted as of the last seal (seal {} at {}); {} ballot(s) await the next seal",
+            s.voted_as_of_last_seal,
+            s.seals,
+            when(s.last_seal_at),
+            s.awaiting_seal
+        );
+    } else {
+        println!("Turnout   no seal yet; {} ballot(s) await the first seal", s.awaiting_seal);
+    }
+    println!("Log       {} entries, head {}", s.log_size, s.log_head);
+    Ok(())
+}
+
+pub fn export(g: &Global, election: &str, out: &Path) -> Result<()> {
+    let mut c = conn(g)?;
+    let record = record::export(&mut c, election)?;
+    let tmp = out.with_extension("json.partial");
+    {
+        let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut w, &record)?;
+        w.write_all(b"\n")?;
+        w.flush()?;
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "Wrote the record of {} ({}) to {}: {} log entries, {} checkpoints, {}.",
+        record.election.id,
+        record.election.state,
+        out.display(),
+        record.log.len(),
+        record.checkpoints.len(),
+        match &record.ballots {
+            Some(b) => format!("{} ballots and the tally", b.len()),
+            None => "no ballots yet (they are published with the tally)".to_string(),
+        }
+    );
+    println!("Verify it with: teller-audit verify {}", out.display());
+    Ok(())
+}
+
+pub fn secret(cmd: SecretCommand) -> Result<()> {
+    match cmd {
+        SecretCommand::New { file } => {
+            MasterSecret::generate_file(&file)?;
+            println!(
+                "Wrote a new master secret to {} (mode 600). Back it up safely: without it, elections' keys cannot be used.",
+                file.display()
+            );
+        }
+    }
+    Ok(())
+}
