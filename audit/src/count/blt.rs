@@ -12,7 +12,8 @@
 //! "Title"                  quoted title, optionally more quoted strings
 //! ```
 //!
-//! Newlines are ordinary white space (as in Droop), `#` starts a comment.
+//! Newlines are ordinary white space (as in Droop) except that an `[option]`
+//! must close on its line; `#` starts a comment.
 //! Preferences may be candidate numbers or `[nick]` nicknames. Equal
 //! rankings (`a=b`) are refused: Teller ballots are strict rankings.
 
@@ -90,9 +91,10 @@ fn tokenize(text: &str) -> Result<Vec<Token<'_>>, ParseError> {
                 }),
             }
         }
-    }
-    if let Some((_, start)) = bracket {
-        return Err(ParseProblem::UnterminatedOption.at(start));
+        // An option must close on its own line.
+        if let Some((_, start)) = bracket {
+            return Err(ParseProblem::UnterminatedOption.at(start));
+        }
     }
     Ok(out)
 }
@@ -214,10 +216,17 @@ pub fn parse_blt(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
     let mut builder = RankedBallots::builder(n);
     let mut ranking: Vec<usize> = Vec::new();
     let mut ended = false;
+    // A ballot spread over lines is legal, but usually means a missing 0
+    // that swallowed the end-of-ballots line: blame that ballot then.
+    let mut spread_ballot: Option<usize> = None;
     while let Some(t) = it.next() {
         let mut t = t;
         let Tok::Word(mut word) = t.tok else {
-            return Err(ParseProblem::MissingEnd.at(t.line));
+            let problem = match spread_ballot {
+                Some(line) => ParseProblem::UnterminatedBallot.at(line),
+                None => ParseProblem::MissingEnd.at(t.line),
+            };
+            return Err(problem);
         };
         if word == "0" {
             ended = true;
@@ -244,6 +253,7 @@ pub fn parse_blt(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
                 return Err(ParseProblem::UnterminatedBallot.at(line));
             };
             if w == "0" {
+                spread_ballot = (p.line != line).then_some(line);
                 break;
             }
             let c = resolver.candidate(w, p.line)?;

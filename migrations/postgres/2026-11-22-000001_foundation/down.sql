@@ -5,4 +5,5 @@ DROP TABLE log_entries;
 DROP TABLE log_heads;
 DROP TABLE elections;
 DROP FUNCTION teller_ballot_seal_only();
+DROP FUNCTION teller_ballot_no_delete();
 DROP FUNCTION teller_refuse_change();

@@ -68,6 +68,11 @@ BEGIN
     RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END $$;
 
+CREATE FUNCTION teller_ballot_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ballots cannot be deleted';
+END $$;
+
 CREATE FUNCTION teller_ballot_seal_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.seal IS NOT NULL OR NEW.seal IS NULL OR NEW.body IS DISTINCT FROM OLD.body
@@ -86,8 +91,8 @@ CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints
 CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON checkpoints
     FOR EACH STATEMENT EXECUTE FUNCTION teller_refuse_change();
 CREATE TRIGGER ballots_no_delete BEFORE DELETE ON ballots
-    FOR EACH ROW EXECUTE FUNCTION teller_refuse_change();
+    FOR EACH ROW EXECUTE FUNCTION teller_ballot_no_delete();
 CREATE TRIGGER ballots_no_truncate BEFORE TRUNCATE ON ballots
-    FOR EACH STATEMENT EXECUTE FUNCTION teller_refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION teller_ballot_no_delete();
 CREATE TRIGGER ballots_seal_only BEFORE UPDATE ON ballots
     FOR EACH ROW EXECUTE FUNCTION teller_ballot_seal_only();
