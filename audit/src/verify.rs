@@ -474,6 +474,14 @@ fn check_counts(record: &Record, facts: &LogFacts, report: &mut Report) {
     if c.ballots != in_log {
         failures.push(format!("counts.ballots is {} but the log holds {in_log} ballots", c.ballots));
     }
+    if let Some(published) = &record.ballots {
+        if published.len() as u64 != in_log {
+            failures.push(format!(
+                "the record publishes {} ballots but the log holds {in_log}",
+                published.len()
+            ));
+        }
+    }
     if let Some((seq, _, eligible, _)) = facts.opened {
         if c.eligible != eligible {
             failures.push(format!(

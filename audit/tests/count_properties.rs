@@ -1,0 +1,271 @@
+//! Properties every count must have, on random small elections:
+//! conservation of votes round by round (within the stated rounding loss),
+//! quota winners elected, IRV monotonicity for added first preferences,
+//! weights as multiplicities, determinism and independence from ballot
+//! order, and lots mattering only when a transcript says so.
+#![allow(clippy::unwrap_used)]
+
+use proptest::prelude::*;
+use teller_audit::count::{
+    approval, cumulative, irv, schulze, stv_meek, stv_scottish, Action, ApprovalBallots, Decimal,
+    MeekRule, Outcome, Profile, RankedBallots, Reason, ScoreBallots, Status, TieBreaker, TieRule,
+    Weight,
+};
+
+type Ballots = Vec<(Weight, Vec<usize>)>;
+
+/// Up to 6 candidates, up to 40 ballots of weight 1, 2, 0.5 or 2.5 with
+/// random partial rankings.
+fn election() -> impl Strategy<Value = (usize, Ballots)> {
+    (2usize..=6).prop_flat_map(|n| {
+        let ballot = (
+            prop_oneof![Just(1_000_000u64), Just(2_000_000), Just(500_000), Just(2_500_000)],
+            proptest::collection::vec(0..n, 0..=n + 1),
+        )
+            .prop_map(move |(w, raw)| {
+                let mut ranking = Vec::new();
+                for c in raw {
+                    if !ranking.contains(&c) {
+                        ranking.push(c);
+                    }
+                }
+                (Weight::from_micros(w).unwrap(), ranking)
+            });
+        (Just(n), proptest::collection::vec(ballot, 0..40))
+    })
+}
+
+fn profile(n: usize, ballots: &Ballots) -> Profile<RankedBallots> {
+    let names = (0..n).map(|c| format!("C{c}")).collect();
+    let b = RankedBallots::from_rankings(n, ballots.iter().map(|(w, r)| (*w, r.as_slice())));
+    Profile::new(names, b.unwrap())
+}
+
+fn approvals(n: usize, ballots: &Ballots) -> Profile<ApprovalBallots> {
+    let names = (0..n).map(|c| format!("C{c}")).collect();
+    let b = ApprovalBallots::from_approvals(n, ballots.iter().map(|(w, r)| (*w, r.as_slice())));
+    Profile::new(names, b.unwrap())
+}
+
+/// Cumulative ballots: 3 points to the first choice, 2 to the second.
+fn scores(n: usize, ballots: &Ballots) -> Profile<ScoreBallots> {
+    let names = (0..n).map(|c| format!("C{c}")).collect();
+    let mut b = ScoreBallots::new(n, 5).unwrap();
+    for (w, r) in ballots {
+        let marks: Vec<(usize, u32)> = r.iter().take(2).zip([3, 2]).map(|(&c, p)| (c, p)).collect();
+        b.push(*w, &marks).unwrap();
+    }
+    Profile::new(names, b)
+}
+
+/// Every method on the same election.
+fn all_counts(n: usize, ballots: &Ballots, seats: usize, lots: &TieBreaker) -> Vec<Outcome> {
+    let p = profile(n, ballots);
+    vec![
+        irv(&p, lots).unwrap(),
+        stv_scottish(&p, seats, lots).unwrap(),
+        stv_meek(&p, seats, MeekRule::PrfReference, lots).unwrap(),
+        stv_meek(&p, seats, MeekRule::DroopParametric, lots).unwrap(),
+        schulze(&p, seats, lots).unwrap(),
+        approval(&approvals(n, ballots), seats, lots).unwrap(),
+        cumulative(&scores(n, ballots), seats, lots).unwrap(),
+    ]
+}
+
+/// `d` in units of 10^-scale.
+fn at(d: &Decimal, scale: u8) -> i128 {
+    d.units() * 10i128.pow(u32::from(scale - d.scale()))
+}
+
+fn total_micros(ballots: &Ballots) -> i128 {
+    ballots
+        .iter()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(w, _)| i128::from(w.micros()))
+        .sum()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Scottish STV: every round, tallies + non-transferable + rounding loss
+    /// = valid votes exactly; each surplus transfer loses less than 10^-5 per
+    /// unit of weight and exclusions lose nothing; anyone at or above the
+    /// quota at the end of a round is elected; all seats are filled.
+    #[test]
+    fn scottish_conserves_votes_and_elects_quota_holders(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        let out = stv_scottish(&profile(n, &ballots), seats, &TieBreaker::new([1; 32])).unwrap();
+        let total = total_micros(&ballots) * 100_000; // in 10^-11
+        let mut previous_loss = 0;
+        for round in &out.transcript.rounds {
+            let sum: i128 = round.tally.iter().map(|d| at(d, 11)).sum::<i128>()
+                + at(&round.exhausted, 11)
+                + at(round.loss.as_ref().unwrap(), 11);
+            prop_assert_eq!(sum, total, "round {}", round.number);
+            let loss = at(round.loss.as_ref().unwrap(), 11);
+            let lost = loss - previous_loss;
+            match round.action {
+                Action::Surplus { .. } => prop_assert!(lost >= 0 && (lost < total / 100_000 || lost == 0)),
+                _ => prop_assert_eq!(lost, 0),
+            }
+            previous_loss = loss;
+            let quota = at(round.quota.as_ref().unwrap(), 11);
+            for c in 0..n {
+                if round.status[c] == Status::Hopeful {
+                    prop_assert!(at(&round.tally[c], 11) < quota);
+                }
+            }
+        }
+        prop_assert_eq!(out.elected.len(), seats.min(n));
+    }
+
+    /// Meek STV (both rules): tallies + exhausted = valid votes every round;
+    /// no hopeful candidate ends a round at or above the quota; all seats
+    /// are filled; quota winners are elected in the round they reach it.
+    #[test]
+    fn meek_conserves_votes_and_elects_quota_holders(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        for rule in [MeekRule::PrfReference, MeekRule::DroopParametric] {
+            let out = stv_meek(&profile(n, &ballots), seats, rule, &TieBreaker::new([2; 32])).unwrap();
+            let total = total_micros(&ballots) * 1_000_000_000; // in 10^-15
+            for round in &out.transcript.rounds {
+                let sum: i128 = round.tally.iter().map(|d| at(d, 15)).sum::<i128>()
+                    + at(&round.exhausted, 15);
+                if matches!(round.action, Action::Iteration { .. } | Action::FirstPreferences) {
+                    prop_assert_eq!(sum, total, "{:?} round {}", rule, round.number);
+                    let quota = at(round.quota.as_ref().unwrap(), 15);
+                    for c in 0..n {
+                        if round.status[c] == Status::Hopeful {
+                            prop_assert!(at(&round.tally[c], 15) < quota || round.number == 0);
+                        }
+                    }
+                }
+                for d in &round.elected {
+                    if d.reason == Reason::Quota {
+                        let quota = at(round.quota.as_ref().unwrap(), 15);
+                        prop_assert!(at(&round.tally[d.candidate], 15) >= quota);
+                    }
+                }
+            }
+            prop_assert_eq!(out.elected.len(), seats.min(n));
+        }
+    }
+
+    /// IRV: the winner has a majority of the continuing votes or is the last
+    /// candidate left; and a new ballot ranking the winner first (then
+    /// anything) never makes them lose.
+    #[test]
+    fn irv_winner_survives_an_added_first_preference(
+        (n, ballots) in election(), tail in proptest::collection::vec(0usize..6, 0..4),
+    ) {
+        let lots = TieBreaker::new([3; 32]);
+        let out = irv(&profile(n, &ballots), &lots).unwrap();
+        let w = out.elected[0];
+        let last = out.transcript.rounds.last().unwrap();
+        let continuing: i128 = (0..n)
+            .filter(|&c| matches!(last.status[c], Status::Hopeful | Status::Elected))
+            .map(|c| at(&last.tally[c], 6))
+            .sum();
+        match last.elected[0].reason {
+            Reason::Majority => prop_assert!(2 * at(&last.tally[w], 6) > continuing),
+            Reason::LastRemaining => prop_assert_eq!(
+                last.status.iter().filter(|s| **s == Status::Hopeful).count(), 0),
+            other => prop_assert!(false, "unexpected reason {:?}", other),
+        }
+        let mut more = ballots.clone();
+        let mut ranking = vec![w];
+        for c in tail {
+            if c < n && !ranking.contains(&c) {
+                ranking.push(c);
+            }
+        }
+        more.push((Weight::ONE, ranking));
+        prop_assert_eq!(irv(&profile(n, &more), &lots).unwrap().elected, vec![w]);
+    }
+
+    /// A ballot of weight 2 counts exactly as two ballots of weight 1 (and
+    /// 2.5 as 2 + 0.5), whatever the method.
+    #[test]
+    fn weight_is_multiplicity(
+        (n, mut ballots) in election(), seats in 1usize..4, pick in any::<prop::sample::Index>(),
+    ) {
+        prop_assume!(!ballots.is_empty());
+        let i = pick.index(ballots.len());
+        let (w, r) = ballots[i].clone();
+        prop_assume!(w.micros() >= 2_000_000);
+        let lots = TieBreaker::new([4; 32]);
+        let before = all_counts(n, &ballots, seats, &lots);
+        ballots[i].0 = Weight::from_micros(1_000_000).unwrap();
+        ballots.push((Weight::from_micros(w.micros() - 1_000_000).unwrap(), r));
+        let after = all_counts(n, &ballots, seats, &lots);
+        prop_assert_eq!(before, after);
+    }
+
+    /// Counting is a pure function: twice the same bytes, and the order of
+    /// the ballots does not matter.
+    #[test]
+    fn counting_is_deterministic_and_order_independent(
+        (n, ballots) in election(), seats in 1usize..4, rotate in any::<prop::sample::Index>(),
+    ) {
+        let lots = TieBreaker::new([5; 32]);
+        let a = all_counts(n, &ballots, seats, &lots);
+        let b = all_counts(n, &ballots, seats, &lots);
+        let ja: Vec<String> = a.iter().map(|o| serde_json::to_string(&o.transcript).unwrap()).collect();
+        let jb: Vec<String> = b.iter().map(|o| serde_json::to_string(&o.transcript).unwrap()).collect();
+        prop_assert_eq!(&ja, &jb);
+        let ta: Vec<String> = a.iter().map(|o| o.transcript.render_text()).collect();
+        let tb: Vec<String> = b.iter().map(|o| o.transcript.render_text()).collect();
+        prop_assert_eq!(ta, tb);
+        let mut shuffled = ballots.clone();
+        if !shuffled.is_empty() {
+            let k = rotate.index(shuffled.len());
+            shuffled.rotate_left(k);
+            shuffled.reverse();
+        }
+        prop_assert_eq!(a, all_counts(n, &shuffled, seats, &lots));
+    }
+
+    /// The seed only matters when the transcript records a lot.
+    #[test]
+    fn seed_matters_only_through_recorded_lots(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        let a = all_counts(n, &ballots, seats, &TieBreaker::new([6; 32]));
+        let b = all_counts(n, &ballots, seats, &TieBreaker::new([7; 32]));
+        for (x, y) in a.iter().zip(&b) {
+            let lots = x.transcript.rounds.iter().flat_map(|r| &r.ties).any(|t| t.rule == TieRule::Lots);
+            if !lots {
+                prop_assert_eq!(x, y);
+            }
+        }
+    }
+
+    /// Schulze elects the Condorcet winner when there is one; approval and
+    /// cumulative winners have totals no lower than any loser.
+    #[test]
+    fn schulze_condorcet_and_totals_methods_are_consistent(
+        (n, ballots) in election(),
+    ) {
+        let lots = TieBreaker::new([8; 32]);
+        let out = schulze(&profile(n, &ballots), 1, &lots).unwrap();
+        let pw = out.transcript.pairwise.as_ref().unwrap();
+        let d = |a: usize, b: usize| at(&pw.preferences[a][b], 6);
+        if let Some(cw) = (0..n).find(|&a| (0..n).all(|b| a == b || d(a, b) > d(b, a))) {
+            prop_assert_eq!(out.elected.clone(), vec![cw]);
+        }
+        prop_assert_eq!(out.transcript.ranking.as_ref().unwrap().len(), n);
+        for o in [
+            approval(&approvals(n, &ballots), 2, &lots).unwrap(),
+            cumulative(&scores(n, &ballots), 2, &lots).unwrap(),
+        ] {
+            let tally = &o.transcript.rounds[0].tally;
+            let lowest_winner = o.elected.iter().map(|&c| at(&tally[c], 6)).min().unwrap();
+            for c in (0..n).filter(|c| !o.elected.contains(c)) {
+                prop_assert!(at(&tally[c], 6) <= lowest_winner);
+            }
+        }
+    }
+}
