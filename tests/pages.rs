@@ -1,0 +1,247 @@
+//! The voter's pages over real HTTP, without JavaScript: link, ballot,
+//! over-vote, review, cast, receipt, and each problem page.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Backend, TestApp};
+use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, SET_COOKIE};
+use reqwest::StatusCode;
+use teller_audit::receipt::Receipt;
+
+/// Undo handlebars' HTML escaping.
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x60;", "`")
+        .replace("&#x3D;", "=")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn attribute<'a>(html: &'a str, before: &str) -> &'a str {
+    let start = html.find(before).unwrap() + before.len();
+    let rest = &html[start..];
+    &rest[..rest.find('"').unwrap()]
+}
+
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser { app, cookie: None }
+    }
+
+    fn remember(&mut self, res: &reqwest::Response) {
+        if let Some(c) = res.headers().get(SET_COOKIE) {
+            let pair = c.to_str().unwrap().split(';').next().unwrap().to_string();
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String) {
+        let mut req = self.app.http.get(self.app.url(path));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        self.remember(&res);
+        (res.status(), res.text().await.unwrap())
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut req = self.app.http.post(self.app.url(path)).form(form);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        self.remember(&res);
+        (res.status(), res.text().await.unwrap())
+    }
+}
+
+async fn voting_in_the_browser(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, tokens) = app.open_example(3);
+    let token = &tokens[0].1;
+
+    // The link keeps the token in an HttpOnly cookie and moves to a URL without it.
+    let res = app.http.get(app.url(&format!("/v/{}", token.replace('-', "")))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/ballot");
+    assert_eq!(res.headers()[REFERRER_POLICY], "no-referrer");
+    assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
+    let cookie = res.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let mut browser = Browser::new(&app);
+    browser.remember(&res);
+
+    // The ballot: every contest a fieldset with a legend and instructions,
+    // every input labelled, no script, nothing from elsewhere.
+    let (status, html) = browser.get("/ballot").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("<fieldset").count(), 3);
+    assert_eq!(html.matches("<legend>").count(), 3);
+    assert!(html.contains("Vote for up to 3."));
+    assert!(html.contains("Choose yes, no or abstain. Passing needs at least two-thirds of the votes cast."));
+    assert!(html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
+    assert!(!html.contains("<script") && !html.contains("style=") && !html.contains("https://"), "no scripts, inline styles or third-party assets");
+    for part in html.split("<input").skip(1) {
+        let input = &part[..part.find('>').unwrap()];
+        if input.contains("type=\"hidden\"") {
+            continue;
+        }
+        let id = attribute(input, "id=\"");
+        assert!(html.contains(&format!("<label for=\"{id}\">")), "input {id} has no label");
+    }
+
+    // Over-vote: refused, naming the contest, marks kept, nothing consumed.
+    let overvote = [
+        ("c.directors", "amara-okafor"),
+        ("c.directors", "daniel-brooks"),
+        ("c.directors", "mei-ling-chen"),
+        ("c.directors", "rosa-delgado"),
+        ("c.bylaw-amendment-7", "yes"),
+    ];
+    let (status, html) = browser.post("/ballot/review", &overvote).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("<title>Error: your ballot"));
+    assert!(html.contains(r##"<a href="#contest-directors">Board of Directors: you chose 4 but may choose at most 3"##), "{html}");
+    assert!(html.contains(r#"value="rosa-delgado" checked"#));
+    let (status, _) = browser.post("/ballot/cast", &overvote).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "casting an over-vote directly is refused too");
+
+    // Review, with a write-in, then cast.
+    let choices = [
+        ("c.directors", "amara-okafor"),
+        ("c.directors", "priya-raman"),
+        ("w.treasurer", "  Jo   Bloggs "),
+        ("c.bylaw-amendment-7", "no"),
+    ];
+    let (status, html) = browser.post("/ballot/review", &choices).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<li>Jo Bloggs (written in)</li>"));
+    assert!(html.contains(r#"formaction="/ballot""#), "a way back to change the choices");
+    let hidden: Vec<(String, String)> = html
+        .split("<input type=\"hidden\" ")
+        .skip(1)
+        .map(|p| (unescape(attribute(p, "name=\"")), unescape(attribute(p, "value=\""))))
+        .collect();
+    let hidden_refs: Vec<(&str, &str)> = hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, html) = browser.post("/ballot/cast", &hidden_refs).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Your ballot has been cast"));
+    assert!(html.contains("Keep it private."));
+    assert!(browser.cookie.is_none(), "the token cookie is cleared after casting");
+
+    // The receipt on the page is signed and says what was cast.
+    let json = unescape(attribute(&html, "name=\"receipt\" value=\""));
+    let receipt: Receipt = serde_json::from_str(&json).unwrap();
+    assert!(receipt.problems().is_empty());
+    assert_eq!(receipt.body.ballot.choices["treasurer"], ["write-in:Jo Bloggs"]);
+    let grouped: String = receipt.body.tracker.to_hex().as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ");
+    assert!(html.contains(&grouped));
+    let download = app.http.post(app.url("/receipt/download")).form(&[("receipt", json.as_str())]).send().await.unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let downloaded: Receipt = download.json().await.unwrap();
+    assert_eq!(downloaded, receipt);
+    let tampered = json.replace("write-in:Jo Bloggs", "write-in:Mallory");
+    let refused = app.http.post(app.url("/receipt/download")).form(&[("receipt", tampered.as_str())]).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    // The same code again: its own page.
+    let mut again = Browser::new(&app);
+    again.cookie = Some(format!("teller_vote={}", token.replace('-', "")));
+    let (status, html) = again.get("/ballot").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("This voting code has already been used"));
+
+    // The public election page shows turnout only as of the last seal.
+    let (status, html) = Browser::new(&app).get(&format!("/e/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("the first seal has not happened yet"), "{html}");
+}
+on_both_backends!(a_member_votes_in_the_browser_without_javascript, voting_in_the_browser);
+
+async fn problem_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, tokens) = app.open_example(2);
+    let mut b = Browser::new(&app);
+
+    // Typed code: case, spaces and dashes do not matter.
+    let typed = tokens[0].1.to_lowercase().replace('-', " ");
+    let res = app.http.post(app.url("/vote")).form(&[("code", typed.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A typo is caught by the check characters, with the code kept to fix.
+    let mut typo: Vec<char> = tokens[0].1.chars().collect();
+    typo[0] = if typo[0] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    let (status, html) = b.post("/vote", &[("code", typo.as_str())]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("typing mistake"));
+    assert!(html.contains(r#"aria-invalid="true""#));
+
+    // Not a code at all.
+    let (status, html) = b.get("/v/hello").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("This is not a voting code"));
+
+    // A well-formed code nobody holds.
+    let forged = teller::domain::token::Token::generate().unwrap();
+    b.cookie = Some(format!("teller_vote={}", forged.as_str()));
+    let (status, html) = b.get("/ballot").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("We do not recognise this voting code"));
+
+    // No code at all: sent to the page to type one.
+    let res = app.http.get(app.url("/ballot")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/vote");
+
+    // Closed polls.
+    app.teller_ok(&["election", "close", &id]);
+    b.cookie = Some(format!("teller_vote={}", tokens[1].1.replace('-', "")));
+    let (status, html) = b.get("/ballot").await;
+    assert_eq!(status, StatusCode::LOCKED);
+    assert!(html.contains("The polls are closed"));
+
+    // No results before the tally, results after.
+    let (status, _) = b.get(&format!("/e/{id}/results")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.teller_ok(&["election", "tally", &id]);
+    let (status, html) = b.get(&format!("/e/{id}/results")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Results: Society of Pharmacy Technicians"));
+
+    // Every page carries the strict security headers.
+    let res = app.http.get(app.url("/")).send().await.unwrap();
+    let csp = res.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(app.http.get(app.url("/nowhere")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+on_both_backends!(each_problem_has_its_own_clear_page, problem_pages);
+
+async fn not_yet_open(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
+    let id = app.teller_ok(&["election", "create", toml.to_str().unwrap()]).trim().lines().last().unwrap().to_string();
+    let roll = app.path("m.csv");
+    std::fs::write(&roll, common::roll_csv(1)).unwrap();
+    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
+    let out = app.path("t.csv");
+    app.teller_ok(&["tokens", "issue", &id, "--out", out.to_str().unwrap()]);
+    let token = common::read_tokens(&out).remove(0).1;
+    let mut b = Browser::new(&app);
+    b.cookie = Some(format!("teller_vote={}", token.replace('-', "")));
+    let (status, html) = b.get("/ballot").await;
+    assert_eq!(status, StatusCode::LOCKED);
+    assert!(html.contains("The polls are not open yet"));
+}
+on_both_backends!(a_code_before_the_polls_open_gets_its_own_page, not_yet_open);
