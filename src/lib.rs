@@ -1,12 +1,12 @@
 //! Teller: a secure online election service for board elections.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod db;
 pub mod domain;
-pub mod secrets;
-pub mod time;
-pub mod store;
 pub mod ops;
 pub mod scheduler;
+pub mod secrets;
+pub mod store;
+pub mod time;
 pub mod web;
-pub mod cli;

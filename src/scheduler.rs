@@ -46,7 +46,11 @@ pub fn pass(conn: &mut db::AnyConnection, secret: &MasterSecret, now: i64) {
         Ok(drafts) => {
             for e in drafts.iter().filter(|e| e.opens_at.is_some_and(|t| t <= now)) {
                 tracing::info!(election = %e.id, "scheduler: opening the polls");
-                report("open the polls", &e.id, lifecycle::open(conn, secret, &e.id, ACTOR, now));
+                report(
+                    "open the polls",
+                    &e.id,
+                    lifecycle::open(conn, secret, &e.id, ACTOR, now),
+                );
             }
         }
         Err(e) => tracing::warn!(error = %e, "scheduler: cannot list elections"),

@@ -27,9 +27,7 @@ pub enum SecretError {
         source: std::io::Error,
     },
     /// Anyone on the machine could read the file.
-    #[error(
-        "the master secret file {0} is readable by other users; run `chmod 600 {0}` and start again"
-    )]
+    #[error("the master secret file {0} is readable by other users; run `chmod 600 {0}` and start again")]
     WorldReadable(String),
     /// Too short or not hex.
     #[error("the master secret must be at least 32 bytes, written as hex (64 or more hex digits)")]
@@ -107,17 +105,17 @@ impl MasterSecret {
                 return Err(SecretError::WorldReadable(shown));
             }
         }
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| SecretError::Read {
-            path: shown,
-            source,
-        })?);
+        let text =
+            Zeroizing::new(std::fs::read_to_string(path).map_err(|source| SecretError::Read { path: shown, source })?);
         Self::from_hex(&text)
     }
 
     /// Write a new random secret to `path`, readable only by its owner.
     pub fn generate_file(path: &Path) -> Result<Self, SecretError> {
         let mut bytes = Zeroizing::new([0u8; 32]);
-        SystemRandom::new().fill(&mut bytes[..]).map_err(|_| SecretError::Random)?;
+        SystemRandom::new()
+            .fill(&mut bytes[..])
+            .map_err(|_| SecretError::Random)?;
         let text = Zeroizing::new(format!("{}\n", hex::encode(&bytes[..])));
         let write = || -> std::io::Result<()> {
             use std::io::Write;
@@ -155,7 +153,11 @@ impl MasterSecret {
         SystemRandom::new().fill(&mut nonce).map_err(|_| SecretError::Random)?;
         let mut buf = plain.to_vec();
         self.wrap_key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut buf)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut buf,
+            )
             .map_err(|_| SecretError::Unseal)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);

@@ -50,8 +50,10 @@ pub fn from_toml(dt: &toml::value::Datetime) -> Result<i64, String> {
         }
     };
     let days = days_from_civil(i64::from(date.year), u32::from(date.month), u32::from(date.day));
-    Ok(days * 86_400 + i64::from(time.hour) * 3600 + i64::from(time.minute) * 60 + i64::from(time.second)
-        - offset_minutes * 60)
+    Ok(
+        days * 86_400 + i64::from(time.hour) * 3600 + i64::from(time.minute) * 60 + i64::from(time.second)
+            - offset_minutes * 60,
+    )
 }
 
 /// `2026-12-01 09:00 UTC`.
@@ -65,7 +67,12 @@ pub fn format(t: i64) -> String {
 pub fn format_rfc3339(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(86_400));
     let secs = t.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 #[cfg(test)]
@@ -81,7 +88,13 @@ mod tests {
         let plus: toml::value::Datetime = "2026-12-01T10:30:00+01:30".parse().unwrap();
         assert_eq!(from_toml(&plus).unwrap(), 1_796_115_600);
         for t in [-86_400 * 400, 951_782_400, 4_102_444_800] {
-            assert_eq!(format_rfc3339(t).parse::<toml::value::Datetime>().map(|d| from_toml(&d).unwrap()).unwrap(), t);
+            assert_eq!(
+                format_rfc3339(t)
+                    .parse::<toml::value::Datetime>()
+                    .map(|d| from_toml(&d).unwrap())
+                    .unwrap(),
+                t
+            );
         }
     }
 

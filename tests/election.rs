@@ -27,7 +27,12 @@ async fn whole_election(backend: Backend) {
     assert_eq!(e["contests"][0]["method"], "plurality");
     assert_eq!(e["contests"][0]["seats"], 3);
     assert_eq!(e["contests"][0]["options"].as_array().unwrap().len(), 7);
-    let bylaw: Vec<&str> = e["contests"][2]["options"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let bylaw: Vec<&str> = e["contests"][2]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
     assert_eq!(bylaw, ["yes", "no", "abstain"]);
 
     // 30 members vote; we keep every receipt and what each ballot said.
@@ -49,7 +54,9 @@ async fn whole_election(backend: Backend) {
     let out = app.teller_ok(&["seal", &id]);
     assert!(out.contains("Sealed 30 ballots"), "{out}");
     let tracker = receipts[0]["tracker"].as_str().unwrap();
-    let (_, t) = app.get_json(&format!("/api/v1/elections/{id}/trackers/{tracker}")).await;
+    let (_, t) = app
+        .get_json(&format!("/api/v1/elections/{id}/trackers/{tracker}"))
+        .await;
     assert_eq!(t["status"], "sealed");
     assert_eq!(t["seal"], 1);
 
@@ -114,7 +121,10 @@ async fn whole_election(backend: Backend) {
     let results = app.http.get(app.url(&format!("/e/{id}/results"))).send().await.unwrap();
     assert_eq!(results.status(), 200);
     let html = results.text().await.unwrap();
-    assert!(html.contains("32 ballots were cast by 32 of 40 eligible members"), "{html}");
+    assert!(
+        html.contains("32 ballots were cast by 32 of 40 eligible members"),
+        "{html}"
+    );
 }
 on_both_backends!(a_whole_election_from_toml_to_a_verified_record, whole_election);
 
@@ -130,7 +140,13 @@ async fn published_order_is_not_casting_order(backend: Backend) {
     app.teller_ok(&["election", "close", &id]);
     app.teller_ok(&["election", "tally", &id]);
     let record = app.export(&id);
-    let published: Vec<String> = record.ballots.as_ref().unwrap().iter().map(|b| b.tracker.to_hex()).collect();
+    let published: Vec<String> = record
+        .ballots
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|b| b.tracker.to_hex())
+        .collect();
     let logged: Vec<String> = record
         .log
         .iter()
@@ -150,7 +166,10 @@ async fn published_order_is_not_casting_order(backend: Backend) {
     let text = serde_json::to_string(&record.ballots).unwrap();
     assert!(!text.contains("time"), "{text}");
 }
-on_both_backends!(ballots_are_published_in_tracker_order_not_casting_order, published_order_is_not_casting_order);
+on_both_backends!(
+    ballots_are_published_in_tracker_order_not_casting_order,
+    published_order_is_not_casting_order
+);
 
 async fn api_statuses(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -159,11 +178,18 @@ async fn api_statuses(backend: Backend) {
 
     // Over-vote: 422 naming the contest; nothing consumed.
     let (status, body) = app
-        .cast(&id, good, json!({"directors": ["amara-okafor", "daniel-brooks", "mei-ling-chen", "rosa-delgado"]}))
+        .cast(
+            &id,
+            good,
+            json!({"directors": ["amara-okafor", "daniel-brooks", "mei-ling-chen", "rosa-delgado"]}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"], "invalid_ballot");
-    assert!(body["message"].as_str().unwrap().contains("Board of Directors"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("Board of Directors"),
+        "{body}"
+    );
     assert_eq!(body["problems"][0]["contest"], "directors");
     // Unknown option and unknown contest: 422.
     assert_eq!(app.cast(&id, good, json!({"directors": ["mallory"]})).await.0, 422);
@@ -215,7 +241,13 @@ on_both_backends!(the_ballot_api_answers_each_failure_with_its_own_status, api_s
 async fn draft_polls_are_not_open(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
-    let id = app.teller_ok(&["election", "create", toml.to_str().unwrap()]).trim().lines().last().unwrap().to_string();
+    let id = app
+        .teller_ok(&["election", "create", toml.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     let roll = app.path("m.csv");
     std::fs::write(&roll, common::roll_csv(3)).unwrap();
     app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
@@ -226,7 +258,12 @@ async fn draft_polls_are_not_open(backend: Backend) {
     assert_eq!((status, body["error"].as_str()), (423, Some("polls_not_open")));
     // Re-issue: the old token stops working, the new one works once open.
     let out = app.teller_ok(&["tokens", "reissue", &id, &tokens[0].0]);
-    let new_token = out.lines().find_map(|l| l.strip_prefix("token: ")).unwrap().trim().to_string();
+    let new_token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap()
+        .trim()
+        .to_string();
     app.teller_ok(&["election", "open", &id]);
     assert_eq!(app.cast(&id, &tokens[0].1, json!({})).await.0, 403);
     assert_eq!(app.cast(&id, &new_token, json!({})).await.0, 201);
@@ -238,4 +275,7 @@ async fn draft_polls_are_not_open(backend: Backend) {
     assert!(verify_record(&record, &[]).ok());
     assert!(record.log.iter().any(|e| e.entry.event.kind() == "token_reissued"));
 }
-on_both_backends!(tokens_work_only_while_the_polls_are_open_and_reissue_replaces_them, draft_polls_are_not_open);
+on_both_backends!(
+    tokens_work_only_while_the_polls_are_open_and_reissue_replaces_them,
+    draft_polls_are_not_open
+);

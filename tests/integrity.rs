@@ -50,7 +50,10 @@ async fn fifty_concurrent_casts_of_one_token(backend: Backend) {
     assert_eq!(count(&app.db, "SELECT COUNT(*) AS n FROM ballots"), 1);
     assert_eq!(count(&app.db, "SELECT COUNT(*) AS n FROM members WHERE voted"), 1);
 }
-on_both_backends!(fifty_concurrent_casts_of_one_token_make_one_ballot, fifty_concurrent_casts_of_one_token);
+on_both_backends!(
+    fifty_concurrent_casts_of_one_token_make_one_ballot,
+    fifty_concurrent_casts_of_one_token
+);
 
 async fn receipts_hold_under_concurrent_seals(backend: Backend) {
     let app = std::sync::Arc::new(TestApp::spawn(backend).await);
@@ -93,7 +96,10 @@ async fn receipts_hold_under_concurrent_seals(backend: Backend) {
         assert!(report.ok(), "receipt promising seal {}: {report}", receipt.body.seal);
     }
 }
-on_both_backends!(every_receipt_is_in_its_promised_seal_under_concurrency, receipts_hold_under_concurrent_seals);
+on_both_backends!(
+    every_receipt_is_in_its_promised_seal_under_concurrency,
+    receipts_hold_under_concurrent_seals
+);
 
 async fn the_log_is_append_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -138,7 +144,9 @@ async fn ballots_cannot_identify_voters(backend: Backend) {
         #[diesel(sql_type = Text)]
         body: String,
     }
-    let body: Body = diesel::sql_query("SELECT body FROM ballots").get_result(&mut app.db.conn()).unwrap();
+    let body: Body = diesel::sql_query("SELECT body FROM ballots")
+        .get_result(&mut app.db.conn())
+        .unwrap();
     let v: Value = serde_json::from_str(&body.body).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["choices", "nonce"]);
@@ -148,12 +156,21 @@ async fn ballots_cannot_identify_voters(backend: Backend) {
     assert!(app.db.sql_err("UPDATE ballots SET seal = 7").contains("sealed"));
     assert!(app.db.sql_err("DELETE FROM ballots").contains("cannot be deleted"));
 }
-on_both_backends!(the_ballot_table_has_no_column_that_could_identify_a_voter, ballots_cannot_identify_voters);
+on_both_backends!(
+    the_ballot_table_has_no_column_that_could_identify_a_voter,
+    ballots_cannot_identify_voters
+);
 
 async fn malformed_roll_imports_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
-    let id = app.teller_ok(&["election", "create", toml.to_str().unwrap()]).trim().lines().last().unwrap().to_string();
+    let id = app
+        .teller_ok(&["election", "create", toml.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     let roll = app.path("bad.csv");
     std::fs::write(
         &roll,
@@ -163,7 +180,11 @@ async fn malformed_roll_imports_nothing(backend: Backend) {
     let out = app.teller(&["voters", "import", &id, roll.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    for expected in ["row 3: the member id is missing", "row 4: member id \"A1\" is already on row 2", "row 5: \"bad@mail\" is not a valid e-mail"] {
+    for expected in [
+        "row 3: the member id is missing",
+        "row 4: member id \"A1\" is already on row 2",
+        "row 5: \"bad@mail\" is not a valid e-mail",
+    ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
     assert!(err.contains("nothing was imported"), "{err}");
@@ -171,13 +192,24 @@ async fn malformed_roll_imports_nothing(backend: Backend) {
     assert_eq!(count(&app.db, "SELECT COUNT(*) AS n FROM log_entries"), 1);
     // A good roll then imports, noting the ignored column; a second import
     // that repeats a member imports nothing either.
-    std::fs::write(&roll, "member_id,name,email,region\nA1,Ann,ann@example.org,N\nA2,Bo,,S\n").unwrap();
+    std::fs::write(
+        &roll,
+        "member_id,name,email,region\nA1,Ann,ann@example.org,N\nA2,Bo,,S\n",
+    )
+    .unwrap();
     let out = app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
     assert!(out.contains("ignored column(s) \"region\""), "{out}");
     assert!(out.contains("Imported 2 members"), "{out}");
-    std::fs::write(&roll, "member_id,name,email\nA3,Cy,cy@example.org\nA2,Bo,bo@example.org\n").unwrap();
+    std::fs::write(
+        &roll,
+        "member_id,name,email\nA3,Cy,cy@example.org\nA2,Bo,bo@example.org\n",
+    )
+    .unwrap();
     let out = app.teller(&["voters", "import", &id, roll.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 3: member id \"A2\" is already on this election's roll"));
     assert_eq!(count(&app.db, "SELECT COUNT(*) AS n FROM members"), 2);
 }
-on_both_backends!(a_malformed_roll_imports_nothing_and_names_every_bad_row, malformed_roll_imports_nothing);
+on_both_backends!(
+    a_malformed_roll_imports_nothing_and_names_every_bad_row,
+    malformed_roll_imports_nothing
+);

@@ -70,13 +70,21 @@ async fn voting_in_the_browser(backend: Backend) {
     let token = &tokens[0].1;
 
     // The link keeps the token in an HttpOnly cookie and moves to a URL without it.
-    let res = app.http.get(app.url(&format!("/v/{}", token.replace('-', "")))).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url(&format!("/v/{}", token.replace('-', ""))))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[LOCATION], "/ballot");
     assert_eq!(res.headers()[REFERRER_POLICY], "no-referrer");
     assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
     let cookie = res.headers()[SET_COOKIE].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let mut browser = Browser::new(&app);
     browser.remember(&res);
 
@@ -89,14 +97,20 @@ async fn voting_in_the_browser(backend: Backend) {
     assert!(html.contains("Vote for up to 3."));
     assert!(html.contains("Choose yes, no or abstain. Passing needs at least two-thirds of the votes cast."));
     assert!(html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
-    assert!(!html.contains("<script") && !html.contains("style=") && !html.contains("https://"), "no scripts, inline styles or third-party assets");
+    assert!(
+        !html.contains("<script") && !html.contains("style=") && !html.contains("https://"),
+        "no scripts, inline styles or third-party assets"
+    );
     for part in html.split("<input").skip(1) {
         let input = &part[..part.find('>').unwrap()];
         if input.contains("type=\"hidden\"") {
             continue;
         }
         let id = attribute(input, "id=\"");
-        assert!(html.contains(&format!("<label for=\"{id}\">")), "input {id} has no label");
+        assert!(
+            html.contains(&format!("<label for=\"{id}\">")),
+            "input {id} has no label"
+        );
     }
 
     // Over-vote: refused, naming the contest, marks kept, nothing consumed.
@@ -110,10 +124,17 @@ async fn voting_in_the_browser(backend: Backend) {
     let (status, html) = browser.post("/ballot/review", &overvote).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("<title>Error: your ballot"));
-    assert!(html.contains(r##"<a href="#contest-directors">Board of Directors: you chose 4 but may choose at most 3"##), "{html}");
+    assert!(
+        html.contains(r##"<a href="#contest-directors">Board of Directors: you chose 4 but may choose at most 3"##),
+        "{html}"
+    );
     assert!(html.contains(r#"value="rosa-delgado" checked"#));
     let (status, _) = browser.post("/ballot/cast", &overvote).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "casting an over-vote directly is refused too");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "casting an over-vote directly is refused too"
+    );
 
     // Review, with a write-in, then cast.
     let choices = [
@@ -125,7 +146,10 @@ async fn voting_in_the_browser(backend: Backend) {
     let (status, html) = browser.post("/ballot/review", &choices).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<li>Jo Bloggs (written in)</li>"));
-    assert!(html.contains(r#"formaction="/ballot""#), "a way back to change the choices");
+    assert!(
+        html.contains(r#"formaction="/ballot""#),
+        "a way back to change the choices"
+    );
     let hidden: Vec<(String, String)> = html
         .split("<input type=\"hidden\" ")
         .skip(1)
@@ -143,15 +167,38 @@ async fn voting_in_the_browser(backend: Backend) {
     let receipt: Receipt = serde_json::from_str(&json).unwrap();
     assert!(receipt.problems().is_empty());
     assert_eq!(receipt.body.ballot.choices["treasurer"], ["write-in:Jo Bloggs"]);
-    let grouped: String = receipt.body.tracker.to_hex().as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ");
+    let grouped: String = receipt
+        .body
+        .tracker
+        .to_hex()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(html.contains(&grouped));
-    let download = app.http.post(app.url("/receipt/download")).form(&[("receipt", json.as_str())]).send().await.unwrap();
+    let download = app
+        .http
+        .post(app.url("/receipt/download"))
+        .form(&[("receipt", json.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(download.status(), StatusCode::OK);
-    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
     let downloaded: Receipt = download.json().await.unwrap();
     assert_eq!(downloaded, receipt);
     let tampered = json.replace("write-in:Jo Bloggs", "write-in:Mallory");
-    let refused = app.http.post(app.url("/receipt/download")).form(&[("receipt", tampered.as_str())]).send().await.unwrap();
+    let refused = app
+        .http
+        .post(app.url("/receipt/download"))
+        .form(&[("receipt", tampered.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 
     // The same code again: its own page.
@@ -175,7 +222,13 @@ async fn problem_pages(backend: Backend) {
 
     // Typed code: case, spaces and dashes do not matter.
     let typed = tokens[0].1.to_lowercase().replace('-', " ");
-    let res = app.http.post(app.url("/vote")).form(&[("code", typed.as_str())]).send().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/vote"))
+        .form(&[("code", typed.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // A typo is caught by the check characters, with the code kept to fix.
@@ -222,16 +275,28 @@ async fn problem_pages(backend: Backend) {
     // Every page carries the strict security headers.
     let res = app.http.get(app.url("/")).send().await.unwrap();
     let csp = res.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(app.http.get(app.url("/nowhere")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.http.get(app.url("/nowhere")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }
 on_both_backends!(each_problem_has_its_own_clear_page, problem_pages);
 
 async fn not_yet_open(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
-    let id = app.teller_ok(&["election", "create", toml.to_str().unwrap()]).trim().lines().last().unwrap().to_string();
+    let id = app
+        .teller_ok(&["election", "create", toml.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     let roll = app.path("m.csv");
     std::fs::write(&roll, common::roll_csv(1)).unwrap();
     app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);

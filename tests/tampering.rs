@@ -55,7 +55,9 @@ fn disable_guards(app: &TestApp, table: &str) {
 
 fn assert_fails(report: &Report, check: &str, mentions: &str) {
     assert!(!report.ok(), "tampering went unnoticed:\n{report}");
-    let c = report.check(check).unwrap_or_else(|| panic!("no check {check}:\n{report}"));
+    let c = report
+        .check(check)
+        .unwrap_or_else(|| panic!("no check {check}:\n{report}"));
     assert!(
         c.failures.iter().any(|f| f.contains(mentions)),
         "check {check} should name {mentions:?}:\n{report}"
@@ -75,7 +77,10 @@ fn ballot_body(app: &TestApp, tracker: &str) -> String {
 }
 
 fn yes_receipt(receipts: &[Receipt]) -> &Receipt {
-    receipts.iter().find(|r| r.body.ballot.choices["bylaw-amendment-7"] == ["yes"]).unwrap()
+    receipts
+        .iter()
+        .find(|r| r.body.ballot.choices["bylaw-amendment-7"] == ["yes"])
+        .unwrap()
 }
 
 async fn ballot_content_changed(backend: Backend) {
@@ -102,16 +107,25 @@ async fn ballot_content_and_tracker_changed(backend: Backend) {
     let mut forged = victim.body.ballot.clone();
     forged.choices.insert("bylaw-amendment-7".into(), vec!["no".into()]);
     let new = forged.tracker().to_hex();
-    let body = String::from_utf8(teller_audit::canonical::to_bytes(&serde_json::json!({"nonce": forged.nonce, "choices": forged.choices})).unwrap()).unwrap();
+    let body = String::from_utf8(
+        teller_audit::canonical::to_bytes(&serde_json::json!({"nonce": forged.nonce, "choices": forged.choices}))
+            .unwrap(),
+    )
+    .unwrap();
     disable_guards(&app, "ballots");
-    app.db.sql(&format!("UPDATE ballots SET tracker = '{new}', body = '{body}' WHERE tracker = '{old}'"));
+    app.db.sql(&format!(
+        "UPDATE ballots SET tracker = '{new}', body = '{body}' WHERE tracker = '{old}'"
+    ));
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert_fails(&report, "ballots-match-log", &new);
     assert_fails(&report, "ballots-match-log", &old);
     assert_fails(&verify_receipt(victim, &record), "receipt-content", &old);
 }
-on_both_backends!(a_changed_ballot_with_a_recomputed_tracker_is_detected, ballot_content_and_tracker_changed);
+on_both_backends!(
+    a_changed_ballot_with_a_recomputed_tracker_is_detected,
+    ballot_content_and_tracker_changed
+);
 
 async fn ballot_deleted(backend: Backend) {
     let (app, id, receipts) = tallied(backend).await;
@@ -132,11 +146,20 @@ async fn ballot_added(backend: Backend) {
     let stuffed = Ballot {
         election: id.clone(),
         nonce: Nonce([9; 16]),
-        choices: serde_json::from_value(serde_json::json!({"directors": ["samuel-adeyemi"], "treasurer": [], "bylaw-amendment-7": ["no"]})).unwrap(),
+        choices: serde_json::from_value(
+            serde_json::json!({"directors": ["samuel-adeyemi"], "treasurer": [], "bylaw-amendment-7": ["no"]}),
+        )
+        .unwrap(),
     };
     let tracker = stuffed.tracker().to_hex();
-    let body = String::from_utf8(teller_audit::canonical::to_bytes(&serde_json::json!({"nonce": stuffed.nonce, "choices": stuffed.choices})).unwrap()).unwrap();
-    app.db.sql(&format!("INSERT INTO ballots (election_id, tracker, body, seal) VALUES ('{id}', '{tracker}', '{body}', 1)"));
+    let body = String::from_utf8(
+        teller_audit::canonical::to_bytes(&serde_json::json!({"nonce": stuffed.nonce, "choices": stuffed.choices}))
+            .unwrap(),
+    )
+    .unwrap();
+    app.db.sql(&format!(
+        "INSERT INTO ballots (election_id, tracker, body, seal) VALUES ('{id}', '{tracker}', '{body}', 1)"
+    ));
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert_fails(&report, "ballots-match-log", &tracker);
@@ -160,7 +183,9 @@ async fn log_entry_altered(backend: Backend) {
     let (seq, tracker) = first_ballot_entry(&app.export(&id));
     disable_guards(&app, "log_entries");
     let other = "0".repeat(64);
-    app.db.sql(&format!("UPDATE log_entries SET body = REPLACE(body, '{tracker}', '{other}') WHERE seq = {seq}"));
+    app.db.sql(&format!(
+        "UPDATE log_entries SET body = REPLACE(body, '{tracker}', '{other}') WHERE seq = {seq}"
+    ));
     let report = verify_record(&app.export(&id), &[]);
     assert_fails(&report, "log-chain", &format!("entry {seq} (ballot)"));
 }
@@ -172,7 +197,11 @@ async fn log_entry_removed(backend: Backend) {
     disable_guards(&app, "log_entries");
     app.db.sql(&format!("DELETE FROM log_entries WHERE seq = {seq}"));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "log-chain", &format!("entry at position {seq} has seq {}", seq + 1));
+    assert_fails(
+        &report,
+        "log-chain",
+        &format!("entry at position {seq} has seq {}", seq + 1),
+    );
 }
 on_both_backends!(a_removed_log_entry_is_detected, log_entry_removed);
 
@@ -197,6 +226,10 @@ async fn checkpoint_resigned(backend: Backend) {
         original.checkpoint.size
     ));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "checkpoint-signature", &format!("checkpoint 1 (size {}", original.checkpoint.size));
+    assert_fails(
+        &report,
+        "checkpoint-signature",
+        &format!("checkpoint 1 (size {}", original.checkpoint.size),
+    );
 }
 on_both_backends!(a_checkpoint_signed_by_another_key_is_detected, checkpoint_resigned);

@@ -61,7 +61,6 @@ impl Checkpoint {
 impl SignedCheckpoint {
     /// Whether the signature is `key`'s.
     pub fn verifies(&self, key: &PublicKey) -> bool {
-        self.checkpoint.format == CHECKPOINT_FORMAT
-            && key.verifies(&self.checkpoint.signed_bytes(), &self.signature)
+        self.checkpoint.format == CHECKPOINT_FORMAT && key.verifies(&self.checkpoint.signed_bytes(), &self.signature)
     }
 }

@@ -182,7 +182,13 @@ impl Definition {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         text_problem(&mut out, "the election title", &self.title, MAX_SHORT_TEXT, true);
-        text_problem(&mut out, "the election description", &self.description, MAX_LONG_TEXT, false);
+        text_problem(
+            &mut out,
+            "the election description",
+            &self.description,
+            MAX_LONG_TEXT,
+            false,
+        );
         if self.contests.is_empty() {
             out.push("the election has no contests".into());
         }
@@ -195,7 +201,13 @@ impl Definition {
                 out.push(format!("{at}: another contest has the same id"));
             }
             text_problem(&mut out, &format!("{at}: the title"), &c.title, MAX_SHORT_TEXT, true);
-            text_problem(&mut out, &format!("{at}: the description"), &c.description, MAX_LONG_TEXT, false);
+            text_problem(
+                &mut out,
+                &format!("{at}: the description"),
+                &c.description,
+                MAX_LONG_TEXT,
+                false,
+            );
             for (j, cand) in c.candidates.iter().enumerate() {
                 let cat = format!("{at}, candidate {} ({:?})", j + 1, cand.id);
                 if !is_identifier(&cand.id) {
@@ -205,7 +217,13 @@ impl Definition {
                     out.push(format!("{cat}: another candidate in the contest has the same id"));
                 }
                 text_problem(&mut out, &format!("{cat}: the name"), &cand.name, MAX_SHORT_TEXT, true);
-                text_problem(&mut out, &format!("{cat}: the statement"), &cand.statement, MAX_LONG_TEXT, false);
+                text_problem(
+                    &mut out,
+                    &format!("{cat}: the statement"),
+                    &cand.statement,
+                    MAX_LONG_TEXT,
+                    false,
+                );
             }
             match &c.method {
                 Method::Plurality { write_ins, .. } => {
@@ -224,7 +242,9 @@ impl Definition {
                         out.push(format!("{at}: a referendum has exactly 1 seat"));
                     }
                     if !c.candidates.is_empty() {
-                        out.push(format!("{at}: a referendum has no candidates (its options are yes, no, abstain)"));
+                        out.push(format!(
+                            "{at}: a referendum has no candidates (its options are yes, no, abstain)"
+                        ));
                     }
                     if threshold.denominator == 0 || threshold.numerator > threshold.denominator {
                         out.push(format!(
@@ -255,7 +275,8 @@ fn text_problem(out: &mut Vec<String>, what: &str, text: &str, max: usize, requi
 pub fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]

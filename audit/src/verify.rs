@@ -70,7 +70,11 @@ impl Report {
     }
 
     fn push(&mut self, name: &'static str, summary: impl Into<String>, failures: Vec<String>) {
-        let status = if failures.is_empty() { Status::Pass } else { Status::Fail };
+        let status = if failures.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
         self.checks.push(Check {
             name,
             status,
@@ -110,7 +114,12 @@ impl fmt::Display for Report {
         if failed.is_empty() {
             writeln!(f, "\nVERIFIED: every check passed.")
         } else {
-            writeln!(f, "\nNOT VERIFIED: {} check(s) failed: {}", failed.len(), failed.join(", "))
+            writeln!(
+                f,
+                "\nNOT VERIFIED: {} check(s) failed: {}",
+                failed.len(),
+                failed.join(", ")
+            )
         }
     }
 }
@@ -138,7 +147,10 @@ pub fn verify_record(record: &Record, seen: &[SignedCheckpoint]) -> Report {
     let format_failures = if record.format == RECORD_FORMAT {
         vec![]
     } else {
-        vec![format!("the record's format is {:?}, expected {RECORD_FORMAT:?}", record.format)]
+        vec![format!(
+            "the record's format is {:?}, expected {RECORD_FORMAT:?}",
+            record.format
+        )]
     };
     report.push("format", "the record is a teller-record/1", format_failures);
 
@@ -194,7 +206,9 @@ fn check_log(record: &Record, report: &mut Report) -> LogFacts {
         let event = &chained.entry.event;
         if i == 0 {
             match event {
-                Event::ElectionCreated { election, public_key, .. } => {
+                Event::ElectionCreated {
+                    election, public_key, ..
+                } => {
                     if election != &record.election.id {
                         structure.push(format!(
                             "{}: names election {election}, the record is for {}",
@@ -211,13 +225,18 @@ fn check_log(record: &Record, report: &mut Report) -> LogFacts {
                         ));
                     }
                 }
-                other => structure.push(format!("{}: the log must start with election_created", at(other.kind()))),
+                other => structure.push(format!(
+                    "{}: the log must start with election_created",
+                    at(other.kind())
+                )),
             }
             continue;
         }
         let ballot_pending = !batch.is_empty();
         match event {
-            Event::ElectionCreated { .. } => structure.push(format!("{}: a second election_created", at("election_created"))),
+            Event::ElectionCreated { .. } => {
+                structure.push(format!("{}: a second election_created", at("election_created")))
+            }
             Event::DefinitionUpdated { .. } | Event::RollImported { .. } if phase != 0 => {
                 structure.push(format!("{}: only allowed before the polls open", at(event.kind())));
             }
@@ -278,7 +297,9 @@ fn check_log(record: &Record, report: &mut Report) -> LogFacts {
                     structure.push(format!("{}: after the polls closed", at("schedule_changed")));
                 }
             }
-            Event::PollsClosed { tokens_used, ballots, .. } => {
+            Event::PollsClosed {
+                tokens_used, ballots, ..
+            } => {
                 if phase != 1 {
                     structure.push(format!("{}: the polls were not open", at("polls_closed")));
                 }
@@ -292,7 +313,9 @@ fn check_log(record: &Record, report: &mut Report) -> LogFacts {
                 facts.closed = Some((seq, *tokens_used, *ballots));
                 facts.needs_checkpoint.push((seq, CheckpointReason::Closed));
             }
-            Event::Tallied { tally_digest, lot_seed, .. } => {
+            Event::Tallied {
+                tally_digest, lot_seed, ..
+            } => {
                 if phase != 2 {
                     structure.push(format!("{}: the polls were not closed", at("tallied")));
                 }
@@ -310,7 +333,10 @@ fn check_log(record: &Record, report: &mut Report) -> LogFacts {
         }
     }
     if !batch.is_empty() {
-        structure.push(format!("the log ends with {} ballot entries that no seal closes", batch.len()));
+        structure.push(format!(
+            "the log ends with {} ballot entries that no seal closes",
+            batch.len()
+        ));
     }
     let state_expected = ["draft", "open", "closed", "tallied"][phase as usize];
     if record.election.state != state_expected && !(phase == 3 && record.election.state == "certified") {
@@ -342,9 +368,17 @@ fn check_definition(record: &Record, facts: &LogFacts, report: &mut Report) {
                     "entry {seq} (polls_opened): froze definition {logged}, but the record's definition hashes to {computed}"
                 ));
             }
-            report.push("definition", "the definition is sound and is the one frozen at opening", failures);
+            report.push(
+                "definition",
+                "the definition is sound and is the one frozen at opening",
+                failures,
+            );
         }
-        None => report.push("definition", "the definition is sound (a draft: not yet frozen)", failures),
+        None => report.push(
+            "definition",
+            "the definition is sound (a draft: not yet frozen)",
+            failures,
+        ),
     }
 }
 
@@ -353,31 +387,32 @@ fn check_checkpoints(record: &Record, facts: &LogFacts, seen: &[SignedCheckpoint
     let mut signature = Vec::new();
     let mut consistency = Vec::new();
     let mut covered: HashSet<(u64, CheckpointReason)> = HashSet::new();
-    let check_one = |i: usize, cp: &SignedCheckpoint, label: &str, signature: &mut Vec<String>, consistency: &mut Vec<String>| {
-        let c = &cp.checkpoint;
-        let name = format!("{label} {i} (size {}, {:?})", c.size, c.reason);
-        if c.format != CHECKPOINT_FORMAT || !cp.verifies(key) {
-            signature.push(format!("{name}: the signature is not the election key's"));
-        }
-        if c.election != record.election.id {
-            consistency.push(format!("{name}: names election {}", c.election));
-        }
-        if c.size == 0 || c.size > facts.hashes.len() as u64 {
-            consistency.push(format!(
-                "{name}: covers {} entries but the log has {}",
-                c.size,
-                facts.hashes.len()
-            ));
-        } else if facts.hashes[(c.size - 1) as usize] != c.head {
-            consistency.push(format!(
-                "{name}: head {} differs from the log's hash after entry {} ({})",
-                c.head,
-                c.size - 1,
-                facts.hashes[(c.size - 1) as usize]
-            ));
-        }
-        c.size
-    };
+    let check_one =
+        |i: usize, cp: &SignedCheckpoint, label: &str, signature: &mut Vec<String>, consistency: &mut Vec<String>| {
+            let c = &cp.checkpoint;
+            let name = format!("{label} {i} (size {}, {:?})", c.size, c.reason);
+            if c.format != CHECKPOINT_FORMAT || !cp.verifies(key) {
+                signature.push(format!("{name}: the signature is not the election key's"));
+            }
+            if c.election != record.election.id {
+                consistency.push(format!("{name}: names election {}", c.election));
+            }
+            if c.size == 0 || c.size > facts.hashes.len() as u64 {
+                consistency.push(format!(
+                    "{name}: covers {} entries but the log has {}",
+                    c.size,
+                    facts.hashes.len()
+                ));
+            } else if facts.hashes[(c.size - 1) as usize] != c.head {
+                consistency.push(format!(
+                    "{name}: head {} differs from the log's hash after entry {} ({})",
+                    c.head,
+                    c.size - 1,
+                    facts.hashes[(c.size - 1) as usize]
+                ));
+            }
+            c.size
+        };
     let mut last = 0;
     for (i, cp) in record.checkpoints.iter().enumerate() {
         let size = check_one(i, cp, "checkpoint", &mut signature, &mut consistency);
@@ -392,7 +427,10 @@ fn check_checkpoints(record: &Record, facts: &LogFacts, seen: &[SignedCheckpoint
     }
     report.push(
         "checkpoint-signature",
-        format!("{} checkpoints signed by the election key", record.checkpoints.len() + seen.len()),
+        format!(
+            "{} checkpoints signed by the election key",
+            record.checkpoints.len() + seen.len()
+        ),
         signature,
     );
     report.push(
@@ -417,7 +455,11 @@ fn check_ballots(record: &Record, facts: &LogFacts, report: &mut Report) {
     let Some(ballots) = &record.ballots else {
         let why = "the ballots are published with the tally; not yet in this record";
         if facts.tallied.is_some() {
-            report.push("ballots-published", why, vec!["the election is tallied but the record has no ballots".into()]);
+            report.push(
+                "ballots-published",
+                why,
+                vec!["the election is tallied but the record has no ballots".into()],
+            );
         } else {
             for name in ["ballot-tracker", "ballot-order", "ballots-match-log", "ballot-validity"] {
                 report.skip(name, why);
@@ -448,22 +490,39 @@ fn check_ballots(record: &Record, facts: &LogFacts, report: &mut Report) {
             validity.push(format!("ballot {i} (tracker {}): {}", b.tracker, p.message));
         }
     }
-    report.push("ballot-tracker", format!("{} ballots hash to their trackers", ballots.len()), tracker_failures);
-    report.push("ballot-order", "ballots are sorted by tracker, none twice", order_failures);
+    report.push(
+        "ballot-tracker",
+        format!("{} ballots hash to their trackers", ballots.len()),
+        tracker_failures,
+    );
+    report.push(
+        "ballot-order",
+        "ballots are sorted by tracker, none twice",
+        order_failures,
+    );
 
     let published: BTreeSet<Digest> = ballots.iter().map(|b| b.tracker).collect();
     let mut matching = Vec::new();
     for (tracker, (seq, _)) in &facts.trackers {
         if !published.contains(tracker) {
-            matching.push(format!("entry {seq} (ballot): tracker {tracker} is in the log but its ballot is missing"));
+            matching.push(format!(
+                "entry {seq} (ballot): tracker {tracker} is in the log but its ballot is missing"
+            ));
         }
     }
     for (i, b) in ballots.iter().enumerate() {
         if !facts.trackers.contains_key(&b.tracker) {
-            matching.push(format!("ballot {i} (tracker {}): not in the log (an added ballot)", b.tracker));
+            matching.push(format!(
+                "ballot {i} (tracker {}): not in the log (an added ballot)",
+                b.tracker
+            ));
         }
     }
-    report.push("ballots-match-log", "the published ballots are exactly the log's", matching);
+    report.push(
+        "ballots-match-log",
+        "the published ballots are exactly the log's",
+        matching,
+    );
     report.push("ballot-validity", "every ballot obeys the definition's rules", validity);
 }
 
@@ -472,7 +531,10 @@ fn check_counts(record: &Record, facts: &LogFacts, report: &mut Report) {
     let mut failures = Vec::new();
     let in_log = facts.trackers.len() as u64;
     if c.ballots != in_log {
-        failures.push(format!("counts.ballots is {} but the log holds {in_log} ballots", c.ballots));
+        failures.push(format!(
+            "counts.ballots is {} but the log holds {in_log} ballots",
+            c.ballots
+        ));
     }
     if let Some(published) = &record.ballots {
         if published.len() as u64 != in_log {
@@ -533,7 +595,11 @@ fn check_counts(record: &Record, facts: &LogFacts, report: &mut Report) {
 fn check_tally(record: &Record, facts: &LogFacts, report: &mut Report) {
     let Some((seq, logged_digest, seed)) = facts.tallied else {
         if record.tally.is_some() {
-            report.push("tally", "", vec!["the record has a tally but the log has no tallied entry".into()]);
+            report.push(
+                "tally",
+                "",
+                vec!["the record has a tally but the log has no tallied entry".into()],
+            );
         } else {
             report.skip("tally", "the election is not tallied yet");
         }
@@ -548,7 +614,9 @@ fn check_tally(record: &Record, facts: &LogFacts, report: &mut Report) {
         }
     }
     let (Some(published), Some(ballots)) = (&record.tally, &record.ballots) else {
-        failures.push(format!("entry {seq} (tallied): the record lacks the tally or the ballots"));
+        failures.push(format!(
+            "entry {seq} (tallied): the record lacks the tally or the ballots"
+        ));
         report.push("tally", "recount from the ballots", failures);
         return;
     };
@@ -572,7 +640,11 @@ fn check_tally(record: &Record, facts: &LogFacts, report: &mut Report) {
             failures.push("the recount's contests or ballot total differ from the published tally".into());
         }
     }
-    report.push("tally", "the recount from the ballots equals the published tally", failures);
+    report.push(
+        "tally",
+        "the recount from the ballots equals the published tally",
+        failures,
+    );
 }
 
 /// Verify a receipt against a record: the record's own checks, then the
@@ -582,11 +654,18 @@ pub fn verify_receipt(receipt: &Receipt, record: &Record) -> Report {
     let body = &receipt.body;
 
     let own: Vec<String> = receipt.problems().iter().map(ToString::to_string).collect();
-    report.push("receipt-signature", "the receipt is signed and its tracker is its ballot's hash", own);
+    report.push(
+        "receipt-signature",
+        "the receipt is signed and its tracker is its ballot's hash",
+        own,
+    );
 
     let mut key = Vec::new();
     if body.election != record.election.id {
-        key.push(format!("the receipt is for election {}, the record for {}", body.election, record.election.id));
+        key.push(format!(
+            "the receipt is for election {}, the record for {}",
+            body.election, record.election.id
+        ));
     }
     if body.public_key != record.public_key {
         key.push(format!(
@@ -605,7 +684,10 @@ pub fn verify_receipt(receipt: &Receipt, record: &Record) -> Report {
             _ => None,
         })
         .collect();
-    let closed = record.log.iter().any(|e| matches!(e.entry.event, Event::PollsClosed { .. }));
+    let closed = record
+        .log
+        .iter()
+        .any(|e| matches!(e.entry.event, Event::PollsClosed { .. }));
     let position = record.log.iter().find_map(|e| match e.entry.event {
         Event::Ballot { tracker } if tracker == body.tracker => Some(e.entry.seq),
         _ => None,
@@ -662,7 +744,11 @@ pub fn verify_receipt(receipt: &Receipt, record: &Record) -> Report {
                 )),
                 None => failures.push(format!("no published ballot has tracker {}", body.tracker)),
             }
-            report.push("receipt-content", "the published ballot is the one in the receipt", failures);
+            report.push(
+                "receipt-content",
+                "the published ballot is the one in the receipt",
+                failures,
+            );
         }
         None => report.skip(
             "receipt-content",

@@ -16,8 +16,26 @@ const FIRST: [&str; 24] = [
     "Marco", "Nadia", "Oscar", "Pilar", "Quentin", "Rania", "Stefan", "Tamsin", "Uma", "Victor", "Wen", "Yusuf",
 ];
 const LAST: [&str; 20] = [
-    "Abara", "Bianchi", "Costa", "Dubois", "Eriksen", "Fischer", "Gupta", "Haddad", "Ivanova", "Jensen", "Kowalski",
-    "Lindqvist", "Mensah", "Novak", "O'Brien", "Petrov", "Quispe", "Rossi", "Sato", "Tanaka",
+    "Abara",
+    "Bianchi",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gupta",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Mensah",
+    "Novak",
+    "O'Brien",
+    "Petrov",
+    "Quispe",
+    "Rossi",
+    "Sato",
+    "Tanaka",
 ];
 
 /// A sample roll: `member_id,name,email`, a few members without e-mail.
@@ -29,7 +47,12 @@ pub fn sample_roll(members: u32) -> String {
         let email = if i % 25 == 24 {
             String::new()
         } else {
-            format!("{}.{}{}@example.org", first.to_lowercase(), last.to_lowercase().replace('\'', ""), i)
+            format!(
+                "{}.{}{}@example.org",
+                first.to_lowercase(),
+                last.to_lowercase().replace('\'', ""),
+                i
+            )
         };
         let class = if i % 5 == 0 { "fellow" } else { "member" };
         let _ = writeln!(csv, "PT-{:05},\"{first} {last}\",{email},{class}", 1000 + i);
@@ -40,7 +63,10 @@ pub fn sample_roll(members: u32) -> String {
 pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, members: u32) -> Result<()> {
     let dir = match data_dir {
         Some(d) => d,
-        None => std::env::temp_dir().join(format!("teller-demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])),
+        None => std::env::temp_dir().join(format!(
+            "teller-demo-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        )),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let db_path = dir.join("teller.db");
@@ -56,7 +82,8 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let pool = db::connect(&db_url, 8)?;
     let public_url = public_url.unwrap_or_else(|| format!("http://{listen}"));
 
-    let mut parsed = spec::parse(include_str!("../../examples/board-election.toml")).map_err(crate::ops::OpError::Definition)?;
+    let mut parsed =
+        spec::parse(include_str!("../../examples/board-election.toml")).map_err(crate::ops::OpError::Definition)?;
     // Seal often so a newcomer sees their ballot in the log within a minute.
     parsed.seal_interval_seconds = 30;
     parsed.seal_min_ballots = 1;
@@ -75,11 +102,20 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let _ = writeln!(banner, "\nTeller demo is running.\n");
     let _ = writeln!(banner, "  Election page:  {public_url}/e/{id}");
     let _ = writeln!(banner, "  Enter a code:   {public_url}/vote\n");
-    let _ = writeln!(banner, "Vote as one of {} sample members by opening a link:", issued.len());
+    let _ = writeln!(
+        banner,
+        "Vote as one of {} sample members by opening a link:",
+        issued.len()
+    );
     for t in issued.iter().take(5) {
         let _ = writeln!(banner, "  {:<22} {}", t.name, roll::voting_link(&public_url, &t.token));
     }
-    let _ = writeln!(banner, "  (all {} links are in {})\n", issued.len(), tokens_path.display());
+    let _ = writeln!(
+        banner,
+        "  (all {} links are in {})\n",
+        issued.len(),
+        tokens_path.display()
+    );
     let _ = writeln!(banner, "Act as election staff in another terminal:");
     let _ = writeln!(
         banner,
@@ -92,7 +128,10 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let _ = writeln!(banner, "  cargo run --release -- election tally {id}");
     let _ = writeln!(banner, "  cargo run --release -- export {id} --out record.json");
     let _ = writeln!(banner, "  cargo run --release -p teller-audit -- verify record.json\n");
-    let _ = writeln!(banner, "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;");
+    let _ = writeln!(
+        banner,
+        "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;"
+    );
     let _ = write!(banner, "its files stay in {}.", dir.display());
     super::serve_blocking(pool, secret, public_url, listen, 5, Some(banner))
 }

@@ -110,7 +110,10 @@ pub fn main() -> std::process::ExitCode {
     let verbose = matches!(cli.command, Command::Serve { .. } | Command::Demo { .. });
     let filter = tracing_subscriber::EnvFilter::try_from_env("TELLER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" }));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -162,12 +165,18 @@ impl Global {
     }
 
     fn pool(&self, size: u32) -> Result<DbPool> {
-        let size = if db::is_postgres_url(&self.database_url) { size } else { size.min(8) };
+        let size = if db::is_postgres_url(&self.database_url) {
+            size
+        } else {
+            size.min(8)
+        };
         db::connect(&self.database_url, size).with_context(|| format!("database {}", shown_url(&self.database_url)))
     }
 
     fn public_url(&self) -> String {
-        self.public_url.clone().unwrap_or_else(|| "http://127.0.0.1:8080".to_string())
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8080".to_string())
     }
 }
 
@@ -194,9 +203,9 @@ fn serve_blocking(
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)"))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
+            format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)")
+        })?;
         let addr = listener.local_addr()?;
         match banner {
             Some(text) => println!("{text}"),

@@ -109,11 +109,21 @@ pub fn election(g: &Global, cmd: ElectionCommand) -> Result<()> {
             let mut c = conn(g)?;
             let id = ops::create::create_election(&mut c, &secret, &parsed, &actor, now())?;
             let d = &parsed.definition;
-            println!("Created the draft election \"{}\" with {} contest(s).", d.title, d.contests.len());
+            println!(
+                "Created the draft election \"{}\" with {} contest(s).",
+                d.title,
+                d.contests.len()
+            );
             println!(
                 "  Opens: {}.  Closes: {}.",
-                parsed.opens_at.map(when).unwrap_or_else(|| "by hand (teller election open)".into()),
-                parsed.closes_at.map(when).unwrap_or_else(|| "by hand (teller election close)".into())
+                parsed
+                    .opens_at
+                    .map(when)
+                    .unwrap_or_else(|| "by hand (teller election open)".into()),
+                parsed
+                    .closes_at
+                    .map(when)
+                    .unwrap_or_else(|| "by hand (teller election close)".into())
             );
             println!("  Next: teller voters import {id} members.csv");
             println!("{id}");
@@ -150,9 +160,16 @@ pub fn election(g: &Global, cmd: ElectionCommand) -> Result<()> {
             let mut c = conn(g)?;
             let id = id_of(&mut c, &election)?;
             let tally = lifecycle::tally(&mut c, &secret, &id, &actor, now())?;
-            println!("Tallied {} ballots. Results are published; the tally digest is {}.", tally.ballots, tally.digest());
+            println!(
+                "Tallied {} ballots. Results are published; the tally digest is {}.",
+                tally.ballots,
+                tally.digest()
+            );
             for r in &tally.contests {
-                println!("  {}: {} cast, {} blank, {} invalid", r.title, r.cast, r.blank, r.invalid);
+                println!(
+                    "  {}: {} cast, {} blank, {} invalid",
+                    r.title, r.cast, r.blank, r.invalid
+                );
             }
             println!("Next: teller export {id} --out record.json");
         }
@@ -170,7 +187,10 @@ pub fn voters(g: &Global, cmd: VotersCommand) -> Result<()> {
             for n in &summary.notices {
                 println!("Note: {n}");
             }
-            println!("Imported {} members; the roll now has {}.", summary.added, summary.total);
+            println!(
+                "Imported {} members; the roll now has {}.",
+                summary.added, summary.total
+            );
         }
     }
     Ok(())
@@ -185,7 +205,9 @@ fn create_private(path: &Path) -> Result<std::fs::File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
 }
 
 pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {
@@ -231,7 +253,10 @@ pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {
                     println!("Re-issued the token of member {member}; the old one no longer works. Written to the file given.");
                 }
                 None => {
-                    println!("Re-issued the token of member {} ({}); the old one no longer works.", t.member_id, t.name);
+                    println!(
+                        "Re-issued the token of member {} ({}); the old one no longer works.",
+                        t.member_id, t.name
+                    );
                     println!("token: {}", t.token.grouped());
                     println!("link:  {}", roll::voting_link(&public_url, &t.token));
                 }
@@ -275,7 +300,10 @@ pub fn status(g: &Global, election: &str) -> Result<()> {
             s.awaiting_seal
         );
     } else {
-        println!("Turnout   no seal yet; {} ballot(s) await the first seal", s.awaiting_seal);
+        println!(
+            "Turnout   no seal yet; {} ballot(s) await the first seal",
+            s.awaiting_seal
+        );
     }
     println!("Log       {} entries, head {}", s.log_size, s.log_head);
     Ok(())

@@ -89,13 +89,22 @@ mod tests {
     fn the_window_closes_at_its_time_even_before_the_scheduler_acts() {
         assert_eq!(voting_window(State::Open, None, Some(100), 99), Ok(()));
         assert_eq!(voting_window(State::Open, None, Some(100), 100), Err(NotOpen::Closed));
-        assert_eq!(voting_window(State::Draft, Some(5), None, 0), Err(NotOpen::NotYet(Some(5))));
+        assert_eq!(
+            voting_window(State::Draft, Some(5), None, 0),
+            Err(NotOpen::NotYet(Some(5)))
+        );
         assert_eq!(voting_window(State::Tallied, None, None, 0), Err(NotOpen::Closed));
     }
 
     #[test]
     fn states_round_trip_and_order_along_the_lifecycle() {
-        for s in [State::Draft, State::Open, State::Closed, State::Tallied, State::Certified] {
+        for s in [
+            State::Draft,
+            State::Open,
+            State::Closed,
+            State::Tallied,
+            State::Certified,
+        ] {
             assert_eq!(s.as_str().parse::<State>().unwrap(), s);
         }
         assert!(State::Closed < State::Tallied);

@@ -64,12 +64,19 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
 }
 
 /// Parse and check a roll file.
 pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
-    let whole = |message: &str| vec![RowProblem { row: 0, message: message.to_string() }];
+    let whole = |message: &str| {
+        vec![RowProblem {
+            row: 0,
+            message: message.to_string(),
+        }]
+    };
     if bytes.len() > MAX_ROLL_BYTES {
         return Err(whole("the roll file is larger than 256 MiB"));
     }
@@ -88,10 +95,17 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         match key.as_str() {
             "member_id" | "name" | "email" => {
                 if columns.insert(key.clone(), i).is_some() {
-                    problems.push(RowProblem { row: 1, message: format!("the column {key:?} appears twice") });
+                    problems.push(RowProblem {
+                        row: 1,
+                        message: format!("the column {key:?} appears twice"),
+                    });
                 }
             }
-            _ => ignored.push(if h.trim().is_empty() { format!("column {}", i + 1) } else { format!("{:?}", h.trim()) }),
+            _ => ignored.push(if h.trim().is_empty() {
+                format!("column {}", i + 1)
+            } else {
+                format!("{:?}", h.trim())
+            }),
         }
     }
     let missing: Vec<&str> = ["member_id", "name", "email"]
@@ -133,7 +147,9 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         if member_id.is_empty() {
             row_problems.push("the member id is missing".to_string());
         } else if member_id.chars().count() > MAX_MEMBER_ID || member_id.chars().any(char::is_control) {
-            row_problems.push(format!("the member id must be at most {MAX_MEMBER_ID} characters of text"));
+            row_problems.push(format!(
+                "the member id must be at most {MAX_MEMBER_ID} characters of text"
+            ));
         } else if let Some(first) = seen.get(&member_id) {
             row_problems.push(format!("member id {member_id:?} is already on row {first}"));
         }
@@ -143,11 +159,18 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
             row_problems.push("the name must be at most 200 characters of text".to_string());
         }
         if !email.is_empty() && !is_plausible_email(&email) {
-            row_problems.push(format!("{email:?} is not a valid e-mail address (leave it empty for members reached by letter)"));
+            row_problems.push(format!(
+                "{email:?} is not a valid e-mail address (leave it empty for members reached by letter)"
+            ));
         }
         if row_problems.is_empty() {
             seen.insert(member_id.clone(), row);
-            members.push(RollMember { row, member_id, name, email });
+            members.push(RollMember {
+                row,
+                member_id,
+                name,
+                email,
+            });
         } else {
             if !member_id.is_empty() {
                 seen.entry(member_id).or_insert(row);
@@ -156,7 +179,10 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         }
     }
     if problems.is_empty() && members.is_empty() {
-        problems.push(RowProblem { row: 0, message: "the roll has a header but no members".into() });
+        problems.push(RowProblem {
+            row: 0,
+            message: "the roll has a header but no members".into(),
+        });
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -164,7 +190,10 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     let notices = if ignored.is_empty() {
         vec![]
     } else {
-        vec![format!("ignored column(s) {} (only member_id, name and email are used)", ignored.join(", "))]
+        vec![format!(
+            "ignored column(s) {} (only member_id, name and email are used)",
+            ignored.join(", ")
+        )]
     };
     Ok(Roll { members, notices })
 }
@@ -184,7 +213,9 @@ mod tests {
 
     #[test]
     fn a_good_roll_parses_with_extra_columns_noted() {
-        let roll = parse(b"\xEF\xBB\xBFMember_ID,Name,Email,Region\nM1,Ann Lee,ann@example.org,North\nM2,Bo Chan,,South\n\n").unwrap();
+        let roll =
+            parse(b"\xEF\xBB\xBFMember_ID,Name,Email,Region\nM1,Ann Lee,ann@example.org,North\nM2,Bo Chan,,South\n\n")
+                .unwrap();
         assert_eq!(roll.members.len(), 2);
         assert_eq!(roll.members[1].email, "");
         assert_eq!(roll.members[1].row, 3);
@@ -203,7 +234,9 @@ mod tests {
     #[test]
     fn a_missing_column_or_empty_roll_is_refused() {
         assert_eq!(parse(b"id,name,email\n1,a,a@b.c\n").unwrap_err()[0].row, 1);
-        assert!(parse(b"member_id,name,email\n").unwrap_err()[0].message.contains("no members"));
+        assert!(parse(b"member_id,name,email\n").unwrap_err()[0]
+            .message
+            .contains("no members"));
         assert!(parse(b"").is_err());
     }
 

@@ -96,14 +96,21 @@ fn unique(base: String, taken: &[String]) -> String {
     if !taken.contains(&base) {
         return base;
     }
-    (2..).map(|n| format!("{base}-{n}")).find(|c| !taken.contains(c)).unwrap_or(base)
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|c| !taken.contains(c))
+        .unwrap_or(base)
 }
 
 /// Parse a threshold such as `two-thirds`, `simple-majority`, `at-least 3/5`
 /// or `more-than 1/2`.
 pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
     let t = text.trim().to_ascii_lowercase();
-    let named = |comparison, numerator, denominator| Threshold { comparison, numerator, denominator };
+    let named = |comparison, numerator, denominator| Threshold {
+        comparison,
+        numerator,
+        denominator,
+    };
     match t.as_str() {
         "simple-majority" | "majority" => return Ok(Threshold::SIMPLE_MAJORITY),
         "two-thirds" => return Ok(Threshold::TWO_THIRDS),

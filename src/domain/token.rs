@@ -70,7 +70,10 @@ impl Token {
                 'I' | 'L' => '1',
                 c => c,
             };
-            let v = ALPHABET.iter().position(|a| *a as char == c).ok_or(TokenFormatError::Malformed)?;
+            let v = ALPHABET
+                .iter()
+                .position(|a| *a as char == c)
+                .ok_or(TokenFormatError::Malformed)?;
             values.push(v as u32);
         }
         if values.len() != TOKEN_SYMBOLS {
@@ -114,8 +117,9 @@ mod tests {
 
     #[test]
     fn tokens_differ_and_use_the_whole_alphabet() {
-        let tokens: std::collections::HashSet<String> =
-            (0..1000).map(|_| Token::generate().unwrap().as_str().to_string()).collect();
+        let tokens: std::collections::HashSet<String> = (0..1000)
+            .map(|_| Token::generate().unwrap().as_str().to_string())
+            .collect();
         assert_eq!(tokens.len(), 1000);
         let used: std::collections::HashSet<char> = tokens.iter().flat_map(|t| t[..26].chars()).collect();
         assert_eq!(used.len(), 32);

@@ -13,7 +13,13 @@ use crate::store::{ballots, corrupt, elections, members, StoreError};
 
 /// Open the polls: freeze the definition, log its hash, the roll size and
 /// the commitment to the lot seed, and sign a checkpoint.
-pub fn open(conn: &mut AnyConnection, secret: &MasterSecret, election: &str, actor: &str, now: i64) -> Result<(), OpError> {
+pub fn open(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    election: &str,
+    actor: &str,
+    now: i64,
+) -> Result<(), OpError> {
     write_tx(conn, |conn| {
         let (mut head, row) = lock_election(conn, election)?;
         require_state(&row, State::Draft, "opening the polls")?;
@@ -94,7 +100,13 @@ pub fn close(
 }
 
 /// Count the ballots, store and log the tally with the revealed lot seed.
-pub fn tally(conn: &mut AnyConnection, secret: &MasterSecret, election: &str, actor: &str, now: i64) -> Result<Tally, OpError> {
+pub fn tally(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    election: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Tally, OpError> {
     write_tx(conn, |conn| {
         let (mut head, row) = lock_election(conn, election)?;
         require_state(&row, State::Closed, "tallying")?;

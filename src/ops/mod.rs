@@ -58,7 +58,9 @@ pub enum OpError {
     #[error("member {0:?} has already voted; their token cannot be re-issued")]
     MemberVoted(String),
     /// The token is not one Teller issued (or it was replaced).
-    #[error("this voting code is not valid: check it against your invitation, or ask the election office for a new one")]
+    #[error(
+        "this voting code is not valid: check it against your invitation, or ask the election office for a new one"
+    )]
     UnknownToken,
     /// The token has cast its ballot.
     #[error("this voting code has already been used to cast a ballot; each code casts one ballot")]
@@ -127,7 +129,8 @@ pub fn resolve_election(conn: &mut AnyConnection, id: &str) -> Result<ElectionRo
 
 /// Lock the election's log head exclusively and load the election under it.
 pub(crate) fn lock_election(conn: &mut AnyConnection, id: &str) -> Result<(HeadRow, ElectionRow), OpError> {
-    let head = logstore::lock_head(conn, id, Lock::Exclusive)?.ok_or_else(|| OpError::NoSuchElection(id.to_string()))?;
+    let head =
+        logstore::lock_head(conn, id, Lock::Exclusive)?.ok_or_else(|| OpError::NoSuchElection(id.to_string()))?;
     let row = elections::find(conn, id)?.ok_or_else(|| OpError::NoSuchElection(id.to_string()))?;
     Ok((head, row))
 }
@@ -170,6 +173,8 @@ pub(crate) fn checkpoint(
 
 /// Who did something from the command line: `cli:USER`.
 pub fn cli_actor() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
 }

@@ -28,7 +28,11 @@ pub fn export(conn: &mut AnyConnection, election: &str) -> Result<Record, OpErro
                 _ => None,
             })
             .unwrap_or(roll.members);
-        let tokens_used = if state >= State::Closed { roll.voted } else { roll.voted_sealed };
+        let tokens_used = if state >= State::Closed {
+            roll.voted
+        } else {
+            roll.voted_sealed
+        };
         let (ballots, tally) = if state.results_public() {
             let tally: Option<Tally> = match &row.tally {
                 Some(t) => Some(serde_json::from_str(t).map_err(|e| StoreError::from(corrupt(format!("tally: {e}"))))?),

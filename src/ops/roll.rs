@@ -146,7 +146,8 @@ pub fn reissue_token(
                 actual: state,
             });
         }
-        let member = members::find(conn, election, member_id)?.ok_or_else(|| OpError::NoSuchMember(member_id.to_string()))?;
+        let member =
+            members::find(conn, election, member_id)?.ok_or_else(|| OpError::NoSuchMember(member_id.to_string()))?;
         let token = Token::generate()?;
         if !members::set_token(conn, election, member_id, &secret.token_hash(token.as_str()))? {
             return Err(OpError::MemberVoted(member_id.to_string()));

@@ -107,7 +107,11 @@ pub fn seal_of(conn: &mut AnyConnection, election: &str, tracker: &Digest) -> Re
 
 /// Sealed ballots whose tracker starts with `prefix` (lower-case hex), at
 /// most two: enough to tell "found", "not found" and "ambiguous" apart.
-pub fn sealed_by_prefix(conn: &mut AnyConnection, election: &str, prefix: &str) -> Result<Vec<(String, i64)>, StoreError> {
+pub fn sealed_by_prefix(
+    conn: &mut AnyConnection,
+    election: &str,
+    prefix: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
     let clean: String = prefix.chars().filter(char::is_ascii_hexdigit).collect();
     let rows: Vec<(String, Option<i64>)> = ballots::table
         .filter(ballots::election_id.eq(election))

@@ -57,7 +57,11 @@ pub fn lock_head(conn: &mut AnyConnection, election: &str, lock: Lock) -> Result
     let row = match conn {
         AnyConnection::Postgresql(pg) => match lock {
             Lock::Exclusive => query.select(HeadRow::as_select()).for_update().first(pg).optional()?,
-            Lock::Shared => query.select(HeadRow::as_select()).for_key_share().first(pg).optional()?,
+            Lock::Shared => query
+                .select(HeadRow::as_select())
+                .for_key_share()
+                .first(pg)
+                .optional()?,
         },
         AnyConnection::Sqlite(_) => query.select(HeadRow::as_select()).first(conn).optional()?,
     };
@@ -125,8 +129,7 @@ pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEn
         .load(conn)?;
     rows.into_iter()
         .map(|(seq, body, hash)| {
-            let entry: LogEntry =
-                serde_json::from_str(&body).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
+            let entry: LogEntry = serde_json::from_str(&body).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
             let hash = Digest::from_hex(&hash).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
             Ok(ChainedEntry { entry, hash })
         })

@@ -153,9 +153,18 @@ pub fn counts(conn: &mut AnyConnection, election: &str) -> Result<RollCounts, St
     let n = |q: i64| q.max(0) as u64;
     Ok(RollCounts {
         members: n(base().select(count_star()).first(conn)?),
-        tokens_issued: n(base().filter(members::token_hash.is_not_null()).select(count_star()).first(conn)?),
-        voted: n(base().filter(members::voted.eq(true)).select(count_star()).first(conn)?),
-        voted_sealed: n(base().filter(members::voted_sealed.eq(true)).select(count_star()).first(conn)?),
+        tokens_issued: n(base()
+            .filter(members::token_hash.is_not_null())
+            .select(count_star())
+            .first(conn)?),
+        voted: n(base()
+            .filter(members::voted.eq(true))
+            .select(count_star())
+            .first(conn)?),
+        voted_sealed: n(base()
+            .filter(members::voted_sealed.eq(true))
+            .select(count_star())
+            .first(conn)?),
     })
 }
 

@@ -31,7 +31,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => {
                 let status = rejection.status();
-                let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "invalid_request" };
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too_large"
+                } else {
+                    "invalid_request"
+                };
                 let mut res = ApiError::bad_request(code, rejection.body_text()).into_response();
                 *res.status_mut() = status;
                 Err(res)
@@ -120,7 +124,10 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
                 description: c.description.clone(),
                 method: c.method.name(),
                 seats: c.seats,
-                options: options(c).into_iter().map(|(id, name)| OptionView { id, name }).collect(),
+                options: options(c)
+                    .into_iter()
+                    .map(|(id, name)| OptionView { id, name })
+                    .collect(),
                 rules: c.method.clone(),
             })
             .collect(),
@@ -144,7 +151,11 @@ pub struct CastBody {
 }
 
 /// `POST /api/v1/elections/{id}/ballots`: 201 with the signed receipt.
-pub async fn cast(State(state): State<AppState>, Path(id): Path<String>, ApiJson(body): ApiJson<CastBody>) -> Result<Response, ApiError> {
+pub async fn cast(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CastBody>,
+) -> Result<Response, ApiError> {
     // A malformed token is as unknown as a well-formed one nobody holds.
     let token = Token::parse(&body.token).map_err(|_| ApiError::from(OpError::UnknownToken))?;
     let now = crate::time::now();
@@ -165,9 +176,8 @@ pub async fn results(State(state): State<AppState>, Path(id): Path<String>) -> R
     let s = state.run(move |conn, _| status(conn, &id)).await?;
     match (&s.election.tally, s.state.results_public()) {
         (Some(t), true) => {
-            let value: serde_json::Value = serde_json::from_str(t).map_err(|e| {
-                ApiError::from(OpError::from(crate::store::StoreError::from(crate::store::corrupt(e))))
-            })?;
+            let value: serde_json::Value = serde_json::from_str(t)
+                .map_err(|e| ApiError::from(OpError::from(crate::store::StoreError::from(crate::store::corrupt(e)))))?;
             Ok(Json(value).into_response())
         }
         _ => Err(ApiError::conflict(
@@ -185,7 +195,10 @@ struct TrackerView {
 }
 
 /// `GET /api/v1/elections/{id}/trackers/{tracker}`: whether a ballot is sealed.
-pub async fn tracker(State(state): State<AppState>, Path((id, tracker)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub async fn tracker(
+    State(state): State<AppState>,
+    Path((id, tracker)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
     let digest = Digest::from_hex(&tracker.to_ascii_lowercase())
         .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
     let seal = state
@@ -217,6 +230,8 @@ pub async fn checkpoint(State(state): State<AppState>, Path(id): Path<String>) -
         .await?;
     match cp {
         Some(cp) => Ok(Json(cp).into_response()),
-        None => Err(ApiError::not_found("no checkpoint has been signed yet: the polls have not opened")),
+        None => Err(ApiError::not_found(
+            "no checkpoint has been signed yet: the polls have not opened",
+        )),
     }
 }

@@ -80,7 +80,8 @@ impl From<OpError> for ApiError {
         let message = if e.is_internal() {
             tracing::error!(error = %e, "request failed");
             if status == StatusCode::SERVICE_UNAVAILABLE {
-                "the service is busy or its database is unreachable; nothing was changed. Try again in a moment".to_string()
+                "the service is busy or its database is unreachable; nothing was changed. Try again in a moment"
+                    .to_string()
             } else {
                 INTERNAL_MESSAGE.to_string()
             }

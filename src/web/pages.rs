@@ -28,9 +28,11 @@ fn build() -> Result<Handlebars<'static>, String> {
         let file = Templates::get(&name).ok_or_else(|| format!("template {name} vanished"))?;
         let text = std::str::from_utf8(&file.data).map_err(|e| format!("template {name}: {e}"))?;
         let stem = name.trim_end_matches(".hbs");
-        hb.register_template_string(stem, text).map_err(|e| format!("template {name}: {e}"))?;
+        hb.register_template_string(stem, text)
+            .map_err(|e| format!("template {name}: {e}"))?;
         if stem == "layout" {
-            hb.register_partial("layout", text).map_err(|e| format!("template {name}: {e}"))?;
+            hb.register_partial("layout", text)
+                .map_err(|e| format!("template {name}: {e}"))?;
         }
     }
     Ok(hb)
@@ -78,9 +80,16 @@ pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<Str
 pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
     match Static::get(&name) {
         Some(file) => {
-            let mime = if name.ends_with(".css") { "text/css; charset=utf-8" } else { "application/octet-stream" };
+            let mime = if name.ends_with(".css") {
+                "text/css; charset=utf-8"
+            } else {
+                "application/octet-stream"
+            };
             (
-                [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")],
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
                 file.data.into_owned(),
             )
                 .into_response()

@@ -160,7 +160,8 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
         state: s.state.as_str().into(),
         state_label: state_label(s.state),
         schedule: schedule_text(&s),
-        voting_open: crate::domain::lifecycle::voting_window(s.state, s.election.opens_at, s.election.closes_at, now).is_ok(),
+        voting_open: crate::domain::lifecycle::voting_window(s.state, s.election.opens_at, s.election.closes_at, now)
+            .is_ok(),
         results_available: s.state.results_public(),
         turnout_text: turnout_text(&s),
         contests,
@@ -229,7 +230,10 @@ fn contest_view(def: &Definition, r: &teller_audit::tally::ContestResult) -> Con
     let names = |id: &str| -> String {
         def.contest(&r.contest)
             .and_then(|c| c.candidates.iter().find(|k| k.id == id).map(|k| k.name.clone()))
-            .unwrap_or_else(|| id.trim_start_matches(teller_audit::definition::WRITE_IN_PREFIX).to_string())
+            .unwrap_or_else(|| {
+                id.trim_start_matches(teller_audit::definition::WRITE_IN_PREFIX)
+                    .to_string()
+            })
     };
     match &r.outcome {
         Outcome::Plurality {
@@ -241,14 +245,18 @@ fn contest_view(def: &Definition, r: &teller_audit::tally::ContestResult) -> Con
             ties,
         } => {
             let mut all: Vec<_> = candidates.iter().chain(write_ins.iter()).collect();
-            all.sort_by(|a, b| b.votes.cmp(&a.votes));
+            all.sort_by_key(|o| std::cmp::Reverse(o.votes));
             let rows = all
                 .iter()
                 .map(|o| {
                     let won = elected.contains(&o.id);
                     let written = o.id.starts_with(teller_audit::definition::WRITE_IN_PREFIX);
                     Row {
-                        name: if written { format!("{} (written in)", o.name) } else { o.name.clone() },
+                        name: if written {
+                            format!("{} (written in)", o.name)
+                        } else {
+                            o.name.clone()
+                        },
                         votes: o.votes,
                         share: percent(o.votes, r.cast),
                         outcome: if won { "Elected".into() } else { String::new() },
@@ -257,7 +265,9 @@ fn contest_view(def: &Definition, r: &teller_audit::tally::ContestResult) -> Con
                 })
                 .collect();
             if let Some(n) = majority_needed {
-                figures.push(format!("Votes needed to win (more than half of the ballots cast in this contest): {n}"));
+                figures.push(format!(
+                    "Votes needed to win (more than half of the ballots cast in this contest): {n}"
+                ));
             }
             let winners: Vec<String> = elected.iter().map(|id| names(id)).collect();
             let mut summary = if winners.is_empty() {
@@ -268,7 +278,11 @@ fn contest_view(def: &Definition, r: &teller_audit::tally::ContestResult) -> Con
             if *unfilled > 0 {
                 summary.push_str(&format!(
                     " {unfilled} seat(s) left unfilled: no other candidate {}.",
-                    if majority_needed.is_some() { "reached the majority needed" } else { "received votes" }
+                    if majority_needed.is_some() {
+                        "reached the majority needed"
+                    } else {
+                        "received votes"
+                    }
                 ));
             }
             let ties = ties
@@ -302,7 +316,9 @@ fn contest_view(def: &Definition, r: &teller_audit::tally::ContestResult) -> Con
             yes_needed,
             passed,
         } => {
-            figures.push(format!("Votes cast (yes + no): {votes_cast}; abstentions are not votes cast"));
+            figures.push(format!(
+                "Votes cast (yes + no): {votes_cast}; abstentions are not votes cast"
+            ));
             figures.push(format!("Yes votes needed ({}): {yes_needed}", threshold.describe()));
             let row = |name: &str, votes: u64, share: String| Row {
                 name: name.into(),
@@ -401,7 +417,11 @@ pub async fn track(
     Query(q): Query<TrackQuery>,
 ) -> Result<Response, PageError> {
     let typed = q.tracker.unwrap_or_default();
-    let prefix: String = typed.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+    let prefix: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
     let lookup = if typed.trim().is_empty() {
         None
     } else if prefix.len() < 16 || prefix.len() > 64 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {

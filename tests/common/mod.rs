@@ -31,7 +31,10 @@ macro_rules! on_both_backends {
                 $scenario($crate::common::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            #[cfg_attr(not(teller_pg_tests), ignore = "set TELLER_TEST_DATABASE_URL to run on PostgreSQL")]
+            #[cfg_attr(
+                not(teller_pg_tests),
+                ignore = "set TELLER_TEST_DATABASE_URL to run on PostgreSQL"
+            )]
             async fn postgres() {
                 $scenario($crate::common::Backend::Postgres).await
             }
@@ -244,7 +247,12 @@ impl Drop for TestApp {
 pub fn write_private(path: &Path, text: &str) {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
     f.write_all(text.as_bytes()).unwrap();
 }
 
@@ -259,7 +267,10 @@ pub fn roll_csv(members: usize) -> String {
 pub fn read_tokens(path: &Path) -> Vec<(String, String)> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let headers = r.headers().unwrap().clone();
-    assert_eq!(headers.iter().collect::<Vec<_>>(), ["member_id", "name", "email", "token", "link"]);
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["member_id", "name", "email", "token", "link"]
+    );
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
@@ -270,7 +281,15 @@ pub fn read_tokens(path: &Path) -> Vec<(String, String)> {
 
 /// A valid ballot for the example election, varied by `i`.
 pub fn example_choices(i: usize) -> Value {
-    let directors = ["amara-okafor", "daniel-brooks", "mei-ling-chen", "rosa-delgado", "tomasz-nowak", "priya-raman", "samuel-adeyemi"];
+    let directors = [
+        "amara-okafor",
+        "daniel-brooks",
+        "mei-ling-chen",
+        "rosa-delgado",
+        "tomasz-nowak",
+        "priya-raman",
+        "samuel-adeyemi",
+    ];
     let picks: Vec<&str> = (0..(i % 4)).map(|k| directors[(i + k * 3) % 7]).collect();
     let treasurer = match i % 5 {
         0 => json!([]),

@@ -11,11 +11,7 @@ use super::transcript::{Method, Outcome, Parameter};
 /// Counts `profile` by approval voting for `seats` seats. Approvals of
 /// withdrawn candidates are ignored. Equal totals straddling the last seat
 /// are decided by the explicit tie order or lots.
-pub fn approval(
-    profile: &Profile<ApprovalBallots>,
-    seats: usize,
-    breaker: &TieBreaker,
-) -> Result<Outcome, CountError> {
+pub fn approval(profile: &Profile<ApprovalBallots>, seats: usize, breaker: &TieBreaker) -> Result<Outcome, CountError> {
     let ballots = &profile.ballots;
     check_profile(profile, ballots.num_candidates(), seats)?;
     let withdrawn = profile.withdrawn_mask();

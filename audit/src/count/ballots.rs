@@ -123,10 +123,7 @@ impl RepeatGuard {
             let stamp = self
                 .stamps
                 .get_mut(c)
-                .ok_or(BallotError::UnknownCandidate {
-                    candidate: c,
-                    count,
-                })?;
+                .ok_or(BallotError::UnknownCandidate { candidate: c, count })?;
             if *stamp == self.current {
                 return Err(BallotError::Repeated { candidate: c });
             }
@@ -134,6 +131,25 @@ impl RepeatGuard {
         }
         Ok(())
     }
+}
+
+/// Range and repetition check for one ballot without a reusable guard:
+/// a stack bitset for up to 256 candidates, a heap one beyond.
+fn check_distinct(n: usize, candidates: impl Iterator<Item = usize>) -> Result<(), BallotError> {
+    let mut small = [0u64; 4];
+    let mut large: Vec<u64> = if n > 256 { vec![0; n.div_ceil(64)] } else { Vec::new() };
+    let bits: &mut [u64] = if n > 256 { &mut large } else { &mut small };
+    for c in candidates {
+        if c >= n {
+            return Err(BallotError::UnknownCandidate { candidate: c, count: n });
+        }
+        let (word, bit) = (c / 64, 1u64 << (c % 64));
+        if bits[word] & bit != 0 {
+            return Err(BallotError::Repeated { candidate: c });
+        }
+        bits[word] |= bit;
+    }
+    Ok(())
 }
 
 fn check_candidate_count(n: usize) -> Result<(), BallotError> {
@@ -285,8 +301,7 @@ impl RankedBallotsBuilder {
             self.blank += u128::from(weight.micros());
             return Ok(());
         }
-        let end = u32::try_from(self.prefs.len() + ranking.len())
-            .map_err(|_| BallotError::TooLarge)?;
+        let end = u32::try_from(self.prefs.len() + ranking.len()).map_err(|_| BallotError::TooLarge)?;
         // Range was checked by the guard, and n ≤ u16::MAX.
         self.prefs.extend(ranking.iter().map(|&c| c as u16));
         self.ends.push(end);
@@ -358,35 +373,23 @@ impl ApprovalBallots {
         ballots: impl IntoIterator<Item = (Weight, &'a [usize])>,
     ) -> Result<ApprovalBallots, BallotError> {
         let mut out = ApprovalBallots::new(num_candidates)?;
-        let mut guard = RepeatGuard::new(num_candidates);
         for (weight, approved) in ballots {
-            out.push_checked(&mut guard, weight, approved)?;
+            out.push(weight, approved)?;
         }
         Ok(out)
     }
 
     /// Adds a ballot approving `approved` (any order, no repeats).
     pub fn push(&mut self, weight: Weight, approved: &[usize]) -> Result<(), BallotError> {
-        let mut guard = RepeatGuard::new(self.num_candidates);
-        self.push_checked(&mut guard, weight, approved)
-    }
-
-    fn push_checked(
-        &mut self,
-        guard: &mut RepeatGuard,
-        weight: Weight,
-        approved: &[usize],
-    ) -> Result<(), BallotError> {
         if weight.is_zero() {
             return Err(BallotError::ZeroWeight);
         }
-        guard.check(approved.iter().copied())?;
+        check_distinct(self.num_candidates, approved.iter().copied())?;
         let total = self.total + u128::from(weight.micros());
         if total > u128::from(MAX_WEIGHT_MICROS) {
             return Err(BallotError::TotalTooLarge);
         }
-        let end = u32::try_from(self.approvals.len() + approved.len())
-            .map_err(|_| BallotError::TooLarge)?;
+        let end = u32::try_from(self.approvals.len() + approved.len()).map_err(|_| BallotError::TooLarge)?;
         self.approvals.extend(approved.iter().map(|&c| c as u16));
         self.ends.push(end);
         self.weights.push(weight.micros());
@@ -457,7 +460,7 @@ impl ScoreBallots {
         if weight.is_zero() {
             return Err(BallotError::ZeroWeight);
         }
-        RepeatGuard::new(self.num_candidates).check(points.iter().map(|&(c, _)| c))?;
+        check_distinct(self.num_candidates, points.iter().map(|&(c, _)| c))?;
         let given: u64 = points.iter().map(|&(_, p)| u64::from(p)).sum();
         if given > u64::from(self.max_points) {
             return Err(BallotError::TooManyPoints {
@@ -469,10 +472,8 @@ impl ScoreBallots {
         if total > u128::from(MAX_WEIGHT_MICROS) {
             return Err(BallotError::TotalTooLarge);
         }
-        let end =
-            u32::try_from(self.marks.len() + points.len()).map_err(|_| BallotError::TooLarge)?;
-        self.marks
-            .extend(points.iter().map(|&(c, p)| (c as u16, p)));
+        let end = u32::try_from(self.marks.len() + points.len()).map_err(|_| BallotError::TooLarge)?;
+        self.marks.extend(points.iter().map(|&(c, p)| (c as u16, p)));
         self.ends.push(end);
         self.weights.push(weight.micros());
         self.total = total;
@@ -544,10 +545,7 @@ mod tests {
         let mut b = RankedBallots::builder(3);
         assert_eq!(
             b.push(Weight::ONE, &[0, 3]),
-            Err(BallotError::UnknownCandidate {
-                candidate: 3,
-                count: 3
-            })
+            Err(BallotError::UnknownCandidate { candidate: 3, count: 3 })
         );
         assert_eq!(
             b.push(Weight::ONE, &[0, 1, 0]),

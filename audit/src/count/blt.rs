@@ -45,9 +45,7 @@ fn tokenize(text: &str) -> Result<Vec<Token<'_>>, ParseError> {
                 break;
             }
             if let Some(after) = rest.strip_prefix('"') {
-                let end = after
-                    .find('"')
-                    .ok_or(ParseProblem::UnterminatedString.at(line))?;
+                let end = after.find('"').ok_or(ParseProblem::UnterminatedString.at(line))?;
                 if bracket.is_some() {
                     return Err(ParseProblem::Unexpected("\"".to_owned()).at(line));
                 }
@@ -132,10 +130,7 @@ impl Resolver<'_> {
             }
             return Ok(k - 1);
         }
-        self.nicks
-            .iter()
-            .position(|&nick| nick == token)
-            .ok_or_else(unknown)
+        self.nicks.iter().position(|&nick| nick == token).ok_or_else(unknown)
     }
 }
 
@@ -147,11 +142,15 @@ pub fn parse_blt(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
 
     // Header.
     let (n, seats) = match (it.next(), it.next()) {
-        (Some(Token { tok: Tok::Word(a), line }), Some(Token { tok: Tok::Word(b), .. })) => {
-            let n = number(a, *line)
-                .map_err(|_| ParseProblem::BadHeader(format!("`{a} {b}`")).at(*line))?;
-            let s = number(b, *line)
-                .map_err(|_| ParseProblem::BadHeader(format!("`{a} {b}`")).at(*line))?;
+        (
+            Some(Token {
+                tok: Tok::Word(a),
+                line,
+            }),
+            Some(Token { tok: Tok::Word(b), .. }),
+        ) => {
+            let n = number(a, *line).map_err(|_| ParseProblem::BadHeader(format!("`{a} {b}`")).at(*line))?;
+            let s = number(b, *line).map_err(|_| ParseProblem::BadHeader(format!("`{a} {b}`")).at(*line))?;
             if n == 0 || n > MAX_CANDIDATES {
                 return Err(ParseProblem::CandidateCount(a.to_string()).at(*line));
             }
@@ -161,16 +160,11 @@ pub fn parse_blt(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
             (n, s)
         }
         (None, _) => return Err(ParseProblem::Empty.at(1)),
-        (Some(t), _) => {
-            return Err(ParseProblem::BadHeader("something else".to_owned()).at(t.line))
-        }
+        (Some(t), _) => return Err(ParseProblem::BadHeader("something else".to_owned()).at(t.line)),
     };
 
     // Withdrawn candidates (`-k`) and `[…]` options, in any order.
-    let mut resolver = Resolver {
-        n,
-        nicks: Vec::new(),
-    };
+    let mut resolver = Resolver { n, nicks: Vec::new() };
     let mut withdrawn_tokens: Vec<(&str, usize)> = Vec::new();
     let mut tie_tokens: Option<(Vec<&str>, usize)> = None;
     while let Some(t) = it.peek() {

@@ -135,10 +135,7 @@ pub fn execute(args: &CountArgs, text: &str) -> Result<String, CliError> {
         file: file.clone(),
         source,
     })?;
-    let seats = args
-        .seats
-        .or(profile.seats)
-        .ok_or(CliError::SeatsRequired)?;
+    let seats = args.seats.or(profile.seats).ok_or(CliError::SeatsRequired)?;
     let seed = parse_seed(args.seed.as_deref())?;
     let mut breaker = TieBreaker::new(seed);
     if let Some(order) = &profile.tie_order {
@@ -154,8 +151,7 @@ pub fn execute(args: &CountArgs, text: &str) -> Result<String, CliError> {
             elected: t.elected_names(),
             transcript: t,
         };
-        let mut json =
-            serde_json::to_string_pretty(&out).map_err(|e| CliError::Output(e.to_string()))?;
+        let mut json = serde_json::to_string_pretty(&out).map_err(|e| CliError::Output(e.to_string()))?;
         json.push('\n');
         Ok(json)
     } else {

@@ -11,11 +11,7 @@ use super::transcript::{Method, Outcome, Parameter};
 /// Counts `profile` by cumulative voting for `seats` seats. Points given to
 /// withdrawn candidates are lost (not redistributed). Equal totals straddling
 /// the last seat are decided by the explicit tie order or lots.
-pub fn cumulative(
-    profile: &Profile<ScoreBallots>,
-    seats: usize,
-    breaker: &TieBreaker,
-) -> Result<Outcome, CountError> {
+pub fn cumulative(profile: &Profile<ScoreBallots>, seats: usize, breaker: &TieBreaker) -> Result<Outcome, CountError> {
     let ballots = &profile.ballots;
     check_profile(profile, ballots.num_candidates(), seats)?;
     let eligible: Vec<bool> = profile.withdrawn_mask().iter().map(|&w| !w).collect();

@@ -23,10 +23,7 @@ impl Decimal {
 
     /// An integer.
     pub const fn integer(value: i128) -> Decimal {
-        Decimal {
-            units: value,
-            scale: 0,
-        }
+        Decimal { units: value, scale: 0 }
     }
 
     /// `units × 10^(−scale)` with trailing zero decimals removed, but never
@@ -95,16 +92,10 @@ mod tests {
 
     #[test]
     fn trims_to_minimum_scale() {
-        assert_eq!(
-            Decimal::trimmed(130_000_000_000_000, 11, 5).to_string(),
-            "1300.00000"
-        );
+        assert_eq!(Decimal::trimmed(130_000_000_000_000, 11, 5).to_string(), "1300.00000");
         assert_eq!(Decimal::trimmed(2_500_000, 6, 0).to_string(), "2.5");
         assert_eq!(Decimal::trimmed(3_000_000, 6, 0).to_string(), "3");
-        assert_eq!(
-            Decimal::trimmed(123_456_789_012, 11, 5).to_string(),
-            "1.23456789012"
-        );
+        assert_eq!(Decimal::trimmed(123_456_789_012, 11, 5).to_string(), "1.23456789012");
     }
 
     #[test]

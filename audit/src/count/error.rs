@@ -26,11 +26,7 @@ pub enum CountError {
 
 /// Checks what every method needs: seats ≥ 1, at least one candidate, names
 /// matching the ballots, withdrawn candidates that exist.
-pub(crate) fn check_profile<B>(
-    profile: &Profile<B>,
-    ballot_candidates: usize,
-    seats: usize,
-) -> Result<(), CountError> {
+pub(crate) fn check_profile<B>(profile: &Profile<B>, ballot_candidates: usize, seats: usize) -> Result<(), CountError> {
     if seats == 0 {
         return Err(CountError::NoSeats);
     }
@@ -43,11 +39,7 @@ pub(crate) fn check_profile<B>(
             names: profile.candidates.len(),
         });
     }
-    if let Some(&w) = profile
-        .withdrawn
-        .iter()
-        .find(|&&w| w >= profile.candidates.len())
-    {
+    if let Some(&w) = profile.withdrawn.iter().find(|&&w| w >= profile.candidates.len()) {
         return Err(CountError::UnknownWithdrawn(w));
     }
     Ok(())

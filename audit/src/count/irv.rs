@@ -13,9 +13,7 @@ use super::decimal::Decimal;
 use super::error::{check_profile, CountError};
 use super::lots::TieBreaker;
 use super::ties::{choose, Extreme};
-use super::transcript::{
-    Action, Decision, Method, Outcome, Parameter, Reason, Round, Status, TiePurpose, Transcript,
-};
+use super::transcript::{Action, Decision, Method, Outcome, Parameter, Reason, Round, Status, TiePurpose, Transcript};
 
 /// Ballots of one ranking sitting with one candidate.
 #[derive(Clone, Copy, Debug)]
@@ -92,7 +90,10 @@ pub fn irv(profile: &Profile<RankedBallots>, breaker: &TieBreaker) -> Result<Out
 
         let hopefuls: Vec<usize> = (0..n).filter(|&c| status[c] == Status::Hopeful).collect();
         let continuing: u128 = hopefuls.iter().map(|&c| tally[c]).sum();
-        let leader = hopefuls.iter().copied().max_by_key(|&c| (tally[c], std::cmp::Reverse(c)));
+        let leader = hopefuls
+            .iter()
+            .copied()
+            .max_by_key(|&c| (tally[c], std::cmp::Reverse(c)));
         let winner = match leader {
             Some(c) if 2 * tally[c] > continuing => Some((c, Reason::Majority)),
             Some(c) if hopefuls.len() == 1 => Some((c, Reason::LastRemaining)),
@@ -101,10 +102,7 @@ pub fn irv(profile: &Profile<RankedBallots>, breaker: &TieBreaker) -> Result<Out
         if let Some((c, reason)) = winner {
             status[c] = Status::Elected;
             round.status = status.clone();
-            round.elected.push(Decision {
-                candidate: c,
-                reason,
-            });
+            round.elected.push(Decision { candidate: c, reason });
             elected.push(c);
         }
         let done = winner.is_some() || hopefuls.is_empty();
@@ -115,11 +113,7 @@ pub fn irv(profile: &Profile<RankedBallots>, breaker: &TieBreaker) -> Result<Out
 
         // Exclude the lowest.
         let lowest = hopefuls.iter().map(|&c| tally[c]).min().unwrap_or(0);
-        let tied: Vec<usize> = hopefuls
-            .iter()
-            .copied()
-            .filter(|&c| tally[c] == lowest)
-            .collect();
+        let tied: Vec<usize> = hopefuls.iter().copied().filter(|&c| tally[c] == lowest).collect();
         let (out, tie) = if tied.len() > 1 {
             let earlier = &history[..history.len() - 1];
             let context = format!("irv/round {}/exclude", rounds.len());
@@ -179,8 +173,5 @@ pub fn irv(profile: &Profile<RankedBallots>, breaker: &TieBreaker) -> Result<Out
         ranking: None,
         pairwise: None,
     };
-    Ok(Outcome {
-        elected,
-        transcript,
-    })
+    Ok(Outcome { elected, transcript })
 }

@@ -73,10 +73,7 @@ impl TieBreaker {
                 return (out, TieRule::ExplicitOrder);
             }
         }
-        let mut keyed: Vec<([u8; 32], usize)> = tied
-            .iter()
-            .map(|&c| (lot_key(&self.seed, context, c), c))
-            .collect();
+        let mut keyed: Vec<([u8; 32], usize)> = tied.iter().map(|&c| (lot_key(&self.seed, context, c), c)).collect();
         keyed.sort();
         (keyed.into_iter().map(|(_, c)| c).collect(), TieRule::Lots)
     }
@@ -123,10 +120,7 @@ mod tests {
     #[test]
     fn explicit_order_wins_when_complete() {
         let t = TieBreaker::new([0; 32]).with_order(vec![2, 1, 0]);
-        assert_eq!(
-            t.resolve(&[0, 1], "x"),
-            (vec![1, 0], TieRule::ExplicitOrder)
-        );
+        assert_eq!(t.resolve(&[0, 1], "x"), (vec![1, 0], TieRule::ExplicitOrder));
         let partial = TieBreaker::new([0; 32]).with_order(vec![2]);
         assert_eq!(partial.resolve(&[0, 1], "x").1, TieRule::Lots);
     }

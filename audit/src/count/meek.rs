@@ -21,8 +21,8 @@ use super::error::{check_profile, CountError};
 use super::lots::TieBreaker;
 use super::ties::{choose, Extreme};
 use super::transcript::{
-    Action, Decision, IterationStop, Method, Outcome, Parameter, Reason, Round, Status, TieBreak,
-    TiePurpose, Transcript,
+    Action, Decision, IterationStop, Method, Outcome, Parameter, Reason, Round, Status, TieBreak, TiePurpose,
+    Transcript,
 };
 use std::collections::HashMap;
 
@@ -152,13 +152,10 @@ pub fn stv_meek(
             Parameter::new("Omega", "0.000001"),
             Parameter::new("Split at a candidate", split),
             Parameter::new(
-                "Quota",
+                "Quota rule",
                 "votes / (seats + 1) truncated to 9 places, plus 0.000000001",
             ),
-            Parameter::new(
-                "Keep factor",
-                "kf x quota (rounded up) / votes (rounded up), at most 1",
-            ),
+            Parameter::new("Keep factor", "kf x quota (rounded up) / votes (rounded up), at most 1"),
             Parameter::new("Iteration stops", stop),
             Parameter::new(
                 "Ties",

@@ -38,8 +38,7 @@ mod weight;
 
 pub use approval::approval;
 pub use ballots::{
-    ApprovalBallots, BallotError, Profile, RankedBallots, RankedBallotsBuilder, ScoreBallots,
-    MAX_CANDIDATES,
+    ApprovalBallots, BallotError, Profile, RankedBallots, RankedBallotsBuilder, ScoreBallots, MAX_CANDIDATES,
 };
 pub use blt::parse_blt;
 pub use cumulative::cumulative;
@@ -53,7 +52,7 @@ pub use schulze::schulze;
 pub use scottish::stv_scottish;
 pub use soi::parse_soi;
 pub use transcript::{
-    Action, Decision, IterationStop, Method, Outcome, Pairwise, Parameter, Reason, Round, Status,
-    TieBreak, TiePurpose, Transcript,
+    Action, Decision, IterationStop, Method, Outcome, Pairwise, Parameter, Reason, Round, Status, TieBreak, TiePurpose,
+    Transcript,
 };
 pub use weight::{Weight, WeightError, MAX_WEIGHT_MICROS, WEIGHT_DECIMALS, WEIGHT_SCALE};

@@ -91,10 +91,7 @@ pub enum ParseProblem {
 impl ParseProblem {
     /// This problem at `line`.
     pub fn at(self, line: usize) -> ParseError {
-        ParseError {
-            line,
-            problem: self,
-        }
+        ParseError { line, problem: self }
     }
 }
 

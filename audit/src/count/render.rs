@@ -35,10 +35,7 @@ impl Transcript {
         if cs.is_empty() {
             return "(none)".to_owned();
         }
-        cs.iter()
-            .map(|&c| self.name(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+        cs.iter().map(|&c| self.name(c)).collect::<Vec<_>>().join(", ")
     }
 
     fn render_header(&self, out: &mut String) {
@@ -58,10 +55,9 @@ impl Transcript {
     fn action_title(&self, action: &Action) -> String {
         match action {
             Action::FirstPreferences => "first preferences".to_owned(),
-            Action::Surplus { candidate, surplus } => format!(
-                "transfer of the surplus of {} ({surplus})",
-                self.name(*candidate)
-            ),
+            Action::Surplus { candidate, surplus } => {
+                format!("transfer of the surplus of {} ({surplus})", self.name(*candidate))
+            }
             Action::Exclusion { candidate } => {
                 format!("exclusion of {}", self.name(*candidate))
             }
@@ -80,12 +76,7 @@ impl Transcript {
     }
 
     fn render_round(&self, out: &mut String, round: &Round) {
-        let _ = writeln!(
-            out,
-            "Round {} - {}",
-            round.number,
-            self.action_title(&round.action)
-        );
+        let _ = writeln!(out, "Round {} - {}", round.number, self.action_title(&round.action));
         let name_w = self
             .candidates
             .iter()
@@ -97,13 +88,7 @@ impl Transcript {
         let changes: Vec<String> = round
             .transfers
             .iter()
-            .map(|d| {
-                if d.units() > 0 {
-                    format!("+{d}")
-                } else {
-                    d.to_string()
-                }
-            })
+            .map(|d| if d.units() > 0 { format!("+{d}") } else { d.to_string() })
             .collect();
         let num_w = tallies
             .iter()
@@ -117,11 +102,7 @@ impl Transcript {
             let tally = tallies.get(c).map_or("", String::as_str);
             let change = changes.get(c).map_or("", String::as_str);
             let pad = name_w - name.chars().count();
-            let _ = writeln!(
-                out,
-                "  {name}{:pad$}  {tally:>num_w$}  {change:>num_w$}  {status}",
-                ""
-            );
+            let _ = writeln!(out, "  {name}{:pad$}  {tally:>num_w$}  {change:>num_w$}  {status}", "");
         }
         let line = |out: &mut String, label: &str, value: String| {
             let pad = name_w.saturating_sub(label.len());
@@ -178,17 +159,12 @@ impl Transcript {
             .iter()
             .map(|row| row.iter().map(|d| d.to_string()).collect())
             .collect();
-        let w = cells
-            .iter()
-            .flatten()
-            .map(String::len)
-            .chain([3])
-            .max()
-            .unwrap_or(3);
+        let w = cells.iter().flatten().map(String::len).chain([3]).max().unwrap_or(3);
         let name_w = self
             .candidates
             .iter()
-            .map(|n| n.chars().count())
+            .enumerate()
+            .map(|(i, n)| format!("{} {n}", i + 1).chars().count())
             .max()
             .unwrap_or(1);
         let mut head = format!("  {:name_w$}", "");
@@ -197,9 +173,9 @@ impl Transcript {
         }
         let _ = writeln!(out, "{}", head.trim_end());
         for (i, row) in cells.iter().enumerate() {
-            let name = self.name(i);
-            let pad = name_w.saturating_sub(name.chars().count());
-            let mut line = format!("  {name}{:pad$}", "");
+            let label = format!("{} {}", i + 1, self.name(i));
+            let pad = name_w.saturating_sub(label.chars().count());
+            let mut line = format!("  {label}{:pad$}", "");
             for (j, cell) in row.iter().enumerate() {
                 let cell = if i == j { "-" } else { cell.as_str() };
                 let _ = write!(line, "  {cell:>w$}");

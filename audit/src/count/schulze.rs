@@ -15,8 +15,7 @@ use super::decimal::Decimal;
 use super::error::{check_profile, CountError};
 use super::lots::TieBreaker;
 use super::transcript::{
-    Action, Decision, Method, Outcome, Pairwise, Parameter, Reason, Round, Status, TieBreak,
-    TiePurpose, Transcript,
+    Action, Decision, Method, Outcome, Pairwise, Parameter, Reason, Round, Status, TieBreak, TiePurpose, Transcript,
 };
 
 fn show(micros: u128) -> Decimal {
@@ -87,11 +86,7 @@ fn strongest_paths(d: &[Vec<u128>], eligible: &[bool]) -> Vec<Vec<u128>> {
 
 /// Counts `profile` by the Schulze method; elects the first `seats`
 /// candidates of the Schulze ranking.
-pub fn schulze(
-    profile: &Profile<RankedBallots>,
-    seats: usize,
-    breaker: &TieBreaker,
-) -> Result<Outcome, CountError> {
+pub fn schulze(profile: &Profile<RankedBallots>, seats: usize, breaker: &TieBreaker) -> Result<Outcome, CountError> {
     let ballots = &profile.ballots;
     check_profile(profile, ballots.num_candidates(), seats)?;
     let n = profile.num_candidates();
@@ -169,11 +164,8 @@ pub fn schulze(
         ties,
         notes: vec!["tally: number of candidates each candidate beats".to_owned()],
     };
-    let matrix = |m: &[Vec<u128>]| -> Vec<Vec<Decimal>> {
-        m.iter()
-            .map(|row| row.iter().map(|&x| show(x)).collect())
-            .collect()
-    };
+    let matrix =
+        |m: &[Vec<u128>]| -> Vec<Vec<Decimal>> { m.iter().map(|row| row.iter().map(|&x| show(x)).collect()).collect() };
     let transcript = Transcript {
         method: Method::Schulze,
         rule: "Schulze method (winning votes)".to_owned(),
@@ -194,8 +186,5 @@ pub fn schulze(
             strongest_paths: matrix(&p),
         }),
     };
-    Ok(Outcome {
-        elected,
-        transcript,
-    })
+    Ok(Outcome { elected, transcript })
 }

@@ -17,8 +17,7 @@ use super::error::{check_profile, CountError};
 use super::lots::TieBreaker;
 use super::ties::{choose, order_group, Extreme};
 use super::transcript::{
-    Action, Decision, Method, Outcome, Parameter, Reason, Round, Status, TieBreak, TiePurpose,
-    Transcript,
+    Action, Decision, Method, Outcome, Parameter, Reason, Round, Status, TieBreak, TiePurpose, Transcript,
 };
 
 /// A paper's full value (1.00000) in units of 10⁻⁵.
@@ -107,7 +106,7 @@ pub fn stv_scottish(
         quota: Some(show(count.quota)),
         parameters: vec![
             Parameter::new("Arithmetic", "fixed point, 5 decimal places, truncated"),
-            Parameter::new("Quota", "floor(valid votes / (seats + 1)) + 1"),
+            Parameter::new("Quota rule", "floor(valid votes / (seats + 1)) + 1"),
             Parameter::new("Ties", "earlier-stage totals, then lots"),
         ],
         rounds: count.rounds,
@@ -233,12 +232,7 @@ impl Count<'_> {
 
     /// Rules 48 and 49: transfer the largest surplus.
     fn transfer_largest_surplus(&mut self) {
-        let largest = self
-            .pending
-            .iter()
-            .map(|&c| self.tally[c])
-            .max()
-            .unwrap_or(0);
+        let largest = self.pending.iter().map(|&c| self.tally[c]).max().unwrap_or(0);
         let tied: Vec<usize> = self
             .pending
             .iter()
@@ -291,10 +285,7 @@ impl Count<'_> {
     fn exclude_lowest(&mut self) {
         let hopefuls = self.hopefuls();
         let lowest = hopefuls.iter().map(|&c| self.tally[c]).min().unwrap_or(0);
-        let tied: Vec<usize> = hopefuls
-            .into_iter()
-            .filter(|&c| self.tally[c] == lowest)
-            .collect();
+        let tied: Vec<usize> = hopefuls.into_iter().filter(|&c| self.tally[c] == lowest).collect();
         let mut ties = Vec::new();
         let out = if tied.len() > 1 {
             let tie = choose(
@@ -399,12 +390,7 @@ impl Count<'_> {
     }
 
     /// Decisions taken at the end of the latest round belong to it.
-    fn amend_last_round(
-        &mut self,
-        elected: Vec<Decision>,
-        excluded: Vec<Decision>,
-        ties: Vec<TieBreak>,
-    ) {
+    fn amend_last_round(&mut self, elected: Vec<Decision>, excluded: Vec<Decision>, ties: Vec<TieBreak>) {
         if let Some(round) = self.rounds.last_mut() {
             round.elected.extend(elected);
             round.excluded.extend(excluded);

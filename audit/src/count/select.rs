@@ -2,9 +2,7 @@
 
 use super::decimal::Decimal;
 use super::lots::TieBreaker;
-use super::transcript::{
-    Action, Decision, Method, Outcome, Reason, Round, Status, TieBreak, TiePurpose, Transcript,
-};
+use super::transcript::{Action, Decision, Method, Outcome, Reason, Round, Status, TieBreak, TiePurpose, Transcript};
 
 /// The `seats` eligible candidates with the highest totals, highest first.
 /// Equal totals are listed in candidate order; when equal totals straddle
@@ -113,9 +111,6 @@ impl TotalsCount<'_> {
             ranking: None,
             pairwise: None,
         };
-        Outcome {
-            elected,
-            transcript,
-        }
+        Outcome { elected, transcript }
     }
 }

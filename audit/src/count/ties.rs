@@ -35,11 +35,7 @@ pub(crate) fn choose(
             Extreme::Highest => contenders.iter().map(value).max(),
         };
         let Some(best) = best else { break };
-        let narrowed: Vec<usize> = contenders
-            .iter()
-            .copied()
-            .filter(|c| value(c) == best)
-            .collect();
+        let narrowed: Vec<usize> = contenders.iter().copied().filter(|c| value(c) == best).collect();
         if narrowed.len() == 1 {
             return record(tied, narrowed[0], purpose, TieRule::PriorRound { round });
         }

@@ -99,7 +99,7 @@ impl Reason {
             Reason::LowestVote => "lowest vote",
             Reason::SeatsFilled => "all seats filled",
             Reason::HighestTotal => "highest totals",
-            Reason::SchulzeRanking => "first in the Schulze ranking",
+            Reason::SchulzeRanking => "among the first in the Schulze ranking",
         }
     }
 }

@@ -161,17 +161,11 @@ mod tests {
         assert!(matches!(Weight::parse("1."), Err(WeightError::NotANumber(_))));
         assert!(matches!(Weight::parse(".5"), Err(WeightError::NotANumber(_))));
         assert!(matches!(Weight::parse("1e3"), Err(WeightError::NotANumber(_))));
-        assert!(matches!(
-            Weight::parse("0.0000001"),
-            Err(WeightError::TooPrecise(_))
-        ));
+        assert!(matches!(Weight::parse("0.0000001"), Err(WeightError::TooPrecise(_))));
         assert!(matches!(
             Weight::parse("99999999999999999999999"),
             Err(WeightError::TooLarge(_))
         ));
-        assert!(matches!(
-            Weight::parse("1000000000001"),
-            Err(WeightError::TooLarge(_))
-        ));
+        assert!(matches!(Weight::parse("1000000000001"), Err(WeightError::TooLarge(_))));
     }
 }

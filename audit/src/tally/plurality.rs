@@ -47,7 +47,10 @@ pub(super) fn count(
     let mut by_votes: BTreeMap<std::cmp::Reverse<u64>, Vec<String>> = BTreeMap::new();
     for o in candidates.iter().chain(write_ins.iter()) {
         if o.votes >= floor {
-            by_votes.entry(std::cmp::Reverse(o.votes)).or_default().push(o.id.clone());
+            by_votes
+                .entry(std::cmp::Reverse(o.votes))
+                .or_default()
+                .push(o.id.clone());
         }
     }
     let mut elected = Vec::new();
@@ -131,7 +134,9 @@ mod tests {
     fn the_highest_win_in_vote_order() {
         let o = run(2, false, &[&["a", "b"], &["b"], &["b", "c"], &["c", "write-in:Zed"]], 0);
         assert_eq!(elected(&o), ["b", "c"].map(String::from).to_vec());
-        let Outcome::Plurality { ties, write_ins, .. } = &o else { unreachable!() };
+        let Outcome::Plurality { ties, write_ins, .. } = &o else {
+            unreachable!()
+        };
         assert!(ties.is_empty());
         assert_eq!(write_ins[0].name, "Zed");
     }
@@ -139,7 +144,9 @@ mod tests {
     #[test]
     fn a_tie_for_the_last_seat_is_resolved_by_lots_and_recorded() {
         let o = run(1, false, &[&["a"], &["b"]], 0);
-        let Outcome::Plurality { ties, elected, .. } = &o else { unreachable!() };
+        let Outcome::Plurality { ties, elected, .. } = &o else {
+            unreachable!()
+        };
         assert_eq!(ties.len(), 1);
         assert_eq!(ties[0].between, vec!["a".to_string(), "b".to_string()]);
         assert_eq!(elected[0], ties[0].order[0]);
@@ -152,7 +159,15 @@ mod tests {
     fn the_majority_rule_leaves_seats_unfilled() {
         // 4 ballots cast: a winner needs 3.
         let o = run(2, true, &[&["a", "b"], &["a", "c"], &["a"], &["b"]], 0);
-        let Outcome::Plurality { elected, unfilled, majority_needed, .. } = &o else { unreachable!() };
+        let Outcome::Plurality {
+            elected,
+            unfilled,
+            majority_needed,
+            ..
+        } = &o
+        else {
+            unreachable!()
+        };
         assert_eq!(*majority_needed, Some(3));
         assert_eq!(elected, &vec!["a".to_string()]);
         assert_eq!(*unfilled, 1);
@@ -161,7 +176,9 @@ mod tests {
     #[test]
     fn nobody_wins_with_no_votes() {
         let o = run(2, false, &[&["a"]], 0);
-        let Outcome::Plurality { elected, unfilled, .. } = &o else { unreachable!() };
+        let Outcome::Plurality { elected, unfilled, .. } = &o else {
+            unreachable!()
+        };
         assert_eq!(elected.len(), 1);
         assert_eq!(*unfilled, 1);
     }

@@ -23,8 +23,16 @@ pub fn render_ballot(
     choices: &Choices,
     problems: Vec<BallotProblem>,
 ) -> Response {
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page_title = if problems.is_empty() { "Your ballot".to_string() } else { "Error: your ballot".to_string() };
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page_title = if problems.is_empty() {
+        "Your ballot".to_string()
+    } else {
+        "Error: your ballot".to_string()
+    };
     render(
         status,
         "ballot",
@@ -49,7 +57,11 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
 }
 
 /// `POST /ballot`: back from the review page, with the choices kept.
-pub async fn change(State(state): State<AppState>, headers: HeaderMap, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let voter = match current_voter(&state, &headers).await {
         Ok(v) => v,
         Err(page) => return page,
@@ -71,7 +83,11 @@ struct Review {
 
 /// `POST /ballot/review`: check the marks; show problems on the ballot, or
 /// the review page.
-pub async fn review(State(state): State<AppState>, headers: HeaderMap, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn review(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let voter = match current_voter(&state, &headers).await {
         Ok(v) => v,
         Err(page) => return page,

@@ -35,7 +35,11 @@ pub fn grouped_tracker(hex: &str) -> String {
 }
 
 /// `POST /ballot/cast`: cast, and show the receipt only once it is durable.
-pub async fn cast(State(state): State<AppState>, headers: HeaderMap, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn cast(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let voter = match current_voter(&state, &headers).await {
         Ok(v) => v,
         Err(page) => return page,

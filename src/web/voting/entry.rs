@@ -35,7 +35,11 @@ fn enter_page(status: StatusCode, code: String, error: Option<String>) -> Respon
         status,
         "enter_code",
         &Page {
-            page_title: if error.is_some() { "Error: enter your voting code".into() } else { "Enter your voting code".into() },
+            page_title: if error.is_some() {
+                "Error: enter your voting code".into()
+            } else {
+                "Enter your voting code".into()
+            },
             election_title: None,
             body: EnterCode { code, error },
         },

@@ -111,8 +111,11 @@ pub fn ballot_page(definition: &Definition, choices: &Choices, problems: Vec<Bal
         .map(|contest| {
             let chosen = choices.get(&contest.id).cloned().unwrap_or_default();
             let referendum = matches!(contest.method, Method::Referendum { .. });
-            let statements: BTreeMap<&str, &str> =
-                contest.candidates.iter().map(|c| (c.id.as_str(), c.statement.as_str())).collect();
+            let statements: BTreeMap<&str, &str> = contest
+                .candidates
+                .iter()
+                .map(|c| (c.id.as_str(), c.statement.as_str()))
+                .collect();
             let mut opts: Vec<OptionField> = options(contest)
                 .into_iter()
                 .enumerate()
@@ -161,7 +164,10 @@ pub fn ballot_page(definition: &Definition, choices: &Choices, problems: Vec<Bal
                 title: contest.title.clone(),
                 description: contest.description.clone(),
                 instructions: instructions(contest),
-                error: problems.iter().find(|p| p.contest == contest.id).map(|p| p.message.clone()),
+                error: problems
+                    .iter()
+                    .find(|p| p.contest == contest.id)
+                    .map(|p| p.message.clone()),
                 options: opts,
                 write_ins,
             }
@@ -244,7 +250,9 @@ mod tests {
     use crate::domain::spec;
 
     fn def() -> Definition {
-        spec::parse(include_str!("../../../examples/board-election.toml")).unwrap().definition
+        spec::parse(include_str!("../../../examples/board-election.toml"))
+            .unwrap()
+            .definition
     }
 
     fn f(k: &str, v: &str) -> (String, String) {
@@ -276,7 +284,11 @@ mod tests {
     #[test]
     fn hidden_fields_round_trip_through_the_form() {
         let d = def();
-        let fields = vec![f("c.directors", "priya-raman"), f("w.treasurer", "Jo Bloggs"), f("c.bylaw-amendment-7", "no")];
+        let fields = vec![
+            f("c.directors", "priya-raman"),
+            f("w.treasurer", "Jo Bloggs"),
+            f("c.bylaw-amendment-7", "no"),
+        ];
         let c = choices_from_fields(&d, &fields);
         let hidden: Vec<(String, String)> = hidden_fields(&c).into_iter().map(|h| (h.name, h.value)).collect();
         assert_eq!(choices_from_fields(&d, &hidden), c);

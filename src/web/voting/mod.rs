@@ -207,7 +207,9 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap) -> Result<Vote
         Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => Err(unknown_page()),
         Ok((TokenStatus::Known { voted: true, .. }, election)) => Err(used_page(election.as_ref())),
         Ok((TokenStatus::Known { voted: false, .. }, Some(election))) => {
-            let state_now = election.state().map_err(|e| super::error::PageError::from(OpError::from(e)).into_response())?;
+            let state_now = election
+                .state()
+                .map_err(|e| super::error::PageError::from(OpError::from(e)).into_response())?;
             match voting_window(state_now, election.opens_at, election.closes_at, now) {
                 Ok(()) => Ok(Voter { token, election }),
                 Err(why) => Err(not_open_page(&election, why)),
