@@ -279,6 +279,9 @@ fn check_log(record: &Record, report: &mut Report) -> LogFacts {
                 if *seal != next_seal {
                     structure.push(format!("{}: seal number {seal}, expected {next_seal}", at("seal")));
                 }
+                if batch.is_empty() {
+                    structure.push(format!("{}: a seal with no ballots", at("seal")));
+                }
                 if *ballots != batch.len() as u64 {
                     structure.push(format!(
                         "{}: says {ballots} ballots but {} ballot entries precede it",
