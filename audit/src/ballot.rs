@@ -28,8 +28,7 @@ pub struct Ballot {
 impl Ballot {
     /// The ballot's tracker: SHA-256 of its canonical encoding.
     pub fn tracker(&self) -> Digest {
-        // Strings and hex only: always encodable.
-        Digest::of(&canonical::to_bytes(self).unwrap_or_default())
+        Digest::of(&canonical::to_bytes(self).expect(canonical::ENCODABLE))
     }
 }
 

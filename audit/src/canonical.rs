@@ -19,6 +19,10 @@ pub enum CanonicalError {
     NotJson(String),
 }
 
+/// Why encoding Teller's own types cannot fail: they hold only strings,
+/// integers, booleans, arrays and string-keyed maps, never a float.
+pub const ENCODABLE: &str = "Teller's formats hold only strings, integers, booleans, arrays and string-keyed maps";
+
 /// Encode any serialisable value canonically.
 pub fn to_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CanonicalError> {
     let value = serde_json::to_value(value).map_err(|e| CanonicalError::NotJson(e.to_string()))?;

@@ -22,6 +22,18 @@ pub enum CheckpointReason {
     Tallied,
 }
 
+impl CheckpointReason {
+    /// As written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckpointReason::Opened => "opened",
+            CheckpointReason::Sealed => "sealed",
+            CheckpointReason::Closed => "closed",
+            CheckpointReason::Tallied => "tallied",
+        }
+    }
+}
+
 /// What a checkpoint states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +66,7 @@ pub struct SignedCheckpoint {
 impl Checkpoint {
     /// The bytes the election key signs.
     pub fn signed_bytes(&self) -> Vec<u8> {
-        canonical::to_bytes(self).unwrap_or_default()
+        canonical::to_bytes(self).expect(canonical::ENCODABLE)
     }
 }
 

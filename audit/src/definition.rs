@@ -169,8 +169,7 @@ pub fn options(contest: &Contest) -> Vec<(String, String)> {
 impl Definition {
     /// SHA-256 of the canonical encoding: the hash logged when the polls open.
     pub fn hash(&self) -> Digest {
-        // A definition is strings, integers and booleans: always encodable.
-        Digest::of(&canonical::to_bytes(self).unwrap_or_default())
+        Digest::of(&canonical::to_bytes(self).expect(canonical::ENCODABLE))
     }
 
     /// The contest with this id.

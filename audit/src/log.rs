@@ -157,8 +157,7 @@ pub const GENESIS: Digest = Digest([0; 32]);
 impl LogEntry {
     /// The canonical encoding the chain hashes.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        // Entries hold strings, integers and hex only: always encodable.
-        canonical::to_bytes(self).unwrap_or_default()
+        canonical::to_bytes(self).expect(canonical::ENCODABLE)
     }
 
     /// This entry's hash, chained to `previous`.

@@ -41,7 +41,7 @@ pub struct Receipt {
 impl ReceiptBody {
     /// The bytes the election key signs.
     pub fn signed_bytes(&self) -> Vec<u8> {
-        canonical::to_bytes(self).unwrap_or_default()
+        canonical::to_bytes(self).expect(canonical::ENCODABLE)
     }
 }
 

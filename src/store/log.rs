@@ -139,10 +139,7 @@ pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEn
 /// Store a signed checkpoint.
 pub fn insert_checkpoint(conn: &mut AnyConnection, cp: &SignedCheckpoint) -> Result<(), StoreError> {
     let body = serde_json::to_string(cp).map_err(corrupt)?;
-    let reason = serde_json::to_value(cp.checkpoint.reason)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let reason = cp.checkpoint.reason.as_str();
     diesel::insert_into(checkpoints::table)
         .values((
             checkpoints::election_id.eq(&cp.checkpoint.election),

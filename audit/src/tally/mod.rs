@@ -164,7 +164,7 @@ impl Tally {
     /// SHA-256 of the canonical encoding: the digest logged at the tally and
     /// signed by certifiers.
     pub fn digest(&self) -> Digest {
-        Digest::of(&canonical::to_bytes(self).unwrap_or_default())
+        Digest::of(&canonical::to_bytes(self).expect(canonical::ENCODABLE))
     }
 }
 

@@ -58,12 +58,15 @@ pub async fn cast(
         .await;
     match result {
         Ok(receipt) => {
+            let Ok(receipt_json) = serde_json::to_string(&receipt) else {
+                return PageError::from(OpError::Store(crate::store::corrupt("receipt").into())).into_response();
+            };
             let page = ReceiptPage {
                 election_id: voter.election.id.clone(),
                 tracker_grouped: grouped_tracker(&receipt.body.tracker.to_hex()),
                 seal: receipt.body.seal,
                 contests: summaries(&def, &receipt.body.ballot.choices),
-                receipt_json: serde_json::to_string(&receipt).unwrap_or_default(),
+                receipt_json,
             };
             let mut res = render(
                 StatusCode::OK,
@@ -101,7 +104,9 @@ pub async fn download_receipt(Form(form): Form<ReceiptForm>) -> Response {
     if !receipt.problems().is_empty() {
         return PageError::bad_request("That receipt is not validly signed.").into_response();
     }
-    let body = serde_json::to_string_pretty(&receipt).unwrap_or_default();
+    let Ok(body) = serde_json::to_string_pretty(&receipt) else {
+        return PageError::bad_request("That receipt cannot be written out.").into_response();
+    };
     let name = format!(
         "attachment; filename=\"teller-receipt-{}.json\"",
         &receipt.body.tracker.to_hex()[..12]
