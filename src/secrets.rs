@@ -200,6 +200,20 @@ pub struct NewElectionSecrets {
     pub sealed_seed: String,
 }
 
+/// An election's signing key, decrypted for a short while.
+pub struct ElectionSigner {
+    pair: Ed25519KeyPair,
+}
+
+impl ElectionSigner {
+    /// Ed25519 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        let mut sig = [0u8; 64];
+        sig.copy_from_slice(self.pair.sign(message).as_ref());
+        Signature(sig)
+    }
+}
+
 fn key_context(election: &str) -> String {
     format!("teller/election-signing-key/{election}")
 }
@@ -227,11 +241,15 @@ impl MasterSecret {
     /// Sign `message` with an election's key. The decrypted key lives only
     /// for this call; our copy of its bytes is zeroised on return.
     pub fn sign(&self, election: &str, sealed_key: &str, message: &[u8]) -> Result<Signature, SecretError> {
+        Ok(self.signer(election, sealed_key)?.sign(message))
+    }
+
+    /// Open an election's key for a batch of signatures (a batch of casts).
+    /// Drop the signer as soon as the batch is signed.
+    pub fn signer(&self, election: &str, sealed_key: &str) -> Result<ElectionSigner, SecretError> {
         let pkcs8 = self.unseal(&key_context(election), sealed_key)?;
         let pair = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| SecretError::Unseal)?;
-        let mut sig = [0u8; 64];
-        sig.copy_from_slice(pair.sign(message).as_ref());
-        Ok(Signature(sig))
+        Ok(ElectionSigner { pair })
     }
 
     /// Reveal an election's lot seed (at the tally).

@@ -213,3 +213,41 @@ on_both_backends!(
     a_malformed_roll_imports_nothing_and_names_every_bad_row,
     malformed_roll_imports_nothing
 );
+
+async fn batch_outcomes_are_independent(backend: Backend) {
+    use teller::domain::token::Token;
+    use teller::ops::cast::{cast_batch, CastRequest};
+    use teller::ops::OpError;
+    let app = TestApp::spawn(backend).await;
+    let (id, tokens) = app.open_example(3);
+    let token = |i: usize| Token::parse(&tokens[i].1).unwrap();
+    let request = |t: Token, choices: Value| CastRequest {
+        election: id.clone(),
+        token: t,
+        choices: serde_json::from_value(choices).unwrap(),
+    };
+    let batch = vec![
+        request(token(0), example_choices(1)),
+        request(token(0), example_choices(2)),
+        request(
+            token(1),
+            serde_json::json!({"directors": ["amara-okafor", "daniel-brooks", "mei-ling-chen", "rosa-delgado"]}),
+        ),
+        request(Token::generate().unwrap(), example_choices(3)),
+        request(token(2), example_choices(4)),
+    ];
+    let results = cast_batch(&mut app.db.conn(), &common::secret(), batch, teller::time::now()).unwrap();
+    assert!(results[0].is_ok());
+    assert!(matches!(results[1], Err(OpError::TokenUsed)));
+    assert!(matches!(results[2], Err(OpError::InvalidBallot(_))));
+    assert!(matches!(results[3], Err(OpError::UnknownToken)));
+    assert!(results[4].is_ok());
+    // Exactly the two good casts are stored; the refused over-vote consumed nothing.
+    assert_eq!(count(&app.db, "SELECT COUNT(*) AS n FROM ballots"), 2);
+    assert_eq!(count(&app.db, "SELECT COUNT(*) AS n FROM members WHERE voted"), 2);
+    assert_eq!(app.cast(&id, &tokens[1].1, example_choices(5)).await.0, 201);
+}
+on_both_backends!(
+    casts_committed_together_succeed_or_fail_one_by_one,
+    batch_outcomes_are_independent
+);

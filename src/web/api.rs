@@ -14,7 +14,7 @@ use teller_audit::definition::{options, Method};
 use super::error::ApiError;
 use super::AppState;
 use crate::domain::token::Token;
-use crate::ops::cast::cast as cast_ballot;
+use crate::ops::cast::CastRequest;
 use crate::ops::record::export;
 use crate::ops::status::status;
 use crate::ops::{resolve_election, OpError};
@@ -158,9 +158,12 @@ pub async fn cast(
 ) -> Result<Response, ApiError> {
     // A malformed token is as unknown as a well-formed one nobody holds.
     let token = Token::parse(&body.token).map_err(|_| ApiError::from(OpError::UnknownToken))?;
-    let now = crate::time::now();
     let receipt = state
-        .run(move |conn, secret| cast_ballot(conn, secret, &id, &token, body.choices, now))
+        .cast(CastRequest {
+            election: id,
+            token,
+            choices: body.choices,
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(receipt)).into_response())
 }

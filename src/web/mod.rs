@@ -1,6 +1,7 @@
 //! The web layer: voter pages, public pages and the JSON API, over axum.
 
 pub mod api;
+pub mod cast_queue;
 pub mod error;
 pub mod pages;
 pub mod public;
@@ -36,21 +37,61 @@ pub struct AppState {
 
 struct Inner {
     pool: DbPool,
-    secret: MasterSecret,
+    secret: Arc<MasterSecret>,
     public_url: String,
+    casts: cast_queue::CastQueue,
+}
+
+/// How casts are batched into commits.
+#[derive(Debug, Clone, Copy)]
+pub struct CastSettings {
+    /// Threads committing batches (1 suits SQLite, whose writers queue anyway).
+    pub workers: usize,
+    /// The most casts in one commit.
+    pub max_batch: usize,
+}
+
+impl CastSettings {
+    /// Sensible defaults for the backend behind `pool`.
+    pub fn for_pool(pool: &DbPool) -> Self {
+        let postgres = db::get(pool)
+            .map(|c| matches!(*c, AnyConnection::Postgresql(_)))
+            .unwrap_or(false);
+        CastSettings {
+            workers: if postgres { 4 } else { 1 },
+            max_batch: 128,
+        }
+    }
 }
 
 impl AppState {
     /// Build the state: a pool, the master secret, and the public base URL
     /// used in links and to decide whether cookies are `Secure`.
     pub fn new(pool: DbPool, secret: MasterSecret, public_url: String) -> Self {
+        let settings = CastSettings::for_pool(&pool);
+        Self::with_cast_settings(pool, secret, public_url, settings)
+    }
+
+    /// Build the state with explicit cast batching.
+    pub fn with_cast_settings(pool: DbPool, secret: MasterSecret, public_url: String, casts: CastSettings) -> Self {
+        let secret = Arc::new(secret);
+        let queue = cast_queue::CastQueue::start(pool.clone(), secret.clone(), casts.workers, casts.max_batch);
         Self {
             inner: Arc::new(Inner {
                 pool,
                 secret,
                 public_url: public_url.trim_end_matches('/').to_string(),
+                casts: queue,
             }),
         }
+    }
+
+    /// Cast through the group-commit queue.
+    pub async fn cast(
+        &self,
+        request: crate::ops::cast::CastRequest,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        self.inner.casts.cast(request).await
     }
 
     /// The public base URL, without a trailing slash.

@@ -10,7 +10,7 @@ use teller_audit::receipt::Receipt;
 use super::ballot::render_ballot;
 use super::form::{choices_from_fields, summaries, ContestSummary};
 use super::{clear_cookie, current_voter, not_open_page, unknown_page, used_page};
-use crate::ops::cast::cast as cast_ballot;
+use crate::ops::cast::CastRequest;
 use crate::ops::OpError;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
@@ -49,12 +49,12 @@ pub async fn cast(
         Err(e) => return PageError::from(OpError::from(e)).into_response(),
     };
     let choices = choices_from_fields(&def, &fields);
-    let election = voter.election.id.clone();
-    let token = voter.token.clone();
-    let submitted = choices.clone();
-    let now = crate::time::now();
     let result = state
-        .run(move |conn, secret| cast_ballot(conn, secret, &election, &token, submitted, now))
+        .cast(CastRequest {
+            election: voter.election.id.clone(),
+            token: voter.token.clone(),
+            choices: choices.clone(),
+        })
         .await;
     match result {
         Ok(receipt) => {
