@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod bench;
 pub mod db;
 pub mod domain;
 pub mod ops;

@@ -1,5 +1,6 @@
 //! The `teller` command line.
 
+mod bench;
 mod demo;
 mod staff;
 
@@ -102,12 +103,15 @@ enum Command {
     /// Manage the master secret.
     #[command(subcommand)]
     Secret(staff::SecretCommand),
+    /// Measure casting throughput and latency over HTTP, the raw durable
+    /// commit rate, export and verification, and server memory (BENCHMARKS.md).
+    Bench(bench::BenchArgs),
 }
 
 /// Parse the command line and run it.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let verbose = matches!(cli.command, Command::Serve { .. } | Command::Demo { .. });
+    let verbose = matches!(cli.command, Command::Serve { .. } | Command::Demo { .. } | Command::Bench(_));
     let filter = tracing_subscriber::EnvFilter::try_from_env("TELLER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" }));
     tracing_subscriber::fmt()
@@ -147,6 +151,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status { election } => staff::status(&g, &election),
         Command::Export { election, out } => staff::export(&g, &election, &out),
         Command::Secret(c) => staff::secret(c),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
