@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use teller_audit::checkpoint::SignedCheckpoint;
 use teller_audit::receipt::Receipt;
-use teller_audit::record::Record;
 use teller_audit::verify;
 
 /// Verify a Teller election offline, trusting nothing the server says.
@@ -56,21 +55,26 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<bool, String> {
     let report = match command {
         Command::Verify { record, checkpoints } => {
-            let record: Record = read_json(&record, "record")?;
             let seen = checkpoints
                 .iter()
                 .map(|p| read_json::<SignedCheckpoint>(p, "checkpoint"))
                 .collect::<Result<Vec<_>, _>>()?;
-            verify::verify_record(&record, &seen)
+            verify_file(&record, &seen, None)?
         }
         Command::VerifyReceipt { receipt, record } => {
             let receipt: Receipt = read_json(&receipt, "receipt")?;
-            let record: Record = read_json(&record, "record")?;
-            verify::verify_receipt(&receipt, &record)
+            verify_file(&record, &[], Some(&receipt))?
         }
     };
     print!("{report}");
     Ok(report.ok())
+}
+
+/// Stream the record from disk: a million ballots need not fit in memory.
+fn verify_file(path: &Path, seen: &[SignedCheckpoint], receipt: Option<&Receipt>) -> Result<verify::Report, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the record {}: {e}", path.display()))?;
+    verify::verify_reader(std::io::BufReader::with_capacity(1 << 20, file), seen, receipt)
+        .map_err(|e| format!("{} is not a valid record: {e}", path.display()))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {

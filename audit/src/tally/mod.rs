@@ -3,6 +3,8 @@
 mod plurality;
 mod referendum;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ballot::{self, PublishedBallot};
@@ -116,47 +118,133 @@ pub struct Tie {
 
 /// Count every contest. Deterministic: the same inputs give the same tally.
 pub fn tally(election: &str, definition: &Definition, ballots: &[PublishedBallot], seed: &Seed) -> Tally {
-    let contests = definition
-        .contests
-        .iter()
-        .map(|contest| {
-            let mut cast = 0;
-            let mut blank = 0;
-            let mut invalid = 0;
-            let mut valid: Vec<&[String]> = Vec::with_capacity(ballots.len());
-            for b in ballots {
-                let chosen = b.choices.get(&contest.id).map(Vec::as_slice).unwrap_or(&[]);
-                if ballot::contest_problem(contest, chosen).is_some() {
-                    invalid += 1;
-                } else if chosen.is_empty() {
-                    blank += 1;
-                } else {
-                    cast += 1;
-                    valid.push(chosen);
-                }
+    let mut tallier = Tallier::new(definition.clone());
+    for b in ballots {
+        tallier.add(&b.choices);
+    }
+    tallier.finish(election, seed)
+}
+
+/// A running count, ballot by ballot, so that a million ballots can be
+/// counted as they stream past without being held in memory.
+pub struct Tallier {
+    definition: Definition,
+    ballots: u64,
+    contests: Vec<Running>,
+}
+
+/// One contest's running count.
+struct Running {
+    cast: u64,
+    blank: u64,
+    invalid: u64,
+    counts: Counts,
+}
+
+enum Counts {
+    /// Votes per candidate (ballot order) and per written-in name.
+    Plurality {
+        candidates: Vec<u64>,
+        write_ins: BTreeMap<String, u64>,
+    },
+    /// Yes, no, abstain.
+    Referendum([u64; 3]),
+}
+
+impl Tallier {
+    /// Start counting under `definition`.
+    pub fn new(definition: Definition) -> Self {
+        let contests = definition
+            .contests
+            .iter()
+            .map(|c| Running {
+                cast: 0,
+                blank: 0,
+                invalid: 0,
+                counts: match c.method {
+                    Method::Plurality { .. } => Counts::Plurality {
+                        candidates: vec![0; c.candidates.len()],
+                        write_ins: BTreeMap::new(),
+                    },
+                    Method::Referendum { .. } => Counts::Referendum([0; 3]),
+                },
+            })
+            .collect();
+        Tallier {
+            definition,
+            ballots: 0,
+            contests,
+        }
+    }
+
+    /// Count one ballot's choices. Choices that break a contest's rules are
+    /// counted as invalid in that contest, never as votes.
+    pub fn add(&mut self, choices: &BTreeMap<String, Vec<String>>) {
+        self.ballots += 1;
+        for (contest, running) in self.definition.contests.iter().zip(self.contests.iter_mut()) {
+            let chosen = choices.get(&contest.id).map(Vec::as_slice).unwrap_or(&[]);
+            if ballot::contest_problem(contest, chosen).is_some() {
+                running.invalid += 1;
+                continue;
             }
-            let outcome = match &contest.method {
-                Method::Plurality { majority_required, .. } => {
-                    plurality::count(contest, *majority_required, cast, &valid, seed)
-                }
-                Method::Referendum { threshold } => referendum::count(*threshold, &valid),
-            };
-            ContestResult {
-                contest: contest.id.clone(),
-                title: contest.title.clone(),
-                seats: contest.seats,
-                cast,
-                blank,
-                invalid,
-                outcome,
+            if chosen.is_empty() {
+                running.blank += 1;
+                continue;
             }
-        })
-        .collect();
-    Tally {
-        format: TALLY_FORMAT.to_string(),
-        election: election.to_string(),
-        ballots: ballots.len() as u64,
-        contests,
+            running.cast += 1;
+            match &mut running.counts {
+                Counts::Plurality { candidates, write_ins } => {
+                    for choice in chosen {
+                        match contest.candidates.iter().position(|c| &c.id == choice) {
+                            Some(i) => candidates[i] += 1,
+                            None => *write_ins.entry(choice.clone()).or_default() += 1,
+                        }
+                    }
+                }
+                Counts::Referendum(yna) => match chosen[0].as_str() {
+                    "yes" => yna[0] += 1,
+                    "no" => yna[1] += 1,
+                    _ => yna[2] += 1,
+                },
+            }
+        }
+    }
+
+    /// The tally, with ties broken by lots drawn from `seed`.
+    pub fn finish(self, election: &str, seed: &Seed) -> Tally {
+        let contests = self
+            .definition
+            .contests
+            .iter()
+            .zip(self.contests)
+            .map(|(contest, running)| {
+                let outcome = match (&contest.method, running.counts) {
+                    (Method::Plurality { majority_required, .. }, Counts::Plurality { candidates, write_ins }) => {
+                        plurality::count(contest, *majority_required, running.cast, &candidates, write_ins, seed)
+                    }
+                    (Method::Referendum { threshold }, Counts::Referendum(yna)) => referendum::count(*threshold, yna),
+                    // `new` builds the counts from the same method.
+                    (Method::Plurality { .. }, _) | (Method::Referendum { .. }, _) => {
+                        unreachable!("counts built for another method")
+                    }
+                };
+                ContestResult {
+                    contest: contest.id.clone(),
+                    title: contest.title.clone(),
+                    seats: contest.seats,
+                    cast: running.cast,
+                    blank: running.blank,
+                    invalid: running.invalid,
+                    outcome,
+                }
+            })
+            .collect();
+        Tally {
+            format: TALLY_FORMAT.to_string(),
+            election: election.to_string(),
+            ballots: self.ballots,
+            contests,
+        }
     }
 }
 

@@ -10,31 +10,27 @@ pub(super) fn count(
     contest: &Contest,
     majority_required: bool,
     cast: u64,
-    valid: &[&[String]],
+    candidate_votes: &[u64],
+    write_in_votes: BTreeMap<String, u64>,
     seed: &Seed,
 ) -> Outcome {
-    let mut votes: BTreeMap<&str, u64> = BTreeMap::new();
-    for chosen in valid {
-        for choice in chosen.iter() {
-            *votes.entry(choice.as_str()).or_default() += 1;
-        }
-    }
     let candidates: Vec<OptionVotes> = contest
         .candidates
         .iter()
-        .map(|c| OptionVotes {
+        .zip(candidate_votes)
+        .map(|(c, votes)| OptionVotes {
             id: c.id.clone(),
             name: c.name.clone(),
-            votes: votes.get(c.id.as_str()).copied().unwrap_or(0),
+            votes: *votes,
         })
         .collect();
-    let mut write_ins: Vec<OptionVotes> = votes
-        .iter()
+    let mut write_ins: Vec<OptionVotes> = write_in_votes
+        .into_iter()
         .filter_map(|(id, n)| {
             id.strip_prefix(WRITE_IN_PREFIX).map(|name| OptionVotes {
-                id: id.to_string(),
                 name: name.to_string(),
-                votes: *n,
+                id: id.clone(),
+                votes: n,
             })
         })
         .collect();
@@ -118,9 +114,25 @@ mod tests {
     }
 
     fn run(seats: u32, majority: bool, spec: &[&[&str]], seed: u8) -> Outcome {
-        let owned = ballots(spec);
-        let refs: Vec<&[String]> = owned.iter().map(Vec::as_slice).collect();
-        count(&contest(seats), majority, refs.len() as u64, &refs, &Seed([seed; 32]))
+        let c = contest(seats);
+        let mut candidates = vec![0u64; c.candidates.len()];
+        let mut write_ins = BTreeMap::new();
+        for b in ballots(spec) {
+            for choice in b {
+                match c.candidates.iter().position(|k| k.id == choice) {
+                    Some(i) => candidates[i] += 1,
+                    None => *write_ins.entry(choice).or_default() += 1,
+                }
+            }
+        }
+        count(
+            &c,
+            majority,
+            spec.len() as u64,
+            &candidates,
+            write_ins,
+            &Seed([seed; 32]),
+        )
     }
 
     fn elected(o: &Outcome) -> Vec<String> {

@@ -3,16 +3,7 @@
 use super::Outcome;
 use crate::definition::Threshold;
 
-pub(super) fn count(threshold: Threshold, valid: &[&[String]]) -> Outcome {
-    let (mut yes, mut no, mut abstain) = (0u64, 0u64, 0u64);
-    for chosen in valid {
-        match chosen.first().map(String::as_str) {
-            Some("yes") => yes += 1,
-            Some("no") => no += 1,
-            Some("abstain") => abstain += 1,
-            _ => {}
-        }
-    }
+pub(super) fn count(threshold: Threshold, [yes, no, abstain]: [u64; 3]) -> Outcome {
     let votes_cast = yes + no;
     let yes_needed = threshold.yes_needed(votes_cast);
     Outcome::Referendum {
@@ -30,15 +21,8 @@ pub(super) fn count(threshold: Threshold, valid: &[&[String]]) -> Outcome {
 mod tests {
     use super::*;
 
-    fn run(threshold: Threshold, yes: usize, no: usize, abstain: usize) -> (u64, bool) {
-        let y = vec!["yes".to_string()];
-        let n = vec!["no".to_string()];
-        let a = vec!["abstain".to_string()];
-        let mut v: Vec<&[String]> = vec![];
-        v.extend(std::iter::repeat_n(y.as_slice(), yes));
-        v.extend(std::iter::repeat_n(n.as_slice(), no));
-        v.extend(std::iter::repeat_n(a.as_slice(), abstain));
-        match count(threshold, &v) {
+    fn run(threshold: Threshold, yes: u64, no: u64, abstain: u64) -> (u64, bool) {
+        match count(threshold, [yes, no, abstain]) {
             Outcome::Referendum { yes_needed, passed, .. } => (yes_needed, passed),
             Outcome::Plurality { .. } => unreachable!(),
         }

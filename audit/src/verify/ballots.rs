@@ -1,0 +1,99 @@
+//! The published ballots, one by one: each hashes to its tracker, they are in
+//! tracker order, they are exactly the log's, they obey the rules — and they
+//! are counted as they pass.
+
+use crate::ballot::{self, PublishedBallot};
+use crate::crypto::Digest;
+use crate::definition::Definition;
+use crate::tally::Tallier;
+
+use super::log::LogFacts;
+use super::report::Failures;
+
+/// Checks ballots as they arrive, against the finished log.
+pub(crate) struct BallotChecker {
+    election: String,
+    definition: Definition,
+    /// Which of the log's trackers (sorted) a ballot has matched.
+    matched: Vec<bool>,
+    previous: Option<Digest>,
+    count: u64,
+    pub tracker: Failures,
+    pub order: Failures,
+    pub matching: Failures,
+    pub validity: Failures,
+    pub tallier: Tallier,
+    /// A ballot to remember (a receipt's), and what was published for it.
+    watch: Option<Digest>,
+    pub watched: Option<PublishedBallot>,
+}
+
+impl BallotChecker {
+    pub fn new(election: &str, definition: &Definition, facts: &LogFacts, watch: Option<Digest>) -> Self {
+        BallotChecker {
+            election: election.to_string(),
+            definition: definition.clone(),
+            matched: vec![false; facts.trackers.len()],
+            previous: None,
+            count: 0,
+            tracker: Failures::default(),
+            order: Failures::default(),
+            matching: Failures::default(),
+            validity: Failures::default(),
+            tallier: Tallier::new(definition.clone()),
+            watch,
+            watched: None,
+        }
+    }
+
+    /// Check and count one ballot.
+    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts) {
+        let i = self.count;
+        self.count += 1;
+        let computed = b.computed_tracker(&self.election);
+        if computed != b.tracker {
+            self.tracker.push(format!(
+                "ballot {i} (tracker {}): its content hashes to {computed}; the content or tracker was changed",
+                b.tracker
+            ));
+        }
+        if let Some(previous) = &self.previous {
+            if previous >= &b.tracker {
+                self.order.push(format!(
+                    "ballot {i} (tracker {}): not after ballot {} in tracker order (or a duplicate)",
+                    b.tracker,
+                    i - 1
+                ));
+            }
+        }
+        self.previous = Some(b.tracker);
+        match facts.trackers.binary_search_by(|(t, _)| t.cmp(&b.tracker)) {
+            Ok(k) => self.matched[k] = true,
+            Err(_) => self.matching.push(format!(
+                "ballot {i} (tracker {}): not in the log (an added ballot)",
+                b.tracker
+            )),
+        }
+        for p in ballot::problems(&self.definition, &b.choices) {
+            self.validity
+                .push(format!("ballot {i} (tracker {}): {}", b.tracker, p.message));
+        }
+        self.tallier.add(&b.choices);
+        if self.watch == Some(b.tracker) {
+            self.watched = Some(b.clone());
+        }
+    }
+
+    /// All ballots seen: report log trackers no ballot matched.
+    pub fn finish(&mut self, facts: &LogFacts) -> u64 {
+        for (k, seen) in self.matched.iter().enumerate() {
+            if !seen {
+                let (tracker, seq) = facts.trackers[k];
+                self.matching.push(format!(
+                    "entry {seq} (ballot): tracker {tracker} is in the log but its ballot is missing"
+                ));
+            }
+        }
+        self.count
+    }
+}

@@ -1,0 +1,194 @@
+//! A miniature Teller built from the library alone: valid records to verify
+//! and to tamper with.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use serde_json::json;
+use teller_audit::ballot::{Ballot, PublishedBallot};
+use teller_audit::checkpoint::{Checkpoint, CheckpointReason, SignedCheckpoint, CHECKPOINT_FORMAT};
+use teller_audit::crypto::{Digest, Nonce, PublicKey, Seed, Signature};
+use teller_audit::definition::Definition;
+use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
+use teller_audit::receipt::{Receipt, ReceiptBody, RECEIPT_FORMAT};
+use teller_audit::record::{Counts, ElectionInfo, Record, RECORD_FORMAT};
+
+pub const ELECTION: &str = "0b7c1a9e-3c1d-4e55-9a43-2f5d7a1c9e01";
+
+struct Mini {
+    key: Ed25519KeyPair,
+    log: Vec<ChainedEntry>,
+    checkpoints: Vec<SignedCheckpoint>,
+}
+
+impl Mini {
+    fn public(&self) -> PublicKey {
+        let mut k = [0u8; 32];
+        k.copy_from_slice(self.key.public_key().as_ref());
+        PublicKey(k)
+    }
+
+    fn sign(&self, bytes: &[u8]) -> Signature {
+        let mut s = [0u8; 64];
+        s.copy_from_slice(self.key.sign(bytes).as_ref());
+        Signature(s)
+    }
+
+    fn append(&mut self, event: Event) {
+        let previous = self.log.last().map(|e| e.hash).unwrap_or(GENESIS);
+        let entry = LogEntry {
+            seq: self.log.len() as u64,
+            time: 1_796_115_600 + self.log.len() as i64,
+            event,
+        };
+        let hash = entry.chain_hash(&previous);
+        self.log.push(ChainedEntry { entry, hash });
+    }
+
+    fn checkpoint(&mut self, reason: CheckpointReason) {
+        let checkpoint = Checkpoint {
+            format: CHECKPOINT_FORMAT.into(),
+            election: ELECTION.into(),
+            size: self.log.len() as u64,
+            head: self.log.last().unwrap().hash,
+            time: 1_796_200_000,
+            reason,
+        };
+        let signature = self.sign(&checkpoint.signed_bytes());
+        self.checkpoints.push(SignedCheckpoint { checkpoint, signature });
+    }
+}
+
+fn definition() -> Definition {
+    serde_json::from_value(json!({
+        "title": "Mini election",
+        "description": "",
+        "contests": [
+            {"id": "board", "title": "Board", "description": "", "seats": 2,
+             "candidates": [
+                {"id": "ann", "name": "Ann", "statement": ""},
+                {"id": "bo", "name": "Bo", "statement": ""},
+                {"id": "cy", "name": "Cy", "statement": ""}],
+             "method": {"kind": "plurality", "majority_required": false, "write_ins": false}},
+            {"id": "bylaw", "title": "Bylaw", "description": "", "seats": 1, "candidates": [],
+             "method": {"kind": "referendum", "threshold": {"comparison": "at-least", "numerator": 2, "denominator": 3}}}
+        ]
+    }))
+    .unwrap()
+}
+
+/// A tallied record with 9 ballots, and a receipt for the first ballot cast.
+pub fn mini_record() -> (Record, Receipt) {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    let mut mini = Mini {
+        key: Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap(),
+        log: vec![],
+        checkpoints: vec![],
+    };
+    let def = definition();
+    let seed = Seed([42; 32]);
+    mini.append(Event::ElectionCreated {
+        election: ELECTION.into(),
+        title: def.title.clone(),
+        public_key: mini.public(),
+        actor: "test".into(),
+    });
+    mini.append(Event::RollImported {
+        added: 10,
+        total: 10,
+        actor: "test".into(),
+    });
+    mini.append(Event::TokensIssued {
+        count: 10,
+        actor: "test".into(),
+    });
+    mini.append(Event::PollsOpened {
+        definition_hash: def.hash(),
+        eligible: 10,
+        tokens_issued: 10,
+        lot_seed_commitment: seed.commitment(),
+        closes_at: None,
+        actor: "test".into(),
+    });
+    mini.checkpoint(CheckpointReason::Opened);
+    let picks = [["ann", "bo"], ["ann", "cy"], ["bo", "cy"]];
+    let answers = ["yes", "no", "yes"];
+    let ballots: Vec<Ballot> = (0..9)
+        .map(|i| {
+            let mut choices = BTreeMap::new();
+            choices.insert(
+                "board".to_string(),
+                picks[i % 3].iter().map(|s| s.to_string()).collect(),
+            );
+            choices.insert("bylaw".to_string(), vec![answers[i % 3].to_string()]);
+            Ballot {
+                election: ELECTION.into(),
+                nonce: Nonce([i as u8 + 1; 16]),
+                choices,
+            }
+        })
+        .collect();
+    let receipt_body = ReceiptBody {
+        format: RECEIPT_FORMAT.into(),
+        election: ELECTION.into(),
+        tracker: ballots[0].tracker(),
+        ballot: ballots[0].clone(),
+        seal: 1,
+        public_key: mini.public(),
+    };
+    let receipt = Receipt {
+        signature: mini.sign(&receipt_body.signed_bytes()),
+        body: receipt_body,
+    };
+    let mut trackers: Vec<Digest> = ballots.iter().map(Ballot::tracker).collect();
+    trackers.sort();
+    for t in &trackers {
+        mini.append(Event::Ballot { tracker: *t });
+    }
+    mini.append(Event::Seal { seal: 1, ballots: 9 });
+    mini.checkpoint(CheckpointReason::Sealed);
+    mini.append(Event::PollsClosed {
+        tokens_used: 9,
+        ballots: 9,
+        reason: "test".into(),
+        actor: "test".into(),
+    });
+    mini.checkpoint(CheckpointReason::Closed);
+    let mut published: Vec<PublishedBallot> = ballots
+        .iter()
+        .map(|b| PublishedBallot {
+            tracker: b.tracker(),
+            nonce: b.nonce,
+            choices: b.choices.clone(),
+        })
+        .collect();
+    published.sort_by_key(|b| b.tracker);
+    let tally = teller_audit::tally::tally(ELECTION, &def, &published, &seed);
+    mini.append(Event::Tallied {
+        tally_digest: tally.digest(),
+        lot_seed: seed,
+        actor: "test".into(),
+    });
+    mini.checkpoint(CheckpointReason::Tallied);
+    let record = Record {
+        format: RECORD_FORMAT.into(),
+        election: ElectionInfo {
+            id: ELECTION.into(),
+            state: "tallied".into(),
+            definition: def,
+        },
+        public_key: mini.public(),
+        log: mini.log,
+        checkpoints: mini.checkpoints,
+        ballots: Some(published),
+        counts: Counts {
+            eligible: 10,
+            tokens_issued: 10,
+            tokens_used: 9,
+            ballots: 9,
+        },
+        tally: Some(tally),
+    };
+    (record, receipt)
+}

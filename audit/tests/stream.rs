@@ -1,0 +1,70 @@
+//! Reading a record as a stream gives the same verdict as reading it whole,
+//! whatever the order of its members, and refuses what is not a record.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::mini_record;
+use serde_json::Value;
+use teller_audit::verify::{verify_reader, verify_receipt, verify_record};
+
+fn summary(r: &teller_audit::verify::Report) -> Vec<(String, String, usize)> {
+    r.checks
+        .iter()
+        .map(|c| (c.name.to_string(), format!("{:?}", c.status), c.failures.len()))
+        .collect()
+}
+
+#[test]
+fn streaming_and_in_memory_verification_agree() {
+    let (record, receipt) = mini_record();
+    let bytes = serde_json::to_vec(&record).unwrap();
+    let streamed = verify_reader(&bytes[..], &[], None).unwrap();
+    assert!(streamed.ok(), "{streamed}");
+    assert_eq!(summary(&streamed), summary(&verify_record(&record, &[])));
+    let streamed = verify_reader(&bytes[..], &[], Some(&receipt)).unwrap();
+    assert!(streamed.ok(), "{streamed}");
+    assert_eq!(summary(&streamed), summary(&verify_receipt(&receipt, &record)));
+}
+
+#[test]
+fn members_in_any_order_verify_the_same() {
+    let (record, _) = mini_record();
+    let v: Value = serde_json::to_value(&record).unwrap();
+    // Reverse alphabetical: tally, public_key, log, format, election, … ballots last-but-one.
+    let mut members: Vec<(String, Value)> = v.as_object().unwrap().clone().into_iter().collect();
+    members.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut text = String::from("{");
+    for (i, (k, v)) in members.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::to_string(k).unwrap());
+        text.push(':');
+        text.push_str(&serde_json::to_string(v).unwrap());
+    }
+    text.push('}');
+    let report = verify_reader(text.as_bytes(), &[], None).unwrap();
+    assert!(report.ok(), "{report}");
+    assert_eq!(summary(&report), summary(&verify_record(&record, &[])));
+    // Tampering is still caught when ballots arrive before the log.
+    let tampered = text.replacen("\"bylaw\":[\"yes\"]", "\"bylaw\":[\"no\"]", 1);
+    assert_ne!(tampered, text);
+    let report = verify_reader(tampered.as_bytes(), &[], None).unwrap();
+    assert!(report.failed().contains(&"ballot-tracker"), "{report}");
+}
+
+#[test]
+fn what_is_not_a_record_is_refused_with_a_reason() {
+    for (text, says) in [
+        ("[]", "a Teller election record"),
+        ("{\"format\":\"x\"}", "missing field"),
+        ("{\"format\":\"x\",\"format\":\"y\"}", "appears twice"),
+        ("{\"surprise\":1}", "unknown field"),
+        ("{\"log\":[{\"seq\":0}]", "missing field"),
+        ("{", "EOF"),
+    ] {
+        let err = verify_reader(text.as_bytes(), &[], None).unwrap_err().to_string();
+        assert!(err.contains(says), "{text}: {err}");
+    }
+}
