@@ -1,6 +1,5 @@
 //! Staff commands: elections, the roll, tokens, seals, status, export.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -311,25 +310,31 @@ pub fn status(g: &Global, election: &str) -> Result<()> {
 
 pub fn export(g: &Global, election: &str, out: &Path) -> Result<()> {
     let mut c = conn(g)?;
-    let record = record::export(&mut c, election)?;
+    // Write beside the target and rename, so a failed export leaves no half file.
     let tmp = out.with_extension("json.partial");
-    {
+    let written = {
         let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut w = std::io::BufWriter::new(file);
-        serde_json::to_writer(&mut w, &record)?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-    }
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let result = record::write_record(&mut c, election, &mut w);
+        drop(w);
+        match result {
+            Ok(written) => written,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+        }
+    };
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
     println!(
         "Wrote the record of {} ({}) to {}: {} log entries, {} checkpoints, {}.",
-        record.election.id,
-        record.election.state,
+        written.election,
+        written.state,
         out.display(),
-        record.log.len(),
-        record.checkpoints.len(),
-        match &record.ballots {
-            Some(b) => format!("{} ballots and the tally", b.len()),
+        written.entries,
+        written.checkpoints,
+        match written.ballots {
+            Some(n) => format!("{n} ballots and the tally"),
             None => "no ballots yet (they are published with the tally)".to_string(),
         }
     );

@@ -1,8 +1,10 @@
-//! The election record, read from one consistent snapshot.
+//! The election record, written as a stream from one consistent snapshot:
+//! log entries and ballots are paged out of the database and written as
+//! they come, so a million-ballot record needs little memory.
 
-use teller_audit::log::Event;
-use teller_audit::record::{Counts, ElectionInfo, Record, RECORD_FORMAT};
-use teller_audit::tally::Tally;
+use std::io::Write;
+
+use teller_audit::record::{Counts, Record, RECORD_FORMAT};
 
 use super::{resolve_election, OpError};
 use crate::db::{read_tx, AnyConnection};
@@ -10,56 +12,170 @@ use crate::domain::lifecycle::State;
 use crate::store::log as logstore;
 use crate::store::{ballots, corrupt, members, StoreError};
 
-/// Build the record of an election. Ballots and the tally are included once
-/// the election is tallied, so nothing partial is ever published.
-pub fn export(conn: &mut AnyConnection, election: &str) -> Result<Record, OpError> {
+/// Rows read from the database at a time.
+const PAGE: i64 = 5_000;
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The election's id.
+    pub election: String,
+    /// Its state.
+    pub state: State,
+    /// Log entries.
+    pub entries: u64,
+    /// Checkpoints.
+    pub checkpoints: u64,
+    /// Ballots published (none before the tally).
+    pub ballots: Option<u64>,
+}
+
+/// Why writing a record failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the election failed.
+    #[error(transparent)]
+    Op(#[from] OpError),
+    /// Writing the output failed.
+    #[error("cannot write the record: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<diesel::result::Error> for ExportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ExportError::Op(e.into())
+    }
+}
+
+impl From<StoreError> for ExportError {
+    fn from(e: StoreError) -> Self {
+        ExportError::Op(e.into())
+    }
+}
+
+fn json<T: serde::Serialize + ?Sized>(out: &mut impl Write, value: &T) -> Result<(), ExportError> {
+    serde_json::to_writer(&mut *out, value).map_err(|e| ExportError::Io(e.into()))
+}
+
+/// Write the record of an election (id or unique prefix) to `out`. Ballots
+/// and the tally are included once the election is tallied, so nothing
+/// partial is ever published.
+pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Write) -> Result<Written, ExportError> {
     read_tx(conn, |conn| {
         let row = resolve_election(conn, election)?;
         let id = row.id.clone();
         let state = row.state()?;
         let head = logstore::head(conn, &id)?.ok_or_else(|| OpError::NoSuchElection(id.clone()))?;
-        let log = logstore::entries(conn, &id)?;
-        let checkpoints = logstore::checkpoints(conn, &id)?;
         let roll = members::counts(conn, &id)?;
-        let eligible = log
-            .iter()
-            .find_map(|e| match e.entry.event {
-                Event::PollsOpened { eligible, .. } => Some(eligible),
-                _ => None,
-            })
-            .unwrap_or(roll.members);
-        let tokens_used = if state >= State::Closed {
-            roll.voted
+        // The roll is frozen when the polls open, so its size is the
+        // `eligible` logged then.
+        let eligible = roll.members;
+
+        out.write_all(b"{\"format\":")?;
+        json(out, RECORD_FORMAT)?;
+        out.write_all(b",\"election\":{\"id\":")?;
+        json(out, &id)?;
+        out.write_all(b",\"state\":")?;
+        json(out, state.as_str())?;
+        // The stored definition is its canonical encoding already.
+        out.write_all(b",\"definition\":")?;
+        out.write_all(row.definition.as_bytes())?;
+        out.write_all(b"},\"public_key\":")?;
+        json(out, &row.public_key)?;
+
+        out.write_all(b",\"log\":[")?;
+        let mut entries = 0u64;
+        loop {
+            let page = logstore::entry_rows(conn, &id, entries as i64, PAGE)?;
+            if page.is_empty() {
+                break;
+            }
+            for (seq, body, hash) in &page {
+                // `{"data":…,"seq":…,"time":…,"type":…}` plus its hash.
+                let inner = body
+                    .strip_suffix('}')
+                    .ok_or_else(|| StoreError::from(corrupt(format!("log entry {seq} is not a JSON object"))))?;
+                if entries > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(inner.as_bytes())?;
+                out.write_all(b",\"hash\":\"")?;
+                out.write_all(hash.as_bytes())?;
+                out.write_all(b"\"}")?;
+                entries += 1;
+            }
+        }
+        out.write_all(b"],\"checkpoints\":")?;
+        let checkpoints = logstore::checkpoints(conn, &id)?;
+        json(out, &checkpoints)?;
+
+        out.write_all(b",\"ballots\":")?;
+        let published = if state.results_public() {
+            out.write_all(b"[")?;
+            let mut n = 0u64;
+            let mut after = String::new();
+            loop {
+                let page = ballots::sealed_rows_after(conn, &id, &after, PAGE)?;
+                let Some(last) = page.last() else { break };
+                after = last.0.clone();
+                for (tracker, body) in &page {
+                    // `{"choices":…,"nonce":…}` with its tracker first.
+                    let inner = body
+                        .strip_prefix('{')
+                        .ok_or_else(|| StoreError::from(corrupt(format!("ballot {tracker} is not a JSON object"))))?;
+                    if n > 0 {
+                        out.write_all(b",")?;
+                    }
+                    out.write_all(b"{\"tracker\":\"")?;
+                    out.write_all(tracker.as_bytes())?;
+                    out.write_all(b"\",")?;
+                    out.write_all(inner.as_bytes())?;
+                    n += 1;
+                }
+            }
+            out.write_all(b"]")?;
+            Some(n)
         } else {
-            roll.voted_sealed
+            out.write_all(b"null")?;
+            None
         };
-        let (ballots, tally) = if state.results_public() {
-            let tally: Option<Tally> = match &row.tally {
-                Some(t) => Some(serde_json::from_str(t).map_err(|e| StoreError::from(corrupt(format!("tally: {e}"))))?),
-                None => None,
-            };
-            (Some(ballots::all_sealed(conn, &id)?), tally)
-        } else {
-            (None, None)
+        let counts = Counts {
+            eligible,
+            tokens_issued: roll.tokens_issued,
+            tokens_used: if state >= State::Closed {
+                roll.voted
+            } else {
+                roll.voted_sealed
+            },
+            ballots: head.sealed_ballots as u64,
         };
-        Ok(Record {
-            format: RECORD_FORMAT.to_string(),
-            election: ElectionInfo {
-                id: id.clone(),
-                state: state.as_str().to_string(),
-                definition: row.definition()?,
-            },
-            public_key: row.public_key()?,
-            log,
-            checkpoints,
-            ballots,
-            counts: Counts {
-                eligible,
-                tokens_issued: roll.tokens_issued,
-                tokens_used,
-                ballots: head.sealed_ballots as u64,
-            },
-            tally,
+        out.write_all(b",\"counts\":")?;
+        json(out, &counts)?;
+        out.write_all(b",\"tally\":")?;
+        match (&row.tally, state.results_public()) {
+            (Some(t), true) => out.write_all(t.as_bytes())?,
+            _ => out.write_all(b"null")?,
+        }
+        out.write_all(b"}\n")?;
+        out.flush()?;
+        Ok(Written {
+            election: id,
+            state,
+            entries,
+            checkpoints: checkpoints.len() as u64,
+            ballots: published,
         })
     })
+}
+
+/// The record in memory (for the API on small elections, and tests).
+pub fn export(conn: &mut AnyConnection, election: &str) -> Result<Record, OpError> {
+    let mut bytes = Vec::new();
+    match write_record(conn, election, &mut bytes) {
+        Ok(_) => {}
+        Err(ExportError::Op(e)) => return Err(e),
+        Err(ExportError::Io(e)) => return Err(StoreError::from(corrupt(e)).into()),
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::from(corrupt(format!("the record does not parse: {e}"))).into())
 }

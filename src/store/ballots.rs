@@ -95,6 +95,24 @@ pub fn all_sealed(conn: &mut AnyConnection, election: &str) -> Result<Vec<Publis
         .collect()
 }
 
+/// One page of sealed ballots `(tracker, body)` with trackers after `after`,
+/// in tracker order.
+pub fn sealed_rows_after(
+    conn: &mut AnyConnection,
+    election: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(ballots::table
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::seal.is_not_null())
+        .filter(ballots::tracker.gt(after))
+        .order(ballots::tracker)
+        .limit(limit)
+        .select((ballots::tracker, ballots::body))
+        .load(conn)?)
+}
+
 /// The seal a ballot is in: `None` if there is no such ballot, `Some(None)`
 /// while it awaits its seal.
 pub fn seal_of(conn: &mut AnyConnection, election: &str, tracker: &Digest) -> Result<Option<Option<i64>>, StoreError> {

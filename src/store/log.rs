@@ -136,6 +136,22 @@ pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEn
         .collect()
 }
 
+/// One page of log rows `(seq, body, hash)` from `from_seq`, in order.
+pub fn entry_rows(
+    conn: &mut AnyConnection,
+    election: &str,
+    from_seq: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(log_entries::table
+        .filter(log_entries::election_id.eq(election))
+        .filter(log_entries::seq.ge(from_seq))
+        .order(log_entries::seq)
+        .limit(limit)
+        .select((log_entries::seq, log_entries::body, log_entries::hash))
+        .load(conn)?)
+}
+
 /// Store a signed checkpoint.
 pub fn insert_checkpoint(conn: &mut AnyConnection, cp: &SignedCheckpoint) -> Result<(), StoreError> {
     let body = serde_json::to_string(cp).map_err(corrupt)?;

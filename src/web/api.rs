@@ -15,7 +15,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::domain::token::Token;
 use crate::ops::cast::CastRequest;
-use crate::ops::record::export;
+use crate::ops::record::{write_record, ExportError};
 use crate::ops::status::status;
 use crate::ops::{resolve_election, OpError};
 use crate::store::{ballots, elections, log as logstore};
@@ -170,8 +170,17 @@ pub async fn cast(
 
 /// `GET /api/v1/elections/{id}/record`: the record; ballots and tally once tallied.
 pub async fn record(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let record = state.run(move |conn, _| export(conn, &id)).await?;
-    Ok(Json(record).into_response())
+    let bytes = state
+        .run(move |conn, _| {
+            let mut bytes = Vec::new();
+            match write_record(conn, &id, &mut bytes) {
+                Ok(_) => Ok(bytes),
+                Err(ExportError::Op(e)) => Err(e),
+                Err(ExportError::Io(e)) => Err(OpError::from(crate::store::StoreError::from(crate::store::corrupt(e)))),
+            }
+        })
+        .await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
 /// `GET /api/v1/elections/{id}/results`: the tally, once made.
