@@ -64,8 +64,26 @@ pub struct Closed {
     pub tokens_used: u64,
 }
 
-/// Close the polls: seal what waits, log the count of tokens used, sign.
+/// Close the polls: seal what waits, log the count of tokens used, sign;
+/// then remove the physical traces of the order of casting (see `scrub`).
 pub fn close(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    election: &str,
+    reason: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Closed, OpError> {
+    let closed = close_polls(conn, secret, election, reason, actor, now)?;
+    // The close is committed whatever happens here; a failed rewrite is
+    // reported and can be repeated (it is also part of every later close).
+    if let Err(e) = super::scrub::scrub(conn) {
+        tracing::warn!(election, error = %e, "could not rewrite the voter and ballot tables after the close");
+    }
+    Ok(closed)
+}
+
+fn close_polls(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
     election: &str,

@@ -7,6 +7,7 @@ pub mod create;
 pub mod lifecycle;
 pub mod record;
 pub mod roll;
+pub mod scrub;
 pub mod seal;
 pub mod status;
 
