@@ -1,8 +1,9 @@
 //! The JSON API beside the HTML (documented in `docs/API.md`).
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -153,19 +154,38 @@ pub struct CastBody {
 /// `POST /api/v1/elections/{id}/ballots`: 201 with the signed receipt.
 pub async fn cast(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CastBody>,
 ) -> Result<Response, ApiError> {
+    let ip = addr.ip();
+    if let Err(wait) = state.limiter().check(ip, &id) {
+        let mut res = ApiError::too_many(wait).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
     // A malformed token is as unknown as a well-formed one nobody holds.
-    let token = Token::parse(&body.token).map_err(|_| ApiError::from(OpError::UnknownToken))?;
-    let receipt = state
+    let Ok(token) = Token::parse(&body.token) else {
+        state.limiter().failed(ip, &id);
+        return Err(ApiError::from(OpError::UnknownToken));
+    };
+    let result = state
         .cast(CastRequest {
-            election: id,
+            election: id.clone(),
             token,
             choices: body.choices,
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(receipt)).into_response())
+        .await;
+    match result {
+        Ok(receipt) => Ok((StatusCode::CREATED, Json(receipt)).into_response()),
+        Err(OpError::UnknownToken) => {
+            state.limiter().failed(ip, &id);
+            Err(OpError::UnknownToken.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /api/v1/elections/{id}/record`: the record; ballots and tally once tallied.

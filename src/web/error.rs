@@ -63,6 +63,19 @@ impl ApiError {
         }
     }
 
+    /// Too many failed code attempts from this address.
+    pub fn too_many(wait: std::time::Duration) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_attempts",
+            message: format!(
+                "too many voting codes from this address did not work; wait {} minute(s) and try again",
+                super::limits::minutes(wait)
+            ),
+            problems: vec![],
+        }
+    }
+
     /// A request that conflicts with the election's state.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cast_queue;
 pub mod error;
+pub mod limits;
 pub mod pages;
 pub mod public;
 pub mod voting;
@@ -40,6 +41,7 @@ struct Inner {
     secret: Arc<MasterSecret>,
     public_url: String,
     casts: cast_queue::CastQueue,
+    limiter: limits::Limiter,
 }
 
 /// How casts are batched into commits.
@@ -74,6 +76,17 @@ impl AppState {
 
     /// Build the state with explicit cast batching.
     pub fn with_cast_settings(pool: DbPool, secret: MasterSecret, public_url: String, casts: CastSettings) -> Self {
+        Self::with_settings(pool, secret, public_url, casts, limits::LimitSettings::default())
+    }
+
+    /// Build the state with explicit cast batching and guessing limits.
+    pub fn with_settings(
+        pool: DbPool,
+        secret: MasterSecret,
+        public_url: String,
+        casts: CastSettings,
+        limits: limits::LimitSettings,
+    ) -> Self {
         let secret = Arc::new(secret);
         let queue = cast_queue::CastQueue::start(pool.clone(), secret.clone(), casts.workers, casts.max_batch);
         Self {
@@ -82,6 +95,7 @@ impl AppState {
                 secret,
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
+                limiter: limits::Limiter::new(limits),
             }),
         }
     }
@@ -117,6 +131,11 @@ impl AppState {
         })
         .await
         .map_err(|e| OpError::Db(db::DbError::Connect(format!("worker failed: {e}"))))?
+    }
+
+    /// The counters of failed code attempts.
+    pub fn limiter(&self) -> &limits::Limiter {
+        &self.inner.limiter
     }
 
     /// The pool (for the scheduler).

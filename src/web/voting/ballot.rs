@@ -1,6 +1,8 @@
 //! The ballot and review pages.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
@@ -45,8 +47,12 @@ pub fn render_ballot(
 }
 
 /// `GET /ballot`: a fresh ballot.
-pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let voter = match current_voter(&state, &headers).await {
+pub async fn show(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let voter = match current_voter(&state, &headers, addr.ip()).await {
         Ok(v) => v,
         Err(page) => return page,
     };
@@ -59,10 +65,11 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
 /// `POST /ballot`: back from the review page, with the choices kept.
 pub async fn change(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let voter = match current_voter(&state, &headers).await {
+    let voter = match current_voter(&state, &headers, addr.ip()).await {
         Ok(v) => v,
         Err(page) => return page,
     };
@@ -85,10 +92,11 @@ struct Review {
 /// the review page.
 pub async fn review(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let voter = match current_voter(&state, &headers).await {
+    let voter = match current_voter(&state, &headers, addr.ip()).await {
         Ok(v) => v,
         Err(page) => return page,
     };

@@ -1,6 +1,8 @@
 //! Casting from the browser, the receipt page, and the receipt download.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -37,10 +39,11 @@ pub fn grouped_tracker(hex: &str) -> String {
 /// `POST /ballot/cast`: cast, and show the receipt only once it is durable.
 pub async fn cast(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let voter = match current_voter(&state, &headers).await {
+    let voter = match current_voter(&state, &headers, addr.ip()).await {
         Ok(v) => v,
         Err(page) => return page,
     };

@@ -1,18 +1,28 @@
 //! Getting to the ballot: from a link carrying the token, or a typed code.
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
-use super::{malformed_page, set_cookie};
+use super::{malformed_page, set_cookie, too_many_page};
 use crate::domain::token::{Token, TokenFormatError};
+use crate::web::limits::SITE;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
 /// `GET /v/{token}`: keep the token in a cookie and move on to a URL without it.
-pub async fn from_link(State(state): State<AppState>, Path(text): Path<String>) -> Response {
+pub async fn from_link(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(text): Path<String>,
+) -> Response {
+    if let Err(wait) = state.limiter().check(addr.ip(), SITE) {
+        return too_many_page(wait);
+    }
     match Token::parse(&text) {
         Ok(token) => (
             StatusCode::SEE_OTHER,
@@ -20,7 +30,10 @@ pub async fn from_link(State(state): State<AppState>, Path(text): Path<String>) 
             Redirect::to("/ballot"),
         )
             .into_response(),
-        Err(e) => malformed_page(e),
+        Err(e) => {
+            state.limiter().failed(addr.ip(), SITE);
+            malformed_page(e)
+        }
     }
 }
 
@@ -59,7 +72,14 @@ pub struct CodeForm {
 }
 
 /// `POST /vote`: check the code's form and go to the ballot.
-pub async fn submit(State(state): State<AppState>, Form(form): Form<CodeForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if let Err(wait) = state.limiter().check(addr.ip(), SITE) {
+        return too_many_page(wait);
+    }
     match Token::parse(&form.code) {
         Ok(token) => (
             StatusCode::SEE_OTHER,
@@ -68,6 +88,7 @@ pub async fn submit(State(state): State<AppState>, Form(form): Form<CodeForm>) -
         )
             .into_response(),
         Err(e) => {
+            state.limiter().failed(addr.ip(), SITE);
             let message = match e {
                 TokenFormatError::Mistyped => {
                     "The code has a typing mistake: one letter or digit is wrong, or two are swapped. Check each group of four."

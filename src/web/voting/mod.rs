@@ -10,10 +10,13 @@ pub mod cast;
 pub mod entry;
 pub mod form;
 
+use std::net::IpAddr;
+
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
+use super::limits::SITE;
 use super::pages::{render, Page};
 use super::AppState;
 use crate::domain::lifecycle::{voting_window, NotOpen};
@@ -184,12 +187,36 @@ pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
     }
 }
 
+/// The page for an address that has tried too many codes that did not work.
+pub fn too_many_page(wait: std::time::Duration) -> Response {
+    let minutes = super::limits::minutes(wait);
+    let mut res = problem_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        None,
+        "Too many voting codes did not work",
+        vec![
+            format!("Several voting codes in a row from your connection did not work, so checks from it are paused for {minutes} minute(s). This protects every member's code."),
+            "Your own code is not affected: try again after the pause, or from another connection. If your code keeps failing, contact the election office.".into(),
+        ],
+        vec![("/vote".into(), "Type your voting code")],
+    );
+    if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// Find the voter behind the request's cookie, or the page to show instead.
-pub async fn current_voter(state: &AppState, headers: &HeaderMap) -> Result<Voter, Response> {
+/// Codes that do not work count against the client address `ip`.
+pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Result<Voter, Response> {
     let Some(text) = cookie_token(headers) else {
         return Err(Redirect::to("/vote").into_response());
     };
-    let token = Token::parse(&text).map_err(malformed_page)?;
+    state.limiter().check(ip, SITE).map_err(too_many_page)?;
+    let token = Token::parse(&text).map_err(|e| {
+        state.limiter().failed(ip, SITE);
+        malformed_page(e)
+    })?;
     let now = crate::time::now();
     let t = token.clone();
     let found = state
@@ -204,7 +231,10 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap) -> Result<Vote
         .await;
     match found {
         Err(e) => Err(super::error::PageError::from(e).into_response()),
-        Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => Err(unknown_page()),
+        Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => {
+            state.limiter().failed(ip, SITE);
+            Err(unknown_page())
+        }
         Ok((TokenStatus::Known { voted: true, .. }, election)) => Err(used_page(election.as_ref())),
         Ok((TokenStatus::Known { voted: false, .. }, Some(election))) => {
             let state_now = election
