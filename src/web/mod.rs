@@ -6,9 +6,9 @@ pub mod error;
 pub mod limits;
 pub mod pages;
 pub mod public;
+pub mod server;
 pub mod voting;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -218,8 +218,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     pages::check().map_err(std::io::Error::other)?;
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let result = server::run(listener, router(state), shutdown).await;
     ticker.abort();
     result
 }
