@@ -2,6 +2,8 @@
 //! ephemeral port, the real `teller` binary, and small election scenarios.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod process;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
