@@ -103,6 +103,9 @@ enum Command {
     /// Manage the master secret.
     #[command(subcommand)]
     Secret(staff::SecretCommand),
+    /// Manage staff accounts for the web console.
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
     /// Measure casting throughput and latency over HTTP, the raw durable
     /// commit rate, export and verification, and server memory (BENCHMARKS.md).
     Bench(bench::BenchArgs),
@@ -111,7 +114,10 @@ enum Command {
 /// Parse the command line and run it.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let verbose = matches!(cli.command, Command::Serve { .. } | Command::Demo { .. } | Command::Bench(_));
+    let verbose = matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Demo { .. } | Command::Bench(_)
+    );
     let filter = tracing_subscriber::EnvFilter::try_from_env("TELLER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" }));
     tracing_subscriber::fmt()
@@ -151,6 +157,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status { election } => staff::status(&g, &election),
         Command::Export { election, out } => staff::export(&g, &election, &out),
         Command::Secret(c) => staff::secret(c),
+        Command::Staff(c) => staff::staff(&g, c),
         Command::Bench(args) => bench::run(args),
     }
 }

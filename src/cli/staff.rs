@@ -82,6 +82,28 @@ pub enum TokensCommand {
 }
 
 #[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account for the console (the first administrator,
+    /// typically). A strong password is generated and printed once, unless
+    /// --password-stdin reads one from standard input.
+    Add {
+        /// Login name: 2–40 characters of a-z, 0-9, '.', '-' and '_'.
+        username: String,
+        /// administrator, officer, certifier or observer.
+        #[arg(long, default_value = "administrator")]
+        role: String,
+        /// The name shown in the console, the log and on certificates.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff accounts.
+    List,
+}
+
+#[derive(Subcommand)]
 pub enum SecretCommand {
     /// Write a new random master secret to FILE (readable only by you).
     New {
@@ -339,6 +361,52 @@ pub fn export(g: &Global, election: &str, out: &Path) -> Result<()> {
         }
     );
     println!("Verify it with: teller-audit verify {}", out.display());
+    Ok(())
+}
+
+pub fn staff(g: &Global, cmd: StaffCommand) -> Result<()> {
+    use crate::domain::roles::Role;
+    use crate::ops::staff as accounts;
+    let mut c = conn(g)?;
+    match cmd {
+        StaffCommand::Add {
+            username,
+            role,
+            name,
+            password_stdin,
+        } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (accounts::generate_password()?, true)
+            };
+            let display = name.unwrap_or_else(|| username.clone());
+            let row = accounts::add(&mut c, &username, &display, role, &password, now())?;
+            println!(
+                "Created {} account {} ({}).",
+                role.label(),
+                row.username,
+                row.display_name
+            );
+            if generated {
+                println!("Password (shown once; change it after signing in): {password}");
+            }
+            println!("Sign in at {}/staff", g.public_url());
+        }
+        StaffCommand::List => {
+            for r in crate::store::staff::list(&mut c)? {
+                let flags = match (r.disabled, r.totp_secret.is_some()) {
+                    (true, _) => "  (disabled)",
+                    (false, true) => "  (two-step sign-in)",
+                    _ => "",
+                };
+                println!("{:<20} {:<14} {}{flags}", r.username, r.role, r.display_name);
+            }
+        }
+    }
     Ok(())
 }
 

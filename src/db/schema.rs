@@ -69,3 +69,47 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(elections, log_heads, log_entries, checkpoints, members, ballots);
+
+diesel::table! {
+    staff (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        totp_secret -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    staff_sessions (token_hash) {
+        token_hash -> Text,
+        staff_id -> Text,
+        csrf -> Text,
+        created_at -> BigInt,
+        last_seen -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    certifier_keys (election_id, staff_id) {
+        election_id -> Text,
+        staff_id -> Text,
+        public_key -> Text,
+        registered_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    certifications (election_id, staff_id) {
+        election_id -> Text,
+        staff_id -> Text,
+        body -> Text,
+        signed_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(staff, staff_sessions, certifier_keys, certifications, elections);

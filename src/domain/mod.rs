@@ -3,6 +3,8 @@
 //! the voting token.
 
 pub mod lifecycle;
+pub mod roles;
 pub mod roll;
 pub mod spec;
 pub mod token;
+pub mod totp;

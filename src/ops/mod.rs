@@ -9,6 +9,7 @@ pub mod record;
 pub mod roll;
 pub mod scrub;
 pub mod seal;
+pub mod staff;
 pub mod status;
 
 use teller_audit::ballot::BallotProblem;

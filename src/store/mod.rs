@@ -5,6 +5,7 @@ pub mod ballots;
 pub mod elections;
 pub mod log;
 pub mod members;
+pub mod staff;
 
 /// A value in the database that Teller itself wrote but cannot read back:
 /// corruption or tampering, never a user's mistake.

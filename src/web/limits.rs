@@ -45,6 +45,16 @@ impl Default for LimitSettings {
     }
 }
 
+impl LimitSettings {
+    /// Staff sign-ins: 10 failures per address, or 20 per account, in 10 minutes.
+    pub const LOGINS: LimitSettings = LimitSettings {
+        client_max: 10,
+        client_window: Duration::from_secs(600),
+        target_max: 20,
+        target_window: Duration::from_secs(600),
+    };
+}
+
 /// Entries kept before expired ones are dropped.
 const PRUNE_AT: usize = 100_000;
 

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod pages;
 pub mod public;
 pub mod server;
+pub mod staff;
 pub mod voting;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ struct Inner {
     public_url: String,
     casts: cast_queue::CastQueue,
     limiter: limits::Limiter,
+    login_limiter: limits::Limiter,
 }
 
 /// How casts are batched into commits.
@@ -96,6 +98,7 @@ impl AppState {
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
                 limiter: limits::Limiter::new(limits),
+                login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
             }),
         }
     }
@@ -138,6 +141,11 @@ impl AppState {
         &self.inner.limiter
     }
 
+    /// The counters of failed staff sign-ins.
+    pub fn login_limiter(&self) -> &limits::Limiter {
+        &self.inner.login_limiter
+    }
+
     /// The pool (for the scheduler).
     pub fn pool(&self) -> &DbPool {
         &self.inner.pool
@@ -164,6 +172,12 @@ pub fn router(state: AppState) -> Router {
         .route("/ballot/review", post(voting::ballot::review))
         .route("/ballot/cast", post(voting::cast::cast))
         .route("/receipt/download", post(voting::cast::download_receipt))
+        .route("/staff", get(staff::dashboard::show))
+        .route("/staff/login", get(staff::login::form).post(staff::login::submit))
+        .route("/staff/logout", post(staff::login::logout))
+        .route("/staff/account", get(staff::account::show))
+        .route("/staff/account/password", post(staff::account::password))
+        .route("/staff/account/totp", post(staff::account::enrol))
         .route("/api/v1/elections", get(api::list))
         .route("/api/v1/elections/{id}", get(api::election))
         .route("/api/v1/elections/{id}/ballots", post(api::cast))

@@ -34,6 +34,10 @@ fn build() -> Result<Handlebars<'static>, String> {
             hb.register_partial("layout", text)
                 .map_err(|e| format!("template {name}: {e}"))?;
         }
+        if let Some(partial) = stem.strip_prefix("partial_") {
+            hb.register_partial(partial, text)
+                .map_err(|e| format!("template {name}: {e}"))?;
+        }
     }
     Ok(hb)
 }

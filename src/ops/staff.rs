@@ -1,0 +1,311 @@
+//! Staff accounts: creation, passwords (Argon2id), the optional second
+//! factor (TOTP), and sessions (a random cookie stored as its SHA-256).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use teller_audit::crypto::Digest;
+
+use super::OpError;
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::roles::Role;
+use crate::domain::totp;
+use crate::secrets::{random_bytes, MasterSecret};
+use crate::store::staff::{self as store, SessionRow, StaffRow};
+use crate::store::{corrupt, StoreError};
+
+/// Sessions end after this long idle.
+pub const IDLE_SECONDS: i64 = 30 * 60;
+/// Sessions end after this long in any case.
+pub const MAX_SECONDS: i64 = 12 * 60 * 60;
+/// The shortest password accepted.
+pub const MIN_PASSWORD: usize = 12;
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    /// Account id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Whether a second factor is enrolled.
+    pub totp: bool,
+    /// The session's anti-forgery token.
+    pub csrf: String,
+}
+
+impl StaffUser {
+    /// How the log names this person.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+}
+
+/// Why an account could not be made or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Bad login name.
+    #[error("a username is 2–40 characters of a-z, 0-9, '.', '-' and '_'")]
+    Username,
+    /// Taken.
+    #[error("the username {0:?} is taken")]
+    Taken(String),
+    /// Too short.
+    #[error("a password needs at least {MIN_PASSWORD} characters")]
+    WeakPassword,
+    /// Blank name.
+    #[error("the display name is empty")]
+    DisplayName,
+    /// The current password given was wrong.
+    #[error("the current password is not right")]
+    WrongPassword,
+    /// The TOTP code given was wrong.
+    #[error("that code is not right; check the time on your device and try the current code")]
+    WrongCode,
+    /// Other failure.
+    #[error(transparent)]
+    Op(#[from] OpError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(e: StoreError) -> Self {
+        AccountError::Op(e.into())
+    }
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        AccountError::Op(e.into())
+    }
+}
+
+fn valid_username(u: &str) -> bool {
+    (2..=40).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// Hash a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, OpError> {
+    let salt_bytes = random_bytes::<16>()?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| StoreError::from(corrupt(e)))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::from(corrupt(e)).into())
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A password for a new account: 20 characters from the token alphabet.
+pub fn generate_password() -> Result<String, OpError> {
+    let t = crate::domain::token::Token::generate()?;
+    Ok(t.as_str()[..20].to_string())
+}
+
+/// Create an account.
+pub fn add(
+    conn: &mut AnyConnection,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+    now: i64,
+) -> Result<StaffRow, AccountError> {
+    let username = username.trim().to_ascii_lowercase();
+    if !valid_username(&username) {
+        return Err(AccountError::Username);
+    }
+    if display_name.trim().is_empty() || display_name.chars().count() > 200 {
+        return Err(AccountError::DisplayName);
+    }
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(AccountError::WeakPassword);
+    }
+    let row = StaffRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        username: username.clone(),
+        display_name: display_name.trim().to_string(),
+        password_hash: hash_password(password)?,
+        role: role.as_str().to_string(),
+        totp_secret: None,
+        disabled: false,
+        created_at: now,
+    };
+    write_tx(conn, |conn| {
+        if store::by_username(conn, &username)?.is_some() {
+            return Err(AccountError::Taken(username.clone()));
+        }
+        store::insert(conn, &row)?;
+        Ok(row.clone())
+    })
+}
+
+/// Why a login failed. Deliberately vague about which part was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user, wrong password, or disabled account.
+    #[error("the username or password is not right")]
+    Credentials,
+    /// The account has a second factor and no (or a wrong) code was given.
+    #[error("enter the 6-digit code from your authenticator app")]
+    CodeNeeded,
+    /// Other failure.
+    #[error(transparent)]
+    Op(#[from] OpError),
+}
+
+impl From<StoreError> for LoginError {
+    fn from(e: StoreError) -> Self {
+        LoginError::Op(e.into())
+    }
+}
+
+impl From<diesel::result::Error> for LoginError {
+    fn from(e: diesel::result::Error) -> Self {
+        LoginError::Op(e.into())
+    }
+}
+
+/// A real hash of nothing in particular, checked when the user is unknown.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("not a password of anyone").unwrap_or_default());
+
+fn totp_context(staff_id: &str) -> String {
+    format!("teller/staff-totp/{staff_id}")
+}
+
+/// A new session: the cookie value to hand out, and the account.
+pub struct NewSession {
+    /// The cookie value (never stored; only its hash is).
+    pub cookie: String,
+    /// Who.
+    pub user: StaffUser,
+}
+
+fn user_of(row: &StaffRow, csrf: String) -> Result<StaffUser, OpError> {
+    Ok(StaffUser {
+        id: row.id.clone(),
+        username: row.username.clone(),
+        display_name: row.display_name.clone(),
+        role: row.role.parse().map_err(|e: String| StoreError::from(corrupt(e)))?,
+        totp: row.totp_secret.is_some(),
+        csrf,
+    })
+}
+
+/// Check credentials and start a session.
+pub fn login(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    username: &str,
+    password: &str,
+    code: &str,
+    now: i64,
+) -> Result<NewSession, LoginError> {
+    let row = store::by_username(conn, &username.trim().to_ascii_lowercase())?;
+    // Hash even for unknown users, so timing does not reveal which exist.
+    let hash = match &row {
+        Some(r) => r.password_hash.clone(),
+        None => DUMMY_HASH.clone(),
+    };
+    let ok = password_matches(password, &hash);
+    let Some(row) = row.filter(|r| ok && !r.disabled) else {
+        return Err(LoginError::Credentials);
+    };
+    if let Some(sealed) = &row.totp_secret {
+        let key = secret.unseal(&totp_context(&row.id), sealed).map_err(OpError::from)?;
+        if !totp::verify(&key, code, now) {
+            return Err(LoginError::CodeNeeded);
+        }
+    }
+    let cookie = hex::encode(random_bytes::<32>().map_err(OpError::from)?);
+    let csrf = hex::encode(random_bytes::<16>().map_err(OpError::from)?);
+    let session = SessionRow {
+        token_hash: Digest::of(cookie.as_bytes()).to_hex(),
+        staff_id: row.id.clone(),
+        csrf: csrf.clone(),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + MAX_SECONDS,
+    };
+    store::delete_expired(conn, now)?;
+    store::insert_session(conn, &session)?;
+    Ok(NewSession {
+        cookie,
+        user: user_of(&row, csrf)?,
+    })
+}
+
+/// The signed-in user behind a session cookie, if the session is live.
+pub fn session_user(conn: &mut AnyConnection, cookie: &str, now: i64) -> Result<Option<StaffUser>, OpError> {
+    let hash = Digest::of(cookie.as_bytes()).to_hex();
+    let Some((session, row)) = store::session(conn, &hash)? else {
+        return Ok(None);
+    };
+    if row.disabled || now >= session.expires_at || now - session.last_seen > IDLE_SECONDS {
+        store::delete_session(conn, &hash)?;
+        return Ok(None);
+    }
+    // Write at most once a minute, not on every page.
+    if now - session.last_seen > 60 {
+        store::touch_session(conn, &hash, now)?;
+    }
+    Ok(Some(user_of(&row, session.csrf)?))
+}
+
+/// End a session.
+pub fn logout(conn: &mut AnyConnection, cookie: &str) -> Result<(), OpError> {
+    Ok(store::delete_session(conn, &Digest::of(cookie.as_bytes()).to_hex())?)
+}
+
+/// Change one's own password (ends every other session).
+pub fn change_password(
+    conn: &mut AnyConnection,
+    user: &StaffUser,
+    current: &str,
+    new: &str,
+) -> Result<(), AccountError> {
+    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::WrongPassword)?;
+    if !password_matches(current, &row.password_hash) {
+        return Err(AccountError::WrongPassword);
+    }
+    if new.chars().count() < MIN_PASSWORD {
+        return Err(AccountError::WeakPassword);
+    }
+    let hash = hash_password(new)?;
+    write_tx(conn, |conn| {
+        store::set_password(conn, &user.id, &hash)?;
+        store::delete_sessions_of(conn, &user.id)?;
+        Ok(())
+    })
+}
+
+/// A TOTP key for enrolment: raw bytes and what to type into an app.
+pub fn new_totp_key() -> Result<[u8; 20], OpError> {
+    Ok(random_bytes::<20>()?)
+}
+
+/// Enrol a second factor, proven by a code from it.
+pub fn enrol_totp(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    user: &StaffUser,
+    key: &[u8],
+    code: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    if !totp::verify(key, code, now) {
+        return Err(AccountError::WrongCode);
+    }
+    let sealed = secret.seal(&totp_context(&user.id), key).map_err(OpError::from)?;
+    store::set_totp(conn, &user.id, Some(&sealed))?;
+    Ok(())
+}
