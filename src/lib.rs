@@ -1,8 +1,8 @@
 //! Teller: a secure online election service for board elections.
 #![forbid(unsafe_code)]
 
-pub mod cli;
 pub mod bench;
+pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod ops;

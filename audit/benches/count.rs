@@ -14,7 +14,7 @@
 
 use criterion::{criterion_group, Criterion};
 use std::hint::black_box;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use teller_audit::count::{
     approval, stv_meek, stv_scottish, Action, ApprovalBallots, MeekRule, Outcome, Profile, RankedBallots, TieBreaker,
@@ -51,7 +51,9 @@ struct Raw {
 impl Raw {
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(self.ends.iter().copied()).map(|(s, e)| &self.prefs[s as usize..e as usize])
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(s, e)| &self.prefs[s as usize..e as usize])
     }
 }
 
@@ -171,7 +173,14 @@ fn approval_raw() -> &'static Raw {
     })
 }
 
+/// Prints a benchmark's result once (criterion calls the setup repeatedly).
 fn describe(name: &str, out: &Outcome) {
+    static SHOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner());
+    if shown.iter().any(|s| s == name) {
+        return;
+    }
+    shown.push(name.to_owned());
     let iterations: u32 = out
         .transcript
         .rounds
@@ -191,7 +200,7 @@ fn describe(name: &str, out: &Outcome) {
 fn bench_stv(c: &mut Criterion) {
     let lots = TieBreaker::new([0; 32]);
     let mut g = c.benchmark_group("stv_1m");
-    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.sample_size(10).measurement_time(Duration::from_secs(40));
     g.bench_function("grouping", |b| {
         let raw = ranked_raw();
         b.iter(|| black_box(group(raw)))
@@ -203,7 +212,10 @@ fn bench_stv(c: &mut Criterion) {
         }
         b.iter(|| black_box(stv_scottish(&group(raw), SEATS, &lots)))
     });
-    for (name, rule) in [("meek_prf", MeekRule::PrfReference), ("meek_droop", MeekRule::DroopParametric)] {
+    for (name, rule) in [
+        ("meek_prf", MeekRule::PrfReference),
+        ("meek_droop", MeekRule::DroopParametric),
+    ] {
         g.bench_function(name, |b| {
             let raw = ranked_raw();
             if let Ok(out) = stv_meek(&group(raw), SEATS, rule, &lots) {

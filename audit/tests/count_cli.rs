@@ -135,12 +135,3 @@ fn unknown_method_is_refused_by_the_parser() {
     let r = Cli::try_parse_from(["teller-audit", "x.blt", "--method", "borda"]);
     assert!(r.is_err());
 }
-
-#[test]
-#[ignore]
-fn show_output() {
-    println!("{}", exec(&[&path(CALTON), "--method", "stv-scottish"]).unwrap());
-    println!("{}", exec(&[&path("droop/vectors/SC-Vm-12.blt"), "--method", "stv-meek"]).unwrap());
-    println!("{}", exec(&[&path("droop/vectors/weak-surplus.blt"), "--method", "schulze"]).unwrap());
-    println!("{}", exec(&[&path("droop/vectors/weak-surplus.blt"), "--method", "irv"]).unwrap());
-}

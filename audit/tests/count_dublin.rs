@@ -17,9 +17,7 @@
 mod support;
 
 use support::{blt, soi};
-use teller_audit::count::{
-    irv, stv_meek, stv_scottish, MeekRule, Outcome, Reason, Status, TieBreaker,
-};
+use teller_audit::count::{irv, stv_meek, stv_scottish, MeekRule, Outcome, Reason, Status, TieBreaker};
 
 const ELECTIONS: [(&str, usize, &[&str], &str); 3] = [
     (
@@ -66,10 +64,7 @@ fn stv_elects_the_official_tds_under_both_rules() {
         let p = soi(&format!("preflib/irish/{file}.soi"));
         for (rule, out) in [
             ("scottish", stv_scottish(&p, seats, &lots).unwrap()),
-            (
-                "meek-prf",
-                stv_meek(&p, seats, MeekRule::PrfReference, &lots).unwrap(),
-            ),
+            ("meek-prf", stv_meek(&p, seats, MeekRule::PrfReference, &lots).unwrap()),
             (
                 "meek-droop",
                 stv_meek(&p, seats, MeekRule::DroopParametric, &lots).unwrap(),

@@ -18,8 +18,7 @@ mod support;
 
 use support::{action_subject, blt, droop_ties, parse_report, parse_tie, read, RefAction};
 use teller_audit::count::{
-    parse_blt, stv_meek, Action, IterationStop, MeekRule, Outcome, ParseProblem, Reason, Round,
-    Status,
+    parse_blt, stv_meek, Action, IterationStop, MeekRule, Outcome, ParseProblem, Reason, Round, Status,
 };
 
 fn index(names: &[String], name: &str) -> usize {
@@ -63,9 +62,7 @@ fn compare(outcome: &Outcome, report_rel: &str, rule: MeekRule) {
         .iter()
         .filter(|r| matches!(r.action, Action::Iteration { .. }))
         .count();
-    let completion = rounds
-        .iter()
-        .find(|r| matches!(r.action, Action::Completion));
+    let completion = rounds.iter().find(|r| matches!(r.action, Action::Completion));
     let last_round = r.actions.iter().map(|a| a.round).max().unwrap_or(0);
     assert_eq!(iteration_rounds, last_round, "{}", what("number of rounds"));
 
@@ -100,7 +97,12 @@ fn compare(outcome: &Outcome, report_rel: &str, rule: MeekRule) {
             let exhausted = round.exhausted.to_string();
             assert_eq!(a.stats["Quota"], quota, "{}", what(&format!("round {k} quota")));
             assert_eq!(a.stats["Surplus"], surplus, "{}", what(&format!("round {k} surplus")));
-            assert_eq!(a.stats["Residual"], exhausted, "{}", what(&format!("round {k} residual")));
+            assert_eq!(
+                a.stats["Residual"],
+                exhausted,
+                "{}",
+                what(&format!("round {k} residual"))
+            );
             let scale = round.tally[0].scale();
             let shown = teller_audit::count::Decimal::new(votes, scale).to_string();
             assert_eq!(a.stats["Votes"], shown, "{}", what(&format!("round {k} votes")));
@@ -282,10 +284,7 @@ fn equal_rankings_are_refused_with_a_clear_error() {
         "stv-rs/equal_preference.numeric.blt",
     ] {
         let err = parse_blt(&read(file)).unwrap_err();
-        assert!(
-            matches!(err.problem, ParseProblem::EqualRanking(_)),
-            "{file}: {err}"
-        );
+        assert!(matches!(err.problem, ParseProblem::EqualRanking(_)), "{file}: {err}");
         assert!(err.to_string().contains("equal rankings"), "{err}");
     }
 }

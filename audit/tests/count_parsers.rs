@@ -6,9 +6,7 @@
 mod support;
 
 use proptest::prelude::*;
-use teller_audit::count::{
-    detect_format, parse_blt, parse_soi, BallotError, FileFormat, ParseProblem, WeightError,
-};
+use teller_audit::count::{detect_format, parse_blt, parse_soi, BallotError, FileFormat, ParseProblem, WeightError};
 
 fn blt_err(text: &str) -> (usize, ParseProblem, String) {
     let e = parse_blt(text).unwrap_err();
@@ -32,10 +30,7 @@ fn every_shared_blt_and_soi_file_parses_except_equal_rankings() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("blt" | "soi")
-            ) {
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("blt" | "soi")) {
                 files.push(path);
             }
         }
@@ -78,10 +73,7 @@ fn blt_errors_name_the_line_and_the_problem() {
     assert_eq!((line, &p), (1, &ParseProblem::BadHeader("`three 2`".into())));
     assert_eq!(msg, "line 1: expected `<candidates> <seats>`, found `three 2`");
     assert_eq!(blt_err("3 0\n").1, ParseProblem::NoSeats);
-    assert_eq!(
-        blt_err("0 1\n").1,
-        ParseProblem::CandidateCount("0".into())
-    );
+    assert_eq!(blt_err("0 1\n").1, ParseProblem::CandidateCount("0".into()));
 
     let (line, p, msg) = blt_err(&format!("3 1\n1 1 2 0\n1 1 4 0\n0\n{NAMES}"));
     assert_eq!(line, 3);
@@ -92,10 +84,7 @@ fn blt_errors_name_the_line_and_the_problem() {
             count: 3
         }
     );
-    assert_eq!(
-        msg,
-        "line 3: unknown candidate `4` (candidates are numbered 1 to 3)"
-    );
+    assert_eq!(msg, "line 3: unknown candidate `4` (candidates are numbered 1 to 3)");
 
     let (line, p, _) = blt_err(&format!("3 1\n\n2 3 1 3 0\n0\n{NAMES}"));
     assert_eq!((line, p), (3, ParseProblem::Repeated("3".into())));
@@ -107,10 +96,7 @@ fn blt_errors_name_the_line_and_the_problem() {
     let (line, p, _) = blt_err(&format!("3 1\n1.0000001 1 0\n0\n{NAMES}"));
     assert_eq!(
         (line, p),
-        (
-            2,
-            ParseProblem::Weight(WeightError::TooPrecise("1.0000001".into()))
-        )
+        (2, ParseProblem::Weight(WeightError::TooPrecise("1.0000001".into())))
     );
     let (line, p, _) = blt_err(&format!("3 1\nx 1 0\n0\n{NAMES}"));
     assert_eq!(
@@ -128,13 +114,7 @@ fn blt_errors_name_the_line_and_the_problem() {
     assert_eq!((line, p), (5, ParseProblem::UnterminatedString));
     let (line, p, msg) = blt_err("3 1\n1 1 0\n0\n\"A\"\n\"B\"\n");
     assert_eq!(line, 5);
-    assert_eq!(
-        p,
-        ParseProblem::MissingNames {
-            expected: 3,
-            found: 2
-        }
-    );
+    assert_eq!(p, ParseProblem::MissingNames { expected: 3, found: 2 });
     assert_eq!(msg, "line 5: expected 3 quoted candidate names, found 2");
     let (line, p, _) = blt_err(&format!("3 1\n[frobnicate 1]\n1 1 0\n0\n{NAMES}"));
     assert_eq!((line, p), (2, ParseProblem::UnknownOption("frobnicate".into())));
@@ -161,6 +141,9 @@ fn blt_accepts_comments_ids_nicknames_and_extra_strings() {
                 0\n\"A\" \"B\" \"C\"\n\"Title\" \"source\" \"comment\"\n";
     let p = parse_blt(text).unwrap();
     assert_eq!(p.title, "Title");
+    // A byte-order mark is tolerated.
+    assert!(parse_blt("\u{feff}2 1\n1 1 0\n0\n\"A\" \"B\"").is_ok());
+    assert!(parse_soi("\u{feff}# ALTERNATIVE NAME 1: A\n1: 1\n").is_ok());
     assert_eq!(p.ballots.len(), 2);
     assert_eq!(p.ballots.group(0), (2_000_000, &[0u16, 2][..]));
 }
@@ -171,7 +154,10 @@ fn soi_errors_name_the_line_and_the_problem() {
     assert_eq!(soi_err("").1, ParseProblem::Empty);
     let (line, p, msg) = soi_err(&format!("{head}3: 1,2\n2 1,2\n"));
     assert_eq!((line, &p), (5, &ParseProblem::BadSoiLine("2 1,2".into())));
-    assert_eq!(msg, "line 5: expected `<count>: <candidate>,<candidate>,…`, found `2 1,2`");
+    assert_eq!(
+        msg,
+        "line 5: expected `<count>: <candidate>,<candidate>,…`, found `2 1,2`"
+    );
     let (line, p, _) = soi_err(&format!("{head}3: 1,3\n"));
     assert_eq!(
         (line, p),

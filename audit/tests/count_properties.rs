@@ -7,9 +7,8 @@
 
 use proptest::prelude::*;
 use teller_audit::count::{
-    approval, cumulative, irv, schulze, stv_meek, stv_scottish, Action, ApprovalBallots, Decimal,
-    MeekRule, Outcome, Profile, RankedBallots, Reason, ScoreBallots, Status, TieBreaker, TieRule,
-    Weight,
+    approval, cumulative, irv, schulze, stv_meek, stv_scottish, Action, ApprovalBallots, Decimal, MeekRule, Outcome,
+    Profile, RankedBallots, Reason, ScoreBallots, Status, TieBreaker, TieRule, Weight,
 };
 
 type Ballots = Vec<(Weight, Vec<usize>)>;

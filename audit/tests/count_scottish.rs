@@ -55,11 +55,7 @@ fn compare(outcome: &Outcome, report_rel: &str) {
     let t = &outcome.transcript;
     let names = &t.candidates;
     let r = parse_report(&read(report_rel));
-    assert_eq!(
-        t.quota.unwrap().to_string(),
-        r.header["Quota"],
-        "{report_rel}: quota"
-    );
+    assert_eq!(t.quota.unwrap().to_string(), r.header["Quota"], "{report_rel}: quota");
 
     // Stages: Begin Count, then each transfer, skipping zero surpluses.
     let mut stages: Vec<(&str, &str, &RefAction)> = Vec::new();
@@ -84,9 +80,7 @@ fn compare(outcome: &Outcome, report_rel: &str) {
             stages.push(("surplus", subject, a));
         } else if text.starts_with("Transfer defeated: ") {
             stages.push(("exclusion", action_subject(text), a));
-        } else if text.starts_with("Elect, transfer pending: ")
-            || text.starts_with("Elect remaining candidates: ")
-        {
+        } else if text.starts_with("Elect, transfer pending: ") || text.starts_with("Elect remaining candidates: ") {
             let name = action_subject(text).to_owned();
             let value = a.value_of(&name).unwrap().to_owned();
             elected_ref.push((stages.len() - 1, name, value));
@@ -111,16 +105,11 @@ fn compare(outcome: &Outcome, report_rel: &str) {
         }
     }
 
-    assert_eq!(
-        stages.len(),
-        t.rounds.len(),
-        "{report_rel}: number of stages"
-    );
+    assert_eq!(stages.len(), t.rounds.len(), "{report_rel}: number of stages");
     for (k, ((kind, subject, a), round)) in stages.iter().zip(&t.rounds).enumerate() {
         match (&round.action, *kind) {
             (Action::FirstPreferences, "begin") => {}
-            (Action::Surplus { candidate, .. }, "surplus")
-            | (Action::Exclusion { candidate }, "exclusion") => {
+            (Action::Surplus { candidate, .. }, "surplus") | (Action::Exclusion { candidate }, "exclusion") => {
                 assert_eq!(names[*candidate], *subject, "{report_rel}: stage {k}");
             }
             (action, kind) => panic!("{report_rel}: stage {k}: {action:?} vs {kind}"),
@@ -164,11 +153,7 @@ fn compare(outcome: &Outcome, report_rel: &str) {
         t.elected_names(),
         "transcript order = result order"
     );
-    assert_eq!(
-        normalise(elected_mine),
-        normalise(elected_ref),
-        "{report_rel}: elected"
-    );
+    assert_eq!(normalise(elected_mine), normalise(elected_ref), "{report_rel}: elected");
 
     // Excluded, in order.
     let excluded_mine: Vec<(String, bool)> = t
@@ -266,8 +251,16 @@ fn weak_surplus_matches_droop() {
 #[test]
 fn preflib_glasgow_files_count_like_the_blt_files() {
     for (soi_rel, blt_rel, seats) in [
-        ("preflib/glasgow/00008-00000001.soi", "droop/glasgow2007/Anderston-City-2007.blt", 4),
-        ("preflib/glasgow/00008-00000003.soi", "droop/glasgow2007/Calton-2007.blt", 3),
+        (
+            "preflib/glasgow/00008-00000001.soi",
+            "droop/glasgow2007/Anderston-City-2007.blt",
+            4,
+        ),
+        (
+            "preflib/glasgow/00008-00000003.soi",
+            "droop/glasgow2007/Calton-2007.blt",
+            3,
+        ),
         (
             "preflib/glasgow/00008-00000006.soi",
             "droop/glasgow2007/Drumchapel-Anniesland-2007.blt",

@@ -8,10 +8,7 @@ use teller_audit::count::{parse_blt, parse_soi, Profile, RankedBallots, TieBreak
 
 /// The shared ranked-ballot data directory.
 pub fn data_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/ranked"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/ranked"))
 }
 
 /// Reads a file under the data directory.
@@ -33,10 +30,7 @@ pub fn soi(rel: &str) -> Profile<RankedBallots> {
 /// Droop's default tie-breaking: the file's `[tie]` order, else candidate
 /// order, first chosen first (what Droop calls lots).
 pub fn droop_ties<B>(p: &Profile<B>) -> TieBreaker {
-    let order = p
-        .tie_order
-        .clone()
-        .unwrap_or_else(|| (0..p.candidates.len()).collect());
+    let order = p.tie_order.clone().unwrap_or_else(|| (0..p.candidates.len()).collect());
     TieBreaker::new([0; 32]).with_order(order)
 }
 
@@ -66,10 +60,7 @@ pub struct RefAction {
 impl RefAction {
     /// The value shown for candidate `name`, if listed.
     pub fn value_of(&self, name: &str) -> Option<&str> {
-        self.cands
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value.as_str())
+        self.cands.iter().find(|c| c.name == name).map(|c| c.value.as_str())
     }
 }
 

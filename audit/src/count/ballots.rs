@@ -207,6 +207,10 @@ impl RankedBallots {
     }
 
     /// Group `i`: its total weight in micro-votes and its ranking.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= self.len()`, like slice indexing.
     pub fn group(&self, i: usize) -> (u64, &[u16]) {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         let end = self.ends[i] as usize;

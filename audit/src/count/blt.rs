@@ -136,6 +136,7 @@ impl Resolver<'_> {
 
 /// Parses a BLT file.
 pub fn parse_blt(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let tokens = tokenize(text)?;
     let mut it = tokens.iter().peekable();
     let last_line = text.lines().count().max(1);

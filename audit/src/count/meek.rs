@@ -280,15 +280,28 @@ impl Meek<'_> {
             iterations += 1;
             self.distribute();
             self.quota = self.quota_of(self.votes.iter().sum());
-            for c in self.hopefuls() {
-                if self.votes[c] >= self.quota {
-                    self.status[c] = Status::Elected;
-                    self.elected.push(c);
-                    elected_now.push(Decision {
-                        candidate: c,
-                        reason: Reason::Quota,
-                    });
-                }
+            let mut reachers: Vec<usize> = self
+                .hopefuls()
+                .into_iter()
+                .filter(|&c| self.votes[c] >= self.quota)
+                .collect();
+            let left = self.seats.saturating_sub(self.elected.len());
+            if reachers.len() > left {
+                // Only possible when elected candidates have fallen below
+                // the quota (where Droop itself fails): never elect more
+                // than the seats, the highest votes first.
+                reachers.sort_by(|&a, &b| self.votes[b].cmp(&self.votes[a]).then(a.cmp(&b)));
+                reachers.truncate(left);
+                reachers.sort_unstable();
+                notes.push("more candidates reached the quota than seats remained".to_owned());
+            }
+            for c in reachers {
+                self.status[c] = Status::Elected;
+                self.elected.push(c);
+                elected_now.push(Decision {
+                    candidate: c,
+                    reason: Reason::Quota,
+                });
             }
             let surplus: i128 = self
                 .elected

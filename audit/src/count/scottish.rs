@@ -165,6 +165,7 @@ impl Count<'_> {
         &self.history[..self.history.len().saturating_sub(1)]
     }
 
+    /// Lots context for a decision that opens the next round.
     fn context(&self, what: &str) -> String {
         format!("stv-scottish/round {}/{what}", self.rounds.len())
     }
@@ -207,7 +208,11 @@ impl Count<'_> {
                 self.earlier(),
                 Extreme::Highest,
                 self.breaker,
-                &self.context("election-order"),
+                // Elections belong to the round just ended.
+                &format!(
+                    "stv-scottish/round {}/election-order",
+                    self.rounds.len().saturating_sub(1)
+                ),
                 TiePurpose::ElectionOrder,
             );
             ordered.extend(order);

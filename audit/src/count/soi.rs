@@ -19,6 +19,7 @@ use super::weight::Weight;
 
 /// Parses a PrefLib `.soi` file.
 pub fn parse_soi(text: &str) -> Result<Profile<RankedBallots>, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut title = String::new();
     let mut declared: Option<(usize, usize)> = None;
     let mut names: Vec<Option<String>> = Vec::new();
