@@ -107,13 +107,14 @@ async fn whole_election(backend: Backend) {
     }
     let tally = record.tally.as_ref().unwrap();
     match &tally.contests[2].outcome {
-        Outcome::Referendum { yes: y, .. } => assert_eq!(*y, yes),
+        Outcome::Referendum { yes: y, .. } => assert_eq!(y.to_string(), yes.to_string()),
         other => panic!("{other:?}"),
     }
     match &tally.contests[0].outcome {
         Outcome::Plurality { candidates, .. } => {
             for c in candidates {
-                assert_eq!(c.votes, directors.get(&c.id).copied().unwrap_or(0), "{}", c.id);
+                let expected: u64 = directors.get(&c.id).copied().unwrap_or(0);
+                assert_eq!(c.votes.to_string(), expected.to_string(), "{}", c.id);
             }
         }
         other => panic!("{other:?}"),

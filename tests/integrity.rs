@@ -149,7 +149,8 @@ async fn ballots_cannot_identify_voters(backend: Backend) {
         .unwrap();
     let v: Value = serde_json::from_str(&body.body).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["choices", "nonce"]);
+    // The weight is the member's vote weight (1 for most); see the README on weights.
+    assert_eq!(keys, ["choices", "nonce", "weight"]);
     // A sealed ballot cannot be changed or deleted in place.
     app.teller_ok(&["seal", &id]);
     assert!(app.db.sql_err("UPDATE ballots SET body = 'x'").contains("sealed"));

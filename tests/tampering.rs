@@ -108,8 +108,10 @@ async fn ballot_content_and_tracker_changed(backend: Backend) {
     forged.choices.insert("bylaw-amendment-7".into(), vec!["no".into()]);
     let new = forged.tracker().to_hex();
     let body = String::from_utf8(
-        teller_audit::canonical::to_bytes(&serde_json::json!({"nonce": forged.nonce, "choices": forged.choices}))
-            .unwrap(),
+        teller_audit::canonical::to_bytes(
+            &serde_json::json!({"nonce": forged.nonce, "choices": forged.choices, "weight": forged.weight}),
+        )
+        .unwrap(),
     )
     .unwrap();
     disable_guards(&app, "ballots");
@@ -150,11 +152,14 @@ async fn ballot_added(backend: Backend) {
             serde_json::json!({"directors": ["samuel-adeyemi"], "treasurer": [], "bylaw-amendment-7": ["no"]}),
         )
         .unwrap(),
+        weight: teller_audit::count::Weight::ONE,
     };
     let tracker = stuffed.tracker().to_hex();
     let body = String::from_utf8(
-        teller_audit::canonical::to_bytes(&serde_json::json!({"nonce": stuffed.nonce, "choices": stuffed.choices}))
-            .unwrap(),
+        teller_audit::canonical::to_bytes(
+            &serde_json::json!({"nonce": stuffed.nonce, "choices": stuffed.choices, "weight": stuffed.weight}),
+        )
+        .unwrap(),
     )
     .unwrap();
     app.db.sql(&format!(
@@ -282,7 +287,7 @@ async fn tally_altered(backend: Backend) {
     let record = app.export(&id);
     let original = serde_json::to_string(record.tally.as_ref().unwrap()).unwrap();
     let votes = serde_json::to_string(&record.tally.as_ref().unwrap().contests[2]).unwrap();
-    let altered = votes.replacen("\"no\":", "\"no\":1", 1);
+    let altered = votes.replacen("\"no\":\"", "\"no\":\"1", 1);
     assert_ne!(votes, altered);
     let tally = original.replace(&votes, &altered);
     app.db

@@ -11,6 +11,7 @@ use std::io::Write;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use teller_audit::ballot::{Ballot, PublishedBallot};
 use teller_audit::checkpoint::{Checkpoint, CheckpointReason, SignedCheckpoint, CHECKPOINT_FORMAT};
+use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce, PublicKey, Seed, Signature};
 use teller_audit::definition::{Candidate, Contest, Definition, Method, Threshold};
 use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
@@ -113,11 +114,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 election: ELECTION.into(),
                 nonce: Nonce(nonce),
                 choices,
+                weight: Weight::ONE,
             };
             PublishedBallot {
                 tracker: b.tracker(),
                 nonce: b.nonce,
                 choices: b.choices,
+                weight: b.weight,
             }
         })
         .collect();
@@ -219,7 +222,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     checkpoint(&log, CheckpointReason::Closed);
     let mut tallier = Tallier::new(definition.clone());
     for b in &ballots {
-        tallier.add(&b.choices);
+        tallier.add(&b.choices, b.weight);
     }
     let tally = tallier.finish(ELECTION, &seed);
     append(

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::canonical;
+use crate::count::Weight;
 use crate::crypto::{Digest, Nonce};
 use crate::definition::{Contest, Definition, Method, MAX_WRITE_IN, WRITE_IN_PREFIX};
 
@@ -13,7 +14,8 @@ use crate::definition::{Contest, Definition, Method, MAX_WRITE_IN, WRITE_IN_PREF
 ///
 /// `choices` has one entry per contest of the election, in any order (the
 /// encoding sorts keys): the chosen option ids, in order of preference where
-/// the method ranks; an empty list is a blank contest.
+/// the method ranks; an empty list is a blank contest. `weight` is the
+/// member's vote weight (`"1"` for most).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ballot {
@@ -23,24 +25,26 @@ pub struct Ballot {
     pub nonce: Nonce,
     /// Contest id → chosen option ids.
     pub choices: BTreeMap<String, Vec<String>>,
+    /// The vote weight of the member who cast it.
+    pub weight: Weight,
 }
 
 impl Ballot {
     /// The ballot's tracker: SHA-256 of its canonical encoding.
     pub fn tracker(&self) -> Digest {
-        tracker_of(&self.election, &self.nonce, &self.choices)
+        tracker_of(&self.election, &self.nonce, &self.choices, self.weight)
     }
 
     /// The canonical encoding (the same bytes as `canonical::to_bytes`,
     /// written directly because a verifier hashes millions of them).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        canonical_ballot(&self.election, &self.nonce, &self.choices)
+        canonical_ballot(&self.election, &self.nonce, &self.choices, self.weight)
     }
 }
 
-/// `{"choices":{…},"election":"…","nonce":"…"}` with keys in byte order
-/// (a `BTreeMap<String, _>` iterates in byte order).
-fn canonical_ballot(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Vec<String>>) -> Vec<u8> {
+/// `{"choices":{…},"election":"…","nonce":"…","weight":"…"}` with keys in
+/// byte order (a `BTreeMap<String, _>` iterates in byte order).
+fn canonical_ballot(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Vec<String>>, weight: Weight) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(b"{\"choices\":{");
     for (i, (contest, chosen)) in choices.iter().enumerate() {
@@ -61,13 +65,15 @@ fn canonical_ballot(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Ve
     canonical::write_string(election, &mut out);
     out.extend_from_slice(b",\"nonce\":\"");
     out.extend_from_slice(hex::encode(nonce.0).as_bytes());
+    out.extend_from_slice(b"\",\"weight\":\"");
+    out.extend_from_slice(weight.to_string().as_bytes());
     out.extend_from_slice(b"\"}");
     out
 }
 
 /// The tracker of a ballot given by parts (a published ballot and its election).
-pub fn tracker_of(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Vec<String>>) -> Digest {
-    Digest::of(&canonical_ballot(election, nonce, choices))
+pub fn tracker_of(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Vec<String>>, weight: Weight) -> Digest {
+    Digest::of(&canonical_ballot(election, nonce, choices, weight))
 }
 
 /// A ballot as published in the record: the election id is implied.
@@ -80,12 +86,14 @@ pub struct PublishedBallot {
     pub nonce: Nonce,
     /// Contest id → chosen option ids.
     pub choices: BTreeMap<String, Vec<String>>,
+    /// The vote weight.
+    pub weight: Weight,
 }
 
 impl PublishedBallot {
     /// The tracker this ballot's content hashes to in `election`.
     pub fn computed_tracker(&self, election: &str) -> Digest {
-        tracker_of(election, &self.nonce, &self.choices)
+        tracker_of(election, &self.nonce, &self.choices, self.weight)
     }
 
     /// The full ballot in `election`.
@@ -94,6 +102,7 @@ impl PublishedBallot {
             election: election.to_string(),
             nonce: self.nonce,
             choices: self.choices.clone(),
+            weight: self.weight,
         }
     }
 }
@@ -151,12 +160,38 @@ pub fn problems(definition: &Definition, choices: &BTreeMap<String, Vec<String>>
 
 /// What is wrong with the choices in one contest, if anything.
 pub fn contest_problem(contest: &Contest, chosen: &[String]) -> Option<String> {
-    for (i, choice) in chosen.iter().enumerate() {
-        if chosen[..i].contains(choice) {
-            return Some("the same choice appears twice".into());
+    // Cumulative voting lists a candidate once per point; elsewhere a choice
+    // appears at most once.
+    if !matches!(contest.method, Method::Cumulative { .. }) {
+        for (i, choice) in chosen.iter().enumerate() {
+            if chosen[..i].contains(choice) {
+                return Some(if contest.method.ranks() {
+                    "a candidate is ranked twice".into()
+                } else {
+                    "the same choice appears twice".into()
+                });
+            }
         }
     }
+    let unknown = || {
+        chosen
+            .iter()
+            .find(|c| !contest.candidates.iter().any(|k| &k.id == *c))
+            .map(|c| format!("{c:?} is not a candidate in this contest"))
+    };
     match &contest.method {
+        Method::Approval => unknown(),
+        Method::Cumulative { points } => {
+            if chosen.len() > *points as usize {
+                return Some(format!(
+                    "you gave {} points but have {points}; take away {} to continue",
+                    chosen.len(),
+                    chosen.len() - *points as usize
+                ));
+            }
+            unknown()
+        }
+        Method::Irv { .. } | Method::StvScottish { .. } | Method::StvMeek { .. } | Method::Schulze { .. } => unknown(),
         Method::Referendum { .. } => {
             if chosen.len() > 1 {
                 return Some("choose only one of yes, no or abstain".into());
@@ -289,6 +324,7 @@ mod tests {
                 election: "e\u{7f}/".into(),
                 nonce: Nonce([0xab; 16]),
                 choices: c,
+                weight: Weight::parse("2.5").unwrap(),
             };
             assert_eq!(b.canonical_bytes(), canonical::to_bytes(&b).unwrap());
         }
@@ -300,6 +336,7 @@ mod tests {
             election: "e".into(),
             nonce: Nonce([1; 16]),
             choices: choices(&["a"], &[]),
+            weight: Weight::ONE,
         };
         let mut other = b.clone();
         other.choices = choices(&["b"], &[]);

@@ -12,6 +12,8 @@ pub const MAX_SHORT_TEXT: usize = 200;
 pub const MAX_LONG_TEXT: usize = 4000;
 /// The longest write-in name, in characters.
 pub const MAX_WRITE_IN: usize = 100;
+/// The most candidates a contest may have.
+pub const MAX_CANDIDATES: usize = 200;
 /// The prefix that marks a write-in choice in a ballot.
 pub const WRITE_IN_PREFIX: &str = "write-in:";
 
@@ -74,6 +76,46 @@ pub enum Method {
         /// The share of votes cast that "yes" needs.
         threshold: Threshold,
     },
+    /// Approve any number of candidates; the `seats` most approved win.
+    Approval,
+    /// Spread up to `points` points among the candidates; the `seats` with
+    /// the most points win.
+    Cumulative {
+        /// Points each member may give.
+        points: u32,
+    },
+    /// Instant-runoff: rank the candidates; one seat.
+    Irv {
+        /// What a ranking with a skipped rank means.
+        skipped_ranks: SkippedRanks,
+    },
+    /// Single transferable vote, Scottish rules (SSI 2007/42).
+    StvScottish {
+        /// What a ranking with a skipped rank means.
+        skipped_ranks: SkippedRanks,
+    },
+    /// Single transferable vote, Meek's method (9-place fixed point).
+    StvMeek {
+        /// What a ranking with a skipped rank means.
+        skipped_ranks: SkippedRanks,
+    },
+    /// Condorcet–Schulze: rank the candidates; the `seats` first in the
+    /// Schulze ranking win.
+    Schulze {
+        /// What a ranking with a skipped rank means.
+        skipped_ranks: SkippedRanks,
+    },
+}
+
+/// What the ballot page does with a ranking that skips a rank (1, 2, 4).
+/// A repeated rank is always refused: it cannot be read either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkippedRanks {
+    /// Refuse it, saying which rank is missing.
+    Refuse,
+    /// Close the gap up: 1, 2, 4 counts as 1, 2, 3.
+    CloseUp,
 }
 
 impl Method {
@@ -82,6 +124,42 @@ impl Method {
         match self {
             Method::Plurality { .. } => "plurality",
             Method::Referendum { .. } => "referendum",
+            Method::Approval => "approval",
+            Method::Cumulative { .. } => "cumulative",
+            Method::Irv { .. } => "irv",
+            Method::StvScottish { .. } => "stv-scottish",
+            Method::StvMeek { .. } => "stv-meek",
+            Method::Schulze { .. } => "schulze",
+        }
+    }
+
+    /// Whether members rank candidates in order of preference.
+    pub fn ranks(&self) -> bool {
+        self.skipped_ranks().is_some()
+    }
+
+    /// The skipped-rank rule of a ranking method.
+    pub fn skipped_ranks(&self) -> Option<SkippedRanks> {
+        match self {
+            Method::Irv { skipped_ranks }
+            | Method::StvScottish { skipped_ranks }
+            | Method::StvMeek { skipped_ranks }
+            | Method::Schulze { skipped_ranks } => Some(*skipped_ranks),
+            _ => None,
+        }
+    }
+
+    /// The rule in words, for pages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Method::Plurality { .. } => "plurality (most votes win)",
+            Method::Referendum { .. } => "referendum",
+            Method::Approval => "approval voting",
+            Method::Cumulative { .. } => "cumulative voting",
+            Method::Irv { .. } => "instant-runoff voting",
+            Method::StvScottish { .. } => "single transferable vote (Scottish rules)",
+            Method::StvMeek { .. } => "single transferable vote (Meek's method)",
+            Method::Schulze { .. } => "Condorcet–Schulze",
         }
     }
 }
@@ -158,7 +236,7 @@ pub fn options(contest: &Contest) -> Vec<(String, String)> {
             ("no".into(), "No".into()),
             ("abstain".into(), "Abstain".into()),
         ],
-        Method::Plurality { .. } => contest
+        _ => contest
             .candidates
             .iter()
             .map(|c| (c.id.clone(), c.name.clone()))
@@ -250,6 +328,28 @@ impl Definition {
                             "{at}: the threshold {}/{} is not a fraction between 0 and 1",
                             threshold.numerator, threshold.denominator
                         ));
+                    }
+                }
+                other => {
+                    if c.candidates.is_empty() {
+                        out.push(format!("{at}: {} needs candidates", other.describe()));
+                    }
+                    if c.candidates.len() > MAX_CANDIDATES {
+                        out.push(format!("{at}: at most {MAX_CANDIDATES} candidates"));
+                    }
+                    if c.seats == 0 || c.seats as usize > c.candidates.len().max(1) {
+                        out.push(format!(
+                            "{at}: seats must be between 1 and the number of candidates ({})",
+                            c.candidates.len()
+                        ));
+                    }
+                    if matches!(other, Method::Irv { .. }) && c.seats != 1 {
+                        out.push(format!("{at}: instant-runoff fills exactly 1 seat; use STV for more"));
+                    }
+                    if let Method::Cumulative { points } = other {
+                        if !(1..=100).contains(points) {
+                            out.push(format!("{at}: points must be between 1 and 100"));
+                        }
                     }
                 }
             }

@@ -38,10 +38,16 @@ enum Command {
         /// The election record.
         record: PathBuf,
     },
+    /// Count a ballot file (BLT or PrefLib .soi) with IRV, STV, approval or
+    /// Schulze and print the round-by-round transcript — no server needed.
+    Count(teller_audit::count::cli::CountArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Count(args) = &cli.command {
+        return teller_audit::count::cli::run(args);
+    }
     match run(cli.command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -65,6 +71,7 @@ fn run(command: Command) -> Result<bool, String> {
             let receipt: Receipt = read_json(&receipt, "receipt")?;
             verify_file(&record, &[], Some(&receipt))?
         }
+        Command::Count(_) => return Ok(true),
     };
     print!("{report}");
     Ok(report.ok())

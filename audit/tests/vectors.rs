@@ -37,10 +37,11 @@ fn tracker_vector() {
         election: "e".into(),
         nonce: Nonce(nonce),
         choices,
+        weight: teller_audit::count::Weight::ONE,
     };
     assert_eq!(
         b.tracker().to_hex(),
-        "399e4d654ce87f9f2333e25203c691fd46ba4ed6d09db6ec3136e20d672a325c"
+        "cc49f79f66326236959d91e7dc7d0048283cbfb2387b12c7e95cfba020180f2e"
     );
 }
 

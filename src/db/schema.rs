@@ -56,6 +56,7 @@ diesel::table! {
         token_hash -> Nullable<Text>,
         voted -> Bool,
         voted_sealed -> Bool,
+        weight -> Text,
     }
 }
 

@@ -1,9 +1,13 @@
 //! The member roll CSV: a header row with at least `member_id,name,email`
-//! (any order, any case); extra columns are ignored with a notice. Every bad
+//! (any order, any case), and optionally `weight` (a member's vote weight,
+//! such as 1, 2.5 or 100 shares; 1 when absent); other columns are ignored
+//! with a notice. Every bad
 //! row is reported with its row number (the header is row 1), and a roll with
 //! any bad row imports nothing.
 
 use std::collections::HashMap;
+
+use teller_audit::count::Weight;
 
 /// The longest member id accepted.
 pub const MAX_MEMBER_ID: usize = 100;
@@ -21,7 +25,12 @@ pub struct RollMember {
     pub name: String,
     /// E-mail address; empty for members reached by letter.
     pub email: String,
+    /// Vote weight (1 unless the roll has a `weight` column).
+    pub weight: Weight,
 }
+
+/// The largest vote weight one member may hold.
+pub const MAX_MEMBER_WEIGHT: u64 = 1_000_000;
 
 /// A roll that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +102,7 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     for (i, h) in headers.iter().enumerate() {
         let key = h.trim().to_ascii_lowercase();
         match key.as_str() {
-            "member_id" | "name" | "email" => {
+            "member_id" | "name" | "email" | "weight" => {
                 if columns.insert(key.clone(), i).is_some() {
                     problems.push(RowProblem {
                         row: 1,
@@ -125,6 +134,7 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         return Err(problems);
     }
     let (id_col, name_col, email_col) = (columns["member_id"], columns["name"], columns["email"]);
+    let weight_col = columns.get("weight").copied();
 
     let mut members: Vec<RollMember> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -158,6 +168,27 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         } else if name.chars().count() > 200 || name.chars().any(char::is_control) {
             row_problems.push("the name must be at most 200 characters of text".to_string());
         }
+        let weight = match weight_col.map(field) {
+            None => Weight::ONE,
+            Some(text) if text.is_empty() => Weight::ONE,
+            Some(text) => match Weight::parse(&text) {
+                Ok(w) if w.is_zero() => {
+                    row_problems.push("the weight is 0; leave the member off the roll instead".to_string());
+                    Weight::ONE
+                }
+                Ok(w) if w.micros() > MAX_MEMBER_WEIGHT * 1_000_000 => {
+                    row_problems.push(format!(
+                        "the weight {text} is above the largest allowed, {MAX_MEMBER_WEIGHT}"
+                    ));
+                    Weight::ONE
+                }
+                Ok(w) => w,
+                Err(e) => {
+                    row_problems.push(format!("{e}; write a number such as 1, 2.5 or 100"));
+                    Weight::ONE
+                }
+            },
+        };
         if !email.is_empty() && !is_plausible_email(&email) {
             row_problems.push(format!(
                 "{email:?} is not a valid e-mail address (leave it empty for members reached by letter)"
@@ -170,6 +201,7 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
                 member_id,
                 name,
                 email,
+                weight,
             });
         } else {
             if !member_id.is_empty() {

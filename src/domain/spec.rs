@@ -2,7 +2,7 @@
 //! turned into the canonical definition plus schedule and sealing policy.
 
 use serde::Deserialize;
-use teller_audit::definition::{Candidate, Comparison, Contest, Definition, Method, Threshold};
+use teller_audit::definition::{Candidate, Comparison, Contest, Definition, Method, SkippedRanks, Threshold};
 
 /// Default seconds between seals while the polls are open.
 pub const DEFAULT_SEAL_INTERVAL: u64 = 600;
@@ -60,6 +60,8 @@ struct FileContest {
     #[serde(default)]
     write_ins: bool,
     threshold: Option<String>,
+    skipped_ranks: Option<String>,
+    points: Option<u32>,
     #[serde(default, rename = "candidate")]
     candidates: Vec<FileCandidate>,
 }
@@ -191,12 +193,49 @@ pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
                 }
             }
             other => {
-                problems.push(format!(
-                    "{at}: method {other:?} is not available; use \"plurality\" or \"referendum\""
-                ));
-                continue;
+                if fc.majority_required || fc.write_ins || fc.threshold.is_some() {
+                    problems.push(format!(
+                        "{at}: majority_required, write_ins and threshold apply only to plurality and referendum"
+                    ));
+                }
+                let skipped_ranks = match fc.skipped_ranks.as_deref() {
+                    None | Some("refuse") => SkippedRanks::Refuse,
+                    Some("close-up") => SkippedRanks::CloseUp,
+                    Some(bad) => {
+                        problems.push(format!(
+                            "{at}: skipped_ranks {bad:?} is not understood; use \"refuse\" or \"close-up\""
+                        ));
+                        SkippedRanks::Refuse
+                    }
+                };
+                match other {
+                    "irv" => Method::Irv { skipped_ranks },
+                    "stv-scottish" => Method::StvScottish { skipped_ranks },
+                    "stv-meek" => Method::StvMeek { skipped_ranks },
+                    "schulze" => Method::Schulze { skipped_ranks },
+                    "approval" => Method::Approval,
+                    "cumulative" => match fc.points {
+                        Some(points) => Method::Cumulative { points },
+                        None => {
+                            problems.push(format!("{at}: cumulative voting needs points, such as points = 5"));
+                            continue;
+                        }
+                    },
+                    _ => {
+                        problems.push(format!(
+                            "{at}: method {other:?} is not available; use plurality, referendum, approval, cumulative, irv, stv-scottish, stv-meek or schulze"
+                        ));
+                        continue;
+                    }
+                }
             }
         };
+        if fc.points.is_some() && !matches!(method, Method::Cumulative { .. }) {
+            problems.push(format!("{at}: points applies only to cumulative voting"));
+        }
+        if fc.skipped_ranks.is_some() && !method.ranks() {
+            problems.push(format!("{at}: skipped_ranks applies only to ranked methods"));
+        }
         let mut candidates: Vec<Candidate> = Vec::new();
         for fcand in fc.candidates {
             let taken: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use diesel::Connection;
 use teller_audit::ballot::{self, Ballot};
+use teller_audit::count::Weight;
 use teller_audit::crypto::{Nonce, PublicKey};
 use teller_audit::definition::{Definition, WRITE_IN_PREFIX};
 use teller_audit::receipt::{Receipt, ReceiptBody, RECEIPT_FORMAT};
@@ -19,7 +20,7 @@ use crate::domain::token::Token;
 use crate::secrets::{random_bytes, ElectionSigner, MasterSecret};
 use crate::store::log::{self as logstore, Lock};
 use crate::store::members::{self, TokenStatus};
-use crate::store::{ballots, elections};
+use crate::store::{ballots, corrupt, elections, StoreError};
 
 /// Choices as submitted: contest id → option ids.
 pub type Choices = BTreeMap<String, Vec<String>>;
@@ -169,13 +170,18 @@ fn cast_one(
         // Another cast with this token committed first.
         return Err(OpError::TokenUsed);
     }
+    let weight = match members::weight_of(conn, &hash)? {
+        Some(text) => Weight::parse(&text).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?,
+        None => return Err(OpError::UnknownToken),
+    };
     let ballot = Ballot {
         election: election.clone(),
         nonce,
         choices,
+        weight,
     };
     let tracker = ballot.tracker();
-    ballots::insert(conn, &election, &tracker, &ballot.nonce, &ballot.choices)?;
+    ballots::insert(conn, &election, &tracker, &ballot.nonce, &ballot.choices, weight)?;
     let body = ReceiptBody {
         format: RECEIPT_FORMAT.to_string(),
         election,

@@ -6,6 +6,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use teller_audit::ballot::PublishedBallot;
+use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce};
 
 use super::{corrupt, StoreError};
@@ -17,6 +18,7 @@ use crate::db::AnyConnection;
 struct Body {
     nonce: Nonce,
     choices: BTreeMap<String, Vec<String>>,
+    weight: Weight,
 }
 
 /// Store a cast ballot, awaiting its seal.
@@ -26,10 +28,12 @@ pub fn insert(
     tracker: &Digest,
     nonce: &Nonce,
     choices: &BTreeMap<String, Vec<String>>,
+    weight: Weight,
 ) -> Result<(), StoreError> {
     let body = teller_audit::canonical::to_bytes(&Body {
         nonce: *nonce,
         choices: choices.clone(),
+        weight,
     })
     .map_err(corrupt)?;
     diesel::insert_into(ballots::table)
@@ -90,6 +94,7 @@ pub fn all_sealed(conn: &mut AnyConnection, election: &str) -> Result<Vec<Publis
                 tracker: Digest::from_hex(&tracker).map_err(|e| corrupt(format!("ballot tracker: {e}")))?,
                 nonce: parsed.nonce,
                 choices: parsed.choices,
+                weight: parsed.weight,
             })
         })
         .collect()

@@ -24,6 +24,8 @@ pub struct MemberRow {
     pub voted: bool,
     /// Has cast a ballot, as of the last seal.
     pub voted_sealed: bool,
+    /// Vote weight (decimal text).
+    pub weight: String,
 }
 
 /// Member ids among `ids` already on the roll.
@@ -50,6 +52,7 @@ pub fn insert_all(conn: &mut AnyConnection, election: &str, roll: &[RollMember])
                 members::member_id.eq(&m.member_id),
                 members::name.eq(&m.name),
                 members::email.eq(&m.email),
+                members::weight.eq(m.weight.to_string()),
             ))
             .execute(conn)?;
     }
@@ -97,6 +100,15 @@ pub enum TokenStatus {
         /// Whether it has been used.
         voted: bool,
     },
+}
+
+/// The vote weight of the member holding a token.
+pub fn weight_of(conn: &mut AnyConnection, hash: &str) -> Result<Option<String>, StoreError> {
+    Ok(members::table
+        .filter(members::token_hash.eq(hash))
+        .select(members::weight)
+        .first(conn)
+        .optional()?)
 }
 
 /// Look a token hash up.

@@ -6,6 +6,7 @@ pub mod error;
 pub mod limits;
 pub mod pages;
 pub mod public;
+pub mod results;
 pub mod server;
 pub mod staff;
 pub mod voting;
@@ -164,7 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
         .route("/e/{id}", get(public::election))
-        .route("/e/{id}/results", get(public::results))
+        .route("/e/{id}/results", get(results::results))
         .route("/e/{id}/track", get(public::track))
         .route("/v/{token}", get(voting::entry::from_link))
         .route("/vote", get(voting::entry::form).post(voting::entry::submit))

@@ -109,6 +109,27 @@ impl Weight {
     }
 }
 
+/// In JSON a weight is its canonical decimal text (`"1"`, `"2.5"`): no
+/// float, no trailing zeros.
+impl serde::Serialize for Weight {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Weight {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let w = Weight::parse(&text).map_err(serde::de::Error::custom)?;
+        if w.to_string() != text {
+            return Err(serde::de::Error::custom(format!(
+                "weight {text:?} is not written canonically (write {w})"
+            )));
+        }
+        Ok(w)
+    }
+}
+
 impl FromStr for Weight {
     type Err = WeightError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

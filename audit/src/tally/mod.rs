@@ -1,6 +1,9 @@
-//! The tally: a pure function of the definition, the ballots and the lot seed.
+//! The tally: a pure function of the definition, the ballots and the lot
+//! seed. Every figure is weighted exactly ([`Weight`], six decimals); no
+//! floating point anywhere.
 
 mod plurality;
+mod ranked;
 mod referendum;
 
 use std::collections::BTreeMap;
@@ -9,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ballot::{self, PublishedBallot};
 use crate::canonical;
+use crate::count::Weight;
 use crate::crypto::{Digest, Seed};
 use crate::definition::{Definition, Method, Threshold};
 
@@ -25,6 +29,8 @@ pub struct Tally {
     pub election: String,
     /// Ballots counted (valid or not).
     pub ballots: u64,
+    /// Their total weight.
+    pub weight: Weight,
     /// One result per contest, in ballot order.
     pub contests: Vec<ContestResult>,
 }
@@ -41,6 +47,8 @@ pub struct ContestResult {
     pub seats: u32,
     /// Ballots with at least one mark in this contest.
     pub cast: u64,
+    /// Their total weight.
+    pub cast_weight: Weight,
     /// Ballots with no mark in this contest.
     pub blank: u64,
     /// Ballots whose marks in this contest break its rules (not counted).
@@ -59,8 +67,9 @@ pub enum Outcome {
         candidates: Vec<OptionVotes>,
         /// Votes per written-in name, most votes first, then by name.
         write_ins: Vec<OptionVotes>,
-        /// Votes a winner needs under the majority rule, when the contest has it.
-        majority_needed: Option<u64>,
+        /// Under the majority rule, a winner needs more votes than this
+        /// (half the weight cast in the contest).
+        majority_over: Option<Weight>,
         /// Winners' option ids, in order of votes (ties in lot order).
         elected: Vec<String>,
         /// Seats left empty because too few candidates met the rule.
@@ -71,19 +80,30 @@ pub enum Outcome {
     /// Yes / no / abstain.
     Referendum {
         /// Yes votes.
-        yes: u64,
+        yes: Weight,
         /// No votes.
-        no: u64,
+        no: Weight,
         /// Abstentions (not votes cast).
-        abstain: u64,
+        abstain: Weight,
         /// yes + no.
-        votes_cast: u64,
+        votes_cast: Weight,
         /// The rule.
         threshold: Threshold,
         /// Yes votes needed to pass.
-        yes_needed: u64,
+        yes_needed: Weight,
         /// Whether it passed.
         passed: bool,
+    },
+    /// Approval, cumulative, IRV, STV and Schulze: counted by
+    /// `teller_audit::count`, with its transcript.
+    Counted {
+        /// The method's name (as in the definition).
+        counted_by: String,
+        /// Winners' candidate ids, in order of election.
+        elected: Vec<String>,
+        /// The count, round by round (`audit/COUNTING.md`); numbers are
+        /// decimal strings.
+        transcript: serde_json::Value,
     },
 }
 
@@ -95,8 +115,8 @@ pub struct OptionVotes {
     pub id: String,
     /// Name as shown.
     pub name: String,
-    /// Votes.
-    pub votes: u64,
+    /// Votes (weighted).
+    pub votes: Weight,
 }
 
 /// A tie that decided a seat.
@@ -105,8 +125,8 @@ pub struct OptionVotes {
 pub struct Tie {
     /// The tied options, in ballot order.
     pub between: Vec<String>,
-    /// Their equal vote count.
-    pub votes: u64,
+    /// Their equal vote.
+    pub votes: Weight,
     /// Seats that were left for them.
     pub seats_left: u32,
     /// How it was resolved: `lots`.
@@ -120,35 +140,40 @@ pub struct Tie {
 pub fn tally(election: &str, definition: &Definition, ballots: &[PublishedBallot], seed: &Seed) -> Tally {
     let mut tallier = Tallier::new(definition.clone());
     for b in ballots {
-        tallier.add(&b.choices);
+        tallier.add(&b.choices, b.weight);
     }
     tallier.finish(election, seed)
 }
 
 /// A running count, ballot by ballot, so that a million ballots can be
-/// counted as they stream past without being held in memory.
+/// counted as they stream past without being held in memory (ranked ballots
+/// are kept grouped by identical ranking).
 pub struct Tallier {
     definition: Definition,
     ballots: u64,
+    weight: u128,
     contests: Vec<Running>,
 }
 
 /// One contest's running count.
 struct Running {
     cast: u64,
+    cast_weight: u128,
     blank: u64,
     invalid: u64,
     counts: Counts,
 }
 
 enum Counts {
-    /// Votes per candidate (ballot order) and per written-in name.
+    /// Micro-votes per candidate (ballot order) and per written-in name.
     Plurality {
-        candidates: Vec<u64>,
-        write_ins: BTreeMap<String, u64>,
+        candidates: Vec<u128>,
+        write_ins: BTreeMap<String, u128>,
     },
-    /// Yes, no, abstain.
-    Referendum([u64; 3]),
+    /// Yes, no, abstain, in micro-votes.
+    Referendum([u128; 3]),
+    /// Everything `count` counts.
+    Counted(ranked::Collected),
 }
 
 impl Tallier {
@@ -159,28 +184,33 @@ impl Tallier {
             .iter()
             .map(|c| Running {
                 cast: 0,
+                cast_weight: 0,
                 blank: 0,
                 invalid: 0,
-                counts: match c.method {
+                counts: match &c.method {
                     Method::Plurality { .. } => Counts::Plurality {
                         candidates: vec![0; c.candidates.len()],
                         write_ins: BTreeMap::new(),
                     },
                     Method::Referendum { .. } => Counts::Referendum([0; 3]),
+                    other => Counts::Counted(ranked::Collected::new(other, c.candidates.len())),
                 },
             })
             .collect();
         Tallier {
             definition,
             ballots: 0,
+            weight: 0,
             contests,
         }
     }
 
-    /// Count one ballot's choices. Choices that break a contest's rules are
-    /// counted as invalid in that contest, never as votes.
-    pub fn add(&mut self, choices: &BTreeMap<String, Vec<String>>) {
+    /// Count one ballot's choices with its weight. Choices that break a
+    /// contest's rules are counted as invalid in that contest, never as votes.
+    pub fn add(&mut self, choices: &BTreeMap<String, Vec<String>>, weight: Weight) {
         self.ballots += 1;
+        let w = u128::from(weight.micros());
+        self.weight += w;
         for (contest, running) in self.definition.contests.iter().zip(self.contests.iter_mut()) {
             let chosen = choices.get(&contest.id).map(Vec::as_slice).unwrap_or(&[]);
             if ballot::contest_problem(contest, chosen).is_some() {
@@ -191,21 +221,35 @@ impl Tallier {
                 running.blank += 1;
                 continue;
             }
-            running.cast += 1;
-            match &mut running.counts {
+            let index = |id: &String| contest.candidates.iter().position(|c| &c.id == id);
+            let counted = match &mut running.counts {
                 Counts::Plurality { candidates, write_ins } => {
                     for choice in chosen {
-                        match contest.candidates.iter().position(|c| &c.id == choice) {
-                            Some(i) => candidates[i] += 1,
-                            None => *write_ins.entry(choice.clone()).or_default() += 1,
+                        match index(choice) {
+                            Some(i) => candidates[i] += w,
+                            None => *write_ins.entry(choice.clone()).or_default() += w,
                         }
                     }
+                    true
                 }
-                Counts::Referendum(yna) => match chosen[0].as_str() {
-                    "yes" => yna[0] += 1,
-                    "no" => yna[1] += 1,
-                    _ => yna[2] += 1,
-                },
+                Counts::Referendum(yna) => {
+                    match chosen[0].as_str() {
+                        "yes" => yna[0] += w,
+                        "no" => yna[1] += w,
+                        _ => yna[2] += w,
+                    }
+                    true
+                }
+                Counts::Counted(collected) => {
+                    let indices: Vec<usize> = chosen.iter().filter_map(index).collect();
+                    collected.push(weight, &indices)
+                }
+            };
+            if counted {
+                running.cast += 1;
+                running.cast_weight += w;
+            } else {
+                running.invalid += 1;
             }
         }
     }
@@ -218,21 +262,30 @@ impl Tallier {
             .iter()
             .zip(self.contests)
             .map(|(contest, running)| {
-                let outcome = match (&contest.method, running.counts) {
-                    (Method::Plurality { majority_required, .. }, Counts::Plurality { candidates, write_ins }) => {
-                        plurality::count(contest, *majority_required, running.cast, &candidates, write_ins, seed)
+                let cast_weight = micros(running.cast_weight);
+                let outcome = match running.counts {
+                    Counts::Plurality { candidates, write_ins } => {
+                        let majority = matches!(
+                            contest.method,
+                            Method::Plurality {
+                                majority_required: true,
+                                ..
+                            }
+                        );
+                        plurality::count(contest, majority, running.cast_weight, &candidates, write_ins, seed)
                     }
-                    (Method::Referendum { threshold }, Counts::Referendum(yna)) => referendum::count(*threshold, yna),
-                    // `new` builds the counts from the same method.
-                    (Method::Plurality { .. }, _) | (Method::Referendum { .. }, _) => {
-                        unreachable!("counts built for another method")
-                    }
+                    Counts::Referendum(yna) => match contest.method {
+                        Method::Referendum { threshold } => referendum::count(threshold, yna),
+                        _ => referendum::count(Threshold::SIMPLE_MAJORITY, yna),
+                    },
+                    Counts::Counted(collected) => collected.count(contest, seed),
                 };
                 ContestResult {
                     contest: contest.id.clone(),
                     title: contest.title.clone(),
                     seats: contest.seats,
                     cast: running.cast,
+                    cast_weight,
                     blank: running.blank,
                     invalid: running.invalid,
                     outcome,
@@ -243,9 +296,18 @@ impl Tallier {
             format: TALLY_FORMAT.to_string(),
             election: election.to_string(),
             ballots: self.ballots,
+            weight: micros(self.weight),
             contests,
         }
     }
+}
+
+/// A sum of micro-votes as a weight (sums are bounded far below the cap by
+/// the roll's size times the largest weight; saturate rather than wrap).
+fn micros(total: u128) -> Weight {
+    Weight::from_micros(u64::try_from(total).unwrap_or(u64::MAX))
+        .or(Weight::from_micros(crate::count::MAX_WEIGHT_MICROS))
+        .unwrap_or(Weight::ZERO)
 }
 
 impl Tally {
@@ -259,4 +321,11 @@ impl Tally {
 /// Order tied options by lot: ascending SHA-256(seed ‖ contest id ‖ 0x00 ‖ option id).
 pub fn lot_order(seed: &Seed, contest: &str, options: &mut [String]) {
     options.sort_by_cached_key(|id| Digest::of_parts(&[&seed.0, contest.as_bytes(), &[0], id.as_bytes()]));
+}
+
+/// The seed a counting method draws its lots from in one contest:
+/// SHA-256(`teller-lots/1` ‖ 0x00 ‖ seed ‖ contest id), so contests draw
+/// independent lots.
+pub fn contest_seed(seed: &Seed, contest: &str) -> [u8; 32] {
+    Digest::of_parts(&[b"teller-lots/1\0", &seed.0, contest.as_bytes()]).0
 }

@@ -2,16 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use super::{lot_order, OptionVotes, Outcome, Tie};
+use super::{lot_order, micros, OptionVotes, Outcome, Tie};
+use crate::count::Weight;
 use crate::crypto::Seed;
 use crate::definition::{Contest, WRITE_IN_PREFIX};
 
 pub(super) fn count(
     contest: &Contest,
     majority_required: bool,
-    cast: u64,
-    candidate_votes: &[u64],
-    write_in_votes: BTreeMap<String, u64>,
+    cast_weight: u128,
+    candidate_votes: &[u128],
+    write_in_votes: BTreeMap<String, u128>,
     seed: &Seed,
 ) -> Outcome {
     let candidates: Vec<OptionVotes> = contest
@@ -21,7 +22,7 @@ pub(super) fn count(
         .map(|(c, votes)| OptionVotes {
             id: c.id.clone(),
             name: c.name.clone(),
-            votes: *votes,
+            votes: micros(*votes),
         })
         .collect();
     let mut write_ins: Vec<OptionVotes> = write_in_votes
@@ -30,19 +31,23 @@ pub(super) fn count(
             id.strip_prefix(WRITE_IN_PREFIX).map(|name| OptionVotes {
                 name: name.to_string(),
                 id: id.clone(),
-                votes: n,
+                votes: micros(n),
             })
         })
         .collect();
     write_ins.sort_by(|a, b| b.votes.cmp(&a.votes).then_with(|| a.name.cmp(&b.name)));
 
-    let majority_needed = majority_required.then_some(cast / 2 + 1);
-    let floor = majority_needed.unwrap_or(1);
+    // "More than half" of the weight cast, exactly: votes > ⌊cast / 2⌋.
+    let majority_over = majority_required.then_some(cast_weight / 2);
+    let eligible = |votes: Weight| match majority_over {
+        Some(over) => u128::from(votes.micros()) > over,
+        None => !votes.is_zero(),
+    };
 
     // Every option that may win, grouped by equal votes, most votes first.
-    let mut by_votes: BTreeMap<std::cmp::Reverse<u64>, Vec<String>> = BTreeMap::new();
+    let mut by_votes: BTreeMap<std::cmp::Reverse<Weight>, Vec<String>> = BTreeMap::new();
     for o in candidates.iter().chain(write_ins.iter()) {
-        if o.votes >= floor {
+        if eligible(o.votes) {
             by_votes
                 .entry(std::cmp::Reverse(o.votes))
                 .or_default()
@@ -76,7 +81,7 @@ pub(super) fn count(
     Outcome::Plurality {
         candidates,
         write_ins,
-        majority_needed,
+        majority_over: majority_over.map(micros),
         elected,
         unfilled: seats_left,
         ties,
@@ -115,20 +120,21 @@ mod tests {
 
     fn run(seats: u32, majority: bool, spec: &[&[&str]], seed: u8) -> Outcome {
         let c = contest(seats);
-        let mut candidates = vec![0u64; c.candidates.len()];
+        let one = 1_000_000u128;
+        let mut candidates = vec![0u128; c.candidates.len()];
         let mut write_ins = BTreeMap::new();
         for b in ballots(spec) {
             for choice in b {
                 match c.candidates.iter().position(|k| k.id == choice) {
-                    Some(i) => candidates[i] += 1,
-                    None => *write_ins.entry(choice).or_default() += 1,
+                    Some(i) => candidates[i] += one,
+                    None => *write_ins.entry(choice).or_default() += one,
                 }
             }
         }
         count(
             &c,
             majority,
-            spec.len() as u64,
+            spec.len() as u128 * one,
             &candidates,
             write_ins,
             &Seed([seed; 32]),
@@ -138,7 +144,7 @@ mod tests {
     fn elected(o: &Outcome) -> Vec<String> {
         match o {
             Outcome::Plurality { elected, .. } => elected.clone(),
-            Outcome::Referendum { .. } => unreachable!(),
+            _ => unreachable!(),
         }
     }
 
@@ -174,13 +180,14 @@ mod tests {
         let Outcome::Plurality {
             elected,
             unfilled,
-            majority_needed,
+            majority_over,
             ..
         } = &o
         else {
             unreachable!()
         };
-        assert_eq!(*majority_needed, Some(3));
+        // More than 2 (half of 4) votes.
+        assert_eq!(majority_over.map(|w| w.to_string()), Some("2".to_string()));
         assert_eq!(elected, &vec!["a".to_string()]);
         assert_eq!(*unfilled, 1);
     }

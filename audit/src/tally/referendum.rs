@@ -1,18 +1,18 @@
 //! Referendum: yes / no / abstain against a threshold of votes cast.
 
-use super::Outcome;
+use super::{micros, Outcome};
 use crate::definition::Threshold;
 
-pub(super) fn count(threshold: Threshold, [yes, no, abstain]: [u64; 3]) -> Outcome {
+pub(super) fn count(threshold: Threshold, [yes, no, abstain]: [u128; 3]) -> Outcome {
     let votes_cast = yes + no;
-    let yes_needed = threshold.yes_needed(votes_cast);
+    let yes_needed = u128::from(threshold.yes_needed(u64::try_from(votes_cast).unwrap_or(u64::MAX)));
     Outcome::Referendum {
-        yes,
-        no,
-        abstain,
-        votes_cast,
+        yes: micros(yes),
+        no: micros(no),
+        abstain: micros(abstain),
+        votes_cast: micros(votes_cast),
         threshold,
-        yes_needed,
+        yes_needed: micros(yes_needed),
         passed: votes_cast > 0 && yes >= yes_needed,
     }
 }
@@ -22,9 +22,14 @@ mod tests {
     use super::*;
 
     fn run(threshold: Threshold, yes: u64, no: u64, abstain: u64) -> (u64, bool) {
-        match count(threshold, [yes, no, abstain]) {
-            Outcome::Referendum { yes_needed, passed, .. } => (yes_needed, passed),
-            Outcome::Plurality { .. } => unreachable!(),
+        let one = 1_000_000u128;
+        match count(
+            threshold,
+            [u128::from(yes) * one, u128::from(no) * one, u128::from(abstain) * one],
+        ) {
+            // Whole-vote weights: the votes needed in micro-votes, rounded up to a vote.
+            Outcome::Referendum { yes_needed, passed, .. } => (yes_needed.micros().div_ceil(1_000_000), passed),
+            _ => unreachable!(),
         }
     }
 

@@ -78,7 +78,7 @@ impl BallotChecker {
             self.validity
                 .push(format!("ballot {i} (tracker {}): {}", b.tracker, p.message));
         }
-        self.tallier.add(&b.choices);
+        self.tallier.add(&b.choices, b.weight);
         if self.watch == Some(b.tracker) {
             self.watched = Some(b.clone());
         }

@@ -8,6 +8,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::json;
 use teller_audit::ballot::{Ballot, PublishedBallot};
 use teller_audit::checkpoint::{Checkpoint, CheckpointReason, SignedCheckpoint, CHECKPOINT_FORMAT};
+use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce, PublicKey, Seed, Signature};
 use teller_audit::definition::Definition;
 use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
@@ -126,6 +127,12 @@ pub fn mini_record() -> (Record, Receipt) {
                 election: ELECTION.into(),
                 nonce: Nonce([i as u8 + 1; 16]),
                 choices,
+                // One member holds two votes.
+                weight: if i == 4 {
+                    Weight::parse("2").unwrap()
+                } else {
+                    Weight::ONE
+                },
             }
         })
         .collect();
@@ -161,6 +168,7 @@ pub fn mini_record() -> (Record, Receipt) {
             tracker: b.tracker(),
             nonce: b.nonce,
             choices: b.choices.clone(),
+            weight: b.weight,
         })
         .collect();
     published.sort_by_key(|b| b.tracker);

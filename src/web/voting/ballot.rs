@@ -10,7 +10,9 @@ use serde::Serialize;
 use teller_audit::ballot::{problems, BallotProblem};
 
 use super::current_voter;
-use super::form::{ballot_page, choices_from_fields, hidden_fields, summaries, ContestSummary, Hidden};
+use super::form::{
+    ballot_page, choices_from_marks, hidden_fields, marks_from_fields, summaries, ContestSummary, Hidden, Marks,
+};
 use crate::ops::cast::{normalise_choices, Choices};
 use crate::ops::OpError;
 use crate::web::error::PageError;
@@ -22,7 +24,7 @@ use axum::response::IntoResponse;
 pub fn render_ballot(
     title: &str,
     definition: &teller_audit::definition::Definition,
-    choices: &Choices,
+    marks: &Marks,
     problems: Vec<BallotProblem>,
 ) -> Response {
     let status = if problems.is_empty() {
@@ -41,9 +43,27 @@ pub fn render_ballot(
         &Page {
             page_title,
             election_title: Some(title.to_string()),
-            body: ballot_page(definition, choices, problems),
+            body: ballot_page(definition, marks, problems),
         },
     )
+}
+
+/// The choices the marks stand for, or every problem the form and the
+/// ballot's rules find.
+pub fn checked_choices(
+    definition: &teller_audit::definition::Definition,
+    marks: &Marks,
+) -> Result<Choices, Vec<BallotProblem>> {
+    let (choices, mut found) = choices_from_marks(definition, marks);
+    let choices = normalise_choices(definition, choices);
+    if found.is_empty() {
+        found = problems(definition, &choices);
+    }
+    if found.is_empty() {
+        Ok(choices)
+    } else {
+        Err(found)
+    }
 }
 
 /// `GET /ballot`: a fresh ballot.
@@ -57,7 +77,7 @@ pub async fn show(
         Err(page) => return page,
     };
     match voter.election.definition() {
-        Ok(def) => render_ballot(&voter.election.title, &def, &Choices::new(), vec![]),
+        Ok(def) => render_ballot(&voter.election.title, &def, &Marks::new(), vec![]),
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
 }
@@ -75,8 +95,8 @@ pub async fn change(
     };
     match voter.election.definition() {
         Ok(def) => {
-            let choices = choices_from_fields(&def, &fields);
-            render_ballot(&voter.election.title, &def, &choices, vec![])
+            let marks = marks_from_fields(&def, &fields);
+            render_ballot(&voter.election.title, &def, &marks, vec![])
         }
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
@@ -104,11 +124,11 @@ pub async fn review(
         Ok(d) => d,
         Err(e) => return PageError::from(OpError::from(e)).into_response(),
     };
-    let choices = normalise_choices(&def, choices_from_fields(&def, &fields));
-    let found = problems(&def, &choices);
-    if !found.is_empty() {
-        return render_ballot(&voter.election.title, &def, &choices, found);
-    }
+    let marks = marks_from_fields(&def, &fields);
+    let choices = match checked_choices(&def, &marks) {
+        Ok(c) => c,
+        Err(problems) => return render_ballot(&voter.election.title, &def, &marks, problems),
+    };
     render(
         StatusCode::OK,
         "review",
@@ -117,7 +137,7 @@ pub async fn review(
             election_title: Some(voter.election.title.clone()),
             body: Review {
                 contests: summaries(&def, &choices),
-                hidden: hidden_fields(&choices),
+                hidden: hidden_fields(&def, &choices),
             },
         },
     )

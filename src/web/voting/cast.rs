@@ -9,8 +9,8 @@ use axum::Form;
 use serde::{Deserialize, Serialize};
 use teller_audit::receipt::Receipt;
 
-use super::ballot::render_ballot;
-use super::form::{choices_from_fields, summaries, ContestSummary};
+use super::ballot::{checked_choices, render_ballot};
+use super::form::{marks_from_fields, summaries, ContestSummary};
 use super::{clear_cookie, current_voter, not_open_page, unknown_page, used_page};
 use crate::ops::cast::CastRequest;
 use crate::ops::OpError;
@@ -51,7 +51,11 @@ pub async fn cast(
         Ok(d) => d,
         Err(e) => return PageError::from(OpError::from(e)).into_response(),
     };
-    let choices = choices_from_fields(&def, &fields);
+    let marks = marks_from_fields(&def, &fields);
+    let choices = match checked_choices(&def, &marks) {
+        Ok(c) => c,
+        Err(problems) => return render_ballot(&voter.election.title, &def, &marks, problems),
+    };
     let result = state
         .cast(CastRequest {
             election: voter.election.id.clone(),
@@ -83,7 +87,7 @@ pub async fn cast(
             res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&state));
             res
         }
-        Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election.title, &def, &choices, problems),
+        Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election.title, &def, &marks, problems),
         Err(OpError::TokenUsed) => used_page(Some(&voter.election)),
         Err(OpError::UnknownToken) => unknown_page(),
         Err(OpError::PollsNotOpen(why)) => not_open_page(&voter.election, why),

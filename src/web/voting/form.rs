@@ -1,68 +1,237 @@
-//! The ballot form: reading marks from form fields, and the fields, labels
-//! and messages the ballot and review pages show.
+//! The ballot form: what a member marked, read from form fields (and written
+//! back as hidden fields), turned into choices, and shown on the ballot and
+//! review pages — for every method, without JavaScript.
+//!
+//! Field names: `c.{contest}` an option (checkbox or radio), `w.{contest}` a
+//! write-in, `r.{contest}.{candidate}` a rank, `p.{contest}.{candidate}` points.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use teller_audit::ballot::{normalise_write_in, BallotProblem};
-use teller_audit::definition::{options, Contest, Definition, Method, WRITE_IN_PREFIX};
+use teller_audit::definition::{options, Contest, Definition, Method, SkippedRanks, WRITE_IN_PREFIX};
 
 use crate::ops::cast::Choices;
 
 /// Write-in boxes shown per contest, at most.
 const MAX_WRITE_IN_BOXES: u32 = 5;
 
-/// Field name of a contest's marks: `c.{contest}`.
-fn mark_field(contest: &str) -> String {
-    format!("c.{contest}")
+/// What the form holds for one contest, as typed (possibly wrong).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContestMarks {
+    /// Options ticked (plurality, approval, referendum), in ballot order.
+    pub selected: Vec<String>,
+    /// Write-in names typed.
+    pub write_ins: Vec<String>,
+    /// Candidate → rank as typed (ranked methods).
+    pub ranks: BTreeMap<String, String>,
+    /// Candidate → points as typed (cumulative).
+    pub points: BTreeMap<String, String>,
 }
 
-/// Field name of a contest's write-ins: `w.{contest}`.
-fn write_in_field(contest: &str) -> String {
-    format!("w.{contest}")
-}
+/// What the form holds, per contest.
+pub type Marks = BTreeMap<String, ContestMarks>;
 
-/// Read the marks in submitted fields. Options keep ballot order; write-ins
-/// follow them; values the form never offered are kept, so that validation
-/// can name them instead of silently dropping them.
-pub fn choices_from_fields(definition: &Definition, fields: &[(String, String)]) -> Choices {
-    let mut choices = Choices::new();
+/// Read the submitted fields.
+pub fn marks_from_fields(definition: &Definition, fields: &[(String, String)]) -> Marks {
+    let mut marks = Marks::new();
     for contest in &definition.contests {
-        let marks: Vec<&str> = fields
+        let mut m = ContestMarks::default();
+        let mark = format!("c.{}", contest.id);
+        let write_in = format!("w.{}", contest.id);
+        let rank = format!("r.{}.", contest.id);
+        let point = format!("p.{}.", contest.id);
+        let ticked: Vec<&str> = fields
             .iter()
-            .filter(|(k, v)| *k == mark_field(&contest.id) && !v.is_empty())
+            .filter(|(k, v)| *k == mark && !v.is_empty())
             .map(|(_, v)| v.as_str())
             .collect();
-        let mut chosen: Vec<String> = options(contest)
+        // Options in ballot order, then anything the form never offered (kept
+        // so that validation names it instead of silently dropping it).
+        m.selected = options(contest)
             .into_iter()
-            .filter(|(id, _)| marks.contains(&id.as_str()))
+            .filter(|(id, _)| ticked.contains(&id.as_str()))
             .map(|(id, _)| id)
             .collect();
-        for m in &marks {
-            if !chosen.iter().any(|c| c == m) {
-                chosen.push(m.to_string());
+        for t in ticked {
+            if !m.selected.iter().any(|s| s == t) {
+                m.selected.push(t.to_string());
             }
         }
-        for (_, value) in fields.iter().filter(|(k, _)| *k == write_in_field(&contest.id)) {
-            let name = normalise_write_in(value);
-            if !name.is_empty() {
-                chosen.push(format!("{WRITE_IN_PREFIX}{name}"));
+        for (k, v) in fields {
+            if *k == write_in {
+                let name = normalise_write_in(v);
+                if !name.is_empty() {
+                    m.write_ins.push(name);
+                }
+            } else if let Some(candidate) = k.strip_prefix(&rank) {
+                if !v.trim().is_empty() {
+                    m.ranks.insert(candidate.to_string(), v.trim().to_string());
+                }
+            } else if let Some(candidate) = k.strip_prefix(&point) {
+                if !v.trim().is_empty() && v.trim() != "0" {
+                    m.points.insert(candidate.to_string(), v.trim().to_string());
+                }
             }
         }
-        choices.insert(contest.id.clone(), chosen);
+        marks.insert(contest.id.clone(), m);
     }
-    choices
+    marks
 }
 
-/// The instruction shown with a contest: "Vote for up to 3".
+fn name_of<'a>(contest: &'a Contest, id: &str) -> &'a str {
+    contest
+        .candidates
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.name.as_str())
+        .unwrap_or("a candidate")
+}
+
+/// Turn marks into choices, with the problems only the form can see
+/// (ranks repeated or skipped, numbers that are not numbers). The ballot's
+/// own rules are checked afterwards by `teller_audit::ballot::problems`.
+pub fn choices_from_marks(definition: &Definition, marks: &Marks) -> (Choices, Vec<BallotProblem>) {
+    let mut choices = Choices::new();
+    let mut problems = Vec::new();
+    for contest in &definition.contests {
+        let m = marks.get(&contest.id).cloned().unwrap_or_default();
+        let problem = |message: String| BallotProblem {
+            contest: contest.id.clone(),
+            message: format!("{}: {message}", contest.title),
+        };
+        let chosen: Vec<String> = match &contest.method {
+            Method::Cumulative { .. } => {
+                let mut list = Vec::new();
+                for c in &contest.candidates {
+                    if let Some(text) = m.points.get(&c.id) {
+                        match text.parse::<u32>() {
+                            Ok(n) if n <= 1000 => list.extend(std::iter::repeat_n(c.id.clone(), n as usize)),
+                            _ => problems.push(problem(format!("the points for {} are not a whole number", c.name))),
+                        }
+                    }
+                }
+                list
+            }
+            method if method.ranks() => {
+                let mut ranked: Vec<(u32, String)> = Vec::new();
+                for (candidate, text) in &m.ranks {
+                    match text.parse::<u32>() {
+                        Ok(n) if n >= 1 && n as usize <= contest.candidates.len() => {
+                            ranked.push((n, candidate.clone()))
+                        }
+                        _ => problems.push(problem(format!(
+                            "the rank for {} must be a number from 1 to {}",
+                            name_of(contest, candidate),
+                            contest.candidates.len()
+                        ))),
+                    }
+                }
+                ranked.sort();
+                for pair in ranked.windows(2) {
+                    if pair[0].0 == pair[1].0 {
+                        problems.push(problem(format!(
+                            "you gave rank {} to both {} and {}; give each candidate a different number",
+                            pair[0].0,
+                            name_of(contest, &pair[0].1),
+                            name_of(contest, &pair[1].1)
+                        )));
+                    }
+                }
+                if method.skipped_ranks() == Some(SkippedRanks::Refuse) {
+                    let mut expected = 1;
+                    for (n, _) in &ranked {
+                        if *n > expected {
+                            problems.push(problem(format!(
+                                "there is no rank {expected}; number your choices 1, 2, 3… without gaps"
+                            )));
+                            break;
+                        }
+                        expected = n + 1;
+                    }
+                }
+                ranked.into_iter().map(|(_, c)| c).collect()
+            }
+            _ => {
+                let mut list = m.selected.clone();
+                list.extend(m.write_ins.iter().map(|w| format!("{WRITE_IN_PREFIX}{w}")));
+                list
+            }
+        };
+        choices.insert(contest.id.clone(), chosen);
+    }
+    (choices, problems)
+}
+
+/// The marks that stand for `choices` (back from the review page).
+pub fn marks_from_choices(definition: &Definition, choices: &Choices) -> Marks {
+    let mut marks = Marks::new();
+    for contest in &definition.contests {
+        let chosen = choices.get(&contest.id).cloned().unwrap_or_default();
+        let mut m = ContestMarks::default();
+        match &contest.method {
+            Method::Cumulative { .. } => {
+                for c in &contest.candidates {
+                    let n = chosen.iter().filter(|x| **x == c.id).count();
+                    if n > 0 {
+                        m.points.insert(c.id.clone(), n.to_string());
+                    }
+                }
+            }
+            method if method.ranks() => {
+                for (i, c) in chosen.iter().enumerate() {
+                    m.ranks.insert(c.clone(), (i + 1).to_string());
+                }
+            }
+            _ => {
+                for c in chosen {
+                    match c.strip_prefix(WRITE_IN_PREFIX) {
+                        Some(name) => m.write_ins.push(name.to_string()),
+                        None => m.selected.push(c),
+                    }
+                }
+            }
+        }
+        marks.insert(contest.id.clone(), m);
+    }
+    marks
+}
+
+/// The instruction shown with a contest.
 pub fn instructions(contest: &Contest) -> String {
+    let rank_rule = |rule: &SkippedRanks| match rule {
+        SkippedRanks::Refuse => " Do not skip numbers.",
+        SkippedRanks::CloseUp => " If you skip a number, your later choices move up.",
+    };
     match &contest.method {
         Method::Plurality { .. } if contest.seats == 1 => "Vote for one.".to_string(),
         Method::Plurality { .. } => format!("Vote for up to {}.", contest.seats),
         Method::Referendum { threshold } => {
             format!("Choose yes, no or abstain. Passing needs {}.", threshold.describe())
         }
+        Method::Approval => format!(
+            "Vote for as many candidates as you approve of. The {} with the most votes win.",
+            if contest.seats == 1 { "one".to_string() } else { contest.seats.to_string() }
+        ),
+        Method::Cumulative { points } => format!(
+            "You have {points} points: give them all to one candidate or spread them among several. Seats: {}.",
+            contest.seats
+        ),
+        Method::Irv { skipped_ranks }
+        | Method::StvScottish { skipped_ranks }
+        | Method::StvMeek { skipped_ranks }
+        | Method::Schulze { skipped_ranks } => format!(
+            "Number the candidates in order of preference: 1 for your first choice, 2 for your next, and so on. Rank as many or as few as you like.{}",
+            rank_rule(skipped_ranks)
+        ),
     }
+}
+
+#[derive(Serialize)]
+pub struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
 }
 
 #[derive(Serialize)]
@@ -74,6 +243,9 @@ pub struct OptionField {
     input_id: String,
     input_type: &'static str,
     contest: String,
+    /// For ranks and points: the field name and its choices.
+    field: String,
+    choices: Vec<Choice>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +263,10 @@ pub struct ContestForm {
     description: String,
     instructions: String,
     error: Option<String>,
+    /// Which kind of inputs: exactly one is true.
+    ticks: bool,
+    ranks: bool,
+    points: bool,
     options: Vec<OptionField>,
     write_ins: Vec<WriteInField>,
 }
@@ -103,14 +279,30 @@ pub struct BallotPage {
     errors: Vec<BallotProblem>,
 }
 
-/// Build the ballot page, with `choices` marked and `problems` shown.
-pub fn ballot_page(definition: &Definition, choices: &Choices, problems: Vec<BallotProblem>) -> BallotPage {
+fn numbered(max: usize, selected: Option<&String>, none: &str) -> Vec<Choice> {
+    let mut out = vec![Choice {
+        value: String::new(),
+        label: none.to_string(),
+        selected: selected.is_none(),
+    }];
+    out.extend((1..=max).map(|n| Choice {
+        value: n.to_string(),
+        label: n.to_string(),
+        selected: selected.is_some_and(|s| *s == n.to_string()),
+    }));
+    out
+}
+
+/// Build the ballot page, with `marks` shown and `problems` listed.
+pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotProblem>) -> BallotPage {
     let contests = definition
         .contests
         .iter()
         .map(|contest| {
-            let chosen = choices.get(&contest.id).cloned().unwrap_or_default();
+            let m = marks.get(&contest.id).cloned().unwrap_or_default();
             let referendum = matches!(contest.method, Method::Referendum { .. });
+            let ranks = contest.method.ranks();
+            let points = matches!(contest.method, Method::Cumulative { .. });
             let statements: BTreeMap<&str, &str> = contest
                 .candidates
                 .iter()
@@ -119,14 +311,31 @@ pub fn ballot_page(definition: &Definition, choices: &Choices, problems: Vec<Bal
             let mut opts: Vec<OptionField> = options(contest)
                 .into_iter()
                 .enumerate()
-                .map(|(i, (id, name))| OptionField {
-                    checked: chosen.contains(&id),
-                    statement: statements.get(id.as_str()).unwrap_or(&"").to_string(),
-                    input_id: format!("c-{}-{i}", contest.id),
-                    input_type: if referendum { "radio" } else { "checkbox" },
-                    contest: contest.id.clone(),
-                    id,
-                    name,
+                .map(|(i, (id, name))| {
+                    let (field, choices) = if ranks {
+                        (
+                            format!("r.{}.{id}", contest.id),
+                            numbered(contest.candidates.len(), m.ranks.get(&id), "Not ranked"),
+                        )
+                    } else if let Method::Cumulative { points } = contest.method {
+                        (
+                            format!("p.{}.{id}", contest.id),
+                            numbered(points as usize, m.points.get(&id), "0"),
+                        )
+                    } else {
+                        (String::new(), vec![])
+                    };
+                    OptionField {
+                        checked: m.selected.contains(&id),
+                        statement: statements.get(id.as_str()).unwrap_or(&"").to_string(),
+                        input_id: format!("c-{}-{i}", contest.id),
+                        input_type: if referendum { "radio" } else { "checkbox" },
+                        contest: contest.id.clone(),
+                        field,
+                        choices,
+                        id,
+                        name,
+                    }
                 })
                 .collect();
             if referendum {
@@ -134,24 +343,25 @@ pub fn ballot_page(definition: &Definition, choices: &Choices, problems: Vec<Bal
                     id: String::new(),
                     name: "Leave this question blank".into(),
                     statement: String::new(),
-                    checked: chosen.is_empty(),
+                    checked: m.selected.is_empty(),
                     input_id: format!("c-{}-blank", contest.id),
                     input_type: "radio",
                     contest: contest.id.clone(),
+                    field: String::new(),
+                    choices: vec![],
                 });
             }
             let write_ins = match contest.method {
                 Method::Plurality { write_ins: true, .. } => {
-                    let typed: Vec<&str> = chosen.iter().filter_map(|c| c.strip_prefix(WRITE_IN_PREFIX)).collect();
                     let boxes = contest.seats.clamp(1, MAX_WRITE_IN_BOXES) as usize;
-                    (0..boxes.max(typed.len()))
+                    (0..boxes.max(m.write_ins.len()))
                         .map(|i| WriteInField {
                             label: if boxes == 1 {
                                 "Write in another name (optional)".into()
                             } else {
                                 format!("Write in another name {} (optional)", i + 1)
                             },
-                            value: typed.get(i).map(|s| s.to_string()).unwrap_or_default(),
+                            value: m.write_ins.get(i).cloned().unwrap_or_default(),
                             input_id: format!("w-{}-{i}", contest.id),
                             contest: contest.id.clone(),
                         })
@@ -166,8 +376,12 @@ pub fn ballot_page(definition: &Definition, choices: &Choices, problems: Vec<Bal
                 instructions: instructions(contest),
                 error: problems
                     .iter()
-                    .find(|p| p.contest == contest.id)
-                    .map(|p| p.message.clone()),
+                    .filter(|p| p.contest == contest.id)
+                    .map(|p| p.message.clone())
+                    .reduce(|a, b| format!("{a} {b}")),
+                ticks: !ranks && !points,
+                ranks,
+                points,
                 options: opts,
                 write_ins,
             }
@@ -185,6 +399,7 @@ pub struct ContestSummary {
     id: String,
     title: String,
     chosen: Vec<String>,
+    ordered: bool,
 }
 
 #[derive(Serialize)]
@@ -200,45 +415,68 @@ pub fn summaries(definition: &Definition, choices: &Choices) -> Vec<ContestSumma
         .iter()
         .map(|contest| {
             let names = options(contest);
-            let chosen = choices
-                .get(&contest.id)
-                .map(|c| {
-                    c.iter()
-                        .map(|id| match id.strip_prefix(WRITE_IN_PREFIX) {
-                            Some(name) => format!("{name} (written in)"),
-                            None => names
-                                .iter()
-                                .find(|(oid, _)| oid == id)
-                                .map(|(_, n)| n.clone())
-                                .unwrap_or_else(|| id.clone()),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let name = |id: &String| {
+                names
+                    .iter()
+                    .find(|(oid, _)| oid == id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| id.clone())
+            };
+            let chosen = choices.get(&contest.id).cloned().unwrap_or_default();
+            let words: Vec<String> = match contest.method {
+                Method::Cumulative { .. } => contest
+                    .candidates
+                    .iter()
+                    .filter_map(|c| {
+                        let n = chosen.iter().filter(|x| **x == c.id).count();
+                        (n > 0).then(|| format!("{}: {n} point{}", c.name, if n == 1 { "" } else { "s" }))
+                    })
+                    .collect(),
+                _ => chosen
+                    .iter()
+                    .map(|id| match id.strip_prefix(WRITE_IN_PREFIX) {
+                        Some(n) => format!("{n} (written in)"),
+                        None => name(id),
+                    })
+                    .collect(),
+            };
             ContestSummary {
                 id: contest.id.clone(),
                 title: contest.title.clone(),
-                chosen,
+                ordered: contest.method.ranks(),
+                chosen: words,
             }
         })
         .collect()
 }
 
 /// Hidden fields that carry the choices from the review page to the cast.
-pub fn hidden_fields(choices: &Choices) -> Vec<Hidden> {
+pub fn hidden_fields(definition: &Definition, choices: &Choices) -> Vec<Hidden> {
     let mut out = Vec::new();
-    for (contest, chosen) in choices {
-        for c in chosen {
-            match c.strip_prefix(WRITE_IN_PREFIX) {
-                Some(name) => out.push(Hidden {
-                    name: write_in_field(contest),
-                    value: name.to_string(),
-                }),
-                None => out.push(Hidden {
-                    name: mark_field(contest),
-                    value: c.clone(),
-                }),
-            }
+    for (contest, m) in marks_from_choices(definition, choices) {
+        for s in m.selected {
+            out.push(Hidden {
+                name: format!("c.{contest}"),
+                value: s,
+            });
+        }
+        for w in m.write_ins {
+            out.push(Hidden {
+                name: format!("w.{contest}"),
+                value: w,
+            });
+        }
+        for (c, r) in m.ranks {
+            out.push(Hidden {
+                name: format!("r.{contest}.{c}"),
+                value: r,
+            });
+        }
+        for (c, p) in m.points {
+            out.push(Hidden {
+                name: format!("p.{contest}.{c}"),
+                value: p,
+            });
         }
     }
     out
@@ -255,6 +493,38 @@ mod tests {
             .definition
     }
 
+    fn ranked() -> Definition {
+        spec::parse(
+            r#"
+title = "Ranked"
+[[contest]]
+id = "board"
+title = "Board"
+method = "stv-scottish"
+seats = 2
+skipped_ranks = "refuse"
+[[contest.candidate]]
+name = "Ann"
+[[contest.candidate]]
+name = "Bo"
+[[contest.candidate]]
+name = "Cy"
+[[contest]]
+id = "shares"
+title = "Shares"
+method = "cumulative"
+points = 3
+seats = 1
+[[contest.candidate]]
+name = "Di"
+[[contest.candidate]]
+name = "Ed"
+"#,
+        )
+        .unwrap()
+        .definition
+    }
+
     fn f(k: &str, v: &str) -> (String, String) {
         (k.to_string(), v.to_string())
     }
@@ -269,7 +539,8 @@ mod tests {
             f("w.treasurer", ""),
             f("c.bylaw-amendment-7", "yes"),
         ];
-        let c = choices_from_fields(&d, &fields);
+        let (c, problems) = choices_from_marks(&d, &marks_from_fields(&d, &fields));
+        assert!(problems.is_empty());
         assert_eq!(c["directors"], vec!["amara-okafor", "samuel-adeyemi"]);
         assert_eq!(c["treasurer"], vec!["write-in:Jo Bloggs"]);
         assert_eq!(c["bylaw-amendment-7"], vec!["yes"]);
@@ -277,20 +548,59 @@ mod tests {
 
     #[test]
     fn unknown_values_are_kept_for_validation_to_name() {
-        let c = choices_from_fields(&def(), &[f("c.directors", "mallory")]);
+        let d = def();
+        let (c, _) = choices_from_marks(&d, &marks_from_fields(&d, &[f("c.directors", "mallory")]));
         assert_eq!(c["directors"], vec!["mallory"]);
     }
 
     #[test]
+    fn ranks_become_an_order_and_mistakes_are_named() {
+        let d = ranked();
+        let (c, p) = choices_from_marks(
+            &d,
+            &marks_from_fields(&d, &[f("r.board.cy", "1"), f("r.board.ann", "2")]),
+        );
+        assert!(p.is_empty());
+        assert_eq!(c["board"], vec!["cy", "ann"]);
+        let (_, p) = choices_from_marks(
+            &d,
+            &marks_from_fields(&d, &[f("r.board.cy", "1"), f("r.board.ann", "1")]),
+        );
+        assert!(p[0].message.contains("rank 1 to both Ann and Cy"), "{p:?}");
+        let (_, p) = choices_from_marks(
+            &d,
+            &marks_from_fields(&d, &[f("r.board.cy", "1"), f("r.board.ann", "3")]),
+        );
+        assert!(p[0].message.contains("there is no rank 2"), "{p:?}");
+        let (_, p) = choices_from_marks(&d, &marks_from_fields(&d, &[f("r.board.cy", "first")]));
+        assert!(p[0].message.contains("from 1 to 3"), "{p:?}");
+    }
+
+    #[test]
+    fn points_become_repeated_choices() {
+        let d = ranked();
+        let (c, p) = choices_from_marks(
+            &d,
+            &marks_from_fields(&d, &[f("p.shares.di", "2"), f("p.shares.ed", "1")]),
+        );
+        assert!(p.is_empty());
+        assert_eq!(c["shares"], vec!["di", "di", "ed"]);
+    }
+
+    #[test]
     fn hidden_fields_round_trip_through_the_form() {
-        let d = def();
-        let fields = vec![
-            f("c.directors", "priya-raman"),
-            f("w.treasurer", "Jo Bloggs"),
-            f("c.bylaw-amendment-7", "no"),
-        ];
-        let c = choices_from_fields(&d, &fields);
-        let hidden: Vec<(String, String)> = hidden_fields(&c).into_iter().map(|h| (h.name, h.value)).collect();
-        assert_eq!(choices_from_fields(&d, &hidden), c);
+        for d in [def(), ranked()] {
+            let fields = vec![
+                f("c.directors", "priya-raman"),
+                f("w.treasurer", "Jo Bloggs"),
+                f("c.bylaw-amendment-7", "no"),
+                f("r.board.bo", "1"),
+                f("r.board.ann", "2"),
+                f("p.shares.ed", "3"),
+            ];
+            let (c, _) = choices_from_marks(&d, &marks_from_fields(&d, &fields));
+            let hidden: Vec<(String, String)> = hidden_fields(&d, &c).into_iter().map(|h| (h.name, h.value)).collect();
+            assert_eq!(choices_from_marks(&d, &marks_from_fields(&d, &hidden)).0, c);
+        }
     }
 }
