@@ -1,6 +1,6 @@
 //! A cast ballot, its tracker, and the rules a ballot must satisfy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -158,14 +158,75 @@ pub fn problems(definition: &Definition, choices: &BTreeMap<String, Vec<String>>
     out
 }
 
+/// FNV-1a: candidate ids are short, and a verifier looks up millions.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A contest's candidates by id, built once to check many ballots fast.
+#[derive(Debug, Clone)]
+pub struct ContestIndex {
+    ids: HashMap<String, usize, std::hash::BuildHasherDefault<Fnv>>,
+}
+
+impl ContestIndex {
+    /// Index `contest`'s candidates.
+    pub fn new(contest: &Contest) -> Self {
+        ContestIndex {
+            ids: contest
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.clone(), i))
+                .collect(),
+        }
+    }
+
+    /// The candidate with this id, by its ballot position.
+    pub fn get(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).copied()
+    }
+}
+
 /// What is wrong with the choices in one contest, if anything.
 pub fn contest_problem(contest: &Contest, chosen: &[String]) -> Option<String> {
+    check_choices(contest, &ContestIndex::new(contest), chosen, &mut Vec::new()).err()
+}
+
+/// Check the choices in one contest, filling `positions` with each one's
+/// candidate position (`None` for a write-in or a referendum answer); or say
+/// what is wrong.
+pub fn check_choices(
+    contest: &Contest,
+    index: &ContestIndex,
+    chosen: &[String],
+    positions: &mut Vec<Option<usize>>,
+) -> Result<(), String> {
+    positions.clear();
+    positions.extend(chosen.iter().map(|c| index.get(c)));
+    let positions = &*positions;
     // Cumulative voting lists a candidate once per point; elsewhere a choice
     // appears at most once.
     if !matches!(contest.method, Method::Cumulative { .. }) {
-        for (i, choice) in chosen.iter().enumerate() {
-            if chosen[..i].contains(choice) {
-                return Some(if contest.method.ranks() {
+        for (i, (choice, position)) in chosen.iter().zip(positions).enumerate() {
+            let repeated = match position {
+                Some(p) => positions[..i].contains(&Some(*p)),
+                None => chosen[..i].contains(choice),
+            };
+            if repeated {
+                return Err(if contest.method.ranks() {
                     "a candidate is ranked twice".into()
                 } else {
                     "the same choice appears twice".into()
@@ -173,17 +234,15 @@ pub fn contest_problem(contest: &Contest, chosen: &[String]) -> Option<String> {
             }
         }
     }
-    let unknown = || {
-        chosen
-            .iter()
-            .find(|c| !contest.candidates.iter().any(|k| &k.id == *c))
-            .map(|c| format!("{c:?} is not a candidate in this contest"))
+    let unknown = || match chosen.iter().zip(positions).find(|(_, p)| p.is_none()) {
+        Some((c, _)) => Err(format!("{c:?} is not a candidate in this contest")),
+        None => Ok(()),
     };
     match &contest.method {
         Method::Approval => unknown(),
         Method::Cumulative { points } => {
             if chosen.len() > *points as usize {
-                return Some(format!(
+                return Err(format!(
                     "you gave {} points but have {points}; take away {} to continue",
                     chosen.len(),
                     chosen.len() - *points as usize
@@ -194,48 +253,50 @@ pub fn contest_problem(contest: &Contest, chosen: &[String]) -> Option<String> {
         Method::Irv { .. } | Method::StvScottish { .. } | Method::StvMeek { .. } | Method::Schulze { .. } => unknown(),
         Method::Referendum { .. } => {
             if chosen.len() > 1 {
-                return Some("choose only one of yes, no or abstain".into());
+                return Err("choose only one of yes, no or abstain".into());
             }
             if let Some(c) = chosen.first() {
                 if !matches!(c.as_str(), "yes" | "no" | "abstain") {
-                    return Some(format!("{c:?} is not yes, no or abstain"));
+                    return Err(format!("{c:?} is not yes, no or abstain"));
                 }
             }
-            None
+            Ok(())
         }
         Method::Plurality { write_ins, .. } => {
             let seats = contest.seats as usize;
             if chosen.len() > seats {
-                return Some(format!(
+                return Err(format!(
                     "you chose {} but may choose at most {}; remove {} to continue",
                     chosen.len(),
                     seats,
                     chosen.len() - seats
                 ));
             }
-            for choice in chosen {
-                if let Some(name) = choice.strip_prefix(WRITE_IN_PREFIX) {
-                    if !write_ins {
-                        return Some("this contest does not allow write-in candidates".into());
-                    }
-                    if name.is_empty() || normalise_write_in(name) != name {
-                        return Some("a write-in name is empty or has extra spaces".into());
-                    }
-                    if name.chars().count() > MAX_WRITE_IN || name.chars().any(char::is_control) {
-                        return Some(format!(
-                            "a write-in name must be at most {MAX_WRITE_IN} characters of text"
-                        ));
-                    }
-                    if contest.candidates.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
-                        return Some(format!(
-                            "{name:?} is on the ballot already; mark their box instead of writing them in"
-                        ));
-                    }
-                } else if !contest.candidates.iter().any(|c| &c.id == choice) {
-                    return Some(format!("{choice:?} is not a candidate in this contest"));
+            for (choice, position) in chosen.iter().zip(positions) {
+                if position.is_some() {
+                    continue;
+                }
+                let Some(name) = choice.strip_prefix(WRITE_IN_PREFIX) else {
+                    return Err(format!("{choice:?} is not a candidate in this contest"));
+                };
+                if !write_ins {
+                    return Err("this contest does not allow write-in candidates".into());
+                }
+                if name.is_empty() || normalise_write_in(name) != name {
+                    return Err("a write-in name is empty or has extra spaces".into());
+                }
+                if name.chars().count() > MAX_WRITE_IN || name.chars().any(char::is_control) {
+                    return Err(format!(
+                        "a write-in name must be at most {MAX_WRITE_IN} characters of text"
+                    ));
+                }
+                if contest.candidates.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
+                    return Err(format!(
+                        "{name:?} is on the ballot already; mark their box instead of writing them in"
+                    ));
                 }
             }
-            None
+            Ok(())
         }
     }
 }

@@ -150,6 +150,8 @@ pub fn tally(election: &str, definition: &Definition, ballots: &[PublishedBallot
 /// are kept grouped by identical ranking).
 pub struct Tallier {
     definition: Definition,
+    positions: Vec<Option<usize>>,
+    indices: Vec<usize>,
     ballots: u64,
     weight: u128,
     contests: Vec<Running>,
@@ -157,6 +159,7 @@ pub struct Tallier {
 
 /// One contest's running count.
 struct Running {
+    index: ballot::ContestIndex,
     cast: u64,
     cast_weight: u128,
     blank: u64,
@@ -183,6 +186,7 @@ impl Tallier {
             .contests
             .iter()
             .map(|c| Running {
+                index: ballot::ContestIndex::new(c),
                 cast: 0,
                 cast_weight: 0,
                 blank: 0,
@@ -199,6 +203,8 @@ impl Tallier {
             .collect();
         Tallier {
             definition,
+            positions: Vec::new(),
+            indices: Vec::new(),
             ballots: 0,
             weight: 0,
             contests,
@@ -213,20 +219,20 @@ impl Tallier {
         self.weight += w;
         for (contest, running) in self.definition.contests.iter().zip(self.contests.iter_mut()) {
             let chosen = choices.get(&contest.id).map(Vec::as_slice).unwrap_or(&[]);
-            if ballot::contest_problem(contest, chosen).is_some() {
+            if ballot::check_choices(contest, &running.index, chosen, &mut self.positions).is_err() {
                 running.invalid += 1;
                 continue;
             }
+            let positions = &self.positions;
             if chosen.is_empty() {
                 running.blank += 1;
                 continue;
             }
-            let index = |id: &String| contest.candidates.iter().position(|c| &c.id == id);
             let counted = match &mut running.counts {
                 Counts::Plurality { candidates, write_ins } => {
-                    for choice in chosen {
-                        match index(choice) {
-                            Some(i) => candidates[i] += w,
+                    for (choice, position) in chosen.iter().zip(positions) {
+                        match position {
+                            Some(i) => candidates[*i] += w,
                             None => *write_ins.entry(choice.clone()).or_default() += w,
                         }
                     }
@@ -241,8 +247,9 @@ impl Tallier {
                     true
                 }
                 Counts::Counted(collected) => {
-                    let indices: Vec<usize> = chosen.iter().filter_map(index).collect();
-                    collected.push(weight, &indices)
+                    self.indices.clear();
+                    self.indices.extend(positions.iter().flatten());
+                    collected.push(weight, &self.indices)
                 }
             };
             if counted {
