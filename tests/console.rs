@@ -231,3 +231,200 @@ fn base32_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Post a console action; returns status and page.
+async fn act(app: &TestApp, cookie: &str, election: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let (_, page) = get(app, cookie, &format!("/staff/elections/{election}")).await;
+    let csrf = csrf_of(&page);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let res = app
+        .http
+        .post(app.url(&format!("/staff/elections/{election}")))
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+struct Certifier {
+    cookie: String,
+    key: ring::signature::Ed25519KeyPair,
+}
+
+impl Certifier {
+    fn public_hex(&self) -> String {
+        use ring::signature::KeyPair;
+        hex::encode(self.key.public_key().as_ref())
+    }
+
+    fn sign(&self, election: &str, tally: &teller_audit::tally::Tally) -> String {
+        use teller_audit::certify::{SignedStatement, Statement};
+        let statement = Statement::new(election, tally.digest());
+        let mut sig = [0u8; 64];
+        sig.copy_from_slice(self.key.sign(&statement.signed_bytes()).as_ref());
+        let mut pk = [0u8; 32];
+        pk.copy_from_slice(&hex::decode(self.public_hex()).unwrap());
+        serde_json::to_string(&SignedStatement {
+            statement,
+            public_key: teller_audit::crypto::PublicKey(pk),
+            signature: teller_audit::crypto::Signature(sig),
+        })
+        .unwrap()
+    }
+}
+
+fn new_key() -> ring::signature::Ed25519KeyPair {
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
+}
+
+async fn committee_certifies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // An election certified by 2 of 3 committee members.
+    let toml = app.path("certified.toml");
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml"))
+            .unwrap();
+    std::fs::write(&toml, format!("{text}\n[certification]\nquorum = 2\n")).unwrap();
+    let id = app
+        .teller_ok(&["election", "create", toml.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let roll = app.path("m.csv");
+    std::fs::write(&roll, common::roll_csv(4)).unwrap();
+    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
+    let tokens_path = app.path("t.csv");
+    app.teller_ok(&["tokens", "issue", &id, "--out", tokens_path.to_str().unwrap()]);
+    let tokens = common::read_tokens(&tokens_path);
+
+    add_staff(&app, "olga", "officer", "officer password!");
+    add_staff(&app, "oscar", "observer", "observer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let observer = sign_in(&app, "oscar", "observer password!", "").await.unwrap();
+    let mut committee = Vec::new();
+    for name in ["cara", "cato", "cleo"] {
+        add_staff(&app, name, "certifier", "certifier password");
+        committee.push(Certifier {
+            cookie: sign_in(&app, name, "certifier password", "").await.unwrap(),
+            key: new_key(),
+        });
+    }
+    // The polls cannot open before the quorum has registered keys.
+    let (status, html) = act(&app, &officer, &id, &[("action", "open")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("only 0 have registered a key"), "{html}");
+    for c in &committee {
+        let (status, html) = act(
+            &app,
+            &c.cookie,
+            &id,
+            &[("action", "register-key"), ("public_key", &c.public_hex())],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("Your public key is registered"));
+    }
+    // Roles: an observer changes nothing; a certifier does not run elections.
+    let (status, html) = act(&app, &observer, &id, &[("action", "open")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Your role does not allow this"));
+    let (status, _) = act(&app, &committee[0].cookie, &id, &[("action", "open")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, html) = act(&app, &officer, &id, &[("action", "open")]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    for (i, (_, t)) in tokens.iter().enumerate() {
+        assert_eq!(app.cast(&id, t, common::example_choices(i)).await.0, 201);
+    }
+    let (status, html) = act(
+        &app,
+        &officer,
+        &id,
+        &[("action", "close"), ("reason", "all members voted")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("4 ballots from 4 tokens used"), "{html}");
+    let (status, _) = act(&app, &officer, &id, &[("action", "tally")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let record = app.export(&id);
+    let tally = record.tally.clone().unwrap();
+
+    // A signature by a key other than the certifier's registered one is refused.
+    let forger = Certifier {
+        cookie: committee[1].cookie.clone(),
+        key: new_key(),
+    };
+    let (status, html) = act(
+        &app,
+        &committee[1].cookie,
+        &id,
+        &[("action", "certify"), ("signed", &forger.sign(&id, &tally))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("your registered key is"), "{html}");
+    // So is a signature of another result.
+    let mut other = tally.clone();
+    other.ballots += 1;
+    let (status, html) = act(
+        &app,
+        &committee[1].cookie,
+        &id,
+        &[("action", "certify"), ("signed", &committee[1].sign(&id, &other))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("is not this election"), "{html}");
+    // One valid signature is not yet a quorum; a second certifies.
+    let (status, html) = act(
+        &app,
+        &committee[0].cookie,
+        &id,
+        &[("action", "certify"), ("signed", &committee[0].sign(&id, &tally))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("1 of 2 needed"), "{html}");
+    let (status, html) = act(
+        &app,
+        &committee[0].cookie,
+        &id,
+        &[("action", "certify"), ("signed", &committee[0].sign(&id, &tally))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "signing twice is refused");
+    assert!(html.contains("already certified"), "{html}");
+    let (status, html) = act(
+        &app,
+        &committee[2].cookie,
+        &id,
+        &[("action", "certify"), ("signed", &committee[2].sign(&id, &tally))],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("the result is certified"), "{html}");
+
+    let record = app.export(&id);
+    assert_eq!(record.election.state, "certified");
+    let report = teller_audit::verify::verify_record(&record, &[]);
+    assert!(report.ok(), "{report}");
+    let check = report.check("certification").unwrap();
+    assert_eq!(check.status, teller_audit::verify::Status::Pass);
+    assert!(
+        check.summary.contains("2 of 3 registered certifiers signed"),
+        "{}",
+        check.summary
+    );
+    assert!(record.log.iter().any(|e| matches!(&e.entry.event,
+        teller_audit::log::Event::PollsClosed { reason, actor, .. } if reason == "all members voted" && actor == "staff:olga")));
+}
+on_both_backends!(
+    the_committee_certifies_with_two_of_three_keys_and_forgeries_are_refused,
+    committee_certifies
+);

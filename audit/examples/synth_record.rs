@@ -185,6 +185,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             eligible: n,
             tokens_issued: n,
             lot_seed_commitment: seed.commitment(),
+            certification_quorum: 0,
             closes_at: None,
             actor: actor(),
         },

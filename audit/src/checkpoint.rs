@@ -20,6 +20,8 @@ pub enum CheckpointReason {
     Closed,
     /// The count was made.
     Tallied,
+    /// The committee certified the result.
+    Certified,
 }
 
 impl CheckpointReason {
@@ -30,6 +32,7 @@ impl CheckpointReason {
             CheckpointReason::Sealed => "sealed",
             CheckpointReason::Closed => "closed",
             CheckpointReason::Tallied => "tallied",
+            CheckpointReason::Certified => "certified",
         }
     }
 }

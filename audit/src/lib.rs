@@ -8,6 +8,7 @@
 
 pub mod ballot;
 pub mod canonical;
+pub mod certify;
 pub mod checkpoint;
 pub mod count;
 pub mod crypto;

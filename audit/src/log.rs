@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::canonical;
-use crate::crypto::{Digest, PublicKey, Seed};
+use crate::crypto::{Digest, PublicKey, Seed, Signature};
 
 /// One log entry, without its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,16 @@ pub enum Event {
         /// Who imported them.
         actor: String,
     },
+    /// A member of the election committee registered the public key they
+    /// will certify the result with (before the polls open).
+    CertifierRegistered {
+        /// The certifier's name.
+        certifier: String,
+        /// Their Ed25519 public key; the private key never reaches the server.
+        public_key: PublicKey,
+        /// Who registered it.
+        actor: String,
+    },
     /// Voting tokens were issued to members who had none.
     TokensIssued {
         /// How many were issued.
@@ -84,6 +94,9 @@ pub enum Event {
         tokens_issued: u64,
         /// SHA-256 of the seed lots will be drawn from, revealed at the tally.
         lot_seed_commitment: Digest,
+        /// Certifiers who must sign the result to certify it (0: the
+        /// election is not certified by a committee).
+        certification_quorum: u32,
         /// When the polls are scheduled to close, if they are.
         closes_at: Option<i64>,
         /// Who opened them (or `scheduler`).
@@ -121,6 +134,22 @@ pub enum Event {
         /// Who closed them (or `scheduler`).
         actor: String,
     },
+    /// A certifier signed the result (after the tally).
+    Certification {
+        /// The certifier's name.
+        certifier: String,
+        /// The registered key that signed.
+        public_key: PublicKey,
+        /// Ed25519 signature of the certification statement (FORMAT.md §8b).
+        signature: Signature,
+    },
+    /// Enough certifiers signed: the result is certified.
+    Certified {
+        /// Valid signatures.
+        signatures: u64,
+        /// The quorum set when the polls opened.
+        quorum: u32,
+    },
     /// The count was made.
     Tallied {
         /// SHA-256 of the tally's canonical encoding.
@@ -147,6 +176,9 @@ impl Event {
             Event::ScheduleChanged { .. } => "schedule_changed",
             Event::PollsClosed { .. } => "polls_closed",
             Event::Tallied { .. } => "tallied",
+            Event::CertifierRegistered { .. } => "certifier_registered",
+            Event::Certification { .. } => "certification",
+            Event::Certified { .. } => "certified",
         }
     }
 }

@@ -41,6 +41,26 @@ enum Command {
     /// Count a ballot file (BLT or PrefLib .soi) with IRV, STV, approval or
     /// Schulze and print the round-by-round transcript — no server needed.
     Count(teller_audit::count::cli::CountArgs),
+    /// Make a certifier's key pair, offline. The private key stays in FILE
+    /// (readable only by you); register the public key it prints in the
+    /// console before the polls open.
+    Keygen {
+        /// Where to keep the private key (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Certify a result: verify the record, then sign its tally with your
+    /// key. Upload what it writes in the console.
+    Sign {
+        /// The election record, downloaded after the tally.
+        record: PathBuf,
+        /// Your private key file (from `teller-audit keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the signed statement (default: print it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +92,8 @@ fn run(command: Command) -> Result<bool, String> {
             verify_file(&record, &[], Some(&receipt))?
         }
         Command::Count(_) => return Ok(true),
+        Command::Keygen { out } => return keygen(&out).map(|()| true),
+        Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),
     };
     print!("{report}");
     Ok(report.ok())
@@ -82,6 +104,93 @@ fn verify_file(path: &Path, seen: &[SignedCheckpoint], receipt: Option<&Receipt>
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the record {}: {e}", path.display()))?;
     verify::verify_reader(std::io::BufReader::with_capacity(1 << 20, file), seen, receipt)
         .map_err(|e| format!("{} is not a valid record: {e}", path.display()))
+}
+
+/// A certifier's key file.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeyFile {
+    format: String,
+    public_key: teller_audit::crypto::PublicKey,
+    private_key_pkcs8: String,
+}
+
+const KEY_FORMAT: &str = "teller-certifier-key/1";
+
+fn keygen(out: &Path) -> Result<(), String> {
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| "the random generator failed".to_string())?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| "key generation failed".to_string())?;
+    let mut public = [0u8; 32];
+    public.copy_from_slice(pair.public_key().as_ref());
+    let file = KeyFile {
+        format: KEY_FORMAT.into(),
+        public_key: teller_audit::crypto::PublicKey(public),
+        private_key_pkcs8: hex::encode(pkcs8.as_ref()),
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options
+        .open(out)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot create {} (it must not exist yet): {e}", out.display()))?;
+    println!(
+        "Wrote your private key to {} (keep it safe and offline).",
+        out.display()
+    );
+    println!("Public key (register it in the console): {}", file.public_key.to_hex());
+    println!("Fingerprint: {}", file.public_key.fingerprint());
+    Ok(())
+}
+
+fn sign(record: &Path, key: &Path, out: Option<&Path>) -> Result<bool, String> {
+    use ring::signature::Ed25519KeyPair;
+    use teller_audit::certify::{SignedStatement, Statement};
+    let key: KeyFile = read_json(key, "key file")?;
+    if key.format != KEY_FORMAT {
+        return Err("that is not a teller-audit key file".into());
+    }
+    let pkcs8 = hex::decode(&key.private_key_pkcs8).map_err(|_| "the key file is damaged".to_string())?;
+    let pair = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| "the key file is damaged".to_string())?;
+    // Only sign what verifies.
+    let report = verify_file(record, &[], None)?;
+    if !report.ok() {
+        print!("{report}");
+        eprintln!("teller-audit: the record does not verify; not signing it");
+        return Ok(false);
+    }
+    let parsed: teller_audit::record::Record = read_json(record, "record")?;
+    let Some(tally) = parsed.tally.as_ref() else {
+        return Err("the record has no tally yet: sign after the count".into());
+    };
+    let statement = Statement::new(&parsed.election.id, tally.digest());
+    let mut signature = [0u8; 64];
+    signature.copy_from_slice(pair.sign(&statement.signed_bytes()).as_ref());
+    let signed = SignedStatement {
+        statement,
+        public_key: key.public_key,
+        signature: teller_audit::crypto::Signature(signature),
+    };
+    let text = serde_json::to_string_pretty(&signed).map_err(|e| e.to_string())?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!(
+                "The record verifies. Signed its result (tally digest {}); upload {} in the console.",
+                tally.digest(),
+                path.display()
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(true)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {

@@ -15,6 +15,7 @@ diesel::table! {
         lot_seed -> Text,
         created_at -> BigInt,
         tally -> Nullable<Text>,
+        certification_quorum -> BigInt,
     }
 }
 
@@ -114,3 +115,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(staff, staff_sessions, certifier_keys, certifications, elections);
+
+diesel::table! {
+    seals (election_id, seal) {
+        election_id -> Text,
+        seal -> BigInt,
+        sealed_at -> BigInt,
+        ballots -> BigInt,
+        total -> BigInt,
+    }
+}

@@ -23,6 +23,8 @@ pub struct ElectionSpec {
     /// A seal before the close waits for at least this many ballots, so that
     /// a batch hides the order of casting among several voters.
     pub seal_min_ballots: u64,
+    /// Certifiers who must sign the result (0: no committee certification).
+    pub certification_quorum: u32,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +37,8 @@ struct FileElection {
     closes_at: Option<toml::value::Datetime>,
     #[serde(default)]
     sealing: FileSealing,
+    #[serde(default)]
+    certification: FileCertification,
     #[serde(default, rename = "contest")]
     contests: Vec<FileContest>,
 }
@@ -44,6 +48,12 @@ struct FileElection {
 struct FileSealing {
     interval_seconds: Option<u64>,
     min_ballots: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileCertification {
+    quorum: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -270,10 +280,15 @@ pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
     if !(1..=10_000).contains(&seal_min_ballots) {
         problems.push("sealing.min_ballots must be between 1 and 10000".into());
     }
+    let certification_quorum = file.certification.quorum.unwrap_or(0);
+    if certification_quorum > 50 {
+        problems.push("certification.quorum must be at most 50".into());
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(ElectionSpec {
+        certification_quorum,
         definition,
         opens_at,
         closes_at,

@@ -43,6 +43,7 @@ pub fn create_election(
         lot_seed: keys.sealed_seed,
         created_at: now,
         tally: None,
+        certification_quorum: i64::from(spec.certification_quorum),
     };
     write_tx(conn, |conn| {
         elections::insert(conn, &row)?;

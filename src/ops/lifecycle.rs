@@ -33,6 +33,13 @@ pub fn open(
         if counts.members == 0 {
             return Err(OpError::EmptyRoll);
         }
+        let registered = crate::store::certify::keys(conn, election)?.len() as i64;
+        if registered < row.certification_quorum {
+            return Err(OpError::Refused(format!(
+                "the result is to be certified by {} certifiers, but only {registered} have registered a key; they must do so before the polls open",
+                row.certification_quorum
+            )));
+        }
         let definition = row.definition()?;
         let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
         elections::set_state(conn, election, State::Open)?;
@@ -45,12 +52,58 @@ pub fn open(
                 eligible: counts.members,
                 tokens_issued: counts.tokens_issued,
                 lot_seed_commitment: seed.commitment(),
+                certification_quorum: u32::try_from(row.certification_quorum).unwrap_or(0),
                 closes_at: row.closes_at,
                 actor: actor.to_string(),
             }],
             now,
         )?;
         checkpoint(conn, secret, &row, &head, CheckpointReason::Opened, now)?;
+        Ok(())
+    })
+}
+
+/// Change when the polls close (extend them, or bring the close forward),
+/// with the reason, in the log.
+pub fn reschedule(
+    conn: &mut AnyConnection,
+    election: &str,
+    closes_at: Option<i64>,
+    reason: &str,
+    actor: &str,
+    now: i64,
+) -> Result<(), OpError> {
+    if reason.trim().is_empty() {
+        return Err(OpError::Refused(
+            "give the reason for changing the closing time; it goes in the public log".into(),
+        ));
+    }
+    if closes_at.is_some_and(|t| t <= now) {
+        return Err(OpError::Refused(
+            "the new closing time has already passed; close the polls instead".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        let (mut head, row) = lock_election(conn, election)?;
+        let state = row.state()?;
+        if state > State::Open {
+            return Err(OpError::WrongState {
+                action: "changing the closing time",
+                needed: "draft or open",
+                actual: state,
+            });
+        }
+        elections::set_closes_at(conn, election, closes_at)?;
+        crate::store::log::append(
+            conn,
+            &mut head,
+            vec![Event::ScheduleChanged {
+                closes_at,
+                reason: reason.trim().to_string(),
+                actor: actor.to_string(),
+            }],
+            now,
+        )?;
         Ok(())
     })
 }

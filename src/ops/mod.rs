@@ -3,6 +3,7 @@
 //! The command line and the web layer both call these.
 
 pub mod cast;
+pub mod certify;
 pub mod create;
 pub mod lifecycle;
 pub mod record;
@@ -73,6 +74,10 @@ pub enum OpError {
     /// The ballot breaks a contest's rules; nothing was cast.
     #[error("the ballot was not cast: {}", .0.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; "))]
     InvalidBallot(Vec<BallotProblem>),
+    /// Refused for a reason stated in full (the certifier's key does not
+    /// match, say).
+    #[error("{0}")]
+    Refused(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),

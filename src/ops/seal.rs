@@ -78,6 +78,7 @@ pub(crate) fn seal_locked(
     head.sealed_ballots += count as i64;
     head.last_seal_at = now;
     logstore::append(conn, head, events, now)?;
+    logstore::record_seal(conn, &row.id, seal, now, count as i64, head.sealed_ballots)?;
     checkpoint(conn, secret, row, head, CheckpointReason::Sealed, now)?;
     Ok(Some(Sealed {
         seal: seal as u64,

@@ -39,6 +39,8 @@ pub struct ElectionRow {
     pub created_at: i64,
     /// Canonical JSON of the tally, once made.
     pub tally: Option<String>,
+    /// Certifiers who must sign the result (0: no committee certification).
+    pub certification_quorum: i64,
 }
 
 impl ElectionRow {

@@ -6,7 +6,7 @@ use teller_audit::crypto::Digest;
 use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
 
 use super::{corrupt, StoreError};
-use crate::db::schema::{checkpoints, log_entries, log_heads};
+use crate::db::schema::{checkpoints, log_entries, log_heads, seals};
 use crate::db::AnyConnection;
 
 /// The head of an election's log, and the sealing counters kept with it.
@@ -186,4 +186,34 @@ pub fn checkpoints(conn: &mut AnyConnection, election: &str) -> Result<Vec<Signe
 /// The newest checkpoint.
 pub fn latest_checkpoint(conn: &mut AnyConnection, election: &str) -> Result<Option<SignedCheckpoint>, StoreError> {
     Ok(checkpoints(conn, election)?.pop())
+}
+
+/// Record a seal for the turnout chart.
+pub fn record_seal(
+    conn: &mut AnyConnection,
+    election: &str,
+    seal: i64,
+    at: i64,
+    ballots: i64,
+    total: i64,
+) -> Result<(), StoreError> {
+    diesel::insert_into(seals::table)
+        .values((
+            seals::election_id.eq(election),
+            seals::seal.eq(seal),
+            seals::sealed_at.eq(at),
+            seals::ballots.eq(ballots),
+            seals::total.eq(total),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every seal: (time, ballots sealed so far), in order.
+pub fn seal_history(conn: &mut AnyConnection, election: &str) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(seals::table
+        .filter(seals::election_id.eq(election))
+        .order(seals::seal)
+        .select((seals::sealed_at, seals::total))
+        .load(conn)?)
 }

@@ -2,6 +2,7 @@
 //! connection; transactions are the caller's (see `ops`).
 
 pub mod ballots;
+pub mod certify;
 pub mod elections;
 pub mod log;
 pub mod members;

@@ -176,6 +176,10 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(staff::dashboard::show))
         .route("/staff/login", get(staff::login::form).post(staff::login::submit))
         .route("/staff/logout", post(staff::login::logout))
+        .route(
+            "/staff/elections/{id}",
+            get(staff::election::show).post(staff::election::act),
+        )
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))
         .route("/staff/account/totp", post(staff::account::enrol))

@@ -2,7 +2,7 @@
 //! (lifecycle, and ballots only in sealed batches, each in tracker order).
 
 use crate::checkpoint::CheckpointReason;
-use crate::crypto::{Digest, PublicKey, Seed};
+use crate::crypto::{Digest, PublicKey, Seed, Signature};
 use crate::log::{ChainedEntry, Event, GENESIS};
 
 use super::report::Failures;
@@ -20,6 +20,14 @@ pub(crate) struct LogFacts {
     pub closed: Option<(u64, u64, u64)>,
     /// `tallied`: (seq, tally digest, lot seed).
     pub tallied: Option<(u64, Digest, Seed)>,
+    /// The certification quorum set when the polls opened.
+    pub quorum: u32,
+    /// Registered certifiers: (seq, name, key).
+    pub certifiers: Vec<(u64, String, PublicKey)>,
+    /// Certifications: (seq, name, key, signature).
+    pub certifications: Vec<(u64, String, PublicKey, Signature)>,
+    /// `certified`: (seq, signatures, quorum).
+    pub certified: Option<(u64, u64, u32)>,
     /// Every ballot entry's (tracker, seq), sorted by tracker.
     pub trackers: Vec<(Digest, u64)>,
     /// (seal number, seq of its seal entry), in log order.
@@ -51,7 +59,7 @@ pub(crate) struct LogChecker {
     previous: Option<Digest>,
     chain: Failures,
     structure: Failures,
-    /// 0 draft, 1 open, 2 closed, 3 tallied.
+    /// 0 draft, 1 open, 2 closed, 3 tallied, 4 certified.
     phase: u8,
     batch_len: u64,
     batch_last: Option<Digest>,
@@ -136,8 +144,10 @@ impl LogChecker {
                 definition_hash,
                 eligible,
                 lot_seed_commitment,
+                certification_quorum,
                 ..
             } => {
+                self.facts.quorum = *certification_quorum;
                 if self.phase != 0 {
                     f.push(format!("{}: the polls opened twice", at("polls_opened")));
                 }
@@ -208,6 +218,47 @@ impl LogChecker {
                 self.facts.closed = Some((seq, *tokens_used, *ballots));
                 self.facts.needs_checkpoint.push((seq, CheckpointReason::Closed));
             }
+            Event::CertifierRegistered {
+                certifier, public_key, ..
+            } => {
+                if self.phase != 0 {
+                    f.push(format!(
+                        "{}: only allowed before the polls open",
+                        at("certifier_registered")
+                    ));
+                }
+                if self.facts.certifiers.iter().any(|(_, _, k)| k == public_key) {
+                    f.push(format!(
+                        "{}: the key {} is registered twice",
+                        at("certifier_registered"),
+                        public_key.fingerprint()
+                    ));
+                }
+                self.facts.certifiers.push((seq, certifier.clone(), *public_key));
+            }
+            Event::Certification {
+                certifier,
+                public_key,
+                signature,
+            } => {
+                if self.phase < 3 {
+                    f.push(format!("{}: only allowed after the tally", at("certification")));
+                }
+                self.facts
+                    .certifications
+                    .push((seq, certifier.clone(), *public_key, *signature));
+            }
+            Event::Certified { signatures, quorum } => {
+                if self.phase != 3 {
+                    f.push(format!(
+                        "{}: the election was not tallied, or was certified already",
+                        at("certified")
+                    ));
+                }
+                self.phase = 4;
+                self.facts.certified = Some((seq, *signatures, *quorum));
+                self.facts.needs_checkpoint.push((seq, CheckpointReason::Certified));
+            }
             Event::Tallied {
                 tally_digest, lot_seed, ..
             } => {
@@ -246,7 +297,7 @@ impl LogChecker {
                 ));
             }
         }
-        self.facts.state = ["draft", "open", "closed", "tallied"][self.phase as usize];
+        self.facts.state = ["draft", "open", "closed", "tallied", "certified"][self.phase as usize];
         (self.facts, self.chain, self.structure)
     }
 }

@@ -205,7 +205,7 @@ impl<'a> Verifier<'a> {
             None if facts.hashes.is_empty() => structure.push("the log is empty".into()),
             None => {}
         }
-        if state != facts.state && !(facts.state == "tallied" && state == "certified") {
+        if state != facts.state {
             structure.push(format!(
                 "the record says the election is {state:?} but its log shows it {}",
                 facts.state
@@ -274,6 +274,7 @@ impl<'a> Verifier<'a> {
         self.check_counts(&facts, published, &mut report);
         let watched = checker.as_ref().and_then(|c| c.watched.clone());
         self.check_tally(&facts, checker, &mut report);
+        self.check_certification(&facts, &mut report);
         if let Some(receipt) = self.receipt {
             self.check_receipt(receipt, &facts, published.is_some(), watched, &mut report);
         }
@@ -507,6 +508,77 @@ impl<'a> Verifier<'a> {
         report.push_list(
             "tally",
             "the recount from the ballots equals the published tally",
+            failures,
+        );
+    }
+
+    fn check_certification(&self, facts: &LogFacts, report: &mut Report) {
+        if facts.quorum == 0
+            && facts.certifiers.is_empty()
+            && facts.certifications.is_empty()
+            && facts.certified.is_none()
+        {
+            report.skip("certification", "this election is not certified by a committee");
+            return;
+        }
+        let id = self.election.as_ref().map(|e| e.id.as_str()).unwrap_or("");
+        let mut failures = Vec::new();
+        if facts.opened.is_some() && facts.quorum as usize > facts.certifiers.len() {
+            failures.push(format!(
+                "a quorum of {} certifiers, but only {} registered a key",
+                facts.quorum,
+                facts.certifiers.len()
+            ));
+        }
+        let mut valid: Vec<PublicKey> = Vec::new();
+        for (seq, name, key, signature) in &facts.certifications {
+            let at = format!("entry {seq} (certification by {name})");
+            if !facts.certifiers.iter().any(|(_, _, k)| k == key) {
+                failures.push(format!("{at}: the key {} was never registered", key.fingerprint()));
+                continue;
+            }
+            let Some((_, digest, _)) = facts.tallied else {
+                failures.push(format!("{at}: there is no tally to certify"));
+                continue;
+            };
+            let statement = crate::certify::Statement::new(id, digest);
+            if !key.verifies(&statement.signed_bytes(), signature) {
+                failures.push(format!(
+                    "{at}: the signature is not a signature of this result by that key"
+                ));
+                continue;
+            }
+            if valid.contains(key) {
+                failures.push(format!("{at}: this certifier already signed"));
+                continue;
+            }
+            if facts.certified.is_none_or(|(certified_at, _, _)| *seq < certified_at) {
+                valid.push(*key);
+            }
+        }
+        if let Some((seq, signatures, quorum)) = facts.certified {
+            if quorum != facts.quorum || quorum == 0 {
+                failures.push(format!(
+                    "entry {seq} (certified): quorum {quorum}, but the polls opened with a quorum of {}",
+                    facts.quorum
+                ));
+            }
+            if (valid.len() as u64) < u64::from(facts.quorum) || signatures != valid.len() as u64 {
+                failures.push(format!(
+                    "entry {seq} (certified): {signatures} signatures claimed, {} valid ones before it, quorum {}",
+                    valid.len(),
+                    facts.quorum
+                ));
+            }
+        }
+        report.push_list(
+            "certification",
+            format!(
+                "{} of {} registered certifiers signed the result (quorum {})",
+                valid.len(),
+                facts.certifiers.len(),
+                facts.quorum
+            ),
             failures,
         );
     }

@@ -109,6 +109,7 @@ pub fn mini_record() -> (Record, Receipt) {
         eligible: 10,
         tokens_issued: 10,
         lot_seed_commitment: seed.commitment(),
+        certification_quorum: 0,
         closes_at: None,
         actor: "test".into(),
     });

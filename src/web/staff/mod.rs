@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod election;
 pub mod login;
 
 use std::net::IpAddr;

@@ -1,0 +1,2 @@
+DROP TABLE seals;
+ALTER TABLE elections DROP COLUMN certification_quorum;

@@ -1,0 +1,322 @@
+//! One election in the console: status and turnout (as of the last seal,
+//! with a chart), the actions the role allows (open, close, extend, seal,
+//! tally), and the committee's certification.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+
+use super::{check_csrf, require, signed_in, Nav};
+use crate::domain::lifecycle::State as Lifecycle;
+use crate::ops::staff::StaffUser;
+use crate::ops::status::{status, Status};
+use crate::ops::{certify, lifecycle, seal, OpError};
+use crate::store::{certify as certstore, log as logstore, staff as staffstore};
+use crate::time::{format as when, now};
+use crate::web::error::PageError;
+use crate::web::pages::{render, Page};
+use crate::web::public::state_label;
+use crate::web::AppState;
+
+#[derive(Serialize)]
+struct Certifier {
+    name: String,
+    fingerprint: String,
+    signed: bool,
+}
+
+#[derive(Serialize)]
+struct Point {
+    x: i64,
+    y: i64,
+}
+
+#[derive(Serialize)]
+struct Chart {
+    /// The polyline's points, in a 600 × 200 box.
+    points: String,
+    max: i64,
+    first: String,
+    last: String,
+    rows: Vec<ChartRow>,
+}
+
+#[derive(Serialize)]
+struct ChartRow {
+    time: String,
+    voted: i64,
+}
+
+#[derive(Serialize)]
+struct ElectionConsole {
+    nav: Nav,
+    id: String,
+    title: String,
+    state: String,
+    state_label: &'static str,
+    schedule: String,
+    eligible: u64,
+    tokens_issued: u64,
+    voted: u64,
+    awaiting_seal: u64,
+    seals: u64,
+    last_seal: String,
+    log_size: u64,
+    log_head: String,
+    chart: Option<Chart>,
+    notice: Option<String>,
+    runs: bool,
+    certifier: bool,
+    draft: bool,
+    open: bool,
+    closed: bool,
+    tallied: bool,
+    quorum: i64,
+    certifiers: Vec<Certifier>,
+    my_key: Option<String>,
+    signed_count: usize,
+}
+
+fn chart(history: &[(i64, i64)]) -> Option<Chart> {
+    let (first, last) = (history.first()?, history.last()?);
+    let span = (last.0 - first.0).max(1);
+    let max = history.iter().map(|h| h.1).max().unwrap_or(1).max(1);
+    let points = history
+        .iter()
+        .map(|(t, v)| Point {
+            x: (t - first.0) * 600 / span,
+            y: 200 - v * 200 / max,
+        })
+        .map(|p| format!("{},{}", p.x, p.y))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(Chart {
+        points,
+        max,
+        first: when(first.0),
+        last: when(last.0),
+        rows: history
+            .iter()
+            .map(|(t, v)| ChartRow {
+                time: when(*t),
+                voted: *v,
+            })
+            .collect(),
+    })
+}
+
+async fn page(
+    state: &AppState,
+    user: &StaffUser,
+    id: String,
+    notice: Option<String>,
+    status_code: StatusCode,
+) -> Response {
+    let uid = user.id.clone();
+    let loaded = state
+        .run(move |conn, _| {
+            let s = status(conn, &id)?;
+            let history = logstore::seal_history(conn, &s.election.id)?;
+            let keys = certstore::keys(conn, &s.election.id)?;
+            let signed = certstore::signed(conn, &s.election.id)?;
+            let mut certifiers = Vec::new();
+            for (staff_id, key) in &keys {
+                let name = staffstore::by_id(conn, staff_id)?
+                    .map(|r| r.display_name)
+                    .unwrap_or_default();
+                let fingerprint =
+                    serde_json::from_value::<teller_audit::crypto::PublicKey>(serde_json::Value::String(key.clone()))
+                        .map(|k| k.fingerprint())
+                        .unwrap_or_default();
+                certifiers.push(Certifier {
+                    name,
+                    fingerprint,
+                    signed: signed.iter().any(|(s, _)| s == staff_id),
+                });
+            }
+            let my_key = keys.iter().find(|(s, _)| *s == uid).map(|(_, k)| k.clone());
+            Ok((s, history, certifiers, my_key, signed.len()))
+        })
+        .await;
+    let (s, history, certifiers, my_key, signed_count): (Status, _, _, _, _) = match loaded {
+        Ok(v) => v,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let schedule = match (s.election.opens_at, s.election.closes_at) {
+        (Some(o), Some(c)) => format!("Opens {}; closes {}.", when(o), when(c)),
+        (Some(o), None) => format!("Opens {}; closes by hand.", when(o)),
+        (None, Some(c)) => format!("Closes {}.", when(c)),
+        (None, None) => "Opened and closed by hand.".into(),
+    };
+    let body = ElectionConsole {
+        nav: Nav::of(user),
+        id: s.election.id.clone(),
+        title: s.election.title.clone(),
+        state: s.state.as_str().into(),
+        state_label: state_label(s.state),
+        schedule,
+        eligible: s.eligible,
+        tokens_issued: s.tokens_issued,
+        voted: s.voted_as_of_last_seal,
+        awaiting_seal: s.awaiting_seal,
+        seals: s.seals,
+        last_seal: when(s.last_seal_at),
+        log_size: s.log_size,
+        log_head: s.log_head.clone(),
+        chart: chart(&history),
+        notice,
+        runs: user.role.runs_elections(),
+        certifier: user.role.certifies(),
+        draft: s.state == Lifecycle::Draft,
+        open: s.state == Lifecycle::Open,
+        closed: s.state == Lifecycle::Closed,
+        tallied: s.state == Lifecycle::Tallied,
+        quorum: s.election.certification_quorum,
+        certifiers,
+        my_key,
+        signed_count,
+    };
+    render(
+        status_code,
+        "staff_election",
+        &Page {
+            page_title: format!("Console: {}", s.election.title),
+            election_title: None,
+            body,
+        },
+    )
+}
+
+/// `GET /staff/elections/{id}`.
+pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    match signed_in(&state, &headers).await {
+        Ok(user) => page(&state, &user, id, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+/// An action on the election.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    closes_at: String,
+    #[serde(default)]
+    public_key: String,
+    #[serde(default)]
+    signed: String,
+}
+
+/// Parse `2026-12-15T17:00` (as a browser's datetime-local field sends it),
+/// taken as UTC, or with a `Z`/offset.
+fn parse_when(text: &str) -> Result<i64, OpError> {
+    let t = text.trim();
+    let with_zone = if t.ends_with('Z') || t.rfind(['+', '-']).is_some_and(|i| i > 10) {
+        t.to_string()
+    } else if t.len() == 16 {
+        format!("{t}:00Z")
+    } else {
+        format!("{t}Z")
+    };
+    with_zone
+        .parse::<toml::value::Datetime>()
+        .map_err(|_| ())
+        .and_then(|dt| crate::time::from_toml(&dt).map_err(|_| ()))
+        .map_err(|()| {
+            OpError::Refused("give the new closing time as a date and time, such as 2026-12-15 17:00 (UTC)".into())
+        })
+}
+
+/// `POST /staff/elections/{id}`: open, close, extend, seal, tally, register a
+/// key, certify.
+pub async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&user, &form.csrf) {
+        return r;
+    }
+    let allowed = match form.action.as_str() {
+        "register-key" | "certify" => require(&user, user.role.certifies(), "register keys or certify results"),
+        _ => require(&user, user.role.runs_elections(), "change an election"),
+    };
+    if let Err(r) = allowed {
+        return r;
+    }
+    let u = user.clone();
+    let election = id.clone();
+    let t = now();
+    let result: Result<String, OpError> = state
+        .run(move |conn, secret| {
+            let actor = u.actor();
+            match form.action.as_str() {
+                "open" => lifecycle::open(conn, secret, &election, &actor, t).map(|()| "The polls are open.".into()),
+                "close" => {
+                    let reason = if form.reason.trim().is_empty() {
+                        "closed by staff".to_string()
+                    } else {
+                        form.reason.trim().to_string()
+                    };
+                    lifecycle::close(conn, secret, &election, &reason, &actor, t).map(|c| {
+                        format!(
+                            "The polls are closed: {} ballots from {} tokens used.",
+                            c.ballots, c.tokens_used
+                        )
+                    })
+                }
+                "extend" => {
+                    let at = parse_when(&form.closes_at)?;
+                    lifecycle::reschedule(conn, &election, Some(at), &form.reason, &actor, t)
+                        .map(|()| format!("The polls now close at {}.", when(at)))
+                }
+                "seal" => seal::seal(conn, secret, &election, seal::SealWhen::Now, t).map(|s| match s {
+                    Some(s) => format!("Sealed {} ballots as seal {}.", s.ballots, s.seal),
+                    None => "No ballots were waiting to be sealed.".into(),
+                }),
+                "tally" => lifecycle::tally(conn, secret, &election, &actor, t)
+                    .map(|r| format!("Counted {} ballots; the results are published.", r.ballots)),
+                "register-key" => certify::register_key(conn, &election, &u, &form.public_key, t)
+                    .map(|()| "Your public key is registered.".into()),
+                "certify" => {
+                    let signed: teller_audit::certify::SignedStatement = serde_json::from_str(form.signed.trim())
+                        .map_err(|_| {
+                            OpError::Refused(
+                                "that is not a signed statement from teller-audit sign; paste the whole file".into(),
+                            )
+                        })?;
+                    certify::certify(conn, secret, &election, &u, &signed, t).map(|p| {
+                        if p.certified {
+                            format!(
+                                "Your signature is accepted. With {} of {} signatures, the result is certified.",
+                                p.signed, p.quorum
+                            )
+                        } else {
+                            format!("Your signature is accepted: {} of {} needed.", p.signed, p.quorum)
+                        }
+                    })
+                }
+                other => Err(OpError::Refused(format!("unknown action {other:?}"))),
+            }
+        })
+        .await;
+    match result {
+        Ok(notice) => page(&state, &user, id, Some(notice), StatusCode::OK).await,
+        Err(e) if !e.is_internal() => {
+            let message = e.to_string();
+            let (status, _) = crate::web::error::classify(&e);
+            page(&state, &user, id, Some(format!("Not done: {message}.")), status).await
+        }
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
