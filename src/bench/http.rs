@@ -338,7 +338,9 @@ mod tests {
             .unwrap();
         assert!(head.close);
         assert_eq!(head.status, 503);
-        let head = parse_head(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap().unwrap();
+        let head = parse_head(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .unwrap()
+            .unwrap();
         assert!(head.close);
         let head = parse_head(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n")
             .unwrap()
@@ -428,7 +430,11 @@ mod tests {
         assert_eq!((r.status, r.body.as_slice()), (200, &b"abc"[..]));
         let requests = server.join().unwrap();
         assert!(requests[0].starts_with("POST /x HTTP/1.1\r\n"), "{}", requests[0]);
-        assert!(requests[0].ends_with("Content-Length: 7\r\n\r\n{\"a\":1}"), "{}", requests[0]);
+        assert!(
+            requests[0].ends_with("Content-Length: 7\r\n\r\n{\"a\":1}"),
+            "{}",
+            requests[0]
+        );
         assert!(requests[1].starts_with("GET /y HTTP/1.1\r\n"), "{}", requests[1]);
     }
 }

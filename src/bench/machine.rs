@@ -70,9 +70,8 @@ pub fn mount_of(mounts: &str, path: &str) -> Option<String> {
         let [device, point, fstype, options, ..] = f.as_slice() else {
             continue;
         };
-        let inside = *point == "/"
-            || path == *point
-            || path.strip_prefix(*point).is_some_and(|rest| rest.starts_with('/'));
+        let inside =
+            *point == "/" || path == *point || path.strip_prefix(*point).is_some_and(|rest| rest.starts_with('/'));
         // Later mounts on the same point hide earlier ones, hence `>=`.
         if inside && best.as_ref().is_none_or(|(len, _)| point.len() >= *len) {
             best = Some((point.len(), format!("{device}, {fstype}, on {point} ({options})")));
@@ -95,7 +94,10 @@ mod tests {
 
     #[test]
     fn meminfo_gives_total() {
-        assert_eq!(parse_mem_total("MemTotal:       24684000 kB\nMemFree: 1 kB\n"), Some(24_684_000));
+        assert_eq!(
+            parse_mem_total("MemTotal:       24684000 kB\nMemFree: 1 kB\n"),
+            Some(24_684_000)
+        );
         assert_eq!(parse_mem_total("MemFree: 1 kB\n"), None);
     }
 

@@ -1,6 +1,8 @@
 //! Memory and CPU of processes, read from Linux's `/proc`: `VmRSS` (resident
 //! now) and `VmHWM` (the resident high-water mark) from `/proc/PID/status`,
-//! user + system CPU time from `/proc/PID/stat`. The crate has no libc
+//! user + system CPU time from `/proc/PID/stat`, and how busy the whole
+//! machine was from `/proc/stat` (the CPUs are shared with the database and
+//! with whatever else runs). The crate has no libc
 //! binding and forbids unsafe code, so `/proc` is the way in.
 //!
 //! A child's peak is taken by polling its `VmHWM` every few milliseconds
@@ -81,6 +83,70 @@ fn ticks_per_second() -> u64 {
 pub fn cpu_time(pid: &str) -> Option<Duration> {
     let ticks = parse_cpu_ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
     Some(Duration::from_millis(ticks * 1000 / ticks_per_second()))
+}
+
+/// The command name (field 2) from the text of `/proc/PID/stat`.
+pub fn parse_comm(stat: &str) -> Option<&str> {
+    Some(&stat[stat.find('(')? + 1..stat.rfind(')')?])
+}
+
+/// CPU time used so far by every process whose command name is `comm`
+/// (for example all of PostgreSQL's `postgres` processes, which serve the
+/// casts on that backend). Processes that end in between are not counted.
+pub fn cpu_time_of_all(comm: &str) -> Duration {
+    let mut ticks = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if parse_comm(&stat) == Some(comm) {
+            ticks += parse_cpu_ticks(&stat).unwrap_or(0);
+        }
+    }
+    Duration::from_millis(ticks * 1000 / ticks_per_second())
+}
+
+/// Busy and total CPU ticks of the whole machine, summed over its CPUs,
+/// from the text of `/proc/stat` (its first, `cpu`, line). Idle and I/O
+/// wait are not busy; steal (time a hypervisor gave to someone else) is.
+pub fn parse_machine_ticks(stat: &str) -> Option<(u64, u64)> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line.split_whitespace().skip(1).map_while(|w| w.parse().ok()).collect();
+    let [user, nice, system, idle, iowait, irq, softirq, rest @ ..] = v.as_slice() else {
+        return None;
+    };
+    let steal = rest.first().copied().unwrap_or(0);
+    let busy = user + nice + system + irq + softirq + steal;
+    Some((busy, busy + idle + iowait))
+}
+
+/// A reading of the whole machine's CPU counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineTicks {
+    busy: u64,
+    total: u64,
+}
+
+impl MachineTicks {
+    /// Read `/proc/stat` now.
+    pub fn now() -> Option<Self> {
+        let (busy, total) = parse_machine_ticks(&std::fs::read_to_string("/proc/stat").ok()?)?;
+        Some(MachineTicks { busy, total })
+    }
+
+    /// The share of all CPUs that was busy between `self` and `later`, times
+    /// `cpus`: how many CPUs' worth of work the machine did.
+    pub fn cpus_busy_until(&self, later: &MachineTicks, cpus: usize) -> f64 {
+        let total = later.total.saturating_sub(self.total);
+        if total == 0 {
+            return 0.0;
+        }
+        later.busy.saturating_sub(self.busy) as f64 / total as f64 * cpus as f64
+    }
 }
 
 /// Samples a running process's memory on a thread until stopped.
@@ -213,8 +279,24 @@ mod tests {
     fn cpu_ticks_are_utime_plus_stime_even_with_odd_names() {
         let stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194304 1234 0 0 0 250 75 0 0 20 0 9 0 100 812340 10240";
         assert_eq!(parse_cpu_ticks(stat), Some(325));
+        assert_eq!(parse_comm(stat), Some("my (odd) name"));
         assert_eq!(parse_cpu_ticks("4242 (x) S 1"), None);
         assert_eq!(parse_cpu_ticks("no parenthesis"), None);
+    }
+
+    #[test]
+    fn machine_ticks_count_steal_as_busy_and_iowait_as_idle() {
+        let stat = "cpu  100 5 50 800 30 2 3 10 0 0\ncpu0 50 2 25 400 15 1 1 5 0 0\nintr 1\n";
+        assert_eq!(parse_machine_ticks(stat), Some((170, 1000)));
+        // Old kernels without steal.
+        assert_eq!(parse_machine_ticks("cpu  1 0 1 8 0 0 0\n"), Some((2, 10)));
+        assert_eq!(parse_machine_ticks("intr 1\n"), None);
+        let (a, b) = (
+            MachineTicks { busy: 0, total: 0 },
+            MachineTicks { busy: 50, total: 100 },
+        );
+        assert!((a.cpus_busy_until(&b, 2) - 1.0).abs() < 1e-9);
+        assert_eq!(a.cpus_busy_until(&a, 2), 0.0);
     }
 
     #[test]
@@ -222,6 +304,11 @@ mod tests {
         let me = resident(std::process::id()).unwrap();
         assert!(me.rss_kib > 0 && me.hwm_kib >= me.rss_kib);
         assert!(cpu_time("self").is_some());
+        assert!(MachineTicks::now().is_some());
+        let me = parse_comm(&std::fs::read_to_string("/proc/self/stat").unwrap())
+            .unwrap()
+            .to_string();
+        assert!(cpu_time_of_all(&me) > Duration::ZERO || cpu_time("self") == Some(Duration::ZERO));
     }
 
     #[test]
