@@ -1,15 +1,22 @@
 //! Casting ballots. Each cast is all or nothing: it consumes the token and
-//! stores the ballot, awaiting its seal, or changes nothing. Casts arriving
-//! together are committed together, each in a savepoint of one transaction
-//! (group commit: one durable write for many ballots). Receipts are signed
-//! inside the transaction and handed out only after the commit is durable.
+//! stores the ballot, awaiting its seal, or changes nothing.
+//!
+//! The work is split so that the one serial step is short:
+//! 1. [`prepare`] (any thread): normalise and check the ballot against the
+//!    frozen definition, hash the token, draw the nonce;
+//! 2. [`commit_batch`] (the cast queue's worker): casts that arrived together
+//!    are committed in one transaction — one durable write for many ballots —
+//!    each consuming its token in a single conditional UPDATE;
+//! 3. [`sign`] (any thread, after the commit returned): the receipt.
+//!
+//! No receipt exists before the commit that holds its ballot is durable.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use diesel::Connection;
 use teller_audit::ballot::{self, Ballot};
 use teller_audit::count::Weight;
-use teller_audit::crypto::{Nonce, PublicKey};
+use teller_audit::crypto::{Digest, Nonce, PublicKey};
 use teller_audit::definition::{Definition, WRITE_IN_PREFIX};
 use teller_audit::receipt::{Receipt, ReceiptBody, RECEIPT_FORMAT};
 
@@ -17,7 +24,7 @@ use super::OpError;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::{voting_window, NotOpen};
 use crate::domain::token::Token;
-use crate::secrets::{random_bytes, ElectionSigner, MasterSecret};
+use crate::secrets::{random_bytes, MasterSecret};
 use crate::store::log::{self as logstore, Lock};
 use crate::store::members::{self, TokenStatus};
 use crate::store::{ballots, corrupt, elections, StoreError};
@@ -57,6 +64,53 @@ pub struct CastRequest {
     pub choices: Choices,
 }
 
+/// A cast checked and ready to commit.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    election: String,
+    token_hash: String,
+    choices: Choices,
+    nonce: Nonce,
+    /// The definition the ballot was checked against.
+    definition_hash: Digest,
+}
+
+/// Check a request against the election's (frozen) definition.
+pub fn prepare(definition: &Definition, secret: &MasterSecret, request: CastRequest) -> Result<Prepared, OpError> {
+    let choices = normalise_choices(definition, request.choices);
+    let problems = ballot::problems(definition, &choices);
+    if !problems.is_empty() {
+        return Err(OpError::InvalidBallot(problems));
+    }
+    Ok(Prepared {
+        token_hash: secret.token_hash(request.token.as_str()),
+        nonce: Nonce(random_bytes::<16>()?),
+        definition_hash: definition.hash(),
+        election: request.election,
+        choices,
+    })
+}
+
+/// A committed ballot's receipt, still to be signed.
+#[derive(Debug, Clone)]
+pub struct Unsigned {
+    body: ReceiptBody,
+    sealed_key: Arc<String>,
+}
+
+/// Sign a receipt with the election's key.
+pub fn sign(secret: &MasterSecret, unsigned: Unsigned) -> Result<Receipt, OpError> {
+    let signature = secret.sign(
+        &unsigned.body.election,
+        &unsigned.sealed_key,
+        &unsigned.body.signed_bytes(),
+    )?;
+    Ok(Receipt {
+        body: unsigned.body,
+        signature,
+    })
+}
+
 /// Cast one ballot with `token` in `election`, returning the signed receipt.
 pub fn cast(
     conn: &mut AnyConnection,
@@ -76,120 +130,132 @@ pub fn cast(
         .unwrap_or_else(|| Err(OpError::NoSuchElection(election.to_string())))
 }
 
-/// What one transaction knows about an election, loaded once per batch under
-/// the election's shared lock.
-struct Open {
-    next_seal: i64,
-    window: Result<(), NotOpen>,
-    definition: Definition,
-    public_key: PublicKey,
-    signer: ElectionSigner,
-}
-
-/// Cast a batch in one transaction; each request succeeds or fails on its
-/// own. `Err` means the transaction itself failed and nothing was cast.
+/// Prepare, commit and sign a batch in one go (the bulk path, and tests).
+/// `Err` means the transaction itself failed and nothing was cast.
 pub fn cast_batch(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
     requests: Vec<CastRequest>,
     now: i64,
 ) -> Result<Vec<Result<Receipt, OpError>>, OpError> {
-    let nonces = requests
-        .iter()
-        .map(|_| random_bytes::<16>().map(Nonce))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut definitions: HashMap<String, Option<Definition>> = HashMap::new();
+    let mut prepared: Vec<Result<Prepared, OpError>> = Vec::with_capacity(requests.len());
+    for request in requests {
+        if !definitions.contains_key(&request.election) {
+            let def = elections::find(conn, &request.election)?
+                .map(|r| r.definition())
+                .transpose()?;
+            definitions.insert(request.election.clone(), def);
+        }
+        prepared.push(match definitions.get(&request.election) {
+            Some(Some(def)) => prepare(def, secret, request),
+            _ => Err(OpError::NoSuchElection(request.election)),
+        });
+    }
+    let ready: Vec<Prepared> = prepared.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
+    let mut committed = commit_batch(conn, ready, now)?.into_iter();
+    Ok(prepared
+        .into_iter()
+        .map(|p| match p {
+            Ok(_) => match committed.next() {
+                Some(Ok(unsigned)) => sign(secret, unsigned),
+                Some(Err(e)) => Err(e),
+                None => Err(OpError::Refused("the cast was lost".into())),
+            },
+            Err(e) => Err(e),
+        })
+        .collect())
+}
+
+/// What one transaction knows about an election, loaded once per batch under
+/// the election's shared lock.
+struct Open {
+    next_seal: i64,
+    window: Result<(), NotOpen>,
+    definition_hash: Digest,
+    public_key: PublicKey,
+    sealed_key: Arc<String>,
+}
+
+fn open_election(conn: &mut AnyConnection, election: &str, now: i64) -> Result<Option<Open>, OpError> {
+    // Casts share the head; a seal or a close takes it exclusively, so every
+    // receipt's promised seal really includes its ballot.
+    let Some(head) = logstore::lock_head(conn, election, Lock::Shared)? else {
+        return Ok(None);
+    };
+    let Some(row) = elections::find(conn, election)? else {
+        return Ok(None);
+    };
+    Ok(Some(Open {
+        next_seal: head.next_seal,
+        window: voting_window(row.state()?, row.opens_at, row.closes_at, now),
+        definition_hash: row.definition()?.hash(),
+        public_key: row.public_key()?,
+        sealed_key: Arc::new(row.secret_key.clone()),
+    }))
+}
+
+/// Commit prepared casts in one transaction; each succeeds or fails on its
+/// own. `Err` means the transaction itself failed and nothing was cast.
+pub fn commit_batch(
+    conn: &mut AnyConnection,
+    prepared: Vec<Prepared>,
+    now: i64,
+) -> Result<Vec<Result<Unsigned, OpError>>, OpError> {
     write_tx(conn, |conn| {
-        // Per election: `None` when there is no such election.
         let mut opened: HashMap<String, Option<Open>> = HashMap::new();
-        let mut results = Vec::with_capacity(requests.len());
-        for (request, nonce) in requests.into_iter().zip(nonces) {
-            let election = request.election.clone();
-            if !opened.contains_key(&election) {
-                let loaded = match open_election(conn, secret, &election, now) {
-                    Ok(open) => Some(open),
-                    Err(OpError::NoSuchElection(_)) => None,
-                    Err(e) => return Err(e),
-                };
-                opened.insert(election.clone(), loaded);
+        let mut results = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            if !opened.contains_key(&p.election) {
+                let o = open_election(conn, &p.election, now)?;
+                opened.insert(p.election.clone(), o);
             }
-            let result = match opened.get(&election) {
-                Some(Some(open)) => {
-                    // A savepoint: a refused cast leaves the others intact.
-                    match conn.transaction(|conn| cast_one(conn, secret, open, request, nonce)) {
-                        Err(e) if e.is_internal() => return Err(e),
-                        other => other,
-                    }
-                }
-                _ => Err(OpError::NoSuchElection(election)),
+            let result = match opened.get(&p.election) {
+                Some(Some(open)) => commit_one(conn, open, p),
+                _ => Err(OpError::NoSuchElection(p.election)),
             };
-            results.push(result);
+            match result {
+                Err(e) if e.is_internal() => return Err(e),
+                other => results.push(other),
+            }
         }
         Ok(results)
     })
 }
 
-fn open_election(conn: &mut AnyConnection, secret: &MasterSecret, election: &str, now: i64) -> Result<Open, OpError> {
-    // Casts share the head; a seal or a close takes it exclusively, so every
-    // receipt's promised seal really includes its ballot.
-    let head = logstore::lock_head(conn, election, Lock::Shared)?
-        .ok_or_else(|| OpError::NoSuchElection(election.to_string()))?;
-    let row = elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.to_string()))?;
-    Ok(Open {
-        next_seal: head.next_seal,
-        window: voting_window(row.state()?, row.opens_at, row.closes_at, now),
-        definition: row.definition()?,
-        public_key: row.public_key()?,
-        signer: secret.signer(election, &row.secret_key)?,
-    })
-}
-
-fn cast_one(
-    conn: &mut AnyConnection,
-    secret: &MasterSecret,
-    open: &Open,
-    request: CastRequest,
-    nonce: Nonce,
-) -> Result<Receipt, OpError> {
+fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsigned, OpError> {
     open.window.map_err(OpError::PollsNotOpen)?;
-    let election = request.election;
-    let hash = secret.token_hash(request.token.as_str());
-    match members::token_status(conn, &hash)? {
-        TokenStatus::Known { election: e, voted } if e == election => {
-            if voted {
-                return Err(OpError::TokenUsed);
-            }
-        }
-        _ => return Err(OpError::UnknownToken),
+    if p.definition_hash != open.definition_hash {
+        return Err(OpError::Refused(
+            "the ballot changed while you were voting; reload it and vote again".into(),
+        ));
     }
-    let choices = normalise_choices(&open.definition, request.choices);
-    let problems = ballot::problems(&open.definition, &choices);
-    if !problems.is_empty() {
-        return Err(OpError::InvalidBallot(problems));
-    }
-    if !members::consume(conn, &election, &hash)? {
-        // Another cast with this token committed first.
-        return Err(OpError::TokenUsed);
-    }
-    let weight = match members::weight_of(conn, &hash)? {
-        Some(text) => Weight::parse(&text).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?,
-        None => return Err(OpError::UnknownToken),
+    // Consume the token: nothing else can happen before this succeeds, so a
+    // refused cast writes nothing and needs no savepoint.
+    let Some(weight) = members::consume_returning_weight(conn, &p.election, &p.token_hash)? else {
+        return Err(match members::token_status(conn, &p.token_hash)? {
+            TokenStatus::Known { election, voted: true } if election == p.election => OpError::TokenUsed,
+            _ => OpError::UnknownToken,
+        });
     };
+    let weight = Weight::parse(&weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
     let ballot = Ballot {
-        election: election.clone(),
-        nonce,
-        choices,
+        election: p.election.clone(),
+        nonce: p.nonce,
+        choices: p.choices,
         weight,
     };
     let tracker = ballot.tracker();
-    ballots::insert(conn, &election, &tracker, &ballot.nonce, &ballot.choices, weight)?;
-    let body = ReceiptBody {
-        format: RECEIPT_FORMAT.to_string(),
-        election,
-        tracker,
-        ballot,
-        seal: open.next_seal as u64,
-        public_key: open.public_key,
-    };
-    let signature = open.signer.sign(&body.signed_bytes());
-    Ok(Receipt { body, signature })
+    ballots::insert(conn, &p.election, &tracker, &ballot.nonce, &ballot.choices, weight)?;
+    Ok(Unsigned {
+        body: ReceiptBody {
+            format: RECEIPT_FORMAT.to_string(),
+            election: p.election,
+            tracker,
+            ballot,
+            seal: open.next_seal as u64,
+            public_key: open.public_key,
+        },
+        sealed_key: open.sealed_key.clone(),
+    })
 }

@@ -102,15 +102,6 @@ pub enum TokenStatus {
     },
 }
 
-/// The vote weight of the member holding a token.
-pub fn weight_of(conn: &mut AnyConnection, hash: &str) -> Result<Option<String>, StoreError> {
-    Ok(members::table
-        .filter(members::token_hash.eq(hash))
-        .select(members::weight)
-        .first(conn)
-        .optional()?)
-}
-
 /// Look a token hash up.
 pub fn token_status(conn: &mut AnyConnection, hash: &str) -> Result<TokenStatus, StoreError> {
     let row: Option<(String, bool)> = members::table
@@ -134,6 +125,37 @@ pub fn consume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<b
         .set(members::voted.eq(true))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Mark the token used if it is unused, in one statement, returning the
+/// member's vote weight; `None` if nothing changed (used, replaced, unknown
+/// or another election's). The one atomic step that makes a token cast at
+/// most one ballot, whatever the concurrency.
+pub fn consume_returning_weight(
+    conn: &mut AnyConnection,
+    election: &str,
+    hash: &str,
+) -> Result<Option<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct W {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        weight: String,
+    }
+    let rows: Vec<W> = match conn {
+        AnyConnection::Postgresql(pg) => diesel::sql_query(
+            "UPDATE members SET voted = TRUE WHERE election_id = $1 AND token_hash = $2 AND voted = FALSE RETURNING weight",
+        )
+        .bind::<diesel::sql_types::Text, _>(election)
+        .bind::<diesel::sql_types::Text, _>(hash)
+        .load(pg)?,
+        AnyConnection::Sqlite(lite) => diesel::sql_query(
+            "UPDATE members SET voted = TRUE WHERE election_id = ? AND token_hash = ? AND voted = FALSE RETURNING weight",
+        )
+        .bind::<diesel::sql_types::Text, _>(election)
+        .bind::<diesel::sql_types::Text, _>(hash)
+        .load(lite)?,
+    };
+    Ok(rows.into_iter().next().map(|w| w.weight))
 }
 
 /// At a seal: those who have voted become visible as having voted.

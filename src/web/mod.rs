@@ -43,6 +43,8 @@ struct Inner {
     secret: Arc<MasterSecret>,
     public_url: String,
     casts: cast_queue::CastQueue,
+    /// Definitions of elections whose polls have opened (frozen, so safe to keep).
+    definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<teller_audit::definition::Definition>>>,
     limiter: limits::Limiter,
     login_limiter: limits::Limiter,
 }
@@ -91,25 +93,64 @@ impl AppState {
         limits: limits::LimitSettings,
     ) -> Self {
         let secret = Arc::new(secret);
-        let queue = cast_queue::CastQueue::start(pool.clone(), secret.clone(), casts.workers, casts.max_batch);
+        let queue = cast_queue::CastQueue::start(pool.clone(), casts.workers, casts.max_batch);
         Self {
             inner: Arc::new(Inner {
                 pool,
                 secret,
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
+                definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 limiter: limits::Limiter::new(limits),
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
             }),
         }
     }
 
-    /// Cast through the group-commit queue.
+    /// An election's definition: from memory once the polls have opened (it
+    /// is frozen then), else from the database.
+    pub async fn definition(&self, election: &str) -> Result<Arc<teller_audit::definition::Definition>, OpError> {
+        let cached = self
+            .inner
+            .definitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(election)
+            .cloned();
+        if let Some(d) = cached {
+            return Ok(d);
+        }
+        let id = election.to_string();
+        let (definition, frozen) = self
+            .run(move |conn, _| {
+                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
+                Ok((row.definition()?, row.state()? >= crate::domain::lifecycle::State::Open))
+            })
+            .await?;
+        let definition = Arc::new(definition);
+        if frozen {
+            self.inner
+                .definitions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(election.to_string(), definition.clone());
+        }
+        Ok(definition)
+    }
+
+    /// Cast: check the ballot here, commit it through the group-commit
+    /// queue, and sign the receipt once the commit is durable.
     pub async fn cast(
         &self,
         request: crate::ops::cast::CastRequest,
     ) -> Result<teller_audit::receipt::Receipt, OpError> {
-        self.inner.casts.cast(request).await
+        let definition = self.definition(&request.election).await?;
+        let prepared = crate::ops::cast::prepare(&definition, &self.inner.secret, request)?;
+        let unsigned = self.inner.casts.commit(prepared).await?;
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || crate::ops::cast::sign(&state.inner.secret, unsigned))
+            .await
+            .map_err(|e| OpError::Db(db::DbError::Connect(format!("signer failed: {e}"))))?
     }
 
     /// The public base URL, without a trailing slash.
