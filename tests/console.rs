@@ -428,3 +428,99 @@ on_both_backends!(
     the_committee_certifies_with_two_of_three_keys_and_forgeries_are_refused,
     committee_certifies
 );
+
+async fn upload(app: &TestApp, cookie: &str, election: &str, csv: &str) -> (StatusCode, String) {
+    let (_, page) = get(app, cookie, &format!("/staff/elections/{election}")).await;
+    let form = reqwest::multipart::Form::new().text("csrf", csrf_of(&page)).part(
+        "roll",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("members.csv"),
+    );
+    let res = app
+        .http
+        .post(app.url(&format!("/staff/elections/{election}/roll")))
+        .header("cookie", cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn roll_upload(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
+    let id = app
+        .teller_ok(&["election", "create", toml.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    add_staff(&app, "olga", "officer", "officer password!");
+    add_staff(&app, "oscar", "observer", "observer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let observer = sign_in(&app, "oscar", "observer password!", "").await.unwrap();
+    let count = |app: &TestApp| app.teller_ok(&["status", &id]);
+
+    // A bad roll: every problem with its row number, nothing stored.
+    let (status, html) = upload(
+        &app,
+        &officer,
+        &id,
+        "member_id,name,email,branch\nA1,Ann,ann@example.org,N\n,Bo,bo@example.org,S\nA1,Cy,not-mail,E\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("The roll has 3 problem(s); nothing was imported"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"num\">3</td><td>the member id is missing</td>"),
+        "{html}"
+    );
+    assert!(html.contains("already on row 2"), "{html}");
+    assert!(!html.contains("csv_hex"), "no way to import a bad roll");
+    assert!(count(&app).contains("0 eligible"));
+    // A good one: a preview, the column mapping, and nothing stored yet.
+    let (status, html) = upload(
+        &app,
+        &officer,
+        &id,
+        "Member_ID,Name,Email,Branch,Weight\nA1,Ann Lee,ann@example.org,N,1\nA2,Bo Chan,,S,2.5\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("2 members read from <strong>members.csv</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>Branch</td><td>ignored</td>"), "{html}");
+    assert!(html.contains("<td>Weight</td><td>vote weight</td>"), "{html}");
+    assert!(html.contains("<td>Bo Chan</td>"), "{html}");
+    assert!(count(&app).contains("0 eligible"), "nothing stored before confirming");
+    // An observer may not import.
+    let (status, _) = upload(&app, &observer, &id, "member_id,name,email\nA9,Z,z@example.org\n").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Confirming imports all of it.
+    let hex_at = html.find("name=\"csv_hex\" value=\"").unwrap() + "name=\"csv_hex\" value=\"".len();
+    let csv_hex = &html[hex_at..hex_at + html[hex_at..].find('"').unwrap()];
+    let res = app
+        .http
+        .post(app.url(&format!("/staff/elections/{id}/roll/confirm")))
+        .header("cookie", &officer)
+        .form(&[("csrf", csrf_of(&html).as_str()), ("csv_hex", csv_hex)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Imported 2 members"));
+    assert!(count(&app).contains("2 eligible"));
+    let record = app.export(&id);
+    assert!(record.log.iter().any(|e| matches!(&e.entry.event,
+        teller_audit::log::Event::RollImported { actor, added: 2, .. } if actor == "staff:olga")));
+}
+on_both_backends!(
+    the_roll_is_uploaded_previewed_and_imported_only_on_confirmation,
+    roll_upload
+);

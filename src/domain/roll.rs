@@ -78,6 +78,29 @@ pub fn is_plausible_email(email: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
 }
 
+/// How each column of a roll's header row is used: (heading, field or `None`
+/// when ignored). Empty when the header cannot be read.
+pub fn column_mapping(bytes: &[u8]) -> Vec<(String, Option<&'static str>)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let Ok(headers) = reader.headers() else {
+        return vec![];
+    };
+    headers
+        .iter()
+        .map(|h| {
+            let field = match h.trim().to_ascii_lowercase().as_str() {
+                "member_id" => Some("member id"),
+                "name" => Some("name"),
+                "email" => Some("e-mail"),
+                "weight" => Some("vote weight"),
+                _ => None,
+            };
+            (h.trim().to_string(), field)
+        })
+        .collect()
+}
+
 /// Parse and check a roll file.
 pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     let whole = |message: &str| {

@@ -199,10 +199,19 @@ impl AppState {
     }
 }
 
+/// The largest upload accepted (a member roll).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
 /// Every route.
 pub fn router(state: AppState) -> Router {
     let https = state.https();
-    Router::new()
+    // Roll uploads are the only large bodies; everything else is small.
+    let uploads = Router::new()
+        .route("/staff/elections/{id}/roll", post(staff::roll::upload))
+        .route("/staff/elections/{id}/roll/confirm", post(staff::roll::confirm))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES));
+    let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
         .route("/e/{id}", get(public::election))
@@ -231,10 +240,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections/{id}/results", get(api::results))
         .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))
         .route("/api/v1/elections/{id}/checkpoint", get(api::checkpoint))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    small
+        .merge(uploads)
         .fallback(public::not_found)
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -189,6 +189,11 @@ async fn page(
     )
 }
 
+/// The election page with a notice (after an action elsewhere).
+pub async fn page_with_notice(state: &AppState, user: &StaffUser, id: String, notice: String) -> Response {
+    page(state, user, id, Some(notice), StatusCode::OK).await
+}
+
 /// `GET /staff/elections/{id}`.
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     match signed_in(&state, &headers).await {

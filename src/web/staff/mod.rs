@@ -9,6 +9,7 @@ pub mod account;
 pub mod dashboard;
 pub mod election;
 pub mod login;
+pub mod roll;
 
 use std::net::IpAddr;
 
