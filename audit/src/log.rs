@@ -76,6 +76,16 @@ pub enum Event {
         /// Who issued them.
         actor: String,
     },
+    /// New tokens were issued to members and sent to them (by e-mail or
+    /// printed letter), replacing any they had; old ones no longer work.
+    TokensSent {
+        /// `invitation`, `reminder` or `letter`.
+        kind: String,
+        /// Members sent a token.
+        count: u64,
+        /// Who sent them.
+        actor: String,
+    },
     /// A member's token was replaced; the old one no longer works.
     TokenReissued {
         /// HMAC of the member id under a server key: staff can recognise the
@@ -170,6 +180,7 @@ impl Event {
             Event::RollImported { .. } => "roll_imported",
             Event::TokensIssued { .. } => "tokens_issued",
             Event::TokenReissued { .. } => "token_reissued",
+            Event::TokensSent { .. } => "tokens_sent",
             Event::PollsOpened { .. } => "polls_opened",
             Event::Ballot { .. } => "ballot",
             Event::Seal { .. } => "seal",

@@ -55,6 +55,14 @@ enum Command {
         /// Seconds between scheduler passes (seals, scheduled open and close).
         #[arg(long, default_value_t = 5)]
         scheduler_seconds: u64,
+        /// The mail server for invitations and reminders:
+        /// smtp://user:pass@host:587?tls=required (STARTTLS), smtps://host:465
+        /// (TLS), or smtp://127.0.0.1:25 (a local relay, no TLS).
+        #[arg(long, env = "TELLER_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender of those messages, such as "Election Office <vote@example.org>".
+        #[arg(long, env = "TELLER_MAIL_FROM")]
+        mail_from: Option<String>,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -139,11 +147,18 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             listen,
             scheduler_seconds,
+            smtp_url,
+            mail_from,
         } => {
             let secret = g.master_secret()?;
+            let mailer = match (smtp_url, mail_from) {
+                (Some(url), Some(from)) => Some(crate::mail::Mailer::new(&url, &from).map_err(anyhow::Error::msg)?),
+                (None, None) => None,
+                _ => anyhow::bail!("give both --smtp-url and --mail-from to send e-mail, or neither"),
+            };
             let pool = g.pool(16)?;
             let public_url = g.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
-            serve_blocking(pool, secret, public_url, &listen, scheduler_seconds, None)
+            serve_blocking(pool, secret, public_url, &listen, scheduler_seconds, None, mailer)
         }
         Command::Demo {
             data_dir,
@@ -212,6 +227,7 @@ fn serve_blocking(
     listen: &str,
     scheduler_seconds: u64,
     banner: Option<String>,
+    mailer: Option<crate::mail::Mailer>,
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -224,6 +240,9 @@ fn serve_blocking(
             None => println!("Teller is serving on http://{addr} (public address {public_url}); Ctrl-C stops it."),
         }
         let state = crate::web::AppState::new(pool, secret, public_url);
+        if let Some(m) = mailer {
+            state.set_mailer(m);
+        }
         crate::web::serve(
             state,
             listener,

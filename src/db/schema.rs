@@ -125,3 +125,26 @@ diesel::table! {
         total -> BigInt,
     }
 }
+
+diesel::table! {
+    deliveries (election_id, member_id, kind) {
+        election_id -> Text,
+        member_id -> Text,
+        kind -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        error -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    mail_templates (election_id, kind) {
+        election_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(deliveries, members);

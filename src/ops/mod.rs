@@ -5,6 +5,7 @@
 pub mod cast;
 pub mod certify;
 pub mod create;
+pub mod delivery;
 pub mod lifecycle;
 pub mod record;
 pub mod roll;

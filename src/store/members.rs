@@ -69,6 +69,17 @@ pub fn without_token(conn: &mut AnyConnection, election: &str) -> Result<Vec<Mem
         .load(conn)?)
 }
 
+/// Members with no e-mail address who have not voted (letters go to them).
+pub fn without_email(conn: &mut AnyConnection, election: &str) -> Result<Vec<MemberRow>, StoreError> {
+    Ok(members::table
+        .filter(members::election_id.eq(election))
+        .filter(members::email.eq(""))
+        .filter(members::voted.eq(false))
+        .order(members::member_id)
+        .select(MemberRow::as_select())
+        .load(conn)?)
+}
+
 /// One member.
 pub fn find(conn: &mut AnyConnection, election: &str, member_id: &str) -> Result<Option<MemberRow>, StoreError> {
     Ok(members::table

@@ -47,6 +47,7 @@ struct Inner {
     definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<teller_audit::definition::Definition>>>,
     limiter: limits::Limiter,
     login_limiter: limits::Limiter,
+    mailer: std::sync::OnceLock<crate::mail::Mailer>,
 }
 
 /// How casts are batched into commits.
@@ -103,6 +104,7 @@ impl AppState {
                 definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 limiter: limits::Limiter::new(limits),
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
+                mailer: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -183,6 +185,16 @@ impl AppState {
         &self.inner.limiter
     }
 
+    /// Send e-mail through this server (set once, at start-up).
+    pub fn set_mailer(&self, mailer: crate::mail::Mailer) {
+        let _ = self.inner.mailer.set(mailer);
+    }
+
+    /// The mail server, if one is configured.
+    pub fn mailer(&self) -> Option<&crate::mail::Mailer> {
+        self.inner.mailer.get()
+    }
+
     /// The counters of failed staff sign-ins.
     pub fn login_limiter(&self) -> &limits::Limiter {
         &self.inner.login_limiter
@@ -230,6 +242,11 @@ pub fn router(state: AppState) -> Router {
             "/staff/elections/{id}",
             get(staff::election::show).post(staff::election::act),
         )
+        .route(
+            "/staff/elections/{id}/delivery",
+            get(staff::delivery::show).post(staff::delivery::act),
+        )
+        .route("/staff/elections/{id}/letters", post(staff::delivery::letters))
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))
         .route("/staff/account/totp", post(staff::account::enrol))
@@ -289,7 +306,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     pages::check().map_err(std::io::Error::other)?;
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
+    let sender = tokio::spawn(staff::delivery::run(state.clone()));
     let result = server::run(listener, router(state), shutdown).await;
     ticker.abort();
+    sender.abort();
     result
 }

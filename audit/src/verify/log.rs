@@ -135,7 +135,7 @@ impl LogChecker {
                     f.push(format!("{}: only allowed before the polls open", at(event.kind())));
                 }
             }
-            Event::TokensIssued { .. } | Event::TokenReissued { .. } => {
+            Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => {
                 if self.phase > 1 {
                     f.push(format!("{}: only allowed before the polls close", at(event.kind())));
                 }

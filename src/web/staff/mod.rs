@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod delivery;
 pub mod election;
 pub mod login;
 pub mod roll;

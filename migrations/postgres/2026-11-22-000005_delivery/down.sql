@@ -1,0 +1,2 @@
+DROP TABLE mail_templates;
+DROP TABLE deliveries;

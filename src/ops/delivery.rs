@@ -1,0 +1,299 @@
+//! Delivering voting codes: e-mailed invitations and reminders (from editable
+//! templates), and printed letters for members without e-mail.
+//!
+//! A code exists in plain only while it is being delivered: each message
+//! issues the member a new code (the old one stops working), stores its
+//! keyed hash, and sends it. Messages are queued one per member and kind, so
+//! nothing is sent twice by accident; failures are listed and retried on
+//! request (with yet another new code). Nobody who has voted is sent
+//! anything.
+
+use std::collections::BTreeMap;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use teller_audit::log::Event;
+
+use super::{lock_election, OpError};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::lifecycle::State;
+use crate::domain::token::Token;
+use crate::mail::Mailer;
+use crate::secrets::MasterSecret;
+use crate::store::deliveries::{self, INVITATION, REMINDER};
+use crate::store::{corrupt, members, StoreError};
+
+/// A reminder is not sent again to the same member within this long.
+pub const REMIND_AGAIN_AFTER: i64 = 24 * 3600;
+
+/// The built-in wording, until the officer changes it.
+pub fn default_template(kind: &str) -> (String, String) {
+    match kind {
+        REMINDER => (
+            "Reminder: vote in {{election}}".into(),
+            "Dear {{name}},\n\nYou have not voted yet in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nThis message carries a new code; the one sent earlier no longer works. Your code lets you cast one ballot, and nobody can see how you voted.\n\nThe Election Office\n".into(),
+        ),
+        _ => (
+            "Your voting code for {{election}}".into(),
+            "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Nobody, the election office included, can see how you voted.\n\nThe Election Office\n".into(),
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct Fields<'a> {
+    name: &'a str,
+    election: &'a str,
+    closes: &'a str,
+    link: &'a str,
+    vote_page: &'a str,
+    code: &'a str,
+}
+
+/// Render a template's text (plain text: no HTML escaping).
+pub fn render_text(template: &str, fields: &impl Serialize) -> Result<String, String> {
+    let mut hb = Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.set_strict_mode(true);
+    hb.render_template(template, fields).map_err(|e| e.to_string())
+}
+
+/// Check a template before saving it: it must render with the known fields.
+pub fn check_template(subject: &str, body: &str) -> Result<(), OpError> {
+    let sample = Fields {
+        name: "A. Member",
+        election: "Election",
+        closes: "soon",
+        link: "https://example.org/v/CODE",
+        vote_page: "https://example.org/vote",
+        code: "ABCD-EFGH",
+    };
+    for (what, text) in [("subject", subject), ("body", body)] {
+        render_text(text, &sample).map_err(|e| {
+            OpError::Refused(format!(
+                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}} and {{{{code}}}}"
+            ))
+        })?;
+    }
+    if !body.contains("{{link}}") && !body.contains("{{code}}") {
+        return Err(OpError::Refused(
+            "the body must include {{link}} or {{code}}, or members cannot vote".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Queue invitations (to members not yet invited) or reminders (to members
+/// who have not voted and were not reminded in the last day). Returns how
+/// many were queued.
+pub fn queue(conn: &mut AnyConnection, election: &str, kind: &str, now: i64) -> Result<usize, OpError> {
+    write_tx(conn, |conn| {
+        let (_head, row) = lock_election(conn, election)?;
+        let state = row.state()?;
+        if state > State::Open || (kind == REMINDER && state != State::Open) {
+            return Err(OpError::WrongState {
+                action: if kind == REMINDER {
+                    "sending reminders"
+                } else {
+                    "sending invitations"
+                },
+                needed: if kind == REMINDER { "open" } else { "draft or open" },
+                actual: state,
+            });
+        }
+        let due: Vec<String> = deliveries::candidates(conn, election, kind)?
+            .into_iter()
+            .filter(|(_, last)| match (kind, last) {
+                (_, None) => true,
+                (REMINDER, Some((status, at))) => status == "skipped" || now - at >= REMIND_AGAIN_AFTER,
+                _ => false,
+            })
+            .map(|(m, _)| m)
+            .collect();
+        Ok(deliveries::queue(conn, election, kind, &due, now)?)
+    })
+}
+
+/// Send up to `limit` queued messages. Returns how many were sent.
+pub fn send_queued(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    mailer: &Mailer,
+    public_url: &str,
+    limit: i64,
+    now: i64,
+) -> Result<usize, OpError> {
+    deliveries::fail_stale(conn, now - 600)?;
+    let claimed = write_tx(conn, |conn| Ok::<_, OpError>(deliveries::claim(conn, limit, now)?))?;
+    let mut by_election: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (election, member, kind) in claimed {
+        by_election.entry(election).or_default().push((member, kind));
+    }
+    let mut sent = 0;
+    for (election, batch) in by_election {
+        // Issue the codes (and log it) in one transaction, then send.
+        let issued = write_tx(conn, |conn| {
+            let (mut head, row) = lock_election(conn, &election)?;
+            let state = row.state()?;
+            let mut out = Vec::new();
+            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+            for (member_id, kind) in &batch {
+                let Some(m) = members::find(conn, &election, member_id)? else {
+                    continue;
+                };
+                if state > State::Open || m.voted {
+                    out.push((m, kind.clone(), None));
+                    continue;
+                }
+                let token = Token::generate()?;
+                if members::set_token(conn, &election, member_id, &secret.token_hash(token.as_str()))? {
+                    *counts.entry(kind.clone()).or_default() += 1;
+                    out.push((m, kind.clone(), Some(token)));
+                } else {
+                    out.push((m, kind.clone(), None));
+                }
+            }
+            let events: Vec<Event> = counts
+                .into_iter()
+                .map(|(kind, count)| Event::TokensSent {
+                    kind,
+                    count,
+                    actor: "delivery".into(),
+                })
+                .collect();
+            if !events.is_empty() {
+                crate::store::log::append(conn, &mut head, events, now)?;
+            }
+            Ok::<_, OpError>((row, out))
+        })?;
+        let (row, out) = issued;
+        for (member, kind, token) in out {
+            let Some(token) = token else {
+                deliveries::finish(
+                    conn,
+                    &election,
+                    &member.member_id,
+                    &kind,
+                    "skipped",
+                    Some("has voted, or the polls are closed"),
+                    now,
+                )?;
+                continue;
+            };
+            let (subject_t, body_t) = match deliveries::template(conn, &election, &kind)? {
+                Some(t) => t,
+                None => default_template(&kind),
+            };
+            let closes = row
+                .closes_at
+                .map(crate::time::format)
+                .unwrap_or_else(|| "when the election office announces".to_string());
+            let link = super::roll::voting_link(public_url, &token);
+            let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
+            let grouped = token.grouped();
+            let fields = Fields {
+                name: &member.name,
+                election: &row.title,
+                closes: &closes,
+                link: &link,
+                vote_page: &vote_page,
+                code: &grouped,
+            };
+            let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
+            let outcome =
+                rendered.and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &body));
+            match outcome {
+                Ok(()) => {
+                    deliveries::finish(conn, &election, &member.member_id, &kind, "sent", None, now)?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(election, member = %member.member_id, error = %e, "delivery failed");
+                    deliveries::finish(conn, &election, &member.member_id, &kind, "failed", Some(&e), now)?;
+                }
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Retry every failed message (each gets a new code).
+pub fn retry_failed(conn: &mut AnyConnection, election: &str, now: i64) -> Result<usize, OpError> {
+    Ok(deliveries::requeue_failed(conn, election, now)?)
+}
+
+/// A printed letter: the member and their new code.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    /// Member id.
+    pub member_id: String,
+    /// Name.
+    pub name: String,
+    /// The new code.
+    pub token: Token,
+}
+
+/// Issue new codes for letters to members without e-mail who have not
+/// voted (their old codes stop working), logged as sent by letter.
+pub fn letters(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    election: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<Letter>, OpError> {
+    write_tx(conn, |conn| {
+        let (mut head, row) = lock_election(conn, election)?;
+        let state = row.state()?;
+        if state > State::Open {
+            return Err(OpError::WrongState {
+                action: "printing letters",
+                needed: "draft or open",
+                actual: state,
+            });
+        }
+        let mut out = Vec::new();
+        for m in members::without_email(conn, election)? {
+            let token = Token::generate()?;
+            if members::set_token(conn, election, &m.member_id, &secret.token_hash(token.as_str()))? {
+                out.push(Letter {
+                    member_id: m.member_id,
+                    name: m.name,
+                    token,
+                });
+            }
+        }
+        if !out.is_empty() {
+            crate::store::log::append(
+                conn,
+                &mut head,
+                vec![Event::TokensSent {
+                    kind: "letter".into(),
+                    count: out.len() as u64,
+                    actor: actor.to_string(),
+                }],
+                now,
+            )?;
+        }
+        Ok(out)
+    })
+}
+
+/// Counts by kind: (queued + sending, sent, failed, skipped).
+pub fn progress(conn: &mut AnyConnection, election: &str) -> Result<BTreeMap<String, [i64; 4]>, OpError> {
+    let mut out: BTreeMap<String, [i64; 4]> = BTreeMap::new();
+    for kind in [INVITATION, REMINDER] {
+        out.insert(kind.to_string(), [0; 4]);
+    }
+    for (kind, status, n) in deliveries::stats(conn, election)? {
+        let slot = match status.as_str() {
+            "queued" | "sending" => 0,
+            "sent" => 1,
+            "failed" => 2,
+            "skipped" => 3,
+            other => return Err(StoreError::from(corrupt(format!("delivery status {other}"))).into()),
+        };
+        out.entry(kind).or_insert([0; 4])[slot] += n;
+    }
+    Ok(out)
+}

@@ -1,0 +1,311 @@
+//! Delivering voting codes from the console: e-mailed invitations and
+//! reminders with progress and per-member failures, the wording of each
+//! message, and printable letters for members without e-mail.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+
+use super::{check_csrf, require, signed_in, Nav};
+use crate::ops::delivery::{self, default_template};
+use crate::ops::staff::StaffUser;
+use crate::ops::{resolve_election, OpError};
+use crate::store::deliveries::{self, INVITATION, REMINDER};
+use crate::web::error::PageError;
+use crate::web::pages::{render, Page};
+use crate::web::AppState;
+
+/// Send queued messages for as long as the server runs.
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(mailer) = state.mailer().cloned() else {
+            continue;
+        };
+        let s = state.clone();
+        let public_url = state.public_url().to_string();
+        let result = s
+            .run(move |conn, secret| delivery::send_queued(conn, secret, &mailer, &public_url, 25, crate::time::now()))
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "sending queued messages failed");
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Counts {
+    kind: &'static str,
+    waiting: i64,
+    sent: i64,
+    failed: i64,
+    skipped: i64,
+}
+
+#[derive(Serialize)]
+struct FailureView {
+    member_id: String,
+    name: String,
+    email: String,
+    kind: String,
+    error: String,
+    attempts: i64,
+}
+
+#[derive(Serialize)]
+struct TemplateView {
+    kind: &'static str,
+    subject: String,
+    body: String,
+}
+
+#[derive(Serialize)]
+struct DeliveryPage {
+    nav: Nav,
+    id: String,
+    title: String,
+    mail: Option<String>,
+    sending: bool,
+    counts: Vec<Counts>,
+    failures: Vec<FailureView>,
+    templates: Vec<TemplateView>,
+    without_email: usize,
+    notice: Option<String>,
+    runs: bool,
+}
+
+async fn page(state: &AppState, user: &StaffUser, id: String, notice: Option<String>, status: StatusCode) -> Response {
+    let loaded = state
+        .run(move |conn, _| {
+            let row = resolve_election(conn, &id)?;
+            let progress = delivery::progress(conn, &row.id)?;
+            let failures = deliveries::failures(conn, &row.id)?;
+            let mut templates = Vec::new();
+            for kind in [INVITATION, REMINDER] {
+                let (subject, body) =
+                    deliveries::template(conn, &row.id, kind)?.unwrap_or_else(|| default_template(kind));
+                templates.push(TemplateView { kind, subject, body });
+            }
+            let without_email = crate::store::members::without_email(conn, &row.id)?.len();
+            Ok((row, progress, failures, templates, without_email))
+        })
+        .await;
+    let (row, progress, failures, templates, without_email) = match loaded {
+        Ok(v) => v,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let counts: Vec<Counts> = [INVITATION, REMINDER]
+        .into_iter()
+        .map(|kind| {
+            let c = progress.get(kind).copied().unwrap_or([0; 4]);
+            Counts {
+                kind: if kind == INVITATION { "Invitations" } else { "Reminders" },
+                waiting: c[0],
+                sent: c[1],
+                failed: c[2],
+                skipped: c[3],
+            }
+        })
+        .collect();
+    let sending = counts.iter().any(|c| c.waiting > 0);
+    let mut res = render(
+        status,
+        "staff_delivery",
+        &Page {
+            page_title: format!("Voting codes: {}", row.title),
+            election_title: None,
+            body: DeliveryPage {
+                nav: Nav::of(user),
+                id: row.id.clone(),
+                title: row.title.clone(),
+                mail: state.mailer().map(|m| m.shown.clone()),
+                sending,
+                counts,
+                failures: failures
+                    .into_iter()
+                    .map(|f| FailureView {
+                        member_id: f.member_id,
+                        name: f.name,
+                        email: f.email,
+                        kind: f.kind,
+                        error: f.error,
+                        attempts: f.attempts,
+                    })
+                    .collect(),
+                templates,
+                without_email,
+                notice,
+                runs: user.role.runs_elections(),
+            },
+        },
+    );
+    if sending {
+        // Browsers reload the page by themselves while messages go out.
+        res.headers_mut().insert(header::REFRESH, HeaderValue::from_static("3"));
+    }
+    res
+}
+
+/// `GET /staff/elections/{id}/delivery`.
+pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    match signed_in(&state, &headers).await {
+        Ok(user) => page(&state, &user, id, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+/// A delivery action.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /staff/elections/{id}/delivery`: send invitations or reminders,
+/// retry failures, or change a message's wording.
+pub async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&user, &form.csrf) {
+        return r;
+    }
+    if let Err(r) = require(&user, user.role.runs_elections(), "send voting codes") {
+        return r;
+    }
+    if state.mailer().is_none() && matches!(form.action.as_str(), "invite" | "remind" | "retry") {
+        return page(
+            &state,
+            &user,
+            id,
+            Some("Not done: no mail server is configured. Start Teller with --smtp-url and --mail-from.".into()),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let election = id.clone();
+    let now = crate::time::now();
+    let result = state
+        .run(move |conn, _| {
+            let row = resolve_election(conn, &election)?;
+            match form.action.as_str() {
+                "invite" => delivery::queue(conn, &row.id, INVITATION, now)
+                    .map(|n| format!("{n} invitations are being sent. Members already invited are not sent another.")),
+                "remind" => delivery::queue(conn, &row.id, REMINDER, now)
+                    .map(|n| format!("{n} reminders are being sent, to members who have not voted.")),
+                "retry" => delivery::retry_failed(conn, &row.id, now)
+                    .map(|n| format!("{n} failed messages are being sent again, each with a new code.")),
+                "template" => {
+                    let kind = if form.kind == REMINDER { REMINDER } else { INVITATION };
+                    delivery::check_template(&form.subject, &form.body)?;
+                    deliveries::set_template(conn, &row.id, kind, form.subject.trim(), &form.body)?;
+                    Ok(format!("The {kind} wording is saved."))
+                }
+                other => Err(OpError::Refused(format!("unknown action {other:?}"))),
+            }
+        })
+        .await;
+    match result {
+        Ok(notice) => page(&state, &user, id, Some(notice), StatusCode::OK).await,
+        Err(e) if !e.is_internal() => {
+            let (status, _) = crate::web::error::classify(&e);
+            page(&state, &user, id, Some(format!("Not done: {e}.")), status).await
+        }
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+#[derive(Serialize)]
+struct LetterView {
+    member_id: String,
+    name: String,
+    code: String,
+}
+
+#[derive(Serialize)]
+struct LettersPage {
+    title: String,
+    vote_page: String,
+    closes: String,
+    letters: Vec<LetterView>,
+}
+
+/// The letters form.
+#[derive(Deserialize)]
+pub struct LettersForm {
+    csrf: String,
+}
+
+/// `POST /staff/elections/{id}/letters`: new codes for members without
+/// e-mail, one print-ready letter per page.
+pub async fn letters(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<LettersForm>,
+) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&user, &form.csrf) {
+        return r;
+    }
+    if let Err(r) = require(&user, user.role.runs_elections(), "print letters") {
+        return r;
+    }
+    let actor = user.actor();
+    let result = state
+        .run(move |conn, secret| {
+            let row = resolve_election(conn, &id)?;
+            let letters = delivery::letters(conn, secret, &row.id, &actor, crate::time::now())?;
+            Ok((row, letters))
+        })
+        .await;
+    let (row, letters) = match result {
+        Ok(v) => v,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    render(
+        StatusCode::OK,
+        "staff_letters",
+        &Page {
+            page_title: format!("Letters: {}", row.title),
+            election_title: None,
+            body: LettersPage {
+                title: row.title.clone(),
+                vote_page: format!("{}/vote", state.public_url()),
+                closes: row
+                    .closes_at
+                    .map(crate::time::format)
+                    .unwrap_or_else(|| "when the election office announces".into()),
+                letters: letters
+                    .into_iter()
+                    .map(|l| LetterView {
+                        member_id: l.member_id,
+                        name: l.name,
+                        code: l.token.grouped(),
+                    })
+                    .collect(),
+            },
+        },
+    )
+}
