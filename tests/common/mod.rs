@@ -3,6 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod process;
+pub mod smtp;
+pub mod staff;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -132,6 +134,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with_mail(backend, None).await
+    }
+
+    /// The app, sending e-mail through `smtp_url` when given.
+    pub async fn spawn_with_mail(backend: Backend, smtp_url: Option<String>) -> Self {
         let db = TestDb::new(backend);
         let secret_file = db.dir.path().join("master.key");
         write_private(&secret_file, SECRET_HEX);
@@ -140,6 +147,9 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
         let state = AppState::new(pool, secret(), base.clone());
+        if let Some(url) = smtp_url {
+            state.set_mailer(teller::mail::Mailer::new(&url, "Election Office <office@teller.test>").unwrap());
+        }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             // The scheduler is slow here; tests seal, open and close explicitly.

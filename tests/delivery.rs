@@ -1,0 +1,201 @@
+//! Delivering voting codes from the console through a real SMTP server on
+//! loopback: invitations, failures and retries, nothing sent twice,
+//! reminders only to members who have not voted, editable wording, and
+//! printed letters for members without e-mail.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::smtp::SmtpSink;
+use common::staff::{add_staff, csrf_of, get, sign_in};
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+
+async fn post(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let (_, page) = get(app, cookie, path.trim_end_matches("/letters")).await;
+    let csrf = csrf_of(&page);
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let res = app
+        .http
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Wait until nothing is waiting to be sent.
+async fn drained(app: &TestApp, cookie: &str, id: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let (_, html) = get(app, cookie, &format!("/staff/elections/{id}/delivery")).await;
+        if !html.contains("Sending…") {
+            return html;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "messages were never sent");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn code_in(mail: &common::smtp::Mail) -> String {
+    let at = mail.data.find("/v/").unwrap() + 3;
+    mail.data[at..at + 28].to_string()
+}
+
+async fn delivery(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with_mail(backend, Some(sink.url())).await;
+    let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
+    let id = app
+        .teller_ok(&["election", "create", toml.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let roll = app.path("m.csv");
+    std::fs::write(
+        &roll,
+        "member_id,name,email\nM1,Ann Lee,ann@example.org\nM2,Bo Chan,bo@example.org\nM3,Cy Doe,bounce@example.org\nM4,Di Roe,\n",
+    )
+    .unwrap();
+    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
+    app.teller_ok(&["election", "open", &id]);
+    add_staff(&app, "olga", "officer", "officer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let delivery = format!("/staff/elections/{id}/delivery");
+
+    // The wording: a template without a link or code is refused; a good one is used.
+    let (status, html) = post(
+        &app,
+        &officer,
+        &delivery,
+        &[
+            ("action", "template"),
+            ("kind", "invitation"),
+            ("subject", "Vote!"),
+            ("body", "Hello {{name}}"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("must include"), "{html}");
+    let body = "Dear {{name}}, vote in {{election}} at {{link}} (code {{code}}).";
+    let (status, _) = post(
+        &app,
+        &officer,
+        &delivery,
+        &[
+            ("action", "template"),
+            ("kind", "invitation"),
+            ("subject", "Your code for {{election}}"),
+            ("body", body),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Invitations: sent to the three with e-mail; one bounces.
+    let (status, html) = post(&app, &officer, &delivery, &[("action", "invite")]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("3 invitations are being sent"), "{html}");
+    let html = drained(&app, &officer, &id).await;
+    let mails = sink.received();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let ann = mails.iter().find(|m| m.to[0].contains("ann@example.org")).unwrap();
+    assert!(ann.from.contains("office@teller.test"));
+    assert!(
+        ann.data
+            .contains("Subject: Your code for Society of Pharmacy Technicians"),
+        "{}",
+        ann.data
+    );
+    assert!(
+        ann.data
+            .contains("Dear Ann Lee, vote in Society of Pharmacy Technicians"),
+        "{}",
+        ann.data
+    );
+    assert!(
+        html.contains("bounce@example.org") && html.contains("mailbox unavailable"),
+        "failures are listed: {html}"
+    );
+    // The e-mailed code votes.
+    let ann_code = code_in(ann);
+    assert_eq!(app.cast(&id, &ann_code, common::example_choices(0)).await.0, 201);
+
+    // Nothing is sent twice by accident.
+    let (_, html) = post(&app, &officer, &delivery, &[("action", "invite")]).await;
+    assert!(html.contains("0 invitations are being sent"), "{html}");
+    // A retry sends the failed one again (and it fails again).
+    let (_, html) = post(&app, &officer, &delivery, &[("action", "retry")]).await;
+    assert!(html.contains("1 failed messages are being sent again"), "{html}");
+    let html = drained(&app, &officer, &id).await;
+    assert!(html.contains("<td class=\"num\">2</td></tr>"), "two attempts: {html}");
+    assert_eq!(sink.received().len(), 2);
+
+    // Reminders go only to members with e-mail who have not voted: Bo (and the bouncing Cy).
+    app.teller_ok(&["seal", &id]);
+    let bo_invitation = code_in(
+        sink.received()
+            .iter()
+            .find(|m| m.to[0].contains("bo@example.org"))
+            .unwrap(),
+    );
+    let (_, html) = post(&app, &officer, &delivery, &[("action", "remind")]).await;
+    assert!(html.contains("2 reminders are being sent"), "{html}");
+    drained(&app, &officer, &id).await;
+    let mails = sink.received();
+    assert_eq!(mails.len(), 3);
+    let reminder = &mails[2];
+    assert!(reminder.to[0].contains("bo@example.org"));
+    assert!(reminder.data.contains("You have not voted yet"), "{}", reminder.data);
+    assert!(
+        !mails.iter().skip(2).any(|m| m.to[0].contains("ann@")),
+        "never to those who have voted"
+    );
+    // The reminder's code replaces the invitation's.
+    assert_eq!(app.cast(&id, &bo_invitation, common::example_choices(1)).await.0, 403);
+    assert_eq!(
+        app.cast(&id, &code_in(reminder), common::example_choices(1)).await.0,
+        201
+    );
+
+    // Letters for members without e-mail: one per page, with a new code that votes.
+    let (status, html) = post(&app, &officer, &format!("/staff/elections/{id}/letters"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("<article class=\"letter\">").count(), 1, "{html}");
+    assert!(html.contains("Di Roe"));
+    let at = html.find("class=\"letter-code\">").unwrap() + "class=\"letter-code\">".len();
+    let code = html[at..at + 34].to_string();
+    assert_eq!(app.cast(&id, &code, common::example_choices(2)).await.0, 201);
+
+    // The log says how many codes were sent, by whom, without saying to whom.
+    let record = app.export(&id);
+    let sent: Vec<(String, u64)> = record
+        .log
+        .iter()
+        .filter_map(|e| match &e.entry.event {
+            teller_audit::log::Event::TokensSent { kind, count, .. } => Some((kind.clone(), *count)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        sent.contains(&("invitation".to_string(), 3))
+            || sent
+                .iter()
+                .filter(|(k, _)| k == "invitation")
+                .map(|(_, c)| c)
+                .sum::<u64>()
+                == 4,
+        "{sent:?}"
+    );
+    assert!(sent.contains(&("letter".to_string(), 1)), "{sent:?}");
+    assert!(teller_audit::verify::verify_record(&record, &[]).ok());
+}
+on_both_backends!(codes_are_delivered_by_email_and_letter, delivery);
