@@ -95,3 +95,31 @@ fn a_master_secret_others_can_read_is_refused() {
     assert!(out.status.success());
     assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn an_unreachable_database_is_reported_quickly_and_plainly() {
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
+        .args(["election", "list"])
+        .env(
+            "TELLER_DATABASE_URL",
+            format!("postgres://teller:teller@127.0.0.1:{port}/teller"),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Connection refused") || err.contains("connection refused"),
+        "{err}"
+    );
+    assert!(!err.contains("Invalid connection url"), "{err}");
+    assert!(!err.contains("teller:teller@"), "the password is not shown: {err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}

@@ -11,7 +11,7 @@ pub mod schema;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -27,10 +27,43 @@ pub enum AnyConnection {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Makes connections for the pool, choosing the backend by the URL, so that
+/// a failure says what went wrong ("connection refused", "password
+/// authentication failed") rather than that no backend took the URL.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+fn establish(url: &str) -> diesel::ConnectionResult<AnyConnection> {
+    if is_postgres_url(url) {
+        diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
+    } else {
+        diesel::SqliteConnection::establish(url).map(AnyConnection::Sqlite)
+    }
+}
+
 /// A pool of connections.
-pub type DbPool = Pool<ConnectionManager<AnyConnection>>;
+pub type DbPool = Pool<Manager>;
 /// A connection taken from the pool.
-pub type DbConn = PooledConnection<ConnectionManager<AnyConnection>>;
+pub type DbConn = PooledConnection<Manager>;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +88,7 @@ pub fn is_postgres_url(url: &str) -> bool {
 struct SessionSetup;
 
 impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SessionSetup {
+    // r2d2 calls this for every new connection.
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
         configure(conn).map_err(diesel::r2d2::Error::QueryError)
     }
@@ -74,10 +108,14 @@ fn configure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
 
 /// Open a pool on `url` and bring the schema up to date.
 pub fn connect(url: &str, max_size: u32) -> Result<DbPool, DbError> {
-    let manager = ConnectionManager::<AnyConnection>::new(url);
+    // Fail the first connection quickly with its real reason.
+    drop(connect_one(url)?);
+    let manager = Manager { url: url.to_string() };
     let pool = Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(30))
+        // A request waits at most this long for a connection, then gets a
+        // clear "unavailable, try again" (well inside the request timeout).
+        .connection_timeout(Duration::from_secs(5))
         .connection_customizer(Box::new(SessionSetup))
         .build(manager)
         .map_err(|e| DbError::Connect(e.to_string()))?;
@@ -157,7 +195,7 @@ where
 
 /// Open a single connection (for tests and one-off tools).
 pub fn connect_one(url: &str) -> Result<AnyConnection, DbError> {
-    let mut conn = AnyConnection::establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
+    let mut conn = establish(url).map_err(|e| DbError::Connect(e.to_string()))?;
     configure(&mut conn)?;
     Ok(conn)
 }

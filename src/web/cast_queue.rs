@@ -15,10 +15,15 @@ use crate::ops::OpError;
 
 /// Requests waiting beyond this many are refused as "busy, retry".
 const MAX_WAITING: usize = 20_000;
+/// A cast not committed within this long is refused, not committed later:
+/// well inside the request timeout, so a voter is never told "timed out"
+/// about a ballot that is then cast after all.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
 
 struct Job {
     prepared: Prepared,
     reply: oneshot::Sender<Result<Unsigned, OpError>>,
+    deadline: std::time::Instant,
 }
 
 /// The queue in front of the cast workers.
@@ -47,7 +52,12 @@ impl CastQueue {
     /// Commit a prepared cast, waiting until it is durable (or refused).
     pub async fn commit(&self, prepared: Prepared) -> Result<Unsigned, OpError> {
         let (reply, answer) = oneshot::channel();
-        match self.tx.try_send(Job { prepared, reply }) {
+        let deadline = std::time::Instant::now() + DEADLINE;
+        match self.tx.try_send(Job {
+            prepared,
+            reply,
+            deadline,
+        }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(busy("too many ballots are waiting")),
             Err(TrySendError::Disconnected(_)) => return Err(busy("the cast workers have stopped")),
@@ -77,6 +87,27 @@ fn work(pool: &DbPool, rx: &Mutex<Receiver<Job>>, max_batch: usize) {
             }
             batch
         };
+        // Drop casts whose voter has gone, and refuse those past their
+        // deadline: neither may be committed now.
+        let now = std::time::Instant::now();
+        let batch: Vec<Job> = batch
+            .into_iter()
+            .filter_map(|j| {
+                if j.reply.is_closed() {
+                    None
+                } else if now > j.deadline {
+                    let _ = j
+                        .reply
+                        .send(Err(busy("the database did not answer in time; nothing was cast")));
+                    None
+                } else {
+                    Some(j)
+                }
+            })
+            .collect();
+        if batch.is_empty() {
+            continue;
+        }
         let (prepared, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.prepared, j.reply)).unzip();
         let outcome = db::get(pool)
             .map_err(OpError::from)

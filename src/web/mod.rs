@@ -262,12 +262,29 @@ pub fn router(state: AppState) -> Router {
     small
         .merge(uploads)
         .fallback(public::not_found)
-        .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(middleware::from_fn(friendly_timeouts))
+        .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .with_state(state)
+}
+
+/// A request that ran out of time gets "unavailable, try again" in the
+/// API's JSON or as a page, not a bare 408.
+async fn friendly_timeouts(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if res.status() != axum::http::StatusCode::REQUEST_TIMEOUT {
+        return res;
+    }
+    let unavailable = OpError::Db(db::DbError::Connect("the request timed out".into()));
+    if api {
+        axum::response::IntoResponse::into_response(error::ApiError::from(unavailable))
+    } else {
+        axum::response::IntoResponse::into_response(error::PageError::from(unavailable))
+    }
 }
 
 /// Headers on every response: a strict CSP with no inline script or style,
