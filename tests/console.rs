@@ -276,10 +276,21 @@ async fn committee_certifies(backend: Backend) {
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("4 ballots from 4 tokens used"), "{html}");
+    let report_path = format!("/staff/elections/{id}/report");
+    let (status, html) = get(&app, &observer, &report_path).await;
+    assert_eq!(status, StatusCode::CONFLICT, "no tellers' report before the count");
+    assert!(html.contains("made after the count"), "{html}");
     let (status, _) = act(&app, &officer, &id, &[("action", "tally")]).await;
     assert_eq!(status, StatusCode::OK);
     let record = app.export(&id);
     let tally = record.tally.clone().unwrap();
+    let (status, html) = get(&app, &observer, &report_path).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(&tally.digest().to_hex()),
+        "the report carries the tally digest"
+    );
+    assert!(html.contains("Not certified yet (quorum 2)"), "{html}");
 
     // A signature by a key other than the certifier's registered one is refused.
     let forger = Certifier {
@@ -338,6 +349,31 @@ async fn committee_certifies(backend: Backend) {
 
     let record = app.export(&id);
     assert_eq!(record.election.state, "certified");
+    let (status, html) = get(&app, &observer, &report_path).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Certified by the election committee (quorum 2)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>cara name</td>")
+            && html.contains("<td>cleo name</td>")
+            && !html.contains("<td>cato name</td>")
+    );
+    assert!(
+        html.contains(&record.log.last().unwrap().hash.to_hex()),
+        "the report names the record's head"
+    );
+    // Every candidate of every contest is on the report with its votes.
+    for contest in &record.election.definition.contests {
+        for c in &contest.candidates {
+            assert!(
+                html.contains(&format!("<th scope=\"row\">{}</th>", c.name)),
+                "{} missing",
+                c.name
+            );
+        }
+    }
     let report = teller_audit::verify::verify_record(&record, &[]);
     assert!(report.ok(), "{report}");
     let check = report.check("certification").unwrap();

@@ -247,6 +247,7 @@ pub fn router(state: AppState) -> Router {
             get(staff::delivery::show).post(staff::delivery::act),
         )
         .route("/staff/elections/{id}/letters", post(staff::delivery::letters))
+        .route("/staff/elections/{id}/report", get(staff::report::show))
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))
         .route("/staff/account/totp", post(staff::account::enrol))

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod delivery;
 pub mod election;
 pub mod login;
+pub mod report;
 pub mod roll;
 
 use std::net::IpAddr;

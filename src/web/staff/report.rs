@@ -1,0 +1,270 @@
+//! The tellers' report: a printable certificate of the result, in the form
+//! boards expect.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use teller_audit::definition::WRITE_IN_PREFIX;
+use teller_audit::log::Event;
+use teller_audit::tally::{Outcome, Tally};
+
+use super::signed_in;
+use crate::ops::status::status;
+use crate::ops::OpError;
+use crate::store::log::entries;
+use crate::store::{corrupt, StoreError};
+use crate::time::format as when;
+use crate::web::error::PageError;
+use crate::web::pages::{render, Page};
+use crate::web::AppState;
+
+#[derive(Serialize)]
+struct Line {
+    name: String,
+    votes: String,
+    elected: bool,
+}
+
+#[derive(Serialize)]
+struct ContestReport {
+    title: String,
+    method: String,
+    seats: u32,
+    cast: u64,
+    blank: u64,
+    invalid: u64,
+    needed: String,
+    lines: Vec<Line>,
+    winners: String,
+}
+
+#[derive(Serialize)]
+struct Signer {
+    name: String,
+    key: String,
+    signature: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    title: String,
+    id: String,
+    state: String,
+    opened: String,
+    closed: String,
+    counted: String,
+    eligible: u64,
+    ballots: u64,
+    turnout: String,
+    contests: Vec<ContestReport>,
+    tally_digest: String,
+    record_head: String,
+    record_size: u64,
+    certified: bool,
+    quorum: u32,
+    signers: Vec<Signer>,
+}
+
+fn describe_needed(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Plurality {
+            majority_over: Some(w), ..
+        } => format!("more than {w} votes (a majority of the ballots cast in the contest)"),
+        Outcome::Plurality { .. } => "the most votes".into(),
+        Outcome::Referendum { threshold, .. } => threshold.describe(),
+        Outcome::Counted {
+            transcript, counted_by, ..
+        } => match transcript.get("quota").and_then(|q| q.as_str()) {
+            Some(q) => format!("quota {q} ({counted_by})"),
+            None => format!("as {counted_by} decides"),
+        },
+    }
+}
+
+fn contest_report(def: &teller_audit::definition::Definition, r: &teller_audit::tally::ContestResult) -> ContestReport {
+    let contest = def.contest(&r.contest);
+    let name = |id: &str| {
+        contest
+            .and_then(|c| c.candidates.iter().find(|k| k.id == id).map(|k| k.name.clone()))
+            .unwrap_or_else(|| id.trim_start_matches(WRITE_IN_PREFIX).to_string())
+    };
+    let (lines, winners): (Vec<Line>, Vec<String>) = match &r.outcome {
+        Outcome::Plurality {
+            candidates,
+            write_ins,
+            elected,
+            ..
+        } => (
+            candidates
+                .iter()
+                .chain(write_ins.iter())
+                .map(|o| Line {
+                    name: name(&o.id),
+                    votes: o.votes.to_string(),
+                    elected: elected.contains(&o.id),
+                })
+                .collect(),
+            elected.iter().map(|id| name(id)).collect(),
+        ),
+        Outcome::Referendum {
+            yes,
+            no,
+            abstain,
+            passed,
+            ..
+        } => (
+            vec![
+                Line {
+                    name: "Yes".into(),
+                    votes: yes.to_string(),
+                    elected: *passed,
+                },
+                Line {
+                    name: "No".into(),
+                    votes: no.to_string(),
+                    elected: false,
+                },
+                Line {
+                    name: "Abstain".into(),
+                    votes: abstain.to_string(),
+                    elected: false,
+                },
+            ],
+            vec![if *passed { "Passed".into() } else { "Not passed".into() }],
+        ),
+        Outcome::Counted {
+            elected, transcript, ..
+        } => {
+            let last = transcript
+                .get("rounds")
+                .and_then(|r| r.as_array())
+                .and_then(|r| r.last());
+            let figures = |i: usize| {
+                last.and_then(|r| r.get("tally"))
+                    .and_then(|t| t.get(i))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            (
+                contest
+                    .map(|c| {
+                        c.candidates
+                            .iter()
+                            .enumerate()
+                            .map(|(i, k)| Line {
+                                name: k.name.clone(),
+                                votes: figures(i),
+                                elected: elected.contains(&k.id),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                elected.iter().map(|id| name(id)).collect(),
+            )
+        }
+    };
+    ContestReport {
+        title: r.title.clone(),
+        method: contest.map(|c| c.method.describe().to_string()).unwrap_or_default(),
+        seats: r.seats,
+        cast: r.cast,
+        blank: r.blank,
+        invalid: r.invalid,
+        needed: describe_needed(&r.outcome),
+        lines,
+        winners: winners.join(", "),
+    }
+}
+
+/// `GET /staff/elections/{id}/report`: after the count. Reads the status,
+/// the tally and the log; never the ballots, so it is quick at any size.
+pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(r) = signed_in(&state, &headers).await {
+        return r;
+    }
+    let loaded = state
+        .run(move |conn, _| {
+            let s = status(conn, &id)?;
+            let log = entries(conn, &id).map_err(OpError::from)?;
+            Ok::<_, OpError>((s, log))
+        })
+        .await;
+    let (s, log) = match loaded {
+        Ok(x) => x,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let Some(tally_json) = s.election.tally.as_deref() else {
+        return PageError::from(OpError::WrongState {
+            action: "the tellers' report, made after the count,",
+            needed: "tallied",
+            actual: s.state,
+        })
+        .into_response();
+    };
+    let parsed = serde_json::from_str::<Tally>(tally_json)
+        .map_err(|e| StoreError::from(corrupt(e)))
+        .and_then(|t| Ok((t, s.election.definition()?)));
+    let (tally, def) = match parsed {
+        Ok(x) => x,
+        Err(e) => return PageError::from(OpError::from(e)).into_response(),
+    };
+    let time_of = |kind: &str| {
+        log.iter()
+            .find(|e| e.entry.event.kind() == kind)
+            .map(|e| when(e.entry.time))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut signers = Vec::new();
+    let mut quorum = 0;
+    let mut certified = false;
+    for e in &log {
+        match &e.entry.event {
+            Event::Certification {
+                certifier,
+                public_key,
+                signature,
+            } => signers.push(Signer {
+                name: certifier.clone(),
+                key: public_key.fingerprint(),
+                signature: teller_audit::crypto::Digest::of(&signature.0).to_hex()[..16].to_string(),
+            }),
+            Event::Certified { quorum: q, .. } => {
+                certified = true;
+                quorum = *q;
+            }
+            Event::PollsOpened {
+                certification_quorum, ..
+            } => quorum = *certification_quorum,
+            _ => {}
+        }
+    }
+    let report = Report {
+        title: def.title.clone(),
+        id: s.election.id.clone(),
+        state: s.state.to_string(),
+        opened: time_of("polls_opened"),
+        closed: time_of("polls_closed"),
+        counted: time_of("tallied"),
+        eligible: s.eligible,
+        ballots: tally.ballots,
+        turnout: crate::web::results::percent(tally.ballots, s.eligible),
+        contests: tally.contests.iter().map(|r| contest_report(&def, r)).collect(),
+        tally_digest: tally.digest().to_hex(),
+        record_head: s.log_head.clone(),
+        record_size: s.log_size,
+        certified,
+        quorum,
+        signers,
+    };
+    render(
+        StatusCode::OK,
+        "staff_report",
+        &Page {
+            page_title: format!("Tellers' report: {}", def.title),
+            election_title: None,
+            body: report,
+        },
+    )
+}
