@@ -56,6 +56,29 @@ pub fn from_toml(dt: &toml::value::Datetime) -> Result<i64, String> {
     )
 }
 
+/// A time typed in a form: `2026-12-15T17:00` (as a browser's date-time
+/// field sends it, read as UTC), `2026-12-15 17:00`, or with seconds and a
+/// zone such as `2026-12-15T17:00:00+01:00`.
+pub fn parse_form(text: &str) -> Option<i64> {
+    let t = text.trim().replacen(' ', "T", 1);
+    let with_zone = if t.ends_with('Z') || t.rfind(['+', '-']).is_some_and(|i| i > 10) {
+        t
+    } else if t.len() == 16 {
+        format!("{t}:00Z")
+    } else {
+        format!("{t}Z")
+    };
+    with_zone
+        .parse::<toml::value::Datetime>()
+        .ok()
+        .and_then(|dt| from_toml(&dt).ok())
+}
+
+/// `2026-12-15T17:00`, the value a browser's date-time field takes (UTC).
+pub fn format_form(t: i64) -> String {
+    format_rfc3339(t)[..16].to_string()
+}
+
 /// `2026-12-01 09:00 UTC`.
 pub fn format(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(86_400));

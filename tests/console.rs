@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::staff::{add_staff, csrf_of, get, sign_in};
+use common::staff::{act, add_staff, csrf_of, get, new_key, sign_in, upload, Certifier};
 use common::{Backend, TestApp};
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
@@ -156,55 +156,6 @@ fn base32_decode(text: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Post a console action; returns status and page.
-async fn act(app: &TestApp, cookie: &str, election: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-    let (_, page) = get(app, cookie, &format!("/staff/elections/{election}")).await;
-    let csrf = csrf_of(&page);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = app
-        .http
-        .post(app.url(&format!("/staff/elections/{election}")))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.text().await.unwrap())
-}
-
-struct Certifier {
-    cookie: String,
-    key: ring::signature::Ed25519KeyPair,
-}
-
-impl Certifier {
-    fn public_hex(&self) -> String {
-        use ring::signature::KeyPair;
-        hex::encode(self.key.public_key().as_ref())
-    }
-
-    fn sign(&self, election: &str, tally: &teller_audit::tally::Tally) -> String {
-        use teller_audit::certify::{SignedStatement, Statement};
-        let statement = Statement::new(election, tally.digest());
-        let mut sig = [0u8; 64];
-        sig.copy_from_slice(self.key.sign(&statement.signed_bytes()).as_ref());
-        let mut pk = [0u8; 32];
-        pk.copy_from_slice(&hex::decode(self.public_hex()).unwrap());
-        serde_json::to_string(&SignedStatement {
-            statement,
-            public_key: teller_audit::crypto::PublicKey(pk),
-            signature: teller_audit::crypto::Signature(sig),
-        })
-        .unwrap()
-    }
-}
-
-fn new_key() -> ring::signature::Ed25519KeyPair {
-    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
-    ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
 }
 
 async fn committee_certifies(backend: Backend) {
@@ -390,23 +341,6 @@ on_both_backends!(
     the_committee_certifies_with_two_of_three_keys_and_forgeries_are_refused,
     committee_certifies
 );
-
-async fn upload(app: &TestApp, cookie: &str, election: &str, csv: &str) -> (StatusCode, String) {
-    let (_, page) = get(app, cookie, &format!("/staff/elections/{election}")).await;
-    let form = reqwest::multipart::Form::new().text("csrf", csrf_of(&page)).part(
-        "roll",
-        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("members.csv"),
-    );
-    let res = app
-        .http
-        .post(app.url(&format!("/staff/elections/{election}/roll")))
-        .header("cookie", cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.text().await.unwrap())
-}
 
 async fn roll_upload(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -6,46 +6,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::smtp::SmtpSink;
-use common::staff::{add_staff, csrf_of, get, sign_in};
+use common::staff::{add_staff, code_in, drained, post, sign_in};
 use common::{Backend, TestApp};
 use reqwest::StatusCode;
-
-async fn post(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-    let (_, page) = get(app, cookie, path.trim_end_matches("/letters")).await;
-    let csrf = csrf_of(&page);
-    let mut form = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = app
-        .http
-        .post(app.url(path))
-        .header("cookie", cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.text().await.unwrap())
-}
-
-/// Wait until nothing is waiting to be sent.
-async fn drained(app: &TestApp, cookie: &str, id: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let (_, html) = get(app, cookie, &format!("/staff/elections/{id}/delivery")).await;
-        if !html.contains("Sending…") {
-            return html;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "messages were never sent");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-fn code_in(mail: &common::smtp::Mail) -> String {
-    let at = mail.data.find("/v/").unwrap() + 3;
-    mail.data[at..at + 28].to_string()
-}
 
 async fn delivery(backend: Backend) {
     let sink = SmtpSink::start().await;

@@ -27,62 +27,92 @@ pub struct ElectionSpec {
     pub certification_quorum: u32,
 }
 
-#[derive(Deserialize)]
+/// An election as written in its file, or as the console's election
+/// builder submits it: loose strings and options, checked by [`assemble`].
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileElection {
-    title: String,
+pub struct FileElection {
+    /// The election's title.
+    pub title: String,
+    /// Introduction shown above the ballot.
     #[serde(default)]
-    description: String,
-    opens_at: Option<toml::value::Datetime>,
-    closes_at: Option<toml::value::Datetime>,
+    pub description: String,
+    /// When the polls open by themselves.
+    pub opens_at: Option<toml::value::Datetime>,
+    /// When they close by themselves.
+    pub closes_at: Option<toml::value::Datetime>,
+    /// Sealing policy.
     #[serde(default)]
-    sealing: FileSealing,
+    pub sealing: FileSealing,
+    /// The committee's quorum.
     #[serde(default)]
-    certification: FileCertification,
+    pub certification: FileCertification,
+    /// The contests, in ballot order.
     #[serde(default, rename = "contest")]
-    contests: Vec<FileContest>,
+    pub contests: Vec<FileContest>,
 }
 
-#[derive(Deserialize, Default)]
+/// `[sealing]`.
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct FileSealing {
-    interval_seconds: Option<u64>,
-    min_ballots: Option<u64>,
+pub struct FileSealing {
+    /// Seconds between seals.
+    pub interval_seconds: Option<u64>,
+    /// Smallest batch sealed before the close.
+    pub min_ballots: Option<u64>,
 }
 
-#[derive(Deserialize, Default)]
+/// `[certification]`.
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct FileCertification {
-    quorum: Option<u32>,
+pub struct FileCertification {
+    /// Certifiers who must sign.
+    pub quorum: Option<u32>,
 }
 
-#[derive(Deserialize)]
+/// `[[contest]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileContest {
-    id: Option<String>,
-    title: String,
+pub struct FileContest {
+    /// Identifier; derived from the title when absent.
+    pub id: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Instructions or the question put.
     #[serde(default)]
-    description: String,
-    method: String,
-    seats: Option<u32>,
+    pub description: String,
+    /// Method name, such as `plurality` or `stv-scottish`.
+    pub method: String,
+    /// Seats (1 when absent).
+    pub seats: Option<u32>,
+    /// Plurality: a winner needs a majority.
     #[serde(default)]
-    majority_required: bool,
+    pub majority_required: bool,
+    /// Plurality: write-ins allowed.
     #[serde(default)]
-    write_ins: bool,
-    threshold: Option<String>,
-    skipped_ranks: Option<String>,
-    points: Option<u32>,
+    pub write_ins: bool,
+    /// Referendum: the threshold, such as `two-thirds`.
+    pub threshold: Option<String>,
+    /// Ranked methods: `refuse` or `close-up`.
+    pub skipped_ranks: Option<String>,
+    /// Cumulative: points per member.
+    pub points: Option<u32>,
+    /// The candidates, in ballot order.
     #[serde(default, rename = "candidate")]
-    candidates: Vec<FileCandidate>,
+    pub candidates: Vec<FileCandidate>,
 }
 
-#[derive(Deserialize)]
+/// `[[contest.candidate]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileCandidate {
-    id: Option<String>,
-    name: String,
+pub struct FileCandidate {
+    /// Identifier; derived from the name when absent.
+    pub id: Option<String>,
+    /// The name on the ballot.
+    pub name: String,
+    /// Short statement.
     #[serde(default)]
-    statement: String,
+    pub statement: String,
 }
 
 /// Turn a name into an identifier: lower-case letters and digits joined by `-`.
@@ -154,6 +184,20 @@ pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
 /// Parse an election file. Every problem is returned, each saying where.
 pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
     let file: FileElection = toml::from_str(text).map_err(|e| vec![format!("the election file is not valid: {e}")])?;
+    let (spec, mut problems) = assemble(file);
+    problems.extend(spec.definition.problems());
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Turn a loose election into a spec. The problems returned are those of the
+/// form (unknown methods, bad thresholds, times, sealing, quorum); a contest
+/// whose method cannot be read is left out of the spec. The definition's
+/// own problems ([`Definition::problems`]) are not included.
+pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
     let mut problems = Vec::new();
     let mut time = |what: &str, dt: &Option<toml::value::Datetime>| {
         dt.as_ref().and_then(|dt| match crate::time::from_toml(dt) {
@@ -271,7 +315,6 @@ pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
         description: file.description.trim().to_string(),
         contests,
     };
-    problems.extend(definition.problems());
     let seal_interval_seconds = file.sealing.interval_seconds.unwrap_or(DEFAULT_SEAL_INTERVAL);
     if !(10..=86_400).contains(&seal_interval_seconds) {
         problems.push("sealing.interval_seconds must be between 10 and 86400 (a day), so voters can check their ballot the same day".into());
@@ -284,17 +327,27 @@ pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
     if certification_quorum > 50 {
         problems.push("certification.quorum must be at most 50".into());
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(ElectionSpec {
+    let spec = ElectionSpec {
         certification_quorum,
         definition,
         opens_at,
         closes_at,
         seal_interval_seconds,
         seal_min_ballots,
-    })
+    };
+    (spec, problems)
+}
+
+/// The threshold as the election file writes it.
+pub fn threshold_text(t: &Threshold) -> String {
+    match (t.comparison, t.numerator, t.denominator) {
+        (Comparison::MoreThan, 1, 2) => "simple-majority".into(),
+        (Comparison::AtLeast, 2, 3) => "two-thirds".into(),
+        (Comparison::AtLeast, 3, 5) => "three-fifths".into(),
+        (Comparison::AtLeast, 3, 4) => "three-quarters".into(),
+        (Comparison::AtLeast, n, d) => format!("at-least {n}/{d}"),
+        (Comparison::MoreThan, n, d) => format!("more-than {n}/{d}"),
+    }
 }
 
 #[cfg(test)]

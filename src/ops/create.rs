@@ -11,7 +11,8 @@ use crate::store::elections::{self, ElectionRow};
 use crate::store::log as logstore;
 use crate::store::{corrupt, StoreError};
 
-/// Create a draft election with a fresh signing key and lot seed. Returns its id.
+/// Create a draft election with a fresh signing key and lot seed. Returns its
+/// id. The definition must be sound.
 pub fn create_election(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
@@ -23,12 +24,32 @@ pub fn create_election(
     if !problems.is_empty() {
         return Err(OpError::Definition(problems));
     }
-    let id = uuid::Uuid::new_v4().to_string();
-    let keys = secret.new_election_secrets(&id)?;
-    let definition = teller_audit::canonical::to_bytes(&spec.definition)
+    create_draft(conn, secret, spec, actor, now)
+}
+
+fn encode(definition: &teller_audit::definition::Definition) -> Result<String, OpError> {
+    Ok(teller_audit::canonical::to_bytes(definition)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| StoreError::from(corrupt("definition could not be encoded")))?;
+        .ok_or_else(|| StoreError::from(corrupt("definition could not be encoded")))?)
+}
+
+/// Create a draft that may still be incomplete (the election builder saves
+/// work in progress); the polls cannot open until its problems are fixed.
+/// It needs a title.
+pub fn create_draft(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    spec: &ElectionSpec,
+    actor: &str,
+    now: i64,
+) -> Result<String, OpError> {
+    if spec.definition.title.trim().is_empty() {
+        return Err(OpError::Definition(vec!["the election needs a title".into()]));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let keys = secret.new_election_secrets(&id)?;
+    let definition = encode(&spec.definition)?;
     let row = ElectionRow {
         id: id.clone(),
         title: spec.definition.title.clone(),
@@ -62,4 +83,66 @@ pub fn create_election(
         Ok::<_, OpError>(())
     })?;
     Ok(id)
+}
+
+/// Replace a draft's definition, schedule, sealing policy and quorum, as long
+/// as nobody else changed it since `base` (the [`draft_version`] the editor
+/// started from). Logs `definition_updated` with who saved it.
+pub fn update_draft(
+    conn: &mut AnyConnection,
+    election: &str,
+    base: Option<&str>,
+    spec: &ElectionSpec,
+    actor: &str,
+    now: i64,
+) -> Result<(), OpError> {
+    if spec.definition.title.trim().is_empty() {
+        return Err(OpError::Definition(vec!["the election needs a title".into()]));
+    }
+    let definition = encode(&spec.definition)?;
+    write_tx(conn, |conn| {
+        let (mut head, row) = super::lock_election(conn, election)?;
+        super::require_state(&row, State::Draft, "changing the ballot")?;
+        if base.is_some_and(|b| b != draft_version(&row)) {
+            return Err(OpError::Refused(
+                "someone else changed this election while you were editing it; nothing was saved. Open it again to see their changes, then make yours".into(),
+            ));
+        }
+        let updated = ElectionRow {
+            title: spec.definition.title.clone(),
+            definition: definition.clone(),
+            opens_at: spec.opens_at,
+            closes_at: spec.closes_at,
+            seal_interval_seconds: spec.seal_interval_seconds as i64,
+            seal_min_ballots: spec.seal_min_ballots as i64,
+            certification_quorum: i64::from(spec.certification_quorum),
+            ..row
+        };
+        elections::update_draft(conn, &updated)?;
+        logstore::append(
+            conn,
+            &mut head,
+            vec![Event::DefinitionUpdated {
+                definition_hash: spec.definition.hash(),
+                actor: actor.to_string(),
+            }],
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// A short fingerprint of everything the election builder edits, so that two
+/// people editing one draft cannot silently overwrite each other.
+pub fn draft_version(row: &ElectionRow) -> String {
+    let text = format!(
+        "{}\n{:?}\n{:?}\n{}\n{}\n{}",
+        row.definition,
+        row.opens_at,
+        row.closes_at,
+        row.seal_interval_seconds,
+        row.seal_min_ballots,
+        row.certification_quorum
+    );
+    teller_audit::crypto::Digest::of(text.as_bytes()).to_hex()[..16].to_string()
 }

@@ -29,6 +29,11 @@ pub fn open(
                 crate::time::format(row.closes_at.unwrap_or(now))
             )]));
         }
+        let definition = row.definition()?;
+        let problems = definition.problems();
+        if !problems.is_empty() {
+            return Err(OpError::Definition(problems));
+        }
         let counts = members::counts(conn, election)?;
         if counts.members == 0 {
             return Err(OpError::EmptyRoll);
@@ -40,7 +45,6 @@ pub fn open(
                 row.certification_quorum
             )));
         }
-        let definition = row.definition()?;
         let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
         elections::set_state(conn, election, State::Open)?;
         head.last_seal_at = now;

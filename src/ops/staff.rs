@@ -65,6 +65,15 @@ pub enum AccountError {
     /// The TOTP code given was wrong.
     #[error("that code is not right; check the time on your device and try the current code")]
     WrongCode,
+    /// No such account.
+    #[error("there is no such account")]
+    NoSuchAccount,
+    /// The change would leave nobody able to manage accounts.
+    #[error("this is the last active administrator account; make another administrator first")]
+    LastAdministrator,
+    /// Administrators cannot lock themselves out.
+    #[error("you cannot {0} your own account here; ask another administrator")]
+    OwnAccount(&'static str),
     /// Other failure.
     #[error(transparent)]
     Op(#[from] OpError),
@@ -308,4 +317,80 @@ pub fn enrol_totp(
     let sealed = secret.seal(&totp_context(&user.id), key).map_err(OpError::from)?;
     store::set_totp(conn, &user.id, Some(&sealed))?;
     Ok(())
+}
+
+/// What an administrator does to another account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// It can no longer sign in; its sessions end.
+    Disable,
+    /// It can sign in again.
+    Enable,
+    /// A new password is generated (returned once); its sessions end.
+    ResetPassword,
+    /// The second factor is removed; its sessions end.
+    ClearSecondFactor,
+    /// A new role; its sessions end.
+    SetRole(Role),
+}
+
+/// Apply `change` to account `id` as `admin`. Returns the new password when
+/// one was generated. Refuses to leave no active administrator, and refuses
+/// administrators locking or demoting themselves.
+pub fn change_account(
+    conn: &mut AnyConnection,
+    admin: &StaffUser,
+    id: &str,
+    change: AccountChange,
+) -> Result<(StaffRow, Option<String>), AccountError> {
+    if !admin.role.manages_accounts() {
+        return Err(AccountError::Op(OpError::Refused(
+            "only administrators manage accounts".into(),
+        )));
+    }
+    if id == admin.id {
+        match change {
+            AccountChange::Disable => return Err(AccountError::OwnAccount("disable")),
+            AccountChange::SetRole(r) if r != admin.role => return Err(AccountError::OwnAccount("change the role of")),
+            AccountChange::ResetPassword | AccountChange::ClearSecondFactor => {
+                return Err(AccountError::OwnAccount("reset"))
+            }
+            _ => {}
+        }
+    }
+    let password = match change {
+        AccountChange::ResetPassword => Some(generate_password()?),
+        _ => None,
+    };
+    let hash = password.as_deref().map(hash_password).transpose()?;
+    write_tx(conn, |conn| {
+        let row = store::by_id(conn, id)?.ok_or(AccountError::NoSuchAccount)?;
+        let was_admin = row.role == Role::Administrator.as_str() && !row.disabled;
+        let stays_admin = match change {
+            AccountChange::Disable => false,
+            AccountChange::SetRole(r) => r == Role::Administrator,
+            _ => was_admin,
+        };
+        if was_admin && !stays_admin {
+            let others = store::list(conn)?
+                .iter()
+                .filter(|o| o.id != row.id && !o.disabled && o.role == Role::Administrator.as_str())
+                .count();
+            if others == 0 {
+                return Err(AccountError::LastAdministrator);
+            }
+        }
+        match change {
+            AccountChange::Disable => store::set_disabled(conn, id, true)?,
+            AccountChange::Enable => store::set_disabled(conn, id, false)?,
+            AccountChange::ResetPassword => store::set_password(conn, id, hash.as_deref().unwrap_or_default())?,
+            AccountChange::ClearSecondFactor => store::set_totp(conn, id, None)?,
+            AccountChange::SetRole(r) => store::set_role(conn, id, r.as_str())?,
+        }
+        if change != AccountChange::Enable {
+            store::delete_sessions_of(conn, id)?;
+        }
+        let row = store::by_id(conn, id)?.ok_or(AccountError::NoSuchAccount)?;
+        Ok((row, password.clone()))
+    })
 }

@@ -111,6 +111,22 @@ pub fn set_state(conn: &mut AnyConnection, id: &str, state: State) -> Result<(),
     Ok(())
 }
 
+/// Replace a draft's definition, title, schedule, sealing policy and quorum.
+pub fn update_draft(conn: &mut AnyConnection, row: &ElectionRow) -> Result<(), StoreError> {
+    diesel::update(elections::table.find(&row.id))
+        .set((
+            elections::title.eq(&row.title),
+            elections::definition.eq(&row.definition),
+            elections::opens_at.eq(row.opens_at),
+            elections::closes_at.eq(row.closes_at),
+            elections::seal_interval_seconds.eq(row.seal_interval_seconds),
+            elections::seal_min_ballots.eq(row.seal_min_ballots),
+            elections::certification_quorum.eq(row.certification_quorum),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Change the scheduled closing time.
 pub fn set_closes_at(conn: &mut AnyConnection, id: &str, closes_at: Option<i64>) -> Result<(), StoreError> {
     diesel::update(elections::table.find(id))

@@ -83,6 +83,14 @@ pub fn set_totp(conn: &mut AnyConnection, id: &str, sealed: Option<&str>) -> Res
     Ok(())
 }
 
+/// Change an account's role.
+pub fn set_role(conn: &mut AnyConnection, id: &str, role: &str) -> Result<(), StoreError> {
+    diesel::update(staff::table.find(id))
+        .set(staff::role.eq(role))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Enable or disable an account.
 pub fn set_disabled(conn: &mut AnyConnection, id: &str, disabled: bool) -> Result<(), StoreError> {
     diesel::update(staff::table.find(id))

@@ -248,6 +248,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/elections/{id}/letters", post(staff::delivery::letters))
         .route("/staff/elections/{id}/report", get(staff::report::show))
+        .route(
+            "/staff/elections/new",
+            get(staff::builder::new_form).post(staff::builder::create),
+        )
+        .route(
+            "/staff/elections/{id}/edit",
+            get(staff::builder::edit_form).post(staff::builder::save),
+        )
+        .route(
+            "/staff/elections/{id}/preview",
+            get(staff::builder::preview).post(staff::builder::preview_check),
+        )
+        .route("/staff/accounts", get(staff::accounts::show).post(staff::accounts::act))
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))
         .route("/staff/account/totp", post(staff::account::enrol))

@@ -2,6 +2,7 @@
 //! ephemeral port, the real `teller` binary, and small election scenarios.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod form;
 pub mod process;
 pub mod smtp;
 pub mod staff;

@@ -70,6 +70,7 @@ struct ElectionConsole {
     runs: bool,
     certifier: bool,
     draft: bool,
+    contest_count: usize,
     open: bool,
     closed: bool,
     tallied: bool,
@@ -170,6 +171,7 @@ async fn page(
         runs: user.role.runs_elections(),
         certifier: user.role.certifies(),
         draft: s.state == Lifecycle::Draft,
+        contest_count: s.election.definition().map(|d| d.contests.len()).unwrap_or(0),
         open: s.state == Lifecycle::Open,
         closed: s.state == Lifecycle::Closed,
         tallied: s.state == Lifecycle::Tallied,
@@ -220,21 +222,9 @@ pub struct ActionForm {
 /// Parse `2026-12-15T17:00` (as a browser's datetime-local field sends it),
 /// taken as UTC, or with a `Z`/offset.
 fn parse_when(text: &str) -> Result<i64, OpError> {
-    let t = text.trim();
-    let with_zone = if t.ends_with('Z') || t.rfind(['+', '-']).is_some_and(|i| i > 10) {
-        t.to_string()
-    } else if t.len() == 16 {
-        format!("{t}:00Z")
-    } else {
-        format!("{t}Z")
-    };
-    with_zone
-        .parse::<toml::value::Datetime>()
-        .map_err(|_| ())
-        .and_then(|dt| crate::time::from_toml(&dt).map_err(|_| ()))
-        .map_err(|()| {
-            OpError::Refused("give the new closing time as a date and time, such as 2026-12-15 17:00 (UTC)".into())
-        })
+    crate::time::parse_form(text).ok_or_else(|| {
+        OpError::Refused("give the new closing time as a date and time, such as 2026-12-15 17:00 (UTC)".into())
+    })
 }
 
 /// `POST /staff/elections/{id}`: open, close, extend, seal, tally, register a

@@ -6,6 +6,8 @@
 //! `Secure` over HTTPS, and expires (30 minutes idle, 12 hours at most).
 
 pub mod account;
+pub mod accounts;
+pub mod builder;
 pub mod dashboard;
 pub mod delivery;
 pub mod election;

@@ -277,6 +277,10 @@ pub struct BallotPage {
     description: String,
     contests: Vec<ContestForm>,
     errors: Vec<BallotProblem>,
+    /// Set when staff preview the ballot: the election's id.
+    pub preview: Option<String>,
+    /// Said to staff previewing, above the ballot.
+    pub preview_notice: Option<String>,
 }
 
 fn numbered(max: usize, selected: Option<&String>, none: &str) -> Vec<Choice> {
@@ -391,6 +395,8 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
         description: definition.description.clone(),
         contests,
         errors: problems,
+        preview: None,
+        preview_notice: None,
     }
 }
 
