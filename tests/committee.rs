@@ -383,11 +383,12 @@ async fn whole_election(backend: Backend) {
         "{html}"
     );
     assert!(
-        html.contains("<th scope=\"row\">Ann Lee</th><td class=\"num\">3</td><td>Elected</td>"),
+        html.contains("<tr class=\"won\"><th scope=\"row\">Ann Lee</th><td class=\"num\">3</td><td class=\"num\">100.0%</td><td>Elected</td></tr>"),
         "{html}"
     );
+    assert!(html.contains("Method: plurality (most votes win); seats: 2."), "{html}");
     assert!(
-        html.contains("<strong>Result: Passed</strong>"),
+        html.contains("Passed: 66.7% of the votes cast were yes; it needed at least two-thirds of the votes cast."),
         "2 of 3 is two-thirds: {html}"
     );
     assert!(html.contains(&tally.digest().to_hex()));

@@ -96,6 +96,16 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let file = std::fs::File::create(&tokens_path)?;
     roll::write_tokens_csv(std::io::BufWriter::new(file), &public_url, &issued)?;
     lifecycle::open(&mut conn, &secret, &id, actor, now())?;
+    let password = crate::ops::staff::generate_password()?;
+    crate::ops::staff::add(
+        &mut conn,
+        "demo",
+        "Demo Administrator",
+        crate::domain::roles::Role::Administrator,
+        &password,
+        now(),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot create the demo staff account: {e}"))?;
     drop(conn);
 
     let mut banner = String::new();
@@ -116,7 +126,9 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         issued.len(),
         tokens_path.display()
     );
-    let _ = writeln!(banner, "Act as election staff in another terminal:");
+    let _ = writeln!(banner, "Run the election in the staff console:");
+    let _ = writeln!(banner, "  {public_url}/staff   username: demo   password: {password}\n");
+    let _ = writeln!(banner, "Or act as election staff from another terminal:");
     let _ = writeln!(
         banner,
         "  export TELLER_DATABASE_URL={} TELLER_MASTER_SECRET_FILE={}",

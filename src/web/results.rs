@@ -56,10 +56,14 @@ struct TranscriptView {
     events: Vec<String>,
 }
 
+/// One contest's result as the results page and the tellers' report show it.
 #[derive(Serialize)]
-struct ContestResultView {
+pub struct ContestResultView {
     id: String,
     title: String,
+    /// The method in words (the tellers' report names it).
+    method: Option<String>,
+    seats: u32,
     summary: String,
     option_heading: &'static str,
     votes_heading: &'static str,
@@ -213,7 +217,8 @@ fn transcript_view(t: &Transcript) -> TranscriptView {
     }
 }
 
-fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
+/// The view of one contest's result.
+pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
     let mut figures = vec![
         format!(
             "Ballots with a vote in this contest: {} (weight {})",
@@ -231,6 +236,8 @@ fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
     let mut view = ContestResultView {
         id: r.contest.clone(),
         title: r.title.clone(),
+        method: None,
+        seats: r.seats,
         summary: String::new(),
         option_heading: "Candidate",
         votes_heading: "Votes",
@@ -395,6 +402,14 @@ fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
     }
     view.figures = figures;
     view
+}
+
+impl ContestResultView {
+    /// Name the method too, as the tellers' report does.
+    pub fn with_method(mut self, def: &Definition) -> Self {
+        self.method = def.contest(&self.id).map(|c| c.method.describe().to_string());
+        self
+    }
 }
 
 /// `GET /e/{id}/results`: only once tallied.

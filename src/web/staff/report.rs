@@ -5,9 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use teller_audit::definition::WRITE_IN_PREFIX;
 use teller_audit::log::Event;
-use teller_audit::tally::{Outcome, Tally};
+use teller_audit::tally::Tally;
 
 use super::signed_in;
 use crate::ops::status::status;
@@ -17,27 +16,8 @@ use crate::store::{corrupt, StoreError};
 use crate::time::format as when;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
+use crate::web::results::{contest_view, ContestResultView};
 use crate::web::AppState;
-
-#[derive(Serialize)]
-struct Line {
-    name: String,
-    votes: String,
-    elected: bool,
-}
-
-#[derive(Serialize)]
-struct ContestReport {
-    title: String,
-    method: String,
-    seats: u32,
-    cast: u64,
-    blank: u64,
-    invalid: u64,
-    needed: String,
-    lines: Vec<Line>,
-    winners: String,
-}
 
 #[derive(Serialize)]
 struct Signer {
@@ -57,125 +37,13 @@ struct Report {
     eligible: u64,
     ballots: u64,
     turnout: String,
-    contests: Vec<ContestReport>,
+    contests: Vec<ContestResultView>,
     tally_digest: String,
     record_head: String,
     record_size: u64,
     certified: bool,
     quorum: u32,
     signers: Vec<Signer>,
-}
-
-fn describe_needed(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Plurality {
-            majority_over: Some(w), ..
-        } => format!("more than {w} votes (a majority of the ballots cast in the contest)"),
-        Outcome::Plurality { .. } => "the most votes".into(),
-        Outcome::Referendum { threshold, .. } => threshold.describe(),
-        Outcome::Counted {
-            transcript, counted_by, ..
-        } => match transcript.get("quota").and_then(|q| q.as_str()) {
-            Some(q) => format!("quota {q} ({counted_by})"),
-            None => format!("as {counted_by} decides"),
-        },
-    }
-}
-
-fn contest_report(def: &teller_audit::definition::Definition, r: &teller_audit::tally::ContestResult) -> ContestReport {
-    let contest = def.contest(&r.contest);
-    let name = |id: &str| {
-        contest
-            .and_then(|c| c.candidates.iter().find(|k| k.id == id).map(|k| k.name.clone()))
-            .unwrap_or_else(|| id.trim_start_matches(WRITE_IN_PREFIX).to_string())
-    };
-    let (lines, winners): (Vec<Line>, Vec<String>) = match &r.outcome {
-        Outcome::Plurality {
-            candidates,
-            write_ins,
-            elected,
-            ..
-        } => (
-            candidates
-                .iter()
-                .chain(write_ins.iter())
-                .map(|o| Line {
-                    name: name(&o.id),
-                    votes: o.votes.to_string(),
-                    elected: elected.contains(&o.id),
-                })
-                .collect(),
-            elected.iter().map(|id| name(id)).collect(),
-        ),
-        Outcome::Referendum {
-            yes,
-            no,
-            abstain,
-            passed,
-            ..
-        } => (
-            vec![
-                Line {
-                    name: "Yes".into(),
-                    votes: yes.to_string(),
-                    elected: *passed,
-                },
-                Line {
-                    name: "No".into(),
-                    votes: no.to_string(),
-                    elected: false,
-                },
-                Line {
-                    name: "Abstain".into(),
-                    votes: abstain.to_string(),
-                    elected: false,
-                },
-            ],
-            vec![if *passed { "Passed".into() } else { "Not passed".into() }],
-        ),
-        Outcome::Counted {
-            elected, transcript, ..
-        } => {
-            let last = transcript
-                .get("rounds")
-                .and_then(|r| r.as_array())
-                .and_then(|r| r.last());
-            let figures = |i: usize| {
-                last.and_then(|r| r.get("tally"))
-                    .and_then(|t| t.get(i))
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
-            (
-                contest
-                    .map(|c| {
-                        c.candidates
-                            .iter()
-                            .enumerate()
-                            .map(|(i, k)| Line {
-                                name: k.name.clone(),
-                                votes: figures(i),
-                                elected: elected.contains(&k.id),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                elected.iter().map(|id| name(id)).collect(),
-            )
-        }
-    };
-    ContestReport {
-        title: r.title.clone(),
-        method: contest.map(|c| c.method.describe().to_string()).unwrap_or_default(),
-        seats: r.seats,
-        cast: r.cast,
-        blank: r.blank,
-        invalid: r.invalid,
-        needed: describe_needed(&r.outcome),
-        lines,
-        winners: winners.join(", "),
-    }
 }
 
 /// `GET /staff/elections/{id}/report`: after the count. Reads the status,
@@ -250,7 +118,11 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         eligible: s.eligible,
         ballots: tally.ballots,
         turnout: crate::web::results::percent(tally.ballots, s.eligible),
-        contests: tally.contests.iter().map(|r| contest_report(&def, r)).collect(),
+        contests: tally
+            .contests
+            .iter()
+            .map(|r| contest_view(&def, r).with_method(&def))
+            .collect(),
         tally_digest: tally.digest().to_hex(),
         record_head: s.log_head.clone(),
         record_size: s.log_size,
