@@ -125,9 +125,51 @@ async fn delivery(backend: Backend) {
     );
     // The reminder's code replaces the invitation's.
     assert_eq!(app.cast(&id, &bo_invitation, common::example_choices(1)).await.0, 403);
+
+    // Bo loses the reminder: a new code goes straight to Bo, never to the page,
+    // and the replacement is logged with who did it.
+    let replace = format!("/staff/elections/{id}/replace");
+    let (status, html) = post(&app, &officer, &replace, &[("member_id", "M2"), ("how", "email")]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("A new code was e-mailed to Bo Chan (M2)"), "{html}");
+    let mails = sink.received();
+    assert_eq!(mails.len(), 4);
+    let replacement = &mails[3];
+    assert!(replacement.to[0].contains("bo@example.org"));
+    assert!(
+        replacement.data.contains("Subject: Your new voting code"),
+        "{}",
+        replacement.data
+    );
+    let new_code = code_in(replacement);
+    assert!(!html.contains(&new_code[..9]), "the console never shows the code");
     assert_eq!(
         app.cast(&id, &code_in(reminder), common::example_choices(1)).await.0,
-        201
+        403
+    );
+    assert_eq!(app.cast(&id, &new_code, common::example_choices(1)).await.0, 201);
+    // Refused: someone who has voted, someone without e-mail by e-mail, an unknown member.
+    let (status, html) = post(&app, &officer, &replace, &[("member_id", "M1"), ("how", "email")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("has already voted"), "{html}");
+    let (status, html) = post(&app, &officer, &replace, &[("member_id", "M4"), ("how", "email")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("has no e-mail address on the roll; print a letter instead"),
+        "{html}"
+    );
+    let (status, _) = post(&app, &officer, &replace, &[("member_id", "M99"), ("how", "letter")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(sink.received().len(), 4, "nothing else was sent");
+    let record = app.export(&id);
+    assert_eq!(
+        record
+            .log
+            .iter()
+            .filter(|e| matches!(&e.entry.event,
+                teller_audit::log::Event::TokenReissued { actor, .. } if actor == "staff:olga"))
+            .count(),
+        1
     );
 
     // Letters for members without e-mail: one per page, with a new code that votes.

@@ -20,7 +20,7 @@ use crate::domain::lifecycle::State;
 use crate::domain::token::Token;
 use crate::mail::Mailer;
 use crate::secrets::MasterSecret;
-use crate::store::deliveries::{self, INVITATION, REMINDER};
+use crate::store::deliveries::{self, INVITATION, REMINDER, REPLACEMENT};
 use crate::store::{corrupt, members, StoreError};
 
 /// A reminder is not sent again to the same member within this long.
@@ -29,6 +29,10 @@ pub const REMIND_AGAIN_AFTER: i64 = 24 * 3600;
 /// The built-in wording, until the officer changes it.
 pub fn default_template(kind: &str) -> (String, String) {
     match kind {
+        REPLACEMENT => (
+            "Your new voting code for {{election}}".into(),
+            "Dear {{name}},\n\nAs you asked the election office, here is a new voting code for {{election}}. The code sent to you earlier no longer works. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Nobody, the election office included, can see how you voted.\n\nThe Election Office\n".into(),
+        ),
         REMINDER => (
             "Reminder: vote in {{election}}".into(),
             "Dear {{name}},\n\nYou have not voted yet in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nThis message carries a new code; the one sent earlier no longer works. Your code lets you cast one ballot, and nobody can see how you voted.\n\nThe Election Office\n".into(),
@@ -180,26 +184,7 @@ pub fn send_queued(
                 )?;
                 continue;
             };
-            let (subject_t, body_t) = match deliveries::template(conn, &election, &kind)? {
-                Some(t) => t,
-                None => default_template(&kind),
-            };
-            let closes = row
-                .closes_at
-                .map(crate::time::format)
-                .unwrap_or_else(|| "when the election office announces".to_string());
-            let link = super::roll::voting_link(public_url, &token);
-            let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
-            let grouped = token.grouped();
-            let fields = Fields {
-                name: &member.name,
-                election: &row.title,
-                closes: &closes,
-                link: &link,
-                vote_page: &vote_page,
-                code: &grouped,
-            };
-            let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
+            let rendered = compose(conn, &row, &member.name, &token, &kind, public_url)?;
             let outcome =
                 rendered.and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &body));
             match outcome {
@@ -215,6 +200,81 @@ pub fn send_queued(
         }
     }
     Ok(sent)
+}
+
+/// The subject and body of a `kind` message to `name` carrying `token`, from
+/// the election's wording (or the built-in one).
+pub fn compose(
+    conn: &mut AnyConnection,
+    row: &crate::store::elections::ElectionRow,
+    name: &str,
+    token: &Token,
+    kind: &str,
+    public_url: &str,
+) -> Result<Result<(String, String), String>, OpError> {
+    let (subject_t, body_t) = match deliveries::template(conn, &row.id, kind)? {
+        Some(t) => t,
+        None => default_template(kind),
+    };
+    let closes = row
+        .closes_at
+        .map(crate::time::format)
+        .unwrap_or_else(|| "when the election office announces".to_string());
+    let link = super::roll::voting_link(public_url, token);
+    let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
+    let grouped = token.grouped();
+    let fields = Fields {
+        name,
+        election: &row.title,
+        closes: &closes,
+        link: &link,
+        vote_page: &vote_page,
+        code: &grouped,
+    };
+    Ok(render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b))))
+}
+
+/// A member lost their code: issue a new one (the old one stops working),
+/// logged as `token_reissued` with who did it, for the caller to e-mail or
+/// print. `email_links_to` is the public address when it goes by e-mail
+/// (`None`: a letter). Refused once the member has voted or the polls have
+/// closed.
+pub fn replace_code(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    election: &str,
+    member_id: &str,
+    email_links_to: Option<&str>,
+    actor: &str,
+    now: i64,
+) -> Result<Replacement, OpError> {
+    let member_id = member_id.trim();
+    if email_links_to.is_some() {
+        let member =
+            members::find(conn, election, member_id)?.ok_or_else(|| OpError::NoSuchMember(member_id.into()))?;
+        if member.email.trim().is_empty() {
+            return Err(OpError::Refused(format!(
+                "member {member_id} has no e-mail address on the roll; print a letter instead"
+            )));
+        }
+    }
+    let issued = super::roll::reissue_token(conn, secret, election, member_id, actor, now)?;
+    let row = crate::store::elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.into()))?;
+    let message = match email_links_to {
+        Some(public_url) => {
+            Some(compose(conn, &row, &issued.name, &issued.token, REPLACEMENT, public_url)?.map_err(OpError::Refused)?)
+        }
+        None => None,
+    };
+    Ok(Replacement { issued, message })
+}
+
+/// A replaced code, and the message carrying it when it goes by e-mail.
+pub struct Replacement {
+    /// The member and their new code.
+    pub issued: super::roll::IssuedToken,
+    /// Subject and body, for e-mail.
+    pub message: Option<(String, String)>,
 }
 
 /// Retry every failed message (each gets a new code).

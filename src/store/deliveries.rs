@@ -10,6 +10,8 @@ use crate::db::AnyConnection;
 pub const INVITATION: &str = "invitation";
 /// A reminder to someone who has not voted.
 pub const REMINDER: &str = "reminder";
+/// A new code for a member who lost theirs (sent at once, not queued).
+pub const REPLACEMENT: &str = "replacement";
 
 /// Queue a message of `kind` for each of `member_ids` (existing rows are replaced).
 pub fn queue(

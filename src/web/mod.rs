@@ -247,6 +247,7 @@ pub fn router(state: AppState) -> Router {
             get(staff::delivery::show).post(staff::delivery::act),
         )
         .route("/staff/elections/{id}/letters", post(staff::delivery::letters))
+        .route("/staff/elections/{id}/replace", post(staff::delivery::replace))
         .route("/staff/elections/{id}/report", get(staff::report::show))
         .route(
             "/staff/elections/new",

@@ -149,7 +149,8 @@ pub async fn upload(app: &TestApp, cookie: &str, election: &str, csv: &str) -> (
 }
 
 pub async fn post(app: &TestApp, cookie: &str, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-    let (_, page) = get(app, cookie, path.trim_end_matches("/letters")).await;
+    // The anti-forgery token is the session's: any console page carries it.
+    let (_, page) = get(app, cookie, "/staff").await;
     let csrf = csrf_of(&page);
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);

@@ -15,6 +15,7 @@ use crate::ops::delivery::{self, default_template};
 use crate::ops::staff::StaffUser;
 use crate::ops::{resolve_election, OpError};
 use crate::store::deliveries::{self, INVITATION, REMINDER};
+use crate::store::elections::ElectionRow;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
@@ -284,6 +285,10 @@ pub async fn letters(
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
+    letters_page(&state, &row, letters)
+}
+
+fn letters_page(state: &AppState, row: &ElectionRow, letters: Vec<delivery::Letter>) -> Response {
     render(
         StatusCode::OK,
         "staff_letters",
@@ -308,4 +313,96 @@ pub async fn letters(
             },
         },
     )
+}
+
+/// The lost-code form.
+#[derive(Deserialize)]
+pub struct ReplaceForm {
+    csrf: String,
+    member_id: String,
+    how: String,
+}
+
+/// `POST /staff/elections/{id}/replace`: a member lost their code. A new one
+/// is issued (the old one stops working; logged as `token_reissued` with who
+/// did it) and e-mailed to the member's address on the roll, or printed as a
+/// letter. The console never shows it otherwise.
+pub async fn replace(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ReplaceForm>,
+) -> Response {
+    let user = match signed_in(&state, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&user, &form.csrf) {
+        return r;
+    }
+    if let Err(r) = require(&user, user.role.runs_elections(), "issue voting codes") {
+        return r;
+    }
+    let by_email = form.how != "letter";
+    let mailer = state.mailer().cloned();
+    if by_email && mailer.is_none() {
+        let notice = "Not done: no mail server is configured, so the new code cannot be e-mailed. Print a letter instead, or start Teller with --smtp-url and --mail-from.";
+        return page(&state, &user, id, Some(notice.into()), StatusCode::CONFLICT).await;
+    }
+    let actor = user.actor();
+    let public_url = state.public_url().to_string();
+    let election = id.clone();
+    let member_id = form.member_id.trim().to_string();
+    let result = state
+        .run(move |conn, secret| {
+            let row = resolve_election(conn, &election)?;
+            let r = delivery::replace_code(
+                conn,
+                secret,
+                &row.id,
+                &member_id,
+                by_email.then_some(public_url.as_str()),
+                &actor,
+                crate::time::now(),
+            )?;
+            Ok((row, r))
+        })
+        .await;
+    let (row, replacement) = match result {
+        Ok(v) => v,
+        Err(e) if !e.is_internal() => {
+            let (status, _) = crate::web::error::classify(&e);
+            return page(&state, &user, id, Some(format!("Not done: {e}.")), status).await;
+        }
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let issued = replacement.issued;
+    match (replacement.message, mailer) {
+        (Some((subject, body)), Some(mailer)) => {
+            let (name, email) = (issued.name.clone(), issued.email.clone());
+            let sent = tokio::task::spawn_blocking(move || mailer.send(&name, &email, &subject, &body))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+            let notice = match sent {
+                Ok(()) => format!(
+                    "A new code was e-mailed to {} ({}). Their earlier code no longer works.",
+                    issued.name, issued.member_id
+                ),
+                Err(e) => format!(
+                    "Not done: the new code for {} could not be e-mailed ({e}). Their earlier code no longer works either: try again, or print a letter.",
+                    issued.member_id
+                ),
+            };
+            page(&state, &user, id, Some(notice), StatusCode::OK).await
+        }
+        _ => letters_page(
+            &state,
+            &row,
+            vec![delivery::Letter {
+                member_id: issued.member_id,
+                name: issued.name,
+                token: issued.token,
+            }],
+        ),
+    }
 }
