@@ -345,6 +345,10 @@ async fn whole_election(backend: Backend) {
     assert!(html.contains("3 of 4 members had voted as of the last seal"), "{html}");
     assert!(html.contains("<polyline"), "a turnout chart");
     assert!(
+        html.contains("E-mails with voting codes: 4 delivered to the mail server, 0 failed."),
+        "{html}"
+    );
+    assert!(
         !html.contains("Ann Lee"),
         "no candidate (so no partial result) on the console while open"
     );

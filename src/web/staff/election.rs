@@ -58,6 +58,9 @@ struct ElectionConsole {
     state_label: &'static str,
     schedule: String,
     eligible: u64,
+    mail_waiting: i64,
+    mail_sent: i64,
+    mail_failed: i64,
     tokens_issued: u64,
     voted: u64,
     awaiting_seal: u64,
@@ -138,10 +141,17 @@ async fn page(
                 });
             }
             let my_key = keys.iter().find(|(s, _)| *s == uid).map(|(_, k)| k.clone());
-            Ok((s, history, certifiers, my_key, signed.len()))
+            let mail = crate::ops::delivery::progress(conn, &s.election.id)?;
+            let mail = mail.values().fold([0i64; 4], |mut acc, c| {
+                for (a, n) in acc.iter_mut().zip(c) {
+                    *a += n;
+                }
+                acc
+            });
+            Ok((s, history, certifiers, my_key, signed.len(), mail))
         })
         .await;
-    let (s, history, certifiers, my_key, signed_count): (Status, _, _, _, _) = match loaded {
+    let (s, history, certifiers, my_key, signed_count, mail): (Status, _, _, _, _, [i64; 4]) = match loaded {
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
@@ -160,6 +170,9 @@ async fn page(
         schedule,
         eligible: s.eligible,
         tokens_issued: s.tokens_issued,
+        mail_waiting: mail[0],
+        mail_sent: mail[1],
+        mail_failed: mail[2],
         voted: s.voted_as_of_last_seal,
         awaiting_seal: s.awaiting_seal,
         seals: s.seals,
