@@ -75,8 +75,14 @@ pub struct Prepared {
     definition_hash: Digest,
 }
 
-/// Check a request against the election's (frozen) definition.
-pub fn prepare(definition: &Definition, secret: &MasterSecret, request: CastRequest) -> Result<Prepared, OpError> {
+/// Check a request against the election's (frozen) definition, whose hash
+/// is `definition_hash`.
+pub fn prepare(
+    definition: &Definition,
+    definition_hash: Digest,
+    secret: &MasterSecret,
+    request: CastRequest,
+) -> Result<Prepared, OpError> {
     let choices = normalise_choices(definition, request.choices);
     let problems = ballot::problems(definition, &choices);
     if !problems.is_empty() {
@@ -85,7 +91,7 @@ pub fn prepare(definition: &Definition, secret: &MasterSecret, request: CastRequ
     Ok(Prepared {
         token_hash: secret.token_hash(request.token.as_str()),
         nonce: Nonce(random_bytes::<16>()?),
-        definition_hash: definition.hash(),
+        definition_hash,
         election: request.election,
         choices,
     })
@@ -98,17 +104,26 @@ pub struct Unsigned {
     sealed_key: Arc<String>,
 }
 
-/// Sign a receipt with the election's key.
-pub fn sign(secret: &MasterSecret, unsigned: Unsigned) -> Result<Receipt, OpError> {
-    let signature = secret.sign(
-        &unsigned.body.election,
-        &unsigned.sealed_key,
-        &unsigned.body.signed_bytes(),
-    )?;
-    Ok(Receipt {
-        body: unsigned.body,
-        signature,
-    })
+/// Sign a batch of committed receipts, opening each election's key once for
+/// the batch rather than once per receipt (opening it derives the public
+/// key: as costly as a signature). The key is dropped when the batch is done.
+pub fn sign_batch(secret: &MasterSecret, batch: Vec<Unsigned>) -> Vec<Result<Receipt, OpError>> {
+    let mut signers: HashMap<String, Option<crate::secrets::ElectionSigner>> = HashMap::new();
+    batch
+        .into_iter()
+        .map(|unsigned| {
+            let signer = signers
+                .entry(unsigned.body.election.clone())
+                .or_insert_with(|| secret.signer(&unsigned.body.election, &unsigned.sealed_key).ok());
+            match signer {
+                Some(signer) => Ok(Receipt {
+                    signature: signer.sign(&unsigned.body.signed_bytes()),
+                    body: unsigned.body,
+                }),
+                None => Err(OpError::from(crate::secrets::SecretError::Unseal)),
+            }
+        })
+        .collect()
 }
 
 /// Cast one ballot with `token` in `election`, returning the signed receipt.
@@ -148,18 +163,32 @@ pub fn cast_batch(
             definitions.insert(request.election.clone(), def);
         }
         prepared.push(match definitions.get(&request.election) {
-            Some(Some(def)) => prepare(def, secret, request),
+            Some(Some(def)) => prepare(def, def.hash(), secret, request),
             _ => Err(OpError::NoSuchElection(request.election)),
         });
     }
     let ready: Vec<Prepared> = prepared.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
-    let mut committed = commit_batch(conn, ready, now)?.into_iter();
+    let committed = commit_batch(conn, ready, now)?;
+    let (mut unsigned, mut refused) = (Vec::new(), Vec::new());
+    for c in committed {
+        match c {
+            Ok(u) => {
+                unsigned.push(u);
+                refused.push(None);
+            }
+            Err(e) => refused.push(Some(e)),
+        }
+    }
+    let mut signed = sign_batch(secret, unsigned).into_iter();
+    let mut committed = refused.into_iter();
     Ok(prepared
         .into_iter()
         .map(|p| match p {
             Ok(_) => match committed.next() {
-                Some(Ok(unsigned)) => sign(secret, unsigned),
-                Some(Err(e)) => Err(e),
+                Some(None) => signed
+                    .next()
+                    .unwrap_or_else(|| Err(OpError::Refused("the cast was lost".into()))),
+                Some(Some(e)) => Err(e),
                 None => Err(OpError::Refused("the cast was lost".into())),
             },
             Err(e) => Err(e),

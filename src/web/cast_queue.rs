@@ -2,16 +2,21 @@
 //! in one transaction and made durable by one commit.
 //! A worker takes whatever is waiting, up to a batch limit; while it
 //! commits, the next batch gathers. Nobody is told their ballot is cast
-//! before the commit that holds it has returned.
+//! before the commit that holds it has returned. Once it has, the batch's
+//! receipts are signed together (the election key opened once per batch) on
+//! the blocking pool, while the worker commits the next batch.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use teller_audit::receipt::Receipt;
+
 use crate::db::{self, DbError, DbPool};
-use crate::ops::cast::{commit_batch, Prepared, Unsigned};
+use crate::ops::cast::{commit_batch, sign_batch, Prepared};
 use crate::ops::OpError;
+use crate::secrets::MasterSecret;
 
 /// Requests waiting beyond this many are refused as "busy, retry".
 const MAX_WAITING: usize = 20_000;
@@ -22,7 +27,7 @@ pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
 
 struct Job {
     prepared: Prepared,
-    reply: oneshot::Sender<Result<Unsigned, OpError>>,
+    reply: oneshot::Sender<Result<Receipt, OpError>>,
     deadline: std::time::Instant,
 }
 
@@ -33,15 +38,18 @@ pub struct CastQueue {
 }
 
 impl CastQueue {
-    /// Start `workers` threads casting batches of at most `max_batch`.
-    pub fn start(pool: DbPool, workers: usize, max_batch: usize) -> Self {
+    /// Start `workers` threads casting batches of at most `max_batch`,
+    /// signing receipts with `secret`.
+    pub fn start(pool: DbPool, secret: Arc<MasterSecret>, workers: usize, max_batch: usize) -> Self {
         let (tx, rx) = sync_channel::<Job>(MAX_WAITING);
         let rx = Arc::new(Mutex::new(rx));
+        // Signing runs on the runtime's blocking pool when there is one.
+        let runtime = tokio::runtime::Handle::try_current().ok();
         for i in 0..workers.max(1) {
-            let (pool, rx) = (pool.clone(), rx.clone());
+            let (pool, rx, secret, runtime) = (pool.clone(), rx.clone(), secret.clone(), runtime.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("teller-cast-{i}"))
-                .spawn(move || work(&pool, &rx, max_batch.max(1)));
+                .spawn(move || work(&pool, &secret, runtime.as_ref(), &rx, max_batch.max(1)));
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a cast worker");
             }
@@ -49,8 +57,9 @@ impl CastQueue {
         CastQueue { tx }
     }
 
-    /// Commit a prepared cast, waiting until it is durable (or refused).
-    pub async fn commit(&self, prepared: Prepared) -> Result<Unsigned, OpError> {
+    /// Commit a prepared cast, waiting until it is durable (or refused), and
+    /// return its signed receipt.
+    pub async fn commit(&self, prepared: Prepared) -> Result<Receipt, OpError> {
         let (reply, answer) = oneshot::channel();
         let deadline = std::time::Instant::now() + DEADLINE;
         match self.tx.try_send(Job {
@@ -70,7 +79,13 @@ fn busy(why: &str) -> OpError {
     OpError::Db(DbError::Connect(why.to_string()))
 }
 
-fn work(pool: &DbPool, rx: &Mutex<Receiver<Job>>, max_batch: usize) {
+fn work(
+    pool: &DbPool,
+    secret: &Arc<MasterSecret>,
+    runtime: Option<&tokio::runtime::Handle>,
+    rx: &Mutex<Receiver<Job>>,
+    max_batch: usize,
+) {
     loop {
         let batch = {
             // A worker that panicked cannot leave the queue unusable.
@@ -114,8 +129,33 @@ fn work(pool: &DbPool, rx: &Mutex<Receiver<Job>>, max_batch: usize) {
             .and_then(|mut conn| commit_batch(&mut conn, prepared, crate::time::now()));
         match outcome {
             Ok(results) => {
+                let mut to_sign = Vec::with_capacity(results.len());
+                let mut waiting = Vec::with_capacity(results.len());
                 for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
+                    match result {
+                        Ok(unsigned) => {
+                            to_sign.push(unsigned);
+                            waiting.push(reply);
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                }
+                if to_sign.is_empty() {
+                    continue;
+                }
+                let secret = secret.clone();
+                let sign = move || {
+                    for (reply, receipt) in waiting.into_iter().zip(sign_batch(&secret, to_sign)) {
+                        let _ = reply.send(receipt);
+                    }
+                };
+                match runtime {
+                    Some(rt) => {
+                        rt.spawn_blocking(sign);
+                    }
+                    None => sign(),
                 }
             }
             Err(e) => {

@@ -44,7 +44,7 @@ struct Inner {
     public_url: String,
     casts: cast_queue::CastQueue,
     /// Definitions of elections whose polls have opened (frozen, so safe to keep).
-    definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<teller_audit::definition::Definition>>>,
+    definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<CachedDefinition>>>,
     limiter: limits::Limiter,
     login_limiter: limits::Limiter,
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
@@ -72,6 +72,14 @@ impl CastSettings {
     }
 }
 
+/// An election's definition with its hash, kept in memory once frozen.
+pub struct CachedDefinition {
+    /// The definition.
+    pub definition: teller_audit::definition::Definition,
+    /// Its hash, computed once.
+    pub hash: teller_audit::crypto::Digest,
+}
+
 impl AppState {
     /// Build the state: a pool, the master secret, and the public base URL
     /// used in links and to decide whether cookies are `Secure`.
@@ -94,7 +102,7 @@ impl AppState {
         limits: limits::LimitSettings,
     ) -> Self {
         let secret = Arc::new(secret);
-        let queue = cast_queue::CastQueue::start(pool.clone(), casts.workers, casts.max_batch);
+        let queue = cast_queue::CastQueue::start(pool.clone(), secret.clone(), casts.workers, casts.max_batch);
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -111,7 +119,7 @@ impl AppState {
 
     /// An election's definition: from memory once the polls have opened (it
     /// is frozen then), else from the database.
-    pub async fn definition(&self, election: &str) -> Result<Arc<teller_audit::definition::Definition>, OpError> {
+    pub async fn definition(&self, election: &str) -> Result<Arc<CachedDefinition>, OpError> {
         let cached = self
             .inner
             .definitions
@@ -129,7 +137,10 @@ impl AppState {
                 Ok((row.definition()?, row.state()? >= crate::domain::lifecycle::State::Open))
             })
             .await?;
-        let definition = Arc::new(definition);
+        let definition = Arc::new(CachedDefinition {
+            hash: definition.hash(),
+            definition,
+        });
         if frozen {
             self.inner
                 .definitions
@@ -146,13 +157,9 @@ impl AppState {
         &self,
         request: crate::ops::cast::CastRequest,
     ) -> Result<teller_audit::receipt::Receipt, OpError> {
-        let definition = self.definition(&request.election).await?;
-        let prepared = crate::ops::cast::prepare(&definition, &self.inner.secret, request)?;
-        let unsigned = self.inner.casts.commit(prepared).await?;
-        let state = self.clone();
-        tokio::task::spawn_blocking(move || crate::ops::cast::sign(&state.inner.secret, unsigned))
-            .await
-            .map_err(|e| OpError::Db(db::DbError::Connect(format!("signer failed: {e}"))))?
+        let cached = self.definition(&request.election).await?;
+        let prepared = crate::ops::cast::prepare(&cached.definition, cached.hash, &self.inner.secret, request)?;
+        self.inner.casts.commit(prepared).await
     }
 
     /// The public base URL, without a trailing slash.
