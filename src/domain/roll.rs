@@ -117,7 +117,7 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return Err(vec![csv_problem(&e, 1)]),
+        Err(e) => return Err(vec![csv_problem(bytes, &e, 1)]),
     };
     let mut columns: HashMap<String, usize> = HashMap::new();
     let mut problems = Vec::new();
@@ -166,11 +166,11 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                problems.push(csv_problem(&e, row_guess));
+                problems.push(csv_problem(bytes, &e, row_guess));
                 continue;
             }
         };
-        let row = record.position().map(|p| p.line()).unwrap_or(row_guess);
+        let row = record.position().map(|p| line_at(bytes, p.byte())).unwrap_or(row_guess);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // a blank line, as spreadsheets leave at the end
         }
@@ -253,8 +253,30 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     Ok(Roll { members, notices })
 }
 
-fn csv_problem(e: &csv::Error, row: u64) -> RowProblem {
-    let row = e.position().map(|p| p.line()).unwrap_or(row);
+/// The line, counted from 1 as a text editor counts it (CRLF, CR and LF each
+/// end one line), on which a record starting at byte `offset` begins.
+///
+/// The csv crate's own `Position::line` is not used: after a CRLF or CR line
+/// end it names the line before, and after a blank line the blank one
+/// (fuzzing finding F1, docs/FUZZING.md), because a record's position is
+/// taken before the previous line end and blank lines are skipped.
+fn line_at(bytes: &[u8], offset: u64) -> u64 {
+    let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+    // The record begins at its first byte that is not a line end.
+    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    let before = &bytes[..start];
+    let breaks = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
+        .count();
+    breaks as u64 + 1
+}
+
+fn csv_problem(bytes: &[u8], e: &csv::Error, row: u64) -> RowProblem {
+    let row = e.position().map(|p| line_at(bytes, p.byte())).unwrap_or(row);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text; save the file as CSV UTF-8".to_string(),
         _ => "the row is not valid CSV (check quotes)".to_string(),
@@ -275,6 +297,31 @@ mod tests {
         assert_eq!(roll.members[1].email, "");
         assert_eq!(roll.members[1].row, 3);
         assert!(roll.notices[0].contains("Region"), "{:?}", roll.notices);
+    }
+
+    #[test]
+    fn row_numbers_are_lines_whatever_the_line_ends() {
+        // Finding F1 (docs/FUZZING.md): with CRLF the csv crate's line
+        // numbers were one too low, with CR-only line ends every member was
+        // "row 1", and blank lines shifted the rows after them.
+        for roll in [
+            &b"member_id,name,email\r\nA1,Ann,a@example.org\r\nB2,Bo,b@example.org\r\n"[..],
+            b"member_id,name,email\rA1,Ann,a@example.org\rB2,Bo,b@example.org\r",
+            b"member_id,name,email\nA1,Ann,a@example.org\nB2,Bo,b@example.org",
+            b"\xEF\xBB\xBFmember_id,name,email\r\nA1,Ann,a@example.org\nB2,Bo,b@example.org\r",
+        ] {
+            let rows: Vec<u64> = parse(roll).unwrap().members.iter().map(|m| m.row).collect();
+            assert_eq!(rows, vec![2, 3], "{:?}", String::from_utf8_lossy(roll));
+        }
+        let blank_lines = b"member_id,name,email\n\nA1,Ann,a@example.org\r\n\r\n\r\nB2,Bo,b@example.org\n";
+        let rows: Vec<u64> = parse(blank_lines).unwrap().members.iter().map(|m| m.row).collect();
+        assert_eq!(rows, vec![3, 6]);
+        let problems = parse(b"member_id,name,email\r\nA1,Ann,a@example.org\r\nA1,Bo,not-an-email\r\n").unwrap_err();
+        let rows: Vec<u64> = problems.iter().map(|p| p.row).collect();
+        assert_eq!(rows, vec![3, 3], "{problems:?}");
+        assert!(problems[0].message.contains("already on row 2"), "{problems:?}");
+        let bad_utf8 = parse(b"member_id,name,email\r\nA1,Ann,a@example.org\r\nB2,\xff,b@example.org\r\n").unwrap_err();
+        assert_eq!(bad_utf8[0].row, 3, "{bad_utf8:?}");
     }
 
     #[test]

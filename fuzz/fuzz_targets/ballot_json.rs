@@ -1,0 +1,4 @@
+//! `ballot_json`: see `teller_fuzz::ballot_json` and docs/FUZZING.md.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| teller_fuzz::ballot_json(data));
