@@ -140,6 +140,13 @@ impl TestApp {
 
     /// The app, sending e-mail through `smtp_url` when given.
     pub async fn spawn_with_mail(backend: Backend, smtp_url: Option<String>) -> Self {
+        Self::spawn_with(backend, smtp_url, None).await
+    }
+
+    /// The app, sending e-mail through `smtp_url` when given, and believing
+    /// itself reached at `public_url` (default: its own loopback address).
+    #[allow(dead_code)] // not every test crate uses every helper
+    pub async fn spawn_with(backend: Backend, smtp_url: Option<String>, public_url: Option<&str>) -> Self {
         let db = TestDb::new(backend);
         let secret_file = db.dir.path().join("master.key");
         write_private(&secret_file, SECRET_HEX);
@@ -147,7 +154,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let state = AppState::new(pool, secret(), base.clone());
+        let state = AppState::new(pool, secret(), public_url.unwrap_or(&base).to_string());
         if let Some(url) = smtp_url {
             state.set_mailer(teller::mail::Mailer::new(&url, "Election Office <office@teller.test>").unwrap());
         }
