@@ -117,7 +117,7 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return Err(vec![csv_problem(bytes, &e, 1)]),
+        Err(e) => return Err(vec![csv_problem(&mut Lines::new(bytes), &e, 1)]),
     };
     let mut columns: HashMap<String, usize> = HashMap::new();
     let mut problems = Vec::new();
@@ -161,16 +161,17 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
 
     let mut members: Vec<RollMember> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lines = Lines::new(bytes);
     for (i, record) in reader.records().enumerate() {
         let row_guess = i as u64 + 2;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                problems.push(csv_problem(bytes, &e, row_guess));
+                problems.push(csv_problem(&mut lines, &e, row_guess));
                 continue;
             }
         };
-        let row = record.position().map(|p| line_at(bytes, p.byte())).unwrap_or(row_guess);
+        let row = record.position().map(|p| lines.at(p.byte())).unwrap_or(row_guess);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // a blank line, as spreadsheets leave at the end
         }
@@ -253,30 +254,55 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
     Ok(Roll { members, notices })
 }
 
-/// The line, counted from 1 as a text editor counts it (CRLF, CR and LF each
-/// end one line), on which a record starting at byte `offset` begins.
+/// Line numbers, counted from 1 as a text editor counts them (CRLF, CR and
+/// LF each end one line), of records met in file order.
 ///
 /// The csv crate's own `Position::line` is not used: after a CRLF or CR line
 /// end it names the line before, and after a blank line the blank one
 /// (fuzzing finding F1, docs/FUZZING.md), because a record's position is
-/// taken before the previous line end and blank lines are skipped.
-fn line_at(bytes: &[u8], offset: u64) -> u64 {
-    let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
-    // The record begins at its first byte that is not a line end.
-    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-        start += 1;
-    }
-    let before = &bytes[..start];
-    let breaks = before
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
-        .count();
-    breaks as u64 + 1
+/// taken before the previous line end and blank lines are skipped. Counting
+/// resumes where the last record was found, so a whole roll costs one pass.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Bytes before this have been counted...
+    pos: usize,
+    /// ...and hold this many line ends.
+    breaks: u64,
 }
 
-fn csv_problem(bytes: &[u8], e: &csv::Error, row: u64) -> RowProblem {
-    let row = e.position().map(|p| line_at(bytes, p.byte())).unwrap_or(row);
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            pos: 0,
+            breaks: 0,
+        }
+    }
+
+    /// The line on which a record starting at byte `offset` begins.
+    fn at(&mut self, offset: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+        // The record begins at its first byte that is not a line end.
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start < self.pos {
+            // Not in file order (never expected): count from the beginning.
+            *self = Lines::new(bytes);
+        }
+        // A CR ends a line unless an LF follows. `start` is past every line
+        // end before the record, so no CRLF straddles it.
+        self.breaks += (self.pos..start)
+            .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count() as u64;
+        self.pos = start;
+        self.breaks + 1
+    }
+}
+
+fn csv_problem(lines: &mut Lines, e: &csv::Error, row: u64) -> RowProblem {
+    let row = e.position().map(|p| lines.at(p.byte())).unwrap_or(row);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text; save the file as CSV UTF-8".to_string(),
         _ => "the row is not valid CSV (check quotes)".to_string(),
@@ -322,6 +348,23 @@ mod tests {
         assert!(problems[0].message.contains("already on row 2"), "{problems:?}");
         let bad_utf8 = parse(b"member_id,name,email\r\nA1,Ann,a@example.org\r\nB2,\xff,b@example.org\r\n").unwrap_err();
         assert_eq!(bad_utf8[0].row, 3, "{bad_utf8:?}");
+    }
+
+    #[test]
+    fn row_numbers_stay_right_through_a_long_roll_with_mixed_line_ends() {
+        let mut roll = b"member_id,name,email".to_vec();
+        let ends: [&[u8]; 4] = [b"\r\n", b"\n", b"\r", b"\n\n"];
+        let mut expected = Vec::new();
+        let mut line = 1;
+        for i in 0..20_000 {
+            let end = ends[i % ends.len()];
+            roll.extend_from_slice(end);
+            line += if end == b"\n\n" { 2 } else { 1 };
+            roll.extend_from_slice(format!("M{i},Member {i},m{i}@example.org").as_bytes());
+            expected.push(line);
+        }
+        let rows: Vec<u64> = parse(&roll).unwrap().members.iter().map(|m| m.row).collect();
+        assert_eq!(rows, expected);
     }
 
     #[test]
