@@ -308,6 +308,18 @@ async fn state_rolled_back(backend: Backend) {
 }
 on_both_backends!(a_state_rolled_back_is_detected, state_rolled_back);
 
+async fn state_moved_to_certified(backend: Backend) {
+    let (app, id, _) = tallied(backend).await;
+    // Claim the committee certified a result nobody signed.
+    app.db
+        .sql(&format!("UPDATE elections SET state = 'certified' WHERE id = '{id}'"));
+    let record = app.export(&id);
+    assert_eq!(record.election.state, "certified");
+    let report = verify_record(&record, &[]);
+    assert_fails(&report, "log-structure", "its log shows it tallied");
+}
+on_both_backends!(a_certification_nobody_signed_is_detected, state_moved_to_certified);
+
 async fn key_replaced(backend: Backend) {
     let (app, id, _) = tallied(backend).await;
     let other = "11".repeat(32);
