@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, require, signed_in, Nav};
+use super::{authorised, signed_in, Nav};
+use crate::domain::roles::Role;
 use crate::ops::delivery::{self, default_template};
 use crate::ops::staff::StaffUser;
 use crate::ops::{resolve_election, OpError};
@@ -182,16 +183,10 @@ pub async fn act(
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
+    let user = match authorised(&state, &headers, &form.csrf, Role::runs_elections, "send voting codes").await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&user, &form.csrf) {
-        return r;
-    }
-    if let Err(r) = require(&user, user.role.runs_elections(), "send voting codes") {
-        return r;
-    }
     if state.mailer().is_none() && matches!(form.action.as_str(), "invite" | "remind" | "retry") {
         return page(
             &state,
@@ -263,16 +258,10 @@ pub async fn letters(
     Path(id): Path<String>,
     Form(form): Form<LettersForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
+    let user = match authorised(&state, &headers, &form.csrf, Role::runs_elections, "print letters").await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&user, &form.csrf) {
-        return r;
-    }
-    if let Err(r) = require(&user, user.role.runs_elections(), "print letters") {
-        return r;
-    }
     let actor = user.actor();
     let result = state
         .run(move |conn, secret| {
@@ -333,16 +322,10 @@ pub async fn replace(
     Path(id): Path<String>,
     Form(form): Form<ReplaceForm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
+    let user = match authorised(&state, &headers, &form.csrf, Role::runs_elections, "issue voting codes").await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&user, &form.csrf) {
-        return r;
-    }
-    if let Err(r) = require(&user, user.role.runs_elections(), "issue voting codes") {
-        return r;
-    }
     let by_email = form.how != "letter";
     let mailer = state.mailer().cloned();
     if by_email && mailer.is_none() {

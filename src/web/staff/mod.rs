@@ -70,6 +70,22 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<StaffUse
     }
 }
 
+/// Admit a posted console form: its sender is signed in, the form carries
+/// the session's anti-forgery token, and their role passes `allowed`
+/// (refused with "… accounts cannot {what}").
+pub async fn authorised(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+    allowed: fn(crate::domain::roles::Role) -> bool,
+    what: &str,
+) -> Result<StaffUser, Response> {
+    let user = signed_in(state, headers).await?;
+    check_csrf(&user, csrf)?;
+    require(&user, allowed(user.role), what)?;
+    Ok(user)
+}
+
 /// Refuse a form whose anti-forgery token is not the session's.
 pub fn check_csrf(user: &StaffUser, submitted: &str) -> Result<(), Response> {
     if subtle::ConstantTimeEq::ct_eq(user.csrf.as_bytes(), submitted.as_bytes()).into() {

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, require, signed_in, Nav};
+use super::{authorised, check_csrf, require, signed_in, Nav};
+use crate::domain::roles::Role;
 use crate::domain::roll::{self, RowProblem};
 use crate::ops::roll::import_roll;
 use crate::ops::OpError;
@@ -205,16 +206,10 @@ pub async fn confirm(
     Path(id): Path<String>,
     Form(form): Form<Confirm>,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
+    let user = match authorised(&state, &headers, &form.csrf, Role::runs_elections, "import members").await {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&user, &form.csrf) {
-        return r;
-    }
-    if let Err(r) = require(&user, user.role.runs_elections(), "import members") {
-        return r;
-    }
     let Ok(bytes) = hex::decode(&form.csv_hex) else {
         return PageError::bad_request("The confirmation was damaged; upload the file again.").into_response();
     };
