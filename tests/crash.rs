@@ -305,13 +305,22 @@ impl Cluster {
         );
     }
 
-    /// Stop the server (fast: sessions are cut, open transactions roll
-    /// back), keep it down for `down`, start it again.
+    /// Kill the server (`stop -m immediate`: no shutdown checkpoint,
+    /// sessions cut mid-statement or mid-COMMIT, crash recovery at start),
+    /// keep it down for `down`, start it again.
     fn bounce(&self, down: Duration) {
         if down.is_zero() {
             return self.must("restart");
         }
-        self.must("stop");
+        let out = std::process::Command::new("pg_ctlcluster")
+            .args([&self.version, &self.name, "stop", "-m", "immediate"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctlcluster stop -m immediate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::thread::sleep(down);
         self.must("start");
     }
@@ -411,6 +420,20 @@ async fn postgres_restarted_under_load() {
         .flat_map(|v| unexpected(v))
         .collect();
     assert!(problems.is_empty(), "casts that ended badly:\n{}", problems.join("\n"));
+    // Teller kept running, so every attempt was answered: a `503` must mean
+    // "nothing was cast", never a stored ballot answered as a failure (its
+    // member would get `409` on retry and never a receipt).
+    let hidden: Vec<String> = std::iter::once(&voted)
+        .chain(burst_voted.iter().map(|(_, v)| v))
+        .flatten()
+        .filter(|v| matches!(v.ending, Ending::CommittedUnanswered) && v.no_answers == 0)
+        .map(|v| format!("token {}: {} attempt(s) answered 503, then 409", v.token, v.unavailable))
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "stored ballots answered as failures:\n{}",
+        hidden.join("\n")
+    );
     for (began, ended) in &restarts {
         let overlapping: Vec<&Voted> = std::iter::once(&voted)
             .chain(burst_voted.iter().map(|(_, v)| v))

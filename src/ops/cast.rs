@@ -10,6 +10,10 @@
 //! 3. [`sign`] (any thread, after the commit returned): the receipt.
 //!
 //! No receipt exists before the commit that holds its ballot is durable.
+//!
+//! A connection that fails during COMMIT leaves the outcome unknown: the
+//! ballot may be stored. [`find_stored`] finds out afterwards, from the
+//! cast's own nonce, without any stored link between code and ballot.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -249,6 +253,50 @@ pub fn commit_batch(
             }
         }
         Ok(results)
+    })
+}
+
+/// After a commit whose outcome is unknown: the receipt (still to be
+/// signed) of `p`'s ballot if it was stored, `None` if it was not.
+///
+/// The ballot's tracker is computed from the cast's own nonce and choices
+/// and the weight of the member whose (now used) token it carried; the
+/// nonce is fresh per cast, so a ballot found under that tracker is this
+/// cast's and no other's. Under the election's shared lock (as a cast
+/// holds it) no seal runs meanwhile, so the seal promised to a ballot still
+/// awaiting one really will include it.
+pub fn find_stored(conn: &mut AnyConnection, p: &Prepared, now: i64) -> Result<Option<Unsigned>, OpError> {
+    write_tx(conn, |conn| {
+        let Some(open) = open_election(conn, &p.election, now)? else {
+            return Ok(None);
+        };
+        let Some(weight) = members::weight_of_used_token(conn, &p.election, &p.token_hash)? else {
+            return Ok(None);
+        };
+        let weight = Weight::parse(&weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
+        let ballot = Ballot {
+            election: p.election.clone(),
+            nonce: p.nonce,
+            choices: p.choices.clone(),
+            weight,
+        };
+        let tracker = ballot.tracker();
+        let seal = match ballots::seal_of(conn, &p.election, &tracker)? {
+            None => return Ok(None),
+            Some(Some(sealed_in)) => sealed_in,
+            Some(None) => open.next_seal,
+        };
+        Ok(Some(Unsigned {
+            body: ReceiptBody {
+                format: RECEIPT_FORMAT.to_string(),
+                election: p.election.clone(),
+                tracker,
+                ballot,
+                seal: seal as u64,
+                public_key: open.public_key,
+            },
+            sealed_key: open.sealed_key.clone(),
+        }))
     })
 }
 

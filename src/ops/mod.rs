@@ -27,7 +27,8 @@ use crate::store::log::{self as logstore, HeadRow, Lock};
 use crate::store::{corrupt, StoreError};
 
 /// Why an operation did not happen. Every variant but the last three is
-/// something the user can act on; nothing was changed in any case.
+/// something the user can act on; nothing was changed in any case but
+/// [`OpError::OutcomeUnknown`].
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
     /// No such election.
@@ -79,6 +80,14 @@ pub enum OpError {
     /// match, say).
     #[error("{0}")]
     Refused(String),
+    /// The database failed while committing a cast and could not be asked
+    /// afterwards whether the ballot was stored: the one case where Teller
+    /// cannot say that nothing changed.
+    #[error(
+        "the database failed while storing your ballot, and we could not yet find out whether it was stored. \
+         Try again in a minute: if you are then told that your code has already been used, your ballot was stored"
+    )]
+    OutcomeUnknown,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),

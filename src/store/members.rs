@@ -126,6 +126,23 @@ pub fn token_status(conn: &mut AnyConnection, hash: &str) -> Result<TokenStatus,
     })
 }
 
+/// The weight of the member holding a used token of `election` (`None` if
+/// no member of that election holds it, or it is unused). Only for finding
+/// out whether a cast whose commit failed was stored after all.
+pub fn weight_of_used_token(
+    conn: &mut AnyConnection,
+    election: &str,
+    hash: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(members::table
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.eq(hash))
+        .filter(members::voted.eq(true))
+        .select(members::weight)
+        .first(conn)
+        .optional()?)
+}
+
 /// Mark the token used, if it is unused: the one atomic step that makes a
 /// token cast at most one ballot, whatever the concurrency.
 pub fn consume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<bool, StoreError> {

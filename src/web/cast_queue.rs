@@ -5,6 +5,13 @@
 //! before the commit that holds it has returned. Once it has, the batch's
 //! receipts are signed together (the election key opened once per batch) on
 //! the blocking pool, while the worker commits the next batch.
+//!
+//! A batch whose transaction fails may still have been committed (the
+//! connection can drop during COMMIT). Its casts are not answered "nothing
+//! was cast" on a guess: each is looked up afterwards ([`find_stored`]) and
+//! answered with its receipt if its ballot is there, `503` if it is not, and
+//! "outcome unknown" only if the database cannot be asked before
+//! [`RESOLVE_BY`] has passed since the cast arrived.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -14,7 +21,7 @@ use tokio::sync::oneshot;
 use teller_audit::receipt::Receipt;
 
 use crate::db::{self, DbError, DbPool};
-use crate::ops::cast::{commit_batch, sign_batch, Prepared};
+use crate::ops::cast::{commit_batch, find_stored, sign_batch, Prepared, Unsigned};
 use crate::ops::OpError;
 use crate::secrets::MasterSecret;
 
@@ -24,12 +31,17 @@ const MAX_WAITING: usize = 20_000;
 /// well inside the request timeout, so a voter is never told "timed out"
 /// about a ballot that is then cast after all.
 pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+/// How long after its arrival a cast whose commit failed may wait for the
+/// database to say whether it was stored: inside the request timeout (30 s).
+pub const RESOLVE_BY: std::time::Duration = std::time::Duration::from_secs(25);
 
 struct Job {
     prepared: Prepared,
     reply: oneshot::Sender<Result<Receipt, OpError>>,
     deadline: std::time::Instant,
 }
+
+type Reply = oneshot::Sender<Result<Receipt, OpError>>;
 
 /// The queue in front of the cast workers.
 #[derive(Clone)]
@@ -123,11 +135,24 @@ fn work(
         if batch.is_empty() {
             continue;
         }
+        let give_up_at = batch
+            .iter()
+            .map(|j| j.deadline - DEADLINE + RESOLVE_BY)
+            .min()
+            .unwrap_or_else(|| now + RESOLVE_BY);
         let (prepared, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.prepared, j.reply)).unzip();
-        let outcome = db::get(pool)
-            .map_err(OpError::from)
-            .and_then(|mut conn| commit_batch(&mut conn, prepared, crate::time::now()));
-        match outcome {
+        let mut conn = match db::get(pool) {
+            Ok(conn) => conn,
+            Err(e) => {
+                // Nothing was attempted: nothing was cast.
+                tracing::error!(error = %e, ballots = replies.len(), "no connection for a batch of casts; nothing in it was cast");
+                for reply in replies {
+                    let _ = reply.send(Err(busy("the database could not store the ballot")));
+                }
+                continue;
+            }
+        };
+        match commit_batch(&mut conn, prepared.clone(), crate::time::now()) {
             Ok(results) => {
                 let mut to_sign = Vec::with_capacity(results.len());
                 let mut waiting = Vec::with_capacity(results.len());
@@ -142,28 +167,110 @@ fn work(
                         }
                     }
                 }
-                if to_sign.is_empty() {
-                    continue;
-                }
-                let secret = secret.clone();
-                let sign = move || {
-                    for (reply, receipt) in waiting.into_iter().zip(sign_batch(&secret, to_sign)) {
-                        let _ = reply.send(receipt);
-                    }
-                };
-                match runtime {
-                    Some(rt) => {
-                        rt.spawn_blocking(sign);
-                    }
-                    None => sign(),
-                }
+                sign_and_answer(secret, runtime, to_sign, waiting);
             }
             Err(e) => {
-                tracing::error!(error = %e, ballots = replies.len(), "a batch of casts failed; nothing in it was cast");
-                for reply in replies {
-                    let _ = reply.send(Err(busy("the database could not store the ballot")));
+                drop(conn);
+                tracing::warn!(error = %e, ballots = replies.len(), "a batch of casts failed; finding out which of its ballots were stored");
+                let (pool, secret) = (pool.clone(), secret.clone());
+                let unknown: Vec<(Prepared, Reply)> = prepared.into_iter().zip(replies).collect();
+                let resolve = move || resolve(&pool, &secret, unknown, give_up_at);
+                match runtime {
+                    Some(rt) => {
+                        rt.spawn_blocking(resolve);
+                    }
+                    None => resolve(),
                 }
             }
         }
+    }
+}
+
+/// Sign committed receipts on the blocking pool (or here) and answer.
+fn sign_and_answer(
+    secret: &Arc<MasterSecret>,
+    runtime: Option<&tokio::runtime::Handle>,
+    to_sign: Vec<Unsigned>,
+    waiting: Vec<Reply>,
+) {
+    if to_sign.is_empty() {
+        return;
+    }
+    let secret = secret.clone();
+    let sign = move || {
+        for (reply, receipt) in waiting.into_iter().zip(sign_batch(&secret, to_sign)) {
+            let _ = reply.send(receipt);
+        }
+    };
+    match runtime {
+        Some(rt) => {
+            rt.spawn_blocking(sign);
+        }
+        None => sign(),
+    }
+}
+
+/// Find out, for each cast of a failed batch, whether its ballot was stored:
+/// answer the stored ones with their receipt and the others "nothing was
+/// cast". While the database cannot be asked, retry with a growing pause
+/// until `give_up_at`; casts still unresolved then are answered
+/// [`OpError::OutcomeUnknown`], never "nothing was cast".
+fn resolve(
+    pool: &DbPool,
+    secret: &Arc<MasterSecret>,
+    mut unknown: Vec<(Prepared, Reply)>,
+    give_up_at: std::time::Instant,
+) {
+    let mut pause = std::time::Duration::from_millis(100);
+    let (mut stored, mut not_stored) = (0usize, 0usize);
+    loop {
+        let mut still = Vec::new();
+        let mut to_sign = Vec::new();
+        let mut waiting = Vec::new();
+        match db::get(pool) {
+            Ok(mut conn) => {
+                for (p, reply) in unknown {
+                    match find_stored(&mut conn, &p, crate::time::now()) {
+                        Ok(Some(unsigned)) => {
+                            stored += 1;
+                            to_sign.push(unsigned);
+                            waiting.push(reply);
+                        }
+                        Ok(None) => {
+                            not_stored += 1;
+                            let _ = reply.send(Err(busy("the database could not store the ballot; nothing was cast")));
+                        }
+                        Err(_) => still.push((p, reply)),
+                    }
+                }
+            }
+            Err(_) => still = unknown,
+        }
+        for (reply, receipt) in waiting.into_iter().zip(sign_batch(secret, to_sign)) {
+            let _ = reply.send(receipt);
+        }
+        if still.is_empty() {
+            tracing::warn!(
+                stored,
+                not_stored,
+                "a failed batch of casts was resolved: stored ballots were answered with their receipts"
+            );
+            return;
+        }
+        if std::time::Instant::now() + pause > give_up_at {
+            tracing::error!(
+                unresolved = still.len(),
+                stored,
+                not_stored,
+                "the database could not be asked whether casts of a failed batch were stored"
+            );
+            for (_, reply) in still {
+                let _ = reply.send(Err(OpError::OutcomeUnknown));
+            }
+            return;
+        }
+        unknown = still;
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_secs(2));
     }
 }

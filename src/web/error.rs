@@ -27,7 +27,9 @@ pub fn classify(e: &OpError) -> (StatusCode, &'static str) {
         OpError::PollsNotOpen(NotOpen::NotYet(_)) => (StatusCode::LOCKED, "polls_not_open"),
         OpError::InvalidBallot(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_ballot"),
         OpError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
-        OpError::Db(crate::db::DbError::Connect(_)) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        OpError::Db(crate::db::DbError::Connect(_)) | OpError::OutcomeUnknown => {
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
         OpError::Db(_) | OpError::Store(_) | OpError::Secret(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
