@@ -189,8 +189,9 @@ impl std::hash::Hasher for Fnv {
 #[derive(Debug, Clone)]
 pub struct ContestIndex {
     ids: HashMap<String, usize, std::hash::BuildHasherDefault<Fnv>>,
-    /// The candidates' name keys (§4a), computed at the first write-in.
-    keys: std::sync::OnceLock<Vec<String>>,
+    /// The candidates' name keys and ASCII-folded names (§4a), computed at
+    /// the first write-in.
+    keys: std::sync::OnceLock<Vec<(String, String)>>,
 }
 
 impl ContestIndex {
@@ -207,13 +208,20 @@ impl ContestIndex {
         }
     }
 
-    /// The candidate whose name looks like a write-in whose name key is
-    /// `key`, by ballot position.
-    fn look_alike(&self, contest: &Contest, key: &str) -> Option<usize> {
+    /// The candidate a write-in named `name`, with name key `key`, stands
+    /// for (§4a), by ballot position.
+    fn look_alike(&self, contest: &Contest, name: &str, key: &str) -> Option<usize> {
+        let folded = names::fold(name);
         self.keys
-            .get_or_init(|| contest.candidates.iter().map(|c| names::key(&c.name)).collect())
+            .get_or_init(|| {
+                contest
+                    .candidates
+                    .iter()
+                    .map(|c| (names::key(&c.name), names::fold(&c.name)))
+                    .collect()
+            })
             .iter()
-            .position(|k| k == key)
+            .position(|(k, f)| k == key || *f == folded)
     }
 
     /// The candidate with this id, by its ballot position.
@@ -350,7 +358,7 @@ fn write_in_problem<'a>(
         ));
     }
     let key = names::key(name);
-    if let Some(i) = index.look_alike(contest, &key) {
+    if let Some(i) = index.look_alike(contest, name, &key) {
         let listed = &contest.candidates[i].name;
         return Some(if listed == name {
             format!("{name:?} is on the ballot already; mark their box instead of writing them in")
@@ -460,6 +468,8 @@ mod tests {
     fn a_look_alike_of_a_listed_candidate_is_refused_naming_them() {
         let m = write_in_refusal(&["\u{0410}lice"]);
         assert!(m.contains("looks like \"Alice\", who is on the ballot already"), "{m}");
+        let m = write_in_refusal(&["AIice"]);
+        assert!(m.contains("looks like \"Alice\""), "{m}");
         let m = write_in_refusal(&["ALICE"]);
         assert!(m.contains("\"Alice\", who is on the ballot already"), "{m}");
         let m = write_in_refusal(&["Alice"]);

@@ -373,12 +373,16 @@ impl Definition {
 }
 
 /// Each pair of candidates of `contest` whose names have the same name key
-/// (FORMAT.md §4a): members could not tell them apart on the ballot.
+/// or are the same ignoring ASCII case (FORMAT.md §4a): members could not tell them apart on the ballot.
 fn look_alike_candidates(contest: &Contest) -> Vec<String> {
-    let keys: Vec<String> = contest.candidates.iter().map(|c| names::key(&c.name)).collect();
+    let keys: Vec<(String, String)> = contest
+        .candidates
+        .iter()
+        .map(|c| (names::key(&c.name), names::fold(&c.name)))
+        .collect();
     let mut out = Vec::new();
-    for (j, key) in keys.iter().enumerate() {
-        if let Some(i) = keys[..j].iter().position(|k| k == key) {
+    for (j, (key, folded)) in keys.iter().enumerate() {
+        if let Some(i) = keys[..j].iter().position(|(k, f)| k == key || f == folded) {
             let (a, b) = (&contest.candidates[i], &contest.candidates[j]);
             out.push(format!(
                 "candidates {} ({:?}) and {} ({:?}) have names that look alike ({:?} and {:?}); members could not tell them apart",
@@ -454,7 +458,7 @@ mod tests {
             contests: vec![contest(names)],
         };
         assert!(definition(&["Alice", "Bob"]).problems().is_empty());
-        for pair in [["Alice", "\u{0410}lice"], ["Zo\u{eb}", "Zoe\u{308}"], ["Jo", "J\u{200d}o"], ["Ann", "ANN"]] {
+        for pair in [["Alice", "\u{0410}lice"], ["Zo\u{eb}", "Zoe\u{308}"], ["Jo", "J\u{200d}o"], ["Ann", "ANN"], ["Alice", "ALICE"]] {
             let d = definition(&pair);
             let problems = d.problems();
             assert_eq!(problems.len(), 1, "{pair:?}: {problems:?}");

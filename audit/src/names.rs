@@ -3,9 +3,9 @@
 //! the same name.
 //!
 //! The key is the UTS #39 confusable skeleton with ASCII letters folded to
-//! lower case before and after: `key(Аlice)` (Cyrillic А) = `key(Alice)` =
-//! `key(ALICE)`, and the precomposed and decomposed spellings of "Zoë" share
-//! a key. The Unicode data is that of [`UNICODE_VERSION`], as shipped in the
+//! lower case: `key(Аlice)` (Cyrillic А) = `key(AIice)` (capital I) =
+//! `key(Alice)`, and the precomposed and decomposed spellings of "Zoë"
+//! share a key. The Unicode data is that of [`UNICODE_VERSION`], as shipped in the
 //! crates pinned in `audit/Cargo.toml` (`unicode-security` for the
 //! confusables and the skeleton, `unicode-normalization` for NFC and NFD,
 //! `unicode-properties` for general categories).
@@ -114,14 +114,26 @@ pub fn nfc(name: &str) -> String {
     name.nfc().collect()
 }
 
-/// The name key: `fold(skeleton(fold(name)))`, where `fold` maps the ASCII
-/// letters A–Z to a–z and leaves every other character as it is, and
-/// `skeleton` is UTS #39's (NFD, remove Default_Ignorable_Code_Point, map
-/// each character by confusables.txt, NFD). Two names with equal keys look
-/// alike and are the same name.
+/// `name` with the ASCII letters A–Z mapped to a–z; every other character
+/// as it is.
+pub fn fold(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// The name key: `fold(skeleton(name))`, where `skeleton` is UTS #39's
+/// (NFD, remove Default_Ignorable_Code_Point, replace each character by its
+/// prototype in confusables.txt, NFD). Two names with equal keys look alike
+/// and are the same name. Folding after the skeleton keeps its look-alikes
+/// ("AIice" with a capital I is "Alice") and ignores most differences of
+/// ASCII case, though not all (the skeleton maps capital I to l, and m to rn).
 pub fn key(name: &str) -> String {
-    let folded: String = name.chars().map(|c| c.to_ascii_lowercase()).collect();
-    unicode_security::skeleton(&folded).map(|c| c.to_ascii_lowercase()).collect()
+    unicode_security::skeleton(name).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Whether a write-in or candidate name `a` stands for `b`: the same name
+/// key, or the same name ignoring ASCII case.
+pub fn same_name(a: &str, b: &str) -> bool {
+    key(a) == key(b) || fold(a) == fold(b)
 }
 
 #[cfg(test)]
@@ -140,10 +152,16 @@ mod tests {
     fn a_cyrillic_look_alike_has_the_latin_key() {
         let cyrillic = "\u{0410}lice";
         assert_ne!(cyrillic, "Alice");
-        assert_eq!(key(cyrillic), key("Alice"));
-        assert_eq!(key("ALICE"), key("alice"));
-        assert_eq!(key("ALICE"), key("Alice"));
+        assert_eq!(key(cyrillic), "alice");
+        assert_eq!(key("Alice"), "alice");
+        assert_eq!(key("AIice"), "alice", "capital I for l");
         assert_eq!(key("\u{0430}lice"), key("alice"));
+        assert_eq!(key("JO BLOGGS"), key("Jo Bloggs"));
+        // Case alone is not always a look-alike; same_name covers it.
+        assert_ne!(key("ALICE"), key("Alice"));
+        assert!(same_name("ALICE", "Alice") && same_name(cyrillic, "Alice"));
+        assert!(!same_name("Alice", "Alicia"));
+        assert_eq!(key("Wim"), "wirn");
         assert_ne!(key("Alice"), key("Alicia"));
         // Whole-script Cyrillic: "Рорра" (all Cyrillic) is "Poppa".
         assert_eq!(key("\u{0420}\u{043e}\u{0440}\u{0440}\u{0430}"), key("Poppa"));
@@ -157,6 +175,7 @@ mod tests {
         assert!(!is_nfc(nfd_zoe));
         assert_eq!(nfc(nfd_zoe), nfc_zoe);
         assert_eq!(key(nfc_zoe), key(nfd_zoe));
+        assert_eq!(key(nfc_zoe), "zoe\u{308}");
         assert_ne!(key(nfc_zoe), key("Zoe"));
     }
 
