@@ -201,6 +201,25 @@ mod tests {
     }
 
     #[test]
+    fn the_test_vectors_of_format_md_hold() {
+        // FORMAT.md §12, vector 4.
+        for (name, expected) in [
+            ("Alice", "alice"),
+            ("\u{0410}lice", "alice"),
+            ("AIice", "alice"),
+            ("ALICE", "allce"),
+            ("Zo\u{00eb}", "zoe\u{0308}"),
+            ("Zoe\u{0308}", "zoe\u{0308}"),
+            ("Zo\u{200d}\u{00eb}", "zoe\u{0308}"),
+            ("Z\u{043e}\u{00eb}", "zoe\u{0308}"),
+            ("Wim", "wirn"),
+            ("JO BLOGGS", "jo bloggs"),
+        ] {
+            assert_eq!(key(name), expected, "{name:?}");
+        }
+    }
+
+    #[test]
     fn the_default_ignorable_table_is_the_one_the_skeleton_removes() {
         // A default-ignorable character (none decomposes, none is the
         // prototype of another) has an empty skeleton; nothing else does.
