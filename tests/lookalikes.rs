@@ -101,13 +101,19 @@ async fn look_alike_write_ins(backend: Backend) {
     // Issue 10: a control character gets its own message, not "at most 100 characters".
     let (status, body) = app.cast(&id, &tokens[0], chair(&write_in("Jo\u{1}Bloggs"))).await;
     let m = refusal(status, &body);
-    assert!(m.contains("a control character (U+0001)") && !m.contains("at most"), "{m}");
+    assert!(
+        m.contains("a control character (U+0001)") && !m.contains("at most"),
+        "{m}"
+    );
     // Two look-alike write-ins on one ballot (two seats) are one name
     // written in twice.
     let two = [write_in("Zoe"), write_in("Z\u{043e}\u{0435}")].concat();
     let (status, body) = app.cast(&id, &tokens[0], chair(&two)).await;
     let m = refusal(status, &body);
-    assert!(m.contains("look alike: they are the same name, written in twice"), "{m}");
+    assert!(
+        m.contains("look alike: they are the same name, written in twice"),
+        "{m}"
+    );
 
     // The two spellings of "Zoë" are one name: the server normalises what it
     // is given to NFC, and the count merges look-alikes by name key.
@@ -118,9 +124,15 @@ async fn look_alike_write_ins(backend: Backend) {
         receipts.push(body);
     }
     for receipt in &receipts[..3] {
-        assert_eq!(receipt["ballot"]["choices"]["chair"], json!([format!("write-in:{ZOE_NFC}")]));
+        assert_eq!(
+            receipt["ballot"]["choices"]["chair"],
+            json!([format!("write-in:{ZOE_NFC}")])
+        );
     }
-    assert_eq!(receipts[3]["ballot"]["choices"]["chair"], json!(write_in(ZOE_CYRILLIC_O)));
+    assert_eq!(
+        receipts[3]["ballot"]["choices"]["chair"],
+        json!(write_in(ZOE_CYRILLIC_O))
+    );
     // Alice 2, Bob 1: divided, Zoë's spellings would lose to Alice.
     for (token, pick) in tokens[4..].iter().zip(["c0", "c0", "c1"]) {
         let (status, body) = app.cast(&id, token, chair(&[pick.to_string()])).await;
@@ -190,7 +202,10 @@ async fn look_alike_on_the_ballot_page(backend: Backend) {
     assert!(html.contains(&format!("write-in:{ZOE_NFC}")), "{html}");
     assert!(!html.contains(ZOE_NFD), "{html}");
 }
-on_both_backends!(a_look_alike_is_refused_on_the_ballot_page, look_alike_on_the_ballot_page);
+on_both_backends!(
+    a_look_alike_is_refused_on_the_ballot_page,
+    look_alike_on_the_ballot_page
+);
 
 /// An election file whose candidates look alike is refused by the CLI, and
 /// nothing is created.
@@ -220,7 +235,10 @@ async fn look_alike_candidates_in_a_file(backend: Backend) {
     std::fs::write(&file, election_file(&["Alice", "Alicia", ZOE_NFC, "Zoe"], 1)).unwrap();
     app.teller_ok(&["election", "create", file.to_str().unwrap()]);
 }
-on_both_backends!(look_alike_candidates_are_refused_in_an_election_file, look_alike_candidates_in_a_file);
+on_both_backends!(
+    look_alike_candidates_are_refused_in_an_election_file,
+    look_alike_candidates_in_a_file
+);
 
 /// The console builder refuses look-alike candidates when saving, saying
 /// which, and saves nothing.
@@ -269,7 +287,10 @@ async fn look_alike_candidates_in_the_builder(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
-on_both_backends!(look_alike_candidates_are_refused_in_the_builder, look_alike_candidates_in_the_builder);
+on_both_backends!(
+    look_alike_candidates_are_refused_in_the_builder,
+    look_alike_candidates_in_the_builder
+);
 
 /// An insider with database access slips ballots the server would refuse
 /// into the ballots table while the polls are open; the server seals and
@@ -307,7 +328,13 @@ async fn look_alike_ballots_in_a_record(backend: Backend) {
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert!(!report.ok(), "the look-alike ballots went unnoticed:\n{report}");
-    for check in ["log-chain", "log-structure", "checkpoint-signature", "ballot-tracker", "ballots-match-log"] {
+    for check in [
+        "log-chain",
+        "log-structure",
+        "checkpoint-signature",
+        "ballot-tracker",
+        "ballots-match-log",
+    ] {
         assert!(report.check(check).unwrap().failures.is_empty(), "{check}:\n{report}");
     }
     let validity = &report.check("ballot-validity").unwrap().failures;
@@ -326,6 +353,12 @@ async fn look_alike_ballots_in_a_record(backend: Backend) {
     assert_eq!((result.cast, result.invalid), (1, 3));
     // The report teller-audit prints says which rule.
     let printed = report.to_string();
-    assert!(printed.contains("ballot-validity") && printed.contains("looks like"), "{printed}");
+    assert!(
+        printed.contains("ballot-validity") && printed.contains("looks like"),
+        "{printed}"
+    );
 }
-on_both_backends!(a_record_with_look_alike_ballots_fails_verification, look_alike_ballots_in_a_record);
+on_both_backends!(
+    a_record_with_look_alike_ballots_fails_verification,
+    look_alike_ballots_in_a_record
+);

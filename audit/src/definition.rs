@@ -458,12 +458,22 @@ mod tests {
             contests: vec![contest(names)],
         };
         assert!(definition(&["Alice", "Bob"]).problems().is_empty());
-        for pair in [["Alice", "\u{0410}lice"], ["Zo\u{eb}", "Zoe\u{308}"], ["Jo", "J\u{200d}o"], ["Ann", "ANN"], ["Alice", "ALICE"]] {
+        for pair in [
+            ["Alice", "\u{0410}lice"],
+            ["Zo\u{eb}", "Zoe\u{308}"],
+            ["Jo", "J\u{200d}o"],
+            ["Ann", "ANN"],
+            ["Alice", "ALICE"],
+        ] {
             let d = definition(&pair);
             let problems = d.problems();
             assert_eq!(problems.len(), 1, "{pair:?}: {problems:?}");
             assert!(problems[0].contains("look alike"), "{}", problems[0]);
-            assert!(problems[0].contains("c0") && problems[0].contains("c1"), "{}", problems[0]);
+            assert!(
+                problems[0].contains("c0") && problems[0].contains("c1"),
+                "{}",
+                problems[0]
+            );
             assert_eq!(d.look_alike_problems(), problems);
         }
     }
