@@ -9,6 +9,7 @@ use crate::canonical;
 use crate::count::Weight;
 use crate::crypto::{Digest, Nonce};
 use crate::definition::{Contest, Definition, Method, MAX_WRITE_IN, WRITE_IN_PREFIX};
+use crate::names;
 
 /// A ballot as stored and published: no voter, no time.
 ///
@@ -122,8 +123,17 @@ impl fmt::Display for BallotProblem {
     }
 }
 
-/// Normalise a write-in name: trim and collapse runs of white space.
+/// Normalise a write-in name as members typed it: trim, collapse runs of
+/// white space (tabs, line breaks, no-break spaces…) into one U+0020, and
+/// put it in Unicode normalisation form C, so that equal names typed on
+/// different keyboards make equal ballots (FORMAT.md §4a). Invisible and
+/// control characters are not removed: the ballot is refused, naming them.
 pub fn normalise_write_in(name: &str) -> String {
+    names::nfc(&collapse_spaces(name))
+}
+
+/// Trim and collapse runs of white space into one U+0020.
+fn collapse_spaces(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -179,6 +189,9 @@ impl std::hash::Hasher for Fnv {
 #[derive(Debug, Clone)]
 pub struct ContestIndex {
     ids: HashMap<String, usize, std::hash::BuildHasherDefault<Fnv>>,
+    /// The candidates' name keys and ASCII-folded names (§4a), computed at
+    /// the first write-in.
+    keys: std::sync::OnceLock<Vec<(String, String)>>,
 }
 
 impl ContestIndex {
@@ -191,7 +204,24 @@ impl ContestIndex {
                 .enumerate()
                 .map(|(i, c)| (c.id.clone(), i))
                 .collect(),
+            keys: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The candidate a write-in named `name`, with name key `key`, stands
+    /// for (§4a), by ballot position.
+    fn look_alike(&self, contest: &Contest, name: &str, key: &str) -> Option<usize> {
+        let folded = names::fold(name);
+        self.keys
+            .get_or_init(|| {
+                contest
+                    .candidates
+                    .iter()
+                    .map(|c| (names::key(&c.name), names::fold(&c.name)))
+                    .collect()
+            })
+            .iter()
+            .position(|(k, f)| k == key || *f == folded)
     }
 
     /// The candidate with this id, by its ballot position.
@@ -272,6 +302,7 @@ pub fn check_choices(
                     chosen.len() - seats
                 ));
             }
+            let mut keys: Vec<(String, &str)> = Vec::new();
             for (choice, position) in chosen.iter().zip(positions) {
                 if position.is_some() {
                     continue;
@@ -282,23 +313,68 @@ pub fn check_choices(
                 if !write_ins {
                     return Err("this contest does not allow write-in candidates".into());
                 }
-                if name.is_empty() || normalise_write_in(name) != name {
-                    return Err("a write-in name is empty or has extra spaces".into());
-                }
-                if name.chars().count() > MAX_WRITE_IN || name.chars().any(char::is_control) {
-                    return Err(format!(
-                        "a write-in name must be at most {MAX_WRITE_IN} characters of text"
-                    ));
-                }
-                if contest.candidates.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
-                    return Err(format!(
-                        "{name:?} is on the ballot already; mark their box instead of writing them in"
-                    ));
+                if let Some(problem) = write_in_problem(contest, index, name, &mut keys) {
+                    return Err(problem);
                 }
             }
             Ok(())
         }
     }
+}
+
+/// What is wrong with one write-in name (FORMAT.md §4 rule 2 and §4a), if
+/// anything; `earlier` holds the name keys of the ballot's earlier write-ins
+/// in this contest, and gets this one's.
+fn write_in_problem<'a>(
+    contest: &Contest,
+    index: &ContestIndex,
+    name: &'a str,
+    earlier: &mut Vec<(String, &'a str)>,
+) -> Option<String> {
+    if name.is_empty() {
+        return Some("a write-in name is empty".into());
+    }
+    let length = name.chars().count();
+    if length > MAX_WRITE_IN {
+        return Some(format!(
+            "a write-in name must be at most {MAX_WRITE_IN} characters; this one has {length}"
+        ));
+    }
+    if let Some((c, class)) = names::first_forbidden(name) {
+        return Some(format!(
+            "the write-in name {name:?} contains {} ({}); type the name with letters, marks, digits, punctuation and single spaces only",
+            class.describe(),
+            names::CodePoint(c)
+        ));
+    }
+    if collapse_spaces(name) != name {
+        return Some(format!(
+            "the write-in name {name:?} has leading, trailing, repeated or unusual spaces"
+        ));
+    }
+    if !names::is_nfc(name) {
+        return Some(format!(
+            "the write-in name {name:?} is not in Unicode normalisation form C (NFC)"
+        ));
+    }
+    let key = names::key(name);
+    if let Some(i) = index.look_alike(contest, name, &key) {
+        let listed = &contest.candidates[i].name;
+        return Some(if listed == name {
+            format!("{name:?} is on the ballot already; mark their box instead of writing them in")
+        } else {
+            format!(
+                "the write-in {name:?} looks like {listed:?}, who is on the ballot already; mark their box instead of writing them in"
+            )
+        });
+    }
+    if let Some((_, other)) = earlier.iter().find(|(k, _)| *k == key) {
+        return Some(format!(
+            "the write-ins {other:?} and {name:?} look alike: they are the same name, written in twice"
+        ));
+    }
+    earlier.push((key, name));
+    None
 }
 
 #[cfg(test)]
@@ -374,6 +450,62 @@ mod tests {
         let mut missing = choices(&[], &[]);
         missing.remove("bylaw");
         assert_eq!(problems(&definition(), &missing)[0].contest, "bylaw");
+    }
+
+    /// The one problem of a board ballot holding `write_ins`.
+    fn write_in_refusal(write_ins: &[&str]) -> String {
+        let mut d = definition();
+        d.contests[0].candidates[0].name = "Alice".into();
+        d.contests[0].seats = 3;
+        let board: Vec<String> = write_ins.iter().map(|w| format!("{WRITE_IN_PREFIX}{w}")).collect();
+        let board: Vec<&str> = board.iter().map(String::as_str).collect();
+        let p = problems(&d, &choices(&board, &[]));
+        assert_eq!(p.len(), 1, "{write_ins:?}: {p:?}");
+        p[0].message.clone()
+    }
+
+    #[test]
+    fn a_look_alike_of_a_listed_candidate_is_refused_naming_them() {
+        let m = write_in_refusal(&["\u{0410}lice"]);
+        assert!(m.contains("looks like \"Alice\", who is on the ballot already"), "{m}");
+        let m = write_in_refusal(&["AIice"]);
+        assert!(m.contains("looks like \"Alice\""), "{m}");
+        let m = write_in_refusal(&["ALICE"]);
+        assert!(m.contains("\"Alice\", who is on the ballot already"), "{m}");
+        let m = write_in_refusal(&["Alice"]);
+        assert!(m.contains("\"Alice\" is on the ballot already"), "{m}");
+    }
+
+    #[test]
+    fn each_refused_write_in_gets_its_own_message() {
+        let m = write_in_refusal(&["Jo\u{1}Bloggs"]);
+        assert!(m.contains("a control character (U+0001)"), "{m}");
+        assert!(!m.contains("at most"), "{m}");
+        let m = write_in_refusal(&["Zo\u{200d}\u{eb}"]);
+        assert!(m.contains("an invisible or formatting character (U+200D)"), "{m}");
+        let m = write_in_refusal(&["Zo\u{e000}"]);
+        assert!(m.contains("an unassigned or private-use character (U+E000)"), "{m}");
+        let m = write_in_refusal(&["Zoe\u{308}"]);
+        assert!(m.contains("normalisation form C"), "{m}");
+        let m = write_in_refusal(&["Jo  Bloggs"]);
+        assert!(m.contains("spaces"), "{m}");
+        let m = write_in_refusal(&["Jo\u{a0}Bloggs"]);
+        assert!(m.contains("spaces"), "{m}");
+        let m = write_in_refusal(&[&"x".repeat(101)]);
+        assert!(m.contains("at most 100 characters; this one has 101"), "{m}");
+        let m = write_in_refusal(&[""]);
+        assert!(m.contains("empty"), "{m}");
+        let m = write_in_refusal(&["Zoe", "Z\u{043e}\u{0435}"]);
+        assert!(m.contains("look alike"), "{m}");
+        // What the server makes of typed names passes.
+        for typed in ["  Zoe\u{308}\u{a0}Q  ", "Jo\tBloggs", "\u{416}\u{435}\u{43d}\u{44f}"] {
+            let name = normalise_write_in(typed);
+            let mut d = definition();
+            d.contests[0].candidates[0].name = "Alice".into();
+            let board = format!("{WRITE_IN_PREFIX}{name}");
+            assert!(problems(&d, &choices(&[&board], &[])).is_empty(), "{name:?}");
+        }
+        assert_eq!(normalise_write_in("  Zoe\u{308}\u{a0}Q  "), "Zo\u{eb} Q");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::canonical;
 use crate::crypto::Digest;
+use crate::names;
 
 /// The longest title, name or identifier Teller accepts, in characters.
 pub const MAX_SHORT_TEXT: usize = 200;
@@ -255,6 +256,18 @@ impl Definition {
         self.contests.iter().find(|c| c.id == id)
     }
 
+    /// Contests with two candidates whose names look alike (§4a), each
+    /// named: part of [`Definition::problems`], and refused on its own where
+    /// a draft may otherwise be incomplete.
+    pub fn look_alike_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, c) in self.contests.iter().enumerate() {
+            let at = format!("contest {} ({:?})", i + 1, c.id);
+            out.extend(look_alike_candidates(c).into_iter().map(|p| format!("{at}: {p}")));
+        }
+        out
+    }
+
     /// Every problem that makes this definition unusable; empty when it is sound.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -302,6 +315,7 @@ impl Definition {
                     false,
                 );
             }
+            out.extend(look_alike_candidates(c).into_iter().map(|p| format!("{at}: {p}")));
             match &c.method {
                 Method::Plurality { write_ins, .. } => {
                     if c.seats == 0 {
@@ -358,6 +372,32 @@ impl Definition {
     }
 }
 
+/// Each pair of candidates of `contest` whose names have the same name key
+/// or are the same ignoring ASCII case (FORMAT.md §4a): members could not tell them apart on the ballot.
+fn look_alike_candidates(contest: &Contest) -> Vec<String> {
+    let keys: Vec<(String, String)> = contest
+        .candidates
+        .iter()
+        .map(|c| (names::key(&c.name), names::fold(&c.name)))
+        .collect();
+    let mut out = Vec::new();
+    for (j, (key, folded)) in keys.iter().enumerate() {
+        if let Some(i) = keys[..j].iter().position(|(k, f)| k == key || f == folded) {
+            let (a, b) = (&contest.candidates[i], &contest.candidates[j]);
+            out.push(format!(
+                "candidates {} ({:?}) and {} ({:?}) have names that look alike ({:?} and {:?}); members could not tell them apart",
+                i + 1,
+                a.id,
+                j + 1,
+                b.id,
+                a.name,
+                b.name
+            ));
+        }
+    }
+    out
+}
+
 fn text_problem(out: &mut Vec<String>, what: &str, text: &str, max: usize, required: bool) {
     if required && text.trim().is_empty() {
         out.push(format!("{what} is empty"));
@@ -389,6 +429,53 @@ mod tests {
         assert_eq!(Threshold::SIMPLE_MAJORITY.yes_needed(30), 16);
         assert_eq!(Threshold::SIMPLE_MAJORITY.yes_needed(31), 16);
         assert_eq!(Threshold::SIMPLE_MAJORITY.yes_needed(0), 1);
+    }
+
+    #[test]
+    fn candidates_whose_names_look_alike_are_refused() {
+        let contest = |names: &[&str]| Contest {
+            id: "board".into(),
+            title: "Board".into(),
+            description: String::new(),
+            seats: 1,
+            candidates: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Candidate {
+                    id: format!("c{i}"),
+                    name: n.to_string(),
+                    statement: String::new(),
+                })
+                .collect(),
+            method: Method::Plurality {
+                majority_required: false,
+                write_ins: false,
+            },
+        };
+        let definition = |names: &[&str]| Definition {
+            title: "T".into(),
+            description: String::new(),
+            contests: vec![contest(names)],
+        };
+        assert!(definition(&["Alice", "Bob"]).problems().is_empty());
+        for pair in [
+            ["Alice", "\u{0410}lice"],
+            ["Zo\u{eb}", "Zoe\u{308}"],
+            ["Jo", "J\u{200d}o"],
+            ["Ann", "ANN"],
+            ["Alice", "ALICE"],
+        ] {
+            let d = definition(&pair);
+            let problems = d.problems();
+            assert_eq!(problems.len(), 1, "{pair:?}: {problems:?}");
+            assert!(problems[0].contains("look alike"), "{}", problems[0]);
+            assert!(
+                problems[0].contains("c0") && problems[0].contains("c1"),
+                "{}",
+                problems[0]
+            );
+            assert_eq!(d.look_alike_problems(), problems);
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod count;
 pub mod crypto;
 pub mod definition;
 pub mod log;
+pub mod names;
 pub mod receipt;
 pub mod record;
 pub mod tally;

@@ -52,3 +52,47 @@ fn lot_vector() {
     lot_order(&Seed([0; 32]), "board", &mut tied);
     assert_eq!(tied, ["a", "b"]);
 }
+
+#[test]
+fn name_key_vectors() {
+    use teller_audit::names::key;
+    for (name, expected) in [
+        ("Alice", "alice"),
+        ("\u{0410}lice", "alice"),
+        ("AIice", "alice"),
+        ("ALICE", "allce"),
+        ("Zo\u{00eb}", "zoe\u{0308}"),
+        ("Zoe\u{0308}", "zoe\u{0308}"),
+        ("Zo\u{200d}\u{00eb}", "zoe\u{0308}"),
+        ("Z\u{043e}\u{00eb}", "zoe\u{0308}"),
+        ("Wim", "wirn"),
+        ("JO BLOGGS", "jo bloggs"),
+    ] {
+        assert_eq!(key(name), expected, "{name:?}");
+    }
+    // The write-in names §12 lists as not valid, in a contest of "Alice".
+    let definition: teller_audit::definition::Definition = serde_json::from_value(serde_json::json!({
+        "title": "T", "description": "",
+        "contests": [{"id": "chair", "title": "Chair", "description": "", "seats": 1,
+            "candidates": [{"id": "alice", "name": "Alice", "statement": ""}],
+            "method": {"kind": "plurality", "majority_required": false, "write_ins": true}}]
+    }))
+    .unwrap();
+    let problems = |name: &str| {
+        let choices = BTreeMap::from([("chair".to_string(), vec![format!("write-in:{name}")])]);
+        teller_audit::ballot::problems(&definition, &choices).len()
+    };
+    for bad in [
+        "Jo\u{0001}Bloggs",
+        "Zo\u{200d}\u{00eb}",
+        "Zoe\u{0308}",
+        "Jo\u{00a0}Bloggs",
+        "\u{0410}lice",
+        "AIice",
+        "ALICE",
+    ] {
+        assert_eq!(problems(bad), 1, "{bad:?}");
+    }
+    assert_eq!(problems("Zo\u{00eb}"), 0);
+    assert_eq!(problems("Jo Bloggs"), 0);
+}

@@ -171,7 +171,7 @@ enum Counts {
     /// Micro-votes per candidate (ballot order) and per written-in name.
     Plurality {
         candidates: Vec<u128>,
-        write_ins: BTreeMap<String, u128>,
+        write_ins: plurality::WriteInVotes,
     },
     /// Yes, no, abstain, in micro-votes.
     Referendum([u128; 3]),
@@ -194,7 +194,7 @@ impl Tallier {
                 counts: match &c.method {
                     Method::Plurality { .. } => Counts::Plurality {
                         candidates: vec![0; c.candidates.len()],
-                        write_ins: BTreeMap::new(),
+                        write_ins: plurality::WriteInVotes::new(),
                     },
                     Method::Referendum { .. } => Counts::Referendum([0; 3]),
                     other => Counts::Counted(ranked::Collected::new(other, c.candidates.len())),
@@ -233,7 +233,7 @@ impl Tallier {
                     for (choice, position) in chosen.iter().zip(positions) {
                         match position {
                             Some(i) => candidates[*i] += w,
-                            None => *write_ins.entry(choice.clone()).or_default() += w,
+                            None => plurality::add_write_in(write_ins, choice, w),
                         }
                     }
                     true

@@ -6,13 +6,29 @@ use super::{lot_order, micros, OptionVotes, Outcome, Tie};
 use crate::count::Weight;
 use crate::crypto::Seed;
 use crate::definition::{Contest, WRITE_IN_PREFIX};
+use crate::names;
+
+/// Write-in votes in micro-votes: name key (FORMAT.md §4a) → choice as
+/// written (`write-in:NAME`) → votes. Names that look alike share a key and
+/// are counted as one name (§9.2).
+pub(super) type WriteInVotes = BTreeMap<String, BTreeMap<String, u128>>;
+
+/// Add `votes` for the write-in `choice` (`write-in:NAME`).
+pub(super) fn add_write_in(write_ins: &mut WriteInVotes, choice: &str, votes: u128) {
+    let name = choice.strip_prefix(WRITE_IN_PREFIX).unwrap_or(choice);
+    *write_ins
+        .entry(names::key(name))
+        .or_default()
+        .entry(choice.to_string())
+        .or_default() += votes;
+}
 
 pub(super) fn count(
     contest: &Contest,
     majority_required: bool,
     cast_weight: u128,
     candidate_votes: &[u128],
-    write_in_votes: BTreeMap<String, u128>,
+    write_in_votes: WriteInVotes,
     seed: &Seed,
 ) -> Outcome {
     let candidates: Vec<OptionVotes> = contest
@@ -25,13 +41,23 @@ pub(super) fn count(
             votes: micros(*votes),
         })
         .collect();
+    // One row per name key, under the spelling with the most votes (the
+    // first in byte order among equals), with the votes of every spelling.
     let mut write_ins: Vec<OptionVotes> = write_in_votes
-        .into_iter()
-        .filter_map(|(id, n)| {
+        .into_values()
+        .filter_map(|spellings| {
+            let total: u128 = spellings.values().sum();
+            let mut best: Option<(&String, u128)> = None;
+            for (id, n) in &spellings {
+                if best.is_none_or(|(_, most)| *n > most) {
+                    best = Some((id, *n));
+                }
+            }
+            let (id, _) = best?;
             id.strip_prefix(WRITE_IN_PREFIX).map(|name| OptionVotes {
                 name: name.to_string(),
                 id: id.clone(),
-                votes: micros(n),
+                votes: micros(total),
             })
         })
         .collect();
@@ -122,12 +148,12 @@ mod tests {
         let c = contest(seats);
         let one = 1_000_000u128;
         let mut candidates = vec![0u128; c.candidates.len()];
-        let mut write_ins = BTreeMap::new();
+        let mut write_ins = WriteInVotes::new();
         for b in ballots(spec) {
             for choice in b {
                 match c.candidates.iter().position(|k| k.id == choice) {
                     Some(i) => candidates[i] += one,
-                    None => *write_ins.entry(choice).or_default() += one,
+                    None => add_write_in(&mut write_ins, &choice, one),
                 }
             }
         }
@@ -157,6 +183,40 @@ mod tests {
         };
         assert!(ties.is_empty());
         assert_eq!(write_ins[0].name, "Zed");
+    }
+
+    #[test]
+    fn write_ins_that_look_alike_are_one_name_under_its_most_voted_spelling() {
+        // Latin "Zoe", Cyrillic "Zое" (о, е) and "ZOE": one name, 4 votes,
+        // shown as the spelling most voted for.
+        let o = run(
+            1,
+            false,
+            &[
+                &["write-in:Zoe"],
+                &["write-in:Z\u{043e}\u{0435}"],
+                &["write-in:Z\u{043e}\u{0435}"],
+                &["write-in:ZOE"],
+                &["a"],
+                &["b"],
+                &["b"],
+            ],
+            0,
+        );
+        let Outcome::Plurality { write_ins, elected, .. } = &o else {
+            unreachable!()
+        };
+        assert_eq!(write_ins.len(), 1);
+        assert_eq!(write_ins[0].name, "Z\u{043e}\u{0435}");
+        assert_eq!(write_ins[0].votes.to_string(), "4");
+        assert_eq!(elected, &vec!["write-in:Z\u{043e}\u{0435}".to_string()]);
+        // Equal votes: the first spelling in byte order ("ZOE" < "Zoe").
+        let o = run(1, false, &[&["write-in:Zoe"], &["write-in:ZOE"]], 0);
+        let Outcome::Plurality { write_ins, .. } = &o else {
+            unreachable!()
+        };
+        assert_eq!(write_ins[0].id, "write-in:ZOE");
+        assert_eq!(write_ins[0].votes.to_string(), "2");
     }
 
     #[test]

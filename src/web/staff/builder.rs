@@ -415,6 +415,9 @@ impl DraftForm {
         };
         let (spec, more) = assemble(file);
         problems.extend(more);
+        // Look-alike names are refused at once, not left for the opening:
+        // a draft may be incomplete, never misleading.
+        problems.extend(spec.definition.look_alike_problems());
         if spec.definition.title.trim().is_empty() {
             problems.push("the election needs a title".into());
         }
