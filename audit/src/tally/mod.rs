@@ -65,7 +65,9 @@ pub enum Outcome {
     Plurality {
         /// Votes per candidate, in ballot order.
         candidates: Vec<OptionVotes>,
-        /// Votes per written-in name, most votes first, then by name.
+        /// Votes per written-in name, names that look alike counted as one
+        /// under their most voted spelling (FORMAT.md §9.2); most votes
+        /// first, then by name.
         write_ins: Vec<OptionVotes>,
         /// Under the majority rule, a winner needs more votes than this
         /// (half the weight cast in the contest).
