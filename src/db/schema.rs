@@ -82,6 +82,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         disabled -> Bool,
         created_at -> BigInt,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 

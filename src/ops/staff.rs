@@ -7,6 +7,7 @@ use teller_audit::crypto::Digest;
 
 use super::OpError;
 use crate::db::{write_tx, AnyConnection};
+use crate::domain::password::{self, WeakPassword};
 use crate::domain::roles::Role;
 use crate::domain::totp;
 use crate::secrets::{random_bytes, MasterSecret};
@@ -17,8 +18,6 @@ use crate::store::{corrupt, StoreError};
 pub const IDLE_SECONDS: i64 = 30 * 60;
 /// Sessions end after this long in any case.
 pub const MAX_SECONDS: i64 = 12 * 60 * 60;
-/// The shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
 
 /// A signed-in staff member.
 #[derive(Debug, Clone)]
@@ -53,9 +52,9 @@ pub enum AccountError {
     /// Taken.
     #[error("the username {0:?} is taken")]
     Taken(String),
-    /// Too short.
-    #[error("a password needs at least {MIN_PASSWORD} characters")]
-    WeakPassword,
+    /// Too short or too easy to guess (`domain::password`).
+    #[error(transparent)]
+    WeakPassword(#[from] WeakPassword),
     /// Blank name.
     #[error("the display name is empty")]
     DisplayName,
@@ -65,6 +64,9 @@ pub enum AccountError {
     /// The TOTP code given was wrong.
     #[error("that code is not right; check the time on your device and try the current code")]
     WrongCode,
+    /// Changing the second factor needs a current code from the one enrolled.
+    #[error("enter the current 6-digit code from the authenticator app you use now")]
+    CurrentCodeNeeded,
     /// No such account.
     #[error("there is no such account")]
     NoSuchAccount,
@@ -113,10 +115,17 @@ fn password_matches(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A password for a new account: 20 characters from the token alphabet.
+/// A password for a new account: 20 random characters from the token
+/// alphabet (100 bits), drawn again in the unlikely case the policy finds a
+/// pattern in it.
 pub fn generate_password() -> Result<String, OpError> {
-    let t = crate::domain::token::Token::generate()?;
-    Ok(t.as_str()[..20].to_string())
+    loop {
+        let t = crate::domain::token::Token::generate()?;
+        let candidate = t.as_str()[..20].to_string();
+        if password::check(&candidate, &[]).is_ok() {
+            return Ok(candidate);
+        }
+    }
 }
 
 /// Create an account.
@@ -135,9 +144,7 @@ pub fn add(
     if display_name.trim().is_empty() || display_name.chars().count() > 200 {
         return Err(AccountError::DisplayName);
     }
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(AccountError::WeakPassword);
-    }
+    password::check(password, &[&username, display_name])?;
     let row = StaffRow {
         id: uuid::Uuid::new_v4().to_string(),
         username: username.clone(),
@@ -166,6 +173,9 @@ pub enum LoginError {
     /// The account has a second factor and no (or a wrong) code was given.
     #[error("enter the 6-digit code from your authenticator app")]
     CodeNeeded,
+    /// The code was right but has been used already (codes work once).
+    #[error("that code has been used already; wait for your authenticator app to show the next one")]
+    CodeUsed,
     /// Other failure.
     #[error(transparent)]
     Op(#[from] OpError),
@@ -231,8 +241,12 @@ pub fn login(
     };
     if let Some(sealed) = &row.totp_secret {
         let key = secret.unseal(&totp_context(&row.id), sealed).map_err(OpError::from)?;
-        if !totp::verify(&key, code, now) {
+        let Some(step) = totp::verify(&key, code, now) else {
             return Err(LoginError::CodeNeeded);
+        };
+        // Single use: only a step later than the last one used gets in.
+        if !store::use_totp_step(conn, &row.id, step)? {
+            return Err(LoginError::CodeUsed);
         }
     }
     let cookie = hex::encode(random_bytes::<32>().map_err(OpError::from)?);
@@ -286,9 +300,7 @@ pub fn change_password(
     if !password_matches(current, &row.password_hash) {
         return Err(AccountError::WrongPassword);
     }
-    if new.chars().count() < MIN_PASSWORD {
-        return Err(AccountError::WeakPassword);
-    }
+    password::check(new, &[&row.username, &row.display_name])?;
     let hash = hash_password(new)?;
     write_tx(conn, |conn| {
         store::set_password(conn, &user.id, &hash)?;
@@ -302,21 +314,60 @@ pub fn new_totp_key() -> Result<[u8; 20], OpError> {
     Ok(random_bytes::<20>()?)
 }
 
-/// Enrol a second factor, proven by a code from it.
-pub fn enrol_totp(
+/// What to do with one's own second factor.
+pub enum SecondFactorChange<'a> {
+    /// Enrol `key` (a new one replaces any enrolled), proven by `code` from it.
+    Enrol {
+        /// The new TOTP key.
+        key: &'a [u8],
+        /// A code the app made from it.
+        code: &'a str,
+    },
+    /// Turn two-step sign-in off.
+    Remove,
+}
+
+/// Enrol, replace or remove one's own second factor. A session alone is not
+/// enough: it needs the account's password and, when a second factor is
+/// enrolled, a current code from it (used up like a sign-in's). Returns
+/// whether a second factor is on afterwards.
+pub fn change_second_factor(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
     user: &StaffUser,
-    key: &[u8],
-    code: &str,
+    current_password: &str,
+    current_code: &str,
+    change: SecondFactorChange<'_>,
     now: i64,
-) -> Result<(), AccountError> {
-    if !totp::verify(key, code, now) {
-        return Err(AccountError::WrongCode);
+) -> Result<bool, AccountError> {
+    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
+    if !password_matches(current_password, &row.password_hash) {
+        return Err(AccountError::WrongPassword);
     }
-    let sealed = secret.seal(&totp_context(&user.id), key).map_err(OpError::from)?;
-    store::set_totp(conn, &user.id, Some(&sealed))?;
-    Ok(())
+    // One transaction: a refused new code leaves the current code unused.
+    write_tx(conn, |conn| {
+        let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
+        if let Some(sealed) = &row.totp_secret {
+            let key = secret.unseal(&totp_context(&row.id), sealed).map_err(OpError::from)?;
+            let step = totp::verify(&key, current_code, now).ok_or(AccountError::CurrentCodeNeeded)?;
+            if !store::use_totp_step(conn, &row.id, step)? {
+                return Err(AccountError::CurrentCodeNeeded);
+            }
+        }
+        match change {
+            SecondFactorChange::Enrol { key, code } => {
+                let step = totp::verify(key, code, now).ok_or(AccountError::WrongCode)?;
+                let sealed = secret.seal(&totp_context(&row.id), key).map_err(OpError::from)?;
+                // The code that proved the new key counts as used: sign-in needs a later one.
+                store::set_totp(conn, &row.id, Some(&sealed), Some(step))?;
+                Ok(true)
+            }
+            SecondFactorChange::Remove => {
+                store::set_totp(conn, &row.id, None, None)?;
+                Ok(false)
+            }
+        }
+    })
 }
 
 /// What an administrator does to another account.
@@ -384,7 +435,7 @@ pub fn change_account(
             AccountChange::Disable => store::set_disabled(conn, id, true)?,
             AccountChange::Enable => store::set_disabled(conn, id, false)?,
             AccountChange::ResetPassword => store::set_password(conn, id, hash.as_deref().unwrap_or_default())?,
-            AccountChange::ClearSecondFactor => store::set_totp(conn, id, None)?,
+            AccountChange::ClearSecondFactor => store::set_totp(conn, id, None, None)?,
             AccountChange::SetRole(r) => store::set_role(conn, id, r.as_str())?,
         }
         if change != AccountChange::Enable {
