@@ -94,6 +94,7 @@ diesel::table! {
         created_at -> BigInt,
         last_seen -> BigInt,
         expires_at -> BigInt,
+        password_failures -> Integer,
     }
 }
 

@@ -18,6 +18,10 @@ use crate::store::{corrupt, StoreError};
 pub const IDLE_SECONDS: i64 = 30 * 60;
 /// Sessions end after this long in any case.
 pub const MAX_SECONDS: i64 = 12 * 60 * 60;
+/// Attempts at the current password one session may make (to change the
+/// password or the second factor) before it ends: a session alone must not
+/// be a way to guess the password.
+pub const SESSION_PASSWORD_TRIES: i32 = 3;
 
 /// A signed-in staff member.
 #[derive(Debug, Clone)]
@@ -34,6 +38,8 @@ pub struct StaffUser {
     pub totp: bool,
     /// The session's anti-forgery token.
     pub csrf: String,
+    /// The session (the SHA-256 of its cookie, as stored).
+    pub session: String,
 }
 
 impl StaffUser {
@@ -61,6 +67,9 @@ pub enum AccountError {
     /// The current password given was wrong.
     #[error("the current password is not right")]
     WrongPassword,
+    /// Too many attempts to change credentials failed; the session has ended.
+    #[error("{SESSION_PASSWORD_TRIES} attempts did not work, so you have been signed out; sign in again")]
+    SignedOut,
     /// The TOTP code given was wrong.
     #[error("that code is not right; check the time on your device and try the current code")]
     WrongCode,
@@ -209,8 +218,9 @@ pub struct NewSession {
     pub user: StaffUser,
 }
 
-fn user_of(row: &StaffRow, csrf: String) -> Result<StaffUser, OpError> {
+fn user_of(row: &StaffRow, csrf: String, session: String) -> Result<StaffUser, OpError> {
     Ok(StaffUser {
+        session,
         id: row.id.clone(),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
@@ -251,8 +261,9 @@ pub fn login(
     }
     let cookie = hex::encode(random_bytes::<32>().map_err(OpError::from)?);
     let csrf = hex::encode(random_bytes::<16>().map_err(OpError::from)?);
+    let token_hash = Digest::of(cookie.as_bytes()).to_hex();
     let session = SessionRow {
-        token_hash: Digest::of(cookie.as_bytes()).to_hex(),
+        token_hash: token_hash.clone(),
         staff_id: row.id.clone(),
         csrf: csrf.clone(),
         created_at: now,
@@ -263,7 +274,7 @@ pub fn login(
     store::insert_session(conn, &session)?;
     Ok(NewSession {
         cookie,
-        user: user_of(&row, csrf)?,
+        user: user_of(&row, csrf, token_hash)?,
     })
 }
 
@@ -281,12 +292,36 @@ pub fn session_user(conn: &mut AnyConnection, cookie: &str, now: i64) -> Result<
     if now - session.last_seen > 60 {
         store::touch_session(conn, &hash, now)?;
     }
-    Ok(Some(user_of(&row, session.csrf)?))
+    Ok(Some(user_of(&row, session.csrf, hash)?))
 }
 
 /// End a session.
 pub fn logout(conn: &mut AnyConnection, cookie: &str) -> Result<(), OpError> {
     Ok(store::delete_session(conn, &Digest::of(cookie.as_bytes()).to_hex())?)
+}
+
+/// Check the password of a signed-in user who is about to change their
+/// credentials. Every attempt is counted in the session before the (slow)
+/// check, and forgotten only when the whole change succeeds; the session
+/// ends at the [`SESSION_PASSWORD_TRIES`]th that fails, so neither many
+/// attempts in a row nor many at once can guess the password or a code.
+fn check_current_password(conn: &mut AnyConnection, user: &StaffUser, password: &str) -> Result<(), AccountError> {
+    let Some(attempts) = store::count_password_attempt(conn, &user.session)? else {
+        return Err(AccountError::SignedOut);
+    };
+    if attempts > SESSION_PASSWORD_TRIES {
+        store::delete_session(conn, &user.session)?;
+        return Err(AccountError::SignedOut);
+    }
+    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
+    if password_matches(password, &row.password_hash) {
+        return Ok(());
+    }
+    if attempts >= SESSION_PASSWORD_TRIES {
+        store::delete_session(conn, &user.session)?;
+        return Err(AccountError::SignedOut);
+    }
+    Err(AccountError::WrongPassword)
 }
 
 /// Change one's own password (ends every other session).
@@ -296,11 +331,9 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), AccountError> {
-    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::WrongPassword)?;
-    if !password_matches(current, &row.password_hash) {
-        return Err(AccountError::WrongPassword);
-    }
-    password::check(new, &[&row.username, &row.display_name])?;
+    // The policy first: it is cheap, and needs no proof of who is asking.
+    password::check(new, &[&user.username, &user.display_name])?;
+    check_current_password(conn, user, current)?;
     let hash = hash_password(new)?;
     write_tx(conn, |conn| {
         store::set_password(conn, &user.id, &hash)?;
@@ -340,10 +373,7 @@ pub fn change_second_factor(
     change: SecondFactorChange<'_>,
     now: i64,
 ) -> Result<bool, AccountError> {
-    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
-    if !password_matches(current_password, &row.password_hash) {
-        return Err(AccountError::WrongPassword);
-    }
+    check_current_password(conn, user, current_password)?;
     // One transaction: a refused new code leaves the current code unused.
     write_tx(conn, |conn| {
         let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
@@ -354,19 +384,18 @@ pub fn change_second_factor(
                 return Err(AccountError::CurrentCodeNeeded);
             }
         }
+        let on = matches!(change, SecondFactorChange::Enrol { .. });
         match change {
             SecondFactorChange::Enrol { key, code } => {
                 let step = totp::verify(key, code, now).ok_or(AccountError::WrongCode)?;
                 let sealed = secret.seal(&totp_context(&row.id), key).map_err(OpError::from)?;
                 // The code that proved the new key counts as used: sign-in needs a later one.
                 store::set_totp(conn, &row.id, Some(&sealed), Some(step))?;
-                Ok(true)
             }
-            SecondFactorChange::Remove => {
-                store::set_totp(conn, &row.id, None, None)?;
-                Ok(false)
-            }
+            SecondFactorChange::Remove => store::set_totp(conn, &row.id, None, None)?,
         }
+        store::clear_password_attempts(conn, &user.session)?;
+        Ok(on)
     })
 }
 

@@ -164,6 +164,28 @@ pub fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Re
     Ok(())
 }
 
+/// Count an attempt at the current password made in a session (before it is
+/// checked, so parallel attempts are counted too); returns the attempts so
+/// far, or `None` when the session is gone.
+pub fn count_password_attempt(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<i32>, StoreError> {
+    diesel::update(staff_sessions::table.find(token_hash))
+        .set(staff_sessions::password_failures.eq(staff_sessions::password_failures + 1))
+        .execute(conn)?;
+    Ok(staff_sessions::table
+        .find(token_hash)
+        .select(staff_sessions::password_failures)
+        .first(conn)
+        .optional()?)
+}
+
+/// Forget a session's attempts at the current password (one was right).
+pub fn clear_password_attempts(conn: &mut AnyConnection, token_hash: &str) -> Result<(), StoreError> {
+    diesel::update(staff_sessions::table.find(token_hash))
+        .set(staff_sessions::password_failures.eq(0))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// End a session.
 pub fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<(), StoreError> {
     diesel::delete(staff_sessions::table.find(token_hash)).execute(conn)?;

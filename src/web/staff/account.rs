@@ -108,7 +108,7 @@ pub async fn password(State(state): State<AppState>, headers: HeaderMap, Form(fo
         .run(move |conn, _| Ok(change_password(conn, &u, &form.current, &form.new)))
         .await
     {
-        Ok(Ok(())) => Redirect::to("/staff/login?expired=1").into_response(),
+        Ok(Ok(())) | Ok(Err(AccountError::SignedOut)) => Redirect::to("/staff/login?expired=1").into_response(),
         Ok(Err(AccountError::Op(e))) | Err(e) => PageError::from(e).into_response(),
         Ok(Err(e)) => fail(format!("{}.", capitalise(&e.to_string()))),
     }
@@ -214,6 +214,7 @@ pub async fn enrol(State(state): State<AppState>, headers: HeaderMap, Form(form)
             None,
         ),
         Ok(Ok(false)) => (StatusCode::OK, false, Some("Two-step sign-in is off.".to_string()), None),
+        Ok(Err(AccountError::SignedOut)) => return Redirect::to("/staff/login?expired=1").into_response(),
         Ok(Err(AccountError::Op(e))) | Err(e) => return PageError::from(e).into_response(),
         Ok(Err(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
