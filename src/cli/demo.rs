@@ -94,8 +94,8 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     roll::import_roll(&mut conn, &id, sample_roll(members.max(1)).as_bytes(), actor, now())?;
     let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
     let tokens_path = dir.join("tokens.csv");
-    let file = crate::files::create_new(&tokens_path)
-        .with_context(|| format!("cannot create {}", tokens_path.display()))?;
+    let file =
+        crate::files::create_new(&tokens_path).with_context(|| format!("cannot create {}", tokens_path.display()))?;
     roll::write_tokens_csv(std::io::BufWriter::new(file), &public_url, &issued)?;
     lifecycle::open(&mut conn, &secret, &id, actor, now())?;
     let password = crate::ops::staff::generate_password()?;

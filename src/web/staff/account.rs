@@ -213,7 +213,12 @@ pub async fn enrol(State(state): State<AppState>, headers: HeaderMap, Form(form)
             Some("Two-step sign-in is on: from now on you will be asked for a code.".to_string()),
             None,
         ),
-        Ok(Ok(false)) => (StatusCode::OK, false, Some("Two-step sign-in is off.".to_string()), None),
+        Ok(Ok(false)) => (
+            StatusCode::OK,
+            false,
+            Some("Two-step sign-in is off.".to_string()),
+            None,
+        ),
         Ok(Err(AccountError::SignedOut)) => return Redirect::to("/staff/login?expired=1").into_response(),
         Ok(Err(AccountError::Op(e))) | Err(e) => return PageError::from(e).into_response(),
         Ok(Err(e)) => (
