@@ -305,7 +305,8 @@ pub fn logout(conn: &mut AnyConnection, cookie: &str) -> Result<(), OpError> {
 /// check, and forgotten only when the whole change succeeds; the session
 /// ends at the [`SESSION_PASSWORD_TRIES`]th that fails, so neither many
 /// attempts in a row nor many at once can guess the password or a code.
-fn check_current_password(conn: &mut AnyConnection, user: &StaffUser, password: &str) -> Result<(), AccountError> {
+/// Returns the attempts made so far, this one included.
+fn check_current_password(conn: &mut AnyConnection, user: &StaffUser, password: &str) -> Result<i32, AccountError> {
     let Some(attempts) = store::count_password_attempt(conn, &user.session)? else {
         return Err(AccountError::SignedOut);
     };
@@ -315,7 +316,7 @@ fn check_current_password(conn: &mut AnyConnection, user: &StaffUser, password: 
     }
     let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
     if password_matches(password, &row.password_hash) {
-        return Ok(());
+        return Ok(attempts);
     }
     if attempts >= SESSION_PASSWORD_TRIES {
         store::delete_session(conn, &user.session)?;
@@ -373,9 +374,9 @@ pub fn change_second_factor(
     change: SecondFactorChange<'_>,
     now: i64,
 ) -> Result<bool, AccountError> {
-    check_current_password(conn, user, current_password)?;
+    let attempts = check_current_password(conn, user, current_password)?;
     // One transaction: a refused new code leaves the current code unused.
-    write_tx(conn, |conn| {
+    let result = write_tx(conn, |conn| {
         let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
         if let Some(sealed) = &row.totp_secret {
             let key = secret.unseal(&totp_context(&row.id), sealed).map_err(OpError::from)?;
@@ -396,7 +397,15 @@ pub fn change_second_factor(
         }
         store::clear_password_attempts(conn, &user.session)?;
         Ok(on)
-    })
+    });
+    match result {
+        // A wrong code counts like a wrong password: the third failure ends the session.
+        Err(AccountError::CurrentCodeNeeded | AccountError::WrongCode) if attempts >= SESSION_PASSWORD_TRIES => {
+            store::delete_session(conn, &user.session)?;
+            Err(AccountError::SignedOut)
+        }
+        other => other,
+    }
 }
 
 /// What an administrator does to another account.
