@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cli;
 pub mod db;
 pub mod domain;
+pub mod files;
 pub mod mail;
 pub mod ops;
 pub mod scheduler;

@@ -119,14 +119,7 @@ impl MasterSecret {
         let text = Zeroizing::new(format!("{}\n", hex::encode(&bytes[..])));
         let write = || -> std::io::Result<()> {
             use std::io::Write;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            options.open(path)?.write_all(text.as_bytes())
+            crate::files::create_new(path)?.write_all(text.as_bytes())
         };
         write().map_err(|source| SecretError::Read {
             path: path.display().to_string(),

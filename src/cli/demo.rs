@@ -68,7 +68,8 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         )),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // Owner-only: it will hold the database (the roll), the master secret and every code.
+    crate::files::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let db_path = dir.join("teller.db");
     let secret_path = dir.join("master.key");
     if db_path.exists() || secret_path.exists() {
@@ -93,7 +94,8 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     roll::import_roll(&mut conn, &id, sample_roll(members.max(1)).as_bytes(), actor, now())?;
     let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
     let tokens_path = dir.join("tokens.csv");
-    let file = std::fs::File::create(&tokens_path)?;
+    let file =
+        crate::files::create_new(&tokens_path).with_context(|| format!("cannot create {}", tokens_path.display()))?;
     roll::write_tokens_csv(std::io::BufWriter::new(file), &public_url, &issued)?;
     lifecycle::open(&mut conn, &secret, &id, actor, now())?;
     let password = crate::ops::staff::generate_password()?;

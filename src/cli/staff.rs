@@ -219,16 +219,7 @@ pub fn voters(g: &Global, cmd: VotersCommand) -> Result<()> {
 
 /// Create a file only its owner can read; refuse to overwrite.
 fn create_private(path: &Path) -> Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
+    crate::files::create_new(path).with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
 }
 
 pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {

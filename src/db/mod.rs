@@ -56,7 +56,43 @@ fn establish(url: &str) -> diesel::ConnectionResult<AnyConnection> {
     if is_postgres_url(url) {
         diesel::PgConnection::establish(url).map(AnyConnection::Postgresql)
     } else {
+        // The database holds the roll's personal data: create it owner-only
+        // before SQLite does (SQLite would use 0644 less the umask). Its
+        // -wal and -shm files take the database file's mode.
+        if let Some(path) = sqlite_file(url) {
+            crate::files::ensure_exists(path).map_err(|e| {
+                diesel::ConnectionError::BadConnection(format!("cannot create {}: {e}", path.display()))
+            })?;
+        }
         diesel::SqliteConnection::establish(url).map(AnyConnection::Sqlite)
+    }
+}
+
+/// The file a SQLite URL names: a plain path, or a `file:` URI without
+/// parameters; `None` for an in-memory database or a URI with parameters
+/// (those are left to SQLite as given).
+fn sqlite_file(url: &str) -> Option<&std::path::Path> {
+    let path = match url.strip_prefix("file:") {
+        Some(rest) if rest.contains('?') => return None,
+        Some(rest) => rest,
+        None => url,
+    };
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(std::path::Path::new(path))
+}
+
+/// Warn when an existing SQLite database (made before Teller created it
+/// owner-only, or opened up since) can be read by others.
+fn warn_if_readable_by_others(url: &str) {
+    if let Some(path) = sqlite_file(url) {
+        if matches!(crate::files::readable_by_others(path), Ok(true)) {
+            tracing::warn!(
+                path = %path.display(),
+                "the database holds personal data and others may read it; make it owner-only: chmod 600 (and its -wal and -shm files)"
+            );
+        }
     }
 }
 
@@ -110,6 +146,7 @@ fn configure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
 pub fn connect(url: &str, max_size: u32) -> Result<DbPool, DbError> {
     // Fail the first connection quickly with its real reason.
     drop(connect_one(url)?);
+    warn_if_readable_by_others(url);
     let manager = Manager { url: url.to_string() };
     let pool = Pool::builder()
         .max_size(max_size)

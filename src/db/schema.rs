@@ -82,6 +82,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         disabled -> Bool,
         created_at -> BigInt,
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -93,6 +94,7 @@ diesel::table! {
         created_at -> BigInt,
         last_seen -> BigInt,
         expires_at -> BigInt,
+        password_failures -> Integer,
     }
 }
 

@@ -3,8 +3,10 @@
 //! the voting token.
 
 pub mod lifecycle;
+pub mod password;
 pub mod roles;
 pub mod roll;
 pub mod spec;
+pub mod spreadsheet;
 pub mod token;
 pub mod totp;

@@ -29,7 +29,7 @@ pub fn base32(bytes: &[u8]) -> String {
 
 /// The code for `secret` in the step containing `time`.
 pub fn code_at(secret: &[u8], time: i64) -> String {
-    let counter = time.div_euclid(STEP) as u64;
+    let counter = step_of(time) as u64;
     let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
     let tag = hmac::sign(&key, &counter.to_be_bytes());
     let h = tag.as_ref();
@@ -38,16 +38,32 @@ pub fn code_at(secret: &[u8], time: i64) -> String {
     format!("{value:06}")
 }
 
-/// Whether `typed` is the code for now, or one step either side (clock drift).
-pub fn verify(secret: &[u8], typed: &str, now: i64) -> bool {
+/// The time step (Unix time / 30 s) containing `time`: the counter a code is made from.
+pub fn step_of(time: i64) -> i64 {
+    time.div_euclid(STEP)
+}
+
+/// The time step whose code `typed` is, if it is the code for now or for one
+/// step either side (clock drift); `None` otherwise.
+///
+/// A code is a password for one step only: the caller must refuse a step
+/// that is not later than the last one the account used (RFC 6238 §5.2,
+/// "the verifier MUST NOT accept the second attempt of the OTP after the
+/// successful validation has been issued for the first OTP").
+pub fn verify(secret: &[u8], typed: &str, now: i64) -> Option<i64> {
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    [-STEP, 0, STEP].iter().any(|d| {
+    // Check every candidate (no early exit), so timing does not tell which matched.
+    let mut matched = None;
+    for d in [-STEP, 0, STEP] {
         let expected = code_at(secret, now + d);
-        bool::from(expected.as_bytes().ct_eq(typed.as_bytes()))
-    })
+        if bool::from(expected.as_bytes().ct_eq(typed.as_bytes())) {
+            matched = Some(step_of(now + d));
+        }
+    }
+    matched
 }
 
 /// The `otpauth://` URI authenticator apps accept.
@@ -89,11 +105,11 @@ mod tests {
     #[test]
     fn codes_verify_within_one_step_only() {
         let secret = b"12345678901234567890";
-        assert!(verify(secret, "287082", 59));
-        assert!(verify(secret, "287 082", 80));
-        assert!(!verify(secret, "287082", 59 + 100));
-        assert!(!verify(secret, "28708", 59));
-        assert!(!verify(secret, "abcdef", 59));
+        assert_eq!(verify(secret, "287082", 59), Some(1));
+        assert_eq!(verify(secret, "287 082", 80), Some(1));
+        assert_eq!(verify(secret, "287082", 59 + 100), None);
+        assert_eq!(verify(secret, "28708", 59), None);
+        assert_eq!(verify(secret, "abcdef", 59), None);
     }
 
     #[test]

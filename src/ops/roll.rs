@@ -6,6 +6,7 @@ use super::{lock_election, require_state, OpError};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::State;
 use crate::domain::roll::{self, RowProblem};
+use crate::domain::spreadsheet::CsvWriter;
 use crate::domain::token::Token;
 use crate::secrets::MasterSecret;
 use crate::store::log as logstore;
@@ -178,12 +179,13 @@ pub fn voting_link(public_url: &str, token: &Token) -> String {
     format!("{}/v/{}", public_url.trim_end_matches('/'), token.as_str())
 }
 
-/// Write the mail-merge CSV: `member_id,name,email,token,link`.
+/// Write the mail-merge CSV: `member_id,name,email,token,link`, with
+/// formula-like cells neutralised (see `domain::spreadsheet`).
 pub fn write_tokens_csv<W: std::io::Write>(out: W, public_url: &str, issued: &[IssuedToken]) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["member_id", "name", "email", "token", "link"])?;
+    let mut w = CsvWriter::new(out);
+    w.write_row(["member_id", "name", "email", "token", "link"])?;
     for t in issued {
-        w.write_record([
+        w.write_row([
             t.member_id.as_str(),
             t.name.as_str(),
             t.email.as_str(),

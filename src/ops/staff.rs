@@ -7,6 +7,7 @@ use teller_audit::crypto::Digest;
 
 use super::OpError;
 use crate::db::{write_tx, AnyConnection};
+use crate::domain::password::{self, WeakPassword};
 use crate::domain::roles::Role;
 use crate::domain::totp;
 use crate::secrets::{random_bytes, MasterSecret};
@@ -17,8 +18,10 @@ use crate::store::{corrupt, StoreError};
 pub const IDLE_SECONDS: i64 = 30 * 60;
 /// Sessions end after this long in any case.
 pub const MAX_SECONDS: i64 = 12 * 60 * 60;
-/// The shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
+/// Attempts at the current password one session may make (to change the
+/// password or the second factor) before it ends: a session alone must not
+/// be a way to guess the password.
+pub const SESSION_PASSWORD_TRIES: i32 = 3;
 
 /// A signed-in staff member.
 #[derive(Debug, Clone)]
@@ -35,6 +38,8 @@ pub struct StaffUser {
     pub totp: bool,
     /// The session's anti-forgery token.
     pub csrf: String,
+    /// The session (the SHA-256 of its cookie, as stored).
+    pub session: String,
 }
 
 impl StaffUser {
@@ -53,18 +58,24 @@ pub enum AccountError {
     /// Taken.
     #[error("the username {0:?} is taken")]
     Taken(String),
-    /// Too short.
-    #[error("a password needs at least {MIN_PASSWORD} characters")]
-    WeakPassword,
+    /// Too short or too easy to guess (`domain::password`).
+    #[error(transparent)]
+    WeakPassword(#[from] WeakPassword),
     /// Blank name.
     #[error("the display name is empty")]
     DisplayName,
     /// The current password given was wrong.
     #[error("the current password is not right")]
     WrongPassword,
+    /// Too many attempts to change credentials failed; the session has ended.
+    #[error("{SESSION_PASSWORD_TRIES} attempts did not work, so you have been signed out; sign in again")]
+    SignedOut,
     /// The TOTP code given was wrong.
     #[error("that code is not right; check the time on your device and try the current code")]
     WrongCode,
+    /// Changing the second factor needs a current code from the one enrolled.
+    #[error("enter the current 6-digit code from the authenticator app you use now")]
+    CurrentCodeNeeded,
     /// No such account.
     #[error("there is no such account")]
     NoSuchAccount,
@@ -113,10 +124,17 @@ fn password_matches(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A password for a new account: 20 characters from the token alphabet.
+/// A password for a new account: 20 random characters from the token
+/// alphabet (100 bits), drawn again in the unlikely case the policy finds a
+/// pattern in it.
 pub fn generate_password() -> Result<String, OpError> {
-    let t = crate::domain::token::Token::generate()?;
-    Ok(t.as_str()[..20].to_string())
+    loop {
+        let t = crate::domain::token::Token::generate()?;
+        let candidate = t.as_str()[..20].to_string();
+        if password::check(&candidate, &[]).is_ok() {
+            return Ok(candidate);
+        }
+    }
 }
 
 /// Create an account.
@@ -135,9 +153,7 @@ pub fn add(
     if display_name.trim().is_empty() || display_name.chars().count() > 200 {
         return Err(AccountError::DisplayName);
     }
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(AccountError::WeakPassword);
-    }
+    password::check(password, &[&username, display_name])?;
     let row = StaffRow {
         id: uuid::Uuid::new_v4().to_string(),
         username: username.clone(),
@@ -166,6 +182,9 @@ pub enum LoginError {
     /// The account has a second factor and no (or a wrong) code was given.
     #[error("enter the 6-digit code from your authenticator app")]
     CodeNeeded,
+    /// The code was right but has been used already (codes work once).
+    #[error("that code has been used already; wait for your authenticator app to show the next one")]
+    CodeUsed,
     /// Other failure.
     #[error(transparent)]
     Op(#[from] OpError),
@@ -199,8 +218,9 @@ pub struct NewSession {
     pub user: StaffUser,
 }
 
-fn user_of(row: &StaffRow, csrf: String) -> Result<StaffUser, OpError> {
+fn user_of(row: &StaffRow, csrf: String, session: String) -> Result<StaffUser, OpError> {
     Ok(StaffUser {
+        session,
         id: row.id.clone(),
         username: row.username.clone(),
         display_name: row.display_name.clone(),
@@ -231,14 +251,19 @@ pub fn login(
     };
     if let Some(sealed) = &row.totp_secret {
         let key = secret.unseal(&totp_context(&row.id), sealed).map_err(OpError::from)?;
-        if !totp::verify(&key, code, now) {
+        let Some(step) = totp::verify(&key, code, now) else {
             return Err(LoginError::CodeNeeded);
+        };
+        // Single use: only a step later than the last one used gets in.
+        if !store::use_totp_step(conn, &row.id, step)? {
+            return Err(LoginError::CodeUsed);
         }
     }
     let cookie = hex::encode(random_bytes::<32>().map_err(OpError::from)?);
     let csrf = hex::encode(random_bytes::<16>().map_err(OpError::from)?);
+    let token_hash = Digest::of(cookie.as_bytes()).to_hex();
     let session = SessionRow {
-        token_hash: Digest::of(cookie.as_bytes()).to_hex(),
+        token_hash: token_hash.clone(),
         staff_id: row.id.clone(),
         csrf: csrf.clone(),
         created_at: now,
@@ -249,7 +274,7 @@ pub fn login(
     store::insert_session(conn, &session)?;
     Ok(NewSession {
         cookie,
-        user: user_of(&row, csrf)?,
+        user: user_of(&row, csrf, token_hash)?,
     })
 }
 
@@ -267,12 +292,37 @@ pub fn session_user(conn: &mut AnyConnection, cookie: &str, now: i64) -> Result<
     if now - session.last_seen > 60 {
         store::touch_session(conn, &hash, now)?;
     }
-    Ok(Some(user_of(&row, session.csrf)?))
+    Ok(Some(user_of(&row, session.csrf, hash)?))
 }
 
 /// End a session.
 pub fn logout(conn: &mut AnyConnection, cookie: &str) -> Result<(), OpError> {
     Ok(store::delete_session(conn, &Digest::of(cookie.as_bytes()).to_hex())?)
+}
+
+/// Check the password of a signed-in user who is about to change their
+/// credentials. Every attempt is counted in the session before the (slow)
+/// check, and forgotten only when the whole change succeeds; the session
+/// ends at the [`SESSION_PASSWORD_TRIES`]th that fails, so neither many
+/// attempts in a row nor many at once can guess the password or a code.
+/// Returns the attempts made so far, this one included.
+fn check_current_password(conn: &mut AnyConnection, user: &StaffUser, password: &str) -> Result<i32, AccountError> {
+    let Some(attempts) = store::count_password_attempt(conn, &user.session)? else {
+        return Err(AccountError::SignedOut);
+    };
+    if attempts > SESSION_PASSWORD_TRIES {
+        store::delete_session(conn, &user.session)?;
+        return Err(AccountError::SignedOut);
+    }
+    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
+    if password_matches(password, &row.password_hash) {
+        return Ok(attempts);
+    }
+    if attempts >= SESSION_PASSWORD_TRIES {
+        store::delete_session(conn, &user.session)?;
+        return Err(AccountError::SignedOut);
+    }
+    Err(AccountError::WrongPassword)
 }
 
 /// Change one's own password (ends every other session).
@@ -282,13 +332,9 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), AccountError> {
-    let row = store::by_id(conn, &user.id)?.ok_or(AccountError::WrongPassword)?;
-    if !password_matches(current, &row.password_hash) {
-        return Err(AccountError::WrongPassword);
-    }
-    if new.chars().count() < MIN_PASSWORD {
-        return Err(AccountError::WeakPassword);
-    }
+    // The policy first: it is cheap, and needs no proof of who is asking.
+    password::check(new, &[&user.username, &user.display_name])?;
+    check_current_password(conn, user, current)?;
     let hash = hash_password(new)?;
     write_tx(conn, |conn| {
         store::set_password(conn, &user.id, &hash)?;
@@ -302,21 +348,64 @@ pub fn new_totp_key() -> Result<[u8; 20], OpError> {
     Ok(random_bytes::<20>()?)
 }
 
-/// Enrol a second factor, proven by a code from it.
-pub fn enrol_totp(
+/// What to do with one's own second factor.
+pub enum SecondFactorChange<'a> {
+    /// Enrol `key` (a new one replaces any enrolled), proven by `code` from it.
+    Enrol {
+        /// The new TOTP key.
+        key: &'a [u8],
+        /// A code the app made from it.
+        code: &'a str,
+    },
+    /// Turn two-step sign-in off.
+    Remove,
+}
+
+/// Enrol, replace or remove one's own second factor. A session alone is not
+/// enough: it needs the account's password and, when a second factor is
+/// enrolled, a current code from it (used up like a sign-in's). Returns
+/// whether a second factor is on afterwards.
+pub fn change_second_factor(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
     user: &StaffUser,
-    key: &[u8],
-    code: &str,
+    current_password: &str,
+    current_code: &str,
+    change: SecondFactorChange<'_>,
     now: i64,
-) -> Result<(), AccountError> {
-    if !totp::verify(key, code, now) {
-        return Err(AccountError::WrongCode);
+) -> Result<bool, AccountError> {
+    let attempts = check_current_password(conn, user, current_password)?;
+    // One transaction: a refused new code leaves the current code unused.
+    let result = write_tx(conn, |conn| {
+        let row = store::by_id(conn, &user.id)?.ok_or(AccountError::NoSuchAccount)?;
+        if let Some(sealed) = &row.totp_secret {
+            let key = secret.unseal(&totp_context(&row.id), sealed).map_err(OpError::from)?;
+            let step = totp::verify(&key, current_code, now).ok_or(AccountError::CurrentCodeNeeded)?;
+            if !store::use_totp_step(conn, &row.id, step)? {
+                return Err(AccountError::CurrentCodeNeeded);
+            }
+        }
+        let on = matches!(change, SecondFactorChange::Enrol { .. });
+        match change {
+            SecondFactorChange::Enrol { key, code } => {
+                let step = totp::verify(key, code, now).ok_or(AccountError::WrongCode)?;
+                let sealed = secret.seal(&totp_context(&row.id), key).map_err(OpError::from)?;
+                // The code that proved the new key counts as used: sign-in needs a later one.
+                store::set_totp(conn, &row.id, Some(&sealed), Some(step))?;
+            }
+            SecondFactorChange::Remove => store::set_totp(conn, &row.id, None, None)?,
+        }
+        store::clear_password_attempts(conn, &user.session)?;
+        Ok(on)
+    });
+    match result {
+        // A wrong code counts like a wrong password: the third failure ends the session.
+        Err(AccountError::CurrentCodeNeeded | AccountError::WrongCode) if attempts >= SESSION_PASSWORD_TRIES => {
+            store::delete_session(conn, &user.session)?;
+            Err(AccountError::SignedOut)
+        }
+        other => other,
     }
-    let sealed = secret.seal(&totp_context(&user.id), key).map_err(OpError::from)?;
-    store::set_totp(conn, &user.id, Some(&sealed))?;
-    Ok(())
 }
 
 /// What an administrator does to another account.
@@ -384,7 +473,7 @@ pub fn change_account(
             AccountChange::Disable => store::set_disabled(conn, id, true)?,
             AccountChange::Enable => store::set_disabled(conn, id, false)?,
             AccountChange::ResetPassword => store::set_password(conn, id, hash.as_deref().unwrap_or_default())?,
-            AccountChange::ClearSecondFactor => store::set_totp(conn, id, None)?,
+            AccountChange::ClearSecondFactor => store::set_totp(conn, id, None, None)?,
             AccountChange::SetRole(r) => store::set_role(conn, id, r.as_str())?,
         }
         if change != AccountChange::Enable {

@@ -75,12 +75,32 @@ pub fn set_password(conn: &mut AnyConnection, id: &str, hash: &str) -> Result<()
     Ok(())
 }
 
-/// Set or clear an account's TOTP key.
-pub fn set_totp(conn: &mut AnyConnection, id: &str, sealed: Option<&str>) -> Result<(), StoreError> {
+/// Set or clear an account's TOTP key, with the last time step counted as
+/// used (the step of the code that proved a new key; `None` when cleared).
+pub fn set_totp(
+    conn: &mut AnyConnection,
+    id: &str,
+    sealed: Option<&str>,
+    last_step: Option<i64>,
+) -> Result<(), StoreError> {
     diesel::update(staff::table.find(id))
-        .set(staff::totp_secret.eq(sealed))
+        .set((staff::totp_secret.eq(sealed), staff::totp_last_step.eq(last_step)))
         .execute(conn)?;
     Ok(())
+}
+
+/// Use TOTP time step `step` for an account: true when it is later than any
+/// step used before (and is now the last one), false when it is not. One
+/// conditional UPDATE, so two sign-ins racing with one code cannot both win.
+pub fn use_totp_step(conn: &mut AnyConnection, id: &str, step: i64) -> Result<bool, StoreError> {
+    let updated = diesel::update(
+        staff::table
+            .find(id)
+            .filter(staff::totp_last_step.is_null().or(staff::totp_last_step.lt(step))),
+    )
+    .set(staff::totp_last_step.eq(step))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// Change an account's role.
@@ -140,6 +160,28 @@ pub fn session(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<(Ses
 pub fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<(), StoreError> {
     diesel::update(staff_sessions::table.find(token_hash))
         .set(staff_sessions::last_seen.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Count an attempt at the current password made in a session (before it is
+/// checked, so parallel attempts are counted too); returns the attempts so
+/// far, or `None` when the session is gone.
+pub fn count_password_attempt(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<i32>, StoreError> {
+    diesel::update(staff_sessions::table.find(token_hash))
+        .set(staff_sessions::password_failures.eq(staff_sessions::password_failures + 1))
+        .execute(conn)?;
+    Ok(staff_sessions::table
+        .find(token_hash)
+        .select(staff_sessions::password_failures)
+        .first(conn)
+        .optional()?)
+}
+
+/// Forget a session's attempts at the current password (one was right).
+pub fn clear_password_attempts(conn: &mut AnyConnection, token_hash: &str) -> Result<(), StoreError> {
+    diesel::update(staff_sessions::table.find(token_hash))
+        .set(staff_sessions::password_failures.eq(0))
         .execute(conn)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{check_csrf, signed_in, Nav};
 use crate::domain::totp;
-use crate::ops::staff::{change_password, enrol_totp, new_totp_key, AccountError};
+use crate::ops::staff::{change_password, change_second_factor, new_totp_key, AccountError, SecondFactorChange};
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
@@ -108,17 +108,27 @@ pub async fn password(State(state): State<AppState>, headers: HeaderMap, Form(fo
         .run(move |conn, _| Ok(change_password(conn, &u, &form.current, &form.new)))
         .await
     {
-        Ok(Ok(())) => Redirect::to("/staff/login?expired=1").into_response(),
+        Ok(Ok(())) | Ok(Err(AccountError::SignedOut)) => Redirect::to("/staff/login?expired=1").into_response(),
         Ok(Err(AccountError::Op(e))) | Err(e) => PageError::from(e).into_response(),
         Ok(Err(e)) => fail(format!("{}.", capitalise(&e.to_string()))),
     }
 }
 
-/// The enrolment form: the key shown and a code from the app.
+/// The second-factor form: enrol (or replace) with the key shown and a code
+/// from the app, or remove; either way with the password and, when a second
+/// factor is on, a current code from it.
 #[derive(Deserialize)]
 pub struct TotpForm {
     csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    current_code: String,
+    #[serde(default)]
     key: String,
+    #[serde(default)]
     code: String,
 }
 
@@ -138,7 +148,8 @@ fn decode_base32(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `POST /staff/account/totp`.
+/// `POST /staff/account/totp`: `action` is `enrol` (the default; replaces
+/// an enrolled second factor) or `remove`.
 pub async fn enrol(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<TotpForm>) -> Response {
     let user = match signed_in(&state, &headers).await {
         Ok(u) => u,
@@ -147,42 +158,88 @@ pub async fn enrol(State(state): State<AppState>, headers: HeaderMap, Form(form)
     if let Err(r) = check_csrf(&user, &form.csrf) {
         return r;
     }
-    let Some(key) = decode_base32(&form.key).filter(|k| k.len() == 20) else {
-        return PageError::bad_request("The key was changed; reload the page and start again.").into_response();
+    let remove = match form.action.as_str() {
+        "" | "enrol" => false,
+        "remove" => true,
+        _ => return PageError::bad_request("Unknown action; reload the page and start again.").into_response(),
+    };
+    let key = if remove {
+        Vec::new()
+    } else {
+        match decode_base32(&form.key).filter(|k| k.len() == 20) {
+            Some(k) => k,
+            None => {
+                return PageError::bad_request("The key was changed; reload the page and start again.").into_response()
+            }
+        }
     };
     let now = crate::time::now();
     let u = user.clone();
     let k = key.clone();
-    match state
-        .run(move |conn, secret| Ok(enrol_totp(conn, secret, &u, &k, &form.code, now)))
-        .await
-    {
-        Ok(Ok(())) => page(
+    let result = state
+        .run(move |conn, secret| {
+            let change = if remove {
+                SecondFactorChange::Remove
+            } else {
+                SecondFactorChange::Enrol {
+                    key: &k,
+                    code: &form.code,
+                }
+            };
+            Ok(change_second_factor(
+                conn,
+                secret,
+                &u,
+                &form.password,
+                &form.current_code,
+                change,
+                now,
+            ))
+        })
+        .await;
+    // The page shows a key to enrol (or to replace the enrolled one) in any case.
+    let shown = if remove || matches!(result, Ok(Ok(_))) {
+        match fresh_key() {
+            Ok(k) => k.to_vec(),
+            Err(r) => return r,
+        }
+    } else {
+        key
+    };
+    let (status, enrolled, message, error) = match result {
+        Ok(Ok(true)) => (
             StatusCode::OK,
-            AccountPage {
-                username: user.username.clone(),
-                totp_enrolled: true,
-                totp_key: String::new(),
-                totp_uri: String::new(),
-                nav: Nav::of(&user),
-                message: Some("Two-step sign-in is on: from now on you will be asked for a code.".into()),
-                error: None,
-            },
+            true,
+            Some("Two-step sign-in is on: from now on you will be asked for a code.".to_string()),
+            None,
         ),
-        Ok(Err(AccountError::Op(e))) | Err(e) => PageError::from(e).into_response(),
-        Ok(Err(e)) => page(
+        Ok(Ok(false)) => (
+            StatusCode::OK,
+            false,
+            Some("Two-step sign-in is off.".to_string()),
+            None,
+        ),
+        Ok(Err(AccountError::SignedOut)) => return Redirect::to("/staff/login?expired=1").into_response(),
+        Ok(Err(AccountError::Op(e))) | Err(e) => return PageError::from(e).into_response(),
+        Ok(Err(e)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            AccountPage {
-                username: user.username.clone(),
-                totp_enrolled: false,
-                totp_key: totp::base32(&key),
-                totp_uri: totp::uri(&key, &user.username),
-                nav: Nav::of(&user),
-                message: None,
-                error: Some(format!("{}.", capitalise(&e.to_string()))),
-            },
+            user.totp,
+            None,
+            Some(format!("{}. Nothing was changed.", capitalise(&e.to_string()))),
         ),
-    }
+    };
+    page(
+        status,
+        AccountPage {
+            username: user.username.clone(),
+            totp_enrolled: enrolled,
+            totp_key: totp::base32(&shown),
+            totp_uri: totp::uri(&shown, &user.username),
+            nav: Nav::of(&user),
+            message,
+            error,
+        },
+    )
 }
 
 fn capitalise(s: &str) -> String {
