@@ -299,7 +299,12 @@ pub fn seal(g: &Global, election: &str) -> Result<()> {
     let id = id_of(&mut c, election)?;
     match seal::seal_by_staff(&mut c, &secret, &id, now())? {
         Ok(s) => println!("Sealed {} ballots into the log as seal {}.", s.ballots, s.seal),
-        Err(not) => println!("Not sealed: {not}."),
+        Err(not) => {
+            let text = not.to_string();
+            let mut chars = text.chars();
+            let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+            println!("{first}{}.", chars.as_str());
+        }
     }
     Ok(())
 }
