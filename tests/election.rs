@@ -275,7 +275,12 @@ async fn draft_polls_are_not_open(backend: Backend) {
     // Voted since the last seal: the re-issue is accepted like any other (a
     // refusal would tell staff who has voted), and the new code cannot vote.
     let out = app.teller_ok(&["tokens", "reissue", &id, &tokens[0].0]);
-    let newer = out.lines().find_map(|l| l.strip_prefix("token: ")).unwrap().trim().to_string();
+    let newer = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap()
+        .trim()
+        .to_string();
     assert_eq!(app.cast(&id, &newer, json!({})).await.0, 409);
     // Once sealed, staff know the member has voted: refused.
     assert!(app.teller_ok(&["seal", &id]).contains("Sealed 1 ballots"));

@@ -21,7 +21,12 @@ use reqwest::StatusCode;
 /// The example election with `min_ballots` as given, `with_email` members
 /// with an address and `without` without, tokens issued, polls open.
 /// Returns the id and the tokens (member id, code) in roll order.
-fn open_election(app: &TestApp, min_ballots: u32, with_email: usize, without: usize) -> (String, Vec<(String, String)>) {
+fn open_election(
+    app: &TestApp,
+    min_ballots: u32,
+    with_email: usize,
+    without: usize,
+) -> (String, Vec<(String, String)>) {
     let example = include_str!("../examples/board-election.toml");
     let toml = app.path("election.toml");
     let changed = example.replacen("min_ballots = 5", &format!("min_ballots = {min_ballots}"), 1);
@@ -132,10 +137,7 @@ async fn turnout_only_at_seals(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(html.matches("<article class=\"letter\">").count(), 4, "{html}");
     // A voter's new code cannot vote again: it answers "already used".
-    let m0 = reminders
-        .iter()
-        .find(|m| m.to[0].contains("member0@"))
-        .unwrap();
+    let m0 = reminders.iter().find(|m| m.to[0].contains("member0@")).unwrap();
     assert_eq!(app.cast(&id, &code_in(m0), example_choices(0)).await.0, 409);
     let at = html.find("class=\"letter-code\">").unwrap() + "class=\"letter-code\">".len();
     let m8_letter = html[at..at + 34].to_string();
@@ -147,7 +149,13 @@ async fn turnout_only_at_seals(backend: Backend) {
     for member in ["M01", "M04"] {
         let (status, html) = post(&app, &officer, &replace, &[("member_id", member), ("how", "email")]).await;
         assert_eq!(status, StatusCode::OK, "{html}");
-        assert!(html.contains(&format!("A new code was e-mailed to Member {} ({member})", &member[2..])), "{html}");
+        assert!(
+            html.contains(&format!(
+                "A new code was e-mailed to Member {} ({member})",
+                &member[2..]
+            )),
+            "{html}"
+        );
     }
     let out = app.teller_ok(&["tokens", "reissue", &id, "M02"]);
     assert!(out.contains("Re-issued the token of member M02"), "{out}");
@@ -166,12 +174,7 @@ async fn turnout_only_at_seals(backend: Backend) {
         n: i64,
     }
     use diesel::RunQueryDsl;
-    let count = |sql: &str| -> i64 {
-        diesel::sql_query(sql)
-            .get_result::<N>(&mut app.db.conn())
-            .unwrap()
-            .n
-    };
+    let count = |sql: &str| -> i64 { diesel::sql_query(sql).get_result::<N>(&mut app.db.conn()).unwrap().n };
     let rows = count("SELECT COUNT(*) AS n FROM deliveries WHERE kind <> 'notice'");
     assert!(rows >= 8, "{rows} delivery rows");
     assert_eq!(
@@ -194,7 +197,10 @@ async fn turnout_only_at_seals(backend: Backend) {
         );
     }
 }
-on_both_backends!(staff_learn_who_voted_only_at_seals_of_at_least_min_ballots, turnout_only_at_seals);
+on_both_backends!(
+    staff_learn_who_voted_only_at_seals_of_at_least_min_ballots,
+    turnout_only_at_seals
+);
 
 fn record_time(record: &teller_audit::record::Record, kind: &str) -> i64 {
     record
@@ -245,7 +251,11 @@ async fn replaced_codes_are_visible(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{html}");
     let mail = wait_for_mail(&sink, "member2@example.org").await;
     assert!(mail.data.contains("Your new voting code"), "{}", mail.data);
-    assert!(decoded(&mail.data).contains("someone may be trying to vote in your name"), "{}", mail.data);
+    assert!(
+        decoded(&mail.data).contains("someone may be trying to vote in your name"),
+        "{}",
+        mail.data
+    );
     // Without e-mail, nobody can be told (SECURITY.md says so); it is counted all the same.
     let (status, _) = post(&app, &officer, &replace, &[("member_id", "M03"), ("how", "letter")]).await;
     assert_eq!(status, StatusCode::OK);
@@ -257,7 +267,10 @@ async fn replaced_codes_are_visible(backend: Backend) {
     let record = app.export(&id);
     let report = teller_audit::verify::verify_record(&record, &[]);
     assert!(report.ok(), "{report}");
-    assert!(report.to_string().contains("4 replaced by staff (token_reissued)"), "{report}");
+    assert!(
+        report.to_string().contains("4 replaced by staff (token_reissued)"),
+        "{report}"
+    );
     let (status, html) = get(&app, &officer, &format!("/staff/elections/{id}/report")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -265,7 +278,10 @@ async fn replaced_codes_are_visible(backend: Backend) {
         "{html}"
     );
 }
-on_both_backends!(a_replaced_code_is_told_to_the_member_and_counted, replaced_codes_are_visible);
+on_both_backends!(
+    a_replaced_code_is_told_to_the_member_and_counted,
+    replaced_codes_are_visible
+);
 
 /// The first message to `address`, waiting up to 15 s for the sender.
 async fn wait_for_mail(sink: &SmtpSink, address: &str) -> common::smtp::Mail {

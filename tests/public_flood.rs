@@ -31,14 +31,16 @@ async fn flood_while_casting(backend: Backend) {
 
     // The public page reads the stored figures: change them in the database
     // and the page shows the change (it does not count the roll).
-    app.db
-        .sql(&format!("UPDATE turnout SET eligible = 424242 WHERE election_id = '{id}'"));
+    app.db.sql(&format!(
+        "UPDATE turnout SET eligible = 424242 WHERE election_id = '{id}'"
+    ));
     let page = app.http.get(app.url(&format!("/e/{id}"))).send().await.unwrap();
     assert!(page.text().await.unwrap().contains("424242 members are eligible"));
     let (_, api) = app.get_json(&format!("/api/v1/elections/{id}")).await;
     assert_eq!(api["turnout"]["eligible"], 424242);
-    app.db
-        .sql(&format!("UPDATE turnout SET eligible = 2000 WHERE election_id = '{id}'"));
+    app.db.sql(&format!(
+        "UPDATE turnout SET eligible = 2000 WHERE election_id = '{id}'"
+    ));
 
     let stop = Arc::new(AtomicBool::new(false));
     let served = Arc::new(Served::default());
@@ -55,7 +57,10 @@ async fn flood_while_casting(backend: Backend) {
             let (app, stop, served, paths) = (app.clone(), stop.clone(), served.clone(), paths.clone());
             tokio::spawn(async move {
                 // Each client its own connections, as separate people would.
-                let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+                let http = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(20))
+                    .build()
+                    .unwrap();
                 let mut k = c;
                 while !stop.load(Ordering::Relaxed) {
                     let res = http.get(app.url(&paths[k % paths.len()])).send().await.unwrap();

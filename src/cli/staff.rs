@@ -286,7 +286,10 @@ pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {
                 }
             }
             if !t.email.trim().is_empty() {
-                println!("The member will be told at {} that a new code was issued (sent by `teller serve`).", t.email);
+                println!(
+                    "The member will be told at {} that a new code was issued (sent by `teller serve`).",
+                    t.email
+                );
             }
         }
     }

@@ -50,7 +50,8 @@ pub fn default_template(kind: &str) -> (String, String) {
 }
 
 /// What every replacement code e-mail ends with, whatever its wording.
-const REPLACEMENT_WARNING: &str = "If you did not ask for a new code, someone may be trying to vote in your name: tell the election office at once";
+const REPLACEMENT_WARNING: &str =
+    "If you did not ask for a new code, someone may be trying to vote in your name: tell the election office at once";
 
 /// The notice of a replaced code: fixed wording, no code in it.
 fn notice_text(name: &str, election: &str, office: &str) -> (String, String) {

@@ -29,12 +29,10 @@ use crate::db::AnyConnection;
 /// transaction.
 pub fn scrub(conn: &mut AnyConnection) -> Result<(), OpError> {
     match conn {
-        AnyConnection::Postgresql(c) => {
-            c.batch_execute(
-                "CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey; \
+        AnyConnection::Postgresql(c) => c.batch_execute(
+            "CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey; \
                  CLUSTER deliveries USING deliveries_pkey;",
-            )?
-        }
+        )?,
         AnyConnection::Sqlite(c) => {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?
         }

@@ -267,7 +267,9 @@ pub fn coarsen_at_close(conn: &mut AnyConnection, election: &str, closed_at: i64
         deliveries::error.eq(Some("the polls closed before it was sent")),
     ))
     .execute(conn)?;
-    Ok(diesel::update(deliveries::table.filter(deliveries::election_id.eq(election)))
-        .set(deliveries::updated_at.eq(closed_at))
-        .execute(conn)?)
+    Ok(
+        diesel::update(deliveries::table.filter(deliveries::election_id.eq(election)))
+            .set(deliveries::updated_at.eq(closed_at))
+            .execute(conn)?,
+    )
 }

@@ -75,7 +75,8 @@ fn busy(api: bool) -> Response {
     } else {
         PageError::from(e).into_response()
     };
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     res
 }
 

@@ -156,9 +156,9 @@ async fn page(
         .await;
     let (s, tokens_issued, history, certifiers, my_key, signed_count, mail): (Status, u64, _, _, _, _, [i64; 4]) =
         match loaded {
-        Ok(v) => v,
-        Err(e) => return PageError::from(e).into_response(),
-    };
+            Ok(v) => v,
+            Err(e) => return PageError::from(e).into_response(),
+        };
     let schedule = match (s.election.opens_at, s.election.closes_at) {
         (Some(o), Some(c)) => format!("Opens {}; closes {}.", when(o), when(c)),
         (Some(o), None) => format!("Opens {}; closes by hand.", when(o)),
