@@ -115,12 +115,13 @@ async fn flood_while_casting(backend: Backend) {
     let p50 = latencies[casts / 2];
     let (ok, busy) = (served.ok.load(Ordering::Relaxed), served.busy.load(Ordering::Relaxed));
     eprintln!(
-        "public_flood[{backend:?}]: {FLOOD_CLIENTS} anonymous clients, {} public reads served ({ok} × 200, {busy} × 503 busy) in {:.1} s; {casts} casts ({:.0}/s), latency p50 {:?}, max {:?}",
+        "public_flood[{backend:?}]: {FLOOD_CLIENTS} anonymous clients, {} public reads served ({ok} × 200, {busy} × 503 busy) in {:.1} s; {casts} casts ({:.0}/s), latency p50 {:?}, max {:?}; peak memory of the test process (server and clients) {} MiB",
         ok + busy,
         elapsed.as_secs_f64(),
         casts as f64 / elapsed.as_secs_f64(),
         p50,
-        max
+        max,
+        peak_rss_kib() / 1024
     );
     assert!(casts >= 20, "only {casts} casts in {elapsed:?}");
     assert!(max < CAST_BOUND, "the slowest cast took {max:?}");
@@ -130,3 +131,15 @@ async fn flood_while_casting(backend: Backend) {
     assert_eq!(api["turnout"]["voted_as_of_last_seal"], 0);
 }
 on_both_backends!(anonymous_page_floods_leave_casting_working, flood_while_casting);
+
+/// The process's peak resident memory (Linux), in KiB; 0 elsewhere.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
