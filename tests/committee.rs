@@ -151,6 +151,8 @@ async fn whole_election(backend: Backend) {
             ("title", "Pharmacy Technicians Society 2027"),
             ("description", "Elect two directors & decide Bylaw 3."),
             ("quorum", "2"),
+            // Four members: seals of one ballot, for the turnout check below.
+            ("seal_min", "1"),
             ("c0.title", "Directors"),
             ("c0.method", "plurality"),
             ("c0.seats", "2"),

@@ -88,8 +88,9 @@ enum Command {
     /// Issue and re-issue voting tokens.
     #[command(subcommand)]
     Tokens(staff::TokensCommand),
-    /// Seal waiting ballots into the log now (the server also does this on
-    /// the election's interval, and always at the close).
+    /// Seal waiting ballots into the log now, if at least the election's
+    /// smallest batch (`min_ballots`) waits (the server also seals on the
+    /// election's interval, and always at the close).
     Seal {
         /// Election id (or a unique prefix of it).
         election: String,

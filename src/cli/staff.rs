@@ -69,7 +69,10 @@ pub enum TokensCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Give a member who has not voted a new token; the old one stops working.
+    /// Give a member who had not voted by the last seal a new token; the old
+    /// one stops working. The member is told at their e-mail address (by
+    /// `teller serve`, which sends the notice), and the replacement is counted
+    /// in the public record.
     Reissue {
         /// Election id (or a unique prefix of it).
         election: String,
@@ -258,7 +261,7 @@ pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {
         TokensCommand::Reissue { election, member, out } => {
             let id = id_of(&mut c, &election)?;
             let file = out.as_deref().map(create_private).transpose()?;
-            let t = roll::reissue_token(&mut c, &secret, &id, &member, &cli_actor(), now())?;
+            let t = roll::reissue_token(&mut c, &secret, &id, &member, &cli_actor(), roll::Notify::Member, now())?;
             match file {
                 Some(f) => {
                     roll::write_tokens_csv(std::io::BufWriter::new(f), &public_url, std::slice::from_ref(&t))?;
@@ -273,6 +276,12 @@ pub fn tokens(g: &Global, cmd: TokensCommand) -> Result<()> {
                     println!("link:  {}", roll::voting_link(&public_url, &t.token));
                 }
             }
+            if !t.email.trim().is_empty() {
+                println!(
+                    "The member will be told at {} that a new code was issued (sent by `teller serve`).",
+                    t.email
+                );
+            }
         }
     }
     Ok(())
@@ -282,9 +291,14 @@ pub fn seal(g: &Global, election: &str) -> Result<()> {
     let secret = g.master_secret()?;
     let mut c = conn(g)?;
     let id = id_of(&mut c, election)?;
-    match seal::seal(&mut c, &secret, &id, seal::SealWhen::Now, now())? {
-        Some(s) => println!("Sealed {} ballots into the log as seal {}.", s.ballots, s.seal),
-        None => println!("Nothing to seal: no ballots are waiting, or the polls are not open."),
+    match seal::seal_by_staff(&mut c, &secret, &id, now())? {
+        Ok(s) => println!("Sealed {} ballots into the log as seal {}.", s.ballots, s.seal),
+        Err(not) => {
+            let text = not.to_string();
+            let mut chars = text.chars();
+            let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+            println!("{first}{}.", chars.as_str());
+        }
     }
     Ok(())
 }
@@ -302,20 +316,18 @@ pub fn status(g: &Global, election: &str) -> Result<()> {
         (None, None) => String::new(),
     };
     println!("State     {}{schedule}", s.state);
-    println!("Members   {} eligible, {} holding a token", s.eligible, s.tokens_issued);
+    let tokens = status_op::tokens_issued(&mut c, &e.id)?;
+    println!("Members   {} eligible, {} holding a token", s.eligible, tokens);
+    // As of the last seal only: ballots cast since are not counted anywhere staff look.
     if s.seals > 0 {
         println!(
-            "Turnout   {} voted as of the last seal (seal {} at {}); {} ballot(s) await the next seal",
+            "Turnout   {} voted as of the last seal (seal {} at {})",
             s.voted_as_of_last_seal,
             s.seals,
-            when(s.last_seal_at),
-            s.awaiting_seal
+            when(s.last_seal_at)
         );
     } else {
-        println!(
-            "Turnout   no seal yet; {} ballot(s) await the first seal",
-            s.awaiting_seal
-        );
+        println!("Turnout   no seal yet");
     }
     println!("Log       {} entries, head {}", s.log_size, s.log_head);
     Ok(())

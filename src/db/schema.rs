@@ -150,3 +150,11 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(deliveries, members);
+
+diesel::table! {
+    turnout (election_id) {
+        election_id -> Text,
+        eligible -> BigInt,
+        voted -> BigInt,
+    }
+}

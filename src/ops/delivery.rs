@@ -5,8 +5,13 @@
 //! issues the member a new code (the old one stops working), stores its
 //! keyed hash, and sends it. Messages are queued one per member and kind, so
 //! nothing is sent twice by accident; failures are listed and retried on
-//! request (with yet another new code). Nobody who has voted is sent
-//! anything.
+//! request (with yet another new code). Nobody who had voted as of the last
+//! seal is sent a code; who is chosen never depends on a vote cast since, so
+//! nothing staff do or see here tells them about it.
+//!
+//! When staff replace a member's code (a lost code, by letter or from the
+//! command line), the member is told at their e-mail address, by a notice
+//! whose wording staff cannot change, with how to object.
 
 use std::collections::BTreeMap;
 
@@ -20,7 +25,7 @@ use crate::domain::lifecycle::State;
 use crate::domain::token::Token;
 use crate::mail::Mailer;
 use crate::secrets::MasterSecret;
-use crate::store::deliveries::{self, INVITATION, REMINDER, REPLACEMENT};
+use crate::store::deliveries::{self, INVITATION, NOTICE, REMINDER, REPLACEMENT};
 use crate::store::{corrupt, members, StoreError};
 
 /// A reminder is not sent again to the same member within this long.
@@ -35,13 +40,33 @@ pub fn default_template(kind: &str) -> (String, String) {
         ),
         REMINDER => (
             "Reminder: vote in {{election}}".into(),
-            "Dear {{name}},\n\nYou have not voted yet in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nThis message carries a new code; the one sent earlier no longer works. Your code lets you cast one ballot, and nobody can see how you voted.\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nYou have not voted yet in {{election}}, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nThis message carries a new code; the one sent earlier no longer works. Your code lets you cast one ballot, and nobody can see how you voted.\n\nThe Election Office\n".into(),
         ),
         _ => (
             "Your voting code for {{election}}".into(),
             "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Nobody, the election office included, can see how you voted.\n\nThe Election Office\n".into(),
         ),
     }
+}
+
+/// What every replacement code e-mail ends with, whatever its wording.
+const REPLACEMENT_WARNING: &str =
+    "If you did not ask for a new code, someone may be trying to vote in your name: tell the election office at once";
+
+/// The notice of a replaced code: fixed wording, no code in it.
+fn notice_text(name: &str, election: &str, office: &str) -> (String, String) {
+    (
+        format!("A new voting code was issued for you in {election}"),
+        format!(
+            "Dear {name},\n\nThe election office has issued a new voting code for you in {election}, and the code you had before no longer works. The new code was given to the office to pass on to you (by letter, say), not sent to this address.\n\nIf you asked for it, there is nothing to do.\n\n{REPLACEMENT_WARNING}: {office}\nEvery replaced code is counted in the election's public record.\n\nThe Election Office\n"
+        ),
+    )
+}
+
+/// Where a member objects: the election's public page (the office's own
+/// contact details are not kept yet).
+fn office_of(public_url: &str, election: &str) -> String {
+    format!("{}/e/{election}", public_url.trim_end_matches('/'))
 }
 
 #[derive(Serialize)]
@@ -145,16 +170,21 @@ pub fn send_queued(
                 let Some(m) = members::find(conn, &election, member_id)? else {
                     continue;
                 };
-                if state > State::Open || m.voted {
-                    out.push((m, kind.clone(), None));
+                if kind == NOTICE {
+                    out.push((m, kind.clone(), Outgoing::Notice));
+                    continue;
+                }
+                // The sealed flag, never the live one (see the module's comment).
+                if state > State::Open || m.voted_sealed {
+                    out.push((m, kind.clone(), Outgoing::Skip));
                     continue;
                 }
                 let token = Token::generate()?;
                 if members::set_token(conn, &election, member_id, &secret.token_hash(token.as_str()))? {
                     *counts.entry(kind.clone()).or_default() += 1;
-                    out.push((m, kind.clone(), Some(token)));
+                    out.push((m, kind.clone(), Outgoing::Code(token)));
                 } else {
-                    out.push((m, kind.clone(), None));
+                    out.push((m, kind.clone(), Outgoing::Skip));
                 }
             }
             let events: Vec<Event> = counts
@@ -171,20 +201,23 @@ pub fn send_queued(
             Ok::<_, OpError>((row, out))
         })?;
         let (row, out) = issued;
-        for (member, kind, token) in out {
-            let Some(token) = token else {
-                deliveries::finish(
-                    conn,
-                    &election,
-                    &member.member_id,
-                    &kind,
-                    "skipped",
-                    Some("has voted, or the polls are closed"),
-                    now,
-                )?;
-                continue;
+        for (member, kind, outgoing) in out {
+            let rendered = match outgoing {
+                Outgoing::Skip => {
+                    deliveries::finish(
+                        conn,
+                        &election,
+                        &member.member_id,
+                        &kind,
+                        "skipped",
+                        Some("has voted, or the polls are closed"),
+                        now,
+                    )?;
+                    continue;
+                }
+                Outgoing::Notice => Ok(notice_text(&member.name, &row.title, &office_of(public_url, &row.id))),
+                Outgoing::Code(token) => compose(conn, &row, &member.name, &token, &kind, public_url)?,
             };
-            let rendered = compose(conn, &row, &member.name, &token, &kind, public_url)?;
             let outcome =
                 rendered.and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &body));
             match outcome {
@@ -202,8 +235,19 @@ pub fn send_queued(
     Ok(sent)
 }
 
+/// What a claimed message becomes.
+enum Outgoing {
+    /// A message carrying this new code.
+    Code(Token),
+    /// The notice of a replaced code (no code).
+    Notice,
+    /// Nothing: the member had voted as of the last seal, or the polls closed.
+    Skip,
+}
+
 /// The subject and body of a `kind` message to `name` carrying `token`, from
-/// the election's wording (or the built-in one).
+/// the election's wording (or the built-in one). A replacement code always
+/// ends with how to object, whatever the wording.
 pub fn compose(
     conn: &mut AnyConnection,
     row: &crate::store::elections::ElectionRow,
@@ -231,14 +275,23 @@ pub fn compose(
         vote_page: &vote_page,
         code: &grouped,
     };
-    Ok(render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b))))
+    let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
+    Ok(rendered.map(|(subject, body)| {
+        if kind == REPLACEMENT {
+            let office = office_of(public_url, &row.id);
+            (subject, format!("{body}\n{REPLACEMENT_WARNING}: {office}\n"))
+        } else {
+            (subject, body)
+        }
+    }))
 }
 
 /// A member lost their code: issue a new one (the old one stops working),
 /// logged as `token_reissued` with who did it, for the caller to e-mail or
 /// print. `email_links_to` is the public address when it goes by e-mail
-/// (`None`: a letter). Refused once the member has voted or the polls have
-/// closed.
+/// (`None`: a letter, and a notice is queued to the member's e-mail address
+/// if they have one). Refused once the member had voted as of the last seal
+/// or the polls have closed.
 pub fn replace_code(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
@@ -258,7 +311,11 @@ pub fn replace_code(
             )));
         }
     }
-    let issued = super::roll::reissue_token(conn, secret, election, member_id, actor, now)?;
+    let notify = match email_links_to {
+        Some(_) => super::roll::Notify::CodeGoesToMember,
+        None => super::roll::Notify::Member,
+    };
+    let issued = super::roll::reissue_token(conn, secret, election, member_id, actor, notify, now)?;
     let row = crate::store::elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.into()))?;
     let message = match email_links_to {
         Some(public_url) => {
@@ -293,8 +350,9 @@ pub struct Letter {
     pub token: Token,
 }
 
-/// Issue new codes for letters to members without e-mail who have not
-/// voted (their old codes stop working), logged as sent by letter.
+/// Issue new codes for letters to members without e-mail who had not voted
+/// as of the last seal (their old codes stop working), logged as sent by
+/// letter.
 pub fn letters(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
@@ -342,7 +400,7 @@ pub fn letters(
 /// Counts by kind: (queued + sending, sent, failed, skipped).
 pub fn progress(conn: &mut AnyConnection, election: &str) -> Result<BTreeMap<String, [i64; 4]>, OpError> {
     let mut out: BTreeMap<String, [i64; 4]> = BTreeMap::new();
-    for kind in [INVITATION, REMINDER] {
+    for kind in [INVITATION, REMINDER, NOTICE] {
         out.insert(kind.to_string(), [0; 4]);
     }
     for (kind, status, n) in deliveries::stats(conn, election)? {

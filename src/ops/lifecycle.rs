@@ -38,6 +38,7 @@ pub fn open(
         if counts.members == 0 {
             return Err(OpError::EmptyRoll);
         }
+        crate::store::turnout::refresh(conn, election)?;
         let registered = crate::store::certify::keys(conn, election)?.len() as i64;
         if registered < row.certification_quorum {
             return Err(OpError::Refused(format!(
@@ -152,6 +153,8 @@ fn close_polls(
         let (mut head, row) = lock_election(conn, election)?;
         require_state(&row, State::Open, "closing the polls")?;
         seal_locked(conn, secret, &mut head, &row, SealWhen::Now, now)?;
+        // Delivery rows keep no finer time than the close (see `scrub`).
+        crate::store::deliveries::coarsen_at_close(conn, election, now)?;
         let counts = members::counts(conn, election)?;
         let ballots = head.sealed_ballots as u64;
         elections::set_state(conn, election, State::Closed)?;

@@ -50,7 +50,8 @@ pub fn import_roll(
             return Err(OpError::Roll(problems));
         }
         members::insert_all(conn, election, &parsed.members)?;
-        let total = members::count(conn, election)?;
+        // The stored figures every page reads (the roll changes only here).
+        let total = crate::store::turnout::refresh(conn, election)?.eligible;
         let added = parsed.members.len() as u64;
         logstore::append(
             conn,
@@ -127,14 +128,27 @@ pub fn issue_tokens(
     })
 }
 
+/// Who tells the member that their code was replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    /// Queue a notice to the member's e-mail address (if any), in the same
+    /// transaction: the code went to someone else's hands first (a letter,
+    /// the command line).
+    Member,
+    /// The new code itself goes to the member's e-mail address, and says so.
+    CodeGoesToMember,
+}
+
 /// Replace a member's token; the old one stops working. Refused once they
-/// have voted.
+/// had voted as of the last seal (never by the live flag: the answer must
+/// not tell staff about a vote cast since). Logged as `token_reissued`.
 pub fn reissue_token(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
     election: &str,
     member_id: &str,
     actor: &str,
+    notify: Notify,
     now: i64,
 ) -> Result<IssuedToken, OpError> {
     write_tx(conn, |conn| {
@@ -165,6 +179,10 @@ pub fn reissue_token(
             }
         };
         logstore::append(conn, &mut head, vec![event], now)?;
+        if notify == Notify::Member && !member.email.trim().is_empty() {
+            let id = [member.member_id.clone()];
+            crate::store::deliveries::queue(conn, election, crate::store::deliveries::NOTICE, &id, now)?;
+        }
         Ok(IssuedToken {
             member_id: member.member_id,
             name: member.name,

@@ -12,8 +12,13 @@
 //!   table in key order and no free pages; `secure_delete` (set on every
 //!   connection) zeroes the space old versions occupied.
 //!
-//! The rewrite takes a brief exclusive lock on the two tables, so it runs
-//! once, after the close has committed.
+//! - Delivery rows (who was sent a code or reminder, or skipped as having
+//!   voted) had their times set to the close's in the close's transaction;
+//!   `CLUSTER` drops their older versions on PostgreSQL, as `VACUUM` does on
+//!   SQLite.
+//!
+//! The rewrite takes a brief exclusive lock on the tables, so it runs once,
+//! after the close has committed.
 
 use diesel::connection::SimpleConnection;
 
@@ -24,9 +29,10 @@ use crate::db::AnyConnection;
 /// transaction.
 pub fn scrub(conn: &mut AnyConnection) -> Result<(), OpError> {
     match conn {
-        AnyConnection::Postgresql(c) => {
-            c.batch_execute("CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey;")?
-        }
+        AnyConnection::Postgresql(c) => c.batch_execute(
+            "CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey; \
+                 CLUSTER deliveries USING deliveries_pkey;",
+        )?,
         AnyConnection::Sqlite(c) => {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?
         }

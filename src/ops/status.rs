@@ -1,13 +1,17 @@
-//! An election's status for staff: state, turnout as of the last seal, log head.
+//! An election's status: state, turnout as of the last seal, log head.
+//!
+//! Read from stored rows only (the election, its log head, its turnout
+//! figures), never by counting the roll or the waiting ballots: it is cheap
+//! enough for every public page view, and nothing in it moves between seals.
 
 use super::{resolve_election, OpError};
 use crate::db::AnyConnection;
 use crate::domain::lifecycle::State;
 use crate::store::elections::ElectionRow;
 use crate::store::log as logstore;
-use crate::store::{ballots, members};
+use crate::store::{members, turnout};
 
-/// What staff see of an election.
+/// What staff and the public see of an election.
 #[derive(Debug, Clone)]
 pub struct Status {
     /// The election.
@@ -16,12 +20,8 @@ pub struct Status {
     pub state: State,
     /// Members on the roll.
     pub eligible: u64,
-    /// Members holding a token.
-    pub tokens_issued: u64,
     /// Members who have voted, as of the last seal.
     pub voted_as_of_last_seal: u64,
-    /// Ballots awaiting the next seal (a number only: who is not shown).
-    pub awaiting_seal: u64,
     /// Seals made.
     pub seals: u64,
     /// When the last seal was made.
@@ -36,18 +36,21 @@ pub struct Status {
 pub fn status(conn: &mut AnyConnection, election: &str) -> Result<Status, OpError> {
     let row = resolve_election(conn, election)?;
     let head = logstore::head(conn, &row.id)?.ok_or_else(|| OpError::NoSuchElection(row.id.clone()))?;
-    let counts = members::counts(conn, &row.id)?;
-    let awaiting_seal = ballots::pending_count(conn, &row.id)?;
+    let figures = turnout::get(conn, &row.id)?;
     Ok(Status {
         state: row.state()?,
-        eligible: counts.members,
-        tokens_issued: counts.tokens_issued,
-        voted_as_of_last_seal: counts.voted_sealed,
-        awaiting_seal,
+        eligible: figures.eligible,
+        voted_as_of_last_seal: figures.voted,
         seals: (head.next_seal - 1).max(0) as u64,
         last_seal_at: head.last_seal_at,
         log_size: head.size as u64,
         log_head: head.head,
         election: row,
     })
+}
+
+/// Members holding a code (for staff; it says nothing about voting, but it
+/// counts the roll, so public pages do not ask for it).
+pub fn tokens_issued(conn: &mut AnyConnection, election: &str) -> Result<u64, OpError> {
+    Ok(members::tokens_issued(conn, election)?)
 }

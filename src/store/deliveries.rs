@@ -12,6 +12,8 @@ pub const INVITATION: &str = "invitation";
 pub const REMINDER: &str = "reminder";
 /// A new code for a member who lost theirs (sent at once, not queued).
 pub const REPLACEMENT: &str = "replacement";
+/// A notice to a member that their code was replaced (carries no code).
+pub const NOTICE: &str = "notice";
 
 /// Queue a message of `kind` for each of `member_ids` (existing rows are replaced).
 pub fn queue(
@@ -49,13 +51,14 @@ pub fn queue(
 /// A member's latest delivery of a kind: (status, when).
 pub type Latest = Option<(String, i64)>;
 
-/// Members with an e-mail address who have not voted, with their latest
-/// delivery of `kind`.
+/// Members with an e-mail address who had not voted as of the last seal
+/// (never by the live flag: who is chosen must not move with a vote cast
+/// since), with their latest delivery of `kind`.
 pub fn candidates(conn: &mut AnyConnection, election: &str, kind: &str) -> Result<Vec<(String, Latest)>, StoreError> {
     let people: Vec<String> = members::table
         .filter(members::election_id.eq(election))
         .filter(members::email.ne(""))
-        .filter(members::voted.eq(false))
+        .filter(members::voted_sealed.eq(false))
         .order(members::member_id)
         .select(members::member_id)
         .load(conn)?;
@@ -246,4 +249,27 @@ pub fn set_template(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// At the close: messages still waiting with a code are dropped (they could
+/// not be used), and every row's time becomes the close's, so that the
+/// table keeps no finer trace of when anyone was written to or skipped.
+/// Notices still go out.
+pub fn coarsen_at_close(conn: &mut AnyConnection, election: &str, closed_at: i64) -> Result<usize, StoreError> {
+    diesel::update(
+        deliveries::table
+            .filter(deliveries::election_id.eq(election))
+            .filter(deliveries::kind.ne(NOTICE))
+            .filter(deliveries::status.eq_any(["queued", "sending"])),
+    )
+    .set((
+        deliveries::status.eq("skipped"),
+        deliveries::error.eq(Some("the polls closed before it was sent")),
+    ))
+    .execute(conn)?;
+    Ok(
+        diesel::update(deliveries::table.filter(deliveries::election_id.eq(election)))
+            .set(deliveries::updated_at.eq(closed_at))
+            .execute(conn)?,
+    )
 }

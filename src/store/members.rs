@@ -69,12 +69,14 @@ pub fn without_token(conn: &mut AnyConnection, election: &str) -> Result<Vec<Mem
         .load(conn)?)
 }
 
-/// Members with no e-mail address who have not voted (letters go to them).
+/// Members with no e-mail address who had not voted as of the last seal
+/// (letters go to them). Staff choose by the sealed flag only, so that what
+/// they do and see never moves with a vote cast since the last seal.
 pub fn without_email(conn: &mut AnyConnection, election: &str) -> Result<Vec<MemberRow>, StoreError> {
     Ok(members::table
         .filter(members::election_id.eq(election))
         .filter(members::email.eq(""))
-        .filter(members::voted.eq(false))
+        .filter(members::voted_sealed.eq(false))
         .order(members::member_id)
         .select(MemberRow::as_select())
         .load(conn)?)
@@ -89,11 +91,15 @@ pub fn find(conn: &mut AnyConnection, election: &str, member_id: &str) -> Result
         .optional()?)
 }
 
-/// Give a member a token (replacing any earlier one) unless they have voted.
-/// Returns whether a row changed.
+/// Give a member a token (replacing any earlier one) unless they had voted
+/// as of the last seal. Returns whether a row changed.
+///
+/// A member who has voted since the last seal gets the new token like
+/// anyone else (refusing would tell staff they voted): it cannot cast, since
+/// the member is marked as having voted, and answers "already used".
 pub fn set_token(conn: &mut AnyConnection, election: &str, member_id: &str, hash: &str) -> Result<bool, StoreError> {
     let n = diesel::update(members::table.find((election, member_id)))
-        .filter(members::voted.eq(false))
+        .filter(members::voted_sealed.eq(false))
         .set(members::token_hash.eq(Some(hash)))
         .execute(conn)?;
     Ok(n == 1)
@@ -234,6 +240,16 @@ pub fn counts(conn: &mut AnyConnection, election: &str) -> Result<RollCounts, St
 pub fn count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
     let n: i64 = members::table
         .filter(members::election_id.eq(election))
+        .select(count_star())
+        .first(conn)?;
+    Ok(n.max(0) as u64)
+}
+
+/// Members holding a token.
+pub fn tokens_issued(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    let n: i64 = members::table
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.is_not_null())
         .select(count_star())
         .first(conn)?;
     Ok(n.max(0) as u64)

@@ -8,6 +8,7 @@ pub mod elections;
 pub mod log;
 pub mod members;
 pub mod staff;
+pub mod turnout;
 
 /// A value in the database that Teller itself wrote but cannot read back:
 /// corruption or tampering, never a user's mistake.

@@ -6,6 +6,7 @@ pub mod error;
 pub mod limits;
 pub mod pages;
 pub mod public;
+pub mod public_gate;
 pub mod results;
 pub mod server;
 pub mod staff;
@@ -224,6 +225,7 @@ pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 /// Every route.
 pub fn router(state: AppState) -> Router {
     let https = state.https();
+    let public_reads = public_gate::Gate::for_pool(state.pool());
     // Roll uploads are the only large bodies; everything else is small.
     let uploads = Router::new()
         .route("/staff/elections/{id}/roll", post(staff::roll::upload))
@@ -284,6 +286,7 @@ pub fn router(state: AppState) -> Router {
     small
         .merge(uploads)
         .fallback(public::not_found)
+        .layer(middleware::from_fn_with_state(public_reads, public_gate::limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -36,6 +36,8 @@ pub(crate) struct LogFacts {
     pub needs_checkpoint: Vec<(u64, CheckpointReason)>,
     /// The lifecycle state the log shows.
     pub state: &'static str,
+    /// `token_reissued` entries: codes replaced one by one by staff.
+    pub replaced: u64,
 }
 
 impl LogFacts {
@@ -136,6 +138,9 @@ impl LogChecker {
                 }
             }
             Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => {
+                if matches!(event, Event::TokenReissued { .. }) {
+                    self.facts.replaced += 1;
+                }
                 if self.phase > 1 {
                     f.push(format!("{}: only allowed before the polls close", at(event.kind())));
                 }

@@ -446,8 +446,8 @@ impl<'a> Verifier<'a> {
         report.push_list(
             "counts",
             format!(
-                "{} eligible, {} tokens issued, {} used, {} ballots",
-                c.eligible, c.tokens_issued, c.tokens_used, c.ballots
+                "{} eligible, {} tokens issued, {} used, {} ballots; {} replaced by staff (token_reissued)",
+                c.eligible, c.tokens_issued, c.tokens_used, c.ballots, facts.replaced
             ),
             failures,
         );

@@ -15,7 +15,7 @@ use crate::domain::roles::Role;
 use crate::ops::delivery::{self, default_template};
 use crate::ops::staff::StaffUser;
 use crate::ops::{resolve_election, OpError};
-use crate::store::deliveries::{self, INVITATION, REMINDER};
+use crate::store::deliveries::{self, INVITATION, NOTICE, REMINDER};
 use crate::store::elections::ElectionRow;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
@@ -102,19 +102,23 @@ async fn page(state: &AppState, user: &StaffUser, id: String, notice: Option<Str
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
-    let counts: Vec<Counts> = [INVITATION, REMINDER]
-        .into_iter()
-        .map(|kind| {
-            let c = progress.get(kind).copied().unwrap_or([0; 4]);
-            Counts {
-                kind: if kind == INVITATION { "Invitations" } else { "Reminders" },
-                waiting: c[0],
-                sent: c[1],
-                failed: c[2],
-                skipped: c[3],
-            }
-        })
-        .collect();
+    let counts: Vec<Counts> = [
+        (INVITATION, "Invitations"),
+        (REMINDER, "Reminders"),
+        (NOTICE, "Notices of replaced codes"),
+    ]
+    .into_iter()
+    .map(|(kind, label)| {
+        let c = progress.get(kind).copied().unwrap_or([0; 4]);
+        Counts {
+            kind: label,
+            waiting: c[0],
+            sent: c[1],
+            failed: c[2],
+            skipped: c[3],
+        }
+    })
+    .collect();
     let sending = counts.iter().any(|c| c.waiting > 0);
     let mut res = render(
         status,

@@ -63,7 +63,7 @@ struct ElectionConsole {
     mail_failed: i64,
     tokens_issued: u64,
     voted: u64,
-    awaiting_seal: u64,
+    seal_min: i64,
     seals: u64,
     last_seal: String,
     log_size: u64,
@@ -122,6 +122,7 @@ async fn page(
     let loaded = state
         .run(move |conn, _| {
             let s = status(conn, &id)?;
+            let tokens_issued = crate::ops::status::tokens_issued(conn, &s.election.id)?;
             let history = logstore::seal_history(conn, &s.election.id)?;
             let keys = certstore::keys(conn, &s.election.id)?;
             let signed = certstore::signed(conn, &s.election.id)?;
@@ -141,20 +142,23 @@ async fn page(
                 });
             }
             let my_key = keys.iter().find(|(s, _)| *s == uid).map(|(_, k)| k.clone());
-            let mail = crate::ops::delivery::progress(conn, &s.election.id)?;
+            let mut mail = crate::ops::delivery::progress(conn, &s.election.id)?;
+            // Messages carrying codes (notices of replaced codes carry none).
+            mail.remove(crate::store::deliveries::NOTICE);
             let mail = mail.values().fold([0i64; 4], |mut acc, c| {
                 for (a, n) in acc.iter_mut().zip(c) {
                     *a += n;
                 }
                 acc
             });
-            Ok((s, history, certifiers, my_key, signed.len(), mail))
+            Ok((s, tokens_issued, history, certifiers, my_key, signed.len(), mail))
         })
         .await;
-    let (s, history, certifiers, my_key, signed_count, mail): (Status, _, _, _, _, [i64; 4]) = match loaded {
-        Ok(v) => v,
-        Err(e) => return PageError::from(e).into_response(),
-    };
+    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail): (Status, u64, _, _, _, _, [i64; 4]) =
+        match loaded {
+            Ok(v) => v,
+            Err(e) => return PageError::from(e).into_response(),
+        };
     let schedule = match (s.election.opens_at, s.election.closes_at) {
         (Some(o), Some(c)) => format!("Opens {}; closes {}.", when(o), when(c)),
         (Some(o), None) => format!("Opens {}; closes by hand.", when(o)),
@@ -169,12 +173,12 @@ async fn page(
         state_label: state_label(s.state),
         schedule,
         eligible: s.eligible,
-        tokens_issued: s.tokens_issued,
+        tokens_issued,
         mail_waiting: mail[0],
         mail_sent: mail[1],
         mail_failed: mail[2],
         voted: s.voted_as_of_last_seal,
-        awaiting_seal: s.awaiting_seal,
+        seal_min: s.election.seal_min_ballots.max(1),
         seals: s.seals,
         last_seal: when(s.last_seal_at),
         log_size: s.log_size,
@@ -288,10 +292,10 @@ pub async fn act(
                     lifecycle::reschedule(conn, &election, Some(at), &form.reason, &actor, t)
                         .map(|()| format!("The polls now close at {}.", when(at)))
                 }
-                "seal" => seal::seal(conn, secret, &election, seal::SealWhen::Now, t).map(|s| match s {
-                    Some(s) => format!("Sealed {} ballots as seal {}.", s.ballots, s.seal),
-                    None => "No ballots were waiting to be sealed.".into(),
-                }),
+                "seal" => match seal::seal_by_staff(conn, secret, &election, t)? {
+                    Ok(s) => Ok(format!("Sealed {} ballots as seal {}.", s.ballots, s.seal)),
+                    Err(not) => Err(OpError::Refused(not.to_string())),
+                },
                 "tally" => lifecycle::tally(conn, secret, &election, &actor, t)
                     .map(|r| format!("Counted {} ballots; the results are published.", r.ballots)),
                 "register-key" => certify::register_key(conn, &election, &u, &form.public_key, t)

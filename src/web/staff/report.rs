@@ -37,6 +37,11 @@ struct Report {
     eligible: u64,
     ballots: u64,
     turnout: String,
+    /// Codes replaced one by one (`token_reissued`): a lost code, or an
+    /// officer's attempt to vote in a member's name.
+    replaced: u64,
+    /// Codes that went out on paper (staff saw them).
+    letters: u64,
     contests: Vec<ContestResultView>,
     tally_digest: String,
     record_head: String,
@@ -84,6 +89,17 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): P
             .map(|e| when(e.entry.time))
             .unwrap_or_else(|| "—".into())
     };
+    let replaced = log
+        .iter()
+        .filter(|e| matches!(e.entry.event, Event::TokenReissued { .. }))
+        .count() as u64;
+    let letters = log
+        .iter()
+        .map(|e| match &e.entry.event {
+            Event::TokensSent { kind, count, .. } if kind == "letter" => *count,
+            _ => 0,
+        })
+        .sum();
     let mut signers = Vec::new();
     let mut quorum = 0;
     let mut certified = false;
@@ -118,6 +134,8 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         eligible: s.eligible,
         ballots: tally.ballots,
         turnout: crate::web::results::percent(tally.ballots, s.eligible),
+        replaced,
+        letters,
         contests: tally
             .contests
             .iter()

@@ -1,0 +1,29 @@
+-- Turnout as staff and the public see it, stored so that reading it costs one
+-- row and changes only when a seal (or, before the polls open, the roll) does.
+CREATE TABLE turnout (
+    election_id TEXT PRIMARY KEY NOT NULL REFERENCES elections (id),
+    -- Members on the roll (the roll changes only before the polls open).
+    eligible BIGINT NOT NULL,
+    -- Members who had voted as of the last seal.
+    voted BIGINT NOT NULL
+);
+INSERT INTO turnout (election_id, eligible, voted)
+SELECT e.id,
+       (SELECT COUNT(*) FROM members m WHERE m.election_id = e.id),
+       (SELECT COUNT(*) FROM members m WHERE m.election_id = e.id AND m.voted_sealed)
+FROM elections e;
+
+-- A notice to a member that their code was replaced (no code in it).
+CREATE TABLE deliveries_new (
+    election_id TEXT NOT NULL REFERENCES elections (id),
+    member_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder', 'notice')),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+    attempts BIGINT NOT NULL,
+    error TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (election_id, member_id, kind)
+);
+INSERT INTO deliveries_new SELECT election_id, member_id, kind, status, attempts, error, updated_at FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_new RENAME TO deliveries;
