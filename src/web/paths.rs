@@ -5,6 +5,7 @@
 //! once: no state is kept for it and no query runs, whatever its length.
 //! (The command line also takes unique prefixes; the web does not.)
 
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -22,9 +23,17 @@ pub fn is_election_id(text: &str) -> bool {
 }
 
 /// Route middleware: a request whose `{id}` is not an election id is answered
-/// `404`, as JSON under `/api/` and as a page elsewhere.
-pub async fn election_ids(params: RawPathParams, req: Request, next: Next) -> Response {
-    let bad = params.iter().any(|(name, value)| name == "id" && !is_election_id(value));
+/// `404`, as JSON under `/api/` and as a page elsewhere (so is one whose
+/// path parameters are not even text).
+pub async fn election_ids(
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let bad = match &params {
+        Ok(params) => params.iter().any(|(name, value)| name == "id" && !is_election_id(value)),
+        Err(_) => true,
+    };
     if !bad {
         return next.run(req).await;
     }
