@@ -75,24 +75,53 @@ pub struct LoginForm {
 const HASHING_WAIT: Duration = Duration::from_secs(10);
 
 /// Bounds password checking (Argon2, about 19 MiB and tens of milliseconds
-/// each): at most a few run at once, on the blocking pool, holding no
-/// database connection; the rest wait their turn. Counts what it ran.
+/// each): a few dedicated threads do all of it, holding no database
+/// connection; sign-ins wait their turn. Dedicated threads also keep the
+/// memory bounded: each keeps reusing its own allocator arena, where checks
+/// on the shared blocking pool left 19 MiB behind in the arena of every
+/// thread they happened to run on. Counts what it ran.
 #[derive(Debug)]
 pub struct PasswordGate {
     permits: tokio::sync::Semaphore,
+    jobs: std::sync::mpsc::Sender<PasswordJob>,
     checks: AtomicU64,
-    running: AtomicUsize,
-    peak: AtomicUsize,
+    peak: std::sync::Arc<AtomicUsize>,
 }
 
+/// A password, the hash to check it against, and where to send the answer.
+type PasswordJob = (String, String, tokio::sync::oneshot::Sender<bool>);
+
 impl PasswordGate {
-    /// A gate letting `permits` checks run at once.
-    pub fn new(permits: usize) -> Self {
+    /// A gate with `threads` checking threads.
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<PasswordJob>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let running = std::sync::Arc::new(AtomicUsize::new(0));
+        let peak = std::sync::Arc::new(AtomicUsize::new(0));
+        for i in 0..threads {
+            let (queue, running, peak) = (queue.clone(), running.clone(), peak.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("teller-passwords-{i}"))
+                .spawn(move || loop {
+                    // The threads end when the gate (the sender) is dropped.
+                    let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((password, hash, reply)) = job else { break };
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    let ok = password_matches(&password, &hash);
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    let _ = reply.send(ok);
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password-checking thread");
+            }
+        }
         PasswordGate {
-            permits: tokio::sync::Semaphore::new(permits.max(1)),
+            permits: tokio::sync::Semaphore::new(threads),
+            jobs,
             checks: AtomicU64::new(0),
-            running: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
+            peak,
         }
     }
 
@@ -104,18 +133,16 @@ impl PasswordGate {
     }
 
     /// Whether `password` matches `hash`; `None` if no turn came within
-    /// [`HASHING_WAIT`].
+    /// [`HASHING_WAIT`] (or no checking thread could be started).
     pub async fn check(&self, password: String, hash: String) -> Option<bool> {
         let _permit = tokio::time::timeout(HASHING_WAIT, self.permits.acquire())
             .await
             .ok()?
             .ok()?;
         self.checks.fetch_add(1, Ordering::Relaxed);
-        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        let result = tokio::task::spawn_blocking(move || password_matches(&password, &hash)).await;
-        self.running.fetch_sub(1, Ordering::SeqCst);
-        Some(result.unwrap_or(false))
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs.send((password, hash, reply)).ok()?;
+        answer.await.ok()
     }
 
     /// Password checks run so far.
