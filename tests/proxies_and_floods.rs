@@ -48,11 +48,7 @@ async fn serve_configured(app: &TestApp, clients: ClientSettings, limits: LimitS
         .await
         .unwrap();
     });
-    Configured {
-        base,
-        state,
-        _stop: tx,
-    }
+    Configured { base, state, _stop: tx }
 }
 
 /// Trusting the reverse proxy on 127.0.0.1 (where the test's requests come
@@ -173,7 +169,10 @@ async fn guesser_behind_the_proxy(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     // A used code is told so (its member must learn someone voted with it)…
     let (status, _, body) = cast_as(&proxy, &s, &id, attacker, &tokens[2].1, example_choices(2)).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::CONFLICT, Some("token_used")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("token_used"))
+    );
     // …and counts as a failed attempt: ten of them and guesses are refused.
     let replayer = "203.0.113.50";
     for _ in 0..10 {
@@ -200,7 +199,11 @@ async fn guesser_behind_the_proxy(backend: Backend) {
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
     let (status, _, _) = cast_as(&direct, &s, &id, "192.0.2.200", &forged(), json!({})).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "X-Forwarded-For from an untrusted peer is ignored");
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "X-Forwarded-For from an untrusted peer is ignored"
+    );
     let (status, _, body) = cast_as(&direct, &s, &id, "192.0.2.201", &tokens[5].1, example_choices(5)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
@@ -219,7 +222,6 @@ async fn guesser_behind_the_proxy(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "a flooder's own good code: {body}");
     let (status, _, body) = cast_as(&proxy, &s, &id, "203.0.113.10", &tokens[4].1, example_choices(4)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-
 }
 on_both_backends!(
     a_guesser_behind_the_shared_proxy_locks_out_no_member,
@@ -286,7 +288,9 @@ async fn garbage_ids(backend: Backend) {
         }
     }
     assert!(
-        statuses.iter().all(|(st, e)| *st == StatusCode::NOT_FOUND && e == "not_found"),
+        statuses
+            .iter()
+            .all(|(st, e)| *st == StatusCode::NOT_FOUND && e == "not_found"),
         "{:?}",
         statuses.iter().find(|(st, _)| *st != StatusCode::NOT_FOUND)
     );
@@ -363,10 +367,7 @@ async fn garbage_ids(backend: Backend) {
         rss_mib()
     );
 }
-on_both_backends!(
-    garbage_election_ids_are_404s_and_keep_no_state,
-    garbage_ids
-);
+on_both_backends!(garbage_election_ids_are_404s_and_keep_no_state, garbage_ids);
 
 async fn sign_in_flood(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -172,7 +172,10 @@ fn run(cli: Cli) -> Result<()> {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
                     .map_err(anyhow::Error::msg)
                     .context("--trusted-proxies")?,
-                proxy_header: proxy_header.parse().map_err(anyhow::Error::msg).context("--proxy-header")?,
+                proxy_header: proxy_header
+                    .parse()
+                    .map_err(anyhow::Error::msg)
+                    .context("--proxy-header")?,
                 max_connections_per_client,
                 max_connections_per_proxy: max_connections_per_client.saturating_mul(32),
             };
@@ -184,7 +187,20 @@ fn run(cli: Cli) -> Result<()> {
             };
             let pool = g.pool(16)?;
             let public_url = g.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
-            serve_blocking(pool, secret, public_url, &listen, scheduler_seconds, None, mailer, Some(clients))
+            serve_blocking(
+                pool,
+                secret,
+                public_url,
+                &listen,
+                scheduler_seconds,
+                None,
+                move |state| {
+                    if let Some(m) = mailer {
+                        state.set_mailer(m);
+                    }
+                    state.set_client_settings(clients);
+                },
+            )
         }
         Command::Demo {
             data_dir,
@@ -245,7 +261,8 @@ fn shown_url(url: &str) -> String {
     }
 }
 
-/// Run the server on a fresh runtime until Ctrl-C or SIGTERM.
+/// Run the server on a fresh runtime until Ctrl-C or SIGTERM; `configure`
+/// sets the mailer and client settings before it serves.
 fn serve_blocking(
     pool: DbPool,
     secret: MasterSecret,
@@ -253,8 +270,7 @@ fn serve_blocking(
     listen: &str,
     scheduler_seconds: u64,
     banner: Option<String>,
-    mailer: Option<crate::mail::Mailer>,
-    clients: Option<crate::web::client::ClientSettings>,
+    configure: impl FnOnce(&crate::web::AppState),
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -267,12 +283,7 @@ fn serve_blocking(
             None => println!("Teller is serving on http://{addr} (public address {public_url}); Ctrl-C stops it."),
         }
         let state = crate::web::AppState::new(pool, secret, public_url);
-        if let Some(m) = mailer {
-            state.set_mailer(m);
-        }
-        if let Some(c) = clients {
-            state.set_client_settings(c);
-        }
+        configure(&state);
         crate::web::serve(
             state,
             listener,

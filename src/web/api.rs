@@ -156,14 +156,21 @@ pub struct CastBody {
 /// A code that did not work, through the API: counted against the client
 /// and the election; a client already over its limits gets, after a pause,
 /// `429` with `Retry-After` instead of `error`.
-async fn failed_code(state: &AppState, ip: std::net::IpAddr, id: &str, limited: Option<std::time::Duration>, error: ApiError) -> Result<Response, ApiError> {
+async fn failed_code(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    id: &str,
+    limited: Option<std::time::Duration>,
+    error: ApiError,
+) -> Result<Response, ApiError> {
     state.limiter().failed(ip, id);
     let Some(wait) = limited else {
         return Err(error);
     };
     tokio::time::sleep(state.limiter().refusal_delay()).await;
     let mut res = ApiError::too_many(wait).into_response();
-    res.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after(wait));
+    res.headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, retry_after(wait));
     Ok(res)
 }
 

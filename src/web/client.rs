@@ -33,8 +33,12 @@ impl Network {
     /// Whether `ip` is in this network.
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => masked(u32::from(net).into(), 32, self.prefix) == masked(u32::from(ip).into(), 32, self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => masked(u128::from(net), 128, self.prefix) == masked(u128::from(ip), 128, self.prefix),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                masked(u32::from(net).into(), 32, self.prefix) == masked(u32::from(ip).into(), 32, self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), 128, self.prefix) == masked(u128::from(ip), 128, self.prefix)
+            }
             _ => false,
         }
     }
@@ -243,7 +247,11 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-        Ok(ClientAddr(client_address(peer, &parts.headers, state.client_settings())))
+        Ok(ClientAddr(client_address(
+            peer,
+            &parts.headers,
+            state.client_settings(),
+        )))
     }
 }
 
@@ -339,7 +347,12 @@ mod tests {
         for bad in ["", "10.0.0.0/33", "fd00::/129", "nginx", "10.0.0.0/x", "10.0.0"] {
             assert!(bad.parse::<Network>().is_err(), "{bad:?}");
         }
-        assert_eq!(ClientSettings::parse_proxies("127.0.0.1, ::1 10.0.0.0/8").unwrap().len(), 3);
+        assert_eq!(
+            ClientSettings::parse_proxies("127.0.0.1, ::1 10.0.0.0/8")
+                .unwrap()
+                .len(),
+            3
+        );
         assert!(ClientSettings::parse_proxies("127.0.0.1, bogus").is_err());
     }
 
@@ -376,7 +389,14 @@ mod tests {
     fn garbage_falls_back_to_the_peer() {
         let s = settings("10.0.0.1", ProxyHeader::XForwardedFor);
         let peer = ip("10.0.0.1");
-        for junk in ["", "unknown", "nonsense", "300.1.1.1", "1.2.3.4 5.6.7.8", &"9".repeat(5000)] {
+        for junk in [
+            "",
+            "unknown",
+            "nonsense",
+            "300.1.1.1",
+            "1.2.3.4 5.6.7.8",
+            &"9".repeat(5000),
+        ] {
             let h = headers(&[("x-forwarded-for", junk)]);
             assert_eq!(client_address(peer, &h, &s), peer, "{junk:?}");
         }
@@ -393,10 +413,7 @@ mod tests {
         let xff = settings("10.0.0.1", ProxyHeader::XForwardedFor);
         let fwd = settings("10.0.0.1", ProxyHeader::Forwarded);
         let peer = ip("10.0.0.1");
-        let h = headers(&[
-            ("forwarded", "for=198.51.100.1"),
-            ("x-forwarded-for", "203.0.113.66"),
-        ]);
+        let h = headers(&[("forwarded", "for=198.51.100.1"), ("x-forwarded-for", "203.0.113.66")]);
         assert_eq!(client_address(peer, &h, &xff), ip("203.0.113.66"));
         assert_eq!(client_address(peer, &h, &fwd), ip("198.51.100.1"));
     }
@@ -424,7 +441,10 @@ mod tests {
     #[test]
     fn ipv6_clients_are_grouped_by_slash_64() {
         assert_eq!(client_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
-        assert_eq!(client_key(ip("2001:db8:1:2:ffff::9")), client_key(ip("2001:db8:1:2::1")));
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:ffff::9")),
+            client_key(ip("2001:db8:1:2::1"))
+        );
         assert_ne!(client_key(ip("2001:db8:1:3::1")), client_key(ip("2001:db8:1:2::1")));
         assert_eq!(client_key(ip("192.0.2.1")), ip("192.0.2.1"));
         assert_eq!(client_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));

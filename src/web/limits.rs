@@ -86,7 +86,10 @@ struct Window {
 
 impl Window {
     fn fresh(now: Instant) -> Self {
-        Window { start: now, failures: 0 }
+        Window {
+            start: now,
+            failures: 0,
+        }
     }
 
     fn current(&mut self, now: Instant, length: Duration) -> &mut Self {
@@ -200,7 +203,13 @@ impl Limiter {
         self.check_locked(&mut state, Instant::now(), client_key(ip), &target_key(target))
     }
 
-    fn check_locked(&self, state: &mut State, now: Instant, client: IpAddr, target: &TargetKey) -> Result<(), Duration> {
+    fn check_locked(
+        &self,
+        state: &mut State,
+        now: Instant,
+        client: IpAddr,
+        target: &TargetKey,
+    ) -> Result<(), Duration> {
         let s = self.settings;
         let c = state.clients.get(&client, now, s.client_window, s.max_entries);
         if let Some(c) = c {
@@ -348,7 +357,10 @@ mod tests {
         }
         assert_eq!(l.entries(), (50, 50));
         // Overflow clients are limited together, counted ones as before.
-        assert!(l.check(ip("10.0.0.0"), &format!("{huge}0")).is_ok(), "one failure of its own");
+        assert!(
+            l.check(ip("10.0.0.0"), &format!("{huge}0")).is_ok(),
+            "one failure of its own"
+        );
         assert!(l.check(ip("10.0.100.1"), SITE).is_err(), "in the overflow window");
     }
 

@@ -25,13 +25,11 @@ pub fn is_election_id(text: &str) -> bool {
 /// Route middleware: a request whose `{id}` is not an election id is answered
 /// `404`, as JSON under `/api/` and as a page elsewhere (so is one whose
 /// path parameters are not even text).
-pub async fn election_ids(
-    params: Result<RawPathParams, RawPathParamsRejection>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn election_ids(params: Result<RawPathParams, RawPathParamsRejection>, req: Request, next: Next) -> Response {
     let bad = match &params {
-        Ok(params) => params.iter().any(|(name, value)| name == "id" && !is_election_id(value)),
+        Ok(params) => params
+            .iter()
+            .any(|(name, value)| name == "id" && !is_election_id(value)),
         Err(_) => true,
     };
     if !bad {

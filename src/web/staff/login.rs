@@ -159,7 +159,11 @@ impl PasswordGate {
 /// `POST /staff/login`: rate-limited per address and per account. The
 /// attempt is counted as a failure before the password is checked (and
 /// taken back if it succeeds), so parallel attempts cannot overrun the limit.
-pub async fn submit(State(state): State<AppState>, ClientAddr(ip): ClientAddr, Form(form): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let target = format!("login:{}", form.username.trim().to_ascii_lowercase());
     if let Err(wait) = state.login_limiter().reserve(ip, &target) {
         let mut res = page(

@@ -13,9 +13,9 @@ use super::form::{
 };
 use crate::ops::cast::{normalise_choices, Choices};
 use crate::ops::OpError;
+use crate::web::client::ClientAddr;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
-use crate::web::client::ClientAddr;
 use crate::web::AppState;
 use axum::response::IntoResponse;
 
@@ -66,11 +66,7 @@ pub fn checked_choices(
 }
 
 /// `GET /ballot`: a fresh ballot.
-pub async fn show(
-    State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
-    headers: HeaderMap,
-) -> Response {
+pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, headers: HeaderMap) -> Response {
     let voter = match current_voter(&state, &headers, ip).await {
         Ok(v) => v,
         Err(page) => return page,

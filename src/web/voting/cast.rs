@@ -12,10 +12,10 @@ use super::form::{marks_from_fields, summaries, ContestSummary};
 use super::{clear_cookie, current_voter, not_open_page, unknown_page, used_page};
 use crate::ops::cast::CastRequest;
 use crate::ops::OpError;
-use crate::web::error::PageError;
-use crate::web::pages::{render, Page};
 use crate::web::client::ClientAddr;
+use crate::web::error::PageError;
 use crate::web::limits::SITE;
+use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
 #[derive(Serialize)]

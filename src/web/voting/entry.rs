@@ -16,7 +16,11 @@ use crate::web::AppState;
 /// `GET /v/{token}`: keep the token in a cookie and move on to a URL without
 /// it. A well-formed code always moves on (the ballot page checks it); only
 /// malformed ones count against the client's limits.
-pub async fn from_link(State(state): State<AppState>, ClientAddr(ip): ClientAddr, Path(text): Path<String>) -> Response {
+pub async fn from_link(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    Path(text): Path<String>,
+) -> Response {
     let limited = state.limiter().check(ip, SITE).err();
     match Token::parse(&text) {
         Ok(token) => (

@@ -254,7 +254,9 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) ->
         .await;
     match found {
         Err(e) => Err(super::error::PageError::from(e).into_response()),
-        Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => Err(failed_code(state, ip, SITE, limited, unknown_page()).await),
+        Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => {
+            Err(failed_code(state, ip, SITE, limited, unknown_page()).await)
+        }
         Ok((TokenStatus::Known { voted: true, .. }, election)) => {
             state.limiter().failed(ip, SITE);
             Err(used_page(election.as_ref()))
