@@ -63,6 +63,21 @@ enum Command {
         /// The sender of those messages, such as "Election Office <vote@example.org>".
         #[arg(long, env = "TELLER_MAIL_FROM")]
         mail_from: Option<String>,
+        /// Reverse proxies whose forwarded client address is believed: a
+        /// comma-separated list of addresses or networks, such as
+        /// "127.0.0.1,::1" for nginx or Caddy on the same machine. Unset,
+        /// every request's client is the TCP peer (behind a proxy, the
+        /// proxy: all members then share its limits).
+        #[arg(long, env = "TELLER_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: String,
+        /// The header those proxies write the client's address in:
+        /// x-forwarded-for or forwarded (RFC 7239). The other is ignored.
+        #[arg(long, env = "TELLER_PROXY_HEADER", default_value = "x-forwarded-for")]
+        proxy_header: String,
+        /// Connections one client address (IPv6: one /64) may hold open at
+        /// once; trusted proxies may hold 32 times as many.
+        #[arg(long, env = "TELLER_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
+        max_connections_per_client: usize,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -150,7 +165,21 @@ fn run(cli: Cli) -> Result<()> {
             scheduler_seconds,
             smtp_url,
             mail_from,
+            trusted_proxies,
+            proxy_header,
+            max_connections_per_client,
         } => {
+            let clients = crate::web::client::ClientSettings {
+                trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
+                    .map_err(anyhow::Error::msg)
+                    .context("--trusted-proxies")?,
+                proxy_header: proxy_header
+                    .parse()
+                    .map_err(anyhow::Error::msg)
+                    .context("--proxy-header")?,
+                max_connections_per_client,
+                max_connections_per_proxy: max_connections_per_client.saturating_mul(32),
+            };
             let secret = g.master_secret()?;
             let mailer = match (smtp_url, mail_from) {
                 (Some(url), Some(from)) => Some(crate::mail::Mailer::new(&url, &from).map_err(anyhow::Error::msg)?),
@@ -159,7 +188,20 @@ fn run(cli: Cli) -> Result<()> {
             };
             let pool = g.pool(16)?;
             let public_url = g.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
-            serve_blocking(pool, secret, public_url, &listen, scheduler_seconds, None, mailer)
+            serve_blocking(
+                pool,
+                secret,
+                public_url,
+                &listen,
+                scheduler_seconds,
+                None,
+                move |state| {
+                    if let Some(m) = mailer {
+                        state.set_mailer(m);
+                    }
+                    state.set_client_settings(clients);
+                },
+            )
         }
         Command::Demo {
             data_dir,
@@ -220,7 +262,8 @@ fn shown_url(url: &str) -> String {
     }
 }
 
-/// Run the server on a fresh runtime until Ctrl-C or SIGTERM.
+/// Run the server on a fresh runtime until Ctrl-C or SIGTERM; `configure`
+/// sets the mailer and client settings before it serves.
 fn serve_blocking(
     pool: DbPool,
     secret: MasterSecret,
@@ -228,7 +271,7 @@ fn serve_blocking(
     listen: &str,
     scheduler_seconds: u64,
     banner: Option<String>,
-    mailer: Option<crate::mail::Mailer>,
+    configure: impl FnOnce(&crate::web::AppState),
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -241,9 +284,7 @@ fn serve_blocking(
             None => println!("Teller is serving on http://{addr} (public address {public_url}); Ctrl-C stops it."),
         }
         let state = crate::web::AppState::new(pool, secret, public_url);
-        if let Some(m) = mailer {
-            state.set_mailer(m);
-        }
+        configure(&state);
         crate::web::serve(
             state,
             listener,

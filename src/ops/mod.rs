@@ -127,7 +127,11 @@ impl OpError {
 }
 
 /// Find an election by full id or by a unique prefix of at least 4 characters.
+/// Text that cannot be (part of) an id is not looked up at all.
 pub fn resolve_election(conn: &mut AnyConnection, id: &str) -> Result<ElectionRow, OpError> {
+    if id.is_empty() || id.len() > 36 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(OpError::NoSuchElection(id.chars().take(40).collect()));
+    }
     if let Some(row) = elections::find(conn, id)? {
         return Ok(row);
     }

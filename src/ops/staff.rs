@@ -118,7 +118,8 @@ pub fn hash_password(password: &str) -> Result<String, OpError> {
         .map_err(|e| StoreError::from(corrupt(e)).into())
 }
 
-fn password_matches(password: &str, hash: &str) -> bool {
+/// Whether `password` matches an Argon2 `hash`.
+pub fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
@@ -230,7 +231,35 @@ fn user_of(row: &StaffRow, csrf: String, session: String) -> Result<StaffUser, O
     })
 }
 
-/// Check credentials and start a session.
+/// A sign-in in progress: the account named, if any, and the hash to check
+/// the password against (a dummy for unknown names, so that timing does not
+/// reveal which exist).
+pub struct LoginAttempt {
+    row: Option<StaffRow>,
+    hash: String,
+}
+
+impl LoginAttempt {
+    /// Read the account named `username`.
+    pub fn find(conn: &mut AnyConnection, username: &str) -> Result<Self, OpError> {
+        let row = store::by_username(conn, &username.trim().to_ascii_lowercase())?;
+        let hash = match &row {
+            Some(r) => r.password_hash.clone(),
+            None => DUMMY_HASH.clone(),
+        };
+        Ok(LoginAttempt { row, hash })
+    }
+
+    /// The hash to check the password against, with [`password_matches`]:
+    /// slow and memory-hungry by design, so the web server runs it with no
+    /// database connection held and a bound on how many run at once.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+}
+
+/// Check a sign-in: the account, the password, then the second factor; a
+/// session on success.
 pub fn login(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
@@ -239,13 +268,21 @@ pub fn login(
     code: &str,
     now: i64,
 ) -> Result<NewSession, LoginError> {
-    let row = store::by_username(conn, &username.trim().to_ascii_lowercase())?;
-    // Hash even for unknown users, so timing does not reveal which exist.
-    let hash = match &row {
-        Some(r) => r.password_hash.clone(),
-        None => DUMMY_HASH.clone(),
-    };
-    let ok = password_matches(password, &hash);
+    let attempt = LoginAttempt::find(conn, username)?;
+    let ok = password_matches(password, attempt.hash());
+    finish_login(conn, secret, attempt, ok, code, now)
+}
+
+/// The rest of a sign-in once the password has been checked (`password_ok`).
+pub fn finish_login(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    attempt: LoginAttempt,
+    password_ok: bool,
+    code: &str,
+    now: i64,
+) -> Result<NewSession, LoginError> {
+    let (row, ok) = (attempt.row, password_ok);
     let Some(row) = row.filter(|r| ok && !r.disabled) else {
         return Err(LoginError::Credentials);
     };

@@ -1,9 +1,8 @@
 //! The JSON API beside the HTML (documented in `docs/API.md`).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,13 +11,16 @@ use serde::{Deserialize, Serialize};
 use teller_audit::crypto::Digest;
 use teller_audit::definition::{options, Method};
 
+use super::client::ClientAddr;
 use super::error::ApiError;
+use super::limits::retry_after;
 use super::AppState;
 use crate::domain::token::Token;
-use crate::ops::cast::CastRequest;
+use crate::ops::cast::{token_status, CastRequest};
 use crate::ops::record::{write_record, ExportError};
 use crate::ops::status::status;
 use crate::ops::{resolve_election, OpError};
+use crate::store::members::TokenStatus;
 use crate::store::{ballots, elections, log as logstore};
 
 /// A JSON body whose rejection is answered in the API's own error format.
@@ -151,26 +153,55 @@ pub struct CastBody {
     choices: BTreeMap<String, Vec<String>>,
 }
 
+/// A code that did not work, through the API: counted against the client
+/// and the election; a client already over its limits gets, after a pause,
+/// `429` with `Retry-After` instead of `error`.
+async fn failed_code(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    id: &str,
+    limited: Option<std::time::Duration>,
+    error: ApiError,
+) -> Result<Response, ApiError> {
+    state.limiter().failed(ip, id);
+    let Some(wait) = limited else {
+        return Err(error);
+    };
+    tokio::time::sleep(state.limiter().refusal_delay()).await;
+    let mut res = ApiError::too_many(wait).into_response();
+    res.headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, retry_after(wait));
+    Ok(res)
+}
+
 /// `POST /api/v1/elections/{id}/ballots`: 201 with the signed receipt.
+///
+/// The guessing limits refuse codes that do not work, never a valid one: a
+/// client over its limits has its code checked first (a lookup, no cast) and
+/// casts if the code is valid and unused.
 pub async fn cast(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CastBody>,
 ) -> Result<Response, ApiError> {
-    let ip = addr.ip();
-    if let Err(wait) = state.limiter().check(ip, &id) {
-        let mut res = ApiError::too_many(wait).into_response();
-        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(res);
-    }
+    let limited = state.limiter().check(ip, &id).err();
     // A malformed token is as unknown as a well-formed one nobody holds.
     let Ok(token) = Token::parse(&body.token) else {
-        state.limiter().failed(ip, &id);
-        return Err(ApiError::from(OpError::UnknownToken));
+        return failed_code(&state, ip, &id, limited, OpError::UnknownToken.into()).await;
     };
+    if limited.is_some() {
+        let t = token.clone();
+        let status = state.run(move |conn, secret| token_status(conn, secret, &t)).await?;
+        match status {
+            TokenStatus::Known { election, voted: false } if election == id => {}
+            TokenStatus::Known { election, voted: true } if election == id => {
+                state.limiter().failed(ip, &id);
+                return Err(OpError::TokenUsed.into());
+            }
+            _ => return failed_code(&state, ip, &id, limited, OpError::UnknownToken.into()).await,
+        }
+    }
     let result = state
         .cast(CastRequest {
             election: id.clone(),
@@ -180,9 +211,9 @@ pub async fn cast(
         .await;
     match result {
         Ok(receipt) => Ok((StatusCode::CREATED, Json(receipt)).into_response()),
-        Err(OpError::UnknownToken) => {
+        Err(e @ (OpError::UnknownToken | OpError::TokenUsed)) => {
             state.limiter().failed(ip, &id);
-            Err(OpError::UnknownToken.into())
+            Err(e.into())
         }
         Err(e) => Err(e.into()),
     }

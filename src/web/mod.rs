@@ -2,9 +2,11 @@
 
 pub mod api;
 pub mod cast_queue;
+pub mod client;
 pub mod error;
 pub mod limits;
 pub mod pages;
+pub mod paths;
 pub mod public;
 pub mod public_gate;
 pub mod results;
@@ -49,6 +51,8 @@ struct Inner {
     limiter: limits::Limiter,
     login_limiter: limits::Limiter,
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
+    clients: std::sync::OnceLock<client::ClientSettings>,
+    passwords: staff::login::PasswordGate,
 }
 
 /// How casts are batched into commits.
@@ -114,6 +118,8 @@ impl AppState {
                 limiter: limits::Limiter::new(limits),
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
                 mailer: std::sync::OnceLock::new(),
+                clients: std::sync::OnceLock::new(),
+                passwords: staff::login::PasswordGate::for_this_machine(),
             }),
         }
     }
@@ -203,6 +209,22 @@ impl AppState {
         self.inner.mailer.get()
     }
 
+    /// Trusted proxies and connection caps (set once, at start-up, before
+    /// serving; the defaults otherwise).
+    pub fn set_client_settings(&self, settings: client::ClientSettings) {
+        let _ = self.inner.clients.set(settings);
+    }
+
+    /// How clients are told apart and capped.
+    pub fn client_settings(&self) -> &client::ClientSettings {
+        self.inner.clients.get_or_init(client::ClientSettings::default)
+    }
+
+    /// The bound on password checks running at once.
+    pub fn password_gate(&self) -> &staff::login::PasswordGate {
+        &self.inner.passwords
+    }
+
     /// The counters of failed staff sign-ins.
     pub fn login_limiter(&self) -> &limits::Limiter {
         &self.inner.login_limiter
@@ -230,6 +252,7 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/staff/elections/{id}/roll", post(staff::roll::upload))
         .route("/staff/elections/{id}/roll/confirm", post(staff::roll::confirm))
+        .route_layer(middleware::from_fn(paths::election_ids))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES));
     let small = Router::new()
@@ -281,8 +304,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections/{id}/results", get(api::results))
         .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))
         .route("/api/v1/elections/{id}/checkpoint", get(api::checkpoint))
+        .route_layer(middleware::from_fn(paths::election_ids))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(paths::json_too_large));
     small
         .merge(uploads)
         .fallback(public::not_found)
@@ -349,7 +374,8 @@ pub async fn serve(
     pages::check().map_err(std::io::Error::other)?;
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
     let sender = tokio::spawn(staff::delivery::run(state.clone()));
-    let result = server::run(listener, router(state), shutdown).await;
+    let clients = state.client_settings().clone();
+    let result = server::run(listener, router(state), clients, shutdown).await;
     ticker.abort();
     sender.abort();
     result

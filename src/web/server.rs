@@ -1,5 +1,6 @@
-//! The accept loop: HTTP/1.1 over TCP with limits on slow clients, each
-//! connection tagged with its peer address, and a graceful shutdown.
+//! The accept loop: HTTP/1.1 over TCP with limits on slow clients and on
+//! the connections one client may hold open, each connection tagged with its
+//! peer address, and a graceful shutdown.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,16 +13,22 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tower::ServiceExt;
 
+use super::client::{ClientSettings, Connections};
+
 /// A client has this long to send a request's headers; a slower one is
 /// dropped (the body is bounded by the request timeout).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// On shutdown, requests in progress get this long to finish.
 const DRAIN: Duration = Duration::from_secs(15);
 
-/// Serve `app` on `listener` until `shutdown` completes.
+/// Serve `app` on `listener` until `shutdown` completes. A peer already
+/// holding its cap of open connections (`clients`; IPv6 by /64, trusted
+/// proxies a higher cap) has further ones closed at once, so one client
+/// cannot hold the server's sockets and memory with idle connections.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: Router,
+    clients: ClientSettings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
@@ -31,6 +38,7 @@ pub async fn run(
         .header_read_timeout(HEADER_TIMEOUT)
         .keep_alive(true);
     tokio::pin!(shutdown);
+    let open = Connections::default();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -44,6 +52,16 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        let cap = if clients.is_trusted(peer.ip()) {
+            clients.max_connections_per_proxy
+        } else {
+            clients.max_connections_per_client
+        };
+        let Some(slot) = open.open(peer.ip(), cap) else {
+            tracing::debug!(%peer, cap, "connection refused: the client holds its cap of open connections");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let service = app
             .clone()
@@ -54,6 +72,7 @@ pub async fn run(
         let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
+            let _slot = slot;
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }

@@ -1,8 +1,6 @@
 //! The ballot and review pages.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
@@ -15,6 +13,7 @@ use super::form::{
 };
 use crate::ops::cast::{normalise_choices, Choices};
 use crate::ops::OpError;
+use crate::web::client::ClientAddr;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
@@ -67,12 +66,8 @@ pub fn checked_choices(
 }
 
 /// `GET /ballot`: a fresh ballot.
-pub async fn show(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let voter = match current_voter(&state, &headers, addr.ip()).await {
+pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, headers: HeaderMap) -> Response {
+    let voter = match current_voter(&state, &headers, ip).await {
         Ok(v) => v,
         Err(page) => return page,
     };
@@ -85,11 +80,11 @@ pub async fn show(
 /// `POST /ballot`: back from the review page, with the choices kept.
 pub async fn change(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let voter = match current_voter(&state, &headers, addr.ip()).await {
+    let voter = match current_voter(&state, &headers, ip).await {
         Ok(v) => v,
         Err(page) => return page,
     };
@@ -112,11 +107,11 @@ struct Review {
 /// the review page.
 pub async fn review(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let voter = match current_voter(&state, &headers, addr.ip()).await {
+    let voter = match current_voter(&state, &headers, ip).await {
         Ok(v) => v,
         Err(page) => return page,
     };

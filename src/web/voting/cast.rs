@@ -1,8 +1,6 @@
 //! Casting from the browser, the receipt page, and the receipt download.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -14,7 +12,9 @@ use super::form::{marks_from_fields, summaries, ContestSummary};
 use super::{clear_cookie, current_voter, not_open_page, unknown_page, used_page};
 use crate::ops::cast::CastRequest;
 use crate::ops::OpError;
+use crate::web::client::ClientAddr;
 use crate::web::error::PageError;
+use crate::web::limits::SITE;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
@@ -39,11 +39,11 @@ pub fn grouped_tracker(hex: &str) -> String {
 /// `POST /ballot/cast`: cast, and show the receipt only once it is durable.
 pub async fn cast(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let voter = match current_voter(&state, &headers, addr.ip()).await {
+    let voter = match current_voter(&state, &headers, ip).await {
         Ok(v) => v,
         Err(page) => return page,
     };
@@ -88,8 +88,14 @@ pub async fn cast(
             res
         }
         Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election.title, &def, &marks, problems),
-        Err(OpError::TokenUsed) => used_page(Some(&voter.election)),
-        Err(OpError::UnknownToken) => unknown_page(),
+        Err(OpError::TokenUsed) => {
+            state.limiter().failed(ip, SITE);
+            used_page(Some(&voter.election))
+        }
+        Err(OpError::UnknownToken) => {
+            state.limiter().failed(ip, SITE);
+            unknown_page()
+        }
         Err(OpError::PollsNotOpen(why)) => not_open_page(&voter.election, why),
         Err(e) => PageError::from(e).into_response(),
     }

@@ -1,28 +1,27 @@
 //! Getting to the ballot: from a link carrying the token, or a typed code.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 
-use super::{malformed_page, set_cookie, too_many_page};
+use super::{failed_code, malformed_page, set_cookie};
 use crate::domain::token::{Token, TokenFormatError};
+use crate::web::client::ClientAddr;
 use crate::web::limits::SITE;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
-/// `GET /v/{token}`: keep the token in a cookie and move on to a URL without it.
+/// `GET /v/{token}`: keep the token in a cookie and move on to a URL without
+/// it. A well-formed code always moves on (the ballot page checks it); only
+/// malformed ones count against the client's limits.
 pub async fn from_link(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
     Path(text): Path<String>,
 ) -> Response {
-    if let Err(wait) = state.limiter().check(addr.ip(), SITE) {
-        return too_many_page(wait);
-    }
+    let limited = state.limiter().check(ip, SITE).err();
     match Token::parse(&text) {
         Ok(token) => (
             StatusCode::SEE_OTHER,
@@ -30,10 +29,7 @@ pub async fn from_link(
             Redirect::to("/ballot"),
         )
             .into_response(),
-        Err(e) => {
-            state.limiter().failed(addr.ip(), SITE);
-            malformed_page(e)
-        }
+        Err(e) => failed_code(&state, ip, SITE, limited, malformed_page(e)).await,
     }
 }
 
@@ -71,15 +67,9 @@ pub struct CodeForm {
     code: String,
 }
 
-/// `POST /vote`: check the code's form and go to the ballot.
-pub async fn submit(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Form(form): Form<CodeForm>,
-) -> Response {
-    if let Err(wait) = state.limiter().check(addr.ip(), SITE) {
-        return too_many_page(wait);
-    }
+/// `POST /vote`: check the code's form and go to the ballot (as a link does).
+pub async fn submit(State(state): State<AppState>, ClientAddr(ip): ClientAddr, Form(form): Form<CodeForm>) -> Response {
+    let limited = state.limiter().check(ip, SITE).err();
     match Token::parse(&form.code) {
         Ok(token) => (
             StatusCode::SEE_OTHER,
@@ -88,7 +78,6 @@ pub async fn submit(
         )
             .into_response(),
         Err(e) => {
-            state.limiter().failed(addr.ip(), SITE);
             let message = match e {
                 TokenFormatError::Mistyped => {
                     "The code has a typing mistake: one letter or digit is wrong, or two are swapped. Check each group of four."
@@ -96,7 +85,8 @@ pub async fn submit(
                 TokenFormatError::Malformed => "Enter the 28 letters and digits of your voting code, as printed in your invitation.",
             };
             let code: String = form.code.chars().take(60).collect();
-            enter_page(StatusCode::UNPROCESSABLE_ENTITY, code, Some(message.to_string()))
+            let page = enter_page(StatusCode::UNPROCESSABLE_ENTITY, code, Some(message.to_string()));
+            failed_code(&state, ip, SITE, limited, page).await
         }
     }
 }

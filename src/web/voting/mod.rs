@@ -195,8 +195,8 @@ pub fn too_many_page(wait: std::time::Duration) -> Response {
         None,
         "Too many voting codes did not work",
         vec![
-            format!("Several voting codes in a row from your connection did not work, so checks from it are paused for {minutes} minute(s). This protects every member's code."),
-            "Your own code is not affected: try again after the pause, or from another connection. If your code keeps failing, contact the election office.".into(),
+            format!("Several voting codes from your connection did not work, so codes that do not work are refused from it for {minutes} minute(s). This protects every member's code."),
+            "Your own code still works: check that you entered it exactly as printed in your invitation. If it keeps failing, contact the election office.".into(),
         ],
         vec![("/vote".into(), "Type your voting code")],
     );
@@ -206,17 +206,40 @@ pub fn too_many_page(wait: std::time::Duration) -> Response {
     res
 }
 
+/// A code that did not work: count it against the client `ip` and `target`.
+/// A client that was already over its limits (`limited`) gets, after a
+/// pause, the "too many" page instead of `page`.
+pub async fn failed_code(
+    state: &AppState,
+    ip: IpAddr,
+    target: &str,
+    limited: Option<std::time::Duration>,
+    page: Response,
+) -> Response {
+    state.limiter().failed(ip, target);
+    match limited {
+        Some(wait) => {
+            tokio::time::sleep(state.limiter().refusal_delay()).await;
+            too_many_page(wait)
+        }
+        None => page,
+    }
+}
+
 /// Find the voter behind the request's cookie, or the page to show instead.
-/// Codes that do not work count against the client address `ip`.
+/// Codes that do not work (and used ones) count against the client address
+/// `ip`. The code is checked whatever the limits say: they refuse guesses,
+/// never a valid code; a used code is always told it was used (its member
+/// must learn that someone voted with it).
 pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Result<Voter, Response> {
     let Some(text) = cookie_token(headers) else {
         return Err(Redirect::to("/vote").into_response());
     };
-    state.limiter().check(ip, SITE).map_err(too_many_page)?;
-    let token = Token::parse(&text).map_err(|e| {
-        state.limiter().failed(ip, SITE);
-        malformed_page(e)
-    })?;
+    let limited = state.limiter().check(ip, SITE).err();
+    let token = match Token::parse(&text) {
+        Ok(t) => t,
+        Err(e) => return Err(failed_code(state, ip, SITE, limited, malformed_page(e)).await),
+    };
     let now = crate::time::now();
     let t = token.clone();
     let found = state
@@ -232,10 +255,12 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) ->
     match found {
         Err(e) => Err(super::error::PageError::from(e).into_response()),
         Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => {
-            state.limiter().failed(ip, SITE);
-            Err(unknown_page())
+            Err(failed_code(state, ip, SITE, limited, unknown_page()).await)
         }
-        Ok((TokenStatus::Known { voted: true, .. }, election)) => Err(used_page(election.as_ref())),
+        Ok((TokenStatus::Known { voted: true, .. }, election)) => {
+            state.limiter().failed(ip, SITE);
+            Err(used_page(election.as_ref()))
+        }
         Ok((TokenStatus::Known { voted: false, .. }, Some(election))) => {
             let state_now = election
                 .state()
