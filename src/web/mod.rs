@@ -218,8 +218,15 @@ impl AppState {
     }
 }
 
-/// The largest upload accepted (a member roll).
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// The largest upload accepted: a member roll of up to
+/// [`crate::domain::roll::MAX_ROLL_BYTES`] (256 MiB; a million members with
+/// ten columns is about 120 MiB), and the form around it. Uploads are read
+/// as they arrive, never held whole (`staff::roll`).
+pub const MAX_UPLOAD_BYTES: usize = crate::domain::roll::MAX_ROLL_BYTES + 1024 * 1024;
+/// How long a roll upload (or its confirmation) may take: a large roll over
+/// a slow line takes minutes, and importing a million members takes tens
+/// of seconds.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
@@ -228,8 +235,13 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/staff/elections/{id}/roll", post(staff::roll::upload))
         .route("/staff/elections/{id}/roll/confirm", post(staff::roll::confirm))
+        .route("/staff/elections/{id}/roll/cancel", post(staff::roll::cancel))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            UPLOAD_TIMEOUT,
+        ));
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
@@ -280,14 +292,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))
         .route("/api/v1/elections/{id}/checkpoint", get(api::checkpoint))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    small
-        .merge(uploads)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .fallback(public::not_found)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
-        ))
+        ));
+    small
+        .merge(uploads)
         .layer(middleware::from_fn(friendly_timeouts))
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .with_state(state)
