@@ -48,19 +48,33 @@ pub fn insert(conn: &mut AnyConnection, row: &UploadRow) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Add members read from an upload.
+/// Add members read from an upload. On PostgreSQL many to a statement (a
+/// statement per member would cost a round trip each); SQLite is in
+/// process, and its own dialect has no multi-row insert in diesel.
 pub fn add_rows(conn: &mut AnyConnection, upload: &str, rows: &[RollMember]) -> Result<(), StoreError> {
-    for m in rows {
-        diesel::insert_into(roll_upload_rows::table)
-            .values((
-                roll_upload_rows::upload_id.eq(upload),
-                roll_upload_rows::row_number.eq(i64::try_from(m.row).unwrap_or(i64::MAX)),
-                roll_upload_rows::member_id.eq(&m.member_id),
-                roll_upload_rows::name.eq(&m.name),
-                roll_upload_rows::email.eq(&m.email),
-                roll_upload_rows::weight.eq(m.weight.to_string()),
-            ))
-            .execute(conn)?;
+    let value = |m: &RollMember| {
+        (
+            roll_upload_rows::upload_id.eq(upload.to_string()),
+            roll_upload_rows::row_number.eq(i64::try_from(m.row).unwrap_or(i64::MAX)),
+            roll_upload_rows::member_id.eq(m.member_id.clone()),
+            roll_upload_rows::name.eq(m.name.clone()),
+            roll_upload_rows::email.eq(m.email.clone()),
+            roll_upload_rows::weight.eq(m.weight.to_string()),
+        )
+    };
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            // 6 parameters a row: well under PostgreSQL's 65,535.
+            for chunk in rows.chunks(1000) {
+                let values: Vec<_> = chunk.iter().map(value).collect();
+                diesel::insert_into(roll_upload_rows::table).values(values).execute(pg)?;
+            }
+        }
+        AnyConnection::Sqlite(lite) => {
+            for m in rows {
+                diesel::insert_into(roll_upload_rows::table).values(value(m)).execute(lite)?;
+            }
+        }
     }
     Ok(())
 }
