@@ -248,11 +248,15 @@ async fn problems_cancel_and_stale(backend: Backend) {
     app.db.sql("UPDATE roll_uploads SET created_at = created_at - 3601");
     let (status, _) = post(&app, &olga, &format!("/staff/elections/{id}/roll/confirm"), &csrf, &stale).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "stale");
-    assert_eq!(stored(&app, &id), (3, 1, 2));
+    assert_eq!(stored(&app, &id).0, 3);
     let (status, html) = upload(&app, &olga, &id, more).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stored(&app, &id), (3, 1, 2), "the stale upload was swept, the new one kept");
     assert_ne!(upload_id(&html), stale);
+    // ... and the scheduler sweeps one even when no other upload comes.
+    app.db.sql("UPDATE roll_uploads SET created_at = created_at - 3601");
+    teller::scheduler::pass(&mut app.db.conn(), &common::secret(), teller::time::now());
+    assert_eq!(stored(&app, &id), (3, 0, 0), "swept by the scheduler");
 
     // The file before the form's token is refused unread.
     let form = reqwest::multipart::Form::new()
@@ -270,7 +274,7 @@ async fn problems_cancel_and_stale(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(stored(&app, &id), (3, 1, 2));
+    assert_eq!(stored(&app, &id), (3, 0, 0));
 }
 on_both_backends!(
     a_roll_with_problems_keeps_nothing_and_uploads_are_cancelled_or_swept,
