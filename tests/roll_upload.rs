@@ -3,6 +3,7 @@
 //! confirmation (never carried back through the page); the confirmation
 //! posts only the upload's id, which works only for the officer and session
 //! that uploaded it, for its election, once, within the hour.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -33,9 +34,10 @@ fn realistic_roll(members: usize) -> String {
 
 async fn upload(app: &TestApp, cookie: &str, election: &str, csv: String) -> (StatusCode, String) {
     let (_, page) = get(app, cookie, &format!("/staff/elections/{election}")).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page))
-        .part("roll", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("members.csv"));
+    let form = reqwest::multipart::Form::new().text("csrf", csrf_of(&page)).part(
+        "roll",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("members.csv"),
+    );
     let res = app
         .http
         .post(app.url(&format!("/staff/elections/{election}/roll")))
@@ -106,7 +108,10 @@ async fn large_roll(backend: Backend) {
         html.contains(&format!("{MEMBERS} members read from <strong>members.csv</strong>")),
         "{html}"
     );
-    assert!(html.contains("<td>PT0000009</td>") && !html.contains("PT0000010"), "the first ten rows only");
+    assert!(
+        html.contains("<td>PT0000009</td>") && !html.contains("PT0000010"),
+        "the first ten rows only"
+    );
     assert!(html.contains("<td>Phone</td><td>ignored</td>") || html.contains("<td>phone</td><td>ignored</td>"));
     assert!(
         html.len() < 20_000,
@@ -116,7 +121,11 @@ async fn large_roll(backend: Backend) {
     let upload = upload_id(&html);
     assert_eq!(upload.len(), 32, "128 random bits: {upload}");
     let csrf = csrf_of(&html);
-    assert_eq!(stored(&app, &id), (0, 1, MEMBERS as i64), "kept on the server, not yet imported");
+    assert_eq!(
+        stored(&app, &id),
+        (0, 1, MEMBERS as i64),
+        "kept on the server, not yet imported"
+    );
 
     // Attacks on the confirmation: each is refused and changes nothing.
     let unchanged = || async { assert_eq!(stored(&app, &id), (0, 1, MEMBERS as i64)) };
@@ -144,7 +153,11 @@ async fn large_roll(backend: Backend) {
     unchanged().await;
     let (_, again_page) = get(&app, &olga_again, "/staff").await;
     let (status, _) = post(&app, &olga_again, &confirm, &csrf_of(&again_page), &upload).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the same officer in another session");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the same officer in another session"
+    );
     unchanged().await;
     let other_confirm = format!("/staff/elections/{other_election}/roll/confirm");
     let (status, _) = post(&app, &olga, &other_confirm, &csrf, &upload).await;
@@ -202,7 +215,10 @@ async fn problems_cancel_and_stale(backend: Backend) {
     }
     let (status, html) = upload(&app, &olga, &id, csv).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("The roll has 1000 problem(s); nothing was imported"), "{html}");
+    assert!(
+        html.contains("The roll has 1000 problem(s); nothing was imported"),
+        "{html}"
+    );
     assert!(html.contains("… and 800 more problem(s) not listed here"), "{html}");
     assert_eq!(html.matches("is not a valid e-mail address").count(), 200);
     assert!(!html.contains("name=\"upload\""));
@@ -222,7 +238,11 @@ async fn problems_cancel_and_stale(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let (status, html) = upload(&app, &olga, &id, realistic_roll(5)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("member id \"PT0000002\" is already on this election&#x27;s roll") || html.contains("member id &quot;PT0000002&quot; is already on this election"), "{html}");
+    assert!(
+        html.contains("member id \"PT0000002\" is already on this election&#x27;s roll")
+            || html.contains("member id &quot;PT0000002&quot; is already on this election"),
+        "{html}"
+    );
     assert_eq!(stored(&app, &id), (3, 0, 0));
 
     // Cancelling deletes the upload.
@@ -246,12 +266,23 @@ async fn problems_cancel_and_stale(backend: Backend) {
     let (_, html) = upload(&app, &olga, &id, more.clone()).await;
     let (stale, csrf) = (upload_id(&html), csrf_of(&html));
     app.db.sql("UPDATE roll_uploads SET created_at = created_at - 3601");
-    let (status, _) = post(&app, &olga, &format!("/staff/elections/{id}/roll/confirm"), &csrf, &stale).await;
+    let (status, _) = post(
+        &app,
+        &olga,
+        &format!("/staff/elections/{id}/roll/confirm"),
+        &csrf,
+        &stale,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "stale");
     assert_eq!(stored(&app, &id).0, 3);
     let (status, html) = upload(&app, &olga, &id, more).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(stored(&app, &id), (3, 1, 2), "the stale upload was swept, the new one kept");
+    assert_eq!(
+        stored(&app, &id),
+        (3, 1, 2),
+        "the stale upload was swept, the new one kept"
+    );
     assert_ne!(upload_id(&html), stale);
     // ... and the scheduler sweeps one even when no other upload comes.
     app.db.sql("UPDATE roll_uploads SET created_at = created_at - 3601");

@@ -57,7 +57,10 @@ pub fn run(members: u64, postgres_url: Option<&str>, work_parent: &Path, out: Op
     let file = work.path().join("roll.csv");
     write_roll(&file, members)?;
     let size = std::fs::metadata(&file)?.len();
-    eprintln!("teller bench --roll: {members} members, {:.1} MiB", size as f64 / 1048576.0);
+    eprintln!(
+        "teller bench --roll: {members} members, {:.1} MiB",
+        size as f64 / 1048576.0
+    );
     let mut figures = Vec::new();
     let mut databases = vec![ScratchDb::sqlite(work.path(), "roll")];
     if let Some(url) = postgres_url {
@@ -65,7 +68,15 @@ pub fn run(members: u64, postgres_url: Option<&str>, work_parent: &Path, out: Op
     }
     for database in &databases {
         eprintln!("{}: command line, then console", database.backend);
-        figures.push(measure(database, &secret, &secret_file, &exe, work.path(), &file, members)?);
+        figures.push(measure(
+            database,
+            &secret,
+            &secret_file,
+            &exe,
+            work.path(),
+            &file,
+            members,
+        )?);
     }
     let report = render(members, size, &figures);
     println!("{report}");
@@ -125,7 +136,11 @@ fn measure(
         &work.join(format!("cli-{}.log", database.backend)),
         LIMIT,
     )?;
-    anyhow::ensure!(cli.status.success(), "teller voters import failed:\n{}", cli.output_tail);
+    anyhow::ensure!(
+        cli.status.success(),
+        "teller voters import failed:\n{}",
+        cli.output_tail
+    );
 
     let log = work.join(format!("server-{}.log", database.backend));
     let server = Server::start(exe, &database.url, secret_file, &log, "/staff/login")?;
@@ -133,7 +148,14 @@ fn measure(
     let sampler = Sampler::start(server.pid(), Duration::from_millis(20));
     let addr = server.addr();
     let cookie = sign_in(addr, "bench", &password)?;
-    let page = request(addr, "GET", &format!("/staff/elections/{for_console}"), &cookie, None, &[])?;
+    let page = request(
+        addr,
+        "GET",
+        &format!("/staff/elections/{for_console}"),
+        &cookie,
+        None,
+        &[],
+    )?;
     let csrf = attribute(&page.1, "name=\"csrf\" value=\"").context("no anti-forgery token on the election page")?;
 
     let started = Instant::now();
@@ -162,7 +184,9 @@ fn measure(
         &done[..done.len().min(2000)]
     );
     let peak = sampler.stop();
-    let peak = peak.hwm_kib.max(memory::resident(server.pid()).map(|r| r.hwm_kib).unwrap_or(0));
+    let peak = peak
+        .hwm_kib
+        .max(memory::resident(server.pid()).map(|r| r.hwm_kib).unwrap_or(0));
     drop(server);
 
     let mut conn = db::get(&pool)?;

@@ -560,7 +560,11 @@ mod tests {
         let ends: [&[u8]; 5] = [b"\r\n", b"\n", b"\r", b"\n\n", b"\r\n\r\n"];
         for i in 0..3_000 {
             roll.extend_from_slice(ends[i % ends.len()]);
-            let email = if i % 997 == 5 { "bad".to_string() } else { format!("m{i}@example.org") };
+            let email = if i % 997 == 5 {
+                "bad".to_string()
+            } else {
+                format!("m{i}@example.org")
+            };
             roll.extend_from_slice(format!("M{},\"Member\r\n{i}\",{email},{}", i % 2_990, 1 + i % 3).as_bytes());
         }
         let whole = parse(&roll).unwrap_err();

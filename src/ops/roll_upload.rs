@@ -136,7 +136,9 @@ fn read_into<R: std::io::Read>(
             }
             batch.push(m);
             if batch.len() >= BATCH {
-                write_tx(conn, |conn| roll_uploads::add_rows(conn, id, &batch).map_err(OpError::from))?;
+                write_tx(conn, |conn| {
+                    roll_uploads::add_rows(conn, id, &batch).map_err(OpError::from)
+                })?;
                 batch.clear();
             }
             Ok::<(), OpError>(())
@@ -151,7 +153,9 @@ fn read_into<R: std::io::Read>(
     let mut problems = problems.into_inner();
     let mut problem_count = summary.problems;
     if problem_count == 0 {
-        write_tx(conn, |conn| roll_uploads::add_rows(conn, id, &batch).map_err(OpError::from))?;
+        write_tx(conn, |conn| {
+            roll_uploads::add_rows(conn, id, &batch).map_err(OpError::from)
+        })?;
         // Ids already on this election's roll are problems too.
         let (on_roll, count) = roll_uploads::already_on_roll(conn, id, election, SHOWN_PROBLEMS as i64)?;
         problem_count += count;
@@ -248,14 +252,12 @@ pub fn confirm(
 /// Discard an upload (the officer cancelled). Returns whether there was one
 /// of theirs to discard.
 pub fn cancel(conn: &mut AnyConnection, election: &str, upload: &str, owner: &Owner) -> Result<bool, OpError> {
-    write_tx(conn, |conn| {
-        match roll_uploads::find(conn, upload)? {
-            Some(u) if u.election_id == election && owner.owns(&u) => {
-                roll_uploads::delete(conn, upload)?;
-                Ok(true)
-            }
-            _ => Ok(false),
+    write_tx(conn, |conn| match roll_uploads::find(conn, upload)? {
+        Some(u) if u.election_id == election && owner.owns(&u) => {
+            roll_uploads::delete(conn, upload)?;
+            Ok(true)
         }
+        _ => Ok(false),
     })
 }
 

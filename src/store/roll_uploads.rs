@@ -67,12 +67,16 @@ pub fn add_rows(conn: &mut AnyConnection, upload: &str, rows: &[RollMember]) -> 
             // 6 parameters a row: well under PostgreSQL's 65,535.
             for chunk in rows.chunks(1000) {
                 let values: Vec<_> = chunk.iter().map(value).collect();
-                diesel::insert_into(roll_upload_rows::table).values(values).execute(pg)?;
+                diesel::insert_into(roll_upload_rows::table)
+                    .values(values)
+                    .execute(pg)?;
             }
         }
         AnyConnection::Sqlite(lite) => {
             for m in rows {
-                diesel::insert_into(roll_upload_rows::table).values(value(m)).execute(lite)?;
+                diesel::insert_into(roll_upload_rows::table)
+                    .values(value(m))
+                    .execute(lite)?;
             }
         }
     }
@@ -101,7 +105,9 @@ pub fn find(conn: &mut AnyConnection, upload: &str) -> Result<Option<UploadRow>,
 fn for_backend(conn: &AnyConnection, sql: &str) -> String {
     match conn {
         AnyConnection::Postgresql(_) => sql.to_string(),
-        AnyConnection::Sqlite(_) => (1..=9).rev().fold(sql.to_string(), |s, i| s.replace(&format!("${i}"), "?")),
+        AnyConnection::Sqlite(_) => (1..=9)
+            .rev()
+            .fold(sql.to_string(), |s, i| s.replace(&format!("${i}"), "?")),
     }
 }
 

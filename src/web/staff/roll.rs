@@ -191,7 +191,14 @@ async fn receive(state: &AppState, user: StaffUser, id: &str, csrf: &str, mut fi
     let (tx, rx) = mpsc::channel::<Result<Bytes, String>>(CHUNKS_IN_FLIGHT);
     let (owner, election, name) = (Owner::of(&user), row.id.clone(), file_name.clone());
     let work = state.run(move |conn, _| {
-        roll_upload::receive(conn, &election, &owner, &name, ChannelReader::new(rx), crate::time::now())
+        roll_upload::receive(
+            conn,
+            &election,
+            &owner,
+            &name,
+            ChannelReader::new(rx),
+            crate::time::now(),
+        )
     });
     let pump = async move {
         loop {
