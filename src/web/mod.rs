@@ -220,7 +220,7 @@ impl AppState {
 
 /// The largest upload accepted: a member roll of up to
 /// [`crate::domain::roll::MAX_ROLL_BYTES`] (256 MiB; a million members with
-/// ten columns is about 120 MiB), and the form around it. Uploads are read
+/// seven columns is about 115 MiB), and the form around it. Uploads are read
 /// as they arrive, never held whole (`staff::roll`).
 pub const MAX_UPLOAD_BYTES: usize = crate::domain::roll::MAX_ROLL_BYTES + 1024 * 1024;
 /// How long a roll upload (or its confirmation) may take: a large roll over
