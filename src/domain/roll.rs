@@ -79,7 +79,17 @@ pub fn is_plausible_email(email: &str) -> bool {
 }
 
 /// How each column of a roll's header row is used: (heading, field or `None`
-/// when ignored).
+/// when ignored). Empty when the header cannot be read.
+pub fn column_mapping(bytes: &[u8]) -> Vec<(String, Option<&'static str>)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    match reader.headers() {
+        Ok(headers) => mapping_of(headers),
+        Err(_) => vec![],
+    }
+}
+
+/// The same, for a header already read.
 fn mapping_of(headers: &csv::StringRecord) -> Vec<(String, Option<&'static str>)> {
     headers
         .iter()
