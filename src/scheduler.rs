@@ -73,4 +73,9 @@ pub fn pass(conn: &mut db::AnyConnection, secret: &MasterSecret, now: i64) {
         }
         Err(e) => tracing::warn!(error = %e, "scheduler: cannot list elections"),
     }
+    // Roll uploads nobody confirmed or cancelled within the hour hold
+    // personal data for nothing.
+    if let Err(e) = crate::ops::roll_upload::sweep(conn, now) {
+        tracing::warn!(error = %e, "scheduler: could not delete stale roll uploads");
+    }
 }

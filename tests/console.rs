@@ -378,7 +378,7 @@ async fn roll_upload(backend: Backend) {
         "{html}"
     );
     assert!(html.contains("already on row 2"), "{html}");
-    assert!(!html.contains("csv_hex"), "no way to import a bad roll");
+    assert!(!html.contains("name=\"upload\""), "no way to import a bad roll");
     assert!(count(&app).contains("0 eligible"));
     // A good one: a preview, the column mapping, and nothing stored yet.
     let (status, html) = upload(
@@ -401,13 +401,13 @@ async fn roll_upload(backend: Backend) {
     let (status, _) = upload(&app, &observer, &id, "member_id,name,email\nA9,Z,z@example.org\n").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Confirming imports all of it.
-    let hex_at = html.find("name=\"csv_hex\" value=\"").unwrap() + "name=\"csv_hex\" value=\"".len();
-    let csv_hex = &html[hex_at..hex_at + html[hex_at..].find('"').unwrap()];
+    let at = html.find("name=\"upload\" value=\"").unwrap() + "name=\"upload\" value=\"".len();
+    let upload_id = &html[at..at + html[at..].find('"').unwrap()];
     let res = app
         .http
         .post(app.url(&format!("/staff/elections/{id}/roll/confirm")))
         .header("cookie", &officer)
-        .form(&[("csrf", csrf_of(&html).as_str()), ("csv_hex", csv_hex)])
+        .form(&[("csrf", csrf_of(&html).as_str()), ("upload", upload_id)])
         .send()
         .await
         .unwrap();

@@ -19,6 +19,7 @@ pub mod prepare;
 pub mod raw_commit;
 pub mod record;
 pub mod report;
+pub mod roll;
 pub mod scratch;
 pub mod server;
 pub mod stats;

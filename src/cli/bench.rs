@@ -61,6 +61,11 @@ pub struct BenchArgs {
     /// [default: the system's temporary directory].
     #[arg(long, value_name = "DIR")]
     work_dir: Option<PathBuf>,
+    /// Instead of the suite: import a roll of this many members through the
+    /// console (real upload, preview and confirmation against `teller
+    /// serve`) and through `teller voters import`, with time and peak memory.
+    #[arg(long, value_name = "MEMBERS")]
+    roll: Option<u64>,
     /// Leave out parts of the suite.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PART,…")]
     skip: Vec<Part>,
@@ -79,6 +84,12 @@ pub enum Part {
 
 /// Run the benchmarks.
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(members) = args.roll {
+        anyhow::ensure!(members >= 1, "--roll takes a number of members");
+        let parent = args.work_dir.clone().unwrap_or_else(bench::roll::default_parent);
+        bench::roll::run(members, args.postgres_url.as_deref(), &parent, args.out.as_deref())?;
+        return Ok(());
+    }
     let options = options(args, command_line())?;
     bench::run(options)
 }

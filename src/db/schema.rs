@@ -158,3 +158,27 @@ diesel::table! {
         voted -> BigInt,
     }
 }
+
+diesel::table! {
+    roll_uploads (id) {
+        id -> Text,
+        election_id -> Text,
+        staff_id -> Text,
+        session -> Text,
+        file_name -> Text,
+        members -> BigInt,
+        ready -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roll_upload_rows (upload_id, row_number) {
+        upload_id -> Text,
+        row_number -> BigInt,
+        member_id -> Text,
+        name -> Text,
+        email -> Text,
+        weight -> Text,
+    }
+}

@@ -83,9 +83,14 @@ pub fn is_plausible_email(email: &str) -> bool {
 pub fn column_mapping(bytes: &[u8]) -> Vec<(String, Option<&'static str>)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let Ok(headers) = reader.headers() else {
-        return vec![];
-    };
+    match reader.headers() {
+        Ok(headers) => mapping_of(headers),
+        Err(_) => vec![],
+    }
+}
+
+/// The same, for a header already read.
+fn mapping_of(headers: &csv::StringRecord) -> Vec<(String, Option<&'static str>)> {
     headers
         .iter()
         .map(|h| {
@@ -101,36 +106,99 @@ pub fn column_mapping(bytes: &[u8]) -> Vec<(String, Option<&'static str>)> {
         .collect()
 }
 
-/// Parse and check a roll file.
+/// Parse and check a roll file held in memory (the command line, tests and
+/// the fuzzer): every problem is reported.
 pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
-    let whole = |message: &str| {
-        vec![RowProblem {
-            row: 0,
-            message: message.to_string(),
-        }]
-    };
     if bytes.len() > MAX_ROLL_BYTES {
-        return Err(whole("the roll file is larger than 256 MiB"));
+        return Err(vec![RowProblem {
+            row: 0,
+            message: TOO_LARGE.to_string(),
+        }]);
     }
-    // Spreadsheets often save a byte-order mark first.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let mut members = Vec::new();
+    let mut problems = Vec::new();
+    let summary = read(
+        bytes,
+        |m| {
+            members.push(m);
+            Ok::<(), std::convert::Infallible>(())
+        },
+        |p| problems.push(p),
+    );
+    let Ok(summary) = summary;
+    if problems.is_empty() {
+        Ok(Roll {
+            members,
+            notices: summary.notices,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+const TOO_LARGE: &str = "the roll file is larger than 256 MiB";
+
+/// What [`read`] found, besides the members and problems it handed on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    /// Members that passed every check.
+    pub members: u64,
+    /// Problems found (all of them, however many were kept).
+    pub problems: u64,
+    /// How each column of the header is used: (heading, field or `None`).
+    pub columns: Vec<(String, Option<&'static str>)>,
+    /// Things worth knowing that are not errors (ignored columns).
+    pub notices: Vec<String>,
+}
+
+/// Read and check a roll from `input` row by row, in bounded memory: each
+/// member that passes its checks is handed to `member` and each problem to
+/// `problem`, in file order, and neither is kept here. What is kept is one
+/// row at a time and the member ids seen so far (to find duplicates). A
+/// roll is good when `problems` is 0 at the end; the caller keeps nothing
+/// of a roll that is not (all rows or none). `member` may stop the reading
+/// with an error, which is returned as is. Reading stops at
+/// [`MAX_ROLL_BYTES`] with a problem for the file as a whole; an input that
+/// fails to read (an upload cut off) is a problem too.
+pub fn read<R: std::io::Read, E>(
+    input: R,
+    mut member: impl FnMut(RollMember) -> Result<(), E>,
+    mut problem: impl FnMut(RowProblem),
+) -> Result<ReadSummary, E> {
+    let mut summary = ReadSummary::default();
+    let mut report = |summary: &mut ReadSummary, p: RowProblem| {
+        summary.problems += 1;
+        problem(p);
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(Counted::new(input, MAX_ROLL_BYTES as u64));
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return Err(vec![csv_problem(&mut Lines::new(bytes), &e, 1)]),
+        Err(e) => {
+            let p = match e.kind() {
+                csv::ErrorKind::Io(_) => input_problem(reader.get_ref()),
+                _ => csv_problem(reader.get_mut(), &e, 1),
+            };
+            report(&mut summary, p);
+            return Ok(summary);
+        }
     };
+    summary.columns = mapping_of(&headers);
     let mut columns: HashMap<String, usize> = HashMap::new();
-    let mut problems = Vec::new();
     let mut ignored = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         let key = h.trim().to_ascii_lowercase();
         match key.as_str() {
             "member_id" | "name" | "email" | "weight" => {
                 if columns.insert(key.clone(), i).is_some() {
-                    problems.push(RowProblem {
-                        row: 1,
-                        message: format!("the column {key:?} appears twice"),
-                    });
+                    report(
+                        &mut summary,
+                        RowProblem {
+                            row: 1,
+                            message: format!("the column {key:?} appears twice"),
+                        },
+                    );
                 }
             }
             _ => ignored.push(if h.trim().is_empty() {
@@ -145,33 +213,54 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         .filter(|c| !columns.contains_key(*c))
         .collect();
     if !missing.is_empty() {
-        problems.push(RowProblem {
-            row: 1,
-            message: format!(
-                "the header row lacks the column(s) {}; the first row must name at least member_id, name and email",
-                missing.join(", ")
-            ),
-        });
+        report(
+            &mut summary,
+            RowProblem {
+                row: 1,
+                message: format!(
+                    "the header row lacks the column(s) {}; the first row must name at least member_id, name and email",
+                    missing.join(", ")
+                ),
+            },
+        );
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if summary.problems > 0 {
+        return Ok(summary);
     }
+    summary.notices = if ignored.is_empty() {
+        vec![]
+    } else {
+        vec![format!(
+            "ignored column(s) {} (only member_id, name and email are used)",
+            ignored.join(", ")
+        )]
+    };
     let (id_col, name_col, email_col) = (columns["member_id"], columns["name"], columns["email"]);
     let weight_col = columns.get("weight").copied();
 
-    let mut members: Vec<RollMember> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut lines = Lines::new(bytes);
-    for (i, record) in reader.records().enumerate() {
-        let row_guess = i as u64 + 2;
-        let record = match record {
-            Ok(r) => r,
+    let mut record = csv::StringRecord::new();
+    let mut row_guess = 1;
+    loop {
+        row_guess += 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
-                problems.push(csv_problem(&mut lines, &e, row_guess));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    // The input itself failed: nothing after this can be read.
+                    report(&mut summary, input_problem(reader.get_ref()));
+                    break;
+                }
+                let p = csv_problem(reader.get_mut(), &e, row_guess);
+                report(&mut summary, p);
                 continue;
             }
-        };
-        let row = record.position().map(|p| lines.at(p.byte())).unwrap_or(row_guess);
+        }
+        let row = record
+            .position()
+            .map(|p| reader.get_mut().line_at(p.byte()))
+            .unwrap_or(row_guess);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // a blank line, as spreadsheets leave at the end
         }
@@ -220,89 +309,182 @@ pub fn parse(bytes: &[u8]) -> Result<Roll, Vec<RowProblem>> {
         }
         if row_problems.is_empty() {
             seen.insert(member_id.clone(), row);
-            members.push(RollMember {
+            summary.members += 1;
+            member(RollMember {
                 row,
                 member_id,
                 name,
                 email,
                 weight,
-            });
+            })?;
         } else {
             if !member_id.is_empty() {
                 seen.entry(member_id).or_insert(row);
             }
-            problems.extend(row_problems.into_iter().map(|message| RowProblem { row, message }));
+            for message in row_problems {
+                report(&mut summary, RowProblem { row, message });
+            }
         }
     }
-    if problems.is_empty() && members.is_empty() {
-        problems.push(RowProblem {
-            row: 0,
-            message: "the roll has a header but no members".into(),
-        });
+    if summary.problems == 0 && summary.members == 0 {
+        report(
+            &mut summary,
+            RowProblem {
+                row: 0,
+                message: "the roll has a header but no members".into(),
+            },
+        );
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let notices = if ignored.is_empty() {
-        vec![]
-    } else {
-        vec![format!(
-            "ignored column(s) {} (only member_id, name and email are used)",
-            ignored.join(", ")
-        )]
-    };
-    Ok(Roll { members, notices })
+    Ok(summary)
 }
 
-/// Line numbers, counted from 1 as a text editor counts them (CRLF, CR and
-/// LF each end one line), of records met in file order.
+/// The input of [`read`], counting bytes (to stop at a limit) and line ends
+/// as they go by, so that a record's byte position becomes its line number,
+/// counted from 1 as a text editor counts them (CRLF, CR and LF each end one
+/// line). A byte-order mark at the start, as spreadsheets often save, is
+/// skipped.
 ///
 /// The csv crate's own `Position::line` is not used: after a CRLF or CR line
 /// end it names the line before, and after a blank line the blank one
 /// (fuzzing finding F1, docs/FUZZING.md), because a record's position is
-/// taken before the previous line end and blank lines are skipped. Counting
-/// resumes where the last record was found, so a whole roll costs one pass.
-struct Lines<'a> {
-    bytes: &'a [u8],
-    /// Bytes before this have been counted...
-    pos: usize,
-    /// ...and hold this many line ends.
-    breaks: u64,
+/// taken before the previous line end and blank lines are skipped. A record
+/// begins at its first byte that is not a line end, so its line is 1 + the
+/// line ends in every run of line-end bytes that starts at or before its
+/// position. Runs are kept only until a record beyond them is met, and the
+/// csv reader reads only a buffer ahead, so this holds little.
+struct Counted<R> {
+    inner: R,
+    /// Bytes passed to the csv reader so far (after any byte-order mark).
+    offset: u64,
+    /// The most bytes to pass on.
+    limit: u64,
+    /// Whether the input went past `limit`.
+    too_large: bool,
+    /// Whether the start (and any byte-order mark) has been dealt with.
+    started: bool,
+    /// Bytes read ahead at the start, to be passed on first.
+    head: Vec<u8>,
+    /// Completed runs of line-end bytes not yet passed: (start, line ends).
+    runs: std::collections::VecDeque<(u64, u64)>,
+    /// The run being read: (start, line ends so far, last byte was a CR).
+    open: Option<(u64, u64, bool)>,
+    /// Line ends in runs already passed.
+    passed: u64,
 }
 
-impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Lines {
-            bytes,
-            pos: 0,
-            breaks: 0,
+impl<R: std::io::Read> Counted<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        Counted {
+            inner,
+            offset: 0,
+            limit,
+            too_large: false,
+            started: false,
+            head: Vec::new(),
+            runs: std::collections::VecDeque::new(),
+            open: None,
+            passed: 0,
         }
     }
 
-    /// The line on which a record starting at byte `offset` begins.
-    fn at(&mut self, offset: u64) -> u64 {
-        let bytes = self.bytes;
-        let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
-        // The record begins at its first byte that is not a line end.
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-            start += 1;
+    /// Close the open run: a CR at its end is a line end of its own.
+    fn close_run(&mut self) {
+        if let Some((start, ends, cr)) = self.open.take() {
+            self.runs.push_back((start, ends + u64::from(cr)));
         }
-        if start < self.pos {
-            // Not in file order (never expected): count from the beginning.
-            *self = Lines::new(bytes);
+    }
+
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let at = self.offset;
+            self.offset += 1;
+            match (b, self.open.as_mut()) {
+                (b'\n', Some((_, ends, cr))) => {
+                    // LF ends a line; a CR just before it was part of the same end.
+                    *ends += 1;
+                    *cr = false;
+                }
+                (b'\r', Some((_, ends, cr))) => {
+                    *ends += u64::from(*cr);
+                    *cr = true;
+                }
+                (b'\n', None) => self.open = Some((at, 1, false)),
+                (b'\r', None) => self.open = Some((at, 0, true)),
+                (_, Some(_)) => self.close_run(),
+                (_, None) => {}
+            }
         }
-        // A CR ends a line unless an LF follows. `start` is past every line
-        // end before the record, so no CRLF straddles it.
-        self.breaks += (self.pos..start)
-            .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-            .count() as u64;
-        self.pos = start;
-        self.breaks + 1
+    }
+
+    /// The line on which a record starting at byte `position` begins.
+    fn line_at(&mut self, position: u64) -> u64 {
+        while let Some(&(start, ends)) = self.runs.front() {
+            if start > position {
+                break;
+            }
+            self.passed += ends;
+            self.runs.pop_front();
+        }
+        let open = match self.open {
+            Some((start, ends, cr)) if start <= position => ends + u64::from(cr),
+            _ => 0,
+        };
+        self.passed + open + 1
     }
 }
 
-fn csv_problem(lines: &mut Lines, e: &csv::Error, row: u64) -> RowProblem {
-    let row = e.position().map(|p| lines.at(p.byte())).unwrap_or(row);
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.started {
+            self.started = true;
+            let mut head = [0u8; 3];
+            let mut got = 0;
+            while got < head.len() {
+                let n = self.inner.read(&mut head[got..])?;
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+            if &head[..got] != b"\xEF\xBB\xBF" {
+                self.head = head[..got].to_vec();
+            }
+        }
+        let n = if !self.head.is_empty() {
+            let n = self.head.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.head[..n]);
+            self.head.drain(..n);
+            n
+        } else {
+            self.inner.read(buf)?
+        };
+        if self.offset + n as u64 > self.limit {
+            self.too_large = true;
+            return Err(std::io::Error::other("the roll is too large"));
+        }
+        if n == 0 {
+            self.close_run();
+        }
+        self.scan(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The input failed to read: too large, or cut off.
+fn input_problem<R>(input: &Counted<R>) -> RowProblem {
+    let message = if input.too_large {
+        TOO_LARGE
+    } else {
+        "the file did not arrive whole; upload it again"
+    };
+    RowProblem {
+        row: 0,
+        message: message.to_string(),
+    }
+}
+
+fn csv_problem<R: std::io::Read>(lines: &mut Counted<R>, e: &csv::Error, row: u64) -> RowProblem {
+    let row = e.position().map(|p| lines.line_at(p.byte())).unwrap_or(row);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text; save the file as CSV UTF-8".to_string(),
         _ => "the row is not valid CSV (check quotes)".to_string(),
@@ -365,6 +547,73 @@ mod tests {
         }
         let rows: Vec<u64> = parse(&roll).unwrap().members.iter().map(|m| m.row).collect();
         assert_eq!(rows, expected);
+    }
+
+    /// Hands out its bytes `step` at a time, as a network upload arrives.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_in_pieces_finds_the_same_rows_and_problems_as_parsing_at_once() {
+        let mut roll = b"\xEF\xBB\xBFmember_id,name,email,weight".to_vec();
+        let ends: [&[u8]; 5] = [b"\r\n", b"\n", b"\r", b"\n\n", b"\r\n\r\n"];
+        for i in 0..3_000 {
+            roll.extend_from_slice(ends[i % ends.len()]);
+            let email = if i % 997 == 5 {
+                "bad".to_string()
+            } else {
+                format!("m{i}@example.org")
+            };
+            roll.extend_from_slice(format!("M{},\"Member\r\n{i}\",{email},{}", i % 2_990, 1 + i % 3).as_bytes());
+        }
+        let whole = parse(&roll).unwrap_err();
+        for step in [1, 2, 3, 7, 4096] {
+            let mut rows = Vec::new();
+            let mut problems = Vec::new();
+            let summary = read(
+                Trickle { bytes: &roll, step },
+                |m| {
+                    rows.push(m.row);
+                    Ok::<(), ()>(())
+                },
+                |p| problems.push(p),
+            )
+            .unwrap();
+            assert_eq!(problems, whole, "step {step}");
+            assert_eq!(summary.problems, whole.len() as u64);
+            assert_eq!(summary.members, rows.len() as u64);
+            let bad_rows: std::collections::BTreeSet<u64> = whole.iter().map(|p| p.row).collect();
+            assert_eq!(rows.len() + bad_rows.len(), 3_000);
+        }
+        let mut good = b"member_id,name,email".to_vec();
+        for i in 0..500 {
+            good.extend_from_slice(ends[i % ends.len()]);
+            good.extend_from_slice(format!("M{i},\"Member, {i}\",m{i}@example.org").as_bytes());
+        }
+        let good = &good[..];
+        let members: Vec<u64> = parse(good).unwrap().members.iter().map(|m| m.row).collect();
+        let mut rows = Vec::new();
+        read(
+            Trickle { bytes: good, step: 1 },
+            |m| {
+                rows.push(m.row);
+                Ok::<(), ()>(())
+            },
+            |p| panic!("{p}"),
+        )
+        .unwrap();
+        assert_eq!(rows, members);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod lifecycle;
 pub mod record;
 pub mod roll;
+pub mod roll_upload;
 pub mod scrub;
 pub mod seal;
 pub mod staff;

@@ -43,18 +43,31 @@ pub fn existing_ids(conn: &mut AnyConnection, election: &str, ids: &[String]) ->
     Ok(found)
 }
 
-/// Add members to the roll.
+/// Add members to the roll. On PostgreSQL many to a statement (a statement
+/// per member would cost a round trip each); SQLite is in process.
 pub fn insert_all(conn: &mut AnyConnection, election: &str, roll: &[RollMember]) -> Result<(), StoreError> {
-    for m in roll {
-        diesel::insert_into(members::table)
-            .values((
-                members::election_id.eq(election),
-                members::member_id.eq(&m.member_id),
-                members::name.eq(&m.name),
-                members::email.eq(&m.email),
-                members::weight.eq(m.weight.to_string()),
-            ))
-            .execute(conn)?;
+    let value = |m: &RollMember| {
+        (
+            members::election_id.eq(election.to_string()),
+            members::member_id.eq(m.member_id.clone()),
+            members::name.eq(m.name.clone()),
+            members::email.eq(m.email.clone()),
+            members::weight.eq(m.weight.to_string()),
+        )
+    };
+    match conn {
+        AnyConnection::Postgresql(pg) => {
+            // 5 parameters a row: well under PostgreSQL's 65,535.
+            for chunk in roll.chunks(1000) {
+                let values: Vec<_> = chunk.iter().map(value).collect();
+                diesel::insert_into(members::table).values(values).execute(pg)?;
+            }
+        }
+        AnyConnection::Sqlite(lite) => {
+            for m in roll {
+                diesel::insert_into(members::table).values(value(m)).execute(lite)?;
+            }
+        }
     }
     Ok(())
 }

@@ -241,8 +241,15 @@ impl AppState {
     }
 }
 
-/// The largest upload accepted (a member roll).
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// The largest upload accepted: a member roll of up to
+/// [`crate::domain::roll::MAX_ROLL_BYTES`] (256 MiB; a million members with
+/// seven columns is about 115 MiB), and the form around it. Uploads are read
+/// as they arrive, never held whole (`staff::roll`).
+pub const MAX_UPLOAD_BYTES: usize = crate::domain::roll::MAX_ROLL_BYTES + 1024 * 1024;
+/// How long a roll upload (or its confirmation) may take: a large roll over
+/// a slow line takes minutes, and importing a million members takes tens
+/// of seconds.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Every route.
 pub fn router(state: AppState) -> Router {
@@ -252,9 +259,14 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/staff/elections/{id}/roll", post(staff::roll::upload))
         .route("/staff/elections/{id}/roll/confirm", post(staff::roll::confirm))
+        .route("/staff/elections/{id}/roll/cancel", post(staff::roll::cancel))
         .route_layer(middleware::from_fn(paths::election_ids))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            UPLOAD_TIMEOUT,
+        ));
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
@@ -307,15 +319,15 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(paths::election_ids))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(paths::json_too_large));
-    small
-        .merge(uploads)
+        .layer(middleware::from_fn(paths::json_too_large))
         .fallback(public::not_found)
         .layer(middleware::from_fn_with_state(public_reads, public_gate::limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
-        ))
+        ));
+    small
+        .merge(uploads)
         .layer(middleware::from_fn(friendly_timeouts))
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .with_state(state)

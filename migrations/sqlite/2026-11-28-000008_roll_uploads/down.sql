@@ -1,0 +1,2 @@
+DROP TABLE roll_upload_rows;
+DROP TABLE roll_uploads;
