@@ -50,25 +50,35 @@ pub fn import_roll(
             return Err(OpError::Roll(problems));
         }
         members::insert_all(conn, election, &parsed.members)?;
-        // The stored figures every page reads (the roll changes only here).
-        let total = crate::store::turnout::refresh(conn, election)?.eligible;
         let added = parsed.members.len() as u64;
-        logstore::append(
-            conn,
-            &mut head,
-            vec![Event::RollImported {
-                added,
-                total,
-                actor: actor.to_string(),
-            }],
-            now,
-        )?;
-        Ok(ImportSummary {
+        record_import(conn, &mut head, election, added, actor, now, parsed.notices.clone())
+    })
+}
+
+/// After `added` members joined `election`'s roll, in the import's own
+/// transaction: refresh the stored figures every page reads (the roll
+/// changes only on import) and log the import.
+pub(crate) fn record_import(
+    conn: &mut AnyConnection,
+    head: &mut logstore::HeadRow,
+    election: &str,
+    added: u64,
+    actor: &str,
+    now: i64,
+    notices: Vec<String>,
+) -> Result<ImportSummary, OpError> {
+    let total = crate::store::turnout::refresh(conn, election)?.eligible;
+    logstore::append(
+        conn,
+        head,
+        vec![Event::RollImported {
             added,
             total,
-            notices: parsed.notices.clone(),
-        })
-    })
+            actor: actor.to_string(),
+        }],
+        now,
+    )?;
+    Ok(ImportSummary { added, total, notices })
 }
 
 /// A token just issued: the only time it exists outside the member's hands.

@@ -11,15 +11,12 @@
 
 use std::cell::RefCell;
 
-use teller_audit::log::Event;
-
 use super::roll::ImportSummary;
 use super::{lock_election, require_state, OpError};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::State;
 use crate::domain::roll::{self, RollMember, RowProblem};
 use crate::ops::staff::StaffUser;
-use crate::store::log as logstore;
 use crate::store::roll_uploads::{self, UploadRow};
 
 /// How long an upload waits for its confirmation, in seconds.
@@ -229,23 +226,7 @@ pub fn confirm(
             ));
         }
         roll_uploads::delete(conn, &stored.id)?;
-        // The stored turnout figures count the roll too (as the command line's import does).
-        let total = crate::store::turnout::refresh(conn, &row.id)?.eligible;
-        logstore::append(
-            conn,
-            &mut head,
-            vec![Event::RollImported {
-                added,
-                total,
-                actor: actor.to_string(),
-            }],
-            now,
-        )?;
-        Ok(ImportSummary {
-            added,
-            total,
-            notices: vec![],
-        })
+        super::roll::record_import(conn, &mut head, &row.id, added, actor, now, vec![])
     })
 }
 
