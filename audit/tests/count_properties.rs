@@ -348,6 +348,14 @@ proptest! {
             let excluded: Vec<usize> = t.rounds.iter().flat_map(|r| &r.excluded).map(|d| d.candidate).collect();
             prop_assert_eq!(&elected, &t.elected, "{}", name);
             prop_assert_eq!(&elected, &out.elected, "{}", name);
+            // `elected` and `excluded` are final.
+            for pair in t.rounds.windows(2) {
+                for c in 0..n {
+                    if matches!(pair[0].status[c], Status::Elected | Status::Excluded) {
+                        prop_assert_eq!(pair[1].status[c], pair[0].status[c], "{} candidate {}", name, c);
+                    }
+                }
+            }
             let last = &t.rounds.last().unwrap().status;
             for c in 0..n {
                 let times = elected.iter().chain(&excluded).filter(|&&x| x == c).count();
@@ -380,6 +388,136 @@ proptest! {
                 sorted_tied.sort_unstable();
                 prop_assert_eq!(sorted_order, sorted_tied);
                 prop_assert_eq!(tie.order[0], tie.chosen);
+            }
+        }
+    }
+}
+
+/// The strings of COUNTING.md §11.4, read from the document itself: for
+/// each method (and Meek rule), the `rule` and the parameters in order.
+struct Strings {
+    rules: Vec<(String, String)>,
+    parameters: Vec<(Vec<String>, String, Vec<String>)>,
+}
+
+fn ticked(cell: &str) -> Vec<String> {
+    cell.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+fn documented_strings() -> Strings {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/COUNTING.md")).unwrap();
+    let start = doc.find("### 11.4").unwrap();
+    let end = doc[start..].find("### 11.5").unwrap() + start;
+    let mut strings = Strings {
+        rules: Vec::new(),
+        parameters: Vec::new(),
+    };
+    for line in doc[start..end].lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+        match cells.as_slice() {
+            [method, rule] => {
+                let m = ticked(method);
+                let key = if m.len() == 2 {
+                    format!("{} {}", m[0], m[1])
+                } else {
+                    m[0].clone()
+                };
+                strings.rules.push((key, ticked(rule)[0].clone()));
+            }
+            [methods, name, value] => {
+                strings
+                    .parameters
+                    .push((ticked(methods), ticked(name)[0].clone(), ticked(value)));
+            }
+            _ => panic!("unexpected row {line}"),
+        }
+    }
+    strings
+}
+
+/// The documented parameters of `method` (`meek_rule` picks a Meek value).
+fn documented_parameters(strings: &Strings, method: &str, meek_rule: &str) -> Vec<(String, String)> {
+    strings
+        .parameters
+        .iter()
+        .filter(|(m, _, _)| m[0] == method)
+        .map(|(_, name, values)| {
+            let value = match values.iter().position(|v| v == meek_rule) {
+                Some(i) => values[i + 1].clone(),
+                None => values[0].clone(),
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// Whether `note` is one of the Meek notes of COUNTING.md §11.4.
+fn is_meek_note(note: &str) -> bool {
+    let figure = |s: &str| {
+        let s = s.strip_prefix('-').unwrap_or(s);
+        let (whole, frac) = s.split_once('.').unwrap_or(("", ""));
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && frac.len() >= 9
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    if note == "more candidates reached the quota than seats remained" || note == "iteration limit of 10000 reached" {
+        return true;
+    }
+    if let Some(rest) = note.strip_prefix("stable state: surplus ") {
+        return rest
+            .split_once(" not below the previous ")
+            .is_some_and(|(s, l)| figure(s) && figure(l));
+    }
+    if let Some(s) = note.strip_prefix("defeat with stable surplus ") {
+        return figure(s);
+    }
+    if let Some(rest) = note.strip_prefix("defeat with surplus ") {
+        return [" < omega", " <= omega"]
+            .iter()
+            .any(|tail| rest.strip_suffix(tail).is_some_and(figure));
+    }
+    false
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// COUNTING.md §11.4: every free-text string of a transcript is one the
+    /// document lists, parameters in the listed order.
+    #[test]
+    fn free_text_is_exactly_as_documented((n, ballots) in election(), seats in 1usize..4) {
+        let strings = documented_strings();
+        let rules = ["", "", "prf", "droop", "", "", ""];
+        for (out, meek_rule) in all_counts(n, &ballots, seats, &TieBreaker::new([13; 32])).iter().zip(rules) {
+            let t = &out.transcript;
+            let method = t.method.name();
+            let key = if meek_rule.is_empty() { method.to_owned() } else { format!("{method} {meek_rule}") };
+            let rule = strings.rules.iter().find(|(k, _)| *k == key).map(|(_, r)| r.as_str());
+            prop_assert_eq!(Some(t.rule.as_str()), rule, "{}", key);
+            let mut expected = documented_parameters(&strings, method, meek_rule);
+            for (name, value) in &mut expected {
+                if value == "K" {
+                    prop_assert_eq!(name.as_str(), "Points per voter");
+                    *value = "5".to_owned();
+                }
+            }
+            let mine: Vec<(String, String)> = t.parameters.iter().map(|p| (p.name.clone(), p.value.clone())).collect();
+            prop_assert_eq!(mine, expected, "{}", key);
+            for round in &t.rounds {
+                match t.method {
+                    Method::Schulze => prop_assert_eq!(
+                        round.notes.clone(),
+                        vec!["tally: number of candidates each candidate beats".to_owned()]
+                    ),
+                    Method::StvMeek => {
+                        prop_assert!(round.notes.len() <= 2);
+                        for note in &round.notes {
+                            prop_assert!(is_meek_note(note), "{}", note);
+                        }
+                    }
+                    _ => prop_assert!(round.notes.is_empty()),
+                }
             }
         }
     }
