@@ -283,10 +283,10 @@ proptest! {
             let t = &out.transcript;
             let mut previous = vec![0i128; n];
             for round in &t.rounds {
-                for c in 0..n {
+                for (c, before) in previous.iter().enumerate() {
                     prop_assert_eq!(
                         at(&round.transfers[c], 15),
-                        at(&round.tally[c], 15) - previous[c],
+                        at(&round.tally[c], 15) - before,
                         "{} round {} candidate {}", t.method.name(), round.number, c
                     );
                 }
@@ -357,11 +357,11 @@ proptest! {
                 }
             }
             let last = &t.rounds.last().unwrap().status;
-            for c in 0..n {
+            for (c, &status) in last.iter().enumerate() {
                 let times = elected.iter().chain(&excluded).filter(|&&x| x == c).count();
                 prop_assert!(times <= 1, "{} candidate {} decided {} times", name, c, times);
-                prop_assert_eq!(last[c] == Status::Elected, elected.contains(&c), "{} candidate {}", name, c);
-                prop_assert_eq!(last[c] == Status::Excluded, excluded.contains(&c), "{} candidate {}", name, c);
+                prop_assert_eq!(status == Status::Elected, elected.contains(&c), "{} candidate {}", name, c);
+                prop_assert_eq!(status == Status::Excluded, excluded.contains(&c), "{} candidate {}", name, c);
             }
         }
     }
