@@ -142,11 +142,13 @@ fn record_without_first_ballot(record: &Record, receipt: &Receipt) -> (Record, (
 }
 
 #[test]
-fn unreadable_input_exits_two_with_a_message() {
+fn a_malformed_record_fails_format_and_a_missing_file_exits_two() {
     let path = write("garbage.json", &json!({"format": "something else"}));
-    let (code, _, err) = audit(&["verify".as_ref(), path.as_os_str()]);
-    assert_eq!(code, 2);
-    assert!(err.contains("is not a valid record"), "{err}");
+    let (code, out, _) = audit(&["verify".as_ref(), path.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  format"), "{out}");
+    assert!(out.contains("expected \"teller-record/2\", found \"something else\""), "{out}");
+    assert!(out.contains("not run: the record could not be read"), "{out}");
     let (code, _, err) = audit(&["verify".as_ref(), "/nonexistent/record.json".as_ref()]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot open the record"), "{err}");

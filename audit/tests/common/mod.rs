@@ -93,16 +93,16 @@ pub fn mini_record() -> (Record, Receipt) {
         election: ELECTION.into(),
         title: def.title.clone(),
         public_key: mini.public(),
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.append(Event::RollImported {
         added: 10,
         total: 10,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.append(Event::TokensIssued {
         count: 10,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.append(Event::PollsOpened {
         definition_hash: def.hash(),
@@ -111,7 +111,7 @@ pub fn mini_record() -> (Record, Receipt) {
         lot_seed_commitment: seed.commitment(),
         certification_quorum: 0,
         closes_at: None,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.checkpoint(CheckpointReason::Opened);
     let picks = [["ann", "bo"], ["ann", "cy"], ["bo", "cy"]];
@@ -158,9 +158,10 @@ pub fn mini_record() -> (Record, Receipt) {
     mini.checkpoint(CheckpointReason::Sealed);
     mini.append(Event::PollsClosed {
         tokens_used: 9,
+        tokens_issued: 10,
         ballots: 9,
         reason: "test".into(),
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.checkpoint(CheckpointReason::Closed);
     let mut published: Vec<PublishedBallot> = ballots
@@ -177,7 +178,7 @@ pub fn mini_record() -> (Record, Receipt) {
     mini.append(Event::Tallied {
         tally_digest: tally.digest(),
         lot_seed: seed,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.checkpoint(CheckpointReason::Tallied);
     let record = Record {
