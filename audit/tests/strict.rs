@@ -284,7 +284,7 @@ fn schedule_changed_outside_the_open_polls_breaks_rule_2() {
 
 #[test]
 fn polls_closed_and_tallied_happen_at_most_once() {
-    for kind in ["polls_closed", "tallied"] {
+    for kind in ["polls_opened", "polls_closed", "tallied"] {
         let (mut record, _, key) = mini_record_and_key();
         let at = position(&record, kind);
         let again = record.log[at].clone();
