@@ -37,8 +37,9 @@ pub struct ChainedEntry {
 }
 
 /// What a log entry records. Every staff action that changes an election names
-/// its `actor`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// its `actor`. Written with serde; read only as part of an entry, strictly
+/// (see the module's documentation), so it has no lenient reader of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// The election exists; its signing key is fixed.
