@@ -592,3 +592,48 @@ fn the_definition_and_signed_statements_are_read_strictly_too() {
     upper["signature"] = json!(upper["signature"].as_str().unwrap().to_uppercase());
     assert!(serde_json::from_value::<teller_audit::certify::SignedStatement>(upper).is_err());
 }
+
+#[test]
+fn a_certifier_key_is_registered_once_and_certifies_only_after_the_tally() {
+    let certifier = common::new_key();
+    let registered = |name: &str| {
+        entry(
+            0,
+            Event::CertifierRegistered {
+                certifier: name.into(),
+                public_key: public(&certifier),
+                actor: "staff:olga".into(),
+            },
+        )
+    };
+    let (mut record, _, key) = mini_record_and_key();
+    record.log.insert(1, registered("Ada"));
+    record.log.insert(2, registered("Ada again"));
+    reseal(&mut record, &key);
+    first_fails(
+        &verify(&record),
+        "log-structure",
+        "§5 rule 5: entry 2 (certifier_registered): the key",
+    );
+    // A certification while the polls are closed, before the tally.
+    let (mut record, _, key) = mini_record_and_key();
+    record.log.insert(1, registered("Ada"));
+    let tallied = position(&record, "tallied");
+    record.log.insert(
+        tallied,
+        entry(
+            0,
+            Event::Certification {
+                certifier: "Ada".into(),
+                public_key: public(&certifier),
+                signature: sign(&certifier, b"anything"),
+            },
+        ),
+    );
+    reseal(&mut record, &key);
+    first_fails(
+        &verify(&record),
+        "log-structure",
+        &format!("§5 rule 2: entry {tallied} (certification): expected while the election is tallied or certified, found while it is closed"),
+    );
+}
