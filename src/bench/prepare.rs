@@ -16,7 +16,7 @@ use crate::secrets::MasterSecret;
 use crate::time::now;
 
 /// The actor the log names for everything the benchmark does.
-pub const ACTOR: &str = "bench";
+pub const ACTOR: &str = "cli:bench";
 
 /// An election with its tokens, ready to open.
 pub struct Prepared {
