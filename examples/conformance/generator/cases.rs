@@ -1524,18 +1524,22 @@ fn ballots(s: &mut Suite, e: &Elections) {
         let mut b = r.v["ballots"][i].clone();
         change(&mut b);
         r.replace_ballot(i, b);
+        r.retally();
         r.fix(&el.key, &el.certifiers);
-        s.verify(
-            meta(
-                id,
-                "ballot-validity",
-                section,
-                covers,
-                &format!("A published ballot with {covers}, its tracker, log entry and checkpoints redone."),
-            ),
-            text(&r),
-            vec![],
+        let mut m = meta(
+            id,
+            "ballot-validity",
+            section,
+            covers,
+            &format!("A published ballot with {covers}, its tracker, log entry and checkpoints redone."),
         );
+        // The failure names the character at fault, not another rule.
+        for c in ["U+0001", "U+200D"] {
+            if covers.contains(c) {
+                m = m.mentioning(c);
+            }
+        }
+        s.verify(m, text(&r), vec![]);
     }
     let w = &e.weighted;
     let weighted_cases: Vec<(&str, &str, &str, Box<dyn Fn(&mut Value)>)> = vec![
@@ -1575,6 +1579,7 @@ fn ballots(s: &mut Suite, e: &Elections) {
         let mut b = r.v["ballots"][1].clone();
         change(&mut b);
         r.replace_ballot(1, b);
+        r.retally();
         r.fix(&w.key, &w.certifiers);
         s.verify(
             meta(
@@ -1901,9 +1906,9 @@ fn certification(s: &mut Suite, e: &Elections) {
     );
 }
 
-/// Reverse the order of the first tie decided by lots (of `purpose`, if
+/// Reverse the order of the `nth` tie decided by lots (of `purpose`, if
 /// given) in a contest's result, as if the lots had fallen the other way.
-fn reverse_lots(r: &mut Record, contest: &str, purpose: Option<&str>) {
+fn reverse_lots(r: &mut Record, contest: &str, purpose: Option<&str>, nth: usize) {
     let contests = r.v["tally"]["contests"].as_array_mut().expect("a tally");
     let c = contests
         .iter_mut()
@@ -1922,10 +1927,15 @@ fn reverse_lots(r: &mut Record, contest: &str, purpose: Option<&str>) {
         outcome["elected"] = json!([first]);
         return;
     }
+    let mut seen = 0;
     for round in outcome["transcript"]["rounds"].as_array_mut().into_iter().flatten() {
         for tie in round["ties"].as_array_mut().into_iter().flatten() {
             let lots = render(&tie["rule"]).contains("lots");
             if lots && purpose.is_none_or(|p| tie["purpose"] == p) {
+                seen += 1;
+                if seen <= nth {
+                    continue;
+                }
                 let order = tie["order"].as_array_mut().expect("order");
                 order.reverse();
                 tie["chosen"] = order[0].clone();
@@ -1938,53 +1948,23 @@ fn reverse_lots(r: &mut Record, contest: &str, purpose: Option<&str>) {
 
 fn tally(s: &mut Suite, e: &Elections) {
     let t = &e.ties;
-    let lots: [(&str, &str, Option<&str>, &str); 7] = [
-        (
-            "tally-lots-plurality",
-            "plur",
-            None,
-            "plurality: the lot order of a tie for the seat",
-        ),
-        (
-            "tally-lots-irv-exclusion",
-            "runoff",
-            Some("exclusion"),
-            "IRV: who is excluded from a tie in round 0",
-        ),
-        (
-            "tally-lots-scottish-election-order",
-            "council",
-            Some("election-order"),
-            "Scottish STV: the order of two candidates elected together",
-        ),
-        (
-            "tally-lots-scottish-exclusion",
-            "council",
-            Some("exclusion"),
-            "Scottish STV: who is excluded from a three-way tie",
-        ),
-        (
-            "tally-lots-approval-seat",
-            "panel",
-            Some("seat"),
-            "approval: who takes the last seat",
-        ),
-        (
-            "tally-lots-cumulative-seat",
-            "points",
-            Some("seat"),
-            "cumulative: who takes the seat",
-        ),
-        (
-            "tally-lots-schulze-rank",
-            "order",
-            None,
-            "Schulze: the order within a group of equal candidates",
-        ),
+    #[rustfmt::skip]
+    let lots: [(&str, &str, Option<&str>, usize, &str); 11] = [
+        ("tally-lots-plurality", "plur", None, 0, "plurality: the lot order of a tie for the seat"),
+        ("tally-lots-irv-exclusion", "runoff", Some("exclusion"), 0, "IRV: who is excluded from a tie in round 0"),
+        ("tally-lots-scottish-election-order", "council", Some("election-order"), 0, "Scottish STV: the order of two candidates elected together"),
+        ("tally-lots-scottish-election-order-second-group", "pairs", Some("election-order"), 1, "Scottish STV: the order within the second of two groups elected in one round (election-order/k restarts at 1)"),
+        ("tally-lots-scottish-surplus-order", "pairs", Some("surplus-order"), 0, "Scottish STV: whose equal surplus is transferred first"),
+        ("tally-lots-scottish-exclusion", "council", Some("exclusion"), 0, "Scottish STV: who is excluded from a three-way tie"),
+        ("tally-lots-scottish-exclusion-equal-throughout", "pairs", Some("exclusion"), 0, "Scottish STV: who is excluded when two candidates were equal in every round"),
+        ("tally-lots-approval-seat", "panel", Some("seat"), 0, "approval: who takes the last seat"),
+        ("tally-lots-cumulative-seat", "points", Some("seat"), 0, "cumulative: who takes the seat"),
+        ("tally-lots-schulze-seat", "order", Some("seat"), 0, "Schulze: the order within a group of equal candidates across the seat boundary"),
+        ("tally-lots-schulze-ranking", "rank", Some("ranking"), 0, "Schulze: the order within a group of equal candidates below the seats"),
     ];
-    for (id, contest, purpose, what) in lots {
+    for (id, contest, purpose, nth, what) in lots {
         let mut r = t.records["tallied"].clone();
-        reverse_lots(&mut r, contest, purpose);
+        reverse_lots(&mut r, contest, purpose, nth);
         r.fix(&t.key, &t.certifiers);
         s.verify(
             meta(id, "tally", "§9.1; COUNTING.md §4", "ties and lots", &format!("{what}: the published tally says the lots fell the other way (digest logged, chain and checkpoints redone).")),
@@ -1992,6 +1972,27 @@ fn tally(s: &mut Suite, e: &Elections) {
             vec![],
         );
     }
+    let mut r = t.records["tallied"].clone();
+    let duo = r.v["tally"]["contests"]
+        .as_array()
+        .and_then(|cs| cs.iter().position(|c| c["contest"] == "duo"))
+        .expect("the duo contest");
+    r.v["tally"]["contests"][duo]["outcome"]["elected"]
+        .as_array_mut()
+        .expect("elected")
+        .reverse();
+    r.fix(&t.key, &t.certifiers);
+    s.verify(
+        meta(
+            "tally-plurality-group-order",
+            "tally",
+            "§9.2",
+            "the order of plurality winners inside a group that fits",
+            "Two plurality winners with equal votes, who fill both seats together, listed in the other order.",
+        ),
+        text(&r),
+        vec![],
+    );
     let el = &e.board;
     let mut r = el.records["tallied"].clone();
     let at = r.find("tallied", 0);

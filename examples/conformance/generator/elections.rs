@@ -483,11 +483,53 @@ name = "Ray"
 name = "Sal"
 [[contest.candidate]]
 name = "Tom"
+
+[[contest]]
+id = "pairs"
+title = "Pairs"
+method = "stv-scottish"
+seats = 5
+skipped_ranks = "refuse"
+[[contest.candidate]]
+name = "Ann"
+[[contest.candidate]]
+name = "Ben"
+[[contest.candidate]]
+name = "Cat"
+[[contest.candidate]]
+name = "Don"
+[[contest.candidate]]
+name = "Eva"
+[[contest.candidate]]
+name = "Fin"
+
+[[contest]]
+id = "rank"
+title = "Rank"
+method = "schulze"
+[[contest.candidate]]
+name = "Xan"
+[[contest.candidate]]
+name = "Yul"
+[[contest.candidate]]
+name = "Zed"
+
+[[contest]]
+id = "duo"
+title = "Duo"
+method = "plurality"
+seats = 2
+[[contest.candidate]]
+name = "Uma"
+[[contest.candidate]]
+name = "Vic"
+[[contest.candidate]]
+name = "Wes"
 "#;
 
 fn ties(s: &mut Server) -> Election {
     let id = s.create(TIES, 0);
-    let tokens = s.roll(&id, &["1"; 7]);
+    let tokens = s.roll(&id, &["1"; 10]);
     s.open(&id);
     // plur: Ada 2, Bea 2, Cal 1 — one seat: lots.
     // runoff: Dan 3, Eli 2, Fox 1, Gil 1 — Fox and Gil tie lowest in round 0.
@@ -495,15 +537,68 @@ fn ties(s: &mut Server) -> Election {
     //   lots), then Jon, Kay and Lou tie lowest: lots.
     // panel (2 seats): Max 3, Ned 2, Oli 2 — the second seat by lots.
     // points: Pat 3, Quin 3 — lots.
-    // order: a perfect Condorcet cycle — one group of three, ordered by lots.
+    // order: a perfect Condorcet cycle — one group of three across the seat
+    //   boundary, ordered by lots.
+    // pairs (5 seats, quota 2): Ann 3, Ben 3, Cat 2, Don 2 elected in round 0
+    //   as two groups of equal totals, each ordered by lots (election-order/k
+    //   restarts at 1 for each group); Ann's and Ben's equal surpluses go
+    //   first by lots; Eva and Fin then tie for exclusion.
+    // rank: Xan beats both; Yul and Zed are equal below the seat: a ranking tie.
+    // duo (2 seats): Uma 2, Vic 2 fill both seats together, no lots.
+    let blank = json!({"plur": [], "runoff": [], "council": [], "panel": [], "points": [], "order": []});
+    let with = |base: &Value, pairs: &[&str], rank: &[&str], duo: &[&str]| {
+        let mut b = base.clone();
+        b["pairs"] = json!(pairs);
+        b["rank"] = json!(rank);
+        b["duo"] = json!(duo);
+        b
+    };
     let ballots = [
-        json!({"plur": ["ada"], "runoff": ["dan"], "council": ["hal"], "panel": ["max", "ned"], "points": ["pat", "pat"], "order": ["ray", "sal", "tom"]}),
-        json!({"plur": ["ada"], "runoff": ["dan"], "council": ["hal"], "panel": ["max", "oli"], "points": ["quin", "quin"], "order": ["sal", "tom", "ray"]}),
-        json!({"plur": ["bea"], "runoff": ["dan"], "council": ["ivy"], "panel": ["max"], "points": ["pat"], "order": ["tom", "ray", "sal"]}),
-        json!({"plur": ["bea"], "runoff": ["eli"], "council": ["ivy"], "panel": ["ned"], "points": ["quin"], "order": []}),
-        json!({"plur": ["cal"], "runoff": ["eli"], "council": ["jon", "kay"], "panel": ["oli"], "points": [], "order": []}),
-        json!({"plur": [], "runoff": ["fox", "dan"], "council": ["kay", "lou"], "panel": [], "points": [], "order": []}),
-        json!({"plur": [], "runoff": ["gil", "eli"], "council": ["lou", "jon"], "panel": [], "points": [], "order": []}),
+        with(
+            &json!({"plur": ["ada"], "runoff": ["dan"], "council": ["hal"], "panel": ["max", "ned"], "points": ["pat", "pat"], "order": ["ray", "sal", "tom"]}),
+            &["ann", "eva"],
+            &["xan"],
+            &["uma"],
+        ),
+        with(
+            &json!({"plur": ["ada"], "runoff": ["dan"], "council": ["hal"], "panel": ["max", "oli"], "points": ["quin", "quin"], "order": ["sal", "tom", "ray"]}),
+            &["ann", "fin"],
+            &["xan"],
+            &["uma"],
+        ),
+        with(
+            &json!({"plur": ["bea"], "runoff": ["dan"], "council": ["ivy"], "panel": ["max"], "points": ["pat"], "order": ["tom", "ray", "sal"]}),
+            &["ann"],
+            &[],
+            &["vic"],
+        ),
+        with(
+            &json!({"plur": ["bea"], "runoff": ["eli"], "council": ["ivy"], "panel": ["ned"], "points": ["quin"], "order": []}),
+            &["ben", "eva"],
+            &[],
+            &["vic"],
+        ),
+        with(
+            &json!({"plur": ["cal"], "runoff": ["eli"], "council": ["jon", "kay"], "panel": ["oli"], "points": [], "order": []}),
+            &["ben"],
+            &[],
+            &["wes"],
+        ),
+        with(
+            &json!({"plur": [], "runoff": ["fox", "dan"], "council": ["kay", "lou"], "panel": [], "points": [], "order": []}),
+            &["ben", "fin"],
+            &[],
+            &[],
+        ),
+        with(
+            &json!({"plur": [], "runoff": ["gil", "eli"], "council": ["lou", "jon"], "panel": [], "points": [], "order": []}),
+            &["cat"],
+            &[],
+            &[],
+        ),
+        with(&blank, &["cat", "eva"], &[], &[]),
+        with(&blank, &["don"], &[], &[]),
+        with(&blank, &["don", "fin"], &[], &[]),
     ];
     for (i, b) in ballots.iter().enumerate() {
         s.cast(&id, &tokens[i], b.clone());

@@ -211,6 +211,24 @@ impl Record {
         }
     }
 
+    /// Count the published ballots again with `teller_audit`'s tally (the
+    /// one a verifier's recount uses) and publish that tally; left as it is
+    /// when the ballots cannot be read as ballots at all.
+    pub fn retally(&mut self) {
+        let definition =
+            serde_json::from_value::<teller_audit::definition::Definition>(self.v["election"]["definition"].clone());
+        let ballots = serde_json::from_value::<Vec<teller_audit::ballot::PublishedBallot>>(self.v["ballots"].clone());
+        let seed = self
+            .entries()
+            .iter()
+            .find(|e| e["type"] == "tallied")
+            .and_then(|e| serde_json::from_value::<teller_audit::crypto::Seed>(e["data"]["lot_seed"].clone()).ok());
+        if let (Ok(definition), Ok(ballots), Some(seed)) = (definition, ballots, seed) {
+            let tally = teller_audit::tally::tally(&self.id(), &definition, &ballots, &seed);
+            self.v["tally"] = serde_json::to_value(&tally).expect("a tally is JSON");
+        }
+    }
+
     /// Repair everything derived: tally digest and certifications, chain,
     /// checkpoints.
     pub fn fix(&mut self, key: &ElectionKey, certifiers: &[FixedKey]) {

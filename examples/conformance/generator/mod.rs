@@ -63,6 +63,9 @@ pub struct Meta {
     /// Checks that must fail besides the first (where a check can only fail
     /// after an earlier one has).
     pub also_fails: Vec<&'static str>,
+    /// Text the expected check's failure must contain (the character at
+    /// fault, say).
+    pub mentions: Option<String>,
 }
 
 /// Shorthand for a [`Meta`].
@@ -79,6 +82,7 @@ pub fn meta(id: &str, expected: &'static str, section: &str, covers: &str, descr
         expected,
         place: None,
         also_fails: vec![],
+        mentions: None,
     }
 }
 
@@ -86,6 +90,12 @@ impl Meta {
     /// The place a `format` failure must name.
     pub fn at(mut self, place: &str) -> Self {
         self.place = Some(place.to_string());
+        self
+    }
+
+    /// Text the failure must contain.
+    pub fn mentioning(mut self, text: &str) -> Self {
+        self.mentions = Some(text.to_string());
         self
     }
 
@@ -175,6 +185,9 @@ impl Suite {
         });
         if let Some(p) = m.place {
             case["place"] = Value::String(p);
+        }
+        if let Some(t) = m.mentions {
+            case["mentions"] = Value::String(t);
         }
         if !m.also_fails.is_empty() {
             case["also_fails"] = json!(m.also_fails);
