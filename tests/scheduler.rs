@@ -9,7 +9,7 @@ use common::{secret, Backend, TestDb};
 use teller::domain::lifecycle::{NotOpen, State};
 use teller::domain::spec;
 use teller::domain::token::Token;
-use teller::ops::{cast, create, roll, status, OpError};
+use teller::ops::{cast, create, lifecycle, roll, status, OpError};
 use teller::scheduler;
 
 const T0: i64 = 1_900_000_000;
@@ -32,6 +32,13 @@ async fn scheduled_election(backend: Backend) {
         .collect();
     let choices = || serde_json::from_value(serde_json::json!({"bylaw-amendment-7": ["yes"]})).unwrap();
 
+    // Moving a draft's closing time is a setting, not a logged event: the log
+    // records it with the opening (FORMAT.md §5 allows `schedule_changed`
+    // only while the polls are open).
+    let before = status::status(&mut conn, &id).unwrap().log_size;
+    lifecycle::reschedule(&mut conn, &id, Some(T0 + 3600), "set before opening", "test", T0 - 70).unwrap();
+    assert_eq!(status::status(&mut conn, &id).unwrap().log_size, before);
+
     // Before opening time: nothing happens, and casting is refused.
     scheduler::pass(&mut conn, &secret, T0 - 1);
     assert_eq!(status::status(&mut conn, &id).unwrap().state, State::Draft);
@@ -46,6 +53,10 @@ async fn scheduled_election(backend: Backend) {
     for t in &tokens[..2] {
         cast::cast(&mut conn, &secret, &id, t, choices(), T0 + 10).unwrap();
     }
+    // Once open, the same change is logged with its reason.
+    let before = status::status(&mut conn, &id).unwrap().log_size;
+    lifecycle::reschedule(&mut conn, &id, Some(T0 + 3600), "confirmed", "test", T0 + 20).unwrap();
+    assert_eq!(status::status(&mut conn, &id).unwrap().log_size, before + 1);
     // The interval has passed but only 2 of the 3 ballots a seal needs wait.
     scheduler::pass(&mut conn, &secret, T0 + 700);
     assert_eq!(status::status(&mut conn, &id).unwrap().seals, 0);

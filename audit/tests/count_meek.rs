@@ -163,6 +163,16 @@ fn compare(outcome: &Outcome, report_rel: &str, rule: MeekRule) {
                 }
             };
             check_figures(names, a, &final_tally, &what("count complete"));
+            if let Some(c) = completion {
+                // The votes of candidates excluded at the end are Droop's
+                // residual: Σ votes + exhausted = total in the completion too.
+                assert_eq!(
+                    a.stats["Residual"],
+                    c.exhausted.to_string(),
+                    "{}",
+                    what("count complete residual")
+                );
+            }
         } else {
             panic!("{}: unexpected action {text}", what(""));
         }
@@ -238,6 +248,28 @@ fn prf_sc_vm_12_matches_droop_at_nine_places() {
     let out = stv_meek(&p, 3, MeekRule::PrfReference, &droop_ties(&p)).unwrap();
     let names: Vec<&str> = out.elected.iter().map(|&c| p.candidates[c].as_str()).collect();
     assert_eq!(names, ["A", "B", "Y"]);
+}
+
+/// COUNTING.md §11: Budd Dickinson, excluded at the end of round 10 with
+/// 10.204118384 votes, shows them leaving in round 11; Tom Sevigny, excluded
+/// at completion, shows his 16.482212783 leaving, and they join the
+/// exhausted votes (Droop's residual 17.550728483), so the completion
+/// conserves the 94 votes.
+#[test]
+fn prf_sc_transfers_show_excluded_votes_leaving() {
+    let p = blt("droop/vectors/SC.blt");
+    let out = stv_meek(&p, 4, MeekRule::PrfReference, &droop_ties(&p)).unwrap();
+    let t = &out.transcript;
+    let budd = index(&t.candidates, "Budd Dickinson");
+    let tom = index(&t.candidates, "Tom Sevigny");
+    assert_eq!(t.rounds[10].tally[budd].to_string(), "10.204118384");
+    assert_eq!(t.rounds[10].status[budd], Status::Excluded);
+    assert_eq!(t.rounds[11].tally[budd].to_string(), "0.000000000");
+    assert_eq!(t.rounds[11].transfers[budd].to_string(), "-10.204118384");
+    let last = t.rounds.last().unwrap();
+    assert!(matches!(last.action, Action::Completion));
+    assert_eq!(last.transfers[tom].to_string(), "-16.482212783");
+    assert_eq!(last.exhausted.to_string(), "17.550728483");
 }
 
 #[test]

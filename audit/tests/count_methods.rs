@@ -243,3 +243,85 @@ fn bad_arguments_are_refused() {
     r.withdrawn = vec![5];
     assert_eq!(irv(&r, &zero_seed()).unwrap_err(), CountError::UnknownWithdrawn(5));
 }
+
+/// COUNTING.md §4: candidates elected together with equal totals are put
+/// in order by picks numbered k = 1, 2, … within each group of equal
+/// totals, k starting again at 1 for the next group; the context is
+/// `stv-scottish/round r/election-order/k` with r the round just ended.
+#[test]
+fn scottish_election_order_lots_number_picks_within_each_group() {
+    // Quota ⌊37 / 5⌋ + 1 = 8: A and B (10) and C and D (8) are all elected
+    // in round 0, with no earlier round to separate them.
+    let p = ranked(5, &[(10, "A"), (10, "B"), (8, "C"), (8, "D"), (1, "E")]);
+    let drawn = |seed: &[u8; 32], k: u32, pair: [usize; 2]| {
+        let context = format!("stv-scottish/round 0/election-order/{k}");
+        let mut order = pair.to_vec();
+        order.sort_by_key(|&c| lot_key(seed, &context, c));
+        order
+    };
+    // A seed under which numbering the second group's pick 1 or 3 (its
+    // position in the round) would order C and D differently.
+    let seed = (0u8..=255)
+        .map(|b| [b; 32])
+        .find(|s| drawn(s, 1, [2, 3]) != drawn(s, 3, [2, 3]))
+        .unwrap();
+    let out = stv_scottish(&p, 4, &TieBreaker::new(seed)).unwrap();
+    let round = &out.transcript.rounds[0];
+    assert_eq!(round.ties.len(), 2);
+    for (tie, pair) in round.ties.iter().zip([[0, 1], [2, 3]]) {
+        assert_eq!(tie.purpose, TiePurpose::ElectionOrder);
+        assert_eq!(tie.rule, TieRule::Lots);
+        assert_eq!(tie.tied, pair.to_vec());
+        assert_eq!(tie.order, drawn(&seed, 1, pair));
+    }
+    let mut expected = drawn(&seed, 1, [0, 1]);
+    expected.extend(drawn(&seed, 1, [2, 3]));
+    assert_eq!(out.elected, expected);
+}
+
+/// COUNTING.md §8, §9: in approval, cumulative and Schulze every eligible
+/// candidate not elected is excluded, for `seats-filled`, in candidate order.
+#[test]
+fn single_round_methods_exclude_the_losers_for_seats_filled() {
+    let p = ranked(4, &[(3, "CA"), (2, "B"), (1, "D")]);
+    let b = ApprovalBallots::from_approvals(4, [(w(3), &[2usize, 0][..]), (w(2), &[1][..]), (w(1), &[3][..])]).unwrap();
+    let a = Profile::new(p.candidates.clone(), b);
+    for out in [
+        schulze(&p, 2, &zero_seed()).unwrap(),
+        approval(&a, 2, &zero_seed()).unwrap(),
+    ] {
+        let round = &out.transcript.rounds[0];
+        let excluded: Vec<(usize, Reason)> = round.excluded.iter().map(|d| (d.candidate, d.reason)).collect();
+        let mut losers: Vec<usize> = (0..4).filter(|c| !out.elected.contains(c)).collect();
+        losers.sort_unstable();
+        assert_eq!(
+            excluded,
+            losers.iter().map(|&c| (c, Reason::SeatsFilled)).collect::<Vec<_>>()
+        );
+        for &c in &losers {
+            assert_eq!(round.status[c], Status::Excluded);
+        }
+    }
+}
+
+/// COUNTING.md §9: a group of candidates equal under Schulze is a `seat`
+/// tie when it straddles the last seat, otherwise a `ranking` tie; its lots
+/// use the context `schulze/rank k`, k the rank of its first place; the
+/// tally counts the candidates each one beats.
+#[test]
+fn schulze_ties_are_seat_or_ranking_by_the_seat_boundary() {
+    let p = ranked(3, &[]);
+    let one = schulze(&p, 1, &zero_seed()).unwrap();
+    let tie = &one.transcript.rounds[0].ties[0];
+    assert_eq!((tie.purpose, tie.rule.clone()), (TiePurpose::Seat, TieRule::Lots));
+    let mut order = vec![0, 1, 2];
+    order.sort_by_key(|&c| lot_key(&[0; 32], "schulze/rank 1", c));
+    assert_eq!(tie.order, order);
+    let all = schulze(&p, 3, &zero_seed()).unwrap();
+    assert_eq!(all.transcript.rounds[0].ties[0].purpose, TiePurpose::Ranking);
+    // A beats B and C; B beats C.
+    let q = ranked(3, &[(3, "ABC")]);
+    let out = schulze(&q, 2, &zero_seed()).unwrap();
+    let tally: Vec<String> = out.transcript.rounds[0].tally.iter().map(ToString::to_string).collect();
+    assert_eq!(tally, ["2", "1", "0"]);
+}

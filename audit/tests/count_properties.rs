@@ -1,5 +1,7 @@
 //! Properties every count must have, on random small elections:
 //! conservation of votes round by round (within the stated rounding loss),
+//! transfers that are exactly the differences of consecutive tallies,
+//! statuses that match the decisions recorded, tie lists in the stated order,
 //! quota winners elected, IRV monotonicity for added first preferences,
 //! weights as multiplicities, determinism and independence from ballot
 //! order, and lots mattering only when a transcript says so.
@@ -7,8 +9,8 @@
 
 use proptest::prelude::*;
 use teller_audit::count::{
-    approval, cumulative, irv, schulze, stv_meek, stv_scottish, Action, ApprovalBallots, Decimal, MeekRule, Outcome,
-    Profile, RankedBallots, Reason, ScoreBallots, Status, TieBreaker, TieRule, Weight,
+    approval, cumulative, irv, schulze, stv_meek, stv_scottish, Action, ApprovalBallots, Decimal, MeekRule, Method,
+    Outcome, Profile, RankedBallots, Reason, ScoreBallots, Status, TieBreaker, TiePurpose, TieRule, Weight,
 };
 
 type Ballots = Vec<(Weight, Vec<usize>)>;
@@ -120,7 +122,8 @@ proptest! {
         prop_assert_eq!(out.elected.len(), seats.min(n));
     }
 
-    /// Meek STV (both rules): tallies + exhausted = valid votes every round;
+    /// Meek STV (both rules): tallies + exhausted = valid votes every round,
+    /// the completion round included;
     /// no hopeful candidate ends a round at or above the quota; all seats
     /// are filled; quota winners are elected in the round they reach it.
     #[test]
@@ -133,8 +136,9 @@ proptest! {
             for round in &out.transcript.rounds {
                 let sum: i128 = round.tally.iter().map(|d| at(d, 15)).sum::<i128>()
                     + at(&round.exhausted, 15);
+                // Every round, the completion included (COUNTING.md §7).
+                prop_assert_eq!(sum, total, "{:?} round {}", rule, round.number);
                 if matches!(round.action, Action::Iteration { .. } | Action::FirstPreferences) {
-                    prop_assert_eq!(sum, total, "{:?} round {}", rule, round.number);
                     let quota = at(round.quota.as_ref().unwrap(), 15);
                     for c in 0..n {
                         if round.status[c] == Status::Hopeful {
@@ -264,6 +268,256 @@ proptest! {
             let lowest_winner = o.elected.iter().map(|&c| at(&tally[c], 6)).min().unwrap();
             for c in (0..n).filter(|c| !o.elected.contains(c)) {
                 prop_assert!(at(&tally[c], 6) <= lowest_winner);
+            }
+        }
+    }
+
+    /// COUNTING.md §11, every method: a round's `transfers` are its tally
+    /// minus the previous round's tally (zero before round 0), candidate by
+    /// candidate — also for a candidate whose votes drop to 0 when excluded.
+    #[test]
+    fn transfers_are_the_differences_of_consecutive_tallies(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        for out in all_counts(n, &ballots, seats, &TieBreaker::new([9; 32])) {
+            let t = &out.transcript;
+            let mut previous = vec![0i128; n];
+            for round in &t.rounds {
+                for (c, before) in previous.iter().enumerate() {
+                    prop_assert_eq!(
+                        at(&round.transfers[c], 15),
+                        at(&round.tally[c], 15) - before,
+                        "{} round {} candidate {}", t.method.name(), round.number, c
+                    );
+                }
+                previous = round.tally.iter().map(|d| at(d, 15)).collect();
+            }
+        }
+    }
+
+    /// COUNTING.md §11: in every round of IRV, Scottish STV and Meek STV,
+    /// Σ tally + exhausted (+ loss) = `total`. Approval, cumulative and
+    /// Schulze have one round, where a ballot may count for several
+    /// candidates: there `exhausted` is the weight of the ballots that count
+    /// for nobody (always 0 for Schulze) and `total` the weight of all
+    /// ballots counted.
+    #[test]
+    fn every_round_accounts_for_the_total(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        let valid = total_micros(&ballots);
+        let all: i128 = ballots.iter().map(|(w, _)| i128::from(w.micros())).sum();
+        for out in all_counts(n, &ballots, seats, &TieBreaker::new([10; 32])) {
+            let t = &out.transcript;
+            let name = t.method.name();
+            for round in &t.rounds {
+                let sum: i128 = round.tally.iter().map(|d| at(d, 15)).sum();
+                let exhausted = at(&round.exhausted, 15);
+                let loss = round.loss.as_ref().map_or(0, |d| at(d, 15));
+                match t.method {
+                    Method::Irv | Method::StvScottish | Method::StvMeek => {
+                        prop_assert_eq!(at(&t.total, 15), valid * 1_000_000_000, "{} total", name);
+                        prop_assert_eq!(sum + exhausted + loss, at(&t.total, 15), "{} round {}", name, round.number);
+                    }
+                    Method::Schulze => {
+                        prop_assert_eq!(at(&t.total, 15), valid * 1_000_000_000);
+                        prop_assert_eq!(exhausted, 0);
+                    }
+                    Method::Approval | Method::Cumulative => {
+                        // Empty rankings give no approval and no points.
+                        prop_assert_eq!(at(&t.total, 15), all * 1_000_000_000);
+                        prop_assert_eq!(exhausted, (all - valid) * 1_000_000_000);
+                    }
+                }
+            }
+        }
+    }
+
+    /// COUNTING.md §11, every method: a candidate's final status is
+    /// `elected` exactly when some round's `elected` lists them, `excluded`
+    /// exactly when some round's `excluded` lists them; nobody is decided
+    /// twice; `transcript.elected` is the rounds' `elected` lists in order.
+    #[test]
+    fn statuses_match_the_recorded_decisions(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        for out in all_counts(n, &ballots, seats, &TieBreaker::new([11; 32])) {
+            let t = &out.transcript;
+            let name = t.method.name();
+            let elected: Vec<usize> = t.rounds.iter().flat_map(|r| &r.elected).map(|d| d.candidate).collect();
+            let excluded: Vec<usize> = t.rounds.iter().flat_map(|r| &r.excluded).map(|d| d.candidate).collect();
+            prop_assert_eq!(&elected, &t.elected, "{}", name);
+            prop_assert_eq!(&elected, &out.elected, "{}", name);
+            // `elected` and `excluded` are final.
+            for pair in t.rounds.windows(2) {
+                for c in 0..n {
+                    if matches!(pair[0].status[c], Status::Elected | Status::Excluded) {
+                        prop_assert_eq!(pair[1].status[c], pair[0].status[c], "{} candidate {}", name, c);
+                    }
+                }
+            }
+            let last = &t.rounds.last().unwrap().status;
+            for (c, &status) in last.iter().enumerate() {
+                let times = elected.iter().chain(&excluded).filter(|&&x| x == c).count();
+                prop_assert!(times <= 1, "{} candidate {} decided {} times", name, c, times);
+                prop_assert_eq!(status == Status::Elected, elected.contains(&c), "{} candidate {}", name, c);
+                prop_assert_eq!(status == Status::Excluded, excluded.contains(&c), "{} candidate {}", name, c);
+            }
+        }
+    }
+
+    /// COUNTING.md §4: a tie's `tied` list is in candidate order, except
+    /// for `surplus-order`, where it is in order of election; `order` is a
+    /// permutation of `tied` beginning with `chosen`.
+    #[test]
+    fn tie_lists_are_in_the_stated_order(
+        (n, ballots) in election(), seats in 1usize..4,
+    ) {
+        for out in all_counts(n, &ballots, seats, &TieBreaker::new([12; 32])) {
+            let t = &out.transcript;
+            for tie in t.rounds.iter().flat_map(|r| &r.ties) {
+                let key = |c: &usize| match tie.purpose {
+                    TiePurpose::SurplusOrder => t.elected.iter().position(|e| e == c).unwrap(),
+                    _ => *c,
+                };
+                let keys: Vec<usize> = tie.tied.iter().map(key).collect();
+                prop_assert!(keys.windows(2).all(|w| w[0] < w[1]), "{} {:?}", t.method.name(), tie);
+                let mut sorted_order = tie.order.clone();
+                sorted_order.sort_unstable();
+                let mut sorted_tied = tie.tied.clone();
+                sorted_tied.sort_unstable();
+                prop_assert_eq!(sorted_order, sorted_tied);
+                prop_assert_eq!(tie.order[0], tie.chosen);
+            }
+        }
+    }
+}
+
+/// The strings of COUNTING.md §11.4, read from the document itself: for
+/// each method (and Meek rule), the `rule` and the parameters in order.
+struct Strings {
+    rules: Vec<(String, String)>,
+    parameters: Vec<(Vec<String>, String, Vec<String>)>,
+}
+
+fn ticked(cell: &str) -> Vec<String> {
+    cell.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+fn documented_strings() -> Strings {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/COUNTING.md")).unwrap();
+    let start = doc.find("### 11.4").unwrap();
+    let end = doc[start..].find("### 11.5").unwrap() + start;
+    let mut strings = Strings {
+        rules: Vec::new(),
+        parameters: Vec::new(),
+    };
+    for line in doc[start..end].lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+        match cells.as_slice() {
+            [method, rule] => {
+                let m = ticked(method);
+                let key = if m.len() == 2 {
+                    format!("{} {}", m[0], m[1])
+                } else {
+                    m[0].clone()
+                };
+                strings.rules.push((key, ticked(rule)[0].clone()));
+            }
+            [methods, name, value] => {
+                strings
+                    .parameters
+                    .push((ticked(methods), ticked(name)[0].clone(), ticked(value)));
+            }
+            _ => panic!("unexpected row {line}"),
+        }
+    }
+    strings
+}
+
+/// The documented parameters of `method` (`meek_rule` picks a Meek value).
+fn documented_parameters(strings: &Strings, method: &str, meek_rule: &str) -> Vec<(String, String)> {
+    strings
+        .parameters
+        .iter()
+        .filter(|(m, _, _)| m[0] == method)
+        .map(|(_, name, values)| {
+            let value = match values.iter().position(|v| v == meek_rule) {
+                Some(i) => values[i + 1].clone(),
+                None => values[0].clone(),
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// Whether `note` is one of the Meek notes of COUNTING.md §11.4.
+fn is_meek_note(note: &str) -> bool {
+    let figure = |s: &str| {
+        let s = s.strip_prefix('-').unwrap_or(s);
+        let (whole, frac) = s.split_once('.').unwrap_or(("", ""));
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && frac.len() >= 9
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    if note == "more candidates reached the quota than seats remained" || note == "iteration limit of 10000 reached" {
+        return true;
+    }
+    if let Some(rest) = note.strip_prefix("stable state: surplus ") {
+        return rest
+            .split_once(" not below the previous ")
+            .is_some_and(|(s, l)| figure(s) && figure(l));
+    }
+    if let Some(s) = note.strip_prefix("defeat with stable surplus ") {
+        return figure(s);
+    }
+    if let Some(rest) = note.strip_prefix("defeat with surplus ") {
+        return [" < omega", " <= omega"]
+            .iter()
+            .any(|tail| rest.strip_suffix(tail).is_some_and(figure));
+    }
+    false
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// COUNTING.md §11.4: every free-text string of a transcript is one the
+    /// document lists, parameters in the listed order.
+    #[test]
+    fn free_text_is_exactly_as_documented((n, ballots) in election(), seats in 1usize..4) {
+        let strings = documented_strings();
+        let rules = ["", "", "prf", "droop", "", "", ""];
+        for (out, meek_rule) in all_counts(n, &ballots, seats, &TieBreaker::new([13; 32])).iter().zip(rules) {
+            let t = &out.transcript;
+            let method = t.method.name();
+            let key = if meek_rule.is_empty() { method.to_owned() } else { format!("{method} {meek_rule}") };
+            let rule = strings.rules.iter().find(|(k, _)| *k == key).map(|(_, r)| r.as_str());
+            prop_assert_eq!(Some(t.rule.as_str()), rule, "{}", key);
+            let mut expected = documented_parameters(&strings, method, meek_rule);
+            for (name, value) in &mut expected {
+                if value == "K" {
+                    prop_assert_eq!(name.as_str(), "Points per voter");
+                    *value = "5".to_owned();
+                }
+            }
+            let mine: Vec<(String, String)> = t.parameters.iter().map(|p| (p.name.clone(), p.value.clone())).collect();
+            prop_assert_eq!(mine, expected, "{}", key);
+            for round in &t.rounds {
+                match t.method {
+                    Method::Schulze => prop_assert_eq!(
+                        round.notes.clone(),
+                        vec!["tally: number of candidates each candidate beats".to_owned()]
+                    ),
+                    Method::StvMeek => {
+                        prop_assert!(round.notes.len() <= 2);
+                        for note in &round.notes {
+                            prop_assert!(is_meek_note(note), "{}", note);
+                        }
+                    }
+                    _ => prop_assert!(round.notes.is_empty()),
+                }
             }
         }
     }

@@ -69,7 +69,7 @@ pub fn open(
 }
 
 /// Change when the polls close (extend them, or bring the close forward),
-/// with the reason, in the log.
+/// with the reason, in the log once the polls are open.
 pub fn reschedule(
     conn: &mut AnyConnection,
     election: &str,
@@ -99,6 +99,12 @@ pub fn reschedule(
             });
         }
         elections::set_closes_at(conn, election, closes_at)?;
+        if state < State::Open {
+            // A draft's closing time is a setting like any other: the log
+            // records it when the polls open (`polls_opened.closes_at`), and
+            // `schedule_changed` only ever follows the opening (FORMAT.md §5).
+            return Ok(());
+        }
         crate::store::log::append(
             conn,
             &mut head,

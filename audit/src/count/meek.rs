@@ -72,6 +72,9 @@ struct Meek<'a> {
     prefix_ends: Vec<u32>,
     prefix_weight: Vec<u128>,
     votes: Vec<u128>,
+    /// The tally of the last round pushed, as shown: each round's transfers
+    /// are the change from it (COUNTING.md §11).
+    shown: Vec<u128>,
     exhausted: u128,
     /// Total valid weight in units of 10⁻¹⁵.
     total: u128,
@@ -115,6 +118,7 @@ pub fn stv_meek(
         prefix_ends: Vec::new(),
         prefix_weight: Vec::new(),
         votes: vec![0; n],
+        shown: vec![0; n],
         exhausted: 0,
         total: 0,
         quota: 0,
@@ -125,7 +129,7 @@ pub fn stv_meek(
     meek.total = meek.prefix_weight.iter().sum::<u128>() * u128::from(ONE);
     meek.distribute();
     meek.quota = meek.quota_of(meek.total);
-    meek.push_round(Action::FirstPreferences, None);
+    meek.push_round(Action::FirstPreferences);
     meek.run();
     let (rule_name, split, stop) = match rule {
         MeekRule::PrfReference => (
@@ -271,7 +275,6 @@ impl Meek<'_> {
     /// the lowest hopeful candidate.
     fn round(&mut self) {
         self.compact();
-        let previous: Vec<u128> = self.votes.clone();
         let mut last_surplus = self.total as i128;
         let mut iterations = 0u32;
         let mut elected_now = Vec::new();
@@ -356,7 +359,7 @@ impl Meek<'_> {
             });
         }
         let action = Action::Iteration { iterations, stop };
-        self.push_round(action, Some(&previous));
+        self.push_round(action);
         if let Some(round) = self.rounds.last_mut() {
             round.elected = elected_now;
             round.excluded = excluded.clone();
@@ -424,7 +427,6 @@ impl Meek<'_> {
         if hopefuls.is_empty() {
             return;
         }
-        let previous = self.votes.clone();
         let mut elected = Vec::new();
         let mut excluded = Vec::new();
         for c in hopefuls {
@@ -445,28 +447,40 @@ impl Meek<'_> {
                 });
             }
         }
-        if self.rule == MeekRule::DroopParametric {
-            // Droop recounts with the final keep factors for its report.
-            self.compact();
-            self.distribute();
+        match self.rule {
+            MeekRule::DroopParametric => {
+                // Droop recounts with the final keep factors for its report.
+                self.compact();
+                self.distribute();
+            }
+            MeekRule::PrfReference => {
+                // No redistribution: the votes of candidates excluded now (or
+                // at the end of the last round) are credited to nobody, so
+                // they join the exhausted votes (Droop's residual) and the
+                // round still conserves the total.
+                let credited: u128 = self.votes.iter().sum();
+                self.exhausted = self.total.saturating_sub(credited);
+            }
         }
-        self.push_round(Action::Completion, Some(&previous));
+        self.push_round(Action::Completion);
         if let Some(round) = self.rounds.last_mut() {
             round.elected = elected;
             round.excluded = excluded;
         }
     }
 
-    fn push_round(&mut self, action: Action, previous: Option<&[u128]>) {
-        let transfers = match previous {
-            Some(p) => self
-                .votes
-                .iter()
-                .zip(p)
-                .map(|(&a, &b)| show_signed(a as i128 - b as i128))
-                .collect(),
-            None => self.votes.iter().map(|&v| show(v)).collect(),
-        };
+    /// Records the current votes as a round. Transfers are the change from
+    /// the tally of the previous round as shown, so that a candidate whose
+    /// votes were shown in the round that excluded them shows their loss in
+    /// the next (COUNTING.md §11).
+    fn push_round(&mut self, action: Action) {
+        let transfers = self
+            .votes
+            .iter()
+            .zip(&self.shown)
+            .map(|(&a, &b)| show_signed(a as i128 - b as i128))
+            .collect();
+        self.shown.clone_from(&self.votes);
         self.rounds.push(Round {
             number: self.rounds.len(),
             action,

@@ -142,7 +142,13 @@ pub fn schulze(profile: &Profile<RankedBallots>, seats: usize, breaker: &TieBrea
             }
         })
         .collect();
-    let total: u128 = ballots.total_micros();
+    // The valid weight: ballots ranking at least one candidate who did not
+    // withdraw (COUNTING.md §1).
+    let total: u128 = ballots
+        .groups()
+        .filter(|(_, ranking)| ranking.iter().any(|&c| eligible[usize::from(c)]))
+        .map(|(m, _)| u128::from(m))
+        .sum();
     let round = Round {
         number: 0,
         action: Action::Pairwise,
@@ -160,7 +166,15 @@ pub fn schulze(profile: &Profile<RankedBallots>, seats: usize, breaker: &TieBrea
                 reason: Reason::SchulzeRanking,
             })
             .collect(),
-        excluded: Vec::new(),
+        // The rest of the ranking: the seats are filled (COUNTING.md §9),
+        // listed in candidate order.
+        excluded: (0..n)
+            .filter(|&c| eligible[c] && !elected.contains(&c))
+            .map(|c| Decision {
+                candidate: c,
+                reason: Reason::SeatsFilled,
+            })
+            .collect(),
         ties,
         notes: vec!["tally: number of candidates each candidate beats".to_owned()],
     };

@@ -93,7 +93,15 @@ impl TotalsCount<'_> {
                     reason: Reason::HighestTotal,
                 })
                 .collect(),
-            excluded: Vec::new(),
+            // Everyone eligible but not elected: the seats are filled
+            // (COUNTING.md §8), listed in candidate order.
+            excluded: (0..self.totals.len())
+                .filter(|&c| eligible[c] && !elected.contains(&c))
+                .map(|c| Decision {
+                    candidate: c,
+                    reason: Reason::SeatsFilled,
+                })
+                .collect(),
             ties,
             notes: Vec::new(),
         };

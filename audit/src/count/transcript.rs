@@ -199,7 +199,9 @@ pub struct Round {
     pub action: Action,
     /// Each candidate's votes at the end of the round.
     pub tally: Vec<Decimal>,
-    /// Each candidate's change during the round (signed).
+    /// Each candidate's change during the round (signed): this round's
+    /// tally minus the previous round's (zero before round 0), exactly
+    /// (COUNTING.md §11.3).
     pub transfers: Vec<Decimal>,
     /// Each candidate's state at the end of the round.
     pub status: Vec<Status>,
@@ -213,11 +215,13 @@ pub struct Round {
     pub surplus: Option<Decimal>,
     /// Candidates elected in this round, in order.
     pub elected: Vec<Decision>,
-    /// Candidates excluded in this round.
+    /// Candidates excluded in this round, in the order decided (approval,
+    /// cumulative, Schulze: every loser, for `seats-filled`).
     pub excluded: Vec<Decision>,
     /// Ties broken in this round.
     pub ties: Vec<TieBreak>,
-    /// Remarks, e.g. the stopping test of a Meek iteration.
+    /// Remarks, e.g. the stopping test of a Meek iteration: only the
+    /// strings COUNTING.md §11.4 lists.
     pub notes: Vec<String>,
 }
 

@@ -45,11 +45,12 @@ pub struct ContestResult {
     pub title: String,
     /// Seats to fill.
     pub seats: u32,
-    /// Ballots with at least one mark in this contest.
+    /// Valid ballots with at least one choice in this contest (for a
+    /// referendum, abstentions included).
     pub cast: u64,
     /// Their total weight.
     pub cast_weight: Weight,
-    /// Ballots with no mark in this contest.
+    /// Valid ballots with no choice in this contest.
     pub blank: u64,
     /// Ballots whose marks in this contest break its rules (not counted).
     pub invalid: u64,
@@ -220,7 +221,14 @@ impl Tallier {
         let w = u128::from(weight.micros());
         self.weight += w;
         for (contest, running) in self.definition.contests.iter().zip(self.contests.iter_mut()) {
-            let chosen = choices.get(&contest.id).map(Vec::as_slice).unwrap_or(&[]);
+            // FORMAT.md §9: a ballot of weight 0 is refused (§4), so it is
+            // invalid in every contest, whatever its choices; a ballot with
+            // no member for a contest is invalid in it (§4), not blank.
+            let Some(chosen) = choices.get(&contest.id).filter(|_| !weight.is_zero()) else {
+                running.invalid += 1;
+                continue;
+            };
+            let chosen = chosen.as_slice();
             if ballot::check_choices(contest, &running.index, chosen, &mut self.positions).is_err() {
                 running.invalid += 1;
                 continue;
@@ -337,4 +345,69 @@ pub fn lot_order(seed: &Seed, contest: &str, options: &mut [String]) {
 /// independent lots.
 pub fn contest_seed(seed: &Seed, contest: &str) -> [u8; 32] {
     Digest::of_parts(&[b"teller-lots/1\0", &seed.0, contest.as_bytes()]).0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn definition() -> Definition {
+        serde_json::from_value(serde_json::json!({
+            "title": "T",
+            "description": "",
+            "contests": [
+                {"id": "q", "title": "Q", "description": "", "seats": 1, "candidates": [],
+                 "method": {"kind": "referendum",
+                            "threshold": {"comparison": "more-than", "numerator": 1, "denominator": 2}}},
+                {"id": "board", "title": "Board", "description": "", "seats": 1,
+                 "candidates": [{"id": "a", "name": "A", "statement": ""}, {"id": "b", "name": "B", "statement": ""}],
+                 "method": {"kind": "approval"}}
+            ]
+        }))
+        .unwrap()
+    }
+
+    fn add(t: &mut Tallier, q: &[&str], board: Option<&[&str]>, weight: &str) {
+        let mut choices = BTreeMap::new();
+        choices.insert("q".to_string(), q.iter().map(|s| s.to_string()).collect());
+        if let Some(board) = board {
+            choices.insert("board".to_string(), board.iter().map(|s| s.to_string()).collect());
+        }
+        t.add(&choices, Weight::parse(weight).unwrap());
+    }
+
+    /// FORMAT.md §9: a referendum's `cast` counts abstentions, its
+    /// `votes_cast` does not.
+    #[test]
+    fn a_referendum_casts_abstentions_but_does_not_count_them_as_votes() {
+        let mut t = Tallier::new(definition());
+        add(&mut t, &["yes"], Some(&[]), "1");
+        add(&mut t, &["abstain"], Some(&[]), "2");
+        add(&mut t, &[], Some(&[]), "1");
+        let tally = t.finish("e", &Seed([0; 32]));
+        let q = &tally.contests[0];
+        assert_eq!((q.cast, q.cast_weight.to_string(), q.blank), (2, "3".to_string(), 1));
+        let Outcome::Referendum {
+            votes_cast, abstain, ..
+        } = &q.outcome
+        else {
+            unreachable!()
+        };
+        assert_eq!((votes_cast.to_string(), abstain.to_string()), ("1".into(), "2".into()));
+    }
+
+    /// FORMAT.md §9: a ballot of weight 0 is invalid in every contest, and a
+    /// ballot without a member for a contest is invalid in it, not blank.
+    #[test]
+    fn weight_zero_and_missing_contests_are_invalid_not_blank() {
+        let mut t = Tallier::new(definition());
+        add(&mut t, &["yes"], Some(&["a"]), "0");
+        add(&mut t, &["no"], None, "1");
+        let tally = t.finish("e", &Seed([0; 32]));
+        let q = &tally.contests[0];
+        let board = &tally.contests[1];
+        assert_eq!((q.cast, q.blank, q.invalid), (1, 0, 1));
+        assert_eq!((board.cast, board.blank, board.invalid), (0, 0, 2));
+    }
 }

@@ -185,6 +185,29 @@ mod tests {
         assert_eq!(write_ins[0].name, "Zed");
     }
 
+    /// FORMAT.md §9.2: inside a group of equal votes that fits in the seats
+    /// left, winners are listed in ballot order, then write-ins in
+    /// `write_ins` order; no lots are drawn.
+    #[test]
+    fn a_group_that_fits_is_elected_in_ballot_order_then_write_ins() {
+        let o = run(
+            5,
+            false,
+            &[&["d"], &["write-in:Zed"], &["b"], &["write-in:Amy"], &["a", "d"]],
+            0,
+        );
+        let Outcome::Plurality { ties, .. } = &o else {
+            unreachable!()
+        };
+        assert!(ties.is_empty());
+        assert_eq!(
+            elected(&o),
+            ["d", "a", "b", "write-in:Amy", "write-in:Zed"]
+                .map(String::from)
+                .to_vec()
+        );
+    }
+
     #[test]
     fn write_ins_that_look_alike_are_one_name_under_its_most_voted_spelling() {
         // Latin "Zoe", Cyrillic "Zое" (о, е) and "ZOE": one name, 4 votes,
