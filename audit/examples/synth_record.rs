@@ -153,7 +153,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             signature,
         });
     };
-    let actor = || "synth".to_string();
+    let actor = || "cli:synth".to_string();
     append(
         &mut log,
         Event::ElectionCreated {
@@ -215,6 +215,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut log,
         Event::PollsClosed {
             tokens_used: n,
+            tokens_issued: n,
             ballots: n,
             reason: "synthetic".into(),
             actor: actor(),

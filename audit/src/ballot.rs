@@ -24,7 +24,8 @@ pub struct Ballot {
     pub election: String,
     /// 16 random bytes that keep equal ballots apart and trackers unguessable.
     pub nonce: Nonce,
-    /// Contest id → chosen option ids.
+    /// Contest id → chosen option ids (a contest written twice is refused).
+    #[serde(deserialize_with = "canonical::strict_map")]
     pub choices: BTreeMap<String, Vec<String>>,
     /// The vote weight of the member who cast it.
     pub weight: Weight,
@@ -85,7 +86,8 @@ pub struct PublishedBallot {
     pub tracker: Digest,
     /// The ballot's nonce.
     pub nonce: Nonce,
-    /// Contest id → chosen option ids.
+    /// Contest id → chosen option ids (a contest written twice is refused).
+    #[serde(deserialize_with = "canonical::strict_map")]
     pub choices: BTreeMap<String, Vec<String>>,
     /// The vote weight.
     pub weight: Weight,

@@ -105,6 +105,75 @@ pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// Whether `id` is an election id in its canonical form (FORMAT.md §1): a
+/// UUID written as 36 characters, lower-case hex digits in groups of 8, 4,
+/// 4, 4 and 12 separated by `-`.
+pub fn is_election_id(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// Read an election id, refusing any spelling but the canonical one (§1).
+pub fn election_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let id = <String as serde::Deserialize>::deserialize(d)?;
+    if is_election_id(&id) {
+        Ok(id)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected an election id (a UUID in lower-case hyphenated form, 36 characters), found {:?}",
+            id.chars().take(80).collect::<String>()
+        )))
+    }
+}
+
+/// Read a JSON object into a map, refusing a key that appears twice (§2
+/// rule 2: keys are unique), where serde's maps would keep the last value.
+pub fn strict_map<'de, D, V>(d: D) -> Result<std::collections::BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: serde::Deserialize<'de>,
+{
+    struct StrictMap<V>(std::marker::PhantomData<V>);
+    impl<'de, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for StrictMap<V> {
+        type Value = std::collections::BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object with unique keys")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    // Raised while reading the value, so the error's path ends in the key.
+                    return match map.next_value_seed(Duplicate(key)) {
+                        Err(e) => Err(e),
+                        Ok(never) => match never {},
+                    };
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(StrictMap(std::marker::PhantomData))
+}
+
+/// A value that is refused, as the second value of a duplicate key.
+pub(crate) struct Duplicate(pub String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Duplicate {
+    type Value = std::convert::Infallible;
+    fn deserialize<D: serde::Deserializer<'de>>(self, _: D) -> Result<Self::Value, D::Error> {
+        Err(serde::de::Error::custom(format!(
+            "the key {:?} appears twice in one object (§2 rule 2: keys are unique)",
+            self.0
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +194,27 @@ mod tests {
     #[test]
     fn strings_escape_only_quote_backslash_and_controls() {
         assert_eq!(canon(json!("a\"b\\c\nd\u{1f}é/")), r#""a\"b\\c\u000ad\u001fé/""#);
+    }
+
+    #[test]
+    fn election_ids_are_lower_case_hyphenated_uuids() {
+        assert!(is_election_id("0b7c1a9e-3c1d-4e55-9a43-2f5d7a1c9e01"));
+        assert!(!is_election_id("0B7C1A9E-3C1D-4E55-9A43-2F5D7A1C9E01"));
+        assert!(!is_election_id("0b7c1a9e3c1d4e559a432f5d7a1c9e01"));
+        assert!(!is_election_id("{0b7c1a9e-3c1d-4e55-9a43-2f5d7a1c9e0}"));
+    }
+
+    #[test]
+    fn a_strict_map_refuses_a_duplicate_key() {
+        #[derive(serde::Deserialize, Debug)]
+        struct M {
+            #[serde(deserialize_with = "strict_map")]
+            #[allow(dead_code)]
+            m: std::collections::BTreeMap<String, u8>,
+        }
+        assert!(serde_json::from_str::<M>(r#"{"m":{"a":1,"b":2}}"#).is_ok());
+        let e = serde_json::from_str::<M>(r#"{"m":{"a":1,"a":2}}"#).unwrap_err();
+        assert!(e.to_string().contains("\"a\" appears twice"), "{e}");
     }
 
     #[test]

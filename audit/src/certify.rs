@@ -17,6 +17,7 @@ pub struct Statement {
     /// Always `teller-certification/1`.
     pub format: String,
     /// The election's id.
+    #[serde(deserialize_with = "canonical::election_id")]
     pub election: String,
     /// SHA-256 of the tally's canonical encoding (as logged in `tallied`).
     pub tally_digest: Digest,
@@ -40,6 +41,7 @@ impl Statement {
 
 /// A signed statement, as `teller-audit sign` writes it and the console takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SignedWire")]
 pub struct SignedStatement {
     /// The statement.
     #[serde(flatten)]
@@ -48,6 +50,32 @@ pub struct SignedStatement {
     pub public_key: PublicKey,
     /// Ed25519 signature of the statement.
     pub signature: Signature,
+}
+
+/// A signed statement as written: every member at one level, none unknown.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedWire {
+    format: String,
+    #[serde(deserialize_with = "canonical::election_id")]
+    election: String,
+    tally_digest: Digest,
+    public_key: PublicKey,
+    signature: Signature,
+}
+
+impl From<SignedWire> for SignedStatement {
+    fn from(w: SignedWire) -> Self {
+        SignedStatement {
+            statement: Statement {
+                format: w.format,
+                election: w.election,
+                tally_digest: w.tally_digest,
+            },
+            public_key: w.public_key,
+            signature: w.signature,
+        }
+    }
 }
 
 impl SignedStatement {

@@ -45,6 +45,7 @@ pub struct Checkpoint {
     /// from receipt signatures.
     pub format: String,
     /// The election's id.
+    #[serde(deserialize_with = "canonical::election_id")]
     pub election: String,
     /// Number of log entries covered.
     pub size: u64,
@@ -58,12 +59,44 @@ pub struct Checkpoint {
 
 /// A checkpoint with the election key's signature over its canonical encoding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SignedWire")]
 pub struct SignedCheckpoint {
     /// The statement.
     #[serde(flatten)]
     pub checkpoint: Checkpoint,
     /// Ed25519 signature of `canonical(checkpoint)`.
     pub signature: Signature,
+}
+
+/// A signed checkpoint as written: every member at one level, none unknown
+/// (a flattened struct would drop unknown members silently).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedWire {
+    format: String,
+    #[serde(deserialize_with = "canonical::election_id")]
+    election: String,
+    size: u64,
+    head: Digest,
+    time: i64,
+    reason: CheckpointReason,
+    signature: Signature,
+}
+
+impl From<SignedWire> for SignedCheckpoint {
+    fn from(w: SignedWire) -> Self {
+        SignedCheckpoint {
+            checkpoint: Checkpoint {
+                format: w.format,
+                election: w.election,
+                size: w.size,
+                head: w.head,
+                time: w.time,
+                reason: w.reason,
+            },
+            signature: w.signature,
+        }
+    }
 }
 
 impl Checkpoint {

@@ -32,7 +32,7 @@ impl Digest {
         hex::encode(self.0)
     }
 
-    /// Parse 64 hex digits (either case).
+    /// Parse 64 lower-case hex digits (FORMAT.md §1: canonical hex is lower case).
     pub fn from_hex(s: &str) -> Result<Self, HexError> {
         fixed_from_hex::<32>(s).map(Digest)
     }
@@ -52,7 +52,7 @@ impl fmt::Display for Digest {
 
 /// A hex string of the wrong length or with a non-hex character.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("expected {expected} hex digits, got {found:?}")]
+#[error("expected {expected} lower-case hex digits, found {found:?}")]
 pub struct HexError {
     /// How many hex digits were expected.
     pub expected: usize,
@@ -66,7 +66,9 @@ fn fixed_from_hex<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
         found: s.chars().take(80).collect(),
     };
     let mut out = [0u8; N];
-    if s.len() != N * 2 {
+    // FORMAT.md §1: hex is lower case; anything else is not canonical, and
+    // re-encoding it would change the bytes that were signed or hashed.
+    if s.len() != N * 2 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return Err(err());
     }
     hex::decode_to_slice(s, &mut out).map_err(|_| err())?;
@@ -183,5 +185,8 @@ mod tests {
         assert_eq!(serde_json::from_str::<Digest>(&json).unwrap(), d);
         assert!(serde_json::from_str::<Digest>("\"abcd\"").is_err());
         assert!(serde_json::from_str::<Nonce>("\"zz000000000000000000000000000000\"").is_err());
+        // Upper case is not canonical (§1): refused, never lower-cased.
+        assert!(serde_json::from_str::<Nonce>("\"0000000000000000000000000000000A\"").is_err());
+        assert!(serde_json::from_str::<Nonce>("\"0000000000000000000000000000000a\"").is_ok());
     }
 }

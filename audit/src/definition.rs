@@ -270,7 +270,13 @@ impl Definition {
 
     /// Every problem that makes this definition unusable; empty when it is sound.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        self.soundness().into_iter().map(|u| u.message).collect()
+    }
+
+    /// Every rule of FORMAT.md §3 ("sound") this definition breaks, each
+    /// with its rule number.
+    pub fn soundness(&self) -> Vec<Unsound> {
+        let mut out = Rules::default();
         text_problem(&mut out, "the election title", &self.title, MAX_SHORT_TEXT, true);
         text_problem(
             &mut out,
@@ -280,15 +286,15 @@ impl Definition {
             false,
         );
         if self.contests.is_empty() {
-            out.push("the election has no contests".into());
+            out.push(4, "the election has no contests".into());
         }
         for (i, c) in self.contests.iter().enumerate() {
             let at = format!("contest {} ({:?})", i + 1, c.id);
             if !is_identifier(&c.id) {
-                out.push(format!("{at}: the id must be 1–64 characters of a-z, 0-9 and -"));
+                out.push(5, format!("{at}: the id must be 1–64 characters of a-z, 0-9 and -"));
             }
             if self.contests[..i].iter().any(|o| o.id == c.id) {
-                out.push(format!("{at}: another contest has the same id"));
+                out.push(5, format!("{at}: another contest has the same id"));
             }
             text_problem(&mut out, &format!("{at}: the title"), &c.title, MAX_SHORT_TEXT, true);
             text_problem(
@@ -301,10 +307,10 @@ impl Definition {
             for (j, cand) in c.candidates.iter().enumerate() {
                 let cat = format!("{at}, candidate {} ({:?})", j + 1, cand.id);
                 if !is_identifier(&cand.id) {
-                    out.push(format!("{cat}: the id must be 1–64 characters of a-z, 0-9 and -"));
+                    out.push(5, format!("{cat}: the id must be 1–64 characters of a-z, 0-9 and -"));
                 }
                 if c.candidates[..j].iter().any(|o| o.id == cand.id) {
-                    out.push(format!("{cat}: another candidate in the contest has the same id"));
+                    out.push(5, format!("{cat}: another candidate in the contest has the same id"));
                 }
                 text_problem(&mut out, &format!("{cat}: the name"), &cand.name, MAX_SHORT_TEXT, true);
                 text_problem(
@@ -315,30 +321,32 @@ impl Definition {
                     false,
                 );
             }
-            out.extend(look_alike_candidates(c).into_iter().map(|p| format!("{at}: {p}")));
+            for p in look_alike_candidates(c) {
+                out.push(6, format!("{at}: {p}"));
+            }
             match &c.method {
                 Method::Plurality { write_ins, .. } => {
                     if c.seats == 0 {
-                        out.push(format!("{at}: seats must be at least 1"));
+                        out.push(7, format!("{at}: seats must be at least 1"));
                     }
                     if c.candidates.is_empty() && !write_ins {
-                        out.push(format!("{at}: a plurality contest needs candidates or write-ins"));
+                        out.push(7, format!("{at}: a plurality contest needs candidates or write-ins"));
                     }
                     if c.seats > 1000 {
-                        out.push(format!("{at}: at most 1000 seats"));
+                        out.push(7, format!("{at}: at most 1000 seats"));
                     }
                 }
                 Method::Referendum { threshold } => {
                     if c.seats != 1 {
-                        out.push(format!("{at}: a referendum has exactly 1 seat"));
+                        out.push(8, format!("{at}: a referendum has exactly 1 seat"));
                     }
                     if !c.candidates.is_empty() {
-                        out.push(format!(
+                        out.push(8, format!(
                             "{at}: a referendum has no candidates (its options are yes, no, abstain)"
                         ));
                     }
                     if threshold.denominator == 0 || threshold.numerator > threshold.denominator {
-                        out.push(format!(
+                        out.push(8, format!(
                             "{at}: the threshold {}/{} is not a fraction between 0 and 1",
                             threshold.numerator, threshold.denominator
                         ));
@@ -346,29 +354,29 @@ impl Definition {
                 }
                 other => {
                     if c.candidates.is_empty() {
-                        out.push(format!("{at}: {} needs candidates", other.describe()));
+                        out.push(9, format!("{at}: {} needs candidates", other.describe()));
                     }
                     if c.candidates.len() > MAX_CANDIDATES {
-                        out.push(format!("{at}: at most {MAX_CANDIDATES} candidates"));
+                        out.push(9, format!("{at}: at most {MAX_CANDIDATES} candidates"));
                     }
                     if c.seats == 0 || c.seats as usize > c.candidates.len().max(1) {
-                        out.push(format!(
+                        out.push(9, format!(
                             "{at}: seats must be between 1 and the number of candidates ({})",
                             c.candidates.len()
                         ));
                     }
                     if matches!(other, Method::Irv { .. }) && c.seats != 1 {
-                        out.push(format!("{at}: instant-runoff fills exactly 1 seat; use STV for more"));
+                        out.push(9, format!("{at}: instant-runoff fills exactly 1 seat; use STV for more"));
                     }
                     if let Method::Cumulative { points } = other {
                         if !(1..=100).contains(points) {
-                            out.push(format!("{at}: points must be between 1 and 100"));
+                            out.push(9, format!("{at}: points must be between 1 and 100"));
                         }
                     }
                 }
             }
         }
-        out
+        out.0
     }
 }
 
@@ -398,15 +406,34 @@ fn look_alike_candidates(contest: &Contest) -> Vec<String> {
     out
 }
 
-fn text_problem(out: &mut Vec<String>, what: &str, text: &str, max: usize, required: bool) {
+fn text_problem(out: &mut Rules, what: &str, text: &str, max: usize, required: bool) {
     if required && text.trim().is_empty() {
-        out.push(format!("{what} is empty"));
+        out.push(1, format!("{what} is empty"));
     }
     if text.chars().count() > max {
-        out.push(format!("{what} is longer than {max} characters"));
+        out.push(2, format!("{what} is longer than {max} characters"));
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
-        out.push(format!("{what} contains control characters"));
+        out.push(3, format!("{what} contains control characters"));
+    }
+}
+
+/// A rule of FORMAT.md §3 a definition breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsound {
+    /// The rule's number in §3's list of soundness rules.
+    pub rule: u8,
+    /// What is wrong, naming the contest and candidate.
+    pub message: String,
+}
+
+/// The broken rules, gathered in the order found.
+#[derive(Default)]
+struct Rules(Vec<Unsound>);
+
+impl Rules {
+    fn push(&mut self, rule: u8, message: String) {
+        self.0.push(Unsound { rule, message });
     }
 }
 

@@ -1,4 +1,11 @@
-//! The append-only, hash-chained audit log: its entries and the chain rule.
+//! The append-only, hash-chained audit log: its entries and the chain rule
+//! (FORMAT.md §5).
+//!
+//! Entries are read strictly (§1): `data` is read whatever the order of an
+//! entry's members (Teller writes it before `type`) into [`AnyData`], which
+//! refuses members no event has and keys written twice, and is then checked
+//! against the entry's type, so a member the type does not have is named
+//! rather than dropped.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +14,7 @@ use crate::crypto::{Digest, PublicKey, Seed, Signature};
 
 /// One log entry, without its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "EntryWire")]
 pub struct LogEntry {
     /// Position in the log, from 0.
     pub seq: u64,
@@ -19,6 +27,7 @@ pub struct LogEntry {
 
 /// A log entry with the hash that chains it to its predecessors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ChainedWire")]
 pub struct ChainedEntry {
     /// The entry.
     #[serde(flatten)]
@@ -137,6 +146,9 @@ pub enum Event {
     PollsClosed {
         /// Tokens used to cast a ballot.
         tokens_used: u64,
+        /// Members holding a token when the polls closed (the record's
+        /// `counts.tokens_issued` from then on).
+        tokens_issued: u64,
         /// Ballots in the log.
         ballots: u64,
         /// Why (for example "scheduled close" or a reason given by staff).
@@ -150,7 +162,7 @@ pub enum Event {
         certifier: String,
         /// The registered key that signed.
         public_key: PublicKey,
-        /// Ed25519 signature of the certification statement (FORMAT.md §8b).
+        /// Ed25519 signature of the certification statement (FORMAT.md §8a).
         signature: Signature,
     },
     /// Enough certifiers signed: the result is certified.
@@ -191,6 +203,275 @@ impl Event {
             Event::Certification { .. } => "certification",
             Event::Certified { .. } => "certified",
         }
+    }
+}
+
+/// An entry as written, with its hash: read strictly, then checked (§5).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChainedWire {
+    seq: u64,
+    time: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    data: AnyData,
+    hash: Digest,
+}
+
+/// An entry without its hash.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryWire {
+    seq: u64,
+    time: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    data: AnyData,
+}
+
+impl TryFrom<ChainedWire> for ChainedEntry {
+    type Error = String;
+    fn try_from(w: ChainedWire) -> Result<Self, String> {
+        Ok(ChainedEntry {
+            entry: EntryWire {
+                seq: w.seq,
+                time: w.time,
+                kind: w.kind,
+                data: w.data,
+            }
+            .try_into()?,
+            hash: w.hash,
+        })
+    }
+}
+
+impl TryFrom<EntryWire> for LogEntry {
+    type Error = String;
+    fn try_from(w: EntryWire) -> Result<Self, String> {
+        Ok(LogEntry {
+            seq: w.seq,
+            time: w.time,
+            event: w.data.into_event(&w.kind)?,
+        })
+    }
+}
+
+/// Every member the `data` of some event has (§5's table). A member that
+/// no event has is refused while reading; one that this entry's type does
+/// not have is refused by [`AnyData::into_event`].
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AnyData {
+    election: Option<String>,
+    title: Option<String>,
+    public_key: Option<PublicKey>,
+    actor: Option<String>,
+    definition_hash: Option<Digest>,
+    added: Option<u64>,
+    total: Option<u64>,
+    certifier: Option<String>,
+    count: Option<u64>,
+    kind: Option<String>,
+    member_ref: Option<String>,
+    eligible: Option<u64>,
+    tokens_issued: Option<u64>,
+    lot_seed_commitment: Option<Digest>,
+    certification_quorum: Option<u32>,
+    /// Present (`Some`), with a time or null.
+    #[serde(default, deserialize_with = "present")]
+    closes_at: Option<Option<i64>>,
+    tracker: Option<Digest>,
+    seal: Option<u64>,
+    ballots: Option<u64>,
+    reason: Option<String>,
+    tokens_used: Option<u64>,
+    signature: Option<Signature>,
+    signatures: Option<u64>,
+    quorum: Option<u32>,
+    tally_digest: Option<Digest>,
+    lot_seed: Option<Seed>,
+}
+
+/// A member that may be null: `Some(null)` when present, `None` when absent.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+/// The `type`s of §5's table.
+pub const ENTRY_TYPES: &[&str] = &[
+    "election_created",
+    "definition_updated",
+    "roll_imported",
+    "tokens_issued",
+    "token_reissued",
+    "certifier_registered",
+    "tokens_sent",
+    "polls_opened",
+    "ballot",
+    "seal",
+    "schedule_changed",
+    "polls_closed",
+    "tallied",
+    "certification",
+    "certified",
+];
+
+/// The `kind`s of a `tokens_sent` entry.
+pub const TOKENS_SENT_KINDS: &[&str] = &["invitation", "reminder", "letter"];
+
+impl AnyData {
+    /// The event of type `kind` these members make, or what is wrong: an
+    /// unknown type, a member missing (or null where null is not allowed),
+    /// a member this type does not have.
+    fn into_event(mut self, kind: &str) -> Result<Event, String> {
+        fn take<T>(v: &mut Option<T>, kind: &str, name: &str) -> Result<T, String> {
+            v.take().ok_or_else(|| {
+                format!("§5: a {kind} entry's data must have the member {name:?} (not null); it is missing or null")
+            })
+        }
+        macro_rules! take {
+            ($field:ident) => {
+                take(&mut self.$field, kind, stringify!($field))?
+            };
+        }
+        let event = match kind {
+            "election_created" => {
+                let election = take!(election);
+                if !crate::canonical::is_election_id(&election) {
+                    return Err(format!(
+                        "data.election: expected an election id (a UUID in lower-case hyphenated form, §1), found {election:?}"
+                    ));
+                }
+                Event::ElectionCreated {
+                    election,
+                    title: take!(title),
+                    public_key: take!(public_key),
+                    actor: take!(actor),
+                }
+            }
+            "definition_updated" => Event::DefinitionUpdated {
+                definition_hash: take!(definition_hash),
+                actor: take!(actor),
+            },
+            "roll_imported" => Event::RollImported {
+                added: take!(added),
+                total: take!(total),
+                actor: take!(actor),
+            },
+            "tokens_issued" => Event::TokensIssued {
+                count: take!(count),
+                actor: take!(actor),
+            },
+            "token_reissued" => Event::TokenReissued {
+                member_ref: take!(member_ref),
+                actor: take!(actor),
+            },
+            "certifier_registered" => Event::CertifierRegistered {
+                certifier: take!(certifier),
+                public_key: take!(public_key),
+                actor: take!(actor),
+            },
+            "tokens_sent" => {
+                let sent = take!(kind);
+                if !TOKENS_SENT_KINDS.contains(&sent.as_str()) {
+                    return Err(format!(
+                        "data.kind: expected one of {TOKENS_SENT_KINDS:?} (§5), found {sent:?}"
+                    ));
+                }
+                Event::TokensSent {
+                    kind: sent,
+                    count: take!(count),
+                    actor: take!(actor),
+                }
+            }
+            "polls_opened" => Event::PollsOpened {
+                definition_hash: take!(definition_hash),
+                eligible: take!(eligible),
+                tokens_issued: take!(tokens_issued),
+                lot_seed_commitment: take!(lot_seed_commitment),
+                certification_quorum: take!(certification_quorum),
+                closes_at: take!(closes_at),
+                actor: take!(actor),
+            },
+            "ballot" => Event::Ballot {
+                tracker: take!(tracker),
+            },
+            "seal" => Event::Seal {
+                seal: take!(seal),
+                ballots: take!(ballots),
+            },
+            "schedule_changed" => Event::ScheduleChanged {
+                closes_at: take!(closes_at),
+                reason: take!(reason),
+                actor: take!(actor),
+            },
+            "polls_closed" => Event::PollsClosed {
+                tokens_used: take!(tokens_used),
+                tokens_issued: take!(tokens_issued),
+                ballots: take!(ballots),
+                reason: take!(reason),
+                actor: take!(actor),
+            },
+            "tallied" => Event::Tallied {
+                tally_digest: take!(tally_digest),
+                lot_seed: take!(lot_seed),
+                actor: take!(actor),
+            },
+            "certification" => Event::Certification {
+                certifier: take!(certifier),
+                public_key: take!(public_key),
+                signature: take!(signature),
+            },
+            "certified" => Event::Certified {
+                signatures: take!(signatures),
+                quorum: take!(quorum),
+            },
+            other => {
+                return Err(format!(
+                    "type: expected an entry type of §5 ({}), found {other:?}",
+                    ENTRY_TYPES.join(", ")
+                ))
+            }
+        };
+        if let Some(extra) = self.leftover() {
+            return Err(format!(
+                "data.{extra}: a {kind} entry's data has no member {extra:?} (§5; unknown members are refused, §1)"
+            ));
+        }
+        Ok(event)
+    }
+
+    /// The first member left after the event took its own.
+    fn leftover(&self) -> Option<&'static str> {
+        let present = [
+            ("election", self.election.is_some()),
+            ("title", self.title.is_some()),
+            ("public_key", self.public_key.is_some()),
+            ("actor", self.actor.is_some()),
+            ("definition_hash", self.definition_hash.is_some()),
+            ("added", self.added.is_some()),
+            ("total", self.total.is_some()),
+            ("certifier", self.certifier.is_some()),
+            ("count", self.count.is_some()),
+            ("kind", self.kind.is_some()),
+            ("member_ref", self.member_ref.is_some()),
+            ("eligible", self.eligible.is_some()),
+            ("tokens_issued", self.tokens_issued.is_some()),
+            ("lot_seed_commitment", self.lot_seed_commitment.is_some()),
+            ("certification_quorum", self.certification_quorum.is_some()),
+            ("closes_at", self.closes_at.is_some()),
+            ("tracker", self.tracker.is_some()),
+            ("seal", self.seal.is_some()),
+            ("ballots", self.ballots.is_some()),
+            ("reason", self.reason.is_some()),
+            ("tokens_used", self.tokens_used.is_some()),
+            ("signature", self.signature.is_some()),
+            ("signatures", self.signatures.is_some()),
+            ("quorum", self.quorum.is_some()),
+            ("tally_digest", self.tally_digest.is_some()),
+            ("lot_seed", self.lot_seed.is_some()),
+        ];
+        present.iter().find(|(_, p)| *p).map(|(name, _)| *name)
     }
 }
 

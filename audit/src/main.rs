@@ -28,6 +28,9 @@ enum Command {
         /// with it. May be repeated.
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
+        /// Print the report as JSON (FORMAT.md §10) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Check one voter's receipt against the record: its signature, that the
     /// ballot is in the log by the promised seal, and that its content is the
@@ -37,6 +40,9 @@ enum Command {
         receipt: PathBuf,
         /// The election record.
         record: PathBuf,
+        /// Print the report as JSON (FORMAT.md §10) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Count a ballot file (BLT or PrefLib .soi) with IRV, STV, approval or
     /// Schulze and print the round-by-round transcript — no server needed.
@@ -79,31 +85,64 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<bool, String> {
-    let report = match command {
-        Command::Verify { record, checkpoints } => {
-            let seen = checkpoints
-                .iter()
-                .map(|p| read_json::<SignedCheckpoint>(p, "checkpoint"))
-                .collect::<Result<Vec<_>, _>>()?;
-            verify_file(&record, &seen, None)?
+    let (report, json) = match command {
+        Command::Verify {
+            record,
+            checkpoints,
+            json,
+        } => {
+            let mut seen = Vec::new();
+            for path in &checkpoints {
+                match read_input::<SignedCheckpoint>(path, "checkpoint")? {
+                    Ok(cp) => seen.push(cp),
+                    Err(failure) => return Ok(print_report(&verify::Report::unreadable(failure, false, "checkpoint"), json)),
+                }
+            }
+            (verify_file(&record, &seen, None)?, json)
         }
-        Command::VerifyReceipt { receipt, record } => {
-            let receipt: Receipt = read_json(&receipt, "receipt")?;
-            verify_file(&record, &[], Some(&receipt))?
-        }
+        Command::VerifyReceipt { receipt, record, json } => match read_input::<Receipt>(&receipt, "receipt")? {
+            Ok(receipt) => (verify_file(&record, &[], Some(&receipt))?, json),
+            Err(failure) => return Ok(print_report(&verify::Report::unreadable(failure, true, "receipt"), json)),
+        },
         Command::Count(_) => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),
         Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),
     };
-    print!("{report}");
-    Ok(report.ok())
+    Ok(print_report(&report, json))
+}
+
+/// Print the report as text or JSON; whether every check passed.
+fn print_report(report: &verify::Report, json: bool) -> bool {
+    if json {
+        println!("{:#}", report.to_json());
+    } else {
+        print!("{report}");
+    }
+    report.ok()
+}
+
+/// Read a receipt or checkpoint file strictly: `Err` if it cannot be
+/// opened (exit status 2), `Ok(Err(failure))` if it is not well-formed
+/// (check `format` fails).
+fn read_input<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<Result<T, String>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the {what} {}: {e}", path.display()))?;
+    match verify::read_strict(std::io::BufReader::new(file), &path.display().to_string()) {
+        Ok(value) => Ok(Ok(value)),
+        Err(verify::ReadError::Invalid(failure)) => Ok(Err(failure.to_string())),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Stream the record from disk: a million ballots need not fit in memory.
 fn verify_file(path: &Path, seen: &[SignedCheckpoint], receipt: Option<&Receipt>) -> Result<verify::Report, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the record {}: {e}", path.display()))?;
-    verify::verify_reader(std::io::BufReader::with_capacity(1 << 20, file), seen, receipt)
-        .map_err(|e| format!("{} is not a valid record: {e}", path.display()))
+    verify::verify_reader(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        &path.display().to_string(),
+        seen,
+        receipt,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// A certifier's key file.

@@ -17,6 +17,7 @@ pub struct ReceiptBody {
     /// Always `teller-receipt/1`.
     pub format: String,
     /// The election's id.
+    #[serde(deserialize_with = "canonical::election_id")]
     pub election: String,
     /// The ballot's tracker.
     pub tracker: Digest,
@@ -30,12 +31,43 @@ pub struct ReceiptBody {
 
 /// A receipt as the voter downloads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ReceiptWire")]
 pub struct Receipt {
     /// The promise.
     #[serde(flatten)]
     pub body: ReceiptBody,
     /// Ed25519 signature of `canonical(body)` by the election key.
     pub signature: Signature,
+}
+
+/// A receipt as written: every member at one level, none unknown.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiptWire {
+    format: String,
+    #[serde(deserialize_with = "canonical::election_id")]
+    election: String,
+    tracker: Digest,
+    ballot: Ballot,
+    seal: u64,
+    public_key: PublicKey,
+    signature: Signature,
+}
+
+impl From<ReceiptWire> for Receipt {
+    fn from(w: ReceiptWire) -> Self {
+        Receipt {
+            body: ReceiptBody {
+                format: w.format,
+                election: w.election,
+                tracker: w.tracker,
+                ballot: w.ballot,
+                seal: w.seal,
+                public_key: w.public_key,
+            },
+            signature: w.signature,
+        }
+    }
 }
 
 impl ReceiptBody {

@@ -10,13 +10,17 @@ use crate::log::ChainedEntry;
 use crate::tally::Tally;
 
 /// The `format` value of a record.
-pub const RECORD_FORMAT: &str = "teller-record/1";
+pub const RECORD_FORMAT: &str = "teller-record/2";
+
+/// The `format` of records made by earlier versions of Teller, which this
+/// version does not read (FORMAT.md §13).
+pub const EARLIER_RECORD_FORMATS: &[&str] = &["teller-record/1"];
 
 /// The whole record of one election.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
-    /// Always `teller-record/1`.
+    /// Always `teller-record/2`.
     pub format: String,
     /// Which election, and its definition.
     pub election: ElectionInfo,
@@ -40,6 +44,7 @@ pub struct Record {
 #[serde(deny_unknown_fields)]
 pub struct ElectionInfo {
     /// The election's id.
+    #[serde(deserialize_with = "crate::canonical::election_id")]
     pub id: String,
     /// Lifecycle state when the record was exported.
     pub state: String,

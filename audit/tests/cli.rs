@@ -142,12 +142,98 @@ fn record_without_first_ballot(record: &Record, receipt: &Receipt) -> (Record, (
 }
 
 #[test]
-fn unreadable_input_exits_two_with_a_message() {
+fn a_malformed_record_fails_format_and_a_missing_file_exits_two() {
     let path = write("garbage.json", &json!({"format": "something else"}));
-    let (code, _, err) = audit(&["verify".as_ref(), path.as_os_str()]);
-    assert_eq!(code, 2);
-    assert!(err.contains("is not a valid record"), "{err}");
+    let (code, out, _) = audit(&["verify".as_ref(), path.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  format"), "{out}");
+    assert!(out.contains("expected \"teller-record/2\", found \"something else\""), "{out}");
+    assert!(out.contains("not run: the record could not be read"), "{out}");
     let (code, _, err) = audit(&["verify".as_ref(), "/nonexistent/record.json".as_ref()]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot open the record"), "{err}");
+}
+
+#[test]
+fn json_reports_list_every_check_in_order_with_the_first_failure() {
+    let (record, receipt) = mini_record();
+    let path = write("json-good.json", &record);
+    let rpath = write("json-receipt.json", &receipt);
+    let (code, out, _) = audit(&[
+        "verify-receipt".as_ref(),
+        rpath.as_os_str(),
+        path.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["format"], "teller-audit-report/1");
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["first_failure"], Value::Null);
+    let names: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let all: Vec<&str> = teller_audit::verify::RECORD_CHECKS
+        .iter()
+        .chain(teller_audit::verify::RECEIPT_CHECKS)
+        .copied()
+        .collect();
+    assert_eq!(names, all);
+    let first = &report["checks"][0];
+    assert_eq!(first["status"], "pass");
+    assert!(first["summary"].is_string() && first["failures"] == json!([]));
+
+    let mut v: Value = serde_json::to_value(&record).unwrap();
+    v["counts"]["tokens_issued"] = json!(9);
+    v["ballots"][4]["choices"]["bylaw"] = json!(["no"]);
+    let path = write("json-bad.json", &v);
+    let (code, out, _) = audit(&["verify".as_ref(), path.as_os_str(), "--json".as_ref()]);
+    assert_eq!(code, 1, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["verified"], false);
+    assert_eq!(report["first_failure"], "ballot-tracker");
+    let counts = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "counts").unwrap();
+    assert_eq!(counts["status"], "fail");
+    assert_eq!(
+        counts["failures"][0],
+        "§8: counts.tokens_issued: expected 10 (entry 14, polls_closed), found 9"
+    );
+}
+
+#[test]
+fn a_malformed_receipt_or_checkpoint_file_fails_format_naming_the_file() {
+    let (record, receipt) = mini_record();
+    let path = write("m-record.json", &record);
+    let mut r: Value = serde_json::to_value(&receipt).unwrap();
+    r["extra"] = json!(1);
+    let rpath = write("m-receipt.json", &r);
+    let (code, out, _) = audit(&["verify-receipt".as_ref(), rpath.as_os_str(), path.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  format"), "{out}");
+    assert!(out.contains(&format!("§1: {} at extra (line ", rpath.display())), "{out}");
+    assert!(out.contains("SKIP  receipt-content") && out.contains("not run: the receipt could not be read"), "{out}");
+    // A correctly signed receipt written in upper case is not canonical (§1).
+    let mut r: Value = serde_json::to_value(&receipt).unwrap();
+    r["signature"] = json!(r["signature"].as_str().unwrap().to_uppercase());
+    let rpath = write("m-upper.json", &r);
+    let (code, out, _) = audit(&["verify-receipt".as_ref(), rpath.as_os_str(), path.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("at signature (line"), "{out}");
+    assert!(out.contains("expected 128 lower-case hex digits"), "{out}");
+    // A checkpoint given with --checkpoint.
+    let mut cp: Value = serde_json::to_value(&record.checkpoints[0]).unwrap();
+    cp["reason"] = json!("reopened");
+    let cpath = write("m-cp.json", &cp);
+    let (code, out, _) = audit(&[
+        "verify".as_ref(),
+        path.as_os_str(),
+        "--checkpoint".as_ref(),
+        cpath.as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("§1: {} at reason (line ", cpath.display())), "{out}");
+    assert!(out.contains("not run: the checkpoint could not be read"), "{out}");
 }

@@ -19,10 +19,10 @@ fn summary(r: &teller_audit::verify::Report) -> Vec<(String, String, usize)> {
 fn streaming_and_in_memory_verification_agree() {
     let (record, receipt) = mini_record();
     let bytes = serde_json::to_vec(&record).unwrap();
-    let streamed = verify_reader(&bytes[..], &[], None).unwrap();
+    let streamed = verify_reader(&bytes[..], "record.json", &[], None).unwrap();
     assert!(streamed.ok(), "{streamed}");
     assert_eq!(summary(&streamed), summary(&verify_record(&record, &[])));
-    let streamed = verify_reader(&bytes[..], &[], Some(&receipt)).unwrap();
+    let streamed = verify_reader(&bytes[..], "record.json", &[], Some(&receipt)).unwrap();
     assert!(streamed.ok(), "{streamed}");
     assert_eq!(summary(&streamed), summary(&verify_receipt(&receipt, &record)));
 }
@@ -44,27 +44,37 @@ fn members_in_any_order_verify_the_same() {
         text.push_str(&serde_json::to_string(v).unwrap());
     }
     text.push('}');
-    let report = verify_reader(text.as_bytes(), &[], None).unwrap();
+    let report = verify_reader(text.as_bytes(), "record.json", &[], None).unwrap();
     assert!(report.ok(), "{report}");
     assert_eq!(summary(&report), summary(&verify_record(&record, &[])));
     // Tampering is still caught when ballots arrive before the log.
     let tampered = text.replacen("\"bylaw\":[\"yes\"]", "\"bylaw\":[\"no\"]", 1);
     assert_ne!(tampered, text);
-    let report = verify_reader(tampered.as_bytes(), &[], None).unwrap();
+    let report = verify_reader(tampered.as_bytes(), "record.json", &[], None).unwrap();
     assert!(report.failed().contains(&"ballot-tracker"), "{report}");
 }
 
 #[test]
-fn what_is_not_a_record_is_refused_with_a_reason() {
+fn what_is_not_a_record_fails_format_naming_the_place() {
     for (text, says) in [
-        ("[]", "a Teller election record"),
-        ("{\"format\":\"x\"}", "missing field"),
-        ("{\"format\":\"x\",\"format\":\"y\"}", "appears twice"),
-        ("{\"surprise\":1}", "unknown field"),
-        ("{\"log\":[{\"seq\":0}]", "missing field"),
+        ("[]", "record.json at . (line 1, column"),
+        ("{\"format\":\"teller-record/2\"}", "the record has no member"),
+        ("{\"format\":\"teller-record/2\",\"format\":\"y\"}", "at format (line 1"),
+        ("{\"surprise\":1}", "at surprise (line 1"),
+        ("{\"log\":[{\"seq\":0}]", "at log[0]"),
         ("{", "EOF"),
+        ("{\"format\":\"teller-record/1\"}", "made by an earlier version of Teller"),
     ] {
-        let err = verify_reader(text.as_bytes(), &[], None).unwrap_err().to_string();
-        assert!(err.contains(says), "{text}: {err}");
+        let report = verify_reader(text.as_bytes(), "record.json", &[], None).unwrap();
+        assert_eq!(report.first_failure(), Some("format"), "{text}: {report}");
+        let failure = &report.check("format").unwrap().failures[0];
+        assert!(failure.contains(says), "{text}: {failure}");
+        assert!(failure.starts_with("§1: record.json at "), "{failure}");
+        let others: Vec<_> = report.checks.iter().skip(1).collect();
+        assert_eq!(others.len(), teller_audit::verify::RECORD_CHECKS.len() - 1);
+        assert!(others
+            .iter()
+            .all(|c| c.status == teller_audit::verify::Status::Skipped
+                && c.summary == "not run: the record could not be read"));
     }
 }

@@ -162,6 +162,7 @@ fn close_polls(
         // Delivery rows keep no finer time than the close (see `scrub`).
         crate::store::deliveries::coarsen_at_close(conn, election, now)?;
         let counts = members::counts(conn, election)?;
+        let tokens_issued = members::tokens_issued(conn, election)?;
         let ballots = head.sealed_ballots as u64;
         elections::set_state(conn, election, State::Closed)?;
         crate::store::log::append(
@@ -169,6 +170,7 @@ fn close_polls(
             &mut head,
             vec![Event::PollsClosed {
                 tokens_used: counts.voted,
+                tokens_issued,
                 ballots,
                 reason: reason.to_string(),
                 actor: actor.to_string(),

@@ -17,13 +17,13 @@ use crate::crypto::{Digest, Seed};
 use crate::definition::{Definition, Method, Threshold};
 
 /// The `format` value of a tally.
-pub const TALLY_FORMAT: &str = "teller-tally/1";
+pub const TALLY_FORMAT: &str = "teller-tally/2";
 
 /// The result of an election.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tally {
-    /// Always `teller-tally/1`.
+    /// Always `teller-tally/2`.
     pub format: String,
     /// The election's id.
     pub election: String,

@@ -53,14 +53,14 @@ impl BallotChecker {
         let computed = b.computed_tracker(&self.election);
         if computed != b.tracker {
             self.tracker.push(format!(
-                "ballot {i} (tracker {}): its content hashes to {computed}; the content or tracker was changed",
+                "§4: ballot {i} (tracker {}): expected its content to hash to its tracker, found {computed}; the content or tracker was changed",
                 b.tracker
             ));
         }
         if let Some(previous) = &self.previous {
             if previous >= &b.tracker {
                 self.order.push(format!(
-                    "ballot {i} (tracker {}): not after ballot {} in tracker order (or a duplicate)",
+                    "§8: ballot {i} (tracker {}): expected a tracker after ballot {}'s ({previous}), found one not after it (out of order, or a duplicate)",
                     b.tracker,
                     i - 1
                 ));
@@ -70,13 +70,26 @@ impl BallotChecker {
         match facts.trackers.binary_search_by(|(t, _)| t.cmp(&b.tracker)) {
             Ok(k) => self.matched[k] = true,
             Err(_) => self.matching.push(format!(
-                "ballot {i} (tracker {}): not in the log (an added ballot)",
+                "§8: ballot {i} (tracker {}): expected a tracker of a ballot entry, found one the log does not hold (an added ballot)",
                 b.tracker
             )),
         }
         for p in ballot::problems(&self.definition, &b.choices) {
-            self.validity
-                .push(format!("ballot {i} (tracker {}): {}", b.tracker, p.message));
+            let contest = if p.contest.is_empty() {
+                String::new()
+            } else {
+                format!("contest {:?}: ", p.contest)
+            };
+            self.validity.push(format!(
+                "§4: ballot {i} (tracker {}): {contest}{}",
+                b.tracker, p.message
+            ));
+        }
+        if b.weight.is_zero() {
+            self.validity.push(format!(
+                "§4: ballot {i} (tracker {}): expected a weight greater than 0, found \"0\"",
+                b.tracker
+            ));
         }
         self.tallier.add(&b.choices, b.weight);
         if self.watch == Some(b.tracker) {
@@ -90,7 +103,7 @@ impl BallotChecker {
             if !seen {
                 let (tracker, seq) = facts.trackers[k];
                 self.matching.push(format!(
-                    "entry {seq} (ballot): tracker {tracker} is in the log but its ballot is missing"
+                    "§8: entry {seq} (ballot): expected a published ballot with tracker {tracker}, found none (a ballot is missing)"
                 ));
             }
         }

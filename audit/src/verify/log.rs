@@ -1,11 +1,80 @@
-//! The log, entry by entry: the hash chain, and the order of events
-//! (lifecycle, and ballots only in sealed batches, each in tracker order).
+//! The log, entry by entry: the hash chain (FORMAT.md §5), and the rules of
+//! §5 — entry 0, the lifecycle, sealed batches in tracker order, the
+//! closing figures, certifier keys and actors.
 
 use crate::checkpoint::CheckpointReason;
 use crate::crypto::{Digest, PublicKey, Seed, Signature};
 use crate::log::{ChainedEntry, Event, GENESIS};
 
 use super::report::Failures;
+
+/// The `polls_opened` entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Opened {
+    pub seq: u64,
+    pub definition_hash: Digest,
+    pub eligible: u64,
+    pub tokens_issued: u64,
+    pub lot_seed_commitment: Digest,
+}
+
+/// The `polls_closed` entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Closed {
+    pub seq: u64,
+    pub tokens_used: u64,
+    pub tokens_issued: u64,
+    pub ballots: u64,
+}
+
+/// The `tallied` entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tallied {
+    pub seq: u64,
+    pub tally_digest: Digest,
+    pub lot_seed: Seed,
+}
+
+/// A `roll_imported` entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RollImport {
+    pub seq: u64,
+    pub added: u64,
+    pub total: u64,
+}
+
+/// A `certifier_registered` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Registration {
+    pub seq: u64,
+    pub name: String,
+    pub key: PublicKey,
+}
+
+/// A `certification` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Certification {
+    pub seq: u64,
+    pub name: String,
+    pub key: PublicKey,
+    pub signature: Signature,
+}
+
+/// The `certified` entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Certified {
+    pub seq: u64,
+    pub signatures: u64,
+    pub quorum: u32,
+}
+
+/// An entry that needs a record checkpoint (§6).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NeedsCheckpoint {
+    pub seq: u64,
+    pub kind: &'static str,
+    pub reason: CheckpointReason,
+}
 
 /// What the log says, kept for the checks that come after it.
 #[derive(Debug, Default)]
@@ -14,26 +83,22 @@ pub(crate) struct LogFacts {
     pub hashes: Vec<Digest>,
     /// Entry 0's election id and key, if it was `election_created`.
     pub created: Option<(String, PublicKey)>,
-    /// `polls_opened`: (seq, definition hash, eligible, lot seed commitment).
-    pub opened: Option<(u64, Digest, u64, Digest)>,
-    /// `polls_closed`: (seq, tokens used, ballots).
-    pub closed: Option<(u64, u64, u64)>,
-    /// `tallied`: (seq, tally digest, lot seed).
-    pub tallied: Option<(u64, Digest, Seed)>,
+    pub opened: Option<Opened>,
+    pub closed: Option<Closed>,
+    pub tallied: Option<Tallied>,
+    /// `roll_imported` entries before the polls opened, in log order.
+    pub rolls: Vec<RollImport>,
     /// The certification quorum set when the polls opened.
     pub quorum: u32,
-    /// Registered certifiers: (seq, name, key).
-    pub certifiers: Vec<(u64, String, PublicKey)>,
-    /// Certifications: (seq, name, key, signature).
-    pub certifications: Vec<(u64, String, PublicKey, Signature)>,
-    /// `certified`: (seq, signatures, quorum).
-    pub certified: Option<(u64, u64, u32)>,
+    pub certifiers: Vec<Registration>,
+    pub certifications: Vec<Certification>,
+    pub certified: Option<Certified>,
     /// Every ballot entry's (tracker, seq), sorted by tracker.
     pub trackers: Vec<(Digest, u64)>,
     /// (seal number, seq of its seal entry), in log order.
     pub seals: Vec<(u64, u64)>,
-    /// Entries that need a checkpoint, with the reason expected.
-    pub needs_checkpoint: Vec<(u64, CheckpointReason)>,
+    /// Entries that need a checkpoint, in log order.
+    pub needs_checkpoint: Vec<NeedsCheckpoint>,
     /// The lifecycle state the log shows.
     pub state: &'static str,
     /// `token_reissued` entries: codes replaced one by one by staff.
@@ -53,6 +118,64 @@ impl LogFacts {
             .ok()
             .map(|i| self.trackers[i].1)
     }
+
+    /// Whether the record is tallied or certified (its ballots published).
+    pub fn tallied_or_certified(&self) -> bool {
+        self.tallied.is_some()
+    }
+}
+
+/// The lifecycle phases of §5 rule 2, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Draft,
+    Open,
+    Closed,
+    Tallied,
+    Certified,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::Open => "open",
+            Phase::Closed => "closed",
+            Phase::Tallied => "tallied",
+            Phase::Certified => "certified",
+        }
+    }
+}
+
+/// The phases in which an entry of this type may appear (§5 rule 2).
+fn allowed(event: &Event) -> &'static [Phase] {
+    use Phase::*;
+    match event {
+        Event::ElectionCreated { .. } => &[],
+        Event::DefinitionUpdated { .. } | Event::RollImported { .. } | Event::CertifierRegistered { .. } => &[Draft],
+        Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
+        Event::PollsOpened { .. } => &[Draft],
+        Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => &[Open],
+        Event::Tallied { .. } => &[Closed],
+        Event::Certification { .. } => &[Tallied, Certified],
+        Event::Certified { .. } => &[Tallied],
+    }
+}
+
+/// What is wrong with an `actor` (§5 rule 6), if anything.
+pub(crate) fn actor_problem(actor: &str) -> Option<String> {
+    let named = |prefix: &str| {
+        actor
+            .strip_prefix(prefix)
+            .is_some_and(|name| !name.is_empty() && !name.chars().any(char::is_control))
+    };
+    if actor == "scheduler" || actor == "delivery" || named("cli:") || named("staff:") {
+        None
+    } else {
+        Some(format!(
+            "expected an actor of the form cli:USER, staff:USERNAME, scheduler or delivery (the name not empty, without control characters), found {actor:?}"
+        ))
+    }
 }
 
 /// Checks the log as its entries arrive.
@@ -61,8 +184,7 @@ pub(crate) struct LogChecker {
     previous: Option<Digest>,
     chain: Failures,
     structure: Failures,
-    /// 0 draft, 1 open, 2 closed, 3 tallied, 4 certified.
-    phase: u8,
+    phase: Phase,
     batch_len: u64,
     batch_last: Option<Digest>,
     next_seal: u64,
@@ -76,12 +198,30 @@ impl Default for LogChecker {
             previous: None,
             chain: Failures::default(),
             structure: Failures::default(),
-            phase: 0,
+            phase: Phase::Draft,
             batch_len: 0,
             batch_last: None,
             next_seal: 1,
             total_ballots: 0,
         }
+    }
+}
+
+/// The `actor` of an event that names one.
+fn actor_of(event: &Event) -> Option<&str> {
+    match event {
+        Event::ElectionCreated { actor, .. }
+        | Event::DefinitionUpdated { actor, .. }
+        | Event::RollImported { actor, .. }
+        | Event::CertifierRegistered { actor, .. }
+        | Event::TokensIssued { actor, .. }
+        | Event::TokensSent { actor, .. }
+        | Event::TokenReissued { actor, .. }
+        | Event::PollsOpened { actor, .. }
+        | Event::ScheduleChanged { actor, .. }
+        | Event::PollsClosed { actor, .. }
+        | Event::Tallied { actor, .. } => Some(actor),
+        Event::Ballot { .. } | Event::Seal { .. } | Event::Certification { .. } | Event::Certified { .. } => None,
     }
 }
 
@@ -92,7 +232,8 @@ impl LogChecker {
         let entry = &chained.entry;
         if entry.seq != position {
             self.chain.push(format!(
-                "entry at position {position} has seq {} (an entry is missing, added or moved)",
+                "§5: entry at position {position} ({}): expected seq {position}, found {} (an entry is missing, added or moved)",
+                entry.event.kind(),
                 entry.seq
             ));
         }
@@ -100,11 +241,9 @@ impl LogChecker {
         let computed = entry.chain_hash(&previous);
         if computed != chained.hash {
             self.chain.push(format!(
-                "entry {} ({}): its hash {} is not SHA-256(previous hash ‖ entry) = {}",
-                entry.seq,
+                "§5: entry {position} ({}): expected hash SHA-256(previous hash ‖ canonical(entry)) = {computed}, found {}",
                 entry.event.kind(),
                 chained.hash,
-                computed
             ));
         }
         self.facts.hashes.push(computed);
@@ -113,7 +252,11 @@ impl LogChecker {
     }
 
     fn structure(&mut self, seq: u64, event: &Event) {
-        let at = |what: &str| format!("entry {seq} ({what})");
+        let kind = event.kind();
+        let at = format!("entry {seq} ({kind})");
+        if let Some(problem) = actor_of(event).and_then(actor_problem) {
+            self.structure.push(format!("§5 rule 6: {at}: {problem}"));
+        }
         if seq == 0 {
             match event {
                 Event::ElectionCreated {
@@ -121,54 +264,77 @@ impl LogChecker {
                 } => {
                     self.facts.created = Some((election.clone(), *public_key));
                 }
-                other => self.structure.push(format!(
-                    "{}: the log must start with election_created",
-                    at(other.kind())
-                )),
+                _ => self
+                    .structure
+                    .push(format!("§5 rule 1: {at}: expected election_created as entry 0, found {kind}")),
             }
             return;
         }
         let ballots_waiting = self.batch_len > 0;
+        let phase = self.phase;
         let f = &mut self.structure;
-        match event {
-            Event::ElectionCreated { .. } => f.push(format!("{}: a second election_created", at("election_created"))),
-            Event::DefinitionUpdated { .. } | Event::RollImported { .. } => {
-                if self.phase != 0 {
-                    f.push(format!("{}: only allowed before the polls open", at(event.kind())));
-                }
+        let allowed = allowed(event);
+        if matches!(event, Event::ElectionCreated { .. }) {
+            f.push(format!("§5 rule 1: {at}: only entry 0 is election_created"));
+        } else if !allowed.contains(&phase) {
+            let once = match event {
+                Event::PollsOpened { .. } if phase > Phase::Draft => Some("polls_opened"),
+                Event::PollsClosed { .. } if phase > Phase::Open => Some("polls_closed"),
+                Event::Tallied { .. } if phase > Phase::Closed => Some("tallied"),
+                Event::Certified { .. } if phase > Phase::Tallied => Some("certified"),
+                _ => None,
+            };
+            match once {
+                Some(what) => f.push(format!("§5 rule 2: {at}: {what} at most once, found a second one")),
+                None => f.push(format!(
+                    "§5 rule 2: {at}: expected while the election is {}, found while it is {}",
+                    allowed.iter().map(|p| p.name()).collect::<Vec<_>>().join(" or "),
+                    phase.name()
+                )),
             }
-            Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => {
-                if matches!(event, Event::TokenReissued { .. }) {
-                    self.facts.replaced += 1;
-                }
-                if self.phase > 1 {
-                    f.push(format!("{}: only allowed before the polls close", at(event.kind())));
+        }
+        match event {
+            Event::ElectionCreated { .. }
+            | Event::DefinitionUpdated { .. }
+            | Event::TokensIssued { .. }
+            | Event::TokensSent { .. }
+            | Event::ScheduleChanged { .. } => {}
+            Event::TokenReissued { .. } => self.facts.replaced += 1,
+            Event::RollImported { added, total, .. } => {
+                if phase == Phase::Draft {
+                    self.facts.rolls.push(RollImport {
+                        seq,
+                        added: *added,
+                        total: *total,
+                    });
                 }
             }
             Event::PollsOpened {
                 definition_hash,
                 eligible,
+                tokens_issued,
                 lot_seed_commitment,
                 certification_quorum,
                 ..
             } => {
-                self.facts.quorum = *certification_quorum;
-                if self.phase != 0 {
-                    f.push(format!("{}: the polls opened twice", at("polls_opened")));
+                if phase == Phase::Draft {
+                    self.facts.quorum = *certification_quorum;
+                    self.phase = Phase::Open;
+                    self.facts.opened = Some(Opened {
+                        seq,
+                        definition_hash: *definition_hash,
+                        eligible: *eligible,
+                        tokens_issued: *tokens_issued,
+                        lot_seed_commitment: *lot_seed_commitment,
+                    });
+                    self.need(seq, kind, CheckpointReason::Opened);
                 }
-                self.phase = 1;
-                self.facts.opened = Some((seq, *definition_hash, *eligible, *lot_seed_commitment));
-                self.facts.needs_checkpoint.push((seq, CheckpointReason::Opened));
             }
             Event::Ballot { tracker } => {
-                if self.phase != 1 {
-                    f.push(format!("{}: a ballot while the polls were not open", at("ballot")));
-                }
                 if let Some(last) = &self.batch_last {
                     if tracker <= last {
                         f.push(format!(
-                            "{}: tracker {tracker} is not after the previous one in its batch (batches are in tracker order)",
-                            at("ballot")
+                            "§5 rule 3: {at}: expected a tracker after the previous one of its batch ({last}), found {tracker}"
                         ));
                     }
                 }
@@ -178,19 +344,11 @@ impl LogChecker {
             }
             Event::Seal { seal, ballots } => {
                 if *seal != self.next_seal {
-                    f.push(format!(
-                        "{}: seal number {seal}, expected {}",
-                        at("seal"),
-                        self.next_seal
-                    ));
+                    f.push(format!("§5 rule 3: {at}: expected seal number {}, found {seal}", self.next_seal));
                 }
-                if self.batch_len == 0 {
-                    f.push(format!("{}: a seal with no ballots", at("seal")));
-                }
-                if *ballots != self.batch_len {
+                if *ballots != self.batch_len || self.batch_len == 0 {
                     f.push(format!(
-                        "{}: says {ballots} ballots but {} ballot entries precede it",
-                        at("seal"),
+                        "§5 rule 3: {at}: expected ballots = {} (the ballot entries since the previous seal, at least 1), found {ballots}",
                         self.batch_len
                     ));
                 }
@@ -198,98 +356,102 @@ impl LogChecker {
                 self.batch_len = 0;
                 self.batch_last = None;
                 self.facts.seals.push((*seal, seq));
-                self.facts.needs_checkpoint.push((seq, CheckpointReason::Sealed));
+                self.need(seq, kind, CheckpointReason::Sealed);
                 self.next_seal = seal.saturating_add(1).max(self.next_seal + 1);
             }
-            Event::ScheduleChanged { .. } => {
-                if self.phase > 1 {
-                    f.push(format!("{}: after the polls closed", at("schedule_changed")));
-                }
-            }
             Event::PollsClosed {
-                tokens_used, ballots, ..
+                tokens_used,
+                tokens_issued,
+                ballots,
+                ..
             } => {
-                if self.phase != 1 {
-                    f.push(format!("{}: the polls were not open", at("polls_closed")));
-                }
                 if *ballots != self.total_ballots {
                     f.push(format!(
-                        "{}: says {ballots} ballots but the log holds {}",
-                        at("polls_closed"),
+                        "§5 rule 4: {at}: expected ballots = {} (the ballot entries in the log), found {ballots}",
                         self.total_ballots
                     ));
                 }
-                self.phase = 2;
-                self.facts.closed = Some((seq, *tokens_used, *ballots));
-                self.facts.needs_checkpoint.push((seq, CheckpointReason::Closed));
+                if phase == Phase::Open {
+                    self.phase = Phase::Closed;
+                    self.facts.closed = Some(Closed {
+                        seq,
+                        tokens_used: *tokens_used,
+                        tokens_issued: *tokens_issued,
+                        ballots: *ballots,
+                    });
+                    self.need(seq, kind, CheckpointReason::Closed);
+                }
             }
             Event::CertifierRegistered {
                 certifier, public_key, ..
             } => {
-                if self.phase != 0 {
+                if let Some(earlier) = self.facts.certifiers.iter().find(|r| r.key == *public_key) {
                     f.push(format!(
-                        "{}: only allowed before the polls open",
-                        at("certifier_registered")
+                        "§5 rule 5: {at}: the key {} is registered already (entry {}): a key is registered at most once",
+                        public_key.fingerprint(),
+                        earlier.seq
                     ));
                 }
-                if self.facts.certifiers.iter().any(|(_, _, k)| k == public_key) {
-                    f.push(format!(
-                        "{}: the key {} is registered twice",
-                        at("certifier_registered"),
-                        public_key.fingerprint()
-                    ));
-                }
-                self.facts.certifiers.push((seq, certifier.clone(), *public_key));
+                self.facts.certifiers.push(Registration {
+                    seq,
+                    name: certifier.clone(),
+                    key: *public_key,
+                });
             }
             Event::Certification {
                 certifier,
                 public_key,
                 signature,
-            } => {
-                if self.phase < 3 {
-                    f.push(format!("{}: only allowed after the tally", at("certification")));
-                }
-                self.facts
-                    .certifications
-                    .push((seq, certifier.clone(), *public_key, *signature));
-            }
+            } => self.facts.certifications.push(Certification {
+                seq,
+                name: certifier.clone(),
+                key: *public_key,
+                signature: *signature,
+            }),
             Event::Certified { signatures, quorum } => {
-                if self.phase != 3 {
-                    f.push(format!(
-                        "{}: the election was not tallied, or was certified already",
-                        at("certified")
-                    ));
+                if phase == Phase::Tallied {
+                    self.phase = Phase::Certified;
+                    self.facts.certified = Some(Certified {
+                        seq,
+                        signatures: *signatures,
+                        quorum: *quorum,
+                    });
+                    self.need(seq, kind, CheckpointReason::Certified);
                 }
-                self.phase = 4;
-                self.facts.certified = Some((seq, *signatures, *quorum));
-                self.facts.needs_checkpoint.push((seq, CheckpointReason::Certified));
             }
             Event::Tallied {
                 tally_digest, lot_seed, ..
             } => {
-                if self.phase != 2 {
-                    f.push(format!("{}: the polls were not closed", at("tallied")));
+                if phase == Phase::Closed {
+                    self.phase = Phase::Tallied;
+                    self.facts.tallied = Some(Tallied {
+                        seq,
+                        tally_digest: *tally_digest,
+                        lot_seed: *lot_seed,
+                    });
+                    self.need(seq, kind, CheckpointReason::Tallied);
                 }
-                self.phase = 3;
-                self.facts.tallied = Some((seq, *tally_digest, *lot_seed));
-                self.facts.needs_checkpoint.push((seq, CheckpointReason::Tallied));
             }
         }
         if ballots_waiting && !matches!(event, Event::Ballot { .. } | Event::Seal { .. }) {
             self.structure.push(format!(
-                "{}: ballot entries must be followed by their seal before anything else",
-                at(event.kind())
+                "§5 rule 3: {at}: expected the seal of the {} ballot entries before it, found {kind}",
+                self.batch_len
             ));
             self.batch_len = 0;
             self.batch_last = None;
         }
     }
 
+    fn need(&mut self, seq: u64, kind: &'static str, reason: CheckpointReason) {
+        self.facts.needs_checkpoint.push(NeedsCheckpoint { seq, kind, reason });
+    }
+
     /// The log is complete: returns its facts and the two checks' failures.
     pub fn finish(mut self) -> (LogFacts, Failures, Failures) {
         if self.batch_len > 0 {
             self.structure.push(format!(
-                "the log ends with {} ballot entries that no seal closes",
+                "§5 rule 3: expected a seal after the last {} ballot entries, found the end of the log",
                 self.batch_len
             ));
         }
@@ -297,12 +459,12 @@ impl LogChecker {
         for pair in self.facts.trackers.windows(2) {
             if pair[0].0 == pair[1].0 {
                 self.structure.push(format!(
-                    "entries {} and {} (ballot): tracker {} appears twice in the log",
+                    "§5 rule 3: entries {} and {} (ballot): tracker {} appears twice in the log",
                     pair[0].1, pair[1].1, pair[0].0
                 ));
             }
         }
-        self.facts.state = ["draft", "open", "closed", "tallied", "certified"][self.phase as usize];
+        self.facts.state = self.phase.name();
         (self.facts, self.chain, self.structure)
     }
 }

@@ -14,8 +14,8 @@ mod report;
 mod stream;
 mod verifier;
 
-pub use report::{Check, Report, Status};
-pub use stream::{verify_reader, ReadError};
+pub use report::{Check, Report, Status, RECEIPT_CHECKS, RECORD_CHECKS, REPORT_FORMAT};
+pub use stream::{read_strict, verify_reader, ParseFailure, ReadError};
 pub use verifier::Verifier;
 
 use crate::checkpoint::SignedCheckpoint;

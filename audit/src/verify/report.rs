@@ -2,6 +2,32 @@
 
 use std::fmt;
 
+/// The record checks of FORMAT.md §10, in the order they run and are
+/// reported; "the first failing check" is the first failing one in this order.
+pub const RECORD_CHECKS: &[&str] = &[
+    "format",
+    "log-chain",
+    "log-structure",
+    "definition",
+    "checkpoint-signature",
+    "checkpoint-consistency",
+    "checkpoint-coverage",
+    "ballot-tracker",
+    "ballot-order",
+    "ballots-match-log",
+    "ballot-validity",
+    "ballots-published",
+    "counts",
+    "certification",
+    "tally",
+];
+
+/// The receipt checks of FORMAT.md §10, run after the record checks.
+pub const RECEIPT_CHECKS: &[&str] = &["receipt-signature", "receipt-election", "receipt-inclusion", "receipt-content"];
+
+/// The `format` of the `--json` report.
+pub const REPORT_FORMAT: &str = "teller-audit-report/1";
+
 /// At most this many failures are printed per check.
 const SHOWN: usize = 25;
 /// At most this many failures are kept per check; the rest are counted.
@@ -73,6 +99,53 @@ impl Report {
         self.checks.iter().find(|c| c.name == name)
     }
 
+    /// The first failing check, in §10's order (the order of `checks`).
+    pub fn first_failure(&self) -> Option<&'static str> {
+        self.checks.iter().find(|c| c.status == Status::Fail).map(|c| c.name)
+    }
+
+    /// The report on an input that could not be read (`what`: "record",
+    /// "receipt", "checkpoint"): `format` fails with `failure`, and every
+    /// other check is reported as not run.
+    pub fn unreadable(failure: impl Into<String>, with_receipt: bool, what: &str) -> Report {
+        let mut report = Report::default();
+        report.push_list("format", "the inputs are well-formed", vec![failure.into()]);
+        let others = RECORD_CHECKS[1..]
+            .iter()
+            .chain(if with_receipt { RECEIPT_CHECKS } else { &[] });
+        for name in others {
+            report.skip(name, format!("not run: the {what} could not be read"));
+        }
+        report
+    }
+
+    /// The machine-readable report (`--json`, FORMAT.md §10):
+    /// `{"format", "verified", "first_failure", "checks": [{"name", "status", "summary", "failures"}]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let checks: Vec<serde_json::Value> = self
+            .checks
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "status": match c.status {
+                        Status::Pass => "pass",
+                        Status::Fail => "fail",
+                        Status::Skipped => "skipped",
+                    },
+                    "summary": c.summary,
+                    "failures": c.failures,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "format": REPORT_FORMAT,
+            "verified": self.ok(),
+            "first_failure": self.first_failure(),
+            "checks": checks,
+        })
+    }
+
     /// Names of the failed checks.
     pub fn failed(&self) -> Vec<&'static str> {
         self.checks
@@ -139,9 +212,10 @@ impl fmt::Display for Report {
         } else {
             writeln!(
                 f,
-                "\nNOT VERIFIED: {} check(s) failed: {}",
+                "\nNOT VERIFIED: {} check(s) failed: {} (first failing check: {})",
                 failed.len(),
-                failed.join(", ")
+                failed.join(", "),
+                failed[0]
             )
         }
     }

@@ -5,7 +5,8 @@
 use std::fmt;
 use std::io::Read;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use super::{Report, Verifier};
 use crate::ballot::PublishedBallot;
@@ -13,29 +14,109 @@ use crate::checkpoint::SignedCheckpoint;
 use crate::crypto::PublicKey;
 use crate::log::ChainedEntry;
 use crate::receipt::Receipt;
-use crate::record::{Counts, ElectionInfo};
+use crate::record::{Counts, ElectionInfo, EARLIER_RECORD_FORMATS, RECORD_FORMAT};
 use crate::tally::Tally;
 
-/// Why a record could not be read at all (as opposed to read and found wanting).
+/// Why an input could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// Not JSON, or not shaped like a record.
+    /// The file could not be read (exit status 2): not a finding about it.
+    #[error("cannot read {file}: {source}")]
+    Io {
+        /// The input's name.
+        file: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// Read, but not a well-formed input: check `format` fails.
     #[error("{0}")]
-    Json(#[from] serde_json::Error),
+    Invalid(ParseFailure),
 }
 
-/// Verify a record read from `reader` (a file, say), holding only what the
-/// checks need, and optionally a receipt against it.
+/// Where and how an input breaks the strict reading rules (FORMAT.md §1):
+/// JSON syntax, an unknown or missing member, a key written twice, a wrong
+/// type, a non-canonical spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    /// The input's name (its path, as given).
+    pub file: String,
+    /// The JSON path of the value at fault, such as `log[12].data.extra`
+    /// (`.` for the whole document).
+    pub path: String,
+    /// Line and column (from 1) where reading stopped.
+    pub line: usize,
+    /// See `line`.
+    pub column: usize,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl fmt::Display for ParseFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "§1: {} at {} (line {}, column {}): {}",
+            self.file, self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+fn failure(file: &str, path: String, e: &serde_json::Error) -> ReadError {
+    if e.is_io() {
+        return ReadError::Io {
+            file: file.to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::Other, e.to_string()),
+        };
+    }
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    ReadError::Invalid(ParseFailure {
+        file: file.to_string(),
+        path,
+        line: e.line(),
+        column: e.column(),
+        message: text.strip_suffix(&suffix).unwrap_or(&text).to_string(),
+    })
+}
+
+/// Read one JSON document (a receipt, a checkpoint) strictly, naming
+/// the path and position of whatever is wrong.
+pub fn read_strict<T: DeserializeOwned, R: Read>(reader: R, file: &str) -> Result<T, ReadError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut track = serde_path_to_error::Track::new();
+    let value = T::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    match value {
+        Ok(v) => {
+            de.end().map_err(|e| failure(file, ".".into(), &e))?;
+            Ok(v)
+        }
+        Err(e) => Err(failure(file, track.path().to_string(), &e)),
+    }
+}
+
+/// Verify a record read from `reader` (the file `file`), holding only what
+/// the checks need, and optionally a receipt against it. A record that is
+/// not well-formed gives a report whose `format` check fails and whose
+/// other checks did not run; only a failure to read is an error.
 pub fn verify_reader<R: Read>(
     reader: R,
+    file: &str,
     seen: &[SignedCheckpoint],
     receipt: Option<&Receipt>,
 ) -> Result<Report, ReadError> {
     let mut verifier = Verifier::new(seen, receipt);
     let mut de = serde_json::Deserializer::from_reader(reader);
-    RecordSeed(&mut verifier).deserialize(&mut de)?;
-    de.end()?;
-    Ok(verifier.finish())
+    let mut track = serde_path_to_error::Track::new();
+    let read = RecordSeed(&mut verifier).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let read = match read {
+        Ok(()) => de.end().map_err(|e| failure(file, ".".into(), &e)),
+        Err(e) => Err(failure(file, track.path().to_string(), &e)),
+    };
+    match read {
+        Ok(()) => Ok(verifier.finish()),
+        Err(ReadError::Invalid(f)) => Ok(Report::unreadable(f.to_string(), receipt.is_some(), "record")),
+        Err(e) => Err(e),
+    }
 }
 
 struct RecordSeed<'v, 'a>(&'v mut Verifier<'a>);
@@ -72,14 +153,20 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
         let v = self.0;
         let mut seen = [false; 8];
         while let Some(key) = map.next_key::<String>()? {
+            // Refused while reading the value, so that the path names the member.
             let Some(index) = MEMBERS.iter().position(|m| *m == key) else {
-                return Err(de::Error::unknown_field(&key, MEMBERS));
+                let message = format!(
+                    "unknown member {key:?} of the record, expected one of {}",
+                    MEMBERS.join(", ")
+                );
+                return Err(refuse(&mut map, message));
             };
             if std::mem::replace(&mut seen[index], true) {
-                return Err(de::Error::custom(format!("the member {key:?} appears twice")));
+                let message = format!("the member {key:?} appears twice (§2 rule 2: keys are unique)");
+                return Err(refuse(&mut map, message));
             }
             match index {
-                0 => v.format(&map.next_value::<String>()?),
+                0 => v.format(&map.next_value_seed(FormatSeed)?),
                 1 => v.election(map.next_value::<ElectionInfo>()?),
                 2 => v.public_key(map.next_value::<PublicKey>()?),
                 3 => {
@@ -93,9 +180,54 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
             }
         }
         if let Some(missing) = MEMBERS.iter().zip(seen).find(|(_, s)| !s) {
-            return Err(de::Error::missing_field(missing.0));
+            return Err(de::Error::custom(format!(
+                "the record has no member {:?} (every member of §8 is required)",
+                missing.0
+            )));
         }
         Ok(())
+    }
+}
+
+/// Refuses whatever value it is given, with its message: an error raised
+/// while reading a member's value carries that member in its path.
+struct Refuse(String);
+
+impl<'de> DeserializeSeed<'de> for Refuse {
+    type Value = de::IgnoredAny;
+
+    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<de::IgnoredAny, D::Error> {
+        Err(de::Error::custom(self.0))
+    }
+}
+
+/// The error of refusing the value of the member just read.
+fn refuse<'de, A: MapAccess<'de>>(map: &mut A, message: String) -> A::Error {
+    match map.next_value_seed(Refuse(message.clone())) {
+        Err(e) => e,
+        Ok(_) => de::Error::custom(message),
+    }
+}
+
+/// The record's `format`: this version's, or a helpful refusal (§13).
+struct FormatSeed;
+
+impl<'de> DeserializeSeed<'de> for FormatSeed {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        let format = String::deserialize(d)?;
+        if format == RECORD_FORMAT {
+            Ok(format)
+        } else if EARLIER_RECORD_FORMATS.contains(&format.as_str()) {
+            Err(de::Error::custom(format!(
+                "expected {RECORD_FORMAT:?}, found {format:?}: made by an earlier version of Teller: verify it with the teller-audit of that version"
+            )))
+        } else {
+            Err(de::Error::custom(format!(
+                "expected {RECORD_FORMAT:?}, found {format:?}: not a Teller election record of this version"
+            )))
+        }
     }
 }
 

@@ -3,10 +3,10 @@
 //! (ballots before the log, say) are held until it comes, so any order works;
 //! the usual order needs no ballot held in memory.
 
-use std::collections::HashSet;
-
 use crate::ballot::PublishedBallot;
-use crate::checkpoint::{CheckpointReason, SignedCheckpoint, CHECKPOINT_FORMAT};
+use std::collections::HashMap;
+
+use crate::checkpoint::{SignedCheckpoint, CHECKPOINT_FORMAT};
 use crate::crypto::PublicKey;
 use crate::log::ChainedEntry;
 use crate::receipt::Receipt;
@@ -167,7 +167,7 @@ impl<'a> Verifier<'a> {
         }
     }
 
-    /// Every check's outcome.
+    /// Every check's outcome, in the order of FORMAT.md §10.
     pub fn finish(mut self) -> Report {
         if self.facts.is_none() {
             self.log_end();
@@ -176,9 +176,12 @@ impl<'a> Verifier<'a> {
         let mut format = Failures::default();
         match self.format.as_deref() {
             Some(RECORD_FORMAT) => {}
-            other => format.push(format!("the record's format is {other:?}, expected {RECORD_FORMAT:?}")),
+            other => format.push(format!(
+                "§8: the record's format: expected {RECORD_FORMAT:?}, found {}",
+                other.map_or("nothing".to_string(), |f| format!("{f:?}"))
+            )),
         }
-        report.push("format", "the record is a teller-record/1", format);
+        report.push("format", format!("the record is a well-formed {RECORD_FORMAT}"), format);
 
         let Some((facts, chain, mut structure)) = self.facts.take() else {
             return report;
@@ -192,22 +195,25 @@ impl<'a> Verifier<'a> {
             Some((election, key)) => {
                 if election != &id {
                     structure.push(format!(
-                        "entry 0 (election_created): names election {election}, the record is for {id}"
+                        "§5 rule 1: entry 0 (election_created): expected the record's election {id}, found {election}"
                     ));
                 }
                 if Some(key) != self.public_key.as_ref() {
                     structure.push(format!(
-                        "entry 0 (election_created): the election key {} differs from the record's key",
+                        "§5 rule 1: entry 0 (election_created): expected the record's key {}, found {}",
+                        self.public_key.map(|k| k.to_hex()).unwrap_or_default(),
                         key.to_hex()
                     ));
                 }
             }
-            None if facts.hashes.is_empty() => structure.push("the log is empty".into()),
+            None if facts.hashes.is_empty() => {
+                structure.push("§5 rule 1: expected election_created as entry 0, found an empty log".into())
+            }
             None => {}
         }
         if state != facts.state {
             structure.push(format!(
-                "the record says the election is {state:?} but its log shows it {}",
+                "§5 rule 7: election.state: expected {:?} (the state the log shows), found {state:?}",
                 facts.state
             ));
         }
@@ -260,21 +266,42 @@ impl<'a> Verifier<'a> {
                     std::mem::take(&mut c.validity),
                 );
             }
-            _ if facts.tallied.is_some() => report.push_list(
-                "ballots-published",
-                "the ballots are published with the tally",
-                vec!["the election is tallied but the record has no ballots".into()],
-            ),
             _ => {
                 for name in ["ballot-tracker", "ballot-order", "ballots-match-log", "ballot-validity"] {
-                    report.skip(name, "the ballots are published with the tally; not yet in this record");
+                    report.skip(name, "the record publishes no ballots");
                 }
             }
         }
+        // §8: `ballots` is non-null exactly when the record is tallied or certified.
+        match (facts.tallied_or_certified(), published.is_some()) {
+            (true, true) => report.push_list("ballots-published", "the ballots are published with the tally", vec![]),
+            (false, false) => report.push_list(
+                "ballots-published",
+                "no ballot is published before the tally",
+                vec![],
+            ),
+            (true, false) => report.push_list(
+                "ballots-published",
+                "the ballots are published with the tally",
+                vec![format!(
+                    "§8: ballots: expected the published ballots (the election is {}), found null",
+                    facts.state
+                )],
+            ),
+            (false, true) => report.push_list(
+                "ballots-published",
+                "no ballot is published before the tally",
+                vec![format!(
+                    "§8: ballots: expected null (the election is {}: ballots are published only once tallied), found {} ballots",
+                    facts.state,
+                    published.unwrap_or(0)
+                )],
+            ),
+        }
         self.check_counts(&facts, published, &mut report);
         let watched = checker.as_ref().and_then(|c| c.watched.clone());
-        self.check_tally(&facts, checker, &mut report);
         self.check_certification(&facts, &mut report);
+        self.check_tally(&facts, checker, &mut report);
         if let Some(receipt) = self.receipt {
             self.check_receipt(receipt, &facts, published.is_some(), watched, &mut report);
         }
@@ -286,18 +313,23 @@ impl<'a> Verifier<'a> {
             report.push_list(
                 "definition",
                 "the definition",
-                vec!["the record has no election".into()],
+                vec!["§8: expected the record's election, found none".into()],
             );
             return;
         };
         let def = &election.definition;
-        let mut failures: Vec<String> = def.problems().into_iter().map(|p| format!("definition: {p}")).collect();
+        let mut failures: Vec<String> = def
+            .soundness()
+            .into_iter()
+            .map(|p| format!("§3 rule {}: definition: {}", p.rule, p.message))
+            .collect();
         match facts.opened {
-            Some((seq, logged, _, _)) => {
+            Some(opened) => {
                 let computed = def.hash();
-                if computed != logged {
+                if computed != opened.definition_hash {
                     failures.push(format!(
-                        "entry {seq} (polls_opened): froze definition {logged}, but the record's definition hashes to {computed}"
+                        "§3: entry {} (polls_opened): expected the definition frozen at opening, with hash {}, found a definition with hash {computed}",
+                        opened.seq, opened.definition_hash
                     ));
                 }
                 report.push_list(
@@ -318,29 +350,34 @@ impl<'a> Verifier<'a> {
         let id = self.election.as_ref().map(|e| e.id.as_str()).unwrap_or("");
         let mut signature = Failures::default();
         let mut consistency = Failures::default();
-        let mut covered: HashSet<(u64, CheckpointReason)> = HashSet::new();
         let mut check_one = |i: usize, cp: &SignedCheckpoint, label: &str| {
             let c = &cp.checkpoint;
-            let name = format!("{label} {i} (size {}, {:?})", c.size, c.reason);
-            let signed = self.public_key.is_some_and(|k| cp.verifies(&k));
-            if c.format != CHECKPOINT_FORMAT || !signed {
-                signature.push(format!("{name}: the signature is not the election key's"));
+            let name = format!("{label} {i} (size {}, {})", c.size, c.reason.as_str());
+            if c.format != CHECKPOINT_FORMAT {
+                signature.push(format!(
+                    "§6: {name}: expected format {CHECKPOINT_FORMAT:?}, found {:?}",
+                    c.format
+                ));
+            } else if !self.public_key.is_some_and(|k| cp.verifies(&k)) {
+                signature.push(format!(
+                    "§6: {name}: expected a signature by the election key over the checkpoint, found one that does not verify"
+                ));
             }
             if c.election != id {
-                consistency.push(format!("{name}: names election {}", c.election));
+                consistency.push(format!("§6: {name}: expected election {id}, found {}", c.election));
             }
             if c.size == 0 || c.size > facts.hashes.len() as u64 {
                 consistency.push(format!(
-                    "{name}: covers {} entries but the log has {}",
-                    c.size,
-                    facts.hashes.len()
+                    "§6: {name}: expected a size from 1 to the log's {} entries, found {}",
+                    facts.hashes.len(),
+                    c.size
                 ));
             } else if facts.hashes[(c.size - 1) as usize] != c.head {
                 consistency.push(format!(
-                    "{name}: head {} differs from the log's hash after entry {} ({})",
-                    c.head,
+                    "§6: {name}: expected head {} (the hash of entry {}), found {}",
+                    facts.hashes[(c.size - 1) as usize],
                     c.size - 1,
-                    facts.hashes[(c.size - 1) as usize]
+                    c.head
                 ));
             }
             c.size
@@ -350,13 +387,14 @@ impl<'a> Verifier<'a> {
         for (i, cp) in self.checkpoints.iter().enumerate() {
             let size = check_one(i, cp, "checkpoint");
             if size < last {
-                order.push(format!("checkpoint {i}: out of order (size {size} after {last})"));
+                order.push(format!(
+                    "§8: checkpoint {i}: expected checkpoints in order of size, found size {size} after {last}"
+                ));
             }
             last = size;
-            covered.insert((size.saturating_sub(1), cp.checkpoint.reason));
         }
         for (i, cp) in self.seen.iter().enumerate() {
-            check_one(i, cp, "previously seen checkpoint");
+            check_one(i, cp, "given checkpoint");
         }
         for o in order {
             consistency.push(o);
@@ -374,72 +412,105 @@ impl<'a> Verifier<'a> {
             "every checkpoint's size and head match the log",
             consistency,
         );
-        let missing: Vec<String> = facts
-            .needs_checkpoint
-            .iter()
-            .filter(|need| !covered.contains(need))
-            .map(|(seq, reason)| format!("entry {seq}: no {reason:?} checkpoint covers exactly up to it"))
-            .collect();
         report.push_list(
             "checkpoint-coverage",
-            "a checkpoint at opening, every seal, closing and tallying",
-            missing,
+            "exactly one checkpoint at opening, every seal, closing, tallying and certifying",
+            coverage(facts, &self.checkpoints),
         );
     }
 
     fn check_counts(&self, facts: &LogFacts, published: Option<u64>, report: &mut Report) {
         let Some(c) = self.counts else {
-            report.push_list("counts", "the record's counts", vec!["the record has no counts".into()]);
+            report.push_list(
+                "counts",
+                "the record's counts",
+                vec!["§8: expected the record's counts, found none".into()],
+            );
             return;
         };
         let mut failures = Vec::new();
         let in_log = facts.trackers.len() as u64;
         if c.ballots != in_log {
             failures.push(format!(
-                "counts.ballots is {} but the log holds {in_log} ballots",
+                "§8: counts.ballots: expected {in_log} (the ballot entries in the log), found {}",
                 c.ballots
             ));
         }
         if let Some(n) = published {
             if n != in_log {
-                failures.push(format!("the record publishes {n} ballots but the log holds {in_log}"));
-            }
-        }
-        if let Some((seq, _, eligible, _)) = facts.opened {
-            if c.eligible != eligible {
                 failures.push(format!(
-                    "counts.eligible is {} but entry {seq} (polls_opened) says {eligible}",
-                    c.eligible
+                    "§8: ballots: expected {in_log} published ballots (the ballot entries in the log), found {n}"
                 ));
             }
         }
-        if let Some((seq, tokens_used, ballots)) = facts.closed {
-            if c.tokens_used != tokens_used {
+        // §8: each roll import adds to the total before it.
+        let mut total = 0u64;
+        for roll in &facts.rolls {
+            let expected = total.saturating_add(roll.added);
+            if roll.total != expected {
                 failures.push(format!(
-                    "counts.tokens_used is {} but entry {seq} (polls_closed) says {tokens_used}",
+                    "§8: entry {} (roll_imported): expected total = {total} (the previous total) + {} (added) = {expected}, found {}",
+                    roll.seq, roll.added, roll.total
+                ));
+            }
+            total = roll.total;
+        }
+        if let Some(opened) = facts.opened {
+            if opened.eligible != total {
+                failures.push(format!(
+                    "§8: entry {} (polls_opened): expected eligible = {total} (the last roll_imported total before opening), found {}",
+                    opened.seq, opened.eligible
+                ));
+            }
+            if c.eligible != opened.eligible {
+                failures.push(format!(
+                    "§8: counts.eligible: expected {} (entry {}, polls_opened), found {}",
+                    opened.eligible, opened.seq, c.eligible
+                ));
+            }
+        }
+        if let Some(closed) = facts.closed {
+            if c.tokens_used != closed.tokens_used {
+                failures.push(format!(
+                    "§8: counts.tokens_used: expected {} (entry {}, polls_closed), found {}",
+                    closed.tokens_used, closed.seq, c.tokens_used
+                ));
+            }
+            if closed.tokens_used != closed.ballots {
+                failures.push(format!(
+                    "§8: entry {} (polls_closed): expected tokens_used = ballots = {}, found tokens_used {}",
+                    closed.seq, closed.ballots, closed.tokens_used
+                ));
+            }
+            if c.tokens_issued != closed.tokens_issued {
+                failures.push(format!(
+                    "§8: counts.tokens_issued: expected {} (entry {}, polls_closed), found {}",
+                    closed.tokens_issued, closed.seq, c.tokens_issued
+                ));
+            }
+        } else if let Some(opened) = facts.opened {
+            if c.tokens_used != in_log {
+                failures.push(format!(
+                    "§8: counts.tokens_used: expected {in_log} (the sealed ballots: both are as of the last seal), found {}",
                     c.tokens_used
                 ));
             }
-            if tokens_used != ballots {
+            if c.tokens_issued < opened.tokens_issued {
                 failures.push(format!(
-                    "entry {seq} (polls_closed): {tokens_used} tokens used but {ballots} ballots: they must be equal"
+                    "§8: counts.tokens_issued: expected at least {} (entry {}, polls_opened), found {}",
+                    opened.tokens_issued, opened.seq, c.tokens_issued
                 ));
             }
-        } else if facts.opened.is_some() && c.tokens_used != in_log {
-            failures.push(format!(
-                "counts.tokens_used is {} but {in_log} ballots are sealed (both are as of the last seal)",
-                c.tokens_used
-            ));
         }
         if c.tokens_used > c.tokens_issued {
             failures.push(format!(
-                "{} tokens used but only {} issued",
+                "§8: counts: expected tokens_used ≤ tokens_issued, found {} used but {} issued",
                 c.tokens_used, c.tokens_issued
             ));
         }
         if facts.opened.is_some() && c.tokens_issued > c.eligible {
             failures.push(format!(
-                "{} tokens issued but only {} members are eligible",
+                "§8: counts: expected tokens_issued ≤ eligible, found {} issued but {} eligible",
                 c.tokens_issued, c.eligible
             ));
         }
@@ -455,54 +526,75 @@ impl<'a> Verifier<'a> {
 
     fn check_tally(&self, facts: &LogFacts, checker: Option<Box<BallotChecker>>, report: &mut Report) {
         let id = self.election.as_ref().map(|e| e.id.as_str()).unwrap_or("");
-        let Some((seq, logged_digest, seed)) = facts.tallied else {
+        let Some(tallied) = facts.tallied else {
             if self.tally.is_some() {
                 report.push_list(
                     "tally",
-                    "",
-                    vec!["the record has a tally but the log has no tallied entry".into()],
+                    "the tally is published with the tallied entry",
+                    vec!["§8: tally: expected null (the log has no tallied entry), found a tally".into()],
                 );
             } else {
                 report.skip("tally", "the election is not tallied yet");
             }
             return;
         };
+        let seq = tallied.seq;
         let mut failures = Vec::new();
-        if let Some((open_seq, _, _, commitment)) = facts.opened {
-            if seed.commitment() != commitment {
+        if let Some(opened) = facts.opened {
+            if tallied.lot_seed.commitment() != opened.lot_seed_commitment {
                 failures.push(format!(
-                    "entry {seq} (tallied): the lot seed does not hash to the commitment in entry {open_seq} (polls_opened)"
+                    "§9.1: entry {seq} (tallied): expected a lot seed whose SHA-256 is {} (entry {}, polls_opened), found one hashing to {}",
+                    opened.lot_seed_commitment,
+                    opened.seq,
+                    tallied.lot_seed.commitment()
                 ));
             }
         }
         let (Some(published), Some(checker)) = (&self.tally, checker) else {
             failures.push(format!(
-                "entry {seq} (tallied): the record lacks the tally or the ballots"
+                "§8: entry {seq} (tallied): expected the record's tally and ballots, found {}",
+                if self.tally.is_none() { "no tally" } else { "no ballots" }
             ));
             report.push_list("tally", "recount from the ballots", failures);
             return;
         };
-        if published.digest() != logged_digest {
+        if published.digest() != tallied.tally_digest {
             failures.push(format!(
-                "the record's tally hashes to {} but entry {seq} (tallied) logged {logged_digest}",
+                "§9: tally: expected the digest {} logged in entry {seq} (tallied), found a tally hashing to {}",
+                tallied.tally_digest,
                 published.digest()
             ));
         }
-        let recount = checker.tallier.finish(id, &seed);
+        let recount = checker.tallier.finish(id, &tallied.lot_seed);
         if &recount != published {
             for (mine, theirs) in recount.contests.iter().zip(&published.contests) {
                 if mine != theirs {
                     failures.push(format!(
-                        "contest {:?}: the recount differs from the published result",
+                        "§9: contest {:?}: expected the recount's result, found a published result that differs",
                         mine.contest
                     ));
                 }
             }
             if recount.contests.len() != published.contests.len() || recount.ballots != published.ballots {
-                failures.push("the recount's contests or ballot total differ from the published tally".into());
+                failures.push(format!(
+                    "§9: tally: expected {} contests and {} ballots (the recount), found {} and {}",
+                    recount.contests.len(),
+                    recount.ballots,
+                    published.contests.len(),
+                    published.ballots
+                ));
             }
             if recount.election != published.election {
-                failures.push(format!("the tally names election {}", published.election));
+                failures.push(format!(
+                    "§9: tally.election: expected {}, found {}",
+                    recount.election, published.election
+                ));
+            }
+            if recount.format != published.format || recount.weight != published.weight {
+                failures.push(format!(
+                    "§9: tally: expected format {:?} and weight {}, found {:?} and {}",
+                    recount.format, recount.weight, published.format, published.weight
+                ));
             }
         }
         report.push_list(
@@ -525,49 +617,69 @@ impl<'a> Verifier<'a> {
         let mut failures = Vec::new();
         if facts.opened.is_some() && facts.quorum as usize > facts.certifiers.len() {
             failures.push(format!(
-                "a quorum of {} certifiers, but only {} registered a key",
-                facts.quorum,
-                facts.certifiers.len()
+                "§8a: polls_opened: expected a quorum of at most {} (the registered certifiers), found {}",
+                facts.certifiers.len(),
+                facts.quorum
             ));
         }
         let mut valid: Vec<PublicKey> = Vec::new();
-        for (seq, name, key, signature) in &facts.certifications {
-            let at = format!("entry {seq} (certification by {name})");
-            if !facts.certifiers.iter().any(|(_, _, k)| k == key) {
-                failures.push(format!("{at}: the key {} was never registered", key.fingerprint()));
-                continue;
-            }
-            let Some((_, digest, _)) = facts.tallied else {
-                failures.push(format!("{at}: there is no tally to certify"));
+        for c in &facts.certifications {
+            let seq = c.seq;
+            let at = format!("entry {seq} (certification by {:?})", c.name);
+            let Some(registered) = facts.certifiers.iter().find(|r| r.key == c.key) else {
+                failures.push(format!(
+                    "§8a: {at}: expected a registered key, found {} which was never registered",
+                    c.key.fingerprint()
+                ));
                 continue;
             };
-            let statement = crate::certify::Statement::new(id, digest);
-            if !key.verifies(&statement.signed_bytes(), signature) {
+            if registered.name != c.name {
                 failures.push(format!(
-                    "{at}: the signature is not a signature of this result by that key"
+                    "§8a: {at}: expected the certifier {:?} registered with key {} (entry {}), found {:?}",
+                    registered.name,
+                    c.key.fingerprint(),
+                    registered.seq,
+                    c.name
+                ));
+            }
+            let Some(tallied) = facts.tallied else {
+                failures.push(format!("§8a: {at}: expected a tally to certify, found none"));
+                continue;
+            };
+            let statement = crate::certify::Statement::new(id, tallied.tally_digest);
+            if !c.key.verifies(&statement.signed_bytes(), &c.signature) {
+                failures.push(format!(
+                    "§8a: {at}: expected a signature by key {} of this election's statement with tally digest {}, found one that does not verify",
+                    c.key.fingerprint(),
+                    tallied.tally_digest
                 ));
                 continue;
             }
-            if valid.contains(key) {
-                failures.push(format!("{at}: this certifier already signed"));
+            if valid.contains(&c.key) {
+                failures.push(format!(
+                    "§8a: {at}: expected one signature per certifier, found a second by key {}",
+                    c.key.fingerprint()
+                ));
                 continue;
             }
-            if facts.certified.is_none_or(|(certified_at, _, _)| *seq < certified_at) {
-                valid.push(*key);
+            if facts.certified.is_none_or(|certified| seq < certified.seq) {
+                valid.push(c.key);
             }
         }
-        if let Some((seq, signatures, quorum)) = facts.certified {
-            if quorum != facts.quorum || quorum == 0 {
+        if let Some(certified) = facts.certified {
+            let seq = certified.seq;
+            if certified.quorum != facts.quorum || certified.quorum == 0 {
                 failures.push(format!(
-                    "entry {seq} (certified): quorum {quorum}, but the polls opened with a quorum of {}",
-                    facts.quorum
+                    "§8a: entry {seq} (certified): expected quorum {} (set at opening, not 0), found {}",
+                    facts.quorum, certified.quorum
                 ));
             }
-            if (valid.len() as u64) < u64::from(facts.quorum) || signatures != valid.len() as u64 {
+            if (valid.len() as u64) < u64::from(facts.quorum) || certified.signatures != valid.len() as u64 {
                 failures.push(format!(
-                    "entry {seq} (certified): {signatures} signatures claimed, {} valid ones before it, quorum {}",
+                    "§8a: entry {seq} (certified): expected signatures = {} (the valid certifications before it, at least the quorum {}), found {}",
                     valid.len(),
-                    facts.quorum
+                    facts.quorum,
+                    certified.signatures
                 ));
             }
         }
@@ -582,7 +694,6 @@ impl<'a> Verifier<'a> {
             failures,
         );
     }
-
     fn check_receipt(
         &self,
         receipt: &Receipt,
@@ -593,7 +704,7 @@ impl<'a> Verifier<'a> {
     ) {
         let body = &receipt.body;
         let id = self.election.as_ref().map(|e| e.id.as_str()).unwrap_or("");
-        let own: Vec<String> = receipt.problems().iter().map(ToString::to_string).collect();
+        let own: Vec<String> = receipt.problems().iter().map(|p| format!("§7: {p}")).collect();
         report.push_list(
             "receipt-signature",
             "the receipt is signed and its tracker is its ballot's hash",
@@ -602,13 +713,14 @@ impl<'a> Verifier<'a> {
         let mut key = Vec::new();
         if body.election != id {
             key.push(format!(
-                "the receipt is for election {}, the record for {id}",
+                "§7: receipt election: expected the record's election {id}, found {}",
                 body.election
             ));
         }
         if Some(&body.public_key) != self.public_key.as_ref() {
             key.push(format!(
-                "the receipt is signed by key {}, which is not the election's key",
+                "§7: receipt public_key: expected the election's key {}, found {}",
+                self.public_key.map(|k| k.to_hex()).unwrap_or_default(),
                 body.public_key.to_hex()
             ));
         }
@@ -625,7 +737,7 @@ impl<'a> Verifier<'a> {
                 "receipt-inclusion",
                 "the ballot is in the log by the promised seal",
                 vec![format!(
-                    "the receipt promised seal {} (entry {seal_seq}) but the ballot is entry {seq}, after it: the service broke its promise",
+                    "§7: expected the ballot entry before seal {} (entry {seal_seq}), found it at entry {seq}, after it: the service broke its promise",
                     body.seal
                 )],
             ),
@@ -633,7 +745,7 @@ impl<'a> Verifier<'a> {
                 "receipt-inclusion",
                 "the ballot is in the log by the promised seal",
                 vec![format!(
-                    "seal {} (entry {seal_seq}) has passed and tracker {} is not in the log: the service broke its promise",
+                    "§7: expected tracker {1} in the log by seal {0} (entry {seal_seq}), found it nowhere: the service broke its promise",
                     body.seal, body.tracker
                 )],
             ),
@@ -641,7 +753,7 @@ impl<'a> Verifier<'a> {
                 "receipt-inclusion",
                 "the ballot is in the log by the promised seal",
                 vec![format!(
-                    "the polls are closed and seal {} never happened: the service broke its promise",
+                    "§7: expected seal {} before the polls closed, found the polls closed without it: the service broke its promise",
                     body.seal
                 )],
             ),
@@ -659,10 +771,13 @@ impl<'a> Verifier<'a> {
             let failures = match watched {
                 Some(b) if b.nonce == body.ballot.nonce && b.choices == body.ballot.choices => vec![],
                 Some(_) => vec![format!(
-                    "the published ballot with tracker {} differs from the receipt's",
+                    "§7: expected the published ballot with tracker {} to have the receipt's nonce and choices, found different ones",
                     body.tracker
                 )],
-                None => vec![format!("no published ballot has tracker {}", body.tracker)],
+                None => vec![format!(
+                    "§7: expected a published ballot with tracker {}, found none",
+                    body.tracker
+                )],
             };
             report.push_list(
                 "receipt-content",
@@ -676,4 +791,76 @@ impl<'a> Verifier<'a> {
             );
         }
     }
+}
+
+/// §6 and §10 `checkpoint-coverage`: the record's checkpoints are exactly
+/// one per `polls_opened`, `seal`, `polls_closed`, `tallied` and `certified`
+/// entry at position p, of size p + 1 with the matching reason.
+fn coverage(facts: &LogFacts, checkpoints: &[SignedCheckpoint]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut used = vec![false; checkpoints.len()];
+    let mut by_size: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, cp) in checkpoints.iter().enumerate() {
+        by_size.entry(cp.checkpoint.size).or_default().push(i);
+    }
+    for need in &facts.needs_checkpoint {
+        let size = need.seq + 1;
+        let at_size: Vec<usize> = by_size.get(&size).cloned().unwrap_or_default();
+        let matching: Vec<usize> = at_size
+            .iter()
+            .copied()
+            .filter(|&i| checkpoints[i].checkpoint.reason == need.reason)
+            .collect();
+        let at = format!("entry {} ({})", need.seq, need.kind);
+        match (matching.as_slice(), at_size.as_slice()) {
+            ([one], _) => used[*one] = true,
+            ([], []) => out.push(format!(
+                "§6: {at}: expected one checkpoint of size {size} with reason {}, found none",
+                need.reason.as_str()
+            )),
+            ([], [other, ..]) => {
+                used[*other] = true;
+                out.push(format!(
+                    "§6: {at}: expected a checkpoint of size {size} with reason {}, found checkpoint {other} with reason {}",
+                    need.reason.as_str(),
+                    checkpoints[*other].checkpoint.reason.as_str()
+                ));
+            }
+            ([first, rest @ ..], _) => {
+                used[*first] = true;
+                for i in rest {
+                    used[*i] = true;
+                    out.push(format!(
+                        "§6: {at}: expected one checkpoint of size {size} with reason {}, found another: checkpoint {i} (checkpoint {first} is the first)",
+                        need.reason.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    for (i, cp) in checkpoints.iter().enumerate() {
+        if !used[i] {
+            let c = &cp.checkpoint;
+            let other = facts
+                .needs_checkpoint
+                .iter()
+                .any(|n| n.seq + 1 == c.size && n.reason != c.reason);
+            out.push(if other {
+                format!(
+                    "§6: checkpoint {i} (size {}, {}): expected one checkpoint per entry, found an extra one for entry {}",
+                    c.size,
+                    c.reason.as_str(),
+                    c.size.saturating_sub(1)
+                )
+            } else {
+                format!(
+                    "§6: checkpoint {i} (size {}, {}): expected no checkpoint of this size (entry {} is not polls_opened, seal, polls_closed, tallied or certified), found one",
+                    c.size,
+                    c.reason.as_str(),
+                    c.size.saturating_sub(1)
+                )
+            });
+        }
+    }
+    out
 }

@@ -81,6 +81,117 @@ fn definition() -> Definition {
 
 /// A tallied record with 9 ballots, and a receipt for the first ballot cast.
 pub fn mini_record() -> (Record, Receipt) {
+    let (record, receipt, _) = mini_record_and_key();
+    (record, receipt)
+}
+
+/// A fresh Ed25519 key pair.
+pub fn new_key() -> Ed25519KeyPair {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
+}
+
+/// `key`'s public key.
+pub fn public(key: &Ed25519KeyPair) -> PublicKey {
+    let mut k = [0u8; 32];
+    k.copy_from_slice(key.public_key().as_ref());
+    PublicKey(k)
+}
+
+/// `key`'s signature of `bytes`.
+pub fn sign(key: &Ed25519KeyPair, bytes: &[u8]) -> Signature {
+    let mut s = [0u8; 64];
+    s.copy_from_slice(key.sign(bytes).as_ref());
+    Signature(s)
+}
+
+/// The checkpoint of `record`'s first `size` entries, signed by `key`.
+pub fn signed_checkpoint(record: &Record, key: &Ed25519KeyPair, size: u64, reason: CheckpointReason) -> SignedCheckpoint {
+    let checkpoint = Checkpoint {
+        format: CHECKPOINT_FORMAT.into(),
+        election: ELECTION.into(),
+        size,
+        head: record.log[(size - 1) as usize].hash,
+        time: 1_796_200_000,
+        reason,
+    };
+    let signature = sign(key, &checkpoint.signed_bytes());
+    SignedCheckpoint { checkpoint, signature }
+}
+
+/// Make `record` as Teller would after its events were changed: renumber
+/// and re-chain the log, and sign one checkpoint per entry that needs one.
+pub fn reseal(record: &mut Record, key: &Ed25519KeyPair) {
+    let mut previous = GENESIS;
+    for (seq, chained) in record.log.iter_mut().enumerate() {
+        chained.entry.seq = seq as u64;
+        chained.hash = chained.entry.chain_hash(&previous);
+        previous = chained.hash;
+    }
+    let needs: Vec<(u64, CheckpointReason)> = record
+        .log
+        .iter()
+        .filter_map(|c| {
+            let reason = match c.entry.event {
+                Event::PollsOpened { .. } => CheckpointReason::Opened,
+                Event::Seal { .. } => CheckpointReason::Sealed,
+                Event::PollsClosed { .. } => CheckpointReason::Closed,
+                Event::Tallied { .. } => CheckpointReason::Tallied,
+                Event::Certified { .. } => CheckpointReason::Certified,
+                _ => return None,
+            };
+            Some((c.entry.seq + 1, reason))
+        })
+        .collect();
+    record.checkpoints = needs
+        .into_iter()
+        .map(|(size, reason)| signed_checkpoint(record, key, size, reason))
+        .collect();
+}
+
+/// Publish `ballots` in place of `record`'s, as Teller would have: their
+/// trackers in the log's ballot entries (one batch), the tally recounted
+/// and its digest logged, the log re-chained and re-signed.
+pub fn republish(record: &mut Record, key: &Ed25519KeyPair, mut ballots: Vec<PublishedBallot>) {
+    for b in &mut ballots {
+        b.tracker = b.computed_tracker(ELECTION);
+    }
+    ballots.sort_by_key(|b| b.tracker);
+    let mut trackers = ballots.iter().map(|b| b.tracker);
+    let tally = teller_audit::tally::tally(ELECTION, &record.election.definition, &ballots, &Seed([42; 32]));
+    for chained in &mut record.log {
+        match &mut chained.entry.event {
+            Event::Ballot { tracker } => *tracker = trackers.next().unwrap(),
+            Event::Tallied { tally_digest, .. } => *tally_digest = tally.digest(),
+            _ => {}
+        }
+    }
+    record.ballots = Some(ballots);
+    record.tally = Some(tally);
+    reseal(record, key);
+}
+
+/// The record of the same election while still a draft: its first three
+/// entries (created, roll imported, tokens issued), nothing published.
+pub fn draft(record: &Record) -> Record {
+    let mut r = record.clone();
+    r.log.truncate(3);
+    r.checkpoints.clear();
+    r.election.state = "draft".into();
+    r.ballots = None;
+    r.tally = None;
+    r.counts = Counts {
+        eligible: 10,
+        tokens_issued: 10,
+        tokens_used: 0,
+        ballots: 0,
+    };
+    r
+}
+
+/// [`mini_record`] with the election key, to make changed records that
+/// are signed as Teller signs them.
+pub fn mini_record_and_key() -> (Record, Receipt, Ed25519KeyPair) {
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
     let mut mini = Mini {
         key: Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap(),
@@ -93,16 +204,16 @@ pub fn mini_record() -> (Record, Receipt) {
         election: ELECTION.into(),
         title: def.title.clone(),
         public_key: mini.public(),
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.append(Event::RollImported {
         added: 10,
         total: 10,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.append(Event::TokensIssued {
         count: 10,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.append(Event::PollsOpened {
         definition_hash: def.hash(),
@@ -111,7 +222,7 @@ pub fn mini_record() -> (Record, Receipt) {
         lot_seed_commitment: seed.commitment(),
         certification_quorum: 0,
         closes_at: None,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.checkpoint(CheckpointReason::Opened);
     let picks = [["ann", "bo"], ["ann", "cy"], ["bo", "cy"]];
@@ -158,9 +269,10 @@ pub fn mini_record() -> (Record, Receipt) {
     mini.checkpoint(CheckpointReason::Sealed);
     mini.append(Event::PollsClosed {
         tokens_used: 9,
+        tokens_issued: 10,
         ballots: 9,
         reason: "test".into(),
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.checkpoint(CheckpointReason::Closed);
     let mut published: Vec<PublishedBallot> = ballots
@@ -177,7 +289,7 @@ pub fn mini_record() -> (Record, Receipt) {
     mini.append(Event::Tallied {
         tally_digest: tally.digest(),
         lot_seed: seed,
-        actor: "test".into(),
+        actor: "cli:test".into(),
     });
     mini.checkpoint(CheckpointReason::Tallied);
     let record = Record {
@@ -199,5 +311,5 @@ pub fn mini_record() -> (Record, Receipt) {
         },
         tally: Some(tally),
     };
-    (record, receipt)
+    (record, receipt, Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap())
 }
