@@ -341,15 +341,19 @@ impl Definition {
                         out.push(8, format!("{at}: a referendum has exactly 1 seat"));
                     }
                     if !c.candidates.is_empty() {
-                        out.push(8, format!(
-                            "{at}: a referendum has no candidates (its options are yes, no, abstain)"
-                        ));
+                        out.push(
+                            8,
+                            format!("{at}: a referendum has no candidates (its options are yes, no, abstain)"),
+                        );
                     }
                     if threshold.denominator == 0 || threshold.numerator > threshold.denominator {
-                        out.push(8, format!(
-                            "{at}: the threshold {}/{} is not a fraction between 0 and 1",
-                            threshold.numerator, threshold.denominator
-                        ));
+                        out.push(
+                            8,
+                            format!(
+                                "{at}: the threshold {}/{} is not a fraction between 0 and 1",
+                                threshold.numerator, threshold.denominator
+                            ),
+                        );
                     }
                 }
                 other => {
@@ -360,13 +364,19 @@ impl Definition {
                         out.push(9, format!("{at}: at most {MAX_CANDIDATES} candidates"));
                     }
                     if c.seats == 0 || c.seats as usize > c.candidates.len().max(1) {
-                        out.push(9, format!(
-                            "{at}: seats must be between 1 and the number of candidates ({})",
-                            c.candidates.len()
-                        ));
+                        out.push(
+                            9,
+                            format!(
+                                "{at}: seats must be between 1 and the number of candidates ({})",
+                                c.candidates.len()
+                            ),
+                        );
                     }
                     if matches!(other, Method::Irv { .. }) && c.seats != 1 {
-                        out.push(9, format!("{at}: instant-runoff fills exactly 1 seat; use STV for more"));
+                        out.push(
+                            9,
+                            format!("{at}: instant-runoff fills exactly 1 seat; use STV for more"),
+                        );
                     }
                     if let Method::Cumulative { points } = other {
                         if !(1..=100).contains(points) {

@@ -95,14 +95,24 @@ fn run(command: Command) -> Result<bool, String> {
             for path in &checkpoints {
                 match read_input::<SignedCheckpoint>(path, "checkpoint")? {
                     Ok(cp) => seen.push(cp),
-                    Err(failure) => return Ok(print_report(&verify::Report::unreadable(failure, false, "checkpoint"), json)),
+                    Err(failure) => {
+                        return Ok(print_report(
+                            &verify::Report::unreadable(failure, false, "checkpoint"),
+                            json,
+                        ))
+                    }
                 }
             }
             (verify_file(&record, &seen, None)?, json)
         }
         Command::VerifyReceipt { receipt, record, json } => match read_input::<Receipt>(&receipt, "receipt")? {
             Ok(receipt) => (verify_file(&record, &[], Some(&receipt))?, json),
-            Err(failure) => return Ok(print_report(&verify::Report::unreadable(failure, true, "receipt"), json)),
+            Err(failure) => {
+                return Ok(print_report(
+                    &verify::Report::unreadable(failure, true, "receipt"),
+                    json,
+                ))
+            }
         },
         Command::Count(_) => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),

@@ -147,7 +147,10 @@ fn a_malformed_record_fails_format_and_a_missing_file_exits_two() {
     let (code, out, _) = audit(&["verify".as_ref(), path.as_os_str()]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  format"), "{out}");
-    assert!(out.contains("expected \"teller-record/2\", found \"something else\""), "{out}");
+    assert!(
+        out.contains("expected \"teller-record/2\", found \"something else\""),
+        "{out}"
+    );
     assert!(out.contains("not run: the record could not be read"), "{out}");
     let (code, _, err) = audit(&["verify".as_ref(), "/nonexistent/record.json".as_ref()]);
     assert_eq!(code, 2);
@@ -195,7 +198,12 @@ fn json_reports_list_every_check_in_order_with_the_first_failure() {
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["verified"], false);
     assert_eq!(report["first_failure"], "ballot-tracker");
-    let counts = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "counts").unwrap();
+    let counts = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "counts")
+        .unwrap();
     assert_eq!(counts["status"], "fail");
     assert_eq!(
         counts["failures"][0],
@@ -213,8 +221,14 @@ fn a_malformed_receipt_or_checkpoint_file_fails_format_naming_the_file() {
     let (code, out, _) = audit(&["verify-receipt".as_ref(), rpath.as_os_str(), path.as_os_str()]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL  format"), "{out}");
-    assert!(out.contains(&format!("§1: {} at extra (line ", rpath.display())), "{out}");
-    assert!(out.contains("SKIP  receipt-content") && out.contains("not run: the receipt could not be read"), "{out}");
+    assert!(
+        out.contains(&format!("§1: {} at extra (line ", rpath.display())),
+        "{out}"
+    );
+    assert!(
+        out.contains("SKIP  receipt-content") && out.contains("not run: the receipt could not be read"),
+        "{out}"
+    );
     // A correctly signed receipt written in upper case is not canonical (§1).
     let mut r: Value = serde_json::to_value(&receipt).unwrap();
     r["signature"] = json!(r["signature"].as_str().unwrap().to_uppercase());
@@ -234,6 +248,9 @@ fn a_malformed_receipt_or_checkpoint_file_fails_format_naming_the_file() {
         cpath.as_os_str(),
     ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(&format!("§1: {} at reason (line ", cpath.display())), "{out}");
+    assert!(
+        out.contains(&format!("§1: {} at reason (line ", cpath.display())),
+        "{out}"
+    );
     assert!(out.contains("not run: the checkpoint could not be read"), "{out}");
 }

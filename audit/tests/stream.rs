@@ -63,7 +63,10 @@ fn what_is_not_a_record_fails_format_naming_the_place() {
         ("{\"surprise\":1}", "at surprise (line 1"),
         ("{\"log\":[{\"seq\":0}]", "at log[0]"),
         ("{", "EOF"),
-        ("{\"format\":\"teller-record/1\"}", "made by an earlier version of Teller"),
+        (
+            "{\"format\":\"teller-record/1\"}",
+            "made by an earlier version of Teller",
+        ),
     ] {
         let report = verify_reader(text.as_bytes(), "record.json", &[], None).unwrap();
         assert_eq!(report.first_failure(), Some("format"), "{text}: {report}");
@@ -72,9 +75,7 @@ fn what_is_not_a_record_fails_format_naming_the_place() {
         assert!(failure.starts_with("§1: record.json at "), "{failure}");
         let others: Vec<_> = report.checks.iter().skip(1).collect();
         assert_eq!(others.len(), teller_audit::verify::RECORD_CHECKS.len() - 1);
-        assert!(others
-            .iter()
-            .all(|c| c.status == teller_audit::verify::Status::Skipped
-                && c.summary == "not run: the record could not be read"));
+        assert!(others.iter().all(|c| c.status == teller_audit::verify::Status::Skipped
+            && c.summary == "not run: the record could not be read"));
     }
 }

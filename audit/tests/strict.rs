@@ -33,7 +33,10 @@ fn verify(record: &Record) -> Report {
 fn first_fails(report: &Report, check: &str, says: &str) {
     assert_eq!(report.first_failure(), Some(check), "{report}");
     let failures = &report.check(check).unwrap().failures;
-    assert!(failures.iter().any(|f| f.contains(says)), "{says:?} not in {failures:#?}");
+    assert!(
+        failures.iter().any(|f| f.contains(says)),
+        "{says:?} not in {failures:#?}"
+    );
 }
 
 fn entry(seq: u64, event: Event) -> ChainedEntry {
@@ -114,7 +117,10 @@ fn an_unknown_member_of_an_entrys_data_fails_format_naming_it() {
     // A missing one.
     let mut v = serde_json::to_value(&record).unwrap();
     let closed = position(&record, "polls_closed");
-    v["log"][closed]["data"].as_object_mut().unwrap().remove("tokens_issued");
+    v["log"][closed]["data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("tokens_issued");
     first_fails(
         &verify_value(&v),
         "format",
@@ -205,7 +211,11 @@ fn a_ballot_of_weight_zero_is_invalid() {
     let mut ballots = record.ballots.clone().unwrap();
     ballots[0].weight = Weight::ZERO;
     republish(&mut record, &key, ballots);
-    first_fails(&verify(&record), "ballot-validity", "expected a weight greater than 0, found \"0\"");
+    first_fails(
+        &verify(&record),
+        "ballot-validity",
+        "expected a weight greater than 0, found \"0\"",
+    );
 }
 
 #[test]
@@ -214,12 +224,20 @@ fn a_ballot_missing_a_contest_or_with_an_extra_one_is_invalid() {
     let mut ballots = record.ballots.clone().unwrap();
     ballots[0].choices.remove("bylaw");
     republish(&mut record, &key, ballots);
-    first_fails(&verify(&record), "ballot-validity", "contest \"bylaw\": Bylaw: the ballot has no entry for this contest");
+    first_fails(
+        &verify(&record),
+        "ballot-validity",
+        "contest \"bylaw\": Bylaw: the ballot has no entry for this contest",
+    );
     let (mut record, _, key) = mini_record_and_key();
     let mut ballots = record.ballots.clone().unwrap();
     ballots[0].choices.insert("treasurer".into(), vec![]);
     republish(&mut record, &key, ballots);
-    first_fails(&verify(&record), "ballot-validity", "there is no contest \"treasurer\" in this election");
+    first_fails(
+        &verify(&record),
+        "ballot-validity",
+        "there is no contest \"treasurer\" in this election",
+    );
 }
 
 // ---- log-structure (§5) ----
@@ -275,7 +293,10 @@ fn polls_closed_and_tallied_happen_at_most_once() {
         first_fails(
             &verify(&record),
             "log-structure",
-            &format!("§5 rule 2: entry {} ({kind}): {kind} at most once, found a second one", at + 1),
+            &format!(
+                "§5 rule 2: entry {} ({kind}): {kind} at most once, found a second one",
+                at + 1
+            ),
         );
     }
 }
@@ -308,7 +329,11 @@ fn an_extra_duplicate_or_mislabelled_checkpoint_fails_coverage() {
     let (mut record, _, _) = mini_record_and_key();
     let copy = record.checkpoints[1].clone();
     record.checkpoints.insert(2, copy);
-    first_fails(&verify(&record), "checkpoint-coverage", "expected one checkpoint of size");
+    first_fails(
+        &verify(&record),
+        "checkpoint-coverage",
+        "expected one checkpoint of size",
+    );
     // A checkpoint of an entry that needs none.
     let (mut record, _, key) = mini_record_and_key();
     let extra = signed_checkpoint(&record, &key, 2, CheckpointReason::Sealed);
@@ -459,9 +484,17 @@ fn every_soundness_rule_of_section_3_is_enforced_with_its_number() {
     let base = draft(&record);
     assert!(verify(&base).ok(), "{}", verify(&base));
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("/title", json!(" "), "§3 rule 1: definition: the election title is empty"),
+        (
+            "/title",
+            json!(" "),
+            "§3 rule 1: definition: the election title is empty",
+        ),
         ("/contests/0/title", json!("x".repeat(201)), "§3 rule 2:"),
-        ("/contests/0/candidates/0/statement", json!("x".repeat(4001)), "§3 rule 2:"),
+        (
+            "/contests/0/candidates/0/statement",
+            json!("x".repeat(4001)),
+            "§3 rule 2:",
+        ),
         ("/description", json!("a\u{7}b"), "§3 rule 3:"),
         ("/contests", json!([]), "§3 rule 4:"),
         ("/contests/0/id", json!("Board"), "§3 rule 5:"),
@@ -489,7 +522,11 @@ fn every_soundness_rule_of_section_3_is_enforced_with_its_number() {
                "candidates": candidates, "method": method})
     };
     let irv = json!({"kind": "irv", "skipped_ranks": "refuse"});
-    first_fails(&method(contest(2, &candidates, irv.clone())), "definition", "§3 rule 9:");
+    first_fails(
+        &method(contest(2, &candidates, irv.clone())),
+        "definition",
+        "§3 rule 9:",
+    );
     assert!(method(contest(1, &candidates, irv)).ok());
     for kind in ["approval", "stv-scottish", "stv-meek", "schulze"] {
         let m = if kind == "approval" {
@@ -503,11 +540,19 @@ fn every_soundness_rule_of_section_3_is_enforced_with_its_number() {
     }
     for points in [0, 101] {
         let m = json!({"kind": "cumulative", "points": points});
-        first_fails(&method(contest(1, &candidates, m)), "definition", "§3 rule 9: definition: contest 1 (\"board\"): points must be between 1 and 100");
+        first_fails(
+            &method(contest(1, &candidates, m)),
+            "definition",
+            "§3 rule 9: definition: contest 1 (\"board\"): points must be between 1 and 100",
+        );
     }
     // A value no rule allows is not read at all.
     let m = json!({"kind": "irv", "skipped_ranks": "ignore"});
-    first_fails(&method(contest(1, &candidates, m)), "format", "at election.definition.contests[0].method");
+    first_fails(
+        &method(contest(1, &candidates, m)),
+        "format",
+        "at election.definition.contests[0].method",
+    );
 }
 
 #[test]

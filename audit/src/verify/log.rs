@@ -155,7 +155,9 @@ fn allowed(event: &Event) -> &'static [Phase] {
         Event::DefinitionUpdated { .. } | Event::RollImported { .. } | Event::CertifierRegistered { .. } => &[Draft],
         Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
         Event::PollsOpened { .. } => &[Draft],
-        Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => &[Open],
+        Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => {
+            &[Open]
+        }
         Event::Tallied { .. } => &[Closed],
         Event::Certification { .. } => &[Tallied, Certified],
         Event::Certified { .. } => &[Tallied],
@@ -264,9 +266,9 @@ impl LogChecker {
                 } => {
                     self.facts.created = Some((election.clone(), *public_key));
                 }
-                _ => self
-                    .structure
-                    .push(format!("§5 rule 1: {at}: expected election_created as entry 0, found {kind}")),
+                _ => self.structure.push(format!(
+                    "§5 rule 1: {at}: expected election_created as entry 0, found {kind}"
+                )),
             }
             return;
         }
@@ -344,7 +346,10 @@ impl LogChecker {
             }
             Event::Seal { seal, ballots } => {
                 if *seal != self.next_seal {
-                    f.push(format!("§5 rule 3: {at}: expected seal number {}, found {seal}", self.next_seal));
+                    f.push(format!(
+                        "§5 rule 3: {at}: expected seal number {}, found {seal}",
+                        self.next_seal
+                    ));
                 }
                 if *ballots != self.batch_len || self.batch_len == 0 {
                     f.push(format!(

@@ -23,7 +23,12 @@ pub const RECORD_CHECKS: &[&str] = &[
 ];
 
 /// The receipt checks of FORMAT.md §10, run after the record checks.
-pub const RECEIPT_CHECKS: &[&str] = &["receipt-signature", "receipt-election", "receipt-inclusion", "receipt-content"];
+pub const RECEIPT_CHECKS: &[&str] = &[
+    "receipt-signature",
+    "receipt-election",
+    "receipt-inclusion",
+    "receipt-content",
+];
 
 /// The `format` of the `--json` report.
 pub const REPORT_FORMAT: &str = "teller-audit-report/1";

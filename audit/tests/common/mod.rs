@@ -106,7 +106,12 @@ pub fn sign(key: &Ed25519KeyPair, bytes: &[u8]) -> Signature {
 }
 
 /// The checkpoint of `record`'s first `size` entries, signed by `key`.
-pub fn signed_checkpoint(record: &Record, key: &Ed25519KeyPair, size: u64, reason: CheckpointReason) -> SignedCheckpoint {
+pub fn signed_checkpoint(
+    record: &Record,
+    key: &Ed25519KeyPair,
+    size: u64,
+    reason: CheckpointReason,
+) -> SignedCheckpoint {
     let checkpoint = Checkpoint {
         format: CHECKPOINT_FORMAT.into(),
         election: ELECTION.into(),

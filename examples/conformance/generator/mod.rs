@@ -231,34 +231,40 @@ pub fn generate(dir: &Path) -> usize {
 pub fn outcome(dir: &Path, case: &Value) -> String {
     use teller_audit::checkpoint::SignedCheckpoint;
     use teller_audit::receipt::Receipt;
+    use teller_audit::verify::{read_strict, verify_reader, ReadError};
     let inputs = &case["inputs"];
-    let path = |v: &Value| dir.join(v.as_str().unwrap_or_default());
+    let name = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let open = |v: &Value| std::fs::File::open(dir.join(name(v))).map(std::io::BufReader::new);
     let mut seen = Vec::new();
     for c in inputs["checkpoints"].as_array().into_iter().flatten() {
-        match std::fs::read(path(c))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<SignedCheckpoint>(&b).ok())
-        {
-            Some(cp) => seen.push(cp),
-            None => return "format".into(),
+        let Ok(file) = open(c) else {
+            return "cannot open a checkpoint".into();
+        };
+        match read_strict::<SignedCheckpoint, _>(file, &name(c)) {
+            Ok(cp) => seen.push(cp),
+            Err(ReadError::Invalid(_)) => return "format".into(),
+            Err(e) => return e.to_string(),
         }
     }
     let receipt = match inputs.get("receipt") {
-        Some(r) => match std::fs::read(path(r))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Receipt>(&b).ok())
-        {
-            Some(r) => Some(r),
-            None => return "format".into(),
-        },
+        Some(r) => {
+            let Ok(file) = open(r) else {
+                return "cannot open the receipt".into();
+            };
+            match read_strict::<Receipt, _>(file, &name(r)) {
+                Ok(r) => Some(r),
+                Err(ReadError::Invalid(_)) => return "format".into(),
+                Err(e) => return e.to_string(),
+            }
+        }
         None => None,
     };
-    let Ok(file) = std::fs::File::open(path(&inputs["record"])) else {
+    let Ok(file) = open(&inputs["record"]) else {
         return "cannot open the record".into();
     };
-    let report = match teller_audit::verify::verify_reader(std::io::BufReader::new(file), &seen, receipt.as_ref()) {
+    let report = match verify_reader(file, &name(&inputs["record"]), &seen, receipt.as_ref()) {
         Ok(r) => r,
-        Err(_) => return "format".into(),
+        Err(e) => return e.to_string(),
     };
     let failed = report.failed();
     CHECKS

@@ -115,7 +115,10 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
             "§3: skipped_ranks is refuse or close-up",
             "An IRV contest whose skipped_ranks is neither refuse nor close-up, frozen as such.",
         )
-        .at(&format!("election.definition.contests[{i}].method.skipped_ranks")),
+        // The method object is a tagged union: the place is the object, and
+        // the message names the value.
+        .at(&format!("election.definition.contests[{i}].method"))
+        .mentioning("ignore"),
         text(&r),
         vec![],
     );
