@@ -519,6 +519,7 @@ id = "duo"
 title = "Duo"
 method = "plurality"
 seats = 2
+write_ins = true
 [[contest.candidate]]
 name = "Uma"
 [[contest.candidate]]
@@ -544,7 +545,8 @@ fn ties(s: &mut Server) -> Election {
     //   restarts at 1 for each group); Ann's and Ben's equal surpluses go
     //   first by lots; Eva and Fin then tie for exclusion.
     // rank: Xan beats both; Yul and Zed are equal below the seat: a ranking tie.
-    // duo (2 seats): Uma 2, Vic 2 fill both seats together, no lots.
+    // duo (2 seats, write-ins allowed): Uma 2, Vic 2 fill both seats
+    //   together, no lots.
     let blank = json!({"plur": [], "runoff": [], "council": [], "panel": [], "points": [], "order": []});
     let with = |base: &Value, pairs: &[&str], rank: &[&str], duo: &[&str]| {
         let mut b = base.clone();

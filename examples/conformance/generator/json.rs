@@ -273,6 +273,12 @@ impl Record {
             return;
         };
         log[at]["data"]["tracker"] = Value::String(new.to_string());
+        self.sort_batch(at);
+    }
+
+    /// Put the trackers of the batch holding entry `at` in order again.
+    pub fn sort_batch(&mut self, at: usize) {
+        let log = self.log();
         let mut start = at;
         while start > 0 && log[start - 1]["type"] == "ballot" {
             start -= 1;

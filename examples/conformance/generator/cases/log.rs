@@ -267,8 +267,12 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
     let at = r0.find("seal", 1);
     let dup = r0.entries()[r0.find("ballot", 0)]["data"].clone();
     let mut r = with_entry(el, r0, at, "ballot", dup);
+    // The copy takes its place in the batch's tracker order.
     let at = r.find("seal", 1);
+    r.sort_batch(at - 1);
     r.log()[at]["data"]["ballots"] = json!(3);
+    let closed = r.find("polls_closed", 0);
+    r.log()[closed]["data"]["ballots"] = json!(11);
     r.fix(&el.key, &el.certifiers);
     s.verify(
         meta(
