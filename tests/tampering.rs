@@ -138,7 +138,7 @@ async fn ballot_deleted(backend: Backend) {
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert_fails(&report, "ballots-match-log", &tracker);
-    assert_fails(&report, "counts", "publishes 11 ballots but the log holds 12");
+    assert_fails(&report, "counts", "ballots: expected 12 published ballots (the ballot entries in the log), found 11");
     assert_fails(&verify_receipt(victim, &record), "receipt-content", &tracker);
 }
 on_both_backends!(a_deleted_ballot_is_detected, ballot_deleted);
@@ -168,7 +168,7 @@ async fn ballot_added(backend: Backend) {
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert_fails(&report, "ballots-match-log", &tracker);
-    assert_fails(&report, "counts", "publishes 13 ballots but the log holds 12");
+    assert_fails(&report, "counts", "ballots: expected 12 published ballots (the ballot entries in the log), found 13");
 }
 on_both_backends!(an_added_ballot_is_detected, ballot_added);
 
@@ -205,7 +205,7 @@ async fn log_entry_removed(backend: Backend) {
     assert_fails(
         &report,
         "log-chain",
-        &format!("entry at position {seq} has seq {}", seq + 1),
+        &format!("expected seq {seq}, found {}", seq + 1),
     );
 }
 on_both_backends!(a_removed_log_entry_is_detected, log_entry_removed);
@@ -267,7 +267,7 @@ async fn log_entries_swapped(backend: Backend) {
     assert_fails(
         &report,
         "log-chain",
-        &format!("entry at position {seq} has seq {}", seq + 1),
+        &format!("expected seq {seq}, found {}", seq + 1),
     );
 }
 on_both_backends!(reordered_log_entries_are_detected, log_entries_swapped);
@@ -293,7 +293,7 @@ async fn tally_altered(backend: Backend) {
     app.db
         .sql(&format!("UPDATE elections SET tally = '{tally}' WHERE id = '{id}'"));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "tally", "tallied) logged");
+    assert_fails(&report, "tally", "(tallied), found a tally hashing to");
     assert_fails(&report, "tally", "bylaw-amendment-7");
 }
 on_both_backends!(an_altered_tally_is_detected, tally_altered);
@@ -303,8 +303,8 @@ async fn state_rolled_back(backend: Backend) {
     app.db
         .sql(&format!("UPDATE elections SET state = 'closed' WHERE id = '{id}'"));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "log-structure", "its log shows it tallied");
-    assert_fails(&report, "ballots-published", "no ballots");
+    assert_fails(&report, "log-structure", "expected \"tallied\" (the state the log shows)");
+    assert_fails(&report, "ballots-published", "found null");
 }
 on_both_backends!(a_state_rolled_back_is_detected, state_rolled_back);
 
@@ -316,7 +316,7 @@ async fn state_moved_to_certified(backend: Backend) {
     let record = app.export(&id);
     assert_eq!(record.election.state, "certified");
     let report = verify_record(&record, &[]);
-    assert_fails(&report, "log-structure", "its log shows it tallied");
+    assert_fails(&report, "log-structure", "expected \"tallied\" (the state the log shows)");
 }
 on_both_backends!(a_certification_nobody_signed_is_detected, state_moved_to_certified);
 
@@ -327,8 +327,8 @@ async fn key_replaced(backend: Backend) {
         "UPDATE elections SET public_key = '{other}' WHERE id = '{id}'"
     ));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "log-structure", "differs from the record's key");
-    assert_fails(&report, "checkpoint-signature", "not the election key's");
+    assert_fails(&report, "log-structure", "expected the record's key");
+    assert_fails(&report, "checkpoint-signature", "expected a signature by the election key");
 }
 on_both_backends!(a_replaced_election_key_is_detected, key_replaced);
 
@@ -339,7 +339,7 @@ async fn tokens_used_altered(backend: Backend) {
         "UPDATE members SET voted = FALSE WHERE election_id = '{id}' AND member_id = 'M00003'"
     ));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "counts", "counts.tokens_used is 11 but entry");
+    assert_fails(&report, "counts", "counts.tokens_used: expected 12 (entry");
 }
 on_both_backends!(altered_tokens_used_are_detected, tokens_used_altered);
 
@@ -349,7 +349,7 @@ async fn sealed_count_altered(backend: Backend) {
         "UPDATE log_heads SET sealed_ballots = sealed_ballots + 5 WHERE election_id = '{id}'"
     ));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "counts", "counts.ballots is 17 but the log holds 12");
+    assert_fails(&report, "counts", "counts.ballots: expected 12 (the ballot entries in the log), found 17");
 }
 on_both_backends!(an_altered_ballot_count_is_detected, sealed_count_altered);
 
@@ -371,7 +371,7 @@ async fn checkpoint_deleted(backend: Backend) {
     assert_fails(
         &report,
         "checkpoint-coverage",
-        &format!("entry {}: no Sealed checkpoint", sealed - 1),
+        &format!("entry {} (seal): expected one checkpoint of size {sealed} with reason sealed, found none", sealed - 1),
     );
 }
 on_both_backends!(a_deleted_checkpoint_is_detected, checkpoint_deleted);
@@ -397,7 +397,7 @@ async fn receipt_from_another_election(backend: Backend) {
     app.teller_ok(&["election", "close", &other]);
     app.teller_ok(&["election", "tally", &other]);
     let report = verify_receipt(&receipts[0], &app.export(&other));
-    assert_fails(&report, "receipt-election", "the receipt is for election");
+    assert_fails(&report, "receipt-election", "receipt election: expected the record's election");
 }
 on_both_backends!(
     a_receipt_replayed_from_another_election_is_detected,

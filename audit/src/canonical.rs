@@ -161,6 +161,78 @@ where
     d.deserialize_map(StrictMap(std::marker::PhantomData))
 }
 
+/// Read any JSON value, refusing a key that appears twice in any object
+/// within it (§1 strict reading), where `serde_json::Value` keeps the last.
+/// For free-form members such as a counted contest's `transcript`:
+/// `#[serde(deserialize_with = "crate::canonical::strict_value")]`.
+pub fn strict_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    d.deserialize_any(StrictValue)
+}
+
+struct StrictValue;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictValue)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictValue {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value whose objects have unique keys")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictValue)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return match map.next_value_seed(Duplicate(key)) {
+                    Err(e) => Err(e),
+                    Ok(never) => match never {},
+                };
+            }
+            let value = map.next_value_seed(StrictValue)?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 /// A value that is refused, as the second value of a duplicate key.
 pub(crate) struct Duplicate(pub String);
 
@@ -215,6 +287,19 @@ mod tests {
         assert!(serde_json::from_str::<M>(r#"{"m":{"a":1,"b":2}}"#).is_ok());
         let e = serde_json::from_str::<M>(r#"{"m":{"a":1,"a":2}}"#).unwrap_err();
         assert!(e.to_string().contains("\"a\" appears twice"), "{e}");
+    }
+
+    #[test]
+    fn a_strict_value_refuses_a_duplicate_key_at_any_depth() {
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[serde(deserialize_with = "strict_value")]
+            t: Value,
+        }
+        let ok: T = serde_json::from_str(r#"{"t":{"a":[{"b":1,"c":null}],"d":"x"}}"#).unwrap();
+        assert_eq!(ok.t, json!({"a":[{"b":1,"c":null}],"d":"x"}));
+        let e = serde_json::from_str::<T>(r#"{"t":{"a":[{"b":1,"b":2}]}}"#).unwrap_err();
+        assert!(e.to_string().contains("\"b\" appears twice"), "{e}");
     }
 
     #[test]

@@ -207,7 +207,7 @@ fn json_reports_list_every_check_in_order_with_the_first_failure() {
     assert_eq!(counts["status"], "fail");
     assert_eq!(
         counts["failures"][0],
-        "§8: counts.tokens_issued: expected 10 (entry 14, polls_closed), found 9"
+        "§8 counts rule 4: counts.tokens_issued: expected 10 (entry 14, polls_closed), found 9"
     );
 }
 

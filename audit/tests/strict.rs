@@ -389,7 +389,7 @@ fn counts_tokens_issued_is_pinned_by_polls_closed() {
     first_fails(
         &verify(&record),
         "counts",
-        "§8: counts.tokens_issued: expected 10 (entry 14, polls_closed), found 9",
+        "§8 counts rule 4: counts.tokens_issued: expected 10 (entry 14, polls_closed), found 9",
     );
 }
 
@@ -406,7 +406,7 @@ fn eligible_is_tied_to_the_roll_imports() {
     first_fails(
         &verify(&record),
         "counts",
-        "§8: entry 3 (polls_opened): expected eligible = 10 (the last roll_imported total before opening), found 11",
+        "§8 counts rule 2: entry 3 (polls_opened): expected eligible = 10 (the last roll_imported total before opening), found 11",
     );
     // A roll total that is not the previous total plus those added.
     let (mut record, _, key) = mini_record_and_key();
@@ -417,7 +417,7 @@ fn eligible_is_tied_to_the_roll_imports() {
     first_fails(
         &verify(&record),
         "counts",
-        "§8: entry 1 (roll_imported): expected total = 0 (the previous total) + 10 (added) = 10, found 12",
+        "§8 counts rule 1: entry 1 (roll_imported): expected total = 0 (the previous total) + 10 (added) = 10, found 12",
     );
 }
 
@@ -561,4 +561,34 @@ fn the_lot_seed_of_the_test_record_is_known() {
     let (record, _) = mini_record();
     let tallied = position(&record, "tallied");
     assert!(matches!(record.log[tallied].entry.event, Event::Tallied { lot_seed, .. } if lot_seed == Seed([42; 32])));
+}
+
+#[test]
+fn the_definition_and_signed_statements_are_read_strictly_too() {
+    let (record, _) = mini_record();
+    let mut v = serde_json::to_value(&record).unwrap();
+    v["election"]["definition"]["contests"][0]["method"]["extra"] = json!(1);
+    first_fails(&verify_value(&v), "format", "at election.definition.contests[0].method");
+    let text = serde_json::to_string(&record).unwrap();
+    let twice = text.replacen("\"seats\":2,", "\"seats\":2,\"seats\":2,", 1);
+    assert_ne!(twice, text);
+    first_fails(&verify_text(&twice), "format", "duplicate field `seats`");
+
+    let key = common::new_key();
+    let statement = teller_audit::certify::Statement::new(common::ELECTION, record.tally.as_ref().unwrap().digest());
+    let signed = teller_audit::certify::SignedStatement {
+        signature: sign(&key, &statement.signed_bytes()),
+        statement,
+        public_key: public(&key),
+    };
+    let good = serde_json::to_value(&signed).unwrap();
+    let back: teller_audit::certify::SignedStatement = serde_json::from_value(good.clone()).unwrap();
+    assert!(back.verifies());
+    let mut extra = good.clone();
+    extra["note"] = json!("x");
+    let e = serde_json::from_value::<teller_audit::certify::SignedStatement>(extra).unwrap_err();
+    assert!(e.to_string().contains("unknown field `note`"), "{e}");
+    let mut upper = good;
+    upper["signature"] = json!(upper["signature"].as_str().unwrap().to_uppercase());
+    assert!(serde_json::from_value::<teller_audit::certify::SignedStatement>(upper).is_err());
 }

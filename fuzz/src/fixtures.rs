@@ -158,16 +158,16 @@ fn build() -> Fixture {
         election: ELECTION.into(),
         title: definition.title.clone(),
         public_key: log.public(),
-        actor: "fuzz".into(),
+        actor: "cli:fuzz".into(),
     });
     log.append(Event::RollImported {
         added: 10,
         total: 10,
-        actor: "fuzz".into(),
+        actor: "cli:fuzz".into(),
     });
     log.append(Event::TokensIssued {
         count: 10,
-        actor: "fuzz".into(),
+        actor: "cli:fuzz".into(),
     });
     log.append(Event::PollsOpened {
         definition_hash: definition.hash(),
@@ -176,7 +176,7 @@ fn build() -> Fixture {
         lot_seed_commitment: seed.commitment(),
         certification_quorum: 0,
         closes_at: None,
-        actor: "fuzz".into(),
+        actor: "cli:fuzz".into(),
     });
     log.checkpoint(CheckpointReason::Opened);
     let ballots: Vec<Ballot> = (0..9u8)
@@ -220,9 +220,10 @@ fn build() -> Fixture {
     log.checkpoint(CheckpointReason::Sealed);
     log.append(Event::PollsClosed {
         tokens_used: 9,
+        tokens_issued: 10,
         ballots: 9,
         reason: "fuzz".into(),
-        actor: "fuzz".into(),
+        actor: "cli:fuzz".into(),
     });
     log.checkpoint(CheckpointReason::Closed);
     let mut published: Vec<PublishedBallot> = ballots
@@ -239,7 +240,7 @@ fn build() -> Fixture {
     log.append(Event::Tallied {
         tally_digest: tally.digest(),
         lot_seed: seed,
-        actor: "fuzz".into(),
+        actor: "cli:fuzz".into(),
     });
     log.checkpoint(CheckpointReason::Tallied);
     let record = Record {

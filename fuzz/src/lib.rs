@@ -72,24 +72,34 @@ pub const MAX_COUNTED_GROUPS: usize = 200;
 /// on any record both can read (`Verifier` promises that any member order
 /// gives the same result).
 pub fn record_verify(data: &[u8]) {
-    let streamed = verify_reader(data, &[], None);
+    let streamed = verify_reader(data, "record", &[], None);
     if let Ok(report) = &streamed {
         let _ = report.to_string();
         let _ = report.failed();
+        let _ = report.to_json();
     }
     let Ok(record) = serde_json::from_slice::<Record>(data) else {
         return;
     };
     let whole = verify_record(&record, &[]);
     let _ = whole.to_string();
+    // The streaming reader stops at a `format` other than this version's
+    // (FORMAT.md §13); the in-memory verifier, given a parsed record, goes on.
+    let read_whole = |r: &Report| r.check("format").is_some_and(|c| c.status == Status::Pass);
     if let Ok(streamed) = &streamed {
-        assert_same_report("verify_reader", streamed, "verify_record", &whole);
+        if read_whole(streamed) {
+            assert_same_report("verify_reader", streamed, "verify_record", &whole);
+        } else {
+            assert_ne!(record.format, teller_audit::record::RECORD_FORMAT, "{streamed}");
+        }
     }
     // The fixed receipt against this record, streamed and in memory.
     let f = fixtures::fixture();
     let with_receipt = verify_receipt(&f.receipt, &record);
-    if let Ok(streamed) = verify_reader(data, &[], Some(&f.receipt)) {
-        assert_same_report("verify_reader+receipt", &streamed, "verify_receipt", &with_receipt);
+    if let Ok(streamed) = verify_reader(data, "record", &[], Some(&f.receipt)) {
+        if read_whole(&streamed) {
+            assert_same_report("verify_reader+receipt", &streamed, "verify_receipt", &with_receipt);
+        }
     }
     // Checkpoints seen elsewhere: the fixture's, and the record's own.
     let _ = verify_record(&record, &f.record.checkpoints);

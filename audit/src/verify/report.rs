@@ -138,7 +138,11 @@ impl Report {
                         Status::Fail => "fail",
                         Status::Skipped => "skipped",
                     },
-                    "summary": c.summary,
+                    "summary": if c.more > 0 {
+                        format!("{} ({} more failures not listed)", c.summary, c.more)
+                    } else {
+                        c.summary.clone()
+                    },
                     "failures": c.failures,
                 })
             })

@@ -65,7 +65,7 @@ fn failure(file: &str, path: String, e: &serde_json::Error) -> ReadError {
     if e.is_io() {
         return ReadError::Io {
             file: file.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::Other, e.to_string()),
+            source: std::io::Error::other(e.to_string()),
         };
     }
     let text = e.to_string();

@@ -394,7 +394,7 @@ impl<'a> Verifier<'a> {
             last = size;
         }
         for (i, cp) in self.seen.iter().enumerate() {
-            check_one(i, cp, "given checkpoint");
+            check_one(i, cp, "previously seen checkpoint");
         }
         for o in order {
             consistency.push(o);
@@ -432,14 +432,14 @@ impl<'a> Verifier<'a> {
         let in_log = facts.trackers.len() as u64;
         if c.ballots != in_log {
             failures.push(format!(
-                "§8: counts.ballots: expected {in_log} (the ballot entries in the log), found {}",
+                "§8 counts rule 3: counts.ballots: expected {in_log} (the ballot entries in the log), found {}",
                 c.ballots
             ));
         }
         if let Some(n) = published {
             if n != in_log {
                 failures.push(format!(
-                    "§8: ballots: expected {in_log} published ballots (the ballot entries in the log), found {n}"
+                    "§8 counts rule 3: ballots: expected {in_log} published ballots (the ballot entries in the log), found {n}"
                 ));
             }
         }
@@ -449,7 +449,7 @@ impl<'a> Verifier<'a> {
             let expected = total.saturating_add(roll.added);
             if roll.total != expected {
                 failures.push(format!(
-                    "§8: entry {} (roll_imported): expected total = {total} (the previous total) + {} (added) = {expected}, found {}",
+                    "§8 counts rule 1: entry {} (roll_imported): expected total = {total} (the previous total) + {} (added) = {expected}, found {}",
                     roll.seq, roll.added, roll.total
                 ));
             }
@@ -458,13 +458,13 @@ impl<'a> Verifier<'a> {
         if let Some(opened) = facts.opened {
             if opened.eligible != total {
                 failures.push(format!(
-                    "§8: entry {} (polls_opened): expected eligible = {total} (the last roll_imported total before opening), found {}",
+                    "§8 counts rule 2: entry {} (polls_opened): expected eligible = {total} (the last roll_imported total before opening), found {}",
                     opened.seq, opened.eligible
                 ));
             }
             if c.eligible != opened.eligible {
                 failures.push(format!(
-                    "§8: counts.eligible: expected {} (entry {}, polls_opened), found {}",
+                    "§8 counts rule 2: counts.eligible: expected {} (entry {}, polls_opened), found {}",
                     opened.eligible, opened.seq, c.eligible
                 ));
             }
@@ -472,45 +472,45 @@ impl<'a> Verifier<'a> {
         if let Some(closed) = facts.closed {
             if c.tokens_used != closed.tokens_used {
                 failures.push(format!(
-                    "§8: counts.tokens_used: expected {} (entry {}, polls_closed), found {}",
+                    "§8 counts rule 4: counts.tokens_used: expected {} (entry {}, polls_closed), found {}",
                     closed.tokens_used, closed.seq, c.tokens_used
                 ));
             }
             if closed.tokens_used != closed.ballots {
                 failures.push(format!(
-                    "§8: entry {} (polls_closed): expected tokens_used = ballots = {}, found tokens_used {}",
+                    "§8 counts rule 4: entry {} (polls_closed): expected tokens_used = ballots = {}, found tokens_used {}",
                     closed.seq, closed.ballots, closed.tokens_used
                 ));
             }
             if c.tokens_issued != closed.tokens_issued {
                 failures.push(format!(
-                    "§8: counts.tokens_issued: expected {} (entry {}, polls_closed), found {}",
+                    "§8 counts rule 4: counts.tokens_issued: expected {} (entry {}, polls_closed), found {}",
                     closed.tokens_issued, closed.seq, c.tokens_issued
                 ));
             }
         } else if let Some(opened) = facts.opened {
             if c.tokens_used != in_log {
                 failures.push(format!(
-                    "§8: counts.tokens_used: expected {in_log} (the sealed ballots: both are as of the last seal), found {}",
+                    "§8 counts rule 4: counts.tokens_used: expected {in_log} (the sealed ballots: both are as of the last seal), found {}",
                     c.tokens_used
                 ));
             }
             if c.tokens_issued < opened.tokens_issued {
                 failures.push(format!(
-                    "§8: counts.tokens_issued: expected at least {} (entry {}, polls_opened), found {}",
+                    "§8 counts rule 4: counts.tokens_issued: expected at least {} (entry {}, polls_opened), found {}",
                     opened.tokens_issued, opened.seq, c.tokens_issued
                 ));
             }
         }
         if c.tokens_used > c.tokens_issued {
             failures.push(format!(
-                "§8: counts: expected tokens_used ≤ tokens_issued, found {} used but {} issued",
+                "§8 counts rule 5: counts: expected tokens_used ≤ tokens_issued, found {} used but {} issued",
                 c.tokens_used, c.tokens_issued
             ));
         }
         if facts.opened.is_some() && c.tokens_issued > c.eligible {
             failures.push(format!(
-                "§8: counts: expected tokens_issued ≤ eligible, found {} issued but {} eligible",
+                "§8 counts rule 5: counts: expected tokens_issued ≤ eligible, found {} issued but {} eligible",
                 c.tokens_issued, c.eligible
             ));
         }
