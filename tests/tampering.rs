@@ -138,7 +138,11 @@ async fn ballot_deleted(backend: Backend) {
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert_fails(&report, "ballots-match-log", &tracker);
-    assert_fails(&report, "counts", "ballots: expected 12 published ballots (the ballot entries in the log), found 11");
+    assert_fails(
+        &report,
+        "counts",
+        "ballots: expected 12 published ballots (the ballot entries in the log), found 11",
+    );
     assert_fails(&verify_receipt(victim, &record), "receipt-content", &tracker);
 }
 on_both_backends!(a_deleted_ballot_is_detected, ballot_deleted);
@@ -168,7 +172,11 @@ async fn ballot_added(backend: Backend) {
     let record = app.export(&id);
     let report = verify_record(&record, &[]);
     assert_fails(&report, "ballots-match-log", &tracker);
-    assert_fails(&report, "counts", "ballots: expected 12 published ballots (the ballot entries in the log), found 13");
+    assert_fails(
+        &report,
+        "counts",
+        "ballots: expected 12 published ballots (the ballot entries in the log), found 13",
+    );
 }
 on_both_backends!(an_added_ballot_is_detected, ballot_added);
 
@@ -202,11 +210,7 @@ async fn log_entry_removed(backend: Backend) {
     disable_guards(&app, "log_entries");
     app.db.sql(&format!("DELETE FROM log_entries WHERE seq = {seq}"));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(
-        &report,
-        "log-chain",
-        &format!("expected seq {seq}, found {}", seq + 1),
-    );
+    assert_fails(&report, "log-chain", &format!("expected seq {seq}, found {}", seq + 1));
 }
 on_both_backends!(a_removed_log_entry_is_detected, log_entry_removed);
 
@@ -264,11 +268,7 @@ async fn log_entries_swapped(backend: Backend) {
         seq + 1
     ));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(
-        &report,
-        "log-chain",
-        &format!("expected seq {seq}, found {}", seq + 1),
-    );
+    assert_fails(&report, "log-chain", &format!("expected seq {seq}, found {}", seq + 1));
 }
 on_both_backends!(reordered_log_entries_are_detected, log_entries_swapped);
 
@@ -303,7 +303,11 @@ async fn state_rolled_back(backend: Backend) {
     app.db
         .sql(&format!("UPDATE elections SET state = 'closed' WHERE id = '{id}'"));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "log-structure", "expected \"tallied\" (the state the log shows)");
+    assert_fails(
+        &report,
+        "log-structure",
+        "expected \"tallied\" (the state the log shows)",
+    );
     assert_fails(&report, "ballots-published", "found null");
 }
 on_both_backends!(a_state_rolled_back_is_detected, state_rolled_back);
@@ -316,7 +320,11 @@ async fn state_moved_to_certified(backend: Backend) {
     let record = app.export(&id);
     assert_eq!(record.election.state, "certified");
     let report = verify_record(&record, &[]);
-    assert_fails(&report, "log-structure", "expected \"tallied\" (the state the log shows)");
+    assert_fails(
+        &report,
+        "log-structure",
+        "expected \"tallied\" (the state the log shows)",
+    );
 }
 on_both_backends!(a_certification_nobody_signed_is_detected, state_moved_to_certified);
 
@@ -328,7 +336,11 @@ async fn key_replaced(backend: Backend) {
     ));
     let report = verify_record(&app.export(&id), &[]);
     assert_fails(&report, "log-structure", "expected the record's key");
-    assert_fails(&report, "checkpoint-signature", "expected a signature by the election key");
+    assert_fails(
+        &report,
+        "checkpoint-signature",
+        "expected a signature by the election key",
+    );
 }
 on_both_backends!(a_replaced_election_key_is_detected, key_replaced);
 
@@ -349,7 +361,11 @@ async fn sealed_count_altered(backend: Backend) {
         "UPDATE log_heads SET sealed_ballots = sealed_ballots + 5 WHERE election_id = '{id}'"
     ));
     let report = verify_record(&app.export(&id), &[]);
-    assert_fails(&report, "counts", "counts.ballots: expected 12 (the ballot entries in the log), found 17");
+    assert_fails(
+        &report,
+        "counts",
+        "counts.ballots: expected 12 (the ballot entries in the log), found 17",
+    );
 }
 on_both_backends!(an_altered_ballot_count_is_detected, sealed_count_altered);
 
@@ -371,7 +387,10 @@ async fn checkpoint_deleted(backend: Backend) {
     assert_fails(
         &report,
         "checkpoint-coverage",
-        &format!("entry {} (seal): expected one checkpoint of size {sealed} with reason sealed, found none", sealed - 1),
+        &format!(
+            "entry {} (seal): expected one checkpoint of size {sealed} with reason sealed, found none",
+            sealed - 1
+        ),
     );
 }
 on_both_backends!(a_deleted_checkpoint_is_detected, checkpoint_deleted);
@@ -397,7 +416,11 @@ async fn receipt_from_another_election(backend: Backend) {
     app.teller_ok(&["election", "close", &other]);
     app.teller_ok(&["election", "tally", &other]);
     let report = verify_receipt(&receipts[0], &app.export(&other));
-    assert_fails(&report, "receipt-election", "receipt election: expected the record's election");
+    assert_fails(
+        &report,
+        "receipt-election",
+        "receipt election: expected the record's election",
+    );
 }
 on_both_backends!(
     a_receipt_replayed_from_another_election_is_detected,

@@ -36,7 +36,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         (
             "definition-irv-two-seats",
             w,
-            "§3 soundness",
+            "§3 rule 9",
             Box::new(move |r: &mut Record| {
                 let i = contest(r, "chair");
                 r.v["election"]["definition"]["contests"][i]["seats"] = json!(2);
@@ -46,7 +46,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         (
             "definition-cumulative-points",
             w,
-            "§3 soundness",
+            "§3 rule 9",
             Box::new(move |r: &mut Record| {
                 let i = contest(r, "shares");
                 r.v["election"]["definition"]["contests"][i]["method"]["points"] = json!(101);
@@ -56,7 +56,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         (
             "definition-approval-more-seats-than-candidates",
             w,
-            "§3 soundness",
+            "§3 rule 9",
             Box::new(move |r: &mut Record| {
                 let i = contest(r, "panel");
                 r.v["election"]["definition"]["contests"][i]["seats"] = json!(4);
@@ -66,7 +66,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         (
             "definition-stv-more-seats-than-candidates",
             w,
-            "§3 soundness",
+            "§3 rule 9",
             Box::new(move |r: &mut Record| {
                 let i = contest(r, "council");
                 r.v["election"]["definition"]["contests"][i]["seats"] = json!(5);
@@ -76,7 +76,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         (
             "definition-look-alike-candidates",
             el,
-            "§3, §4a",
+            "§3 rule 6, §4a",
             Box::new(|r: &mut Record| {
                 r.v["election"]["definition"]["contests"][0]["candidates"][3]["name"] = json!("\u{0410}mara Okafor");
             }),
@@ -85,7 +85,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         (
             "definition-referendum-threshold",
             el,
-            "§3 soundness",
+            "§3 rule 8",
             Box::new(|r: &mut Record| {
                 r.v["election"]["definition"]["contests"][2]["method"]["threshold"]["numerator"] = json!(4);
             }),
@@ -97,7 +97,13 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         change(&mut r);
         let r = refreeze(election, r);
         s.verify(
-            meta(id, "definition", section, "§3 soundness rules", what),
+            meta(
+                id,
+                "definition",
+                section,
+                "§3 soundness rules, every rule teller-audit enforces",
+                what,
+            ),
             text(&r),
             vec![],
         );
@@ -111,7 +117,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         meta(
             "format-definition-skipped-ranks",
             "format",
-            "§3",
+            "§1 strict reading 6, §3",
             "§3: skipped_ranks is refuse or close-up",
             "An IRV contest whose skipped_ranks is neither refuse nor close-up, frozen as such.",
         )
@@ -128,7 +134,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         meta(
             "definition-draft-blank-title",
             "definition",
-            "§3 soundness",
+            "§3 rule 1",
             "§3 soundness rules",
             "A draft whose title is blank.",
         ),

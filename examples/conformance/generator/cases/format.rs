@@ -7,7 +7,7 @@ use super::*;
 pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
     let el = &e.board;
     let cert = || el.records["certified"].clone();
-    let section = "§1, §8, §10 format";
+    let section = "§1 strict reading 6, §10 format";
 
     let mut r = cert();
     r.v["format"] = json!("teller-record/1");
@@ -15,7 +15,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-record-v1",
             "format",
-            "§13",
+            "§1 strict reading 6, §13",
             "record/1 format",
             "A record made by version 1: a version-2 verifier refuses it.",
         )
@@ -43,7 +43,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-unknown-top-member",
             "format",
-            "§8",
+            "§1 strict reading 2, §8",
             "unknown member in the record",
             "The record has a member the format does not define.",
         )
@@ -58,7 +58,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-unknown-entry-member",
             "format",
-            "§5, §8",
+            "§1 strict reading 2, §5",
             "unknown member in an entry",
             "A log entry has a member beside seq, time, type, data and hash (outside what the chain hashes).",
         )
@@ -71,7 +71,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
     r.log()[at]["data"]["extra"] = json!(1);
     r.fix(&el.key, &el.certifiers);
     s.verify(
-        meta("format-unknown-data-member", "format", "§5, §8", "unknown member in `data`", "A seal entry's data has an extra member; the chain is recomputed over it, so only the unknown member is wrong.").at(&format!("log[{at}].data.extra")),
+        meta("format-unknown-data-member", "format", "§1 strict reading 2, §5", "unknown member in `data`", "A seal entry's data has an extra member; the chain is recomputed over it, so only the unknown member is wrong.").at(&format!("log[{at}].data.extra")),
         text(&r),
         vec![],
     );
@@ -82,7 +82,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-unknown-checkpoint-member",
             "format",
-            "§6, §8",
+            "§1 strict reading 2, §6",
             "unknown member in a checkpoint",
             "A record checkpoint has an extra member, and is signed over it.",
         )
@@ -96,7 +96,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-unknown-ballot-member",
             "format",
-            "§4, §8",
+            "§1 strict reading 2, §4",
             "extra field in a published ballot",
             "A published ballot has a member besides tracker, nonce, choices and weight.",
         )
@@ -112,7 +112,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-duplicate-key-in-choices",
             "format",
-            "§2 rule 2, §4",
+            "§1 strict reading 4, §2 rule 2",
             "duplicate key in `choices`",
             "A published ballot's choices name the contest `directors` twice.",
         )
@@ -128,7 +128,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-duplicate-key-in-data",
             "format",
-            "§2 rule 2",
+            "§1 strict reading 4, §2 rule 2",
             "duplicate key in an entry",
             "A seal entry's data holds `ballots` twice.",
         )
@@ -142,7 +142,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-duplicate-top-member",
             "format",
-            "§2 rule 2, §8",
+            "§1 strict reading 4, §2 rule 2",
             "duplicate key in the record",
             "The record has `counts` twice.",
         )
@@ -162,7 +162,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-upper-case-hex-in-log",
             "format",
-            "§1 Hex",
+            "§1 Hex, §1 strict reading 6",
             "upper-case hex",
             "A ballot entry's tracker in upper case, chained and checkpointed as written: canonical hex is lower case.",
         )
@@ -177,7 +177,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-upper-case-public-key",
             "format",
-            "§1 Hex",
+            "§1 Hex, §1 strict reading 6",
             "upper-case hex",
             "The record's public key in upper case.",
         )
@@ -198,7 +198,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-upper-case-certification",
             "format",
-            "§1 Hex, §8a",
+            "§1 Hex, §1 strict reading 6, §8a",
             "upper-case hex",
             "A certification entry's signature in upper case (the same signature bytes), chained as written.",
         )
@@ -222,7 +222,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
             meta(
                 &format!("format-weight-{id}"),
                 "format",
-                "§4 weight",
+                "§1 strict reading 6, §4 weight",
                 "non-canonical weight",
                 &format!(
                     "A ballot's weight written {weight:?}, its tracker, log entry and checkpoints redone over it."
@@ -240,7 +240,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-election-id-upper-case",
             "format",
-            "§1 Identifiers",
+            "§1 Identifiers, §1 strict reading 6",
             "election id not the lower-case hyphenated UUID",
             "The record's election id in upper case.",
         )
@@ -254,7 +254,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-wrong-type",
             "format",
-            "§8",
+            "§1 strict reading 5",
             "wrong type",
             "counts.eligible is a string.",
         )
@@ -270,7 +270,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-fractional-number",
             "format",
-            "§1 Integers, §2 rule 3",
+            "§1 strict reading 5, §2 rule 3",
             "non-canonical integer",
             "A log entry's time written with a fraction.",
         )
@@ -284,7 +284,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-truncated",
             "format",
-            "§1 JSON",
+            "§1 strict reading 1",
             "JSON syntax error",
             "The record cut off in the middle: it cannot be read, so every other check is reported as not run.",
         ),
@@ -297,7 +297,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-missing-member",
             "format",
-            "§8",
+            "§1 strict reading 3, §8",
             "missing member",
             "The record has no `counts`.",
         )
@@ -314,7 +314,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-receipt-unknown-member",
             "format",
-            "§7, §8",
+            "§1 strict reading 2, §7",
             "unknown member in a receipt",
             "A receipt with an extra member, signed over it by the election key.",
         )
@@ -329,7 +329,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-receipt-upper-case-signature",
             "format",
-            "§1 Hex, §7",
+            "§1 Hex, §1 strict reading 6, §7",
             "upper-case hex receipt",
             "A correctly signed receipt with its signature written in upper case.",
         )
@@ -345,7 +345,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-receipt-upper-case-tracker",
             "format",
-            "§1 Hex, §7",
+            "§1 Hex, §1 strict reading 6, §7",
             "upper-case hex receipt",
             "A receipt whose tracker is in upper case, signed by the election key over it as written.",
         )
@@ -358,7 +358,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-receipt-duplicate-key",
             "format",
-            "§2 rule 2, §7",
+            "§1 strict reading 4, §7",
             "duplicate key in a receipt",
             "A receipt with `seal` twice.",
         )
@@ -373,7 +373,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-checkpoint-file-unknown-member",
             "format",
-            "§6, §8",
+            "§1 strict reading 2, §6",
             "unknown member in a checkpoint",
             "A checkpoint given with --checkpoint has an extra member, signed over it.",
         )
@@ -389,7 +389,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         meta(
             "format-checkpoint-file-upper-case",
             "format",
-            "§1 Hex, §6",
+            "§1 Hex, §1 strict reading 6, §6",
             "upper-case hex",
             "A checkpoint given with --checkpoint has its head in upper case, signed as written.",
         )

@@ -177,6 +177,21 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         vec![],
     );
     let r0 = cert();
+    let at = r0.find("certifier_registered", 0);
+    let data = r0.entries()[at]["data"].clone();
+    let r = with_entry(el, r0, at + 1, "certifier_registered", data);
+    s.verify(
+        meta(
+            "log-structure-certifier-key-twice",
+            "log-structure",
+            "§5 rule 5",
+            "a certifier key is registered at most once",
+            "The first certifier's key registered a second time.",
+        ),
+        text(&r),
+        vec![],
+    );
+    let r0 = cert();
     let at = r0.find("polls_closed", 0);
     let r = with_entry(
         el,
@@ -306,7 +321,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
         meta(
             "log-structure-state",
             "log-structure",
-            "§10 log-structure",
+            "§5 rule 7",
             "election.state matches the log",
             "A certified record that says it is tallied.",
         ),
@@ -344,7 +359,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
             meta(
                 id,
                 "log-structure",
-                "§5 actors",
+                "§5 rule 6",
                 "actor is cli:USER, staff:USERNAME, scheduler or delivery",
                 &format!("polls_closed with {what}."),
             ),
