@@ -192,23 +192,53 @@ impl Suite {
         if !m.also_fails.is_empty() {
             case["also_fails"] = json!(m.also_fails);
         }
+        debug_assert!(case
+            .as_object()
+            .is_some_and(|m| m.keys().all(|k| MANIFEST_ORDER.contains(&k.as_str()))));
         self.cases.push(case);
     }
 
     /// Write `manifest.json`.
     pub fn finish(self) -> usize {
         let n = self.cases.len();
-        let manifest = json!({
-            "format": "teller-conformance/1",
-            "spec": "Teller public formats, version 2 (audit/FORMAT.md)",
-            "checks": CHECKS,
-            "cases": self.cases,
-        });
-        let text = serde_json::to_string_pretty(&manifest).expect("the manifest is JSON") + "\n";
+        let json = |v: &Value| serde_json::to_string(v).expect("JSON");
+        let cases: Vec<String> = self
+            .cases
+            .iter()
+            .map(|case| {
+                let members: Vec<String> = MANIFEST_ORDER
+                    .iter()
+                    .filter_map(|k| case.get(*k).map(|v| format!("      {}: {}", json(&json!(k)), json(v))))
+                    .collect();
+                format!("    {{\n{}\n    }}", members.join(",\n"))
+            })
+            .collect();
+        let text = format!(
+            "{{\n  \"format\": \"teller-conformance/1\",\n  \"spec\": {},\n  \"checks\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
+            json(&json!("Teller public formats, version 2 (audit/FORMAT.md)")),
+            json(&json!(CHECKS)),
+            cases.join(",\n")
+        );
         std::fs::write(self.dir.join("manifest.json"), text).expect("write the manifest");
         n
     }
 }
+
+/// The order of a manifest entry's members, as people read them.
+const MANIFEST_ORDER: [&str; 12] = [
+    "id",
+    "description",
+    "covers",
+    "section",
+    "command",
+    "inputs",
+    "args",
+    "expected",
+    "exit_code",
+    "place",
+    "mentions",
+    "also_fails",
+];
 
 /// Generate the whole suite into `dir` (its `cases/` directory is replaced).
 /// Returns the number of cases.

@@ -305,6 +305,19 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         Src::Text(render_record(&r.v).replacen(&format!(",\n\"counts\":{members}"), "", 1)),
         vec![],
     );
+    let r = cert();
+    let full = render_record(&r.v);
+    s.receipt(
+        meta(
+            "format-truncated-record-with-receipt",
+            "format",
+            "§1 strict reading 1, §10",
+            "JSON syntax error",
+            "A valid receipt against a record cut off in the middle: the record checks and the receipt checks are reported as not run.",
+        ),
+        b.receipt("board/seal-1"),
+        Src::Text(full[..full.len() / 3].to_string()),
+    );
     // Receipts and checkpoint files are parsed as strictly.
     let receipt = el.receipts["seal-1"].clone();
     let mut rc = receipt.clone();
