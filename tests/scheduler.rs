@@ -23,9 +23,9 @@ async fn scheduled_election(backend: Backend) {
     parsed.closes_at = Some(T0 + 3600);
     parsed.seal_interval_seconds = 600;
     parsed.seal_min_ballots = 3;
-    let id = create::create_election(&mut conn, &secret, &parsed, "test", T0 - 100).unwrap();
-    roll::import_roll(&mut conn, &id, common::roll_csv(10).as_bytes(), "test", T0 - 90).unwrap();
-    let tokens: Vec<Token> = roll::issue_tokens(&mut conn, &secret, &id, "test", T0 - 80)
+    let id = create::create_election(&mut conn, &secret, &parsed, "cli:test", T0 - 100).unwrap();
+    roll::import_roll(&mut conn, &id, common::roll_csv(10).as_bytes(), "cli:test", T0 - 90).unwrap();
+    let tokens: Vec<Token> = roll::issue_tokens(&mut conn, &secret, &id, "cli:test", T0 - 80)
         .unwrap()
         .into_iter()
         .map(|t| t.token)
