@@ -206,6 +206,10 @@ fn board(s: &mut Server) -> Election {
         ops::certify::register_key(&mut s.conn, &id, &user, &certifiers[i].public_hex(), t).expect("key registered");
         users.push(user);
     }
+    // A member who lost their code gets a new one (logged as token_reissued).
+    let t = s.tick();
+    ops::roll::reissue_token(&mut s.conn, &s.secret, &id, "M011", ACTOR, ops::roll::Notify::Member, t)
+        .expect("token re-issued");
     let mut records = BTreeMap::new();
     let mut receipts = BTreeMap::new();
     records.insert("draft", s.export(&id));

@@ -213,6 +213,21 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
     );
     let r0 = cert();
     let at = r0.find("tallied", 0);
+    let data = r0.entries()[r0.find("token_reissued", 0)]["data"].clone();
+    let r = with_entry(el, r0, at, "token_reissued", data);
+    s.verify(
+        meta(
+            "log-structure-token-reissued-after-close",
+            "log-structure",
+            section,
+            "token_reissued only before polls_closed",
+            "A member's token re-issued after the polls closed.",
+        ),
+        text(&r),
+        vec![],
+    );
+    let r0 = cert();
+    let at = r0.find("tallied", 0);
     let data = r0.entries()[r0.find("certification", 0)]["data"].clone();
     let r = with_entry(el, r0, at, "certification", data);
     s.verify(
