@@ -1,0 +1,318 @@
+//! The test vectors of FORMAT.md §12, one group per primitive, each with its
+//! inputs and the expected bytes (as text where they are text, and as hex)
+//! and hashes. `audit/tests/vectors.rs` checks every one.
+//!
+//! The signing keys are RFC 8032's own test keys (§7.1, TEST 1 and TEST 2),
+//! so an implementation can first check that it derives their public keys.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::json::{canonical, sha256_hex, FixedKey};
+
+/// RFC 8032 §7.1 TEST 1: secret key (the 32-byte seed) and public key.
+const RFC8032_1: (&str, &str) = (
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+);
+/// RFC 8032 §7.1 TEST 2.
+const RFC8032_2: (&str, &str) = (
+    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+    "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+);
+
+const ELECTION: &str = "2a6f16d2-c738-4ef1-8402-71c1bfa25a25";
+
+fn key(rfc: (&str, &str)) -> FixedKey {
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&hex::decode(rfc.0).expect("hex"));
+    let k = FixedKey::from_seed(&seed);
+    assert_eq!(k.public_hex(), rfc.1, "RFC 8032's public key");
+    k
+}
+
+fn bytes_of(v: &Value) -> Value {
+    let b = canonical(v);
+    json!({"text": String::from_utf8(b.clone()).expect("UTF-8"), "hex": hex::encode(&b), "sha256": sha256_hex(&[&b])})
+}
+
+fn canonical_vectors() -> Vec<Value> {
+    let cases: [(&str, &str); 14] = [
+        ("white space removed, members sorted", "{ \"b\" : 1 ,\n  \"a\" : [ true , false , null ] }"),
+        ("a key that is a prefix of another sorts first; the empty key first of all", r#"{"ab":1,"a":2,"b":3,"":0,"a\u0000":4}"#),
+        ("keys compared as UTF-8 bytes: upper case before lower case, then non-ASCII by bytes", r#"{"z":1,"é":2,"Z":3,"ü":4,"€":5,"a":6}"#),
+        ("keys compared as UTF-8 bytes, not UTF-16 code units: U+FF5E sorts before U+10000", "{\"\u{10000}\":1,\"\u{ff5e}\":2,\"\u{e000}\":3}"),
+        ("every control character U+0000–U+001F as \\u00xx, lower-case hex", "\"\\u0000\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000B\\f\\r\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001F\""),
+        ("quote and backslash escaped; slash, DEL and non-ASCII written as themselves", r#""a\"b\\c\/d\u007fé\u00e9€😀""#),
+        ("escapes in the input are decoded, then written canonically", r#""\u0041\u00e9\ud83d\ude00\n""#),
+        ("integers: zero, negatives, the 64-bit extremes", "[0, -5, 18446744073709551615, -9223372036854775808, 9223372036854775807]"),
+        ("null members are written, never omitted", r#"{"closes_at": null, "actor": "cli:officer"}"#),
+        ("nested objects sorted at every level; arrays keep their order", r#"{"outer":{"y":[3,1,2],"x":{"b":null,"a":"A"}},"list":[{"b":1,"a":2}]}"#),
+        ("empty object, array and string", r#"{"o":{},"a":[],"s":""}"#),
+        ("a definition-like object", r#"{"title":"Société — élection 2026","contests":[{"id":"chair","seats":1,"method":{"kind":"irv","skipped_ranks":"refuse"}}],"description":"Line one\nLine two"}"#),
+        ("strings with U+2028, U+2029 and U+FEFF are written as themselves", "\"\u{2028}\u{2029}\u{feff}\""),
+        ("a ballot", r#"{"weight":"2.5","nonce":"00000000000000000000000000000001","election":"e","choices":{"bylaw":[],"board":["a"]}}"#),
+    ];
+    cases
+        .iter()
+        .map(|(what, input)| {
+            let v: Value = serde_json::from_str(input).expect("the input is JSON");
+            json!({"description": what, "input": input, "canonical": bytes_of(&v)})
+        })
+        .collect()
+}
+
+fn chain_vectors() -> Value {
+    let entries = [
+        json!({"seq": 0, "time": 1_796_115_600, "type": "election_created", "data": {"election": ELECTION, "title": "Société — élection", "public_key": RFC8032_1.1, "actor": "cli:officer"}}),
+        json!({"seq": 1, "time": 1_796_115_660, "type": "roll_imported", "data": {"added": 40, "total": 40, "actor": "cli:officer"}}),
+        json!({"seq": 2, "time": 1_796_115_720, "type": "tokens_issued", "data": {"count": 40, "actor": "staff:amara"}}),
+        json!({"seq": 3, "time": 1_796_115_780, "type": "polls_opened", "data": {"definition_hash": sha256_hex(&[b"definition"]), "eligible": 40, "tokens_issued": 40, "lot_seed_commitment": sha256_hex(&[&[0u8; 32]]), "certification_quorum": 0, "closes_at": null, "actor": "scheduler"}}),
+        json!({"seq": 4, "time": 1_796_116_380, "type": "ballot", "data": {"tracker": sha256_hex(&[b"ballot 1"])}}),
+        json!({"seq": 5, "time": 1_796_116_380, "type": "ballot", "data": {"tracker": sha256_hex(&[b"ballot 2"])}}),
+        json!({"seq": 6, "time": 1_796_116_380, "type": "seal", "data": {"seal": 1, "ballots": 2}}),
+    ];
+    let mut previous = [0u8; 32];
+    let mut out = Vec::new();
+    for e in entries {
+        let b = canonical(&e);
+        let h = sha256_hex(&[&previous, &b]);
+        out.push(json!({
+            "entry": e,
+            "canonical": String::from_utf8(b).expect("UTF-8"),
+            "previous": hex::encode(previous),
+            "hash": h,
+        }));
+        previous.copy_from_slice(&hex::decode(&h).expect("hex"));
+    }
+    json!({
+        "description": "hash(0) = SHA-256(32 zero bytes ‖ canonical(entry 0)); hash(n) = SHA-256(hash(n−1) ‖ canonical(entry n)). The head of this log of size 7 is the last hash.",
+        "entries": out,
+        "head": hex::encode(previous),
+    })
+}
+
+fn signed(key: &FixedKey, body: &Value) -> (Value, String) {
+    let b = canonical(body);
+    let sig = key.sign(&b);
+    (
+        json!({"text": String::from_utf8(b.clone()).expect("UTF-8"), "hex": hex::encode(&b)}),
+        sig,
+    )
+}
+
+fn checkpoint_vector() -> Value {
+    let k = key(RFC8032_1);
+    let body = json!({"format": "teller-checkpoint/1", "election": ELECTION, "size": 7, "head": chain_vectors()["head"], "time": 1_796_116_380, "reason": "sealed"});
+    let (bytes, sig) = signed(&k, &body);
+    let mut whole = body.clone();
+    whole["signature"] = json!(sig);
+    json!({
+        "description": "A checkpoint of the chain vectors' log, signed by the election key (RFC 8032 TEST 1): Ed25519 over the canonical encoding without `signature`.",
+        "seed": RFC8032_1.0, "public_key": RFC8032_1.1,
+        "checkpoint": whole, "signed_bytes": bytes, "signature": sig,
+    })
+}
+
+fn ballot(nonce: &str, choices: Value, weight: &str) -> Value {
+    json!({"election": ELECTION, "nonce": nonce, "choices": choices, "weight": weight})
+}
+
+fn tracker_vectors() -> Vec<Value> {
+    [
+        ballot("00000000000000000000000000000001", json!({"board": ["a"], "bylaw": []}), "1"),
+        ballot("7931f3e6bf734badc83561595d0dff4d", json!({"directors": ["amara-okafor", "priya-raman"], "treasurer": ["write-in:Jo Bloggs"], "bylaw-amendment-7": ["yes"]}), "2.5"),
+        ballot("ffffffffffffffffffffffffffffffff", json!({"chair": ["gus", "hal", "ivy"], "shares": ["max", "max", "ned"]}), "0.000001"),
+        ballot("0123456789abcdef0123456789abcdef", json!({"treasurer": ["write-in:Zo\u{00eb} \u{00c5}ngstr\u{00f6}m"]}), "1000000"),
+    ]
+    .into_iter()
+    .map(|b| {
+        let c = bytes_of(&b);
+        json!({"ballot": b, "canonical": c["text"], "tracker": c["sha256"]})
+    })
+    .collect()
+}
+
+fn receipt_vector() -> Value {
+    let k = key(RFC8032_1);
+    let b = ballot(
+        "7931f3e6bf734badc83561595d0dff4d",
+        json!({"directors": ["amara-okafor", "priya-raman"], "treasurer": ["write-in:Jo Bloggs"], "bylaw-amendment-7": ["yes"]}),
+        "1",
+    );
+    let tracker = sha256_hex(&[&canonical(&b)]);
+    let body = json!({"format": "teller-receipt/1", "election": ELECTION, "tracker": tracker, "ballot": b, "seal": 3, "public_key": RFC8032_1.1});
+    let (bytes, sig) = signed(&k, &body);
+    let mut whole = body;
+    whole["signature"] = json!(sig);
+    json!({
+        "description": "A receipt signed by the election key (RFC 8032 TEST 1): its tracker is SHA-256 of its ballot's canonical encoding; the signature is over the canonical encoding without `signature`.",
+        "seed": RFC8032_1.0, "public_key": RFC8032_1.1,
+        "receipt": whole, "signed_bytes": bytes, "signature": sig,
+    })
+}
+
+fn certification_vector() -> Value {
+    let k = key(RFC8032_2);
+    let digest = sha256_hex(&[b"a tally"]);
+    let st = json!({"format": "teller-certification/1", "election": ELECTION, "tally_digest": digest});
+    let (bytes, sig) = signed(&k, &st);
+    let mut whole = st.clone();
+    whole["public_key"] = json!(RFC8032_2.1);
+    whole["signature"] = json!(sig);
+    json!({
+        "description": "A certifier's signed statement (RFC 8032 TEST 2 key): Ed25519 over the canonical encoding of the three-member statement.",
+        "seed": RFC8032_2.0, "public_key": RFC8032_2.1,
+        "statement": st, "signed_bytes": bytes, "signature": sig, "signed_statement": whole,
+    })
+}
+
+fn lot_vectors() -> Value {
+    let seeds = ["00".repeat(32), sha256_hex(&[b"teller conformance lot seed"])];
+    let mut plurality = Vec::new();
+    let mut contest_seeds = Vec::new();
+    let mut method = Vec::new();
+    for seed_hex in &seeds {
+        let seed: [u8; 32] = hex::decode(seed_hex).expect("hex").try_into().expect("32 bytes");
+        let commitment = sha256_hex(&[&seed]);
+        for (contest, options) in [
+            ("board", vec!["a", "b"]),
+            (
+                "treasurer",
+                vec![
+                    "grace-whitfield",
+                    "omar-haddad",
+                    "write-in:Jo Bloggs",
+                    "write-in:Zo\u{00eb}",
+                ],
+            ),
+        ] {
+            let keys: Vec<Value> = options
+                .iter()
+                .map(|o| json!({"option": o, "key": sha256_hex(&[&seed, contest.as_bytes(), &[0], o.as_bytes()])}))
+                .collect();
+            let mut order: Vec<String> = options.iter().map(|o| o.to_string()).collect();
+            teller_audit::tally::lot_order(&teller_audit::crypto::Seed(seed), contest, &mut order);
+            plurality.push(json!({"seed": seed_hex, "contest": contest, "keys": keys, "order": order}));
+        }
+        for contest in ["council", "runoff", "order"] {
+            let cs = teller_audit::tally::contest_seed(&teller_audit::crypto::Seed(seed), contest);
+            contest_seeds.push(json!({"seed": seed_hex, "seed_commitment": commitment, "contest": contest, "contest_seed": hex::encode(cs)}));
+            for context in [
+                "irv/round 1/exclude",
+                "stv-scottish/round 0/election-order/1",
+                "stv-scottish/round 2/surplus",
+                "stv-meek/round 3/exclude",
+                "approval/round 0/seat",
+                "cumulative/round 0/seat",
+                "schulze/rank 1",
+            ] {
+                let keys: Vec<Value> = [0usize, 1, 2, 300]
+                    .iter()
+                    .map(|&c| {
+                        let mut be = [0u8; 4];
+                        be.copy_from_slice(&(c as u32).to_be_bytes());
+                        let k = sha256_hex(&[&cs, context.as_bytes(), &be]);
+                        assert_eq!(k, hex::encode(teller_audit::count::lot_key(&cs, context, c)));
+                        json!({"candidate": c, "key": k})
+                    })
+                    .collect();
+                let mut order: Vec<(String, usize)> = keys
+                    .iter()
+                    .map(|k| {
+                        (
+                            k["key"].as_str().unwrap_or_default().to_string(),
+                            k["candidate"].as_u64().unwrap_or(0) as usize,
+                        )
+                    })
+                    .collect();
+                order.sort();
+                method.push(json!({
+                    "contest_seed": hex::encode(cs), "context": context, "keys": keys,
+                    "order": order.into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+                }));
+            }
+        }
+    }
+    json!({
+        "plurality": {"description": "Plurality ties (§9.1): key = SHA-256(seed ‖ UTF-8(contest id) ‖ 0x00 ‖ UTF-8(option id)); ascending keys, the first wins.", "vectors": plurality},
+        "contest_seed": {"description": "§9.1: contest seed = SHA-256(\"teller-lots/1\" ‖ 0x00 ‖ seed ‖ UTF-8(contest id)); seed_commitment = SHA-256(seed), as logged in polls_opened.", "vectors": contest_seeds},
+        "method": {"description": "COUNTING.md §4: key = SHA-256(contest seed ‖ UTF-8(context) ‖ u32_be(candidate number, from 0)); ascending keys, the first is chosen.", "vectors": method},
+    })
+}
+
+fn name_vectors() -> Value {
+    let keys: Vec<Value> = [
+        "Alice",
+        "\u{0410}lice",
+        "AIice",
+        "ALICE",
+        "Zo\u{00eb}",
+        "Zoe\u{0308}",
+        "Zo\u{200d}\u{00eb}",
+        "Z\u{043e}\u{00eb}",
+        "Wim",
+        "JO BLOGGS",
+        "Jo Bloggs",
+        "J\u{043e} Bloggs",
+        "Grace Whitfie1d",
+        "Gr\u{0430}ce Whitfield",
+        "\u{00c5}ngstr\u{00f6}m",
+        "\u{212b}ngstr\u{00f6}m",
+    ]
+    .iter()
+    .map(|n| json!({"name": n, "key": teller_audit::names::key(n)}))
+    .collect();
+    let candidates = ["Alice", "Grace Whitfield"];
+    let write_ins: Vec<Value> = [
+        ("Zo\u{00eb}", true, "valid"),
+        ("Jo Bloggs", true, "valid"),
+        ("Jo\u{0001}Bloggs", false, "a control character (Cc)"),
+        ("Zo\u{200d}\u{00eb}", false, "a format character (Cf, U+200D)"),
+        ("Zoe\u{0308}", false, "not in NFC"),
+        ("Jo\u{00a0}Bloggs", false, "a space other than U+0020"),
+        ("Jo  Bloggs", false, "two spaces together"),
+        (" Jo", false, "a space at the start"),
+        ("", false, "empty"),
+        ("\u{0410}lice", false, "the same name key as the candidate Alice"),
+        ("AIice", false, "the same name key as the candidate Alice"),
+        ("ALICE", false, "the candidate Alice ignoring ASCII case"),
+        (
+            "Grace Whitfie1d",
+            false,
+            "the same name key as the candidate Grace Whitfield",
+        ),
+        (
+            "Jo\u{00ad}Bloggs",
+            false,
+            "a default-ignorable code point (soft hyphen)",
+        ),
+        ("Jo\u{e000}", false, "a private-use code point"),
+    ]
+    .iter()
+    .map(|(n, ok, why)| json!({"name": n, "valid": ok, "why": why}))
+    .collect();
+    json!({
+        "keys": {"description": "§4a: key(s) = fold(skeleton(s)), Unicode 18.0.0 data.", "vectors": keys},
+        "write_ins": {"description": "§4 rule 2: a plurality contest (one seat, write-ins allowed) whose candidates are named as listed; each name as `write-in:NAME` on its own.", "candidates": candidates, "vectors": write_ins},
+    })
+}
+
+/// Write `vectors.json`.
+pub fn write(path: &Path) {
+    let v = json!({
+        "format": "teller-vectors/1",
+        "spec": "audit/FORMAT.md §12",
+        "canonical": canonical_vectors(),
+        "chain": chain_vectors(),
+        "trackers": tracker_vectors(),
+        "checkpoint": checkpoint_vector(),
+        "receipt": receipt_vector(),
+        "certification": certification_vector(),
+        "lots": lot_vectors(),
+        "names": name_vectors(),
+    });
+    let text = serde_json::to_string_pretty(&v).expect("JSON") + "\n";
+    std::fs::write(path, text).expect("write vectors.json");
+}
