@@ -36,7 +36,15 @@ async fn scheduled_election(backend: Backend) {
     // records it with the opening (FORMAT.md §5 allows `schedule_changed`
     // only while the polls are open).
     let before = status::status(&mut conn, &id).unwrap().log_size;
-    lifecycle::reschedule(&mut conn, &id, Some(T0 + 3600), "set before opening", "test", T0 - 70).unwrap();
+    lifecycle::reschedule(
+        &mut conn,
+        &id,
+        Some(T0 + 3600),
+        "set before opening",
+        "cli:test",
+        T0 - 70,
+    )
+    .unwrap();
     assert_eq!(status::status(&mut conn, &id).unwrap().log_size, before);
 
     // Before opening time: nothing happens, and casting is refused.
@@ -55,7 +63,7 @@ async fn scheduled_election(backend: Backend) {
     }
     // Once open, the same change is logged with its reason.
     let before = status::status(&mut conn, &id).unwrap().log_size;
-    lifecycle::reschedule(&mut conn, &id, Some(T0 + 3600), "confirmed", "test", T0 + 20).unwrap();
+    lifecycle::reschedule(&mut conn, &id, Some(T0 + 3600), "confirmed", "cli:test", T0 + 20).unwrap();
     assert_eq!(status::status(&mut conn, &id).unwrap().log_size, before + 1);
     // The interval has passed but only 2 of the 3 ballots a seal needs wait.
     scheduler::pass(&mut conn, &secret, T0 + 700);

@@ -637,3 +637,18 @@ fn a_certifier_key_is_registered_once_and_certifies_only_after_the_tally() {
         &format!("§5 rule 2: entry {tallied} (certification): expected while the election is tallied or certified, found while it is closed"),
     );
 }
+
+#[test]
+fn a_key_written_twice_in_a_counted_contests_transcript_fails_format() {
+    // The weighted election of the conformance suite: a Teller-made record
+    // with a contest of every counted method.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/conformance/cases/elections/weighted/tallied.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(verify_text(&text).ok(), "{}", verify_text(&text));
+    let at = text.find("\"transcript\":{").unwrap() + "\"transcript\":{".len();
+    let doubled = format!("{}\"method\":\"irv\",{}", &text[..at], &text[at..]);
+    first_fails(&verify_text(&doubled), "format", "appears twice");
+}

@@ -105,7 +105,8 @@ pub enum Outcome {
         /// Winners' candidate ids, in order of election.
         elected: Vec<String>,
         /// The count, round by round (`audit/COUNTING.md`); numbers are
-        /// decimal strings.
+        /// decimal strings. Read strictly: a key written twice is refused.
+        #[serde(deserialize_with = "crate::canonical::strict_value")]
         transcript: serde_json::Value,
     },
 }
