@@ -248,6 +248,63 @@ pub(super) fn cases(s: &mut Suite, e: &Elections) {
             }),
         ),
         (
+            "tally-meek-excluded-transfer",
+            "board",
+            "COUNTING.md §7, §11.2",
+            "Version 1's Meek finding: the round after an exclusion shows the excluded candidate's transfer as 0.",
+            Box::new(|c| {
+                let rounds = c["outcome"]["transcript"]["rounds"].as_array_mut().expect("rounds");
+                // The first round whose transfers hold a candidate losing
+                // votes it does not keep (its tally is now 0).
+                let round = rounds
+                    .iter_mut()
+                    .skip(1)
+                    .find(|r| {
+                        let (t, x) = (&r["tally"], &r["transfers"]);
+                        (0..t.as_array().map_or(0, Vec::len)).any(|i| {
+                            t[i].as_str()
+                                .is_some_and(|v| v.trim_start_matches(['0', '.']).is_empty())
+                                && x[i].as_str().is_some_and(|v| v.starts_with('-'))
+                        })
+                    })
+                    .expect("a Meek round after an exclusion");
+                let t = round["tally"].clone();
+                for (i, x) in round["transfers"]
+                    .as_array_mut()
+                    .expect("transfers")
+                    .iter_mut()
+                    .enumerate()
+                {
+                    if t[i]
+                        .as_str()
+                        .is_some_and(|v| v.trim_start_matches(['0', '.']).is_empty())
+                        && x.as_str().is_some_and(|v| v.starts_with('-'))
+                    {
+                        *x = json!("0.000000000");
+                    }
+                }
+            }),
+        ),
+        (
+            "tally-approval-losers-not-listed",
+            "panel",
+            "COUNTING.md §8, §11.2",
+            "Version 1's convention: approval losers have status excluded but the excluded list is empty.",
+            Box::new(|c| {
+                c["outcome"]["transcript"]["rounds"][0]["excluded"] = json!([]);
+            }),
+        ),
+        (
+            "tally-free-text-rule",
+            "chair",
+            "COUNTING.md §11.4",
+            "The transcript's free text (its rule, in words) altered: free text is specified exactly and hashed.",
+            Box::new(|c| {
+                let rule = c["outcome"]["transcript"]["rule"].as_str().expect("rule").to_string();
+                c["outcome"]["transcript"]["rule"] = json!(format!("{rule}."));
+            }),
+        ),
+        (
             "tally-cumulative-figure",
             "shares",
             "COUNTING.md §10",
