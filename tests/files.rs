@@ -191,8 +191,11 @@ fn files_holding_personal_data_or_secrets_are_owner_only() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("Teller demo is running") {
-                let _ = tx.send(());
+            if let Some((_, id)) = line
+                .split_once("Election page:")
+                .and_then(|(_, url)| url.rsplit_once("/e/"))
+            {
+                let _ = tx.send(id.trim().to_string());
             }
         }
     });
@@ -217,6 +220,22 @@ fn files_holding_personal_data_or_secrets_are_owner_only() {
     if let Err(panic) = checked {
         std::panic::resume_unwind(panic);
     }
+
+    // The demo's record verifies, as its banner tells a newcomer to check
+    // (its log names actors in the forms of FORMAT.md §5 rule 6).
+    let id = running.unwrap();
+    let record = dir.path().join("demo-record.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_teller"))
+        .args(["export", &id, "--out", record.to_str().unwrap()])
+        .env("TELLER_DATABASE_URL", data.join("teller.db"))
+        .env("TELLER_MASTER_SECRET_FILE", data.join("master.key"))
+        .env("TELLER_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = std::fs::File::open(&record).unwrap();
+    let report = teller_audit::verify::verify_reader(file, "record.json", &[], None).unwrap();
+    assert!(report.ok(), "{report}");
 }
 
 #[test]

@@ -88,7 +88,8 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     // Seal often so a newcomer sees their ballot in the log within a minute.
     parsed.seal_interval_seconds = 30;
     parsed.seal_min_ballots = 1;
-    let actor = "demo";
+    // Whoever runs the demo, in the `cli:USER` form of FORMAT.md §5 rule 6.
+    let actor = &crate::ops::cli_actor();
     let mut conn = db::get(&pool)?;
     let id = create::create_election(&mut conn, &secret, &parsed, actor, now())?;
     roll::import_roll(&mut conn, &id, sample_roll(members.max(1)).as_bytes(), actor, now())?;
