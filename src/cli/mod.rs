@@ -218,7 +218,9 @@ fn run(cli: Cli) -> Result<()> {
                 &listen,
                 scheduler_seconds,
                 None,
-                Some(tls).filter(|t| t.tls_cert.is_some()).map(|t| (t, g.public_url.clone())),
+                Some(tls)
+                    .filter(|t| t.tls_cert.is_some())
+                    .map(|t| (t, g.public_url.clone())),
                 move |state| {
                     if let Some(m) = mailer {
                         state.set_mailer(m);

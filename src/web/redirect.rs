@@ -50,7 +50,11 @@ impl RedirectTarget {
                 }
             }
         };
-        let path = if path_and_query.starts_with('/') { path_and_query } else { "/" };
+        let path = if path_and_query.starts_with('/') {
+            path_and_query
+        } else {
+            "/"
+        };
         Some(format!("{base}{path}"))
     }
 }
@@ -104,10 +108,7 @@ pub fn router(target: RedirectTarget) -> Router {
 async fn redirect(State(target): State<RedirectTarget>, req: Request) -> Response {
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    match target
-        .location(host, path)
-        .and_then(|l| HeaderValue::from_str(&l).ok())
-    {
+    match target.location(host, path).and_then(|l| HeaderValue::from_str(&l).ok()) {
         Some(location) => (
             StatusCode::PERMANENT_REDIRECT,
             [(header::LOCATION, location)],
@@ -148,7 +149,9 @@ mod tests {
             Some("https://[2001:db8::1]:8443/")
         );
         assert_eq!(
-            RedirectTarget::new(None, 443).location(Some("192.0.2.1"), "/x").as_deref(),
+            RedirectTarget::new(None, 443)
+                .location(Some("192.0.2.1"), "/x")
+                .as_deref(),
             Some("https://192.0.2.1/x")
         );
         for bad in [

@@ -180,7 +180,9 @@ impl Certificates {
     pub async fn watch(self: Arc<Self>) {
         #[cfg(unix)]
         let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .map_err(|e| tracing::warn!(error = %e, "cannot listen for SIGHUP; certificates reload on file change only"))
+            .map_err(
+                |e| tracing::warn!(error = %e, "cannot listen for SIGHUP; certificates reload on file change only"),
+            )
             .ok();
         let mut seen = self.files.stamp();
         let mut tick = tokio::time::interval(POLL_INTERVAL);
@@ -215,7 +217,9 @@ impl Certificates {
             let this = self.clone();
             let result = tokio::task::spawn_blocking(move || this.reload()).await;
             match result {
-                Ok(Ok(())) => tracing::info!(reason = why, cert = %self.files.cert.display(), "TLS certificate reloaded"),
+                Ok(Ok(())) => {
+                    tracing::info!(reason = why, cert = %self.files.cert.display(), "TLS certificate reloaded")
+                }
                 Ok(Err(e)) => tracing::error!(
                     reason = why,
                     error = %e,
