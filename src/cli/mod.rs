@@ -290,6 +290,9 @@ fn shown_url(url: &str) -> String {
 
 /// Run the server on a fresh runtime until Ctrl-C or SIGTERM; `configure`
 /// sets the mailer and client settings before it serves.
+// Each argument is one of `serve`'s settings, shared with `demo`; a struct
+// holding them would only be unpacked again here.
+#[allow(clippy::too_many_arguments)]
 fn serve_blocking(
     pool: DbPool,
     secret: MasterSecret,
