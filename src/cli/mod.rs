@@ -44,6 +44,24 @@ pub struct Global {
     public_url: Option<String>,
 }
 
+/// HTTPS served by Teller itself, instead of behind a reverse proxy.
+#[derive(Args, Clone, Default)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this PEM certificate chain (server certificate
+    /// first), such as Let's Encrypt's fullchain.pem. Reloaded on SIGHUP and
+    /// when the file changes, without dropping connections.
+    #[arg(long, env = "TELLER_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key (PKCS#8, RSA or EC), such as
+    /// privkey.pem.
+    #[arg(long, env = "TELLER_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Also listen for plain HTTP on this address (such as 0.0.0.0:80) and
+    /// redirect every request there to HTTPS (308).
+    #[arg(long, env = "TELLER_HTTP_REDIRECT", requires = "tls_cert")]
+    http_redirect: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server: voter pages, public pages, the JSON API and the
@@ -78,6 +96,9 @@ enum Command {
         /// once; trusted proxies may hold 32 times as many.
         #[arg(long, env = "TELLER_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
         max_connections_per_client: usize,
+        // HTTPS without a reverse proxy.
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -168,6 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             trusted_proxies,
             proxy_header,
             max_connections_per_client,
+            tls,
         } => {
             let clients = crate::web::client::ClientSettings {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
@@ -187,7 +209,8 @@ fn run(cli: Cli) -> Result<()> {
                 _ => anyhow::bail!("give both --smtp-url and --mail-from to send e-mail, or neither"),
             };
             let pool = g.pool(16)?;
-            let public_url = g.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+            let scheme = if tls.tls_cert.is_some() { "https" } else { "http" };
+            let public_url = g.public_url.clone().unwrap_or_else(|| format!("{scheme}://{listen}"));
             serve_blocking(
                 pool,
                 secret,
@@ -195,6 +218,9 @@ fn run(cli: Cli) -> Result<()> {
                 &listen,
                 scheduler_seconds,
                 None,
+                Some(tls)
+                    .filter(|t| t.tls_cert.is_some())
+                    .map(|t| (t, g.public_url.clone())),
                 move |state| {
                     if let Some(m) = mailer {
                         state.set_mailer(m);
@@ -264,6 +290,9 @@ fn shown_url(url: &str) -> String {
 
 /// Run the server on a fresh runtime until Ctrl-C or SIGTERM; `configure`
 /// sets the mailer and client settings before it serves.
+// Each argument is one of `serve`'s settings, shared with `demo`; a struct
+// holding them would only be unpacked again here.
+#[allow(clippy::too_many_arguments)]
 fn serve_blocking(
     pool: DbPool,
     secret: MasterSecret,
@@ -271,29 +300,78 @@ fn serve_blocking(
     listen: &str,
     scheduler_seconds: u64,
     banner: Option<String>,
+    tls: Option<(TlsArgs, Option<String>)>,
     configure: impl FnOnce(&crate::web::AppState),
 ) -> Result<()> {
+    // Read the certificate before anything listens: a bad pair stops here.
+    let certificates = match &tls {
+        Some((args, _)) => Some(tls_certificates(args)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
             format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)")
         })?;
         let addr = listener.local_addr()?;
+        let https = match (tls, certificates) {
+            (Some((args, configured_url)), Some(certificates)) => {
+                Some(https_setup(args, configured_url, certificates, addr.port()).await?)
+            }
+            _ => None,
+        };
+        let scheme = if https.is_some() { "https" } else { "http" };
         match banner {
             Some(text) => println!("{text}"),
-            None => println!("Teller is serving on http://{addr} (public address {public_url}); Ctrl-C stops it."),
+            None => println!("Teller is serving on {scheme}://{addr} (public address {public_url}); Ctrl-C stops it."),
+        }
+        if let Some((listener, _)) = https.as_ref().and_then(|h| h.redirect.as_ref()) {
+            println!("Plain HTTP on http://{} redirects to HTTPS.", listener.local_addr()?);
         }
         let state = crate::web::AppState::new(pool, secret, public_url);
         configure(&state);
-        crate::web::serve(
+        crate::web::serve_with(
             state,
             listener,
+            https,
             std::time::Duration::from_secs(scheduler_seconds.max(1)),
             shutdown_signal(),
         )
         .await?;
         Ok(())
     })
+}
+
+/// The certificate and key named by `--tls-cert` and `--tls-key`, checked.
+fn tls_certificates(args: &TlsArgs) -> Result<std::sync::Arc<crate::web::tls::Certificates>> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        anyhow::bail!("give both --tls-cert and --tls-key to serve HTTPS, or neither");
+    };
+    let files = crate::web::tls::TlsFiles {
+        cert: cert.clone(),
+        key: key.clone(),
+    };
+    crate::web::tls::Certificates::load(files).context("cannot serve HTTPS")
+}
+
+/// HTTPS with `certificates`, and the redirecting listener if asked for.
+async fn https_setup(
+    args: TlsArgs,
+    configured_url: Option<String>,
+    certificates: std::sync::Arc<crate::web::tls::Certificates>,
+    https_port: u16,
+) -> Result<crate::web::Https> {
+    let redirect = match args.http_redirect {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("--http-redirect: cannot listen on {addr}"))?;
+            let target = crate::web::redirect::RedirectTarget::new(configured_url.as_deref(), https_port);
+            Some((listener, target))
+        }
+        None => None,
+    };
+    Ok(crate::web::Https { certificates, redirect })
 }
 
 async fn shutdown_signal() {

@@ -9,9 +9,11 @@ pub mod pages;
 pub mod paths;
 pub mod public;
 pub mod public_gate;
+pub mod redirect;
 pub mod results;
 pub mod server;
 pub mod staff;
+pub mod tls;
 pub mod voting;
 
 use std::sync::Arc;
@@ -52,6 +54,8 @@ struct Inner {
     login_limiter: limits::Limiter,
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
     clients: std::sync::OnceLock<client::ClientSettings>,
+    /// Set when this process terminates TLS itself (`serve --tls-cert`).
+    tls: std::sync::OnceLock<()>,
     passwords: staff::login::PasswordGate,
 }
 
@@ -119,6 +123,7 @@ impl AppState {
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
                 mailer: std::sync::OnceLock::new(),
                 clients: std::sync::OnceLock::new(),
+                tls: std::sync::OnceLock::new(),
                 passwords: staff::login::PasswordGate::for_this_machine(),
             }),
         }
@@ -174,9 +179,15 @@ impl AppState {
         &self.inner.public_url
     }
 
-    /// Whether the service is reached over HTTPS (cookies `Secure`, HSTS).
+    /// Whether the service is reached over HTTPS (cookies `Secure`, HSTS):
+    /// its public URL is https, or it serves TLS itself.
     pub fn https(&self) -> bool {
-        self.inner.public_url.starts_with("https://")
+        self.inner.public_url.starts_with("https://") || self.inner.tls.get().is_some()
+    }
+
+    /// Mark the service as serving TLS itself (set before the router is built).
+    pub fn set_serves_tls(&self) {
+        let _ = self.inner.tls.set(());
     }
 
     /// Run database work on the blocking pool with a pooled connection.
@@ -383,11 +394,72 @@ pub async fn serve(
     scheduler_tick: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(state, listener, None, scheduler_tick, shutdown).await
+}
+
+/// HTTPS served by Teller itself (`serve --tls-cert --tls-key`).
+pub struct Https {
+    /// The certificate and key, reloaded on SIGHUP or when the files change.
+    pub certificates: Arc<tls::Certificates>,
+    /// A plain-HTTP listener that redirects everything to HTTPS
+    /// (`--http-redirect`), and where to.
+    pub redirect: Option<(tokio::net::TcpListener, redirect::RedirectTarget)>,
+}
+
+/// [`serve`], over TLS when `https` is given: cookies are then `Secure` and
+/// HSTS is sent whatever the public URL says.
+pub async fn serve_with(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    https: Option<Https>,
+    scheduler_tick: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     pages::check().map_err(std::io::Error::other)?;
+    let clients = state.client_settings().clone();
+    let Some(https) = https else {
+        let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
+        let sender = tokio::spawn(staff::delivery::run(state.clone()));
+        let result = server::run(listener, router(state), clients, shutdown).await;
+        ticker.abort();
+        sender.abort();
+        return result;
+    };
+    state.set_serves_tls();
+    let config = https.certificates.server_config().map_err(std::io::Error::other)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    // One shutdown for both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
     let sender = tokio::spawn(staff::delivery::run(state.clone()));
-    let clients = state.client_settings().clone();
-    let result = server::run(listener, router(state), clients, shutdown).await;
+    let reloader = tokio::spawn(https.certificates.clone().watch());
+    let redirector = https.redirect.map(|(listener, target)| {
+        tokio::spawn(server::run(
+            listener,
+            redirect::router(target),
+            clients.clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
+    let main = server::run_with(
+        listener,
+        Some(acceptor),
+        router(state),
+        clients,
+        until_stopped(stopped.clone()),
+    );
+    let signal = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
+    let (result, ()) = tokio::join!(main, signal);
+    if let Some(r) = redirector {
+        let _ = r.await;
+    }
+    reloader.abort();
     ticker.abort();
     sender.abort();
     result

@@ -1,6 +1,7 @@
-//! The accept loop: HTTP/1.1 over TCP with limits on slow clients and on
-//! the connections one client may hold open, each connection tagged with its
-//! peer address, and a graceful shutdown.
+//! The accept loop: HTTP/1.1 over TCP, or over TLS when given an acceptor,
+//! with limits on slow clients and on the connections one client may hold
+//! open, each connection tagged with its peer address, and a graceful
+//! shutdown.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use super::client::{ClientSettings, Connections};
@@ -27,6 +29,20 @@ const DRAIN: Duration = Duration::from_secs(15);
 /// cannot hold the server's sockets and memory with idle connections.
 pub async fn run(
     listener: tokio::net::TcpListener,
+    app: Router,
+    clients: ClientSettings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    run_with(listener, None, app, clients, shutdown).await
+}
+
+/// [`run`], over TLS when `tls` is given: the handshake happens on the
+/// connection's own task, within [`HEADER_TIMEOUT`] and after the
+/// connection cap, so a client that stalls it or speaks plain HTTP to the
+/// TLS port holds one of its own slots only briefly, and is dropped.
+pub async fn run_with(
+    listener: tokio::net::TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     clients: ClientSettings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -69,14 +85,41 @@ pub async fn run(
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 req
             });
-        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            let _slot = slot;
-            if let Err(e) = conn.await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+        let service = TowerToHyperService::new(service);
+        match &tls {
+            None => {
+                let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
             }
-        });
+            Some(acceptor) => {
+                let handshake = acceptor.accept(stream);
+                let watcher = graceful.watcher();
+                let builder = builder.clone();
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    let stream = match tokio::time::timeout(HEADER_TIMEOUT, handshake).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let conn = watcher.watch(builder.serve_connection(TokioIo::new(stream), service));
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {

@@ -70,7 +70,9 @@ impl Deployment {
         self.db.dir.path().join(name)
     }
 
-    fn command(&self) -> Command {
+    /// The real `teller` command, pointed at this deployment (for a test
+    /// that runs it with its own arguments and process handling).
+    pub fn command(&self) -> Command {
         teller_command(&self.db.url, &self.secret_file, self.db.dir.path())
     }
 
