@@ -78,6 +78,13 @@ enum Command {
         /// once; trusted proxies may hold 32 times as many.
         #[arg(long, env = "TELLER_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
         max_connections_per_client: usize,
+
+        // Operations (issue 11): metrics and health.
+        /// A second address for /metrics (with /healthz and /readyz), such
+        /// as 127.0.0.1:9090. /metrics is served only there; unset, it is not
+        /// served at all. Keep it private: see docs/SECURITY.md.
+        #[arg(long, env = "TELLER_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -144,10 +151,15 @@ pub fn main() -> std::process::ExitCode {
     );
     let filter = tracing_subscriber::EnvFilter::try_from_env("TELLER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" }));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    // TELLER_LOG_FORMAT=json: one JSON object a line, with the request's
+    // span (its request id) on every line logged while serving it.
+    let json = std::env::var("TELLER_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        logs.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        logs.init();
+    }
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -168,6 +180,7 @@ fn run(cli: Cli) -> Result<()> {
             trusted_proxies,
             proxy_header,
             max_connections_per_client,
+            metrics_listen,
         } => {
             let clients = crate::web::client::ClientSettings {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
@@ -193,6 +206,7 @@ fn run(cli: Cli) -> Result<()> {
                 secret,
                 public_url,
                 &listen,
+                metrics_listen.as_deref(),
                 scheduler_seconds,
                 None,
                 move |state| {
@@ -269,6 +283,7 @@ fn serve_blocking(
     secret: MasterSecret,
     public_url: String,
     listen: &str,
+    metrics_listen: Option<&str>,
     scheduler_seconds: u64,
     banner: Option<String>,
     configure: impl FnOnce(&crate::web::AppState),
@@ -279,15 +294,26 @@ fn serve_blocking(
             format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)")
         })?;
         let addr = listener.local_addr()?;
+        let ops_listener = match metrics_listen {
+            Some(ops) => {
+                let l = tokio::net::TcpListener::bind(ops)
+                    .await
+                    .with_context(|| format!("cannot listen on {ops} for metrics"))?;
+                println!("Metrics and health are served on http://{}/metrics", l.local_addr()?);
+                Some(l)
+            }
+            None => None,
+        };
         match banner {
             Some(text) => println!("{text}"),
             None => println!("Teller is serving on http://{addr} (public address {public_url}); Ctrl-C stops it."),
         }
         let state = crate::web::AppState::new(pool, secret, public_url);
         configure(&state);
-        crate::web::serve(
+        crate::web::serve_with_ops(
             state,
             listener,
+            ops_listener,
             std::time::Duration::from_secs(scheduler_seconds.max(1)),
             shutdown_signal(),
         )

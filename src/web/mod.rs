@@ -4,11 +4,14 @@ pub mod api;
 pub mod cast_queue;
 pub mod client;
 pub mod error;
+pub mod health;
 pub mod limits;
+pub mod metrics;
 pub mod pages;
 pub mod paths;
 pub mod public;
 pub mod public_gate;
+pub mod request_id;
 pub mod results;
 pub mod server;
 pub mod staff;
@@ -53,6 +56,8 @@ struct Inner {
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
     clients: std::sync::OnceLock<client::ClientSettings>,
     passwords: staff::login::PasswordGate,
+    metrics: Arc<metrics::Metrics>,
+    scheduler_tick: std::sync::OnceLock<Duration>,
 }
 
 /// How casts are batched into commits.
@@ -107,7 +112,14 @@ impl AppState {
         limits: limits::LimitSettings,
     ) -> Self {
         let secret = Arc::new(secret);
-        let queue = cast_queue::CastQueue::start(pool.clone(), secret.clone(), casts.workers, casts.max_batch);
+        let metrics = Arc::new(metrics::Metrics::new());
+        let queue = cast_queue::CastQueue::start(
+            pool.clone(),
+            secret.clone(),
+            casts.workers,
+            casts.max_batch,
+            metrics.clone(),
+        );
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -120,6 +132,8 @@ impl AppState {
                 mailer: std::sync::OnceLock::new(),
                 clients: std::sync::OnceLock::new(),
                 passwords: staff::login::PasswordGate::for_this_machine(),
+                metrics,
+                scheduler_tick: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -164,9 +178,36 @@ impl AppState {
         &self,
         request: crate::ops::cast::CastRequest,
     ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        let started = std::time::Instant::now();
+        let result = self.cast_unmeasured(request).await;
+        match &result {
+            Ok(_) => self.inner.metrics.accepted(started.elapsed().as_secs_f64()),
+            Err(e) => self.inner.metrics.refused(metrics::Refusal::of(e)),
+        }
+        result
+    }
+
+    async fn cast_unmeasured(
+        &self,
+        request: crate::ops::cast::CastRequest,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
         let cached = self.definition(&request.election).await?;
         let prepared = crate::ops::cast::prepare(&cached.definition, cached.hash, &self.inner.secret, request)?;
         self.inner.casts.commit(prepared).await
+    }
+
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// The scheduler's interval (the default until `serve` sets it).
+    pub fn scheduler_tick(&self) -> Duration {
+        self.inner
+            .scheduler_tick
+            .get()
+            .copied()
+            .unwrap_or(Duration::from_secs(5))
     }
 
     /// The public base URL, without a trailing slash.
@@ -326,8 +367,13 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ));
+    let health = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
     small
         .merge(uploads)
+        .merge(health)
+        .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))
         .layer(middleware::from_fn(friendly_timeouts))
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .with_state(state)
@@ -376,6 +422,21 @@ async fn security_headers(https: bool, req: Request, next: Next) -> Response {
     res
 }
 
+/// The routes of the operations listener (`--metrics-listen`): `/metrics`,
+/// `/healthz` and `/readyz`, nothing else.
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::serve))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
+
 /// Serve until `shutdown` completes; also runs the scheduler.
 pub async fn serve(
     state: AppState,
@@ -383,11 +444,42 @@ pub async fn serve(
     scheduler_tick: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_ops(state, listener, None, scheduler_tick, shutdown).await
+}
+
+/// Serve until `shutdown` completes, with `/metrics` (and health) on
+/// `ops_listener` when given; `/metrics` is never on the public listener.
+pub async fn serve_with_ops(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    ops_listener: Option<tokio::net::TcpListener>,
+    scheduler_tick: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     pages::check().map_err(std::io::Error::other)?;
+    let _ = state.inner.scheduler_tick.set(scheduler_tick);
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
     let sender = tokio::spawn(staff::delivery::run(state.clone()));
     let clients = state.client_settings().clone();
+    let (stop_ops, ops_stopped) = tokio::sync::watch::channel(false);
+    let ops = ops_listener.map(|l| {
+        let mut stopped = ops_stopped.clone();
+        let app = ops_router(state.clone());
+        let clients = clients.clone();
+        tokio::spawn(async move {
+            let until = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = server::run(l, app, clients, until).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        })
+    });
     let result = server::run(listener, router(state), clients, shutdown).await;
+    let _ = stop_ops.send(true);
+    if let Some(ops) = ops {
+        let _ = ops.await;
+    }
     ticker.abort();
     sender.abort();
     result
