@@ -127,7 +127,8 @@ async fn scenario(backend: Backend) {
     assert!(sample(&before, "teller_db_pool_size").unwrap() >= 1.0);
 
     // A real cast, a cast with a wrong code, a cast with the used code.
-    let choices = json!({"directors": ["rosa-delgado"], "treasurer": ["omar-haddad"], "bylaw-amendment-7": ["abstain"]});
+    let choices =
+        json!({"directors": ["rosa-delgado"], "treasurer": ["omar-haddad"], "bylaw-amendment-7": ["abstain"]});
     let cast = |token: String, choices: Value| {
         let http = http.clone();
         let url = format!("{}/api/v1/elections/{election}/ballots", server.base);
@@ -169,7 +170,11 @@ async fn scenario(backend: Backend) {
         let used = sample(&text, "teller_casts_refused_total{reason=\"used_code\"}").unwrap();
         let latencies = sample(&text, "teller_cast_seconds_count").unwrap();
         if accepted == 0.0 {
-            assert_eq!((bad, used, latencies), (0.0, 0.0, 0.0), "refusals published before the seal");
+            assert_eq!(
+                (bad, used, latencies),
+                (0.0, 0.0, 0.0),
+                "refusals published before the seal"
+            );
         } else {
             assert!(sealed >= 1, "a cast was published before it was sealed:\n{text}");
             assert_eq!((accepted, bad, used, latencies), (1.0, 1.0, 1.0, 1.0), "{text}");
@@ -193,8 +198,15 @@ async fn scenario(backend: Backend) {
                 let value = value.trim_matches('"');
                 match key {
                     "reason" => assert!(
-                        ["bad_code", "used_code", "closed", "invalid_ballot", "rate_limited", "overloaded"]
-                            .contains(&value),
+                        [
+                            "bad_code",
+                            "used_code",
+                            "closed",
+                            "invalid_ballot",
+                            "rate_limited",
+                            "overloaded"
+                        ]
+                        .contains(&value),
                         "{line}"
                     ),
                     "le" => assert!(value == "+Inf" || value.parse::<f64>().is_ok(), "{line}"),
@@ -277,7 +289,9 @@ async fn scenario(backend: Backend) {
             .any(|l| l["fields"]["message"] == "staff action" && l["fields"]["status"] == 303),
         "{log}"
     );
-    assert!(with_id("proxy-abc.123").iter().all(|l| l["span"]["request_id"] == "proxy-abc.123"));
+    assert!(with_id("proxy-abc.123")
+        .iter()
+        .all(|l| l["span"]["request_id"] == "proxy-abc.123"));
     for secret in [
         tokens[0].as_str(),
         wrong.as_str(),
@@ -296,7 +310,8 @@ async fn scenario(backend: Backend) {
         let name = d.db.url.rsplit('/').next().unwrap().to_string();
         let mut conn = teller::db::connect_one(&admin).unwrap();
         use diesel::connection::SimpleConnection;
-        conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+        conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .unwrap();
         let res = http.get(format!("{ops}/readyz")).send().await.unwrap();
         assert_eq!(res.status(), 503);
         let text = res.text().await.unwrap();

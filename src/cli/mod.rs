@@ -154,7 +154,9 @@ pub fn main() -> std::process::ExitCode {
     // TELLER_LOG_FORMAT=json: one JSON object a line, with the request's
     // span (its request id) on every line logged while serving it.
     let json = std::env::var("TELLER_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         logs.json().with_current_span(true).with_span_list(false).init();
     } else {

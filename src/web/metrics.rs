@@ -85,7 +85,8 @@ impl Refusal {
 }
 
 /// Per-cast observations not yet published. Bounded: beyond this many
-/// latency or batch observations the oldest are not kept (counts still are).
+/// latency or batch observations, further ones are not kept until the next
+/// publication (the accepted and refused counts still are).
 const MAX_PENDING_OBSERVATIONS: usize = 1_000_000;
 
 #[derive(Default)]
@@ -298,7 +299,9 @@ impl Metrics {
         for r in Refusal::ALL {
             let n = taken.refused[r.index()];
             if n > 0 {
-                self.casts_refused.get_or_create(&vec![("reason", r.as_str())]).inc_by(n);
+                self.casts_refused
+                    .get_or_create(&vec![("reason", r.as_str())])
+                    .inc_by(n);
             }
         }
         for v in taken.latencies {

@@ -25,7 +25,10 @@ pub static HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Whether `id` is acceptable from a proxy: 1–64 of `A-Z a-z 0-9 . _ -`.
 pub fn well_formed(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// The middleware.
