@@ -207,8 +207,10 @@ fn run(cli: Cli) -> Result<()> {
                 pool,
                 secret,
                 public_url,
-                &listen,
-                metrics_listen.as_deref(),
+                Listen {
+                    public: &listen,
+                    metrics: metrics_listen.as_deref(),
+                },
                 scheduler_seconds,
                 None,
                 move |state| {
@@ -278,19 +280,29 @@ fn shown_url(url: &str) -> String {
     }
 }
 
+/// Where `serve` listens: the public address, and the private one for
+/// metrics if any.
+struct Listen<'a> {
+    public: &'a str,
+    metrics: Option<&'a str>,
+}
+
 /// Run the server on a fresh runtime until Ctrl-C or SIGTERM; `configure`
 /// sets the mailer and client settings before it serves.
 fn serve_blocking(
     pool: DbPool,
     secret: MasterSecret,
     public_url: String,
-    listen: &str,
-    metrics_listen: Option<&str>,
+    listen: Listen<'_>,
     scheduler_seconds: u64,
     banner: Option<String>,
     configure: impl FnOnce(&crate::web::AppState),
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let Listen {
+        public: listen,
+        metrics: metrics_listen,
+    } = listen;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
             format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)")
