@@ -24,7 +24,15 @@ pub async fn run(state: AppState, tick: Duration) {
         interval.tick().await;
         let s = state.clone();
         let pass = tokio::task::spawn_blocking(move || match db::get(s.pool()) {
-            Ok(mut conn) => pass(&mut conn, s.secret(), crate::time::now()),
+            Ok(mut conn) => {
+                let now = crate::time::now();
+                pass(&mut conn, s.secret(), now);
+                // Per-cast metrics become visible only once every ballot is
+                // sealed (web::metrics); the rest are refreshed each pass.
+                s.metrics().publish_if_sealed(&mut conn, now);
+                s.metrics().refresh(&mut conn, now);
+                s.metrics().scheduler_pass(crate::time::now());
+            }
             Err(e) => tracing::warn!(error = %e, "scheduler: no database connection"),
         })
         .await;

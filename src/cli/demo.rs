@@ -148,5 +148,17 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;"
     );
     let _ = write!(banner, "its files stay in {}.", dir.display());
-    super::serve_blocking(pool, secret, public_url, listen, 5, Some(banner), None, |_| {})
+    super::serve_blocking(
+        pool,
+        secret,
+        public_url,
+        super::Listen {
+            public: listen,
+            metrics: None,
+        },
+        5,
+        Some(banner),
+        None,
+        |_| {},
+    )
 }

@@ -99,6 +99,13 @@ enum Command {
         // HTTPS without a reverse proxy.
         #[command(flatten)]
         tls: TlsArgs,
+
+        // Operations (issue 11): metrics and health.
+        /// A second address for /metrics (with /healthz and /readyz), such
+        /// as 127.0.0.1:9090. /metrics is served only there; unset, it is not
+        /// served at all. Keep it private: see docs/SECURITY.md.
+        #[arg(long, env = "TELLER_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -165,10 +172,17 @@ pub fn main() -> std::process::ExitCode {
     );
     let filter = tracing_subscriber::EnvFilter::try_from_env("TELLER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if verbose { "info" } else { "warn" }));
-    tracing_subscriber::fmt()
+    // TELLER_LOG_FORMAT=json: one JSON object a line, with the request's
+    // span (its request id) on every line logged while serving it.
+    let json = std::env::var("TELLER_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        logs.init();
+    }
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -190,6 +204,7 @@ fn run(cli: Cli) -> Result<()> {
             proxy_header,
             max_connections_per_client,
             tls,
+            metrics_listen,
         } => {
             let clients = crate::web::client::ClientSettings {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
@@ -215,7 +230,10 @@ fn run(cli: Cli) -> Result<()> {
                 pool,
                 secret,
                 public_url,
-                &listen,
+                Listen {
+                    public: &listen,
+                    metrics: metrics_listen.as_deref(),
+                },
                 scheduler_seconds,
                 None,
                 Some(tls)
@@ -288,6 +306,13 @@ fn shown_url(url: &str) -> String {
     }
 }
 
+/// Where `serve` listens: the public address, and the private one for
+/// metrics if any.
+struct Listen<'a> {
+    public: &'a str,
+    metrics: Option<&'a str>,
+}
+
 /// Run the server on a fresh runtime until Ctrl-C or SIGTERM; `configure`
 /// sets the mailer and client settings before it serves.
 // Each argument is one of `serve`'s settings, shared with `demo`; a struct
@@ -297,7 +322,7 @@ fn serve_blocking(
     pool: DbPool,
     secret: MasterSecret,
     public_url: String,
-    listen: &str,
+    listen: Listen<'_>,
     scheduler_seconds: u64,
     banner: Option<String>,
     tls: Option<(TlsArgs, Option<String>)>,
@@ -309,6 +334,10 @@ fn serve_blocking(
         None => None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let Listen {
+        public: listen,
+        metrics: metrics_listen,
+    } = listen;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
             format!("cannot listen on {listen} (is another program using it? try --listen 127.0.0.1:8081)")
@@ -321,6 +350,16 @@ fn serve_blocking(
             _ => None,
         };
         let scheme = if https.is_some() { "https" } else { "http" };
+        let ops_listener = match metrics_listen {
+            Some(ops) => {
+                let l = tokio::net::TcpListener::bind(ops)
+                    .await
+                    .with_context(|| format!("cannot listen on {ops} for metrics"))?;
+                println!("Metrics and health are served on http://{}/metrics", l.local_addr()?);
+                Some(l)
+            }
+            None => None,
+        };
         match banner {
             Some(text) => println!("{text}"),
             None => println!("Teller is serving on {scheme}://{addr} (public address {public_url}); Ctrl-C stops it."),
@@ -334,6 +373,7 @@ fn serve_blocking(
             state,
             listener,
             https,
+            ops_listener,
             std::time::Duration::from_secs(scheduler_seconds.max(1)),
             shutdown_signal(),
         )

@@ -236,3 +236,12 @@ pub fn connect_one(url: &str) -> Result<AnyConnection, DbError> {
     configure(&mut conn)?;
     Ok(conn)
 }
+
+/// Whether every migration this binary knows has been applied (`/readyz`).
+pub fn migrations_current(conn: &mut AnyConnection) -> Result<bool, DbError> {
+    let pending = match conn {
+        AnyConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        AnyConnection::Postgresql(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    };
+    pending.map(|p| !p).map_err(|e| DbError::Migrate(e.to_string()))
+}

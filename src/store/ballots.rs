@@ -145,3 +145,13 @@ pub fn sealed_by_prefix(
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(t, s)| s.map(|s| (t, s))).collect())
 }
+
+/// Ballots of every election still waiting for a seal (the metrics publish
+/// per-cast figures only when this is zero: see `web::metrics`).
+pub fn waiting_total(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let n: i64 = ballots::table
+        .filter(ballots::seal.is_null())
+        .select(count_star())
+        .first(conn)?;
+    Ok(n.max(0) as u64)
+}

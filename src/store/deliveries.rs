@@ -273,3 +273,17 @@ pub fn coarsen_at_close(conn: &mut AnyConnection, election: &str, closed_at: i64
             .execute(conn)?,
     )
 }
+
+/// Messages waiting to be sent and messages whose sending failed, over
+/// every election (for the metrics).
+pub fn queue_figures(conn: &mut AnyConnection) -> Result<(i64, i64), StoreError> {
+    let queued: i64 = deliveries::table
+        .filter(deliveries::status.eq("queued"))
+        .select(diesel::dsl::count_star())
+        .first(conn)?;
+    let failed: i64 = deliveries::table
+        .filter(deliveries::status.eq("failed"))
+        .select(diesel::dsl::count_star())
+        .first(conn)?;
+    Ok((queued, failed))
+}

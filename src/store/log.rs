@@ -217,3 +217,15 @@ pub fn seal_history(conn: &mut AnyConnection, election: &str) -> Result<Vec<(i64
         .select((seals::sealed_at, seals::total))
         .load(conn)?)
 }
+
+/// The earliest last-seal time among `elections` (for the metrics' seal
+/// age: seals are public, so their times reveal nothing new).
+pub fn oldest_last_seal(conn: &mut AnyConnection, elections: &[String]) -> Result<Option<i64>, StoreError> {
+    if elections.is_empty() {
+        return Ok(None);
+    }
+    Ok(log_heads::table
+        .filter(log_heads::election_id.eq_any(elections))
+        .select(diesel::dsl::min(log_heads::last_seal_at))
+        .first(conn)?)
+}

@@ -165,8 +165,10 @@ async fn failed_code(
 ) -> Result<Response, ApiError> {
     state.limiter().failed(ip, id);
     let Some(wait) = limited else {
+        state.metrics().refused(crate::web::metrics::Refusal::BadCode);
         return Err(error);
     };
+    state.metrics().refused(crate::web::metrics::Refusal::RateLimited);
     tokio::time::sleep(state.limiter().refusal_delay()).await;
     let mut res = ApiError::too_many(wait).into_response();
     res.headers_mut()
@@ -197,6 +199,7 @@ pub async fn cast(
             TokenStatus::Known { election, voted: false } if election == id => {}
             TokenStatus::Known { election, voted: true } if election == id => {
                 state.limiter().failed(ip, &id);
+                state.metrics().refused(crate::web::metrics::Refusal::UsedCode);
                 return Err(OpError::TokenUsed.into());
             }
             _ => return failed_code(&state, ip, &id, limited, OpError::UnknownToken.into()).await,

@@ -52,16 +52,23 @@ pub struct CastQueue {
 impl CastQueue {
     /// Start `workers` threads casting batches of at most `max_batch`,
     /// signing receipts with `secret`.
-    pub fn start(pool: DbPool, secret: Arc<MasterSecret>, workers: usize, max_batch: usize) -> Self {
+    pub fn start(
+        pool: DbPool,
+        secret: Arc<MasterSecret>,
+        workers: usize,
+        max_batch: usize,
+        metrics: Arc<super::metrics::Metrics>,
+    ) -> Self {
         let (tx, rx) = sync_channel::<Job>(MAX_WAITING);
         let rx = Arc::new(Mutex::new(rx));
         // Signing runs on the runtime's blocking pool when there is one.
         let runtime = tokio::runtime::Handle::try_current().ok();
         for i in 0..workers.max(1) {
             let (pool, rx, secret, runtime) = (pool.clone(), rx.clone(), secret.clone(), runtime.clone());
+            let metrics = metrics.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("teller-cast-{i}"))
-                .spawn(move || work(&pool, &secret, runtime.as_ref(), &rx, max_batch.max(1)));
+                .spawn(move || work(&pool, &secret, runtime.as_ref(), &rx, max_batch.max(1), &metrics));
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a cast worker");
             }
@@ -97,6 +104,7 @@ fn work(
     runtime: Option<&tokio::runtime::Handle>,
     rx: &Mutex<Receiver<Job>>,
     max_batch: usize,
+    metrics: &super::metrics::Metrics,
 ) {
     loop {
         let batch = {
@@ -154,6 +162,7 @@ fn work(
         };
         match commit_batch(&mut conn, prepared.clone(), crate::time::now()) {
             Ok(results) => {
+                metrics.batch(results.len());
                 let mut to_sign = Vec::with_capacity(results.len());
                 let mut waiting = Vec::with_capacity(results.len());
                 for (reply, result) in replies.into_iter().zip(results) {

@@ -4,12 +4,15 @@ pub mod api;
 pub mod cast_queue;
 pub mod client;
 pub mod error;
+pub mod health;
 pub mod limits;
+pub mod metrics;
 pub mod pages;
 pub mod paths;
 pub mod public;
 pub mod public_gate;
 pub mod redirect;
+pub mod request_id;
 pub mod results;
 pub mod server;
 pub mod staff;
@@ -57,6 +60,8 @@ struct Inner {
     /// Set when this process terminates TLS itself (`serve --tls-cert`).
     tls: std::sync::OnceLock<()>,
     passwords: staff::login::PasswordGate,
+    metrics: Arc<metrics::Metrics>,
+    scheduler_tick: std::sync::OnceLock<Duration>,
 }
 
 /// How casts are batched into commits.
@@ -111,7 +116,14 @@ impl AppState {
         limits: limits::LimitSettings,
     ) -> Self {
         let secret = Arc::new(secret);
-        let queue = cast_queue::CastQueue::start(pool.clone(), secret.clone(), casts.workers, casts.max_batch);
+        let metrics = Arc::new(metrics::Metrics::new());
+        let queue = cast_queue::CastQueue::start(
+            pool.clone(),
+            secret.clone(),
+            casts.workers,
+            casts.max_batch,
+            metrics.clone(),
+        );
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -125,6 +137,8 @@ impl AppState {
                 clients: std::sync::OnceLock::new(),
                 tls: std::sync::OnceLock::new(),
                 passwords: staff::login::PasswordGate::for_this_machine(),
+                metrics,
+                scheduler_tick: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -169,9 +183,36 @@ impl AppState {
         &self,
         request: crate::ops::cast::CastRequest,
     ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        let started = std::time::Instant::now();
+        let result = self.cast_unmeasured(request).await;
+        match &result {
+            Ok(_) => self.inner.metrics.accepted(started.elapsed().as_secs_f64()),
+            Err(e) => self.inner.metrics.refused(metrics::Refusal::of(e)),
+        }
+        result
+    }
+
+    async fn cast_unmeasured(
+        &self,
+        request: crate::ops::cast::CastRequest,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
         let cached = self.definition(&request.election).await?;
         let prepared = crate::ops::cast::prepare(&cached.definition, cached.hash, &self.inner.secret, request)?;
         self.inner.casts.commit(prepared).await
+    }
+
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// The scheduler's interval (the default until `serve` sets it).
+    pub fn scheduler_tick(&self) -> Duration {
+        self.inner
+            .scheduler_tick
+            .get()
+            .copied()
+            .unwrap_or(Duration::from_secs(5))
     }
 
     /// The public base URL, without a trailing slash.
@@ -337,8 +378,13 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ));
+    let health = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
     small
         .merge(uploads)
+        .merge(health)
+        .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))
         .layer(middleware::from_fn(friendly_timeouts))
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .with_state(state)
@@ -387,6 +433,21 @@ async fn security_headers(https: bool, req: Request, next: Next) -> Response {
     res
 }
 
+/// The routes of the operations listener (`--metrics-listen`): `/metrics`,
+/// `/healthz` and `/readyz`, nothing else.
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::serve))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
+
 /// Serve until `shutdown` completes; also runs the scheduler.
 pub async fn serve(
     state: AppState,
@@ -394,7 +455,7 @@ pub async fn serve(
     scheduler_tick: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(state, listener, None, scheduler_tick, shutdown).await
+    serve_with(state, listener, None, None, scheduler_tick, shutdown).await
 }
 
 /// HTTPS served by Teller itself (`serve --tls-cert --tls-key`).
@@ -406,47 +467,63 @@ pub struct Https {
     pub redirect: Option<(tokio::net::TcpListener, redirect::RedirectTarget)>,
 }
 
-/// [`serve`], over TLS when `https` is given: cookies are then `Secure` and
-/// HSTS is sent whatever the public URL says.
+/// [`serve`], over TLS when `https` is given (cookies are then `Secure` and
+/// HSTS is sent whatever the public URL says), and with `/metrics` (and
+/// health) on `ops_listener` when given: `/metrics` is never on the public
+/// listener.
 pub async fn serve_with(
     state: AppState,
     listener: tokio::net::TcpListener,
     https: Option<Https>,
+    ops_listener: Option<tokio::net::TcpListener>,
     scheduler_tick: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     pages::check().map_err(std::io::Error::other)?;
-    let clients = state.client_settings().clone();
-    let Some(https) = https else {
-        let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
-        let sender = tokio::spawn(staff::delivery::run(state.clone()));
-        let result = server::run(listener, router(state), clients, shutdown).await;
-        ticker.abort();
-        sender.abort();
-        return result;
+    let acceptor = match &https {
+        Some(https) => {
+            state.set_serves_tls();
+            let config = https.certificates.server_config().map_err(std::io::Error::other)?;
+            Some(tokio_rustls::TlsAcceptor::from(config))
+        }
+        None => None,
     };
-    state.set_serves_tls();
-    let config = https.certificates.server_config().map_err(std::io::Error::other)?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    // One shutdown for both listeners.
+    let _ = state.inner.scheduler_tick.set(scheduler_tick);
+    let clients = state.client_settings().clone();
+    // One shutdown for every listener.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
     let sender = tokio::spawn(staff::delivery::run(state.clone()));
-    let reloader = tokio::spawn(https.certificates.clone().watch());
-    let redirector = https.redirect.map(|(listener, target)| {
-        tokio::spawn(server::run(
-            listener,
-            redirect::router(target),
-            clients.clone(),
-            until_stopped(stopped.clone()),
-        ))
+    let ops = ops_listener.map(|l| {
+        let app = ops_router(state.clone());
+        let clients = clients.clone();
+        let until = until_stopped(stopped.clone());
+        tokio::spawn(async move {
+            if let Err(e) = server::run(l, app, clients, until).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        })
     });
+    let (reloader, redirector) = match https {
+        Some(https) => (
+            Some(tokio::spawn(https.certificates.clone().watch())),
+            https.redirect.map(|(listener, target)| {
+                tokio::spawn(server::run(
+                    listener,
+                    redirect::router(target),
+                    clients.clone(),
+                    until_stopped(stopped.clone()),
+                ))
+            }),
+        ),
+        None => (None, None),
+    };
     let main = server::run_with(
         listener,
-        Some(acceptor),
+        acceptor,
         router(state),
         clients,
         until_stopped(stopped.clone()),
@@ -459,7 +536,12 @@ pub async fn serve_with(
     if let Some(r) = redirector {
         let _ = r.await;
     }
-    reloader.abort();
+    if let Some(ops) = ops {
+        let _ = ops.await;
+    }
+    if let Some(r) = reloader {
+        r.abort();
+    }
     ticker.abort();
     sender.abort();
     result

@@ -152,6 +152,11 @@ impl Deployment {
 
     /// Start `teller serve` on a free loopback port and wait until it answers.
     pub async fn serve(&self) -> Server {
+        self.serve_with(&[], &[]).await
+    }
+
+    /// Start `teller serve` with more arguments and environment variables.
+    pub async fn serve_with(&self, args: &[&str], env: &[(&str, &str)]) -> Server {
         let n = self.servers_started.fetch_add(1, Ordering::SeqCst);
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let mut server = Server {
@@ -163,6 +168,8 @@ impl Deployment {
             log: self.path(&format!("serve-{n}.log")),
             child: None,
             starts: 0,
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
+            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         server.start().await;
         server
@@ -181,6 +188,8 @@ pub struct Server {
     child: Option<Child>,
     /// How many times it was started.
     pub starts: usize,
+    extra_args: Vec<String>,
+    extra_env: Vec<(String, String)>,
 }
 
 /// How long a server may take to start answering.
@@ -199,6 +208,8 @@ impl Server {
         let child = teller_command(&self.url, &self.secret_file, &self.dir)
             .args(["serve", "--listen", &self.addr.to_string(), "--scheduler-seconds", "1"])
             .env("TELLER_LOG", "info")
+            .args(&self.extra_args)
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))

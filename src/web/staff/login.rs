@@ -166,6 +166,7 @@ pub async fn submit(
 ) -> Response {
     let target = format!("login:{}", form.username.trim().to_ascii_lowercase());
     if let Err(wait) = state.login_limiter().reserve(ip, &target) {
+        state.metrics().login_rate_limited();
         let mut res = page(
             StatusCode::TOO_MANY_REQUESTS,
             form.username.clone(),

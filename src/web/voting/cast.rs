@@ -54,7 +54,10 @@ pub async fn cast(
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
         Ok(c) => c,
-        Err(problems) => return render_ballot(&voter.election.title, &def, &marks, problems),
+        Err(problems) => {
+            state.metrics().refused(crate::web::metrics::Refusal::InvalidBallot);
+            return render_ballot(&voter.election.title, &def, &marks, problems);
+        }
     };
     let result = state
         .cast(CastRequest {

@@ -217,6 +217,11 @@ pub async fn failed_code(
     page: Response,
 ) -> Response {
     state.limiter().failed(ip, target);
+    state.metrics().refused(if limited.is_some() {
+        crate::web::metrics::Refusal::RateLimited
+    } else {
+        crate::web::metrics::Refusal::BadCode
+    });
     match limited {
         Some(wait) => {
             tokio::time::sleep(state.limiter().refusal_delay()).await;
@@ -259,6 +264,7 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) ->
         }
         Ok((TokenStatus::Known { voted: true, .. }, election)) => {
             state.limiter().failed(ip, SITE);
+            state.metrics().refused(crate::web::metrics::Refusal::UsedCode);
             Err(used_page(election.as_ref()))
         }
         Ok((TokenStatus::Known { voted: false, .. }, Some(election))) => {
