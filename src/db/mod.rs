@@ -163,17 +163,54 @@ pub fn connect(url: &str, max_size: u32) -> Result<DbPool, DbError> {
 
 /// Run pending migrations; on PostgreSQL under an advisory lock, so that
 /// instances starting together do not race.
+///
+/// A database whose schema a newer Teller has already migrated is refused,
+/// naming the migration this binary does not know: running an older binary
+/// on it could misread or damage what the newer one wrote.
 pub fn migrate(conn: &mut AnyConnection) -> Result<(), DbError> {
-    let result = match conn {
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            refuse_newer_schema(c, &SQLITE_MIGRATIONS)?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| DbError::Migrate(e.to_string()))
+        }
         AnyConnection::Postgresql(c) => {
             c.batch_execute("SELECT pg_advisory_lock(7310117114)")?;
-            let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            let r = refuse_newer_schema(c, &POSTGRES_MIGRATIONS).and_then(|()| {
+                c.run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|_| ())
+                    .map_err(|e| DbError::Migrate(e.to_string()))
+            });
             c.batch_execute("SELECT pg_advisory_unlock(7310117114)")?;
             r
         }
-    };
-    result.map_err(|e| DbError::Migrate(e.to_string()))
+    }
+}
+
+/// Refuse a database holding an applied migration this binary does not know.
+fn refuse_newer_schema<DB: diesel::backend::Backend>(
+    harness: &mut impl MigrationHarness<DB>,
+    source: &EmbeddedMigrations,
+) -> Result<(), DbError> {
+    use diesel::migration::MigrationSource;
+    let known: Vec<String> = MigrationSource::<DB>::migrations(source)
+        .map_err(|e| DbError::Migrate(e.to_string()))?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
+    let applied = harness
+        .applied_migrations()
+        .map_err(|e| DbError::Migrate(e.to_string()))?;
+    let newest = known.iter().max().cloned().unwrap_or_default();
+    match applied.iter().map(|v| v.to_string()).find(|v| !known.contains(v)) {
+        None => Ok(()),
+        Some(unknown) => Err(DbError::Migrate(format!(
+            "this database was upgraded by a newer version of Teller (it has schema migration {unknown}; \
+             this version knows migrations up to {newest}). Run the newer version, or restore a backup \
+             made before the upgrade; nothing was changed"
+        ))),
+    }
 }
 
 /// Take a connection from the pool.
