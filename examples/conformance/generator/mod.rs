@@ -11,31 +11,14 @@ pub mod vectors;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use teller_audit::verify::{RECEIPT_CHECKS, RECORD_CHECKS};
 
 /// The checks of FORMAT.md §10, in the order a verifier reports them: the
-/// record checks, then the receipt checks. "First failing check" means the
-/// first failing one in this order.
-pub const CHECKS: [&str; 19] = [
-    "format",
-    "log-chain",
-    "log-structure",
-    "definition",
-    "checkpoint-signature",
-    "checkpoint-consistency",
-    "checkpoint-coverage",
-    "ballot-tracker",
-    "ballot-order",
-    "ballots-match-log",
-    "ballot-validity",
-    "ballots-published",
-    "counts",
-    "certification",
-    "tally",
-    "receipt-signature",
-    "receipt-election",
-    "receipt-inclusion",
-    "receipt-content",
-];
+/// record checks, then the receipt checks, as `teller-audit` lists them.
+/// "First failing check" means the first failing one in this order.
+pub fn checks() -> Vec<&'static str> {
+    RECORD_CHECKS.iter().chain(RECEIPT_CHECKS).copied().collect()
+}
 
 /// Where an input file of a case comes from.
 pub enum Src {
@@ -71,7 +54,7 @@ pub struct Meta {
 /// Shorthand for a [`Meta`].
 pub fn meta(id: &str, expected: &'static str, section: &str, covers: &str, description: &str) -> Meta {
     assert!(
-        expected == "valid" || CHECKS.contains(&expected),
+        expected == "valid" || checks().contains(&expected),
         "{id}: unknown check {expected}"
     );
     Meta {
@@ -216,7 +199,7 @@ impl Suite {
         let text = format!(
             "{{\n  \"format\": \"teller-conformance/1\",\n  \"spec\": {},\n  \"checks\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
             json(&json!("Teller public formats, version 2 (audit/FORMAT.md)")),
-            json(&json!(CHECKS)),
+            json(&json!(checks())),
             cases.join(",\n")
         );
         std::fs::write(self.dir.join("manifest.json"), text).expect("write the manifest");
@@ -296,18 +279,10 @@ pub fn outcome(dir: &Path, case: &Value) -> String {
         Ok(r) => r,
         Err(e) => return e.to_string(),
     };
-    let failed = report.failed();
-    CHECKS
-        .iter()
-        .find(|c| failed.contains(c))
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| {
-            if failed.is_empty() {
-                "valid".into()
-            } else {
-                format!("unknown check {}", failed[0])
-            }
-        })
+    match report.first_failure() {
+        Some(check) => check.to_string(),
+        None => "valid".into(),
+    }
 }
 
 /// Every case whose outcome differs from the manifest: (id, expected, got).
