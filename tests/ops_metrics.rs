@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::process::{free_port, Deployment, Server};
@@ -33,38 +31,10 @@ async fn scrape(http: &reqwest::Client, ops: &str) -> String {
     res.text().await.unwrap()
 }
 
-fn add_staff(d: &Deployment, username: &str) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
-        .args([
-            "staff",
-            "add",
-            username,
-            "--role",
-            "officer",
-            "--name",
-            "An Officer",
-            "--password-stdin",
-        ])
-        .env("TELLER_DATABASE_URL", &d.db.url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
 async fn scenario(backend: Backend) {
     let d = Deployment::new(backend);
     let (election, tokens) = d.open_election(6);
-    add_staff(&d, "officer");
+    common::staff::add_staff_to(&d.db.url, "officer", "officer", PASSWORD);
     let ops_addr = format!("127.0.0.1:{}", free_port());
     let server: Server = d
         .serve_with(

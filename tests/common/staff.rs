@@ -12,6 +12,11 @@ use super::TestApp;
 
 /// Create an account through the real CLI.
 pub fn add_staff(app: &TestApp, username: &str, role: &str, password: &str) {
+    add_staff_to(&app.db.url, username, role, password);
+}
+
+/// Create an account through the real CLI in the database at `db_url`.
+pub fn add_staff_to(db_url: &str, username: &str, role: &str, password: &str) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
         .args([
             "staff",
@@ -23,7 +28,7 @@ pub fn add_staff(app: &TestApp, username: &str, role: &str, password: &str) {
             &format!("{username} name"),
             "--password-stdin",
         ])
-        .env("TELLER_DATABASE_URL", &app.db.url)
+        .env("TELLER_DATABASE_URL", db_url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
