@@ -62,6 +62,16 @@ pub struct TlsArgs {
     http_redirect: Option<String>,
 }
 
+/// Which key encrypts a backup.
+#[derive(Args, Clone, Default)]
+pub struct BackupKeyArgs {
+    /// Encrypt (or decrypt) with this backup key file instead of a key
+    /// derived from the master secret. Make one with `teller secret new
+    /// backup.key`, and keep it apart from the backups.
+    #[arg(long, env = "TELLER_BACKUP_KEY_FILE")]
+    backup_key_file: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server: voter pages, public pages, the JSON API and the
@@ -151,6 +161,26 @@ enum Command {
         /// Where to write the record (JSON).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Back up the database, encrypted, while it runs (polls may be open).
+    /// SQLite: a consistent snapshot of the live file. PostgreSQL: pg_dump
+    /// (on PATH), its archive encrypted as it streams.
+    Backup {
+        /// Where to write the backup (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        key: BackupKeyArgs,
+    },
+    /// Restore a backup into a new, empty database (the one --database-url
+    /// names: a SQLite file that does not exist yet, or an empty PostgreSQL
+    /// database), then bring its schema up to date. Nothing is written
+    /// unless the whole backup authenticates.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        key: BackupKeyArgs,
     },
     /// Manage the master secret.
     #[command(subcommand)]
@@ -258,9 +288,22 @@ fn run(cli: Cli) -> Result<()> {
         Command::Seal { election } => staff::seal(&g, &election),
         Command::Status { election } => staff::status(&g, &election),
         Command::Export { election, out } => staff::export(&g, &election, &out),
+        Command::Backup { out, key } => staff::backup(&g, &key, &out),
+        Command::Restore { file, key } => staff::restore(&g, &key, &file),
         Command::Secret(c) => staff::secret(c),
         Command::Staff(c) => staff::staff(&g, c),
         Command::Bench(args) => bench::run(args),
+    }
+}
+
+impl BackupKeyArgs {
+    fn key(&self, g: &Global) -> Result<crate::secrets::BackupKey> {
+        match &self.backup_key_file {
+            Some(path) => {
+                crate::secrets::BackupKey::from_file(path).with_context(|| format!("backup key {}", path.display()))
+            }
+            None => Ok(g.master_secret()?.backup_key()),
+        }
     }
 }
 

@@ -413,6 +413,47 @@ pub fn staff(g: &Global, cmd: StaffCommand) -> Result<()> {
     Ok(())
 }
 
+pub fn backup(g: &Global, key: &super::BackupKeyArgs, out: &Path) -> Result<()> {
+    let key = key.key(g)?;
+    let shown = super::shown_url(&g.database_url);
+    let summary = crate::backup::backup(&g.database_url, &key, out).with_context(|| format!("backup of {shown}"))?;
+    println!(
+        "Backed up {shown} ({} database, schema {}, {} bytes) to {}, encrypted with the {} (key id {}).",
+        summary.header.backend,
+        summary.header.schema,
+        summary.bytes,
+        out.display(),
+        summary.header.key.replace('-', " "),
+        summary.header.key_id
+    );
+    println!(
+        "Keep it as secret as the database itself. Restore it with `teller restore {}` into a new database.",
+        out.display()
+    );
+    Ok(())
+}
+
+pub fn restore(g: &Global, key: &super::BackupKeyArgs, file: &Path) -> Result<()> {
+    let header = crate::backup::inspect(file)?;
+    let key = key.key(g)?;
+    let shown = super::shown_url(&g.database_url);
+    let summary =
+        crate::backup::restore(file, &key, &g.database_url).with_context(|| format!("restore into {shown}"))?;
+    println!(
+        "Restored {} ({} bytes, made {} by Teller {}) into {shown}; its schema is up to date.",
+        file.display(),
+        summary.bytes,
+        header.created_at,
+        header.teller_version
+    );
+    let mut c = conn(g)?;
+    for r in elections::list(&mut c)? {
+        println!("  {}  {:<9}  {}", r.id, r.state, r.title);
+    }
+    println!("Ballots cast after the backup was made are not in it. Start `teller serve` on this database to go on.");
+    Ok(())
+}
+
 pub fn secret(cmd: SecretCommand) -> Result<()> {
     match cmd {
         SecretCommand::New { file } => {
