@@ -116,6 +116,16 @@ enum Command {
         /// served at all. Keep it private: see docs/SECURITY.md.
         #[arg(long, env = "TELLER_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+
+        // Retention of personal data (issue 11).
+        /// Days after an election's result is final (certified, or tallied
+        /// without a committee) before its personal data may be deleted.
+        #[arg(long, env = "TELLER_RECOUNT_WINDOW_DAYS", default_value_t = crate::ops::purge::DEFAULT_RECOUNT_WINDOW_DAYS)]
+        recount_window_days: u32,
+        /// Delete elections' personal data automatically once the recount
+        /// window has passed (as `teller election purge` does, unasked).
+        #[arg(long, env = "TELLER_AUTO_PURGE")]
+        auto_purge: bool,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -235,6 +245,8 @@ fn run(cli: Cli) -> Result<()> {
             max_connections_per_client,
             tls,
             metrics_listen,
+            recount_window_days,
+            auto_purge,
         } => {
             let clients = crate::web::client::ClientSettings {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
@@ -274,6 +286,10 @@ fn run(cli: Cli) -> Result<()> {
                         state.set_mailer(m);
                     }
                     state.set_client_settings(clients);
+                    state.set_retention(crate::web::Retention {
+                        window_days: recount_window_days,
+                        auto_purge,
+                    });
                 },
             )
         }

@@ -198,6 +198,27 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Run the real `teller` binary with `input` as its standard input (its
+    /// answers to questions it asks).
+    pub fn teller_answering(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
+            .args(args)
+            .env("TELLER_DATABASE_URL", &self.db.url)
+            .env("TELLER_MASTER_SECRET_FILE", &self.secret_file)
+            .env("TELLER_PUBLIC_URL", &self.base)
+            .env_remove("TELLER_MASTER_SECRET")
+            .env_remove("TELLER_RECOUNT_WINDOW_DAYS")
+            .current_dir(self.db.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// Run `teller` and insist it succeeds; returns stdout.
     pub fn teller_ok(&self, args: &[&str]) -> String {
         let out = self.teller(args);
