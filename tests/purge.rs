@@ -11,6 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::process::{cast_once, Attempt, Deployment};
+use common::staff::{act, add_staff, get, sign_in};
 use common::{example_choices, Backend, TestApp};
 use diesel::prelude::*;
 use teller_audit::verify::verify_record;
@@ -190,3 +191,76 @@ async fn the_scheduler_purges_when_asked(backend: Backend) {
 }
 
 on_both_backends!(scheduled_purge, the_scheduler_purges_when_asked);
+
+/// In the console, an officer is asked twice — the button, then the
+/// election's title typed — and an observer cannot delete at all.
+async fn purge_in_the_console(backend: Backend) {
+    let app = TestApp::spawn_configured(backend, None, None, |state| {
+        state.set_retention(teller::web::Retention {
+            window_days: 0,
+            auto_purge: false,
+        })
+    })
+    .await;
+    let (id, tokens) = app.open_example(5);
+    for (i, (_, token)) in tokens.iter().take(2).enumerate() {
+        assert_eq!(app.cast(&id, token, example_choices(i)).await.0, 201);
+    }
+    add_staff(&app, "olga", "officer", "officer password!");
+    add_staff(&app, "oscar", "observer", "observer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let observer = sign_in(&app, "oscar", "observer password!", "").await.unwrap();
+    let page = format!("/staff/elections/{id}");
+    let (_, html) = get(&app, &officer, &page).await;
+    assert!(!html.contains("Personal data"), "offered before the count: {html}");
+    app.teller_ok(&["election", "close", &id]);
+    app.teller_ok(&["election", "tally", &id]);
+    let before = export_bytes(&app, &id);
+    let title = app.export(&id).election.definition.title.clone();
+    let members = format!("SELECT COUNT(*) AS n FROM members WHERE election_id = '{id}'");
+
+    let (_, html) = get(&app, &officer, &page).await;
+    assert!(
+        html.contains("5 members&#x27; ids") || html.contains("5 members' ids"),
+        "{html}"
+    );
+    assert!(html.contains("Delete personal data…"), "{html}");
+    // The first click only asks again.
+    let (status, html) = act(&app, &officer, &id, &[("action", "purge-review")]).await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(
+        html.contains("Type the election&#x27;s title") || html.contains("Type the election's title"),
+        "{html}"
+    );
+    assert_eq!(count(&mut app.db.conn(), &members), 5);
+    // A wrong title, or an observer: nothing deleted.
+    let (status, html) = act(
+        &app,
+        &officer,
+        &id,
+        &[("action", "purge"), ("confirm", "Some other election")],
+    )
+    .await;
+    assert_eq!(status.as_u16(), 422, "{html}");
+    assert!(html.contains("nothing was deleted"), "{html}");
+    let (status, _) = act(&app, &observer, &id, &[("action", "purge"), ("confirm", &title)]).await;
+    assert_eq!(status.as_u16(), 403);
+    assert_eq!(count(&mut app.db.conn(), &members), 5);
+    // The title typed: deleted, and said so from then on.
+    let (status, html) = act(&app, &officer, &id, &[("action", "purge"), ("confirm", &title)]).await;
+    assert_eq!(status.as_u16(), 200, "{html}");
+    assert!(
+        html.contains("Deleted the personal data: the roll of 5 members"),
+        "{html}"
+    );
+    assert_eq!(count(&mut app.db.conn(), &members), 0);
+    let (_, html) = get(&app, &officer, &page).await;
+    assert!(
+        html.contains("was deleted on") && html.contains("by staff:olga"),
+        "{html}"
+    );
+    assert!(!html.contains("Delete personal data…"));
+    assert!(export_bytes(&app, &id) == before, "the record changed");
+}
+
+on_both_backends!(console_purge, purge_in_the_console);

@@ -147,6 +147,17 @@ impl TestApp {
     /// itself reached at `public_url` (default: its own loopback address).
     #[allow(dead_code)] // not every test crate uses every helper
     pub async fn spawn_with(backend: Backend, smtp_url: Option<String>, public_url: Option<&str>) -> Self {
+        Self::spawn_configured(backend, smtp_url, public_url, |_| {}).await
+    }
+
+    /// [`TestApp::spawn_with`], with `configure` setting the app's
+    /// settings (as `teller serve`'s flags do) before it serves.
+    pub async fn spawn_configured(
+        backend: Backend,
+        smtp_url: Option<String>,
+        public_url: Option<&str>,
+        configure: impl FnOnce(&AppState),
+    ) -> Self {
         let db = TestDb::new(backend);
         let secret_file = db.dir.path().join("master.key");
         write_private(&secret_file, SECRET_HEX);
@@ -158,6 +169,7 @@ impl TestApp {
         if let Some(url) = smtp_url {
             state.set_mailer(teller::mail::Mailer::new(&url, "Election Office <office@teller.test>").unwrap());
         }
+        configure(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             // The scheduler is slow here; tests seal, open and close explicitly.
