@@ -240,8 +240,12 @@ async fn problem_pages(backend: Backend) {
     assert!(html.contains("typing mistake"));
     assert!(html.contains(r#"aria-invalid="true""#));
 
-    // Not a code at all.
-    let (status, html) = b.get("/v/hello").await;
+    // Not a code at all: the link moves on at once (no page is shown at an
+    // address holding a code), to a page that says what is wrong.
+    let res = app.http.get(app.url("/v/hello")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/vote?link=invalid");
+    let (status, html) = b.get("/vote?link=invalid").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("This is not a voting code"));
 
