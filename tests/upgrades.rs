@@ -460,7 +460,7 @@ async fn the_previous_release_s_data_survives(backend: Backend) {
     assert_eq!(record.ballots.as_ref().unwrap().len(), 10);
     let tally = record.tally.as_ref().unwrap();
     // Members B003, B006 and B009 weigh 2 (members-b.csv).
-    assert_eq!(serde_json::to_value(&tally.weight).unwrap(), json!("13"));
+    assert_eq!(serde_json::to_value(tally.weight).unwrap(), json!("13"));
     // The log before the upgrade is the start of the log after it.
     let old_log = old_b["log"].as_array().unwrap();
     let new_log = serde_json::to_value(&record.log).unwrap();
