@@ -1,6 +1,7 @@
 //! Teller: a secure online election service for board elections.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod db;

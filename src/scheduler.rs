@@ -27,6 +27,10 @@ pub async fn run(state: AppState, tick: Duration) {
             Ok(mut conn) => {
                 let now = crate::time::now();
                 pass(&mut conn, s.secret(), now);
+                let retention = s.retention();
+                if retention.auto_purge {
+                    auto_purge(&mut conn, retention.window_days, now);
+                }
                 // Per-cast metrics become visible only once every ballot is
                 // sealed (web::metrics); the rest are refreshed each pass.
                 s.metrics().publish_if_sealed(&mut conn, now);
@@ -85,5 +89,27 @@ pub fn pass(conn: &mut db::AnyConnection, secret: &MasterSecret, now: i64) {
     // personal data for nothing.
     if let Err(e) = crate::ops::roll_upload::sweep(conn, now) {
         tracing::warn!(error = %e, "scheduler: could not delete stale roll uploads");
+    }
+}
+
+/// Delete the personal data of every election whose recount window has
+/// passed (`serve --auto-purge`).
+pub fn auto_purge(conn: &mut db::AnyConnection, window_days: u32, now: i64) {
+    let due = match crate::ops::purge::due(conn, window_days, now) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!(error = %e, "scheduler: cannot list elections due for a purge");
+            return;
+        }
+    };
+    for id in due {
+        match crate::ops::purge::purge(conn, &id, ACTOR, window_days, now) {
+            Ok(_) => {
+                tracing::info!(election = %id, window_days, "scheduler: personal data deleted after the recount window")
+            }
+            // Another instance got there first.
+            Err(OpError::Refused(_)) => {}
+            Err(e) => tracing::warn!(election = %id, error = %e, "scheduler: could not delete personal data"),
+        }
     }
 }

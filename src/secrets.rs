@@ -45,6 +45,7 @@ pub struct MasterSecret {
     token_key: hmac::Key,
     member_key: hmac::Key,
     wrap_key: LessSafeKey,
+    backup: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for MasterSecret {
@@ -77,12 +78,19 @@ impl MasterSecret {
         let token = derive(b"token-hash")?;
         let member = derive(b"member-ref")?;
         let wrap = derive(b"key-wrap")?;
+        let backup = derive(b"backup")?;
         let wrap_key = UnboundKey::new(&AES_256_GCM, &wrap[..]).map_err(|_| SecretError::Malformed)?;
         Ok(Self {
             token_key: hmac::Key::new(hmac::HMAC_SHA256, &token[..]),
             member_key: hmac::Key::new(hmac::HMAC_SHA256, &member[..]),
             wrap_key: LessSafeKey::new(wrap_key),
+            backup,
         })
+    }
+
+    /// The key backups are encrypted with when no backup key file is given.
+    pub fn backup_key(&self) -> BackupKey {
+        BackupKey::from_material("master-secret", *self.backup)
     }
 
     /// Parse hex text (surrounding white space ignored).
@@ -93,21 +101,7 @@ impl MasterSecret {
 
     /// Read the secret from a file that only its owner can read.
     pub fn from_file(path: &Path) -> Result<Self, SecretError> {
-        let shown = path.display().to_string();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(path).map_err(|source| SecretError::Read {
-                path: shown.clone(),
-                source,
-            })?;
-            if meta.permissions().mode() & 0o007 != 0 {
-                return Err(SecretError::WorldReadable(shown));
-            }
-        }
-        let text =
-            Zeroizing::new(std::fs::read_to_string(path).map_err(|source| SecretError::Read { path: shown, source })?);
-        Self::from_hex(&text)
+        Self::from_hex(&read_private_hex(path)?)
     }
 
     /// Write a new random secret to `path`, readable only by its owner.
@@ -173,6 +167,81 @@ impl MasterSecret {
             .len();
         buf.truncate(len);
         Ok(buf)
+    }
+}
+
+/// The text of a file that only its owner can read (a master secret or a
+/// backup key).
+fn read_private_hex(path: &Path) -> Result<Zeroizing<String>, SecretError> {
+    let shown = path.display().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|source| SecretError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        if meta.permissions().mode() & 0o007 != 0 {
+            return Err(SecretError::WorldReadable(shown));
+        }
+    }
+    Ok(Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|source| SecretError::Read { path: shown, source })?,
+    ))
+}
+
+/// The key a backup file is encrypted under: derived from the master
+/// secret, or read from a separate backup key file (`teller secret new`).
+pub struct BackupKey {
+    kind: &'static str,
+    material: Zeroizing<[u8; 32]>,
+}
+
+impl BackupKey {
+    /// A key of `kind` (`master-secret` or `backup-key`) from its 32 bytes.
+    pub fn from_material(kind: &str, material: [u8; 32]) -> Self {
+        let kind = if kind == "master-secret" {
+            "master-secret"
+        } else {
+            "backup-key"
+        };
+        BackupKey {
+            kind,
+            material: Zeroizing::new(material),
+        }
+    }
+
+    /// Read a backup key file: at least 32 bytes as hex, readable only by
+    /// its owner (the same form as the master secret's file).
+    pub fn from_file(path: &Path) -> Result<Self, SecretError> {
+        let text = read_private_hex(path)?;
+        let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| SecretError::Malformed)?);
+        if bytes.len() < 32 {
+            return Err(SecretError::Malformed);
+        }
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"teller/backup-key/v1").extract(&bytes);
+        let mut material = [0u8; 32];
+        prk.expand(&[b"backup"], Len(32))
+            .and_then(|okm| okm.fill(&mut material))
+            .map_err(|_| SecretError::Malformed)?;
+        Ok(Self::from_material("backup-key", material))
+    }
+
+    /// `master-secret` or `backup-key`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The key's bytes, for deriving each file's key.
+    pub fn material(&self) -> &[u8] {
+        &self.material[..]
+    }
+
+    /// Names the key without revealing it: 16 hex digits of
+    /// HMAC-SHA256(key, "teller/backup/key-id").
+    pub fn id(&self) -> String {
+        let k = hmac::Key::new(hmac::HMAC_SHA256, &self.material[..]);
+        hex::encode(&hmac::sign(&k, b"teller/backup/key-id").as_ref()[..8])
     }
 }
 

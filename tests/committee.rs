@@ -405,5 +405,26 @@ async fn whole_election(backend: Backend) {
     assert!(report.ok(), "{report}");
     assert!(record.log.iter().any(|e| matches!(&e.entry.event,
         teller_audit::log::Event::PollsClosed { reason, actor, .. } if reason == "board resolution 12" && actor == "staff:olga")));
+
+    // After the recount window (here none), the roll and the delivery
+    // records are deleted; the certified record stays as it was.
+    let answers = format!("{id}\nDELETE\n");
+    let out = app.teller_answering(&["election", "purge", &id, "--recount-window-days", "0"], &answers);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Deleted the personal data") && said.contains("4 members"),
+        "{said}"
+    );
+    let after = app.export(&id);
+    assert!(after == record, "the purge changed the record");
+    let report = teller_audit::verify::verify_record(&after, &[]);
+    assert!(report.ok(), "{report}");
+    let (status, html) = get(&app, &officer, &format!("/staff/elections/{id}/report")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<tr><th scope=\"row\">Members eligible to vote</th><td>4</td></tr>"),
+        "{html}"
+    );
 }
 on_both_backends!(a_committee_runs_a_whole_election_from_the_browser, whole_election);

@@ -199,6 +199,33 @@ async fn scenario(backend: Backend) {
     let login_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
     let cookie_value = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    // A staff action by that account: its log line names the account.
+    let cookie_header = cookie.split(';').next().unwrap().to_string();
+    let page = http
+        .get(format!("{}/staff/elections/{election}", server.base))
+        .header("cookie", &cookie_header)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = http
+        .post(format!("{}/staff/elections/{election}", server.base))
+        .header("cookie", &cookie_header)
+        .form(&[("csrf", csrf.as_str()), ("action", "seal")])
+        .send()
+        .await
+        .unwrap();
+    let action_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
 
     // Request ids: a trusted proxy's well-formed id is kept; a malformed one,
     // or one from anyone else, is replaced.
@@ -259,6 +286,12 @@ async fn scenario(backend: Backend) {
             .any(|l| l["fields"]["message"] == "staff action" && l["fields"]["status"] == 303),
         "{log}"
     );
+    assert!(
+        with_id(&action_id)
+            .iter()
+            .any(|l| l["fields"]["message"] == "staff action" && l["span"]["actor"] == "staff:officer"),
+        "{log}"
+    );
     assert!(with_id("proxy-abc.123")
         .iter()
         .all(|l| l["span"]["request_id"] == "proxy-abc.123"));
@@ -290,3 +323,49 @@ async fn scenario(backend: Backend) {
         assert_eq!(res.status(), 200);
     }
 }
+
+/// `/readyz` fails, naming why, when the scheduler has stopped passing or
+/// the database gives no connection (every one held), and recovers after.
+async fn readiness_names_what_is_wrong(backend: Backend) {
+    let held = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let keep = held.clone();
+    let app = common::TestApp::spawn_configured(backend, None, None, move |state| {
+        *keep.lock().unwrap() = Some(state.clone());
+    })
+    .await;
+    let state: teller::web::AppState = held.lock().unwrap().clone().unwrap();
+    let readyz = || async {
+        let res = app.http.get(app.url("/readyz")).send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    };
+    // The scheduler's first pass comes at start.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while readyz().await.0 != 200 {
+        assert!(Instant::now() < deadline, "{:?}", readyz().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A scheduler whose last pass was four of its (hour-long) intervals ago.
+    let now = teller::time::now();
+    state.metrics().scheduler_pass(now - 4 * 3600);
+    let (status, text) = readyz().await;
+    assert_eq!(status, 503);
+    assert!(text.starts_with("not ready: the scheduler's last pass was"), "{text}");
+    state.metrics().scheduler_pass(now);
+    assert_eq!(readyz().await.0, 200);
+
+    // Every connection taken: the database gives none in time.
+    let pool = state.pool().clone();
+    let taken: Vec<_> = (0..pool.max_size()).map(|_| pool.get().unwrap()).collect();
+    let (status, text) = readyz().await;
+    assert_eq!(status, 503);
+    assert!(
+        text.starts_with("not ready: the database did not give a connection in time"),
+        "{text}"
+    );
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200, "the process is still up");
+    drop(taken);
+    assert_eq!(readyz().await.0, 200);
+}
+
+on_both_backends!(readiness, readiness_names_what_is_wrong);

@@ -482,3 +482,34 @@ fn a_bad_certificate_or_key_stops_start_up_with_a_clear_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"));
 }
+
+/// Without certificates there is nothing to reload, yet `systemctl reload`
+/// or a closed terminal sends SIGHUP: the server logs it and keeps serving
+/// (the signal's default action would end it, and systemd would not count
+/// that as a failure to restart from).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_survives_sighup() {
+    let d = Deployment::new(Backend::Sqlite);
+    let mut server = d.serve().await;
+    let pid = server.pid().unwrap().to_string();
+    for _ in 0..2 {
+        assert!(std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        server.is_running(),
+        "SIGHUP stopped the server:\n{}",
+        server.log_tail(20)
+    );
+    let res = reqwest::get(format!("{}/healthz", server.base)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        server.log_text().contains("SIGHUP: nothing to reload"),
+        "{}",
+        server.log_tail(20)
+    );
+}

@@ -62,6 +62,16 @@ pub struct TlsArgs {
     http_redirect: Option<String>,
 }
 
+/// Which key encrypts a backup.
+#[derive(Args, Clone, Default)]
+pub struct BackupKeyArgs {
+    /// Encrypt (or decrypt) with this backup key file instead of a key
+    /// derived from the master secret. Make one with `teller secret new
+    /// backup.key`, and keep it apart from the backups.
+    #[arg(long, env = "TELLER_BACKUP_KEY_FILE")]
+    backup_key_file: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server: voter pages, public pages, the JSON API and the
@@ -106,6 +116,16 @@ enum Command {
         /// served at all. Keep it private: see docs/SECURITY.md.
         #[arg(long, env = "TELLER_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+
+        // Retention of personal data (issue 11).
+        /// Days after an election's result is final (certified, or tallied
+        /// without a committee) before its personal data may be deleted.
+        #[arg(long, env = "TELLER_RECOUNT_WINDOW_DAYS", default_value_t = crate::ops::purge::DEFAULT_RECOUNT_WINDOW_DAYS)]
+        recount_window_days: u32,
+        /// Delete elections' personal data automatically once the recount
+        /// window has passed (as `teller election purge` does, unasked).
+        #[arg(long, env = "TELLER_AUTO_PURGE")]
+        auto_purge: bool,
     },
     /// Start a throw-away demo: a fresh SQLite database with the example
     /// board election, a few hundred sample members, polls open, and voter
@@ -151,6 +171,26 @@ enum Command {
         /// Where to write the record (JSON).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Back up the database, encrypted, while it runs (polls may be open).
+    /// SQLite: a consistent snapshot of the live file. PostgreSQL: pg_dump
+    /// (on PATH), its archive encrypted as it streams.
+    Backup {
+        /// Where to write the backup (must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        key: BackupKeyArgs,
+    },
+    /// Restore a backup into a new, empty database (the one --database-url
+    /// names: a SQLite file that does not exist yet, or an empty PostgreSQL
+    /// database), then bring its schema up to date. Nothing is written
+    /// unless the whole backup authenticates.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        key: BackupKeyArgs,
     },
     /// Manage the master secret.
     #[command(subcommand)]
@@ -205,6 +245,8 @@ fn run(cli: Cli) -> Result<()> {
             max_connections_per_client,
             tls,
             metrics_listen,
+            recount_window_days,
+            auto_purge,
         } => {
             let clients = crate::web::client::ClientSettings {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
@@ -244,6 +286,10 @@ fn run(cli: Cli) -> Result<()> {
                         state.set_mailer(m);
                     }
                     state.set_client_settings(clients);
+                    state.set_retention(crate::web::Retention {
+                        window_days: recount_window_days,
+                        auto_purge,
+                    });
                 },
             )
         }
@@ -258,9 +304,22 @@ fn run(cli: Cli) -> Result<()> {
         Command::Seal { election } => staff::seal(&g, &election),
         Command::Status { election } => staff::status(&g, &election),
         Command::Export { election, out } => staff::export(&g, &election, &out),
+        Command::Backup { out, key } => staff::backup(&g, &key, &out),
+        Command::Restore { file, key } => staff::restore(&g, &key, &file),
         Command::Secret(c) => staff::secret(c),
         Command::Staff(c) => staff::staff(&g, c),
         Command::Bench(args) => bench::run(args),
+    }
+}
+
+impl BackupKeyArgs {
+    fn key(&self, g: &Global) -> Result<crate::secrets::BackupKey> {
+        match &self.backup_key_file {
+            Some(path) => {
+                crate::secrets::BackupKey::from_file(path).with_context(|| format!("backup key {}", path.display()))
+            }
+            None => Ok(g.master_secret()?.backup_key()),
+        }
     }
 }
 

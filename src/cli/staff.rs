@@ -42,6 +42,20 @@ pub enum ElectionCommand {
         /// Election id (or a unique prefix of it).
         election: String,
     },
+    /// Delete an election's personal data for good, once its result is
+    /// final (certified, or tallied when it has no committee) and the
+    /// recount window has passed: the roll (member ids, names, e-mail
+    /// addresses, voting-code hashes, who voted), delivery records and
+    /// unconfirmed roll uploads. The log, ballots, tally, certifications
+    /// and figures stay, so the record still verifies. Asks twice.
+    Purge {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// Days after the result became final before its personal data may
+        /// be deleted.
+        #[arg(long, env = "TELLER_RECOUNT_WINDOW_DAYS", default_value_t = ops::purge::DEFAULT_RECOUNT_WINDOW_DAYS)]
+        recount_window_days: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,6 +176,10 @@ pub fn election(g: &Global, cmd: ElectionCommand) -> Result<()> {
                 println!("{}  {:<9}  {}", r.id, r.state, r.title);
             }
         }
+        ElectionCommand::Purge {
+            election,
+            recount_window_days,
+        } => purge(g, &election, recount_window_days, &actor)?,
         ElectionCommand::Open { election } => {
             let secret = g.master_secret()?;
             let mut c = conn(g)?;
@@ -410,6 +428,102 @@ pub fn staff(g: &Global, cmd: StaffCommand) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `teller election purge`: show what goes, then ask twice.
+fn purge(g: &Global, election: &str, window_days: u32, actor: &str) -> Result<()> {
+    use std::io::BufRead;
+    let mut c = conn(g)?;
+    let plan = ops::purge::plan(&mut c, election, window_days)?;
+    if let Some(why) = plan.refusal(now()) {
+        anyhow::bail!("cannot delete the personal data of election {}: {why}", plan.election);
+    }
+    println!("Election {} — {}", plan.election, plan.title);
+    if let (Some(at), Some(from)) = (plan.final_at, plan.purge_from) {
+        println!(
+            "Its result became final on {}; the {window_days}-day recount window ended on {}.",
+            when(at),
+            when(from)
+        );
+    }
+    println!("This deletes for good:");
+    println!(
+        "  - the roll: {} members' ids, names, e-mail addresses, voting-code hashes and whether each voted;",
+        plan.members
+    );
+    println!(
+        "  - {} delivery records (who was sent a code or reminder);",
+        plan.deliveries
+    );
+    println!("  - {} unconfirmed roll uploads.", plan.roll_uploads);
+    println!(
+        "Kept: the log, the ballots, the tally, the certifications and the figures, so the record still verifies."
+    );
+    println!("Backups made before now still hold this data: destroy them as your retention policy says.");
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut ask = |prompt: &str| -> Result<String> {
+        print!("{prompt}");
+        std::io::Write::flush(&mut std::io::stdout())?;
+        match lines.next() {
+            Some(line) => Ok(line?.trim().to_string()),
+            None => anyhow::bail!("no answer was given; nothing was deleted"),
+        }
+    };
+    if ask(&format!("Type the election's id ({}) to go on: ", plan.election))? != plan.election {
+        anyhow::bail!("that is not this election's id; nothing was deleted");
+    }
+    if ask("This cannot be undone. Type DELETE to delete the personal data now: ")? != "DELETE" {
+        anyhow::bail!("not confirmed; nothing was deleted");
+    }
+    let done = ops::purge::purge(&mut c, &plan.election, actor, window_days, now())?;
+    println!(
+        "Deleted the personal data of election {}: {} members, {} delivery records, {} roll uploads. \
+         Its record is unchanged.",
+        done.election_id, done.members, done.deliveries, done.roll_uploads
+    );
+    Ok(())
+}
+
+pub fn backup(g: &Global, key: &super::BackupKeyArgs, out: &Path) -> Result<()> {
+    let key = key.key(g)?;
+    let shown = super::shown_url(&g.database_url);
+    let summary = crate::backup::backup(&g.database_url, &key, out).with_context(|| format!("backup of {shown}"))?;
+    println!(
+        "Backed up {shown} ({} database, schema {}, {} bytes) to {}, encrypted with the {} (key id {}).",
+        summary.header.backend,
+        summary.header.schema,
+        summary.bytes,
+        out.display(),
+        summary.header.key.replace('-', " "),
+        summary.header.key_id
+    );
+    println!(
+        "Keep it as secret as the database itself. Restore it with `teller restore {}` into a new database.",
+        out.display()
+    );
+    Ok(())
+}
+
+pub fn restore(g: &Global, key: &super::BackupKeyArgs, file: &Path) -> Result<()> {
+    let header = crate::backup::inspect(file)?;
+    let key = key.key(g)?;
+    let shown = super::shown_url(&g.database_url);
+    let summary =
+        crate::backup::restore(file, &key, &g.database_url).with_context(|| format!("restore into {shown}"))?;
+    println!(
+        "Restored {} ({} bytes, made {} by Teller {}) into {shown}; its schema is up to date.",
+        file.display(),
+        summary.bytes,
+        header.created_at,
+        header.teller_version
+    );
+    let mut c = conn(g)?;
+    for r in elections::list(&mut c)? {
+        println!("  {}  {:<9}  {}", r.id, r.state, r.title);
+    }
+    println!("Ballots cast after the backup was made are not in it. Start `teller serve` on this database to go on.");
     Ok(())
 }
 

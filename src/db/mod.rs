@@ -71,7 +71,7 @@ fn establish(url: &str) -> diesel::ConnectionResult<AnyConnection> {
 /// The file a SQLite URL names: a plain path, or a `file:` URI without
 /// parameters; `None` for an in-memory database or a URI with parameters
 /// (those are left to SQLite as given).
-fn sqlite_file(url: &str) -> Option<&std::path::Path> {
+pub fn sqlite_file(url: &str) -> Option<&std::path::Path> {
     let path = match url.strip_prefix("file:") {
         Some(rest) if rest.contains('?') => return None,
         Some(rest) => rest,

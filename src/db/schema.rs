@@ -182,3 +182,17 @@ diesel::table! {
         weight -> Text,
     }
 }
+
+diesel::table! {
+    purges (election_id) {
+        election_id -> Text,
+        purged_at -> BigInt,
+        actor -> Text,
+        members -> BigInt,
+        tokens_issued -> BigInt,
+        voted -> BigInt,
+        voted_sealed -> BigInt,
+        deliveries -> BigInt,
+        roll_uploads -> BigInt,
+    }
+}

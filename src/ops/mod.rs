@@ -7,6 +7,7 @@ pub mod certify;
 pub mod create;
 pub mod delivery;
 pub mod lifecycle;
+pub mod purge;
 pub mod record;
 pub mod roll;
 pub mod roll_upload;

@@ -31,7 +31,7 @@ pub fn scrub(conn: &mut AnyConnection) -> Result<(), OpError> {
     match conn {
         AnyConnection::Postgresql(c) => c.batch_execute(
             "CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey; \
-                 CLUSTER deliveries USING deliveries_pkey;",
+                 CLUSTER deliveries USING deliveries_pkey; CLUSTER roll_upload_rows USING roll_upload_rows_pkey;",
         )?,
         AnyConnection::Sqlite(c) => {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?

@@ -228,8 +228,12 @@ pub struct RollCounts {
     pub voted_sealed: u64,
 }
 
-/// Count the roll.
+/// Count the roll (once its personal data is purged, the figures as they
+/// were before).
 pub fn counts(conn: &mut AnyConnection, election: &str) -> Result<RollCounts, StoreError> {
+    if let Some(purge) = super::purges::get(conn, election)? {
+        return Ok(purge.counts());
+    }
     let base = || members::table.filter(members::election_id.eq(election));
     let n = |q: i64| q.max(0) as u64;
     Ok(RollCounts {
@@ -251,6 +255,9 @@ pub fn counts(conn: &mut AnyConnection, election: &str) -> Result<RollCounts, St
 
 /// Members on the roll.
 pub fn count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    if let Some(purge) = super::purges::get(conn, election)? {
+        return Ok(purge.counts().members);
+    }
     let n: i64 = members::table
         .filter(members::election_id.eq(election))
         .select(count_star())
@@ -260,6 +267,9 @@ pub fn count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError
 
 /// Members holding a token.
 pub fn tokens_issued(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    if let Some(purge) = super::purges::get(conn, election)? {
+        return Ok(purge.counts().tokens_issued);
+    }
     let n: i64 = members::table
         .filter(members::election_id.eq(election))
         .filter(members::token_hash.is_not_null())

@@ -57,11 +57,31 @@ struct Inner {
     login_limiter: limits::Limiter,
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
     clients: std::sync::OnceLock<client::ClientSettings>,
+    retention: std::sync::OnceLock<Retention>,
     /// Set when this process terminates TLS itself (`serve --tls-cert`).
     tls: std::sync::OnceLock<()>,
     passwords: staff::login::PasswordGate,
     metrics: Arc<metrics::Metrics>,
     scheduler_tick: std::sync::OnceLock<Duration>,
+}
+
+/// How long personal data is kept once a result is final (`serve
+/// --recount-window-days`, `--auto-purge`; see `ops::purge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Days after the result is final before personal data may be deleted.
+    pub window_days: u32,
+    /// Whether the scheduler deletes it itself once the window has passed.
+    pub auto_purge: bool,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            window_days: crate::ops::purge::DEFAULT_RECOUNT_WINDOW_DAYS,
+            auto_purge: false,
+        }
+    }
 }
 
 /// How casts are batched into commits.
@@ -135,6 +155,7 @@ impl AppState {
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
                 mailer: std::sync::OnceLock::new(),
                 clients: std::sync::OnceLock::new(),
+                retention: std::sync::OnceLock::new(),
                 tls: std::sync::OnceLock::new(),
                 passwords: staff::login::PasswordGate::for_this_machine(),
                 metrics,
@@ -265,6 +286,16 @@ impl AppState {
     /// serving; the defaults otherwise).
     pub fn set_client_settings(&self, settings: client::ClientSettings) {
         let _ = self.inner.clients.set(settings);
+    }
+
+    /// Set how long personal data is kept (once, before serving).
+    pub fn set_retention(&self, retention: Retention) {
+        let _ = self.inner.retention.set(retention);
+    }
+
+    /// How long personal data is kept.
+    pub fn retention(&self) -> Retention {
+        *self.inner.retention.get_or_init(Retention::default)
     }
 
     /// How clients are told apart and capped.
@@ -458,6 +489,16 @@ pub async fn serve(
     serve_with(state, listener, None, None, scheduler_tick, shutdown).await
 }
 
+/// Take SIGHUP and log it, so that it does not end the process.
+async fn ignore_hangups() {
+    #[cfg(unix)]
+    if let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        while hangup.recv().await.is_some() {
+            tracing::info!("SIGHUP: nothing to reload (no --tls-cert); still serving");
+        }
+    }
+}
+
 /// HTTPS served by Teller itself (`serve --tls-cert --tls-key`).
 pub struct Https {
     /// The certificate and key, reloaded on SIGHUP or when the files change.
@@ -519,7 +560,10 @@ pub async fn serve_with(
                 ))
             }),
         ),
-        None => (None, None),
+        // Without certificates there is nothing to reload, but a SIGHUP (a
+        // `systemctl reload`, a closed terminal) must not stop the server,
+        // as the signal's default action would.
+        None => (Some(tokio::spawn(ignore_hangups())), None),
     };
     let main = server::run_with(
         listener,

@@ -7,7 +7,8 @@
 //! pattern (`/v/{token}`, never the path itself, which may hold a voting
 //! code), status and time. Refused requests (status 400 and up) and staff
 //! actions (any non-GET under `/staff`) are logged at `info`, everything
-//! else at `debug`. Nothing of the query, the body, the cookies or the
+//! else at `debug`; a signed-in staff member's requests carry their
+//! account as the span's `actor` (`staff:NAME`). Nothing of the query, the body, the cookies or the
 //! headers is logged.
 
 use std::net::SocketAddr;
@@ -47,7 +48,9 @@ pub async fn tag(State(state): State<AppState>, req: Request, next: Next) -> Res
         .get::<MatchedPath>()
         .map_or_else(|| "-".to_string(), |m| m.as_str().to_string());
     let method = req.method().clone();
-    let span = tracing::info_span!("request", request_id = %id);
+    // `actor` is filled in by the console once it knows who is signed in
+    // (`staff::signed_in`), so a staff action's line names the account.
+    let span = tracing::info_span!("request", request_id = %id, actor = tracing::field::Empty);
     let started = std::time::Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();

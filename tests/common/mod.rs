@@ -147,6 +147,17 @@ impl TestApp {
     /// itself reached at `public_url` (default: its own loopback address).
     #[allow(dead_code)] // not every test crate uses every helper
     pub async fn spawn_with(backend: Backend, smtp_url: Option<String>, public_url: Option<&str>) -> Self {
+        Self::spawn_configured(backend, smtp_url, public_url, |_| {}).await
+    }
+
+    /// [`TestApp::spawn_with`], with `configure` setting the app's
+    /// settings (as `teller serve`'s flags do) before it serves.
+    pub async fn spawn_configured(
+        backend: Backend,
+        smtp_url: Option<String>,
+        public_url: Option<&str>,
+        configure: impl FnOnce(&AppState),
+    ) -> Self {
         let db = TestDb::new(backend);
         let secret_file = db.dir.path().join("master.key");
         write_private(&secret_file, SECRET_HEX);
@@ -158,6 +169,7 @@ impl TestApp {
         if let Some(url) = smtp_url {
             state.set_mailer(teller::mail::Mailer::new(&url, "Election Office <office@teller.test>").unwrap());
         }
+        configure(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             // The scheduler is slow here; tests seal, open and close explicitly.
@@ -196,6 +208,27 @@ impl TestApp {
             .current_dir(self.db.dir.path())
             .output()
             .unwrap()
+    }
+
+    /// Run the real `teller` binary with `input` as its standard input (its
+    /// answers to questions it asks).
+    pub fn teller_answering(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_teller"))
+            .args(args)
+            .env("TELLER_DATABASE_URL", &self.db.url)
+            .env("TELLER_MASTER_SECRET_FILE", &self.secret_file)
+            .env("TELLER_PUBLIC_URL", &self.base)
+            .env_remove("TELLER_MASTER_SECRET")
+            .env_remove("TELLER_RECOUNT_WINDOW_DAYS")
+            .current_dir(self.db.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
     }
 
     /// Run `teller` and insist it succeeds; returns stdout.

@@ -81,6 +81,53 @@ struct ElectionConsole {
     certifiers: Vec<Certifier>,
     my_key: Option<String>,
     signed_count: usize,
+    personal_data: Option<PersonalData>,
+}
+
+/// What the console says about the election's personal data once its
+/// result is counted (retention, `ops::purge`).
+#[derive(Serialize)]
+struct PersonalData {
+    /// Set once deleted: when and by whom.
+    done: Option<String>,
+    members: i64,
+    deliveries: i64,
+    /// Until when it is kept, or that it may now be deleted.
+    when: String,
+    may_delete: bool,
+    /// Asking the second time (the title to be typed).
+    confirming: bool,
+}
+
+fn personal_data(plan: &crate::ops::purge::Plan, window_days: u32, confirming: bool, at: i64) -> PersonalData {
+    let may_delete = plan.refusal(at).is_none();
+    let kept = match (plan.final_at, plan.purge_from) {
+        _ if may_delete => format!("The {window_days}-day recount window has passed: it may be deleted now."),
+        (Some(_), Some(from)) => format!(
+            "It is kept for the recount window, {window_days} days after the result became final: until {}.",
+            when(from)
+        ),
+        _ => "It is kept until the result is final (certified by the committee, if the election has one) and the \
+              recount window has passed."
+            .to_string(),
+    };
+    PersonalData {
+        done: plan.done.as_ref().map(|d| {
+            format!(
+                "The personal data of this election (the roll of {} members and {} delivery records) was deleted on {} \
+                 by {}. The log, ballots, results and figures remain, and the record still verifies.",
+                d.members,
+                d.deliveries,
+                when(d.purged_at),
+                d.actor
+            )
+        }),
+        members: plan.members,
+        deliveries: plan.deliveries,
+        when: kept,
+        may_delete,
+        confirming: confirming && may_delete,
+    }
 }
 
 fn chart(history: &[(i64, i64)]) -> Option<Chart> {
@@ -118,7 +165,19 @@ async fn page(
     notice: Option<String>,
     status_code: StatusCode,
 ) -> Response {
+    page_asking(state, user, id, notice, status_code, false).await
+}
+
+async fn page_asking(
+    state: &AppState,
+    user: &StaffUser,
+    id: String,
+    notice: Option<String>,
+    status_code: StatusCode,
+    confirm_purge: bool,
+) -> Response {
     let uid = user.id.clone();
+    let window_days = state.retention().window_days;
     let loaded = state
         .run(move |conn, _| {
             let s = status(conn, &id)?;
@@ -151,14 +210,37 @@ async fn page(
                 }
                 acc
             });
-            Ok((s, tokens_issued, history, certifiers, my_key, signed.len(), mail))
+            let retention = if s.state >= Lifecycle::Tallied {
+                Some(crate::ops::purge::plan(conn, &s.election.id, window_days)?)
+            } else {
+                None
+            };
+            Ok((
+                s,
+                tokens_issued,
+                history,
+                certifiers,
+                my_key,
+                signed.len(),
+                mail,
+                retention,
+            ))
         })
         .await;
-    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail): (Status, u64, _, _, _, _, [i64; 4]) =
-        match loaded {
-            Ok(v) => v,
-            Err(e) => return PageError::from(e).into_response(),
-        };
+    #[allow(clippy::type_complexity)]
+    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail, retention): (
+        Status,
+        u64,
+        _,
+        _,
+        _,
+        _,
+        [i64; 4],
+        Option<crate::ops::purge::Plan>,
+    ) = match loaded {
+        Ok(v) => v,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let schedule = match (s.election.opens_at, s.election.closes_at) {
         (Some(o), Some(c)) => format!("Opens {}; closes {}.", when(o), when(c)),
         (Some(o), None) => format!("Opens {}; closes by hand.", when(o)),
@@ -196,6 +278,7 @@ async fn page(
         certifiers,
         my_key,
         signed_count,
+        personal_data: retention.map(|plan| personal_data(&plan, window_days, confirm_purge, now())),
     };
     render(
         status_code,
@@ -234,6 +317,9 @@ pub struct ActionForm {
     public_key: String,
     #[serde(default)]
     signed: String,
+    /// The election's title, typed to confirm deleting personal data.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// Parse `2026-12-15T17:00` (as a browser's datetime-local field sends it),
@@ -266,6 +352,11 @@ pub async fn act(
     if let Err(r) = allowed {
         return r;
     }
+    // Deleting personal data is asked twice: this shows the question.
+    if form.action == "purge-review" {
+        return page_asking(&state, &user, id, None, StatusCode::OK, true).await;
+    }
+    let window_days = state.retention().window_days;
     let u = user.clone();
     let election = id.clone();
     let t = now();
@@ -316,6 +407,20 @@ pub async fn act(
                         } else {
                             format!("Your signature is accepted: {} of {} needed.", p.signed, p.quorum)
                         }
+                    })
+                }
+                "purge" => {
+                    let row = crate::ops::resolve_election(conn, &election)?;
+                    if form.confirm.trim() != row.title.trim() {
+                        return Err(OpError::Refused(
+                            "the title typed does not match this election's, so nothing was deleted".into(),
+                        ));
+                    }
+                    crate::ops::purge::purge(conn, &row.id, &actor, window_days, t).map(|d| {
+                        format!(
+                            "Deleted the personal data: the roll of {} members and {} delivery records. The record is unchanged",
+                            d.members, d.deliveries
+                        )
                     })
                 }
                 other => Err(OpError::Refused(format!("unknown action {other:?}"))),

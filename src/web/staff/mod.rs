@@ -64,7 +64,11 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<StaffUse
     };
     let now = crate::time::now();
     match state.run(move |conn, _| session_user(conn, &cookie, now)).await {
-        Ok(Some(user)) => Ok(user),
+        Ok(Some(user)) => {
+            // The request's log line names the account (web::request_id).
+            tracing::Span::current().record("actor", user.actor().as_str());
+            Ok(user)
+        }
         Ok(None) => Err(Redirect::to("/staff/login?expired=1").into_response()),
         Err(e) => Err(PageError::from(e).into_response()),
     }
