@@ -95,6 +95,12 @@ async fn voting_in_the_browser(backend: Backend) {
     assert_eq!(html.matches("<fieldset").count(), 3);
     assert_eq!(html.matches("<legend>").count(), 3);
     assert!(html.contains("Vote for up to 3."));
+    // "Vote for one" is a radio group, with a way to choose no one; "up to
+    // 3" are boxes to tick.
+    assert!(html.contains(r#"<input type="radio" name="c.treasurer""#), "{html}");
+    assert!(html.contains("Leave this contest blank"));
+    assert!(html.contains(r#"<input type="checkbox" name="c.directors""#));
+    assert!(!html.contains(r#"<input type="checkbox" name="c.treasurer""#));
     assert!(html.contains("Choose yes, no or abstain. Passing needs at least two-thirds of the votes cast."));
     assert!(html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
     assert!(
