@@ -112,7 +112,7 @@ enum Command {
 
         // Operations (issue 11): metrics and health.
         /// A second address for /metrics (with /healthz and /readyz), such
-        /// as 127.0.0.1:9090. /metrics is served only there; unset, it is not
+        /// as 127.0.0.1:9464. /metrics is served only there; unset, it is not
         /// served at all. Keep it private: see docs/SECURITY.md.
         #[arg(long, env = "TELLER_METRICS_LISTEN")]
         metrics_listen: Option<String>,
