@@ -14,7 +14,7 @@
 mod common;
 
 use common::smtp::SmtpSink;
-use common::staff::{act, add_staff, code_in, drained, get, post, sign_in};
+use common::staff::{act, add_staff, drained, get, post, sign_in};
 use common::{example_choices, Backend, TestApp};
 use reqwest::StatusCode;
 
