@@ -205,6 +205,7 @@ enum Command {
 
 /// Parse the command line and run it.
 pub fn main() -> std::process::ExitCode {
+    teller_audit::pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     let verbose = matches!(
         cli.command,
