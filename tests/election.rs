@@ -261,6 +261,23 @@ async fn draft_polls_are_not_open(backend: Backend) {
     let tokens = common::read_tokens(&tokens);
     let (status, body) = app.cast(&id, &tokens[0].1, json!({})).await;
     assert_eq!((status, body["error"].as_str()), (423, Some("polls_not_open")));
+    // A draft is the staff's alone: not on the home page, its page, results,
+    // tracker check, record or API answer as for no election at all.
+    let home = app.http.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(!home.contains(&id), "a draft is listed on the home page");
+    for path in [
+        format!("/e/{id}"),
+        format!("/e/{id}/results"),
+        format!("/e/{id}/track"),
+        format!("/api/v1/elections/{id}"),
+        format!("/api/v1/elections/{id}/record"),
+        format!("/api/v1/elections/{id}/results"),
+    ] {
+        let res = app.http.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{path}");
+    }
+    let (_, list) = app.get_json("/api/v1/elections").await;
+    assert!(!list.to_string().contains(&id), "{list}");
     // Re-issue: the old token stops working, the new one works once open.
     let out = app.teller_ok(&["tokens", "reissue", &id, &tokens[0].0]);
     let new_token = out
@@ -270,6 +287,18 @@ async fn draft_polls_are_not_open(backend: Backend) {
         .trim()
         .to_string();
     app.teller_ok(&["election", "open", &id]);
+    // Open: public.
+    assert_eq!(
+        app.http
+            .get(app.url(&format!("/e/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert!(app.get_json("/api/v1/elections").await.1.to_string().contains(&id));
     assert_eq!(app.cast(&id, &tokens[0].1, json!({})).await.0, 403);
     assert_eq!(app.cast(&id, &new_token, json!({})).await.0, 201);
     // Voted since the last seal: the re-issue is accepted like any other (a

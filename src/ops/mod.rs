@@ -128,6 +128,16 @@ impl OpError {
     }
 }
 
+/// An election as the public may see it: a draft is the staff's alone, and
+/// answers as if it did not exist (staff preview it in the console).
+pub fn resolve_public_election(conn: &mut AnyConnection, id: &str) -> Result<ElectionRow, OpError> {
+    let row = resolve_election(conn, id)?;
+    if row.state()? == crate::domain::lifecycle::State::Draft {
+        return Err(OpError::NoSuchElection(id.chars().take(40).collect()));
+    }
+    Ok(row)
+}
+
 /// Find an election by full id or by a unique prefix of at least 4 characters.
 /// Text that cannot be (part of) an id is not looked up at all.
 pub fn resolve_election(conn: &mut AnyConnection, id: &str) -> Result<ElectionRow, OpError> {

@@ -19,7 +19,7 @@ use crate::domain::token::Token;
 use crate::ops::cast::{token_status, CastRequest};
 use crate::ops::record::{write_record, ExportError};
 use crate::ops::status::status;
-use crate::ops::{resolve_election, OpError};
+use crate::ops::{resolve_public_election, OpError};
 use crate::store::members::TokenStatus;
 use crate::store::{ballots, elections, log as logstore};
 
@@ -57,8 +57,10 @@ struct Summary {
 /// `GET /api/v1/elections`.
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let rows = state.run(|conn, _| Ok(elections::list(conn)?)).await?;
+    // Drafts are the staff's alone.
     let list: Vec<Summary> = rows
         .into_iter()
+        .filter(|r| r.state != "draft")
         .map(|r| Summary {
             id: r.id,
             title: r.title,
@@ -108,7 +110,12 @@ struct ElectionView {
 
 /// `GET /api/v1/elections/{id}`.
 pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let s = state.run(move |conn, _| status(conn, &id)).await?;
+    let s = state
+        .run(move |conn, _| {
+            let id = resolve_public_election(conn, &id)?.id;
+            status(conn, &id)
+        })
+        .await?;
     let def = s.election.definition().map_err(OpError::from)?;
     Ok(Json(ElectionView {
         id: s.election.id.clone(),
@@ -226,6 +233,7 @@ pub async fn cast(
 pub async fn record(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let bytes = state
         .run(move |conn, _| {
+            let id = resolve_public_election(conn, &id)?.id;
             let mut bytes = Vec::new();
             match write_record(conn, &id, &mut bytes) {
                 Ok(_) => Ok(bytes),
@@ -239,7 +247,12 @@ pub async fn record(State(state): State<AppState>, Path(id): Path<String>) -> Re
 
 /// `GET /api/v1/elections/{id}/results`: the tally, once made.
 pub async fn results(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let s = state.run(move |conn, _| status(conn, &id)).await?;
+    let s = state
+        .run(move |conn, _| {
+            let id = resolve_public_election(conn, &id)?.id;
+            status(conn, &id)
+        })
+        .await?;
     match (&s.election.tally, s.state.results_public()) {
         (Some(t), true) => {
             let value: serde_json::Value = serde_json::from_str(t)
@@ -269,7 +282,7 @@ pub async fn tracker(
         .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
     let seal = state
         .run(move |conn, _| {
-            let row = resolve_election(conn, &id)?;
+            let row = resolve_public_election(conn, &id)?;
             Ok(ballots::seal_of(conn, &row.id, &digest)?)
         })
         .await?;
@@ -290,7 +303,7 @@ pub async fn tracker(
 pub async fn checkpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let cp = state
         .run(move |conn, _| {
-            let row = resolve_election(conn, &id)?;
+            let row = resolve_public_election(conn, &id)?;
             Ok(logstore::latest_checkpoint(conn, &row.id)?)
         })
         .await?;

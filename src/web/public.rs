@@ -13,7 +13,7 @@ use super::voting::form::instructions;
 use super::AppState;
 use crate::domain::lifecycle::State as Lifecycle;
 use crate::ops::status::{status, Status};
-use crate::ops::{resolve_election, OpError};
+use crate::ops::{resolve_public_election, OpError};
 use crate::store::{ballots, elections};
 use crate::time::format as when;
 
@@ -44,10 +44,11 @@ struct Home {
 /// `GET /`.
 pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> {
     let rows = state.run(|conn, _| Ok(elections::list(conn)?)).await?;
+    // Drafts are the staff's alone.
     let elections = rows
         .into_iter()
         .filter_map(|r| {
-            let s = r.state().ok()?;
+            let s = r.state().ok().filter(|s| *s != Lifecycle::Draft)?;
             Some(ListItem {
                 state_label: state_label(s),
                 state: s.as_str().into(),
@@ -130,7 +131,12 @@ fn turnout_text(s: &Status) -> String {
 
 /// `GET /e/{id}`.
 pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let s = state.run(move |conn, _| status(conn, &id)).await?;
+    let s = state
+        .run(move |conn, _| {
+            let id = resolve_public_election(conn, &id)?.id;
+            status(conn, &id)
+        })
+        .await?;
     let def: Definition = s.election.definition().map_err(OpError::from)?;
     let key = s.election.public_key().map_err(OpError::from)?;
     let contests = def
@@ -217,7 +223,7 @@ pub async fn track(
     let wanted = lookup.clone().and_then(Result::ok);
     let (row, found) = state
         .run(move |conn, _| {
-            let row = resolve_election(conn, &id)?;
+            let row = resolve_public_election(conn, &id)?;
             let found = match wanted {
                 Some(p) => Some(ballots::sealed_by_prefix(conn, &row.id, &p)?),
                 None => None,

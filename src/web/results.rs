@@ -414,7 +414,12 @@ impl ContestResultView {
 
 /// `GET /e/{id}/results`: only once tallied.
 pub async fn results(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let s = state.run(move |conn, _| status(conn, &id)).await?;
+    let s = state
+        .run(move |conn, _| {
+            let id = crate::ops::resolve_public_election(conn, &id)?.id;
+            status(conn, &id)
+        })
+        .await?;
     if !s.state.results_public() {
         return Ok(render(
             StatusCode::CONFLICT,

@@ -167,6 +167,7 @@ pub fn used_page(election: Option<&ElectionRow>) -> Response {
 pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
     let link = (format!("/e/{}", election.id), "See the election's page");
     match why {
+        // Before the opening the election's page is not public yet.
         NotOpen::NotYet(when) => problem_page(
             StatusCode::LOCKED,
             Some(election),
@@ -175,7 +176,7 @@ pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
                 Some(t) => format!("Voting opens at {}. Your code will work then; keep your invitation.", crate::time::format(t)),
                 None => "Voting has not started. The election office will announce when it opens; your code will work then.".into(),
             }],
-            vec![link],
+            vec![],
         ),
         NotOpen::Closed => problem_page(
             StatusCode::LOCKED,
