@@ -320,3 +320,54 @@ async fn not_yet_open(backend: Backend) {
     assert!(html.contains("The polls are not open yet"));
 }
 on_both_backends!(a_code_before_the_polls_open_gets_its_own_page, not_yet_open);
+
+/// The tracker check: a mistyped tracker is named in an error summary that
+/// takes focus, with the field marked invalid; a sealed ballot's tracker is
+/// shown in groups of four, so it wraps between groups on a phone.
+async fn tracker_check(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, tokens) = app.open_example(6);
+    let mut receipt = None;
+    for (i, (_, token)) in tokens.iter().enumerate() {
+        let (status, body) = app.cast(&id, token, common::example_choices(i)).await;
+        assert_eq!(status, 201);
+        receipt.get_or_insert(body);
+    }
+    app.teller_ok(&["seal", &id]);
+    let tracker = receipt.unwrap()["tracker"].as_str().unwrap().to_string();
+
+    let res = app
+        .http
+        .get(app.url(&format!("/e/{id}/track?tracker=not-a-tracker")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"<div class="error-summary" role="alert" tabindex="-1" autofocus>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"aria-invalid="true""#) && html.contains("tracker-error"),
+        "{html}"
+    );
+    assert!(html.contains("<title>Error: "), "{html}");
+
+    let res = app
+        .http
+        .get(app.url(&format!("/e/{id}/track?tracker={}", &tracker[..20])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Your ballot is in the public log"), "{html}");
+    assert!(!html.contains(&tracker), "the tracker is shown ungrouped: {html}");
+    assert!(
+        html.contains(&format!("{} {}", &tracker[..4], &tracker[4..8])),
+        "{html}"
+    );
+    assert!(!html.contains("aria-invalid"));
+}
+on_both_backends!(the_tracker_check_marks_mistakes_and_groups_the_tracker, tracker_check);

@@ -197,8 +197,12 @@ struct TrackPage {
     title: String,
     tracker: String,
     answered: bool,
+    /// The tracker typed is not a tracker (the field is marked invalid).
+    invalid: bool,
     answer_heading: String,
     answer: String,
+    /// The tracker found, in groups of four (so it wraps between groups).
+    found_tracker: Option<String>,
 }
 
 /// `GET /e/{id}/track`: is a ballot with this tracker sealed into the log?
@@ -231,6 +235,8 @@ pub async fn track(
             Ok((row, found))
         })
         .await?;
+    let invalid = matches!(lookup, Some(Err(())));
+    let mut found_tracker = None;
     let (answered, answer_heading, answer) = match (lookup, found) {
         (None, _) => (false, String::new(), String::new()),
         (Some(Err(())), _) => (
@@ -239,11 +245,14 @@ pub async fn track(
             "A tracker code is 64 letters a–f and digits; enter at least the first 16.".to_string(),
         ),
         (Some(Ok(_)), Some(matches)) => match matches.as_slice() {
-            [(tracker, seal)] => (
-                true,
-                "Your ballot is in the public log".to_string(),
-                format!("The ballot with tracker {tracker} was sealed into the log in seal {seal}."),
-            ),
+            [(tracker, seal)] => {
+                found_tracker = Some(super::voting::cast::grouped_tracker(tracker));
+                (
+                    true,
+                    "Your ballot is in the public log".to_string(),
+                    format!("The ballot with this tracker was sealed into the log in seal {seal}:"),
+                )
+            }
             [] => (
                 true,
                 "Not in the log yet".to_string(),
@@ -258,18 +267,28 @@ pub async fn track(
         (Some(Ok(_)), None) => (false, String::new(), String::new()),
     };
     Ok(render(
-        StatusCode::OK,
+        if invalid {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
         "track",
         &Page {
-            page_title: "Check the public log".into(),
+            page_title: if invalid {
+                "Error: check the public log".into()
+            } else {
+                "Check the public log".into()
+            },
             election_title: Some(row.title.clone()),
             body: TrackPage {
                 id: row.id.clone(),
                 title: row.title.clone(),
                 tracker: typed.chars().take(80).collect(),
                 answered,
+                invalid,
                 answer_heading,
                 answer,
+                found_tracker,
             },
         },
     ))
