@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod files;
 pub mod mail;
+pub mod office;
 pub mod ops;
 pub mod scheduler;
 pub mod secrets;

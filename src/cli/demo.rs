@@ -148,6 +148,13 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;"
     );
     let _ = write!(banner, "its files stay in {}.", dir.display());
+    // The demo society's election office, shown on every page and message.
+    crate::office::set(crate::office::Office {
+        name: "Election Office, Society of Pharmacy Technicians (demo)".into(),
+        email: "elections@example.org".into(),
+        phone: "+1 555 0100".into(),
+        hours: "Monday to Friday, 9:00-17:00".into(),
+    });
     super::serve_blocking(
         pool,
         secret,

@@ -62,6 +62,44 @@ pub struct TlsArgs {
     http_redirect: Option<String>,
 }
 
+/// The election office members are told to contact, on every page and in
+/// every message.
+#[derive(Args, Clone, Default)]
+pub struct OfficeArgs {
+    /// The election office's name, such as "Election Office, Society of
+    /// Pharmacy Technicians". With --office-email, shown on every page and
+    /// in every message.
+    #[arg(long, env = "TELLER_OFFICE_NAME", requires = "office_email")]
+    office_name: Option<String>,
+    /// The election office's e-mail address.
+    #[arg(long, env = "TELLER_OFFICE_EMAIL", requires = "office_name")]
+    office_email: Option<String>,
+    /// Its phone number.
+    #[arg(long, env = "TELLER_OFFICE_PHONE", requires = "office_name")]
+    office_phone: Option<String>,
+    /// When it answers, such as "Monday to Friday, 9:00-17:00 Eastern".
+    #[arg(long, env = "TELLER_OFFICE_HOURS", requires = "office_name")]
+    office_hours: Option<String>,
+}
+
+impl OfficeArgs {
+    /// Set the office for this process, if given.
+    fn apply(self) -> Result<()> {
+        if let (Some(name), Some(email)) = (self.office_name, self.office_email) {
+            let office = crate::office::Office {
+                name,
+                email,
+                phone: self.office_phone.unwrap_or_default(),
+                hours: self.office_hours.unwrap_or_default(),
+            }
+            .checked()
+            .map_err(anyhow::Error::msg)?;
+            crate::office::set(office);
+        }
+        Ok(())
+    }
+}
+
 /// Which key encrypts a backup.
 #[derive(Args, Clone, Default)]
 pub struct BackupKeyArgs {
@@ -116,6 +154,10 @@ enum Command {
         /// served at all. Keep it private: see docs/SECURITY.md.
         #[arg(long, env = "TELLER_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+
+        // How members reach the election office: on every page and message.
+        #[command(flatten)]
+        office: OfficeArgs,
 
         // Retention of personal data (issue 11).
         /// Days after an election's result is final (certified, or tallied
@@ -248,7 +290,9 @@ fn run(cli: Cli) -> Result<()> {
             metrics_listen,
             recount_window_days,
             auto_purge,
+            office,
         } => {
+            office.apply()?;
             let clients = crate::web::client::ClientSettings {
                 trusted_proxies: crate::web::client::ClientSettings::parse_proxies(&trusted_proxies)
                     .map_err(anyhow::Error::msg)

@@ -63,10 +63,24 @@ fn notice_text(name: &str, election: &str, office: &str) -> (String, String) {
     )
 }
 
-/// Where a member objects: the election's public page (the office's own
-/// contact details are not kept yet).
+/// Where a member asks or objects: the election office's contact when it
+/// is set (`serve --office-*`), else the election's public page.
 fn office_of(public_url: &str, election: &str) -> String {
-    format!("{}/e/{election}", public_url.trim_end_matches('/'))
+    match crate::office::get() {
+        Some(office) => office.line(),
+        None => format!("{}/e/{election}", public_url.trim_end_matches('/')),
+    }
+}
+
+/// Every message ends with how to reach the election office, whatever its
+/// wording (when the office is set and the wording does not name it).
+fn with_contact(body: String) -> String {
+    match crate::office::get() {
+        Some(office) if !body.contains(&office.email) => {
+            format!("{}\n\nQuestions? Contact {}.\n", body.trim_end(), office.line())
+        }
+        _ => body,
+    }
 }
 
 #[derive(Serialize)]
@@ -242,8 +256,8 @@ pub fn send_queued(
                 Outgoing::Code(token) => compose(conn, &row, &member.name, Some(&token), &kind, public_url)?,
                 Outgoing::Reminder => compose(conn, &row, &member.name, None, &kind, public_url)?,
             };
-            let outcome =
-                rendered.and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &body));
+            let outcome = rendered
+                .and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &with_contact(body)));
             match outcome {
                 Ok(()) => {
                     deliveries::finish(conn, &election, &member.member_id, &kind, "sent", None, now)?;
@@ -308,9 +322,12 @@ pub fn compose(
     let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
     Ok(rendered.map(|(subject, body)| {
         if kind == REPLACEMENT {
-            (subject, format!("{body}\n{REPLACEMENT_WARNING}: {office}\n"))
+            (
+                subject,
+                with_contact(format!("{body}\n{REPLACEMENT_WARNING}: {office}\n")),
+            )
         } else {
-            (subject, body)
+            (subject, with_contact(body))
         }
     }))
 }

@@ -74,10 +74,22 @@ pub fn render<T: Serialize>(status: StatusCode, template: &str, page: &Page<T>) 
     }
 }
 
+/// A page with what every page shows: the election office's contact.
+#[derive(Serialize)]
+struct Full<'a, T: Serialize> {
+    #[serde(flatten)]
+    page: &'a Page<T>,
+    office: Option<&'static crate::office::Office>,
+}
+
 /// Render to a string (for tests and for pages built in two steps).
 pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<String, String> {
     let hb = REGISTRY.as_ref().map_err(Clone::clone)?;
-    hb.render(template, page).map_err(|e| e.to_string())
+    let full = Full {
+        page,
+        office: crate::office::get(),
+    };
+    hb.render(template, &full).map_err(|e| e.to_string())
 }
 
 /// Serve an embedded static file.
