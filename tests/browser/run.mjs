@@ -153,14 +153,18 @@ async function checkPage(page, label, { js, screenshot } = {}) {
     const limit = window.innerWidth;
     const wide = document.documentElement.scrollWidth;
     if (wide <= limit) return null;
+    // The outermost elements reaching past the window's right edge.
     const culprits = [];
+    const describe = el => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`;
     for (const el of document.body.querySelectorAll('*')) {
       const r = el.getBoundingClientRect();
-      if (r.right > limit + 0.5 && !el.closest('.scroll')) {
-        const parentWide = el.parentElement && el.parentElement.getBoundingClientRect().right > limit + 0.5;
-        if (!parentWide || culprits.length < 3) {
-          culprits.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} (right edge ${Math.round(r.right)} px)`);
+      const parent = el.parentElement;
+      if (r.right > limit + 0.5 && (!parent || parent.getBoundingClientRect().right <= limit + 0.5 || getComputedStyle(parent).overflowX !== 'visible')) {
+        let cells = '';
+        if (el.tagName === 'TABLE' && el.rows.length) {
+          cells = `; its columns: ${[...el.rows[0].cells].map(c => `"${c.textContent.trim().slice(0, 30)}" ${Math.round(c.getBoundingClientRect().width)} px`).join(', ')}`;
         }
+        culprits.push(`${describe(el)} in ${parent ? describe(parent) : 'nothing'} (right edge ${Math.round(r.right)} px)${cells}`);
       }
       if (culprits.length >= 6) break;
     }
