@@ -41,6 +41,20 @@ async fn cast_and_seal(app: &TestApp, id: &str, codes: &[(String, String)]) -> V
     trackers
 }
 
+/// Create the election in `file`, give it `members` members with codes and
+/// open it, as `open_example` does for the example; returns id and codes.
+fn open_election(app: &TestApp, file: &Path, members: usize) -> (String, Vec<(String, String)>) {
+    let out = app.teller_ok(&["election", "create", file.to_str().unwrap()]);
+    let id = out.trim().lines().last().unwrap().to_string();
+    let roll = app.path(&format!("roll-{id}.csv"));
+    std::fs::write(&roll, common::roll_csv(members)).unwrap();
+    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
+    let tokens = app.path(&format!("tokens-{id}.csv"));
+    app.teller_ok(&["tokens", "issue", &id, "--out", tokens.to_str().unwrap()]);
+    app.teller_ok(&["election", "open", &id]);
+    (id, common::read_tokens(&tokens))
+}
+
 async fn browser_flows(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -48,6 +62,9 @@ async fn browser_flows(backend: Backend) {
     // The members' election: open, five ballots already sealed.
     let (member_election, codes) = app.open_example(12);
     let sealed = cast_and_seal(&app, &member_election, &codes[4..9]).await;
+
+    // Ranked, approval, cumulative and Schulze contests, for a third member.
+    let (ranked_election, ranked_codes) = open_election(&app, &root.join("tests/data/ranked-election.toml"), 3);
 
     // The staff's election: open, with a seal's worth of ballots, to close and count.
     let (staff_election, staff_codes) = app.open_example(10);
@@ -64,6 +81,8 @@ async fn browser_flows(backend: Backend) {
         "member_election": member_election,
         "codes": [codes[0].1, codes[1].1, codes[2].1],
         "sealed_tracker": sealed[0],
+        "ranked_election": ranked_election,
+        "ranked_code": ranked_codes[0].1,
         "staff_election": staff_election,
         "officer": {"username": OFFICER.0, "password": OFFICER.1},
         "admin": {"username": ADMIN.0, "password": ADMIN.1},

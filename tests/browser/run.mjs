@@ -168,6 +168,15 @@ async function checkPage(page, label, { js, screenshot } = {}) {
       }
       if (culprits.length >= 6) break;
     }
+    if (culprits.length === 0) {
+      // Nothing is too wide itself: a long unbreakable word runs out of its box.
+      for (const el of document.body.querySelectorAll('*')) {
+        if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible' && el.clientWidth > 0) {
+          culprits.push(`text running out of ${describe(el)}: "${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 80)}…"`);
+          break;
+        }
+      }
+    }
     return { wide, limit, culprits };
   });
   if (overflow) {
@@ -253,6 +262,16 @@ async function choose(page, contest, values) {
   if (now.sort().join() !== [...values].sort().join()) {
     throw new Error(`keyboard: ${contest} holds [${now}] instead of [${values}]`);
   }
+}
+
+/** Set a ranking or points list to `value` by keyboard (Tab, then arrows). */
+async function pick(page, name, value) {
+  const selector = `select[name="${name}"]`;
+  await tabTo(page, selector);
+  const [from, to] = await page.$eval(selector, (el, v) => [el.selectedIndex, [...el.options].findIndex(o => o.value === v)], value);
+  for (let i = 0; i < Math.abs(to - from); i++) await page.keyboard.press(to > from ? 'ArrowDown' : 'ArrowUp');
+  const now = await page.$eval(selector, el => el.value);
+  if (now !== value) throw new Error(`keyboard: ${name} holds "${now}" instead of "${value}"`);
 }
 
 /** The page must be the one expected (its h1), or the flow stops here. */
@@ -386,6 +405,50 @@ async function memberFlow({ name, js, width, height, code, shots, choices, write
   await context.close();
 }
 
+/** Ranked, approval, cumulative and Schulze contests, by keyboard. */
+async function rankedFlow() {
+  const [js, width] = [false, 360];
+  console.log('\nMember: ranked, approval, cumulative and Schulze contests (JS off, 360 px, keyboard only)');
+  const context = await newContext({ js, width, height: 740 });
+  const page = await context.newPage();
+  const at = label => `${label} (ranked election, JS off, ${width} px)`;
+  await page.goto(`${fixture.base}/vote`);
+  await typeInto(page, '#code', fixture.ranked_code);
+  await tabTo(page, 'button[type=submit]');
+  await enter(page);
+  await expectHeading(page, /Your ballot/);
+  await checkPage(page, at('ballot'), { js, screenshot: 'member-ballot-ranked.png' });
+
+  // A skipped rank (1 then 3) where the contest refuses it: named, linked.
+  await pick(page, 'r.council.ann', '1');
+  await pick(page, 'r.council.bo', '3');
+  await tabTo(page, 'button[type=submit]', { text: 'Review' });
+  await enter(page);
+  if (!(await page.$('.error-summary a[href="#contest-council"]'))) throw new Error('a skipped rank was not refused with a link to the contest');
+  await checkPage(page, at('ballot with a skipped rank'), { js });
+  await page.evaluate(() => document.activeElement?.blur());
+
+  const marks = [
+    ['r.council.ann', '1'], ['r.council.bo', '2'], ['r.council.cy', '3'],
+    ['r.chair.gus', '2'], ['r.chair.hal', '1'],
+    ['p.shares.max', '2'], ['p.shares.ned', '1'],
+    ['r.motto.onward', '2'], ['r.motto.upward', '1'], ['r.motto.forward', '3'],
+  ];
+  for (const [name, value] of marks.slice(0, 5)) await pick(page, name, value);
+  await choose(page, 'panel', ['jo', 'lee']);
+  for (const [name, value] of marks.slice(5)) await pick(page, name, value);
+  await tabTo(page, 'button[type=submit]', { text: 'Review' });
+  await enter(page);
+  await expectHeading(page, /Check your choices/);
+  await checkPage(page, at('review'), { js });
+  await tabTo(page, 'button', { text: 'Cast my ballot' });
+  await enter(page);
+  await expectHeading(page, /ballot has been cast/);
+  await checkPage(page, at('receipt'), { js });
+  await receiptTracker(page, at('receipt'));
+  await context.close();
+}
+
 async function signIn(page, who) {
   await page.goto(`${fixture.base}/staff/login`);
   await typeInto(page, '#username', who.username);
@@ -456,7 +519,7 @@ async function staffFlow() {
   if (!(await page.textContent('main')).match(/Amara Okafor/)) throw new Error("the tellers' report names no candidate");
 
   await page.goto(`${fixture.base}/e/${id}/results`);
-  await checkPage(page, at('results'), { js: true, screenshot: 'member-results-phone.png' });
+  await checkPage(page, at('public results'), { js: true, screenshot: 'member-results-phone.png' });
 
   await page.goto(`${fixture.base}/staff/account`);
   await checkPage(page, at('your account'), { js: true });
@@ -487,6 +550,7 @@ try {
     js: true, width: 1280, height: 800, code: fixture.codes[1], shots: false, detours: false,
     choices: { directors: [DIRECTORS[1], DIRECTORS[5]], treasurer: ['grace-whitfield'], 'bylaw-amendment-7': ['no'] },
   });
+  await rankedFlow();
   await staffFlow();
 } catch (e) {
   crashed = e;
