@@ -72,9 +72,10 @@ async fn browser_flows(backend: Backend) {
     add_staff(&app, OFFICER.0, "officer", OFFICER.1);
     add_staff(&app, ADMIN.0, "administrator", ADMIN.1);
 
+    // The docs' screenshots come from the SQLite run only (the two run at once).
     let screenshots = std::env::var("TELLER_SCREENSHOTS")
         .ok()
-        .filter(|d| !d.is_empty())
+        .filter(|d| !d.is_empty() && backend == Backend::Sqlite)
         .map(|d| root.join(d).to_string_lossy().into_owned());
     let fixture = json!({
         "base": app.base,
@@ -141,4 +142,13 @@ async fn browser_flows(backend: Backend) {
 )]
 async fn member_and_staff_flows_in_chromium() {
     browser_flows(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(all(teller_browser_tests, teller_pg_tests)),
+    ignore = "needs Chromium, `npm ci --prefix tests/browser` and PostgreSQL; build with TELLER_BROWSER_TESTS=1 and TELLER_TEST_DATABASE_URL to run"
+)]
+async fn member_and_staff_flows_in_chromium_on_postgres() {
+    browser_flows(Backend::Postgres).await
 }

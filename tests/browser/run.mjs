@@ -185,12 +185,16 @@ async function checkPage(page, label, { js, screenshot } = {}) {
   }
   pages.push({ label, url: page.url(), width, js, violations: result.violations.length, overflow: !!overflow });
   console.log(`  checked ${label}: ${result.violations.length} axe violation(s)${overflow ? ', OVERFLOWS' : ''}`);
-  if (screenshot && fixture.screenshots) {
-    mkdirSync(fixture.screenshots, { recursive: true });
-    const file = path.join(fixture.screenshots, screenshot);
-    await page.screenshot({ path: file, fullPage: true });
-    console.log(`  wrote ${file}`);
-  }
+  if (screenshot) await shoot(page, screenshot);
+}
+
+/** The docs' screenshots (docs/screenshots), when the fixture asks for them. */
+async function shoot(page, name) {
+  if (!fixture.screenshots) return;
+  mkdirSync(fixture.screenshots, { recursive: true });
+  const file = path.join(fixture.screenshots, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  wrote ${file}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -336,7 +340,7 @@ async function memberFlow({ name, js, width, height, code, shots, choices, write
   await checkPage(page, at('election page'), { js });
 
   await page.goto(`${fixture.base}/vote`);
-  await checkPage(page, at('code entry'), { js, screenshot: shot('member-code-entry.png') });
+  await checkPage(page, at('code entry'), { js });
   if (detours) {
     // A mistyped code: its own page, the field marked, the summary first.
     await typeInto(page, '#code', 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG');
@@ -346,7 +350,7 @@ async function memberFlow({ name, js, width, height, code, shots, choices, write
     await checkPage(page, at('code entry, wrong code'), { js });
   }
   await typeInto(page, '#code', code);
-  await expectCodeFits(page, at('code entry'));
+  await expectCodeFits(page, at(detours ? 'code entry, after a wrong code' : 'code entry'));
   await tabTo(page, 'button[type=submit]');
   await enter(page);
   if (!new URL(page.url()).pathname.startsWith('/ballot')) throw new Error(`the code did not open the ballot: ${page.url()}`);
@@ -359,7 +363,7 @@ async function memberFlow({ name, js, width, height, code, shots, choices, write
     await tabTo(page, 'button[type=submit]', { text: 'Review' });
     await enter(page);
     if (!(await page.$('.error-summary a[href="#contest-directors"]'))) throw new Error('an over-vote was not refused with a link to the contest');
-    await checkPage(page, at('ballot with an over-vote'), { js, screenshot: shot('member-ballot-error.png') });
+    await checkPage(page, at('ballot with an over-vote'), { js });
     // From the summary's link the next Tab lands in the contest at fault.
     await page.evaluate(() => document.activeElement?.blur());
     await tabTo(page, '.error-summary a[href="#contest-directors"]');
@@ -395,7 +399,7 @@ async function memberFlow({ name, js, width, height, code, shots, choices, write
   await typeInto(page, '#tracker', tracker);
   await tabTo(page, 'button[type=submit]');
   await enter(page);
-  await checkPage(page, at('tracker lookup, waiting for a seal'), { js, screenshot: shot('member-track.png') });
+  await checkPage(page, at('tracker lookup, waiting for a seal'), { js });
   await typeInto(page, '#tracker', fixture.sealed_tracker);
   await tabTo(page, 'button[type=submit]');
   await enter(page);
@@ -413,7 +417,10 @@ async function rankedFlow() {
   const page = await context.newPage();
   const at = label => `${label} (ranked election, JS off, ${width} px)`;
   await page.goto(`${fixture.base}/vote`);
+  await checkPage(page, at('code entry'), { js });
   await typeInto(page, '#code', fixture.ranked_code);
+  await expectCodeFits(page, at('code entry'));
+  await shoot(page, 'member-code-entry.png');
   await tabTo(page, 'button[type=submit]');
   await enter(page);
   await expectHeading(page, /Your ballot/);
@@ -477,24 +484,16 @@ async function staffFlow() {
   const page = await context.newPage();
   const id = fixture.staff_election;
   const at = label => `staff: ${label} (${width} px)`;
-  const wide = async (file, height) => {
-    // The docs show the console on a laptop: photograph at 1,280 px too.
-    if (!fixture.screenshots) return;
-    await page.setViewportSize({ width: 1280, height });
-    await page.screenshot({ path: path.join(fixture.screenshots, file), fullPage: true });
-    console.log(`  wrote ${path.join(fixture.screenshots, file)}`);
-    await page.setViewportSize({ width, height: 740 });
-  };
+
 
   await page.goto(`${fixture.base}/staff`);
-  await checkPage(page, at('sign-in'), { js: true, screenshot: 'staff-sign-in-phone.png' });
+  await checkPage(page, at('sign-in'), { js: true });
   await signIn(page, fixture.officer);
-  await checkPage(page, at('dashboard'), { js: true, screenshot: 'staff-dashboard-phone.png' });
+  await checkPage(page, at('dashboard'), { js: true });
 
   await tabTo(page, `a[href="/staff/elections/${id}"]`);
   await enter(page);
   await checkPage(page, at('election, polls open'), { js: true, screenshot: 'staff-election-phone.png' });
-  await wide('staff-election.png', 1500);
 
   await tabTo(page, `a[href="/staff/elections/${id}/delivery"]`);
   await enter(page);
@@ -519,7 +518,7 @@ async function staffFlow() {
   if (!(await page.textContent('main')).match(/Amara Okafor/)) throw new Error("the tellers' report names no candidate");
 
   await page.goto(`${fixture.base}/e/${id}/results`);
-  await checkPage(page, at('public results'), { js: true, screenshot: 'member-results-phone.png' });
+  await checkPage(page, at('public results'), { js: true });
 
   await page.goto(`${fixture.base}/staff/account`);
   await checkPage(page, at('your account'), { js: true });
