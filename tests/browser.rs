@@ -56,8 +56,12 @@ fn open_election(app: &TestApp, file: &Path, members: usize) -> (String, Vec<(St
 }
 
 async fn browser_flows(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core").is_dir(),
+        "the browser tests need their Node packages: run `npm ci --prefix tests/browser`"
+    );
+    let app = TestApp::spawn(backend).await;
 
     // The members' election: open, five ballots already sealed.
     let (member_election, codes) = app.open_example(12);
