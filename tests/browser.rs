@@ -136,7 +136,10 @@ async fn browser_flows(backend: Backend) {
     eprintln!("{stderr}");
     println!("browser flows took {:.1} s", started.elapsed().as_secs_f64());
     let status = status.unwrap_or_else(|| panic!("the browser flows did not finish within {LIMIT:?}"));
-    assert!(status.success(), "the browser flows failed ({status}):\n{stdout}\n{stderr}");
+    assert!(
+        status.success(),
+        "the browser flows failed ({status}):\n{stdout}\n{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

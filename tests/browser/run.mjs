@@ -501,8 +501,14 @@ async function staffFlow() {
   await tabTo(page, `a[href="/staff/elections/${id}"]`, { text: 'Back' });
   await enter(page);
 
-  // The date-time field of "Change the closing time" is reached by keyboard.
+  // The date-time field of "Change the closing time": every stop inside it,
+  // its calendar button too, shows the focus.
   await tabTo(page, '#closes_at');
+  for (let stop = 1; stop < 12; stop++) {
+    await page.keyboard.press('Tab');
+    if (!(await page.evaluate(() => document.activeElement?.id === 'closes_at'))) break;
+    await expectFocusVisible(page, `#closes_at, Tab stop ${stop + 1} inside the field`);
+  }
 
   await typeInto(page, '#close-reason', 'The committee closed the ballot at 17:00.');
   await pressAndConfirm(page, 'Close the polls', '^\\s*(Yes|Confirm).*close');
