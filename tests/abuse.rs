@@ -48,6 +48,22 @@ async fn guessing_in_the_browser(backend: Backend) {
     let html = res.text().await.unwrap();
     assert!(html.contains("Too many voting codes did not work"), "{html}");
     assert!(html.contains("Your own code still works"));
+    assert!(!html.contains("minute(s)") && html.contains(" minute"), "{html}");
+    // A bad link while locked out: moved on to the lock-out page, so the
+    // address bar and the history never hold the link's text.
+    let res = guesser.get(app.url("/v/not-a-code")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/vote?locked=1");
+    let res = guesser.get(app.url("/vote?locked=1")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().await.unwrap().contains("Too many voting codes did not work"));
+    // The same address from a client that is not locked out: the form.
+    let res = client_from("127.0.0.4")
+        .get(app.url("/vote?locked=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     // A good code works from that address too, and from any other.
     let good = tokens[0].1.as_str();
     let res = guesser

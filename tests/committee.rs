@@ -360,11 +360,15 @@ async fn whole_election(backend: Backend) {
         &app,
         &officer,
         &id,
-        &[("action", "close"), ("reason", "board resolution 12")],
+        &[
+            ("action", "close"),
+            ("confirm", "yes"),
+            ("reason", "board resolution 12"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    let (status, _) = act(&app, &officer, &id, &[("action", "tally")]).await;
+    let (status, _) = act(&app, &officer, &id, &[("action", "tally"), ("confirm", "yes")]).await;
     assert_eq!(status, StatusCode::OK);
     let tally = app.export(&id).tally.unwrap();
     for c in [&committee[0], &committee[2]] {

@@ -220,11 +220,23 @@ async fn committee_certifies(backend: Backend) {
     for (i, (_, t)) in tokens.iter().enumerate() {
         assert_eq!(app.cast(&id, t, common::example_choices(i)).await.0, 201);
     }
+    // Closing and counting need the box ticked: one press alone does nothing.
     let (status, html) = act(
         &app,
         &officer,
         &id,
         &[("action", "close"), ("reason", "all members voted")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("tick the box to confirm closing the polls"), "{html}");
+    assert!(html.contains("name=\"confirm\" value=\"yes\" required"), "{html}");
+    assert_eq!(app.export(&id).election.state, "open");
+    let (status, html) = act(
+        &app,
+        &officer,
+        &id,
+        &[("action", "close"), ("confirm", "yes"), ("reason", "all members voted")],
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -234,6 +246,9 @@ async fn committee_certifies(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT, "no tellers' report before the count");
     assert!(html.contains("made after the count"), "{html}");
     let (status, _) = act(&app, &officer, &id, &[("action", "tally")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.export(&id).election.state, "closed");
+    let (status, _) = act(&app, &officer, &id, &[("action", "tally"), ("confirm", "yes")]).await;
     assert_eq!(status, StatusCode::OK);
     let record = app.export(&id);
     let tally = record.tally.clone().unwrap();

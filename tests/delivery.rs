@@ -126,8 +126,39 @@ async fn delivery(backend: Backend) {
         !mails.iter().skip(2).any(|m| m.to[0].contains("ann@")),
         "never to those who have voted"
     );
-    // The reminder's code replaces the invitation's.
-    assert_eq!(app.cast(&id, &bo_invitation, common::example_choices(1)).await.0, 403);
+    // A reminder carries no code and changes nothing: the invitation's code
+    // still works (its ballot page opens; casting is left for later).
+    assert!(!reminder.data.contains("/v/"), "{}", reminder.data);
+    // (The body is quoted-printable: soft line breaks undone.)
+    let text = reminder.data.replace("=\r\n", "");
+    assert!(text.contains("the invitation we sent you: it still works"), "{text}");
+    let ballot = app
+        .http
+        .get(app.url("/ballot"))
+        .header("cookie", format!("teller_vote={bo_invitation}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ballot.status(),
+        StatusCode::OK,
+        "the invitation's code stopped working after a reminder"
+    );
+    // A reminder's wording cannot carry a code.
+    let (status, html) = post(
+        &app,
+        &officer,
+        &delivery,
+        &[
+            ("action", "template"),
+            ("kind", "reminder"),
+            ("subject", "Vote"),
+            ("body", "Vote: {{link}}"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("a reminder carries no code"), "{html}");
 
     // Bo loses the reminder: a new code goes straight to Bo, never to the page,
     // and the replacement is logged with who did it.
@@ -146,10 +177,7 @@ async fn delivery(backend: Backend) {
     );
     let new_code = code_in(replacement);
     assert!(!html.contains(&new_code[..9]), "the console never shows the code");
-    assert_eq!(
-        app.cast(&id, &code_in(reminder), common::example_choices(1)).await.0,
-        403
-    );
+    assert_eq!(app.cast(&id, &bo_invitation, common::example_choices(1)).await.0, 403);
     assert_eq!(app.cast(&id, &new_code, common::example_choices(1)).await.0, 201);
     // Refused: someone who has voted, someone without e-mail by e-mail, an unknown member.
     let (status, html) = post(&app, &officer, &replace, &[("member_id", "M1"), ("how", "email")]).await;

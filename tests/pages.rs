@@ -95,6 +95,12 @@ async fn voting_in_the_browser(backend: Backend) {
     assert_eq!(html.matches("<fieldset").count(), 3);
     assert_eq!(html.matches("<legend>").count(), 3);
     assert!(html.contains("Vote for up to 3."));
+    // "Vote for one" is a radio group, with a way to choose no one; "up to
+    // 3" are boxes to tick.
+    assert!(html.contains(r#"<input type="radio" name="c.treasurer""#), "{html}");
+    assert!(html.contains("Leave this contest blank"));
+    assert!(html.contains(r#"<input type="checkbox" name="c.directors""#));
+    assert!(!html.contains(r#"<input type="checkbox" name="c.treasurer""#));
     assert!(html.contains("Choose yes, no or abstain. Passing needs at least two-thirds of the votes cast."));
     assert!(html.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
     assert!(
@@ -240,8 +246,12 @@ async fn problem_pages(backend: Backend) {
     assert!(html.contains("typing mistake"));
     assert!(html.contains(r#"aria-invalid="true""#));
 
-    // Not a code at all.
-    let (status, html) = b.get("/v/hello").await;
+    // Not a code at all: the link moves on at once (no page is shown at an
+    // address holding a code), to a page that says what is wrong.
+    let res = app.http.get(app.url("/v/hello")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/vote?link=invalid");
+    let (status, html) = b.get("/vote?link=invalid").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("This is not a voting code"));
 

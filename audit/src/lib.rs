@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod definition;
 pub mod log;
 pub mod names;
+pub mod pipe;
 pub mod receipt;
 pub mod record;
 pub mod tally;

@@ -70,6 +70,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    teller_audit::pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     if let Command::Count(args) = &cli.command {
         return teller_audit::count::cli::run(args);

@@ -254,3 +254,28 @@ fn a_malformed_receipt_or_checkpoint_file_fails_format_naming_the_file() {
     );
     assert!(out.contains("not run: the checkpoint could not be read"), "{out}");
 }
+
+/// `teller-audit verify record.json | head -1`: when the reader has gone,
+/// the tool stops quietly as a program killed by SIGPIPE does (status 141),
+/// instead of panicking with "failed printing to stdout".
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    let (record, _) = mini_record();
+    let path = write("piped.json", &record);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_teller-audit"))
+        .args(["verify".as_ref(), path.as_os_str()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the tool has printed anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(teller_audit::pipe::BROKEN_PIPE_STATUS),
+        "{stderr}"
+    );
+}

@@ -112,7 +112,7 @@ enum Command {
 
         // Operations (issue 11): metrics and health.
         /// A second address for /metrics (with /healthz and /readyz), such
-        /// as 127.0.0.1:9090. /metrics is served only there; unset, it is not
+        /// as 127.0.0.1:9464. /metrics is served only there; unset, it is not
         /// served at all. Keep it private: see docs/SECURITY.md.
         #[arg(long, env = "TELLER_METRICS_LISTEN")]
         metrics_listen: Option<String>,
@@ -205,6 +205,7 @@ enum Command {
 
 /// Parse the command line and run it.
 pub fn main() -> std::process::ExitCode {
+    teller_audit::pipe::exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     let verbose = matches!(
         cli.command,

@@ -122,7 +122,8 @@ pub enum StaffCommand {
 
 #[derive(Subcommand)]
 pub enum SecretCommand {
-    /// Write a new random master secret to FILE (readable only by you).
+    /// Write a new random secret to FILE (readable only by you): a master
+    /// secret, or a backup key.
     New {
         /// Where to write it (must not exist yet).
         file: PathBuf,
@@ -532,7 +533,9 @@ pub fn secret(cmd: SecretCommand) -> Result<()> {
         SecretCommand::New { file } => {
             MasterSecret::generate_file(&file)?;
             println!(
-                "Wrote a new master secret to {} (mode 600). Back it up safely: without it, elections' keys cannot be used.",
+                "Wrote a new secret to {} (mode 600). Use it as the master secret (--master-secret-file) or as a \
+                 backup key (--backup-key-file), and keep a copy somewhere safe: without the master secret, \
+                 elections' keys cannot be used; without a backup key, its backups cannot be read.",
                 file.display()
             );
         }

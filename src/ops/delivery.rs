@@ -36,15 +36,15 @@ pub fn default_template(kind: &str) -> (String, String) {
     match kind {
         REPLACEMENT => (
             "Your new voting code for {{election}}".into(),
-            "Dear {{name}},\n\nAs you asked the election office, here is a new voting code for {{election}}. The code sent to you earlier no longer works. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Nobody, the election office included, can see how you voted.\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nAs you asked the election office, here is a new voting code for {{election}}. The code sent to you earlier no longer works. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\nThe Election Office\n".into(),
         ),
         REMINDER => (
             "Reminder: vote in {{election}}".into(),
-            "Dear {{name}},\n\nYou have not voted yet in {{election}}, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nThis message carries a new code; the one sent earlier no longer works. Your code lets you cast one ballot, and nobody can see how you voted.\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nYou have not voted yet in {{election}}, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes {{closes}}.\n\nTo vote, use the link or the voting code in the invitation we sent you: it still works. You can also go to {{vote_page}} and type that code.\n\nIf you cannot find your invitation, ask the election office for a new code (the old one then stops working): {{office}}\n\nThe Election Office\n".into(),
         ),
         _ => (
             "Your voting code for {{election}}".into(),
-            "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Nobody, the election office included, can see how you voted.\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\nThe Election Office\n".into(),
         ),
     }
 }
@@ -77,7 +77,12 @@ struct Fields<'a> {
     link: &'a str,
     vote_page: &'a str,
     code: &'a str,
+    office: &'a str,
 }
+
+/// What `{{code}}` and `{{link}}` say in a reminder, which carries no code
+/// (a wording saved before reminders stopped carrying codes may use them).
+const NO_CODE_IN_REMINDER: &str = "the code in your invitation";
 
 /// Render a template's text (plain text: no HTML escaping).
 pub fn render_text(template: &str, fields: &impl Serialize) -> Result<String, String> {
@@ -87,8 +92,10 @@ pub fn render_text(template: &str, fields: &impl Serialize) -> Result<String, St
     hb.render_template(template, fields).map_err(|e| e.to_string())
 }
 
-/// Check a template before saving it: it must render with the known fields.
-pub fn check_template(subject: &str, body: &str) -> Result<(), OpError> {
+/// Check a `kind` template before saving it: it must render with the known
+/// fields; an invitation must carry the link or the code, and a reminder
+/// must not (it carries none: the invitation's code still works).
+pub fn check_template(kind: &str, subject: &str, body: &str) -> Result<(), OpError> {
     let sample = Fields {
         name: "A. Member",
         election: "Election",
@@ -96,15 +103,25 @@ pub fn check_template(subject: &str, body: &str) -> Result<(), OpError> {
         link: "https://example.org/v/CODE",
         vote_page: "https://example.org/vote",
         code: "ABCD-EFGH",
+        office: "https://example.org/e/ELECTION",
     };
     for (what, text) in [("subject", subject), ("body", body)] {
         render_text(text, &sample).map_err(|e| {
             OpError::Refused(format!(
-                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}} and {{{{code}}}}"
+                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}}, {{{{code}}}} and {{{{office}}}}"
             ))
         })?;
     }
-    if !body.contains("{{link}}") && !body.contains("{{code}}") {
+    let carries_code = body.contains("{{link}}") || body.contains("{{code}}");
+    if kind == REMINDER {
+        if carries_code || subject.contains("{{code}}") || subject.contains("{{link}}") {
+            return Err(OpError::Refused(
+                "a reminder carries no code (the one in the invitation still works), so it cannot use {{link}} or \
+                 {{code}}; point members to {{vote_page}} instead"
+                    .into(),
+            ));
+        }
+    } else if !carries_code {
         return Err(OpError::Refused(
             "the body must include {{link}} or {{code}}, or members cannot vote".into(),
         ));
@@ -179,6 +196,12 @@ pub fn send_queued(
                     out.push((m, kind.clone(), Outgoing::Skip));
                     continue;
                 }
+                // A reminder carries no code and changes nothing: the
+                // invitation's code still works.
+                if kind == REMINDER {
+                    out.push((m, kind.clone(), Outgoing::Reminder));
+                    continue;
+                }
                 let token = Token::generate()?;
                 if members::set_token(conn, &election, member_id, &secret.token_hash(token.as_str()))? {
                     *counts.entry(kind.clone()).or_default() += 1;
@@ -216,7 +239,8 @@ pub fn send_queued(
                     continue;
                 }
                 Outgoing::Notice => Ok(notice_text(&member.name, &row.title, &office_of(public_url, &row.id))),
-                Outgoing::Code(token) => compose(conn, &row, &member.name, &token, &kind, public_url)?,
+                Outgoing::Code(token) => compose(conn, &row, &member.name, Some(&token), &kind, public_url)?,
+                Outgoing::Reminder => compose(conn, &row, &member.name, None, &kind, public_url)?,
             };
             let outcome =
                 rendered.and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &body));
@@ -239,20 +263,22 @@ pub fn send_queued(
 enum Outgoing {
     /// A message carrying this new code.
     Code(Token),
+    /// A reminder: no code (the invitation's still works).
+    Reminder,
     /// The notice of a replaced code (no code).
     Notice,
     /// Nothing: the member had voted as of the last seal, or the polls closed.
     Skip,
 }
 
-/// The subject and body of a `kind` message to `name` carrying `token`, from
-/// the election's wording (or the built-in one). A replacement code always
-/// ends with how to object, whatever the wording.
+/// The subject and body of a `kind` message to `name` carrying `token`
+/// (none in a reminder), from the election's wording (or the built-in one).
+/// A replacement code always ends with how to object, whatever the wording.
 pub fn compose(
     conn: &mut AnyConnection,
     row: &crate::store::elections::ElectionRow,
     name: &str,
-    token: &Token,
+    token: Option<&Token>,
     kind: &str,
     public_url: &str,
 ) -> Result<Result<(String, String), String>, OpError> {
@@ -264,21 +290,24 @@ pub fn compose(
         .closes_at
         .map(crate::time::format)
         .unwrap_or_else(|| "when the election office announces".to_string());
-    let link = super::roll::voting_link(public_url, token);
     let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
-    let grouped = token.grouped();
+    let (link, code) = match token {
+        Some(t) => (super::roll::voting_link(public_url, t), t.grouped()),
+        None => (vote_page.clone(), NO_CODE_IN_REMINDER.to_string()),
+    };
+    let office = office_of(public_url, &row.id);
     let fields = Fields {
         name,
         election: &row.title,
         closes: &closes,
         link: &link,
         vote_page: &vote_page,
-        code: &grouped,
+        code: &code,
+        office: &office,
     };
     let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
     Ok(rendered.map(|(subject, body)| {
         if kind == REPLACEMENT {
-            let office = office_of(public_url, &row.id);
             (subject, format!("{body}\n{REPLACEMENT_WARNING}: {office}\n"))
         } else {
             (subject, body)
@@ -318,9 +347,10 @@ pub fn replace_code(
     let issued = super::roll::reissue_token(conn, secret, election, member_id, actor, notify, now)?;
     let row = crate::store::elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.into()))?;
     let message = match email_links_to {
-        Some(public_url) => {
-            Some(compose(conn, &row, &issued.name, &issued.token, REPLACEMENT, public_url)?.map_err(OpError::Refused)?)
-        }
+        Some(public_url) => Some(
+            compose(conn, &row, &issued.name, Some(&issued.token), REPLACEMENT, public_url)?
+                .map_err(OpError::Refused)?,
+        ),
         None => None,
     };
     Ok(Replacement { issued, message })

@@ -196,6 +196,15 @@ pub fn tally(
     write_tx(conn, |conn| {
         let (mut head, row) = lock_election(conn, election)?;
         require_state(&row, State::Closed, "tallying")?;
+        // Its record is version 1's (FORMAT.md §13), which needs version 1's
+        // tally: a version 2 tally in it would verify nowhere.
+        if crate::store::log::closed_by_version1(conn, &row.id)? {
+            return Err(OpError::Refused(
+                "the polls were closed by an earlier version of Teller, whose count this version does not make: \
+                 nothing was changed; count it with that version (restore the backup made before the upgrade)"
+                    .into(),
+            ));
+        }
         let definition = row.definition()?;
         let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
         let all = ballots::all_sealed(conn, election)?;

@@ -15,6 +15,10 @@ use crate::store::{ballots, corrupt, members, StoreError};
 /// Rows read from the database at a time.
 const PAGE: i64 = 5_000;
 
+/// The format of the record of an election whose polls version 1 of Teller
+/// closed (FORMAT.md §13).
+const VERSION1_FORMAT: &str = "teller-record/1";
+
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -71,8 +75,16 @@ pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Wri
         // `eligible` logged then.
         let eligible = roll.members;
 
+        // An election closed by version 1 keeps version 1's record, byte for
+        // byte: its `polls_closed` has no `tokens_issued` and its tally is
+        // `teller-tally/1`, which only version 1's teller-audit verifies.
+        let format = if logstore::closed_by_version1(conn, &id)? {
+            VERSION1_FORMAT
+        } else {
+            RECORD_FORMAT
+        };
         out.write_all(b"{\"format\":")?;
-        json(out, RECORD_FORMAT)?;
+        json(out, format)?;
         out.write_all(b",\"election\":{\"id\":")?;
         json(out, &id)?;
         out.write_all(b",\"state\":")?;
@@ -168,7 +180,8 @@ pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Wri
     })
 }
 
-/// The record in memory (for the API on small elections, and tests).
+/// The record in memory (for the API on small elections, and tests). A
+/// record in version 1's format does not parse: write it instead.
 pub fn export(conn: &mut AnyConnection, election: &str) -> Result<Record, OpError> {
     let mut bytes = Vec::new();
     match write_record(conn, election, &mut bytes) {
@@ -178,4 +191,16 @@ pub fn export(conn: &mut AnyConnection, election: &str) -> Result<Record, OpErro
     }
     serde_json::from_slice(&bytes)
         .map_err(|e| StoreError::from(corrupt(format!("the record does not parse: {e}"))).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teller_audit::record::EARLIER_RECORD_FORMATS;
+
+    #[test]
+    fn the_version1_format_is_one_teller_audit_names_as_earlier() {
+        assert!(EARLIER_RECORD_FORMATS.contains(&VERSION1_FORMAT));
+        assert_ne!(VERSION1_FORMAT, RECORD_FORMAT);
+    }
 }

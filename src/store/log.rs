@@ -1,7 +1,7 @@
 //! The audit log: its head (the per-election lock), entries and checkpoints.
 
 use diesel::prelude::*;
-use teller_audit::checkpoint::SignedCheckpoint;
+use teller_audit::checkpoint::{CheckpointReason, SignedCheckpoint};
 use teller_audit::crypto::Digest;
 use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
 
@@ -120,7 +120,15 @@ pub fn append(
     Ok(out)
 }
 
-/// The whole log, in order.
+/// The whole log, in order, for pages that show what happened (the stored
+/// bytes and hashes are never re-encoded: the record copies them as stored).
+///
+/// Entries are read strictly, with one exception for elections closed by
+/// version 1 of Teller (FORMAT.md §13): its `polls_closed` has no
+/// `tokens_issued`, and is read with the number of members holding a token,
+/// which cannot change after the close and is the `counts.tokens_issued`
+/// that version 1's record published. Such an entry's `canonical_bytes()`
+/// are not its stored bytes; its `hash` is the stored one.
 pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEntry>, StoreError> {
     let rows: Vec<(i64, String, String)> = log_entries::table
         .filter(log_entries::election_id.eq(election))
@@ -129,11 +137,70 @@ pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEn
         .load(conn)?;
     rows.into_iter()
         .map(|(seq, body, hash)| {
-            let entry: LogEntry = serde_json::from_str(&body).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
+            let entry = match serde_json::from_str::<LogEntry>(&body) {
+                Ok(entry) => entry,
+                Err(e) => match version1_polls_closed(&body) {
+                    Some(read) => read(crate::store::members::tokens_issued(conn, election)?),
+                    None => return Err(corrupt(format!("log entry {seq}: {e}")).into()),
+                },
+            };
             let hash = Digest::from_hex(&hash).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
-            Ok(ChainedEntry { entry, hash })
+            Ok::<_, StoreError>(ChainedEntry { entry, hash })
         })
         .collect()
+}
+
+/// A `polls_closed` entry as version 1 wrote it (without `tokens_issued`):
+/// given that figure, the entry. `None` for anything else.
+fn version1_polls_closed(body: &str) -> Option<impl FnOnce(u64) -> LogEntry> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Version1 {
+        seq: u64,
+        time: i64,
+        #[serde(rename = "type")]
+        kind: String,
+        data: Data,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Data {
+        tokens_used: u64,
+        ballots: u64,
+        reason: String,
+        actor: String,
+    }
+    let v1: Version1 = serde_json::from_str(body).ok()?;
+    (v1.kind == "polls_closed").then_some(move |tokens_issued| LogEntry {
+        seq: v1.seq,
+        time: v1.time,
+        event: Event::PollsClosed {
+            tokens_used: v1.data.tokens_used,
+            tokens_issued,
+            ballots: v1.data.ballots,
+            reason: v1.data.reason,
+            actor: v1.data.actor,
+        },
+    })
+}
+
+/// Whether the election's polls were closed by version 1 of Teller: its
+/// `polls_closed` entry (the one its `closed` checkpoint covers) has no
+/// `tokens_issued`. Its record keeps version 1's format (FORMAT.md §13).
+pub fn closed_by_version1(conn: &mut AnyConnection, election: &str) -> Result<bool, StoreError> {
+    let size: Option<i64> = checkpoints::table
+        .filter(checkpoints::election_id.eq(election))
+        .filter(checkpoints::reason.eq(CheckpointReason::Closed.as_str()))
+        .select(checkpoints::size)
+        .first(conn)
+        .optional()?;
+    let Some(size) = size else { return Ok(false) };
+    let body: String = log_entries::table
+        .filter(log_entries::election_id.eq(election))
+        .filter(log_entries::seq.eq(size - 1))
+        .select(log_entries::body)
+        .first(conn)?;
+    Ok(version1_polls_closed(&body).is_some())
 }
 
 /// One page of log rows `(seq, body, hash)` from `from_seq`, in order.

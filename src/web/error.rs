@@ -72,8 +72,8 @@ impl ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             code: "too_many_attempts",
             message: format!(
-                "too many voting codes from this address did not work; wait {} minute(s) and try again",
-                super::limits::minutes(wait)
+                "too many voting codes from this address did not work; wait {} and try again",
+                super::limits::minutes_text(wait)
             ),
             problems: vec![],
         }

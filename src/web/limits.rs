@@ -275,6 +275,14 @@ pub fn minutes(wait: Duration) -> u64 {
     wait.as_secs().div_ceil(60).max(1)
 }
 
+/// `wait` in words: "1 minute", "10 minutes".
+pub fn minutes_text(wait: Duration) -> String {
+    match minutes(wait) {
+        1 => "1 minute".to_string(),
+        n => format!("{n} minutes"),
+    }
+}
+
 /// A `Retry-After` value for `wait` (at least one second).
 pub fn retry_after(wait: Duration) -> axum::http::HeaderValue {
     axum::http::HeaderValue::from(wait.as_secs().max(1))
@@ -286,6 +294,14 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn waits_are_in_words() {
+        assert_eq!(minutes_text(Duration::from_secs(1)), "1 minute");
+        assert_eq!(minutes_text(Duration::from_secs(60)), "1 minute");
+        assert_eq!(minutes_text(Duration::from_secs(61)), "2 minutes");
+        assert_eq!(minutes_text(Duration::from_secs(600)), "10 minutes");
     }
 
     #[test]

@@ -211,11 +211,12 @@ pub async fn act(
                     .map(|n| format!("{n} invitations are being sent. Members already invited are not sent another.")),
                 "remind" => delivery::queue(conn, &row.id, REMINDER, now)
                     .map(|n| format!("{n} reminders are being sent, to members who have not voted.")),
-                "retry" => delivery::retry_failed(conn, &row.id, now)
-                    .map(|n| format!("{n} failed messages are being sent again, each with a new code.")),
+                "retry" => delivery::retry_failed(conn, &row.id, now).map(|n| {
+                    format!("{n} failed messages are being sent again; invitations among them carry a new code.")
+                }),
                 "template" => {
                     let kind = if form.kind == REMINDER { REMINDER } else { INVITATION };
-                    delivery::check_template(&form.subject, &form.body)?;
+                    delivery::check_template(kind, &form.subject, &form.body)?;
                     deliveries::set_template(conn, &row.id, kind, form.subject.trim(), &form.body)?;
                     Ok(format!("The {kind} wording is saved."))
                 }

@@ -317,7 +317,8 @@ pub struct ActionForm {
     public_key: String,
     #[serde(default)]
     signed: String,
-    /// The election's title, typed to confirm deleting personal data.
+    /// `yes` from the box confirming a close or a count; the election's
+    /// title, typed to confirm deleting personal data.
     #[serde(default)]
     confirm: String,
 }
@@ -351,6 +352,17 @@ pub async fn act(
     };
     if let Err(r) = allowed {
         return r;
+    }
+    // Closing and counting cannot be undone: the form's box must be ticked
+    // (the browser insists too, without JavaScript).
+    if matches!(form.action.as_str(), "close" | "tally") && form.confirm != "yes" {
+        let what = if form.action == "close" {
+            "closing the polls"
+        } else {
+            "counting the ballots"
+        };
+        let notice = format!("Not done: tick the box to confirm {what}; nothing was changed.");
+        return page(&state, &user, id, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     // Deleting personal data is asked twice: this shows the question.
     if form.action == "purge-review" {

@@ -14,7 +14,7 @@ use crate::ops::staff::{finish_login, logout as end_session, password_matches, L
 use crate::ops::OpError;
 use crate::web::client::ClientAddr;
 use crate::web::error::PageError;
-use crate::web::limits::{minutes, retry_after};
+use crate::web::limits::{minutes_text, retry_after};
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
@@ -171,8 +171,8 @@ pub async fn submit(
             StatusCode::TOO_MANY_REQUESTS,
             form.username.clone(),
             Some(format!(
-                "Too many sign-in attempts did not work. Wait {} minute(s) and try again.",
-                minutes(wait)
+                "Too many sign-in attempts did not work. Wait {} and try again.",
+                minutes_text(wait)
             )),
             None,
         );

@@ -55,9 +55,18 @@ pub fn checked_choices(
 ) -> Result<Choices, Vec<BallotProblem>> {
     let (choices, mut found) = choices_from_marks(definition, marks);
     let choices = normalise_choices(definition, choices);
-    if found.is_empty() {
-        found = problems(definition, &choices);
-    }
+    // Every contest's problems at once: the ballot's rules are checked too
+    // for each contest the form found nothing wrong with (a contest whose
+    // ranks or points could not be read would only repeat its problem).
+    let unreadable: std::collections::BTreeSet<String> = found.iter().map(|p| p.contest.clone()).collect();
+    found.extend(
+        problems(definition, &choices)
+            .into_iter()
+            .filter(|p| !unreadable.contains(&p.contest)),
+    );
+    // In ballot order, as the member reads it.
+    let order = |c: &str| definition.contests.iter().position(|x| x.id == c).unwrap_or(usize::MAX);
+    found.sort_by_key(|p| order(&p.contest));
     if found.is_empty() {
         Ok(choices)
     } else {

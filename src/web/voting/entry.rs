@@ -1,6 +1,6 @@
 //! Getting to the ballot: from a link carrying the token, or a typed code.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -15,7 +15,9 @@ use crate::web::AppState;
 
 /// `GET /v/{token}`: keep the token in a cookie and move on to a URL without
 /// it. A well-formed code always moves on (the ballot page checks it); only
-/// malformed ones count against the client's limits.
+/// malformed ones count against the client's limits. Whatever happens, the
+/// answer is a redirect: no page is ever shown at an address holding a code,
+/// which would stay in the address bar and the history.
 pub async fn from_link(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -29,8 +31,28 @@ pub async fn from_link(
             Redirect::to("/ballot"),
         )
             .into_response(),
-        Err(e) => failed_code(&state, ip, SITE, limited, malformed_page(e)).await,
+        Err(e) => {
+            let why = match e {
+                TokenFormatError::Mistyped => "/vote?link=mistyped",
+                TokenFormatError::Malformed => "/vote?link=invalid",
+            };
+            let res = failed_code(&state, ip, SITE, limited, Redirect::to(why).into_response()).await;
+            if res.status() == StatusCode::TOO_MANY_REQUESTS {
+                Redirect::to("/vote?locked=1").into_response()
+            } else {
+                res
+            }
+        }
     }
+}
+
+/// Where `/v/{token}` sends a link that did not work.
+#[derive(Deserialize)]
+pub struct EntryQuery {
+    /// `mistyped` or `invalid`: the link's code was not a code.
+    link: Option<String>,
+    /// Set when the client's code attempts are locked out.
+    locked: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -55,9 +77,19 @@ fn enter_page(status: StatusCode, code: String, error: Option<String>) -> Respon
     )
 }
 
-/// `GET /vote`: the page to type a code.
-pub async fn form() -> Response {
-    enter_page(StatusCode::OK, String::new(), None)
+/// `GET /vote`: the page to type a code (after a link that did not work,
+/// with why).
+pub async fn form(State(state): State<AppState>, ClientAddr(ip): ClientAddr, Query(q): Query<EntryQuery>) -> Response {
+    if q.locked.is_some() {
+        if let Err(wait) = state.limiter().check(ip, SITE) {
+            return super::too_many_page(wait);
+        }
+    }
+    match q.link.as_deref() {
+        Some("mistyped") => malformed_page(TokenFormatError::Mistyped),
+        Some("invalid") => malformed_page(TokenFormatError::Malformed),
+        _ => enter_page(StatusCode::OK, String::new(), None),
+    }
 }
 
 /// The typed code.

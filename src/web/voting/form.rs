@@ -305,6 +305,9 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
         .map(|contest| {
             let m = marks.get(&contest.id).cloned().unwrap_or_default();
             let referendum = matches!(contest.method, Method::Referendum { .. });
+            // "Vote for one": radio buttons, with a way to choose no one.
+            let single = matches!(contest.method, Method::Plurality { .. }) && contest.seats == 1;
+            let one_choice = referendum || single;
             let ranks = contest.method.ranks();
             let points = matches!(contest.method, Method::Cumulative { .. });
             let statements: BTreeMap<&str, &str> = contest
@@ -333,7 +336,7 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                         checked: m.selected.contains(&id),
                         statement: statements.get(id.as_str()).unwrap_or(&"").to_string(),
                         input_id: format!("c-{}-{i}", contest.id),
-                        input_type: if referendum { "radio" } else { "checkbox" },
+                        input_type: if one_choice { "radio" } else { "checkbox" },
                         contest: contest.id.clone(),
                         field,
                         choices,
@@ -342,10 +345,14 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                     }
                 })
                 .collect();
-            if referendum {
+            if one_choice {
                 opts.push(OptionField {
                     id: String::new(),
-                    name: "Leave this question blank".into(),
+                    name: if referendum {
+                        "Leave this question blank".into()
+                    } else {
+                        "Leave this contest blank".into()
+                    },
                     statement: String::new(),
                     checked: m.selected.is_empty(),
                     input_id: format!("c-{}-blank", contest.id),
@@ -580,6 +587,30 @@ name = "Ed"
         assert!(p[0].message.contains("there is no rank 2"), "{p:?}");
         let (_, p) = choices_from_marks(&d, &marks_from_fields(&d, &[f("r.board.cy", "first")]));
         assert!(p[0].message.contains("from 1 to 3"), "{p:?}");
+    }
+
+    #[test]
+    fn every_contest_s_problems_show_at_once() {
+        // A skipped rank in one contest and too many points in the next:
+        // both are named in one answer, in ballot order.
+        let d = ranked();
+        let marks = marks_from_fields(
+            &d,
+            &[
+                f("r.board.cy", "1"),
+                f("r.board.ann", "3"),
+                f("p.shares.di", "3"),
+                f("p.shares.ed", "2"),
+            ],
+        );
+        let found = crate::web::voting::ballot::checked_choices(&d, &marks).unwrap_err();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            (found[0].contest.as_str(), found[1].contest.as_str()),
+            ("board", "shares")
+        );
+        assert!(found[0].message.contains("there is no rank 2"), "{found:?}");
+        assert!(found[1].message.starts_with("Shares:"), "{found:?}");
     }
 
     #[test]

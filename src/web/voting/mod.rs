@@ -189,13 +189,13 @@ pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
 
 /// The page for an address that has tried too many codes that did not work.
 pub fn too_many_page(wait: std::time::Duration) -> Response {
-    let minutes = super::limits::minutes(wait);
+    let minutes = super::limits::minutes_text(wait);
     let mut res = problem_page(
         StatusCode::TOO_MANY_REQUESTS,
         None,
         "Too many voting codes did not work",
         vec![
-            format!("Several voting codes from your connection did not work, so codes that do not work are refused from it for {minutes} minute(s). This protects every member's code."),
+            format!("Several voting codes from your connection did not work, so codes that do not work are refused from it for {minutes}. This protects every member's code."),
             "Your own code still works: check that you entered it exactly as printed in your invitation. If it keeps failing, contact the election office.".into(),
         ],
         vec![("/vote".into(), "Type your voting code")],
