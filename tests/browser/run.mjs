@@ -484,13 +484,22 @@ async function signIn(page, who) {
 }
 
 /**
- * Press a console button by keyboard. If the election's state (`.state`) does
- * not then match `done`, the console is taken to be asking for confirmation:
- * that page is checked too, and its button matching /confirm|yes|TEXT/ is
- * pressed.
+ * Press a console button by keyboard, first ticking (Space) any box its form
+ * requires ("Yes, close the polls now"). If the election's state (`.state`)
+ * does not then match `done`, the console is taken to be asking for
+ * confirmation on a page of its own: that page is checked too, and its button
+ * matching /confirm|yes|TEXT/ is pressed.
  */
 async function pressAndConfirm(page, label, text, done) {
   const state = () => page.$eval('.state', el => el.textContent).catch(() => '');
+  const boxes = await page.$$eval('form', (forms, src) => {
+    const form = forms.find(f => [...f.querySelectorAll('button')].some(b => new RegExp(src, 'i').test(b.textContent)));
+    return form ? [...form.querySelectorAll('input[type=checkbox][required]')].filter(i => !i.checked).map(i => i.id) : [];
+  }, text);
+  for (const id of boxes) {
+    await tabTo(page, `#${id}`);
+    await page.keyboard.press('Space');
+  }
   await tabTo(page, 'button', { text });
   await enter(page);
   if (done.test(await state())) return;
