@@ -76,10 +76,9 @@ async fn browser_flows(backend: Backend) {
     add_staff(&app, OFFICER.0, "officer", OFFICER.1);
     add_staff(&app, ADMIN.0, "administrator", ADMIN.1);
 
-    // The docs' screenshots come from the SQLite run only (the two run at once).
     let screenshots = std::env::var("TELLER_SCREENSHOTS")
         .ok()
-        .filter(|d| !d.is_empty() && backend == Backend::Sqlite)
+        .filter(|d| !d.is_empty())
         .map(|d| root.join(d).to_string_lossy().into_owned());
     let fixture = json!({
         "base": app.base,
@@ -148,14 +147,7 @@ async fn browser_flows(backend: Backend) {
     ignore = "needs Chromium and `npm ci --prefix tests/browser`; build with TELLER_BROWSER_TESTS=1 to run"
 )]
 async fn member_and_staff_flows_in_chromium() {
+    // SQLite only: the pages do not depend on the database, the other tests
+    // cover PostgreSQL, and a second run would double the ~45 s this takes.
     browser_flows(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[cfg_attr(
-    not(all(teller_browser_tests, teller_pg_tests)),
-    ignore = "needs Chromium, `npm ci --prefix tests/browser` and PostgreSQL; build with TELLER_BROWSER_TESTS=1 and TELLER_TEST_DATABASE_URL to run"
-)]
-async fn member_and_staff_flows_in_chromium_on_postgres() {
-    browser_flows(Backend::Postgres).await
 }
