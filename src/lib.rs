@@ -13,5 +13,6 @@ pub mod ops;
 pub mod scheduler;
 pub mod secrets;
 pub mod store;
+pub mod text;
 pub mod time;
 pub mod web;

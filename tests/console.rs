@@ -384,10 +384,7 @@ async fn roll_upload(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        html.contains("The roll has 3 problem(s); nothing was imported"),
-        "{html}"
-    );
+    assert!(html.contains("The roll has 3 problems; nothing was imported"), "{html}");
     assert!(
         html.contains("<td class=\"num\">3</td><td>the member id is missing</td>"),
         "{html}"

@@ -109,7 +109,7 @@ async fn turnout_only_at_seals(backend: Backend) {
         let (status, html) = act(&app, &officer, &id, &[("action", "seal")]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "seal {n}: {html}");
         assert!(
-            html.contains("nothing was sealed: a seal before the close needs at least 7 waiting ballot(s)"),
+            html.contains("nothing was sealed: a seal before the close needs at least 7 waiting ballots"),
             "{html}"
         );
         let out = app.teller_ok(&["seal", &id]);

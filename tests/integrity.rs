@@ -200,7 +200,7 @@ async fn malformed_roll_imports_nothing(backend: Backend) {
     )
     .unwrap();
     let out = app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
-    assert!(out.contains("ignored column(s) \"region\""), "{out}");
+    assert!(out.contains("ignored column \"region\""), "{out}");
     assert!(out.contains("Imported 2 members"), "{out}");
     std::fs::write(
         &roll,

@@ -219,10 +219,10 @@ async fn problems_cancel_and_stale(backend: Backend) {
     let (status, html) = upload(&app, &olga, &id, csv).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        html.contains("The roll has 1000 problem(s); nothing was imported"),
+        html.contains("The roll has 1000 problems; nothing was imported"),
         "{html}"
     );
-    assert!(html.contains("… and 800 more problem(s) not listed here"), "{html}");
+    assert!(html.contains("… and 800 more problems not listed here"), "{html}");
     assert_eq!(html.matches("is not a valid e-mail address").count(), 200);
     assert!(!html.contains("name=\"upload\""));
     assert_eq!(stored(&app, &id), (0, 0, 0), "nothing of a bad roll is kept");

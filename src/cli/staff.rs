@@ -149,9 +149,9 @@ pub fn election(g: &Global, cmd: ElectionCommand) -> Result<()> {
             let id = ops::create::create_election(&mut c, &secret, &parsed, &actor, now())?;
             let d = &parsed.definition;
             println!(
-                "Created the draft election \"{}\" with {} contest(s).",
+                "Created the draft election \"{}\" with {}.",
                 d.title,
-                d.contests.len()
+                crate::text::count(d.contests.len() as u64, "contest", "contests")
             );
             println!(
                 "  Opens: {}.  Closes: {}.",

@@ -218,7 +218,8 @@ pub fn read<R: std::io::Read, E>(
             RowProblem {
                 row: 1,
                 message: format!(
-                    "the header row lacks the column(s) {}; the first row must name at least member_id, name and email",
+                    "the header row lacks the {} {}; the first row must name at least member_id, name and email",
+                    if missing.len() == 1 { "column" } else { "columns" },
                     missing.join(", ")
                 ),
             },
@@ -231,7 +232,8 @@ pub fn read<R: std::io::Read, E>(
         vec![]
     } else {
         vec![format!(
-            "ignored column(s) {} (only member_id, name and email are used)",
+            "ignored {} {} (only member_id, name and email are used)",
+            if ignored.len() == 1 { "column" } else { "columns" },
             ignored.join(", ")
         )]
     };

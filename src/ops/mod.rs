@@ -53,7 +53,7 @@ pub enum OpError {
     #[error("the election definition has problems:\n  - {}", .0.join("\n  - "))]
     Definition(Vec<String>),
     /// The roll has bad rows; nothing was imported.
-    #[error("the member roll has {} problem(s); nothing was imported:\n  - {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  - "))]
+    #[error("the member roll has {}; nothing was imported:\n  - {}", crate::text::count(.0.len() as u64, "problem", "problems"), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  - "))]
     Roll(Vec<RowProblem>),
     /// Opening needs members.
     #[error("the election has no members; import the member roll first")]

@@ -128,8 +128,8 @@ impl std::fmt::Display for NotSealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "nothing was sealed: a seal before the close needs at least {} waiting ballot(s), the election's smallest batch, so that nobody learns who voted in a smaller group. Ballots are sealed on schedule once that many wait, and all of them at the close",
-            self.min
+            "nothing was sealed: a seal before the close needs at least {}, the election's smallest batch, so that nobody learns who voted in a smaller group. Ballots are sealed on schedule once that many wait, and all of them at the close",
+            crate::text::count(self.min, "waiting ballot", "waiting ballots")
         )
     }
 }

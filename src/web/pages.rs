@@ -20,9 +20,13 @@ struct Static;
 
 static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> = LazyLock::new(build);
 
+handlebars::handlebars_helper!(count: |n: u64, one: str, many: str| crate::text::count(n, one, many));
+
 fn build() -> Result<Handlebars<'static>, String> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
+    // `{{count n "ballot" "ballots"}}`: "1 ballot", "7 ballots".
+    hb.register_helper("count", Box::new(count));
     hb.set_dev_mode(false);
     for name in Templates::iter() {
         let file = Templates::get(&name).ok_or_else(|| format!("template {name} vanished"))?;

@@ -288,7 +288,8 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
             };
             if *unfilled > 0 {
                 view.summary.push_str(&format!(
-                    " {unfilled} seat(s) left unfilled: no other candidate {}.",
+                    " {} left unfilled: no other candidate {}.",
+                    crate::text::count(*unfilled as u64, "seat", "seats"),
                     if majority_over.is_some() {
                         "reached the majority needed"
                     } else {
@@ -300,10 +301,10 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
                 .iter()
                 .map(|t| {
                     format!(
-                        "{} tied with {} votes for {} remaining seat(s). As the rules require, lots drawn from the seed committed before the polls opened decided the order: {}.",
+                        "{} tied with {} votes for {}. As the rules require, lots drawn from the seed committed before the polls opened decided the order: {}.",
                         t.between.iter().map(|id| name(id)).collect::<Vec<_>>().join(", "),
                         t.votes,
-                        t.seats_left,
+                        crate::text::count(t.seats_left as u64, "remaining seat", "remaining seats"),
                         t.order.iter().map(|id| name(id)).collect::<Vec<_>>().join(", then ")
                     )
                 })
