@@ -196,6 +196,21 @@ async fn look_alike_on_the_ballot_page(backend: Backend) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // The decomposed "Zoë" typed in the form is cast in NFC.
     let res = post("/ballot/cast", ZOE_NFD).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let receipt = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|v| v.starts_with("teller_receipt="))
+        .unwrap();
+    let res = app
+        .http
+        .get(app.url("/receipt"))
+        .header("cookie", receipt)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("Your ballot has been cast"), "{html}");

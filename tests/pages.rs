@@ -28,25 +28,42 @@ fn attribute<'a>(html: &'a str, before: &str) -> &'a str {
 
 struct Browser<'a> {
     app: &'a TestApp,
+    /// The voting code's cookie.
     cookie: Option<String>,
+    /// The fresh receipt's cookie (sent only to /receipt).
+    receipt: Option<String>,
 }
 
 impl<'a> Browser<'a> {
     fn new(app: &'a TestApp) -> Self {
-        Browser { app, cookie: None }
+        Browser {
+            app,
+            cookie: None,
+            receipt: None,
+        }
     }
 
     fn remember(&mut self, res: &reqwest::Response) {
-        if let Some(c) = res.headers().get(SET_COOKIE) {
+        for c in res.headers().get_all(SET_COOKIE) {
             let pair = c.to_str().unwrap().split(';').next().unwrap().to_string();
-            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+            let kept = if pair.ends_with('=') { None } else { Some(pair.clone()) };
+            if pair.starts_with("teller_receipt=") {
+                self.receipt = kept;
+            } else {
+                self.cookie = kept;
+            }
         }
     }
 
     async fn get(&mut self, path: &str) -> (StatusCode, String) {
         let mut req = self.app.http.get(self.app.url(path));
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
+        let receipt = self.receipt.as_ref().filter(|_| path.starts_with("/receipt"));
+        let cookies: Vec<&String> = self.cookie.iter().chain(receipt).collect();
+        if !cookies.is_empty() {
+            req = req.header(
+                "cookie",
+                cookies.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("; "),
+            );
         }
         let res = req.send().await.unwrap();
         self.remember(&res);
@@ -162,11 +179,51 @@ async fn voting_in_the_browser(backend: Backend) {
         .map(|p| (unescape(attribute(p, "name=\"")), unescape(attribute(p, "value=\""))))
         .collect();
     let hidden_refs: Vec<(&str, &str)> = hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (status, html) = browser.post("/ballot/cast", &hidden_refs).await;
+    let res = app
+        .http
+        .post(app.url("/ballot/cast"))
+        .header("cookie", browser.cookie.clone().unwrap())
+        .form(&hidden_refs)
+        .send()
+        .await
+        .unwrap();
+    // Post, redirect, get: the receipt is a page of its own.
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/receipt");
+    let receipt_cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("teller_receipt="))
+        .unwrap();
+    assert!(
+        receipt_cookie.contains("Path=/receipt; HttpOnly; SameSite=Strict; Max-Age=900"),
+        "{receipt_cookie}"
+    );
+    browser.remember(&res);
+    assert!(browser.cookie.is_none(), "the token cookie is cleared after casting");
+    let (status, html) = browser.get("/receipt").await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Your ballot has been cast"));
     assert!(html.contains("Keep it private."));
-    assert!(browser.cookie.is_none(), "the token cookie is cleared after casting");
+    // Reloaded (or come Back to): the same page again.
+    let (status, again) = browser.get("/receipt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, html);
+    // Member words on the page; the auditor's only under "Details for auditors".
+    // (The signed receipt itself, in the download form's hidden field, aside.)
+    let (member_part, details) = html.split_once("<details>").unwrap();
+    let hidden_at = member_part.find(r#"name="receipt" value=""#).unwrap();
+    let hidden_end = hidden_at + member_part[hidden_at..].find("\">").unwrap();
+    let member_part = format!("{}{}", &member_part[..hidden_at], &member_part[hidden_end..]);
+    for word in ["seal", "teller-audit", "weight"] {
+        assert!(
+            !member_part.to_lowercase().contains(word),
+            "{word:?} on the receipt page: {member_part}"
+        );
+    }
+    assert!(details.contains("teller-audit verify-receipt"));
 
     // The receipt on the page is signed and says what was cast.
     let json = unescape(attribute(&html, "name=\"receipt\" value=\""));
@@ -206,6 +263,30 @@ async fn voting_in_the_browser(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    // Done: the receipt is forgotten in this browser.
+    let res = app
+        .http
+        .post(app.url("/receipt/done"))
+        .header("cookie", browser.receipt.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    browser.remember(&res);
+    assert!(browser.receipt.is_none());
+    let (status, html) = browser.get("/receipt").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("There is no receipt to show here"), "{html}");
+    // A forged receipt cookie is not shown.
+    let forged = hex::encode(tampered.as_bytes());
+    let res = app
+        .http
+        .get(app.url("/receipt"))
+        .header("cookie", format!("teller_receipt={forged}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // The same code again: its own page.
     let mut again = Browser::new(&app);

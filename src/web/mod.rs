@@ -361,6 +361,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ballot", get(voting::ballot::show).post(voting::ballot::change))
         .route("/ballot/review", post(voting::ballot::review))
         .route("/ballot/cast", post(voting::cast::cast))
+        .route("/receipt", get(voting::cast::show_receipt))
+        .route("/receipt/done", post(voting::cast::forget_receipt))
         .route("/receipt/download", post(voting::cast::download_receipt))
         .route("/staff", get(staff::dashboard::show))
         .route("/staff/login", get(staff::login::form).post(staff::login::submit))

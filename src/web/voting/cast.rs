@@ -1,8 +1,8 @@
 //! Casting from the browser, the receipt page, and the receipt download.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 use teller_audit::receipt::Receipt;
@@ -34,6 +34,101 @@ pub fn grouped_tracker(hex: &str) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The cookie that carries a fresh receipt from the cast to `GET /receipt`
+/// (only that path, for a quarter of an hour), so that reloading the
+/// receipt page or coming Back to it shows it again instead of a browser
+/// error. It holds nothing the member's own receipt does not.
+pub const RECEIPT_COOKIE: &str = "teller_receipt";
+/// How long the receipt page can be shown again.
+const RECEIPT_SECONDS: u32 = 15 * 60;
+/// Cookies larger than this are not set (browsers keep about 4 KB); the
+/// receipt page is then shown at once, as the answer to the cast.
+const MAX_RECEIPT_COOKIE: usize = 3800;
+
+fn receipt_cookie(state: &AppState, value: &str, max_age: u32) -> Option<HeaderValue> {
+    let secure = if state.https() { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{RECEIPT_COOKIE}={value}; Path=/receipt; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+/// The receipt in the request's cookie, if it is one and validly signed.
+fn receipt_from_cookie(headers: &HeaderMap) -> Option<Receipt> {
+    let value = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == RECEIPT_COOKIE)
+        .map(|(_, value)| value.to_string())?;
+    let bytes = hex::decode(value).ok()?;
+    let receipt: Receipt = serde_json::from_slice(&bytes).ok()?;
+    receipt.problems().is_empty().then_some(receipt)
+}
+
+fn receipt_page(title: &str, def: &teller_audit::definition::Definition, receipt: &Receipt) -> Response {
+    let Ok(receipt_json) = serde_json::to_string(receipt) else {
+        return PageError::from(OpError::Store(crate::store::corrupt("receipt").into())).into_response();
+    };
+    let page = ReceiptPage {
+        election_id: receipt.body.election.clone(),
+        tracker_grouped: grouped_tracker(&receipt.body.tracker.to_hex()),
+        seal: receipt.body.seal,
+        contests: summaries(def, &receipt.body.ballot.choices),
+        receipt_json,
+    };
+    render(
+        StatusCode::OK,
+        "receipt",
+        &Page {
+            page_title: "Your ballot has been cast".into(),
+            election_title: Some(title.to_string()),
+            body: page,
+        },
+    )
+}
+
+/// `GET /receipt`: the receipt page of the ballot this browser just cast.
+pub async fn show_receipt(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(receipt) = receipt_from_cookie(&headers) else {
+        return super::problem_page(
+            StatusCode::NOT_FOUND,
+            None,
+            "There is no receipt to show here",
+            vec![
+                "A receipt is shown in the browser that cast the ballot, for a quarter of an hour, or until you press Done on it.".into(),
+                "If you downloaded your receipt, you can still check your ballot with it.".into(),
+            ],
+            vec![("/".into(), "Elections")],
+        );
+    };
+    let id = receipt.body.election.clone();
+    let row = match state
+        .run(move |conn, _| Ok(crate::store::elections::find(conn, &id)?))
+        .await
+    {
+        Ok(Some(row)) => row,
+        Ok(None) => return PageError::not_found().into_response(),
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    match row.definition() {
+        Ok(def) => receipt_page(&row.title, &def, &receipt),
+        Err(e) => PageError::from(OpError::from(e)).into_response(),
+    }
+}
+
+/// `POST /receipt/done`: forget the receipt in this browser (on a shared
+/// computer, once it is downloaded).
+pub async fn forget_receipt(State(state): State<AppState>) -> Response {
+    let mut res = Redirect::to("/").into_response();
+    if let Some(v) = receipt_cookie(&state, "", 0) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
 }
 
 /// `POST /ballot/cast`: cast, and show the receipt only once it is durable.
@@ -68,26 +163,22 @@ pub async fn cast(
         .await;
     match result {
         Ok(receipt) => {
-            let Ok(receipt_json) = serde_json::to_string(&receipt) else {
-                return PageError::from(OpError::Store(crate::store::corrupt("receipt").into())).into_response();
+            // Post, redirect, get: the receipt page is a page of its own, so
+            // reloading it or coming Back to it shows it again.
+            let cookie = serde_json::to_vec(&receipt)
+                .ok()
+                .map(hex::encode)
+                .filter(|v| v.len() <= MAX_RECEIPT_COOKIE)
+                .and_then(|v| receipt_cookie(&state, &v, RECEIPT_SECONDS));
+            let mut res = match cookie {
+                Some(c) => {
+                    let mut res = Redirect::to("/receipt").into_response();
+                    res.headers_mut().append(header::SET_COOKIE, c);
+                    res
+                }
+                None => receipt_page(&voter.election.title, &def, &receipt),
             };
-            let page = ReceiptPage {
-                election_id: voter.election.id.clone(),
-                tracker_grouped: grouped_tracker(&receipt.body.tracker.to_hex()),
-                seal: receipt.body.seal,
-                contests: summaries(&def, &receipt.body.ballot.choices),
-                receipt_json,
-            };
-            let mut res = render(
-                StatusCode::OK,
-                "receipt",
-                &Page {
-                    page_title: "Your ballot has been cast".into(),
-                    election_title: Some(voter.election.title.clone()),
-                    body: page,
-                },
-            );
-            res.headers_mut().insert(header::SET_COOKIE, clear_cookie(&state));
+            res.headers_mut().append(header::SET_COOKIE, clear_cookie(&state));
             res
         }
         Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election.title, &def, &marks, problems),

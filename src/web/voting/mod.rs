@@ -82,7 +82,7 @@ struct Problem {
     links: Vec<Link>,
 }
 
-fn problem_page(
+pub(crate) fn problem_page(
     status: StatusCode,
     election: Option<&ElectionRow>,
     heading: &str,
