@@ -415,7 +415,8 @@ async fn tracker_check(backend: Backend) {
         receipt.get_or_insert(body);
     }
     app.teller_ok(&["seal", &id]);
-    let tracker = receipt.unwrap()["tracker"].as_str().unwrap().to_string();
+    let receipt = receipt.unwrap();
+    let tracker = receipt["tracker"].as_str().unwrap().to_string();
 
     let res = app
         .http
@@ -450,5 +451,43 @@ async fn tracker_check(backend: Backend) {
         "{html}"
     );
     assert!(!html.contains("aria-invalid"));
+
+    // The receipt file, uploaded: genuine, in the log; after the count,
+    // counted as cast. A changed receipt is not genuine; a file that is no
+    // receipt is named as such.
+    let upload = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "receipt",
+            reqwest::multipart::Part::bytes(bytes).file_name("teller-receipt.json"),
+        );
+        app.http.post(app.url(&format!("/e/{id}/track"))).multipart(form).send()
+    };
+    let file = serde_json::to_vec_pretty(&receipt).unwrap();
+    let res = upload(file.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("The receipt is genuine"), "{html}");
+    assert!(html.contains("Your ballot is in the public log"), "{html}");
+    assert!(html.contains("When the results are published, check again"), "{html}");
+    // A receipt whose promise was changed: its signature no longer holds.
+    let mut changed = receipt.clone();
+    changed["seal"] = serde_json::json!(changed["seal"].as_u64().unwrap() + 1);
+    let html = upload(serde_json::to_vec(&changed).unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The receipt is not genuine"), "{html}");
+    let res = upload(b"not a receipt".to_vec()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("That file is not a Teller receipt."));
+    app.teller_ok(&["election", "close", &id]);
+    app.teller_ok(&["election", "tally", &id]);
+    let html = upload(file).await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("counted under your tracker says exactly what your receipt says"),
+        "{html}"
+    );
 }
 on_both_backends!(the_tracker_check_marks_mistakes_and_groups_the_tracker, tracker_check);

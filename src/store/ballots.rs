@@ -155,3 +155,16 @@ pub fn waiting_total(conn: &mut AnyConnection) -> Result<u64, StoreError> {
         .first(conn)?;
     Ok(n.max(0) as u64)
 }
+
+/// A ballot's stored body and seal, by its full tracker.
+pub fn body_and_seal(
+    conn: &mut AnyConnection,
+    election: &str,
+    tracker: &Digest,
+) -> Result<Option<(String, Option<i64>)>, StoreError> {
+    Ok(ballots::table
+        .find((election, tracker.to_hex()))
+        .select((ballots::body, ballots::seal))
+        .first(conn)
+        .optional()?)
+}

@@ -355,7 +355,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(pages::static_file))
         .route("/e/{id}", get(public::election))
         .route("/e/{id}/results", get(results::results))
-        .route("/e/{id}/track", get(public::track))
+        .route("/e/{id}/track", get(public::track).post(public::check_receipt))
         .route("/v/{token}", get(voting::entry::from_link))
         .route("/vote", get(voting::entry::form).post(voting::entry::submit))
         .route("/ballot", get(voting::ballot::show).post(voting::ballot::change))

@@ -203,6 +203,17 @@ struct TrackPage {
     answer: String,
     /// The tracker found, in groups of four (so it wraps between groups).
     found_tracker: Option<String>,
+    /// What checking an uploaded receipt found, one plain sentence each.
+    checks: Vec<Check>,
+    /// The uploaded file could not be read as a receipt of this election.
+    receipt_error: Option<String>,
+}
+
+/// One finding about an uploaded receipt.
+#[derive(Serialize)]
+struct Check {
+    ok: bool,
+    text: String,
 }
 
 /// `GET /e/{id}/track`: is a ballot with this tracker sealed into the log?
@@ -289,6 +300,8 @@ pub async fn track(
                 answer_heading,
                 answer,
                 found_tracker,
+                checks: vec![],
+                receipt_error: None,
             },
         },
     ))
@@ -297,4 +310,153 @@ pub async fn track(
 /// Any other address.
 pub async fn not_found() -> Response {
     PageError::not_found().into_response()
+}
+
+/// The most a receipt file may be.
+const MAX_RECEIPT_BYTES: usize = 32 * 1024;
+
+/// `POST /e/{id}/track`: check an uploaded receipt file — signed by this
+/// election's key, its ballot in the public log (by the batch it promised),
+/// and, once the ballots are published, counted exactly as on the receipt.
+pub async fn check_receipt(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    mut upload: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let mut bytes = Vec::new();
+    let mut too_big = false;
+    while let Ok(Some(mut field)) = upload.next_field().await {
+        if field.name() != Some("receipt") {
+            continue;
+        }
+        while let Ok(Some(chunk)) = field.chunk().await {
+            if bytes.len() + chunk.len() > MAX_RECEIPT_BYTES {
+                too_big = true;
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    let parsed: Result<teller_audit::receipt::Receipt, String> = if too_big {
+        Err("That file is too large to be a receipt.".into())
+    } else if bytes.is_empty() {
+        Err("Choose your receipt file (teller-receipt-….json) to check it.".into())
+    } else {
+        serde_json::from_slice(&bytes).map_err(|_| "That file is not a Teller receipt.".to_string())
+    };
+    let (row, outcome) = state
+        .run(move |conn, _| {
+            let row = resolve_public_election(conn, &id)?;
+            let outcome = match parsed {
+                Err(e) => Err(e),
+                Ok(r) if r.body.election != row.id => {
+                    Err("That receipt is for another election; open that election's page to check it.".to_string())
+                }
+                Ok(r) => Ok(receipt_checks(conn, &row, &r)?),
+            };
+            Ok((row, outcome))
+        })
+        .await?;
+    let (checks, receipt_error) = match outcome {
+        Ok(checks) => (checks, None),
+        Err(e) => (vec![], Some(e)),
+    };
+    let failed = receipt_error.is_some();
+    Ok(render(
+        if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "track",
+        &Page {
+            page_title: if failed {
+                "Error: check my ballot".into()
+            } else {
+                "Check my ballot".into()
+            },
+            election_title: Some(row.title.clone()),
+            body: TrackPage {
+                id: row.id.clone(),
+                title: row.title.clone(),
+                tracker: String::new(),
+                answered: false,
+                invalid: false,
+                answer_heading: String::new(),
+                answer: String::new(),
+                found_tracker: None,
+                checks,
+                receipt_error,
+            },
+        },
+    ))
+}
+
+/// What a receipt says checked against this election, in plain sentences.
+fn receipt_checks(
+    conn: &mut crate::db::AnyConnection,
+    row: &crate::store::elections::ElectionRow,
+    receipt: &teller_audit::receipt::Receipt,
+) -> Result<Vec<Check>, OpError> {
+    let mut out = Vec::new();
+    let signed = receipt.problems().is_empty() && receipt.body.public_key.to_hex() == row.public_key;
+    out.push(Check {
+        ok: signed,
+        text: if signed {
+            "The receipt is genuine: it was signed with this election's key, and nothing in it has been changed.".into()
+        } else {
+            "The receipt is not genuine: its signature does not match this election's key, or it has been changed."
+                .into()
+        },
+    });
+    if !signed {
+        return Ok(out);
+    }
+    let state = row.state()?;
+    let promised = receipt.body.seal as i64;
+    let head = crate::store::log::head(conn, &row.id)?;
+    let sealed_up_to = head.map(|h| h.next_seal - 1).unwrap_or(0);
+    let stored = ballots::body_and_seal(conn, &row.id, &receipt.body.tracker)?;
+    let in_log = match &stored {
+        Some((_, Some(seal))) => Check {
+            ok: *seal <= promised,
+            text: if *seal <= promised {
+                "Your ballot is in the public log, under the tracker code on your receipt.".into()
+            } else {
+                "Your ballot is in the public log, but later than the receipt promised. Keep your receipt and tell the election office or an auditor.".into()
+            },
+        },
+        _ if sealed_up_to >= promised || state >= Lifecycle::Closed => Check {
+            ok: false,
+            text: "Your ballot is NOT in the public log, though it should be by now. Keep your receipt: it is your proof. Tell the election office or an auditor.".into(),
+        },
+        _ => Check {
+            ok: true,
+            text: "Your ballot is stored and waiting to be added to the public log, which happens in batches through the day and for all ballots when voting closes. Check again later.".into(),
+        },
+    };
+    out.push(in_log);
+    if state.results_public() {
+        let counted = match &stored {
+            Some((body, Some(_))) => serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("choices").cloned())
+                .is_some_and(|c| serde_json::to_value(&receipt.body.ballot.choices).is_ok_and(|r| r == c)),
+            _ => false,
+        };
+        out.push(Check {
+            ok: counted,
+            text: if counted {
+                "The results are published, and the ballot counted under your tracker says exactly what your receipt says.".into()
+            } else {
+                "The results are published, but no counted ballot matches your receipt. Keep your receipt: it is your proof. Tell the election office or an auditor.".into()
+            },
+        });
+    } else {
+        out.push(Check {
+            ok: true,
+            text: "When the results are published, check again: this page will then say whether your ballot was counted exactly as on your receipt.".into(),
+        });
+    }
+    Ok(out)
 }
