@@ -434,3 +434,70 @@ on_both_backends!(
     the_roll_is_uploaded_previewed_and_imported_only_on_confirmation,
     roll_upload
 );
+
+/// An officer deletes a draft (the box ticked), and everything prepared for
+/// it goes; an opened election cannot be deleted, not even by forging its
+/// state back to draft in the database.
+async fn drafts_can_be_deleted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
+    let out = app.teller_ok(&["election", "create", toml.to_str().unwrap()]);
+    let draft = out.trim().lines().last().unwrap().to_string();
+    let roll = app.path("m.csv");
+    std::fs::write(&roll, common::roll_csv(5)).unwrap();
+    app.teller_ok(&["voters", "import", &draft, roll.to_str().unwrap()]);
+    let (open, _) = app.open_example(2);
+    add_staff(&app, "olga", "officer", "officer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let rows = |id: &str| {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let q = format!(
+            "SELECT (SELECT COUNT(*) FROM members WHERE election_id = '{id}') + \
+             (SELECT COUNT(*) FROM log_entries WHERE election_id = '{id}') + \
+             (SELECT COUNT(*) FROM elections WHERE id = '{id}') AS n"
+        );
+        let mut c = app.db.conn();
+        match &mut c {
+            teller::db::AnyConnection::Sqlite(c) => diesel::sql_query(q).get_result::<N>(c),
+            teller::db::AnyConnection::Postgresql(c) => diesel::sql_query(q).get_result::<N>(c),
+        }
+        .unwrap()
+        .n
+    };
+    let before = rows(&draft);
+    assert!(before > 5, "the draft has its roll and log");
+
+    // Without the box: nothing deleted.
+    let (status, html) = act(&app, &officer, &draft, &[("action", "delete-draft")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("tick the box to confirm deleting the draft"), "{html}");
+    assert_eq!(rows(&draft), before);
+    // An opened election: refused.
+    let (status, html) = act(&app, &officer, &open, &[("action", "delete-draft"), ("confirm", "yes")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(app.teller_ok(&["election", "list"]).contains(&open));
+    // The draft, confirmed: gone, roll and log with it.
+    let (status, _) = act(
+        &app,
+        &officer,
+        &draft,
+        &[("action", "delete-draft"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(rows(&draft), 0);
+    assert!(!app.teller_ok(&["election", "list"]).contains(&draft));
+    // Forging the opened election back to draft does not make its log deletable.
+    app.db
+        .sql(&format!("UPDATE elections SET state = 'draft' WHERE id = '{open}'"));
+    let err = app
+        .db
+        .sql_err(&format!("DELETE FROM log_entries WHERE election_id = '{open}'"));
+    assert!(err.contains("append-only"), "{err}");
+}
+on_both_backends!(an_officer_deletes_a_draft_and_only_a_draft, drafts_can_be_deleted);

@@ -229,3 +229,38 @@ pub fn tally(
         Ok(result)
     })
 }
+
+/// Delete a draft election with everything staff prepared for it (its roll,
+/// deliveries, wording, registered keys and its log, which no checkpoint
+/// has signed yet); all or nothing. An election whose polls have opened
+/// cannot be deleted: the database refuses to delete a log a checkpoint
+/// commits to. Returns the deleted election's title.
+pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Result<String, OpError> {
+    use crate::db::schema::{
+        certifier_keys, deliveries, elections as elections_t, log_entries, log_heads, mail_templates,
+        members as members_t, roll_upload_rows, roll_uploads, turnout,
+    };
+    use diesel::prelude::*;
+    let title = write_tx(conn, |conn| {
+        let (_head, row) = lock_election(conn, election)?;
+        require_state(&row, State::Draft, "deleting an election")?;
+        let id = row.id.as_str();
+        let uploads: Vec<String> = roll_uploads::table
+            .filter(roll_uploads::election_id.eq(id))
+            .select(roll_uploads::id)
+            .load(conn)?;
+        diesel::delete(roll_upload_rows::table.filter(roll_upload_rows::upload_id.eq_any(&uploads))).execute(conn)?;
+        diesel::delete(roll_uploads::table.filter(roll_uploads::election_id.eq(id))).execute(conn)?;
+        diesel::delete(deliveries::table.filter(deliveries::election_id.eq(id))).execute(conn)?;
+        diesel::delete(mail_templates::table.filter(mail_templates::election_id.eq(id))).execute(conn)?;
+        diesel::delete(certifier_keys::table.filter(certifier_keys::election_id.eq(id))).execute(conn)?;
+        diesel::delete(turnout::table.filter(turnout::election_id.eq(id))).execute(conn)?;
+        diesel::delete(members_t::table.filter(members_t::election_id.eq(id))).execute(conn)?;
+        diesel::delete(log_entries::table.filter(log_entries::election_id.eq(id))).execute(conn)?;
+        diesel::delete(log_heads::table.filter(log_heads::election_id.eq(id))).execute(conn)?;
+        diesel::delete(elections_t::table.filter(elections_t::id.eq(id))).execute(conn)?;
+        Ok::<_, OpError>(row.title)
+    })?;
+    tracing::info!(election, actor, title = %title, "draft election deleted");
+    Ok(title)
+}

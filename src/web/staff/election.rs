@@ -355,11 +355,11 @@ pub async fn act(
     }
     // Closing and counting cannot be undone: the form's box must be ticked
     // (the browser insists too, without JavaScript).
-    if matches!(form.action.as_str(), "close" | "tally") && form.confirm != "yes" {
-        let what = if form.action == "close" {
-            "closing the polls"
-        } else {
-            "counting the ballots"
+    if matches!(form.action.as_str(), "close" | "tally" | "delete-draft") && form.confirm != "yes" {
+        let what = match form.action.as_str() {
+            "close" => "closing the polls",
+            "tally" => "counting the ballots",
+            _ => "deleting the draft",
         };
         let notice = format!("Not done: tick the box to confirm {what}; nothing was changed.");
         return page(&state, &user, id, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -369,6 +369,7 @@ pub async fn act(
         return page_asking(&state, &user, id, None, StatusCode::OK, true).await;
     }
     let window_days = state.retention().window_days;
+    let deleting = form.action == "delete-draft";
     let u = user.clone();
     let election = id.clone();
     let t = now();
@@ -421,6 +422,8 @@ pub async fn act(
                         }
                     })
                 }
+                "delete-draft" => lifecycle::delete_draft(conn, &election, &actor)
+                    .map(|title| format!("The draft election \"{title}\" was deleted.")),
                 "purge" => {
                     let row = crate::ops::resolve_election(conn, &election)?;
                     if form.confirm.trim() != row.title.trim() {
@@ -440,6 +443,8 @@ pub async fn act(
         })
         .await;
     match result {
+        // The election is gone: back to the list of elections.
+        Ok(_) if deleting => axum::response::Redirect::to("/staff").into_response(),
         Ok(notice) => page(&state, &user, id, Some(notice), StatusCode::OK).await,
         Err(e) if !e.is_internal() => {
             let message = e.to_string();
