@@ -18,6 +18,12 @@ pub const ACTOR: &str = "scheduler";
 
 /// Run forever, one pass per `tick`.
 pub async fn run(state: AppState, tick: Duration) {
+    if !state.scheduler_on() {
+        tracing::warn!(
+            "the scheduler is off (--no-scheduler): this instance seals, opens, closes and purges nothing on its own"
+        );
+        return;
+    }
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

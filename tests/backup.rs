@@ -240,3 +240,53 @@ async fn bad_backups_restore_nothing(backend: Backend) {
 }
 
 on_both_backends!(bad_backups, bad_backups_restore_nothing);
+
+/// The restore drill: a restored copy served with `--no-scheduler` seals
+/// nothing of its own (it would sign seals the live log never had) and is
+/// ready; served normally, the same copy seals the waiting ballots.
+async fn a_drill_copy_signs_nothing(backend: Backend) {
+    let live = Deployment::new(backend);
+    let (election, tokens) = live.open_election(6);
+    let server = live.serve().await;
+    let http = reqwest::Client::new();
+    for (i, token) in tokens.iter().take(2).enumerate() {
+        assert!(matches!(
+            cast_once(&http, &server.base, &election, token, example_choices(i)).await,
+            Attempt::Cast(_)
+        ));
+    }
+    let file = live.path("drill.backup");
+    live.teller_ok(&["backup", "--out", file.to_str().unwrap()]);
+    drop(server);
+
+    let drill = Deployment::new(backend);
+    drill.teller_ok(&["restore", file.to_str().unwrap()]);
+    let waiting = "SELECT COUNT(*) AS n FROM ballots WHERE seal IS NULL";
+    let before = drill.count(waiting);
+    assert!(before > 0, "the backup was taken with ballots waiting for their seal");
+    let copy = drill.serve_with(&["--no-scheduler"], &[]).await;
+    let ready = http.get(format!("{}/readyz", copy.base)).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    // Past the election's 10-second seal interval, twice over the scheduler's.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(drill.count(waiting), before, "the drill copy sealed ballots");
+    assert!(
+        copy.log_text().contains("the scheduler is off"),
+        "{}",
+        copy.log_tail(10)
+    );
+    drop(copy);
+    // The control: the same copy with its scheduler seals them.
+    let normal = drill.serve().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while drill.count(waiting) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no seal without --no-scheduler:\n{}",
+            normal.log_tail(10)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+on_both_backends!(drill_copy, a_drill_copy_signs_nothing);

@@ -121,6 +121,11 @@ enum Command {
         /// Seconds between scheduler passes (seals, scheduled open and close).
         #[arg(long, default_value_t = 5)]
         scheduler_seconds: u64,
+        /// Run no scheduler: nothing is sealed, opened, closed or purged by
+        /// this instance. For looking at a restored backup (the restore
+        /// drill) without it signing seals of its own.
+        #[arg(long)]
+        no_scheduler: bool,
         /// The mail server for invitations and reminders:
         /// smtp://user:pass@host:587?tls=required (STARTTLS), smtps://host:465
         /// (TLS), or smtp://127.0.0.1:25 (a local relay, no TLS).
@@ -291,6 +296,7 @@ fn run(cli: Cli) -> Result<()> {
             recount_window_days,
             auto_purge,
             office,
+            no_scheduler,
         } => {
             office.apply()?;
             let clients = crate::web::client::ClientSettings {
@@ -335,6 +341,9 @@ fn run(cli: Cli) -> Result<()> {
                         window_days: recount_window_days,
                         auto_purge,
                     });
+                    if no_scheduler {
+                        state.turn_scheduler_off();
+                    }
                 },
             )
         }

@@ -54,6 +54,10 @@ async fn ready(state: &AppState) -> Result<(), String> {
         Ok(Err(_)) => return Err("the database check failed".into()),
         Ok(Ok(r)) => r?,
     }
+    if !state.scheduler_on() {
+        // `serve --no-scheduler`: ready without one, by choice.
+        return Ok(());
+    }
     let tick = state.scheduler_tick().as_secs().max(1) as i64;
     let last = state.metrics().scheduler_last_pass();
     if last == 0 {

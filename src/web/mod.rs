@@ -63,6 +63,8 @@ struct Inner {
     passwords: staff::login::PasswordGate,
     metrics: Arc<metrics::Metrics>,
     scheduler_tick: std::sync::OnceLock<Duration>,
+    /// Set by `serve --no-scheduler` (a restored copy served for a drill).
+    scheduler_off: std::sync::OnceLock<()>,
 }
 
 /// How long personal data is kept once a result is final (`serve
@@ -160,6 +162,7 @@ impl AppState {
                 passwords: staff::login::PasswordGate::for_this_machine(),
                 metrics,
                 scheduler_tick: std::sync::OnceLock::new(),
+                scheduler_off: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -225,6 +228,18 @@ impl AppState {
     /// This instance's metrics.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// Run no scheduler (`serve --no-scheduler`): nothing is sealed, opened,
+    /// closed or purged by this instance, so a restored copy can be looked
+    /// at without it signing anything.
+    pub fn turn_scheduler_off(&self) {
+        let _ = self.inner.scheduler_off.set(());
+    }
+
+    /// Whether this instance runs the scheduler.
+    pub fn scheduler_on(&self) -> bool {
+        self.inner.scheduler_off.get().is_none()
     }
 
     /// The scheduler's interval (the default until `serve` sets it).
