@@ -79,6 +79,23 @@ pub fn format_form(t: i64) -> String {
     format_rfc3339(t)[..16].to_string()
 }
 
+/// When voting closes, for members: "Voting closes 2026-12-12 17:00 UTC: 2
+/// days and 3 hours from now." (`None` when no closing time is set.)
+pub fn closing_text(closes_at: Option<i64>, now: i64) -> Option<String> {
+    let at = closes_at?;
+    let left = (at - now).max(0);
+    let (days, hours, minutes) = (left / 86_400, left % 86_400 / 3600, left % 3600 / 60);
+    let n = |v: i64, one: &str, many: &str| crate::text::count(v.max(0) as u64, one, many);
+    let remaining = if days > 0 {
+        format!("{} and {}", n(days, "day", "days"), n(hours, "hour", "hours"))
+    } else if hours > 0 {
+        format!("{} and {}", n(hours, "hour", "hours"), n(minutes, "minute", "minutes"))
+    } else {
+        n(minutes.max(1), "minute", "minutes")
+    };
+    Some(format!("Voting closes {}: {remaining} from now.", format(at)))
+}
+
 /// `2026-12-01 09:00 UTC`.
 pub fn format(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(86_400));
@@ -101,6 +118,22 @@ pub fn format_rfc3339(t: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_left_in_words() {
+        let at = 1_765_558_800; // 2025-12-12 17:00 UTC
+        assert_eq!(closing_text(None, at), None);
+        assert_eq!(
+            closing_text(Some(at), at - 2 * 86_400 - 3 * 3600).unwrap(),
+            "Voting closes 2025-12-12 17:00 UTC: 2 days and 3 hours from now."
+        );
+        assert!(closing_text(Some(at), at - 3600 - 60)
+            .unwrap()
+            .ends_with(": 1 hour and 1 minute from now."));
+        assert!(closing_text(Some(at), at - 30)
+            .unwrap()
+            .ends_with(": 1 minute from now."));
+    }
 
     #[test]
     fn civil_dates_round_trip_and_match_known_instants() {

@@ -491,3 +491,45 @@ async fn tracker_check(backend: Backend) {
     );
 }
 on_both_backends!(the_tracker_check_marks_mistakes_and_groups_the_tracker, tracker_check);
+
+/// The ballot and review pages say when voting closes and how long is left.
+async fn closing_time_on_voting_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let closes = teller::time::now() + 2 * 86_400 + 3 * 3600 + 600;
+    let example = include_str!("../examples/board-election.toml");
+    let toml = example.replacen(
+        "# closes_at = 2026-12-15T17:00:00Z",
+        &format!("closes_at = {}", teller::time::format_rfc3339(closes)),
+        1,
+    );
+    assert_ne!(toml, example, "the example's closes_at line changed");
+    let file = app.path("closing.toml");
+    std::fs::write(&file, toml).unwrap();
+    let id = app
+        .teller_ok(&["election", "create", file.to_str().unwrap()])
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let roll = app.path("m.csv");
+    std::fs::write(&roll, common::roll_csv(2)).unwrap();
+    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
+    let tokens = app.path("t.csv");
+    app.teller_ok(&["tokens", "issue", &id, "--out", tokens.to_str().unwrap()]);
+    app.teller_ok(&["election", "open", &id]);
+    let token = common::read_tokens(&tokens)[0].1.clone();
+    let mut browser = Browser::new(&app);
+    browser.cookie = Some(format!("teller_vote={}", token.replace('-', "")));
+    let expected = format!(
+        "Voting closes {}: 2 days and 3 hours from now.",
+        teller::time::format(closes)
+    );
+    let (status, html) = browser.get("/ballot").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&expected), "{html}");
+    let (status, html) = browser.post("/ballot/review", &[("c.bylaw-amendment-7", "yes")]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(&expected), "{html}");
+}
+on_both_backends!(voting_pages_say_when_voting_closes, closing_time_on_voting_pages);

@@ -21,11 +21,14 @@ use axum::response::IntoResponse;
 
 /// Render the ballot with `choices` marked and `problems` shown.
 pub fn render_ballot(
-    title: &str,
+    election: &crate::store::elections::ElectionRow,
     definition: &teller_audit::definition::Definition,
     marks: &Marks,
     problems: Vec<BallotProblem>,
 ) -> Response {
+    let title = election.title.as_str();
+    let mut body = ballot_page(definition, marks, problems.clone());
+    body.closing = crate::time::closing_text(election.closes_at, crate::time::now());
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {
@@ -42,7 +45,7 @@ pub fn render_ballot(
         &Page {
             page_title,
             election_title: Some(title.to_string()),
-            body: ballot_page(definition, marks, problems),
+            body,
         },
     )
 }
@@ -81,7 +84,7 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
         Err(page) => return page,
     };
     match voter.election.definition() {
-        Ok(def) => render_ballot(&voter.election.title, &def, &Marks::new(), vec![]),
+        Ok(def) => render_ballot(&voter.election, &def, &Marks::new(), vec![]),
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
 }
@@ -100,7 +103,7 @@ pub async fn change(
     match voter.election.definition() {
         Ok(def) => {
             let marks = marks_from_fields(&def, &fields);
-            render_ballot(&voter.election.title, &def, &marks, vec![])
+            render_ballot(&voter.election, &def, &marks, vec![])
         }
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
@@ -110,6 +113,7 @@ pub async fn change(
 struct Review {
     contests: Vec<ContestSummary>,
     hidden: Vec<Hidden>,
+    closing: Option<String>,
 }
 
 /// `POST /ballot/review`: check the marks; show problems on the ballot, or
@@ -131,7 +135,7 @@ pub async fn review(
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
         Ok(c) => c,
-        Err(problems) => return render_ballot(&voter.election.title, &def, &marks, problems),
+        Err(problems) => return render_ballot(&voter.election, &def, &marks, problems),
     };
     render(
         StatusCode::OK,
@@ -142,6 +146,7 @@ pub async fn review(
             body: Review {
                 contests: summaries(&def, &choices),
                 hidden: hidden_fields(&def, &choices),
+                closing: crate::time::closing_text(voter.election.closes_at, crate::time::now()),
             },
         },
     )

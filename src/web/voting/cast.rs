@@ -151,7 +151,7 @@ pub async fn cast(
         Ok(c) => c,
         Err(problems) => {
             state.metrics().refused(crate::web::metrics::Refusal::InvalidBallot);
-            return render_ballot(&voter.election.title, &def, &marks, problems);
+            return render_ballot(&voter.election, &def, &marks, problems);
         }
     };
     let result = state
@@ -181,7 +181,7 @@ pub async fn cast(
             res.headers_mut().append(header::SET_COOKIE, clear_cookie(&state));
             res
         }
-        Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election.title, &def, &marks, problems),
+        Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election, &def, &marks, problems),
         Err(OpError::TokenUsed) => {
             state.limiter().failed(ip, SITE);
             used_page(Some(&voter.election))

@@ -281,6 +281,8 @@ pub struct BallotPage {
     pub preview: Option<String>,
     /// Said to staff previewing, above the ballot.
     pub preview_notice: Option<String>,
+    /// When voting closes, and how long is left (members' ballot).
+    pub closing: Option<String>,
 }
 
 fn numbered(max: usize, selected: Option<&String>, none: &str) -> Vec<Choice> {
@@ -404,6 +406,7 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
         errors: problems,
         preview: None,
         preview_notice: None,
+        closing: None,
     }
 }
 
