@@ -380,20 +380,8 @@ on_both_backends!(each_problem_has_its_own_clear_page, problem_pages);
 
 async fn not_yet_open(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let toml = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
-    let id = app
-        .teller_ok(&["election", "create", toml.to_str().unwrap()])
-        .trim()
-        .lines()
-        .last()
-        .unwrap()
-        .to_string();
-    let roll = app.path("m.csv");
-    std::fs::write(&roll, common::roll_csv(1)).unwrap();
-    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
-    let out = app.path("t.csv");
-    app.teller_ok(&["tokens", "issue", &id, "--out", out.to_str().unwrap()]);
-    let token = common::read_tokens(&out).remove(0).1;
+    let (_, mut tokens) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 1);
+    let token = tokens.remove(0).1;
     let mut b = Browser::new(&app);
     b.cookie = Some(format!("teller_vote={}", token.replace('-', "")));
     let (status, html) = b.get("/ballot").await;
@@ -503,22 +491,9 @@ async fn closing_time_on_voting_pages(backend: Backend) {
         1,
     );
     assert_ne!(toml, example, "the example's closes_at line changed");
-    let file = app.path("closing.toml");
-    std::fs::write(&file, toml).unwrap();
-    let id = app
-        .teller_ok(&["election", "create", file.to_str().unwrap()])
-        .trim()
-        .lines()
-        .last()
-        .unwrap()
-        .to_string();
-    let roll = app.path("m.csv");
-    std::fs::write(&roll, common::roll_csv(2)).unwrap();
-    app.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
-    let tokens = app.path("t.csv");
-    app.teller_ok(&["tokens", "issue", &id, "--out", tokens.to_str().unwrap()]);
+    let (id, tokens) = app.draft_with_tokens(&toml, 2);
     app.teller_ok(&["election", "open", &id]);
-    let token = common::read_tokens(&tokens)[0].1.clone();
+    let token = tokens[0].1.clone();
     let mut browser = Browser::new(&app);
     browser.cookie = Some(format!("teller_vote={}", token.replace('-', "")));
     let expected = format!(

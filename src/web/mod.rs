@@ -506,6 +506,19 @@ pub async fn serve(
     serve_with(state, listener, None, None, scheduler_tick, shutdown).await
 }
 
+/// The value of the request's cookie `name`, if it has a non-empty one.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// Take SIGHUP and log it, so that it does not end the process.
 async fn ignore_hangups() {
     #[cfg(unix)]

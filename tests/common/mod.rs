@@ -250,15 +250,24 @@ impl TestApp {
     /// Create the example election, import `members` members, issue tokens
     /// and open it. Returns the election id and the tokens (member id → token).
     pub fn open_example(&self, members: usize) -> (String, Vec<(String, String)>) {
-        let toml = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/board-election.toml");
-        let out = self.teller_ok(&["election", "create", toml.to_str().unwrap()]);
+        let (id, tokens) = self.draft_with_tokens(include_str!("../../examples/board-election.toml"), members);
+        self.teller_ok(&["election", "open", &id]);
+        (id, tokens)
+    }
+
+    /// Create an election from the text of an election file, import
+    /// `members` members and issue their tokens, leaving it a draft.
+    /// Returns the election id and the tokens (member id → token).
+    pub fn draft_with_tokens(&self, toml: &str, members: usize) -> (String, Vec<(String, String)>) {
+        let file = self.path(&format!("election-{}.toml", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&file, toml).unwrap();
+        let out = self.teller_ok(&["election", "create", file.to_str().unwrap()]);
         let id = out.trim().lines().last().unwrap().to_string();
         let roll = self.path("members.csv");
         std::fs::write(&roll, roll_csv(members)).unwrap();
         self.teller_ok(&["voters", "import", &id, roll.to_str().unwrap()]);
         let tokens = self.path(&format!("tokens-{}.csv", uuid::Uuid::new_v4().simple()));
         self.teller_ok(&["tokens", "issue", &id, "--out", tokens.to_str().unwrap()]);
-        self.teller_ok(&["election", "open", &id]);
         (id, read_tokens(&tokens))
     }
 

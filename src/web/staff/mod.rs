@@ -17,7 +17,7 @@ pub mod roll;
 
 use std::net::IpAddr;
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
@@ -46,15 +46,7 @@ pub fn clear_cookie() -> HeaderValue {
 
 /// The session cookie's value, if any.
 pub fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty())
+    crate::web::cookie(headers, COOKIE)
 }
 
 /// The signed-in staff member, or a redirect to the login page.

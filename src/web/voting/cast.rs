@@ -57,14 +57,7 @@ fn receipt_cookie(state: &AppState, value: &str, max_age: u32) -> Option<HeaderV
 
 /// The receipt in the request's cookie, if it is one and validly signed.
 fn receipt_from_cookie(headers: &HeaderMap) -> Option<Receipt> {
-    let value = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == RECEIPT_COOKIE)
-        .map(|(_, value)| value.to_string())?;
+    let value = crate::web::cookie(headers, RECEIPT_COOKIE)?;
     let bytes = hex::decode(value).ok()?;
     let receipt: Receipt = serde_json::from_slice(&bytes).ok()?;
     receipt.problems().is_empty().then_some(receipt)

@@ -50,15 +50,7 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
 
 /// The token in the request's cookie, if any.
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty())
+    crate::web::cookie(headers, COOKIE)
 }
 
 /// A voter whose token is valid for an election whose polls are open.
