@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
@@ -280,39 +279,11 @@ async fn serve_tls(d: &Deployment, tls: &tokio_rustls::TlsConnector, port: u16, 
     }
 }
 
-fn add_staff(d: &Deployment, username: &str, password: &str) {
-    let mut child = d
-        .command()
-        .args([
-            "staff",
-            "add",
-            username,
-            "--role",
-            "administrator",
-            "--name",
-            "Ada",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_serves_reloads_and_redirects() {
     let d = Deployment::new(Backend::Sqlite);
     let (election, tokens) = d.open_election(3);
-    add_staff(&d, "ada", "correct horse battery");
+    common::staff::add_staff_to(&d.db.url, "ada", "administrator", "correct horse battery");
     let ca = Ca::new("Teller test CA");
     let first = ca.issue();
     write_pair(d.db.dir.path(), &first);
