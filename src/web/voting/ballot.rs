@@ -27,18 +27,13 @@ pub fn render_ballot(
     problems: Vec<BallotProblem>,
 ) -> Response {
     let title = election.title.as_str();
-    let mut body = ballot_page(definition, marks, problems.clone());
+    let (status, page_title) = if problems.is_empty() {
+        (StatusCode::OK, "Your ballot".to_string())
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, "Error: your ballot".to_string())
+    };
+    let mut body = ballot_page(definition, marks, problems);
     body.closing = crate::time::closing_text(election.closes_at, crate::time::now());
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page_title = if problems.is_empty() {
-        "Your ballot".to_string()
-    } else {
-        "Error: your ballot".to_string()
-    };
     render(
         status,
         "ballot",
