@@ -7,6 +7,7 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod files;
+pub mod i18n;
 pub mod mail;
 pub mod office;
 pub mod ops;

@@ -137,6 +137,11 @@ impl IntoResponse for ApiError {
 }
 
 /// An error answered as an HTML page.
+/// A member-facing message without arguments, in the page's language.
+fn t(key: &str) -> String {
+    crate::i18n::t(key, &[])
+}
+
 #[derive(Debug)]
 pub struct PageError {
     status: StatusCode,
@@ -149,8 +154,8 @@ impl PageError {
     pub fn not_found() -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            heading: "Page not found".into(),
-            message: "There is nothing at this address. Check the link, or start from the list of elections.".into(),
+            heading: t("error-not-found-title"),
+            message: t("error-not-found-text"),
         }
     }
 
@@ -158,7 +163,7 @@ impl PageError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            heading: "That did not work".into(),
+            heading: t("error-did-not-work"),
             message: message.into(),
         }
     }
@@ -171,13 +176,13 @@ impl From<OpError> for PageError {
             tracing::error!(error = %e, "page failed");
             return Self {
                 status,
-                heading: "Sorry, something went wrong".into(),
-                message: "Something went wrong on our side; nothing was changed. Please try again in a moment.".into(),
+                heading: t("error-ours-title"),
+                message: t("error-ours-text"),
             };
         }
         let heading = match status {
-            StatusCode::NOT_FOUND => "Not found",
-            _ => "That cannot be done",
+            StatusCode::NOT_FOUND => t("error-not-found"),
+            _ => t("error-cannot"),
         };
         let mut message = e.to_string();
         if let Some(first) = message.get(..1) {
@@ -185,7 +190,7 @@ impl From<OpError> for PageError {
         }
         Self {
             status,
-            heading: heading.into(),
+            heading,
             message,
         }
     }

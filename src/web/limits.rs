@@ -277,10 +277,7 @@ pub fn minutes(wait: Duration) -> u64 {
 
 /// `wait` in words: "1 minute", "10 minutes".
 pub fn minutes_text(wait: Duration) -> String {
-    match minutes(wait) {
-        1 => "1 minute".to_string(),
-        n => format!("{n} minutes"),
-    }
+    crate::i18n::t("minutes", &[("n", minutes(wait).into())])
 }
 
 /// A `Retry-After` value for `wait` (at least one second).

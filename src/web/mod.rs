@@ -5,6 +5,7 @@ pub mod cast_queue;
 pub mod client;
 pub mod error;
 pub mod health;
+pub mod language;
 pub mod limits;
 pub mod metrics;
 pub mod pages;
@@ -368,6 +369,7 @@ pub fn router(state: AppState) -> Router {
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
+        .route("/lang/{code}", get(language::switch))
         .route("/e/{id}", get(public::election))
         .route("/e/{id}/results", get(results::results))
         .route("/e/{id}/track", get(public::track).post(public::check_receipt))
@@ -432,6 +434,7 @@ pub fn router(state: AppState) -> Router {
     small
         .merge(uploads)
         .merge(health)
+        .layer(middleware::from_fn(language::choose))
         .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))
         .layer(middleware::from_fn(friendly_timeouts))
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))

@@ -27,6 +27,8 @@ fn build() -> Result<Handlebars<'static>, String> {
     hb.set_strict_mode(true);
     // `{{count n "ballot" "ballots"}}`: "1 ballot", "7 ballots".
     hb.register_helper("count", Box::new(count));
+    // `{{t "key" name=value}}`: member-facing text in the page's language.
+    hb.register_helper("t", Box::new(crate::i18n::Helper_));
     hb.set_dev_mode(false);
     for name in Templates::iter() {
         let file = Templates::get(&name).ok_or_else(|| format!("template {name} vanished"))?;
@@ -78,20 +80,50 @@ pub fn render<T: Serialize>(status: StatusCode, template: &str, page: &Page<T>) 
     }
 }
 
-/// A page with what every page shows: the election office's contact.
+/// A page with what every page shows: the election office's contact, the
+/// page's language and (on member pages) the language switcher.
 #[derive(Serialize)]
 struct Full<'a, T: Serialize> {
     #[serde(flatten)]
     page: &'a Page<T>,
     office: Option<&'static crate::office::Office>,
+    lang: &'static str,
+    languages: Vec<LanguageLink>,
+}
+
+/// One entry of the language switcher.
+#[derive(Serialize)]
+struct LanguageLink {
+    code: &'static str,
+    name: &'static str,
+    href: String,
+    current: bool,
+}
+
+fn switcher(lang: crate::i18n::Lang) -> Vec<LanguageLink> {
+    let Some(back) = crate::i18n::back() else {
+        return vec![];
+    };
+    crate::i18n::Lang::ALL
+        .into_iter()
+        .map(|l| LanguageLink {
+            code: l.code(),
+            name: l.name(),
+            href: format!("/lang/{}?back={}", l.code(), super::language::encode_path(&back)),
+            current: l == lang,
+        })
+        .collect()
 }
 
 /// Render to a string (for tests and for pages built in two steps).
 pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<String, String> {
     let hb = REGISTRY.as_ref().map_err(Clone::clone)?;
+    let lang = crate::i18n::current();
     let full = Full {
         page,
         office: crate::office::get(),
+        lang: lang.code(),
+        languages: switcher(lang),
     };
     hb.render(template, &full).map_err(|e| e.to_string())
 }

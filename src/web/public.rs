@@ -18,14 +18,19 @@ use crate::store::{ballots, elections};
 use crate::time::format as when;
 
 /// A state in words.
-pub fn state_label(s: Lifecycle) -> &'static str {
-    match s {
-        Lifecycle::Draft => "Not yet open",
-        Lifecycle::Open => "Voting open",
-        Lifecycle::Closed => "Closed, awaiting the count",
-        Lifecycle::Tallied => "Results published",
-        Lifecycle::Certified => "Results certified",
-    }
+pub fn state_label(s: Lifecycle) -> String {
+    t(match s {
+        Lifecycle::Draft => "state-draft",
+        Lifecycle::Open => "state-open",
+        Lifecycle::Closed => "state-closed",
+        Lifecycle::Tallied => "state-tallied",
+        Lifecycle::Certified => "state-certified",
+    })
+}
+
+/// A member-facing message without arguments, in the page's language.
+fn t(key: &str) -> String {
+    crate::i18n::t(key, &[])
 }
 
 #[derive(Serialize)]
@@ -33,7 +38,7 @@ struct ListItem {
     id: String,
     title: String,
     state: String,
-    state_label: &'static str,
+    state_label: String,
 }
 
 #[derive(Serialize)]
@@ -61,7 +66,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> 
         StatusCode::OK,
         "home",
         &Page {
-            page_title: "Elections".into(),
+            page_title: t("home-title"),
             election_title: None,
             body: Home { elections },
         },
@@ -89,7 +94,7 @@ struct ElectionPage {
     title: String,
     description: String,
     state: String,
-    state_label: &'static str,
+    state_label: String,
     schedule: String,
     voting_open: bool,
     results_available: bool,
@@ -103,29 +108,37 @@ struct ElectionPage {
 fn schedule_text(s: &Status) -> String {
     let e = &s.election;
     match (s.state, e.opens_at, e.closes_at) {
-        (Lifecycle::Draft, Some(o), Some(c)) => format!("Voting opens {} and closes {}.", when(o), when(c)),
-        (Lifecycle::Draft, Some(o), None) => format!("Voting opens {}.", when(o)),
-        (Lifecycle::Draft, None, _) => "The opening time will be announced.".into(),
-        (Lifecycle::Open, _, Some(c)) => format!("Voting closes {}.", when(c)),
-        (Lifecycle::Open, _, None) => "The election office will announce the close.".into(),
+        (Lifecycle::Draft, Some(o), Some(c)) => crate::i18n::t(
+            "schedule-opens-closes",
+            &[("opens", when(o).into()), ("closes", when(c).into())],
+        ),
+        (Lifecycle::Draft, Some(o), None) => crate::i18n::t("schedule-opens", &[("opens", when(o).into())]),
+        (Lifecycle::Draft, None, _) => t("schedule-unannounced"),
+        (Lifecycle::Open, _, Some(c)) => crate::i18n::t("schedule-closes", &[("closes", when(c).into())]),
+        (Lifecycle::Open, _, None) => t("schedule-close-by-hand"),
         _ => String::new(),
     }
 }
 
 fn turnout_text(s: &Status) -> String {
     match s.state {
-        Lifecycle::Draft => format!("{} members are eligible to vote. Voting has not started.", s.eligible),
-        Lifecycle::Open if s.seals == 0 => format!(
-            "{} members are eligible. Turnout is published each time ballots are sealed into the log; the first seal has not happened yet.",
-            s.eligible
+        Lifecycle::Draft => crate::i18n::t("turnout-draft", &[("eligible", s.eligible.into())]),
+        Lifecycle::Open if s.seals == 0 => crate::i18n::t("turnout-no-seal", &[("eligible", s.eligible.into())]),
+        Lifecycle::Open => crate::i18n::t(
+            "turnout-open",
+            &[
+                ("when", when(s.last_seal_at).into()),
+                ("voted", s.voted_as_of_last_seal.into()),
+                ("eligible", s.eligible.into()),
+            ],
         ),
-        Lifecycle::Open => format!(
-            "As of the last seal ({}), {} of {} eligible members had voted.",
-            when(s.last_seal_at),
-            s.voted_as_of_last_seal,
-            s.eligible
+        _ => crate::i18n::t(
+            "turnout-final",
+            &[
+                ("voted", s.voted_as_of_last_seal.into()),
+                ("eligible", s.eligible.into()),
+            ],
         ),
-        _ => format!("{} of {} eligible members voted.", s.voted_as_of_last_seal, s.eligible),
     }
 }
 
@@ -250,30 +263,18 @@ pub async fn track(
     let mut found_tracker = None;
     let (answered, answer_heading, answer) = match (lookup, found) {
         (None, _) => (false, String::new(), String::new()),
-        (Some(Err(())), _) => (
-            true,
-            "That is not a tracker code".to_string(),
-            "A tracker code is 64 letters a–f and digits; enter at least the first 16.".to_string(),
-        ),
+        (Some(Err(())), _) => (true, t("track-not-tracker"), t("track-not-tracker-text")),
         (Some(Ok(_)), Some(matches)) => match matches.as_slice() {
             [(tracker, seal)] => {
                 found_tracker = Some(super::voting::cast::grouped_tracker(tracker));
                 (
                     true,
-                    "Your ballot is in the public log".to_string(),
-                    format!("The ballot with this tracker was sealed into the log in seal {seal}:"),
+                    t("track-found"),
+                    crate::i18n::t("track-found-text", &[("seal", (*seal).into())]),
                 )
             }
-            [] => (
-                true,
-                "Not in the log yet".to_string(),
-                "No sealed ballot has this tracker. If you voted recently, your ballot is waiting for the next seal: the number on your receipt says which seal will include it at the latest. Check again later; if that seal has passed and your ballot is missing, keep your receipt and tell the election office or an auditor.".to_string(),
-            ),
-            _ => (
-                true,
-                "More than one ballot matches".to_string(),
-                "Enter more of your tracker code.".to_string(),
-            ),
+            [] => (true, t("track-not-found"), t("track-not-found-text")),
+            _ => (true, t("track-ambiguous"), t("track-ambiguous-text")),
         },
         (Some(Ok(_)), None) => (false, String::new(), String::new()),
     };
@@ -286,9 +287,9 @@ pub async fn track(
         "track",
         &Page {
             page_title: if invalid {
-                "Error: check the public log".into()
+                t("track-title-error")
             } else {
-                "Check the public log".into()
+                t("track-title")
             },
             election_title: Some(row.title.clone()),
             body: TrackPage {
@@ -338,21 +339,21 @@ pub async fn check_receipt(
         }
     }
     let parsed: Result<teller_audit::receipt::Receipt, String> = if too_big {
-        Err("That file is too large to be a receipt.".into())
+        Err(t("track-file-too-large"))
     } else if bytes.is_empty() {
-        Err("Choose your receipt file (teller-receipt-….json) to check it.".into())
+        Err(t("track-file-missing"))
     } else {
-        serde_json::from_slice(&bytes).map_err(|_| "That file is not a Teller receipt.".to_string())
+        serde_json::from_slice(&bytes).map_err(|_| t("track-file-not-receipt"))
     };
+    // The checks run on a database thread: they name the language themselves.
+    let lang = crate::i18n::current();
     let (row, outcome) = state
         .run(move |conn, _| {
             let row = resolve_public_election(conn, &id)?;
             let outcome = match parsed {
                 Err(e) => Err(e),
-                Ok(r) if r.body.election != row.id => {
-                    Err("That receipt is for another election; open that election's page to check it.".to_string())
-                }
-                Ok(r) => Ok(receipt_checks(conn, &row, &r)?),
+                Ok(r) if r.body.election != row.id => Err(crate::i18n::text(lang, "track-file-other-election", &[])),
+                Ok(r) => Ok(receipt_checks(conn, &row, &r, lang)?),
             };
             Ok((row, outcome))
         })
@@ -371,9 +372,9 @@ pub async fn check_receipt(
         "track",
         &Page {
             page_title: if failed {
-                "Error: check my ballot".into()
+                t("track-receipt-title-error")
             } else {
-                "Check my ballot".into()
+                t("track-receipt-title")
             },
             election_title: Some(row.title.clone()),
             body: TrackPage {
@@ -397,16 +398,17 @@ fn receipt_checks(
     conn: &mut crate::db::AnyConnection,
     row: &crate::store::elections::ElectionRow,
     receipt: &teller_audit::receipt::Receipt,
+    lang: crate::i18n::Lang,
 ) -> Result<Vec<Check>, OpError> {
+    let t = |key: &str| crate::i18n::text(lang, key, &[]);
     let mut out = Vec::new();
     let signed = receipt.problems().is_empty() && receipt.body.public_key.to_hex() == row.public_key;
     out.push(Check {
         ok: signed,
         text: if signed {
-            "The receipt is genuine: it was signed with this election's key, and nothing in it has been changed.".into()
+            t("track-genuine")
         } else {
-            "The receipt is not genuine: its signature does not match this election's key, or it has been changed."
-                .into()
+            t("track-not-genuine")
         },
     });
     if !signed {
@@ -421,18 +423,18 @@ fn receipt_checks(
         Some((_, Some(seal))) => Check {
             ok: *seal <= promised,
             text: if *seal <= promised {
-                "Your ballot is in the public log, under the tracker code on your receipt.".into()
+                t("track-in-log")
             } else {
-                "Your ballot is in the public log, but later than the receipt promised. Keep your receipt and tell the election office or an auditor.".into()
+                t("track-in-log-late")
             },
         },
         _ if sealed_up_to >= promised || state >= Lifecycle::Closed => Check {
             ok: false,
-            text: "Your ballot is NOT in the public log, though it should be by now. Keep your receipt: it is your proof. Tell the election office or an auditor.".into(),
+            text: t("track-missing"),
         },
         _ => Check {
             ok: true,
-            text: "Your ballot is stored and waiting to be added to the public log, which happens in batches through the day and for all ballots when voting closes. Check again later.".into(),
+            text: t("track-waiting"),
         },
     };
     out.push(in_log);
@@ -447,15 +449,15 @@ fn receipt_checks(
         out.push(Check {
             ok: counted,
             text: if counted {
-                "The results are published, and the ballot counted under your tracker says exactly what your receipt says.".into()
+                t("track-counted")
             } else {
-                "The results are published, but no counted ballot matches your receipt. Keep your receipt: it is your proof. Tell the election office or an auditor.".into()
+                t("track-not-counted")
             },
         });
     } else {
         out.push(Check {
             ok: true,
-            text: "When the results are published, check again: this page will then say whether your ballot was counted exactly as on your receipt.".into(),
+            text: t("track-count-later"),
         });
     }
     Ok(out)

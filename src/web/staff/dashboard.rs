@@ -19,7 +19,7 @@ struct Row {
     id: String,
     title: String,
     state: String,
-    state_label: &'static str,
+    state_label: String,
     eligible: u64,
     voted: u64,
     seals: u64,

@@ -55,7 +55,7 @@ struct ElectionConsole {
     id: String,
     title: String,
     state: String,
-    state_label: &'static str,
+    state_label: String,
     schedule: String,
     eligible: u64,
     mail_waiting: i64,

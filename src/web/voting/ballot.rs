@@ -28,9 +28,9 @@ pub fn render_ballot(
 ) -> Response {
     let title = election.title.as_str();
     let (status, page_title) = if problems.is_empty() {
-        (StatusCode::OK, "Your ballot".to_string())
+        (StatusCode::OK, super::t("ballot-title"))
     } else {
-        (StatusCode::UNPROCESSABLE_ENTITY, "Error: your ballot".to_string())
+        (StatusCode::UNPROCESSABLE_ENTITY, super::t("ballot-title-error"))
     };
     let mut body = ballot_page(definition, marks, problems);
     body.closing = crate::time::closing_text(election.closes_at, crate::time::now());
@@ -60,7 +60,8 @@ pub fn checked_choices(
     found.extend(
         problems(definition, &choices)
             .into_iter()
-            .filter(|p| !unreadable.contains(&p.contest)),
+            .filter(|p| !unreadable.contains(&p.contest))
+            .map(|p| in_members_words(definition, &choices, p)),
     );
     // In ballot order, as the member reads it.
     let order = |c: &str| definition.contests.iter().position(|x| x.id == c).unwrap_or(usize::MAX);
@@ -69,6 +70,45 @@ pub fn checked_choices(
         Ok(choices)
     } else {
         Err(found)
+    }
+}
+
+/// A problem the ballot's rules found, in the page's language where a
+/// member can meet it by marking the form (too many choices, too many
+/// points). Others (a forged form's unknown candidate, a write-in's
+/// forbidden characters) keep the rules' own English words.
+fn in_members_words(
+    definition: &teller_audit::definition::Definition,
+    choices: &Choices,
+    problem: BallotProblem,
+) -> BallotProblem {
+    use teller_audit::definition::Method;
+    let Some(contest) = definition.contest(&problem.contest) else {
+        return problem;
+    };
+    let chosen = choices.get(&contest.id).map_or(0, Vec::len);
+    let message = match contest.method {
+        Method::Plurality { .. } if chosen > contest.seats as usize => crate::i18n::t(
+            "problem-too-many",
+            &[
+                ("chosen", chosen.into()),
+                ("seats", contest.seats.into()),
+                ("remove", (chosen - contest.seats as usize).into()),
+            ],
+        ),
+        Method::Cumulative { points } if chosen > points as usize => crate::i18n::t(
+            "problem-too-many-points",
+            &[
+                ("given", chosen.into()),
+                ("points", points.into()),
+                ("remove", (chosen - points as usize).into()),
+            ],
+        ),
+        _ => return problem,
+    };
+    BallotProblem {
+        message: super::form::in_contest(&contest.title, message),
+        contest: problem.contest,
     }
 }
 
@@ -136,7 +176,7 @@ pub async fn review(
         StatusCode::OK,
         "review",
         &Page {
-            page_title: "Check your choices".into(),
+            page_title: super::t("review-title"),
             election_title: Some(voter.election.title.clone()),
             body: Review {
                 contests: summaries(&def, &choices),

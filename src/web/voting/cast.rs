@@ -78,7 +78,7 @@ fn receipt_page(title: &str, def: &teller_audit::definition::Definition, receipt
         StatusCode::OK,
         "receipt",
         &Page {
-            page_title: "Your ballot has been cast".into(),
+            page_title: super::t("receipt-title"),
             election_title: Some(title.to_string()),
             body: page,
         },
@@ -91,12 +91,9 @@ pub async fn show_receipt(State(state): State<AppState>, headers: HeaderMap) -> 
         return super::problem_page(
             StatusCode::NOT_FOUND,
             None,
-            "There is no receipt to show here",
-            vec![
-                "A receipt is shown in the browser that cast the ballot, for a quarter of an hour, or until you press Done on it.".into(),
-                "If you downloaded your receipt, you can still check your ballot with it.".into(),
-            ],
-            vec![("/".into(), "Elections")],
+            &super::t("receipt-gone-title"),
+            vec![super::t("receipt-gone-text-1"), super::t("receipt-gone-text-2")],
+            vec![("/".into(), super::t("elections-link"))],
         );
     };
     let id = receipt.body.election.clone();
@@ -199,13 +196,13 @@ pub struct ReceiptForm {
 pub async fn download_receipt(Form(form): Form<ReceiptForm>) -> Response {
     let receipt: Receipt = match serde_json::from_str(&form.receipt) {
         Ok(r) => r,
-        Err(_) => return PageError::bad_request("That is not a Teller receipt.").into_response(),
+        Err(_) => return PageError::bad_request(super::t("receipt-not-teller")).into_response(),
     };
     if !receipt.problems().is_empty() {
-        return PageError::bad_request("That receipt is not validly signed.").into_response();
+        return PageError::bad_request(super::t("receipt-bad-signature")).into_response();
     }
     let Ok(body) = serde_json::to_string_pretty(&receipt) else {
-        return PageError::bad_request("That receipt cannot be written out.").into_response();
+        return PageError::bad_request(super::t("receipt-cannot-write")).into_response();
     };
     let name = format!(
         "attachment; filename=\"teller-receipt-{}.json\"",

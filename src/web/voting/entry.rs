@@ -67,9 +67,9 @@ fn enter_page(status: StatusCode, code: String, error: Option<String>) -> Respon
         "enter_code",
         &Page {
             page_title: if error.is_some() {
-                "Error: enter your voting code".into()
+                super::t("enter-title-error")
             } else {
-                "Enter your voting code".into()
+                super::t("enter-title")
             },
             election_title: None,
             body: EnterCode { code, error },
@@ -111,13 +111,11 @@ pub async fn submit(State(state): State<AppState>, ClientAddr(ip): ClientAddr, F
             .into_response(),
         Err(e) => {
             let message = match e {
-                TokenFormatError::Mistyped => {
-                    "The code has a typing mistake: one letter or digit is wrong, or two are swapped. Check each group of four."
-                }
-                TokenFormatError::Malformed => "Enter the 28 letters and digits of your voting code, as printed in your invitation.",
+                TokenFormatError::Mistyped => super::t("enter-mistyped"),
+                TokenFormatError::Malformed => super::t("enter-malformed"),
             };
             let code: String = form.code.chars().take(60).collect();
-            let page = enter_page(StatusCode::UNPROCESSABLE_ENTITY, code, Some(message.to_string()));
+            let page = enter_page(StatusCode::UNPROCESSABLE_ENTITY, code, Some(message));
             failed_code(&state, ip, SITE, limited, page).await
         }
     }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use teller_audit::ballot::{normalise_write_in, BallotProblem};
 use teller_audit::definition::{options, Contest, Definition, Method, SkippedRanks, WRITE_IN_PREFIX};
 
+use crate::i18n::{t, Arg};
 use crate::ops::cast::Choices;
 
 /// Write-in boxes shown per contest, at most.
@@ -48,7 +49,7 @@ pub fn marks_from_fields(definition: &Definition, fields: &[(String, String)]) -
             .collect();
         // Options in ballot order, then anything the form never offered (kept
         // so that validation names it instead of silently dropping it).
-        m.selected = options(contest)
+        m.selected = member_options(contest)
             .into_iter()
             .filter(|(id, _)| ticked.contains(&id.as_str()))
             .map(|(id, _)| id)
@@ -98,7 +99,7 @@ pub fn choices_from_marks(definition: &Definition, marks: &Marks) -> (Choices, V
         let m = marks.get(&contest.id).cloned().unwrap_or_default();
         let problem = |message: String| BallotProblem {
             contest: contest.id.clone(),
-            message: format!("{}: {message}", contest.title),
+            message: in_contest(&contest.title, message),
         };
         let chosen: Vec<String> = match &contest.method {
             Method::Cumulative { .. } => {
@@ -107,7 +108,10 @@ pub fn choices_from_marks(definition: &Definition, marks: &Marks) -> (Choices, V
                     if let Some(text) = m.points.get(&c.id) {
                         match text.parse::<u32>() {
                             Ok(n) if n <= 1000 => list.extend(std::iter::repeat_n(c.id.clone(), n as usize)),
-                            _ => problems.push(problem(format!("the points for {} are not a whole number", c.name))),
+                            _ => problems.push(problem(t(
+                                "problem-points-not-number",
+                                &[("name", c.name.as_str().into())],
+                            ))),
                         }
                     }
                 }
@@ -120,21 +124,25 @@ pub fn choices_from_marks(definition: &Definition, marks: &Marks) -> (Choices, V
                         Ok(n) if n >= 1 && n as usize <= contest.candidates.len() => {
                             ranked.push((n, candidate.clone()))
                         }
-                        _ => problems.push(problem(format!(
-                            "the rank for {} must be a number from 1 to {}",
-                            name_of(contest, candidate),
-                            contest.candidates.len()
+                        _ => problems.push(problem(t(
+                            "problem-rank-range",
+                            &[
+                                ("name", name_of(contest, candidate).into()),
+                                ("max", contest.candidates.len().into()),
+                            ],
                         ))),
                     }
                 }
                 ranked.sort();
                 for pair in ranked.windows(2) {
                     if pair[0].0 == pair[1].0 {
-                        problems.push(problem(format!(
-                            "you gave rank {} to both {} and {}; give each candidate a different number",
-                            pair[0].0,
-                            name_of(contest, &pair[0].1),
-                            name_of(contest, &pair[1].1)
+                        problems.push(problem(t(
+                            "problem-rank-twice",
+                            &[
+                                ("rank", pair[0].0.into()),
+                                ("first", name_of(contest, &pair[0].1).into()),
+                                ("second", name_of(contest, &pair[1].1).into()),
+                            ],
                         )));
                     }
                 }
@@ -142,9 +150,7 @@ pub fn choices_from_marks(definition: &Definition, marks: &Marks) -> (Choices, V
                     let mut expected = 1;
                     for (n, _) in &ranked {
                         if *n > expected {
-                            problems.push(problem(format!(
-                                "there is no rank {expected}; number your choices 1, 2, 3… without gaps"
-                            )));
+                            problems.push(problem(t("problem-rank-gap", &[("rank", expected.into())])));
                             break;
                         }
                         expected = n + 1;
@@ -197,32 +203,68 @@ pub fn marks_from_choices(definition: &Definition, choices: &Choices) -> Marks {
     marks
 }
 
+/// A contest's options as members read them: candidates by name, and a
+/// referendum's answers in the page's language.
+pub fn member_options(contest: &Contest) -> Vec<(String, String)> {
+    let mut out = options(contest);
+    if matches!(contest.method, Method::Referendum { .. }) {
+        for (id, name) in &mut out {
+            *name = t(&format!("answer-{id}"), &[]);
+        }
+    }
+    out
+}
+
+/// A referendum's threshold in words ("more than half of the votes cast").
+pub fn threshold_text(threshold: &teller_audit::definition::Threshold) -> String {
+    use teller_audit::definition::Comparison;
+    let share = match (threshold.numerator, threshold.denominator) {
+        (1, 2) => t("share-half", &[]),
+        (2, 3) => t("share-two-thirds", &[]),
+        (3, 4) => t("share-three-quarters", &[]),
+        (3, 5) => t("share-three-fifths", &[]),
+        (n, d) => format!("{n}/{d}"),
+    };
+    let key = match threshold.comparison {
+        Comparison::AtLeast => "threshold-at-least",
+        Comparison::MoreThan => "threshold-more-than",
+    };
+    t(key, &[("share", share.into())])
+}
+
+/// "Directors: …": a problem, naming its contest.
+pub fn in_contest(title: &str, problem: String) -> String {
+    t(
+        "problem-in-contest",
+        &[("contest", title.into()), ("problem", problem.into())],
+    )
+}
+
 /// The instruction shown with a contest.
 pub fn instructions(contest: &Contest) -> String {
-    let rank_rule = |rule: &SkippedRanks| match rule {
-        SkippedRanks::Refuse => " Do not skip numbers.",
-        SkippedRanks::CloseUp => " If you skip a number, your later choices move up.",
-    };
+    let seats = || [("seats", Arg::from(contest.seats))];
     match &contest.method {
-        Method::Plurality { .. } if contest.seats == 1 => "Vote for one.".to_string(),
-        Method::Plurality { .. } => format!("Vote for up to {}.", contest.seats),
-        Method::Referendum { threshold } => {
-            format!("Choose yes, no or abstain. Passing needs {}.", threshold.describe())
-        }
-        Method::Approval => format!(
-            "Vote for as many candidates as you approve of. The {} with the most votes win.",
-            if contest.seats == 1 { "one".to_string() } else { contest.seats.to_string() }
-        ),
-        Method::Cumulative { points } => format!(
-            "You have {points} points: give them all to one candidate or spread them among several. Seats: {}.",
-            contest.seats
+        Method::Plurality { .. } if contest.seats == 1 => t("vote-for-one", &[]),
+        Method::Plurality { .. } => t("vote-for-up-to", &seats()),
+        Method::Referendum { threshold } => t("vote-referendum", &[("threshold", threshold_text(threshold).into())]),
+        Method::Approval => t("vote-approval", &seats()),
+        Method::Cumulative { points } => t(
+            "vote-cumulative",
+            &[("points", Arg::from(*points)), ("seats", Arg::from(contest.seats))],
         ),
         Method::Irv { skipped_ranks }
         | Method::StvScottish { skipped_ranks }
         | Method::StvMeek { skipped_ranks }
         | Method::Schulze { skipped_ranks } => format!(
-            "Number the candidates in order of preference: 1 for your first choice, 2 for your next, and so on. Rank as many or as few as you like.{}",
-            rank_rule(skipped_ranks)
+            "{} {}",
+            t("vote-ranked", &[]),
+            t(
+                match skipped_ranks {
+                    SkippedRanks::Refuse => "vote-ranked-no-gaps",
+                    SkippedRanks::CloseUp => "vote-ranked-close-up",
+                },
+                &[]
+            )
         ),
     }
 }
@@ -317,14 +359,14 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                 .iter()
                 .map(|c| (c.id.as_str(), c.statement.as_str()))
                 .collect();
-            let mut opts: Vec<OptionField> = options(contest)
+            let mut opts: Vec<OptionField> = member_options(contest)
                 .into_iter()
                 .enumerate()
                 .map(|(i, (id, name))| {
                     let (field, choices) = if ranks {
                         (
                             format!("r.{}.{id}", contest.id),
-                            numbered(contest.candidates.len(), m.ranks.get(&id), "Not ranked"),
+                            numbered(contest.candidates.len(), m.ranks.get(&id), &t("not-ranked", &[])),
                         )
                     } else if let Method::Cumulative { points } = contest.method {
                         (
@@ -350,11 +392,14 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
             if one_choice {
                 opts.push(OptionField {
                     id: String::new(),
-                    name: if referendum {
-                        "Leave this question blank".into()
-                    } else {
-                        "Leave this contest blank".into()
-                    },
+                    name: t(
+                        if referendum {
+                            "leave-question-blank"
+                        } else {
+                            "leave-contest-blank"
+                        },
+                        &[],
+                    ),
                     statement: String::new(),
                     checked: m.selected.is_empty(),
                     input_id: format!("c-{}-blank", contest.id),
@@ -370,9 +415,9 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                     (0..boxes.max(m.write_ins.len()))
                         .map(|i| WriteInField {
                             label: if boxes == 1 {
-                                "Write in another name (optional)".into()
+                                t("write-in", &[])
                             } else {
-                                format!("Write in another name {} (optional)", i + 1)
+                                t("write-in-n", &[("n", (i + 1).into())])
                             },
                             value: m.write_ins.get(i).cloned().unwrap_or_default(),
                             input_id: format!("w-{}-{i}", contest.id),
@@ -430,7 +475,7 @@ pub fn summaries(definition: &Definition, choices: &Choices) -> Vec<ContestSumma
         .contests
         .iter()
         .map(|contest| {
-            let names = options(contest);
+            let names = member_options(contest);
             let name = |id: &String| {
                 names
                     .iter()
@@ -445,13 +490,13 @@ pub fn summaries(definition: &Definition, choices: &Choices) -> Vec<ContestSumma
                     .iter()
                     .filter_map(|c| {
                         let n = chosen.iter().filter(|x| **x == c.id).count();
-                        (n > 0).then(|| format!("{}: {n} point{}", c.name, if n == 1 { "" } else { "s" }))
+                        (n > 0).then(|| t("summary-points", &[("name", c.name.as_str().into()), ("n", n.into())]))
                     })
                     .collect(),
                 _ => chosen
                     .iter()
                     .map(|id| match id.strip_prefix(WRITE_IN_PREFIX) {
-                        Some(n) => format!("{n} (written in)"),
+                        Some(n) => t("summary-written-in", &[("name", n.into())]),
                         None => name(id),
                     })
                     .collect(),

@@ -74,12 +74,17 @@ struct Problem {
     links: Vec<Link>,
 }
 
+/// A member-facing message without arguments, in the page's language.
+pub(crate) fn t(key: &str) -> String {
+    crate::i18n::t(key, &[])
+}
+
 pub(crate) fn problem_page(
     status: StatusCode,
     election: Option<&ElectionRow>,
     heading: &str,
     paragraphs: Vec<String>,
-    links: Vec<(String, &str)>,
+    links: Vec<(String, String)>,
 ) -> Response {
     render(
         status,
@@ -90,13 +95,7 @@ pub(crate) fn problem_page(
             body: Problem {
                 heading: heading.to_string(),
                 paragraphs,
-                links: links
-                    .into_iter()
-                    .map(|(href, text)| Link {
-                        href,
-                        text: text.to_string(),
-                    })
-                    .collect(),
+                links: links.into_iter().map(|(href, text)| Link { href, text }).collect(),
             },
         },
     )
@@ -105,21 +104,15 @@ pub(crate) fn problem_page(
 /// The page for a code that is not a well-formed token.
 pub fn malformed_page(e: TokenFormatError) -> Response {
     let (heading, text) = match e {
-        TokenFormatError::Mistyped => (
-            "This voting code has a typing mistake",
-            "The code is the right length, but one of its letters or digits is not right (or two are swapped). Check each group of four against your invitation.",
-        ),
-        TokenFormatError::Malformed => (
-            "This is not a voting code",
-            "A voting code has 28 letters and digits, usually written in groups of four, such as 7K3M-Q9TD-… . Check that you copied the whole link or code from your invitation.",
-        ),
+        TokenFormatError::Mistyped => ("code-mistyped-title", "code-mistyped-text"),
+        TokenFormatError::Malformed => ("code-malformed-title", "code-malformed-text"),
     };
     problem_page(
         StatusCode::BAD_REQUEST,
         None,
-        heading,
-        vec![text.to_string()],
-        vec![("/vote".into(), "Type your voting code")],
+        &t(heading),
+        vec![t(text)],
+        vec![("/vote".into(), t("code-type-it"))],
     )
 }
 
@@ -128,12 +121,9 @@ pub fn unknown_page() -> Response {
     problem_page(
         StatusCode::FORBIDDEN,
         None,
-        "We do not recognise this voting code",
-        vec![
-            "The code may have been typed wrongly, or it may have been replaced: when the election office sends a member a new code, the old one stops working.".into(),
-            "Check your most recent invitation. If the code still does not work, contact the election office; they can send you a new one if you have not voted.".into(),
-        ],
-        vec![("/vote".into(), "Type your voting code again")],
+        &t("code-unknown-title"),
+        vec![t("code-unknown-text-1"), t("code-unknown-text-2")],
+        vec![("/vote".into(), t("code-type-again"))],
     )
 }
 
@@ -141,40 +131,37 @@ pub fn unknown_page() -> Response {
 pub fn used_page(election: Option<&ElectionRow>) -> Response {
     let mut links = vec![];
     if let Some(e) = election {
-        links.push((format!("/e/{}", e.id), "See the election's page"));
+        links.push((format!("/e/{}", e.id), t("see-election-page")));
     }
     problem_page(
         StatusCode::CONFLICT,
         election,
-        "This voting code has already been used",
-        vec![
-            "A ballot has already been cast with this code. Each code casts one ballot, and a cast ballot cannot be changed or shown again: Teller does not know which ballot is yours.".into(),
-            "If you did not vote yourself, contact the election office straight away.".into(),
-        ],
+        &t("code-used-title"),
+        vec![t("code-used-text-1"), t("code-used-text-2")],
         links,
     )
 }
 
 /// The page for polls that are not open.
 pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
-    let link = (format!("/e/{}", election.id), "See the election's page");
+    let link = (format!("/e/{}", election.id), t("see-election-page"));
     match why {
         // Before the opening the election's page is not public yet.
         NotOpen::NotYet(when) => problem_page(
             StatusCode::LOCKED,
             Some(election),
-            "The polls are not open yet",
+            &t("not-open-title"),
             vec![match when {
-                Some(t) => format!("Voting opens at {}. Your code will work then; keep your invitation.", crate::time::format(t)),
-                None => "Voting has not started. The election office will announce when it opens; your code will work then.".into(),
+                Some(at) => crate::i18n::t("not-open-at", &[("when", crate::time::format(at).into())]),
+                None => t("not-open-unannounced"),
             }],
             vec![],
         ),
         NotOpen::Closed => problem_page(
             StatusCode::LOCKED,
             Some(election),
-            "The polls are closed",
-            vec!["Voting in this election has ended, so no more ballots can be cast. The results will be published on the election's page.".into()],
+            &t("closed-title"),
+            vec![t("closed-text")],
             vec![link],
         ),
     }
@@ -186,12 +173,12 @@ pub fn too_many_page(wait: std::time::Duration) -> Response {
     let mut res = problem_page(
         StatusCode::TOO_MANY_REQUESTS,
         None,
-        "Too many voting codes did not work",
+        &t("too-many-title"),
         vec![
-            format!("Several voting codes from your connection did not work, so codes that do not work are refused from it for {minutes}. This protects every member's code."),
-            "Your own code still works: check that you entered it exactly as printed in your invitation. If it keeps failing, contact the election office.".into(),
+            crate::i18n::t("too-many-text-1", &[("wait", minutes.into())]),
+            t("too-many-text-2"),
         ],
-        vec![("/vote".into(), "Type your voting code")],
+        vec![("/vote".into(), t("code-type-it"))],
     );
     if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);

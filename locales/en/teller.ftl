@@ -1,0 +1,271 @@
+# Teller's member-facing text, in English. Every message here is also in
+# locales/es/teller.ftl (a unit test checks both files have the same keys).
+# Placeables: { $name } is text Teller inserts; numbers choose plural forms.
+
+## Every page
+
+site-skip = Skip to main content
+site-language = Language
+site-questions = Questions?
+site-contact = Contact { $office }:
+site-record = Teller keeps a public, tamper-evident record of every election. Anyone can download it and check the count with the free teller-audit tool.
+site-runs-on = Runs on Teller
+minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+hours = { $n ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}
+
+## Times and dates (weekday-N: 1 = Monday; month-N: 1 = January)
+
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+# "Friday 12 December 2026 at 17:00"
+date-time = { $weekday } { $day } { $month } { $year } at { $time }
+closes-at = Voting closes { $when } ({ $zone }).
+time-left = { $left } left.
+time-left-less-than-hour = Less than an hour left.
+
+## Election states
+
+state-draft = Not yet open
+state-open = Voting open
+state-closed = Closed, awaiting the count
+state-tallied = Results published
+state-certified = Results certified
+
+## Home page
+
+home-title = Elections
+home-none = There are no elections here yet.
+home-have-code = Have a voting code?
+home-enter-code = Enter your voting code
+
+## An election's public page
+
+election-vote-now = Vote now with your voting code
+election-see-results = See the results
+election-turnout = Turnout
+election-on-ballot = On the ballot
+election-no-statement = No statement.
+election-check-yourself = Check the election yourself
+election-check-log = Check that your ballot is in the public log
+election-check-log-how = (with the tracker code from your receipt).
+election-download-record = Download the election record
+election-download-record-how = and verify it with teller-audit verify. Ballots are published with the results.
+election-fingerprint = Election key fingerprint: { $fingerprint }; log: { $size } entries, head
+schedule-opens-closes = Voting opens { $opens } and closes { $closes }.
+schedule-opens = Voting opens { $opens }.
+schedule-unannounced = The opening time will be announced.
+schedule-closes = Voting closes { $closes }.
+schedule-close-by-hand = The election office will announce the close.
+turnout-draft = { $eligible ->
+    [one] 1 member is eligible to vote. Voting has not started.
+   *[other] { $eligible } members are eligible to vote. Voting has not started.
+}
+turnout-no-seal = { $eligible ->
+    [one] 1 member is eligible.
+   *[other] { $eligible } members are eligible.
+} Turnout is published each time ballots are sealed into the log; the first seal has not happened yet.
+turnout-open = As of the last seal ({ $when }), { $voted } of { $eligible } eligible members had voted.
+turnout-final = { $voted } of { $eligible } eligible members voted.
+
+## Entering a voting code
+
+enter-title = Enter your voting code
+enter-title-error = Error: enter your voting code
+enter-did-not-work = That code did not work
+enter-label = Your voting code
+enter-hint = 28 letters and digits, as printed in your invitation e-mail or letter, for example
+enter-hint-end = Capitals, spaces and dashes do not matter.
+enter-continue = Continue to the ballot
+enter-privacy = Your code lets you cast one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.
+enter-mistyped = The code has a typing mistake: one letter or digit is wrong, or two are swapped. Check each group of four.
+enter-malformed = Enter the 28 letters and digits of your voting code, as printed in your invitation.
+error-prefix = Error:
+
+## Codes that do not work, polls not open
+
+code-mistyped-title = This voting code has a typing mistake
+code-mistyped-text = The code is the right length, but one of its letters or digits is not right (or two are swapped). Check each group of four against your invitation.
+code-malformed-title = This is not a voting code
+code-malformed-text = A voting code has 28 letters and digits, usually written in groups of four, such as 7K3M-Q9TD-… . Check that you copied the whole link or code from your invitation.
+code-type-it = Type your voting code
+code-type-again = Type your voting code again
+code-unknown-title = We do not recognise this voting code
+code-unknown-text-1 = The code may have been typed wrongly, or it may have been replaced: when the election office sends a member a new code, the old one stops working.
+code-unknown-text-2 = Check your most recent invitation. If the code still does not work, contact the election office; they can send you a new one if you have not voted.
+code-used-title = This voting code has already been used
+code-used-text-1 = A ballot has already been cast with this code. Each code casts one ballot, and a cast ballot cannot be changed or shown again: Teller does not know which ballot is yours.
+code-used-text-2 = If you did not vote yourself, contact the election office straight away.
+see-election-page = See the election's page
+not-open-title = The polls are not open yet
+not-open-at = Voting opens at { $when }. Your code will work then; keep your invitation.
+not-open-unannounced = Voting has not started. The election office will announce when it opens; your code will work then.
+closed-title = The polls are closed
+closed-text = Voting in this election has ended, so no more ballots can be cast. The results will be published on the election's page.
+too-many-title = Too many voting codes did not work
+too-many-text-1 = Several voting codes from your connection did not work, so codes that do not work are refused from it for { $wait }. This protects every member's code.
+too-many-text-2 = Your own code still works: check that you entered it exactly as printed in your invitation. If it keeps failing, contact the election office.
+
+## The ballot
+
+ballot-title = Your ballot
+ballot-title-error = Error: your ballot
+ballot-needs-change = Your ballot needs a change before it can be cast
+ballot-how = Mark your choices, then review them. Nothing is cast until you press
+ballot-how-button = Cast my ballot
+ballot-how-end = on the next page. You may leave any contest blank.
+ballot-review = Review my choices
+ballot-preview = Preview.
+ballot-preview-text = This is the ballot exactly as members will see it. Nothing can be cast here; marking it and pressing the button checks your choices the way the real ballot does.
+ballot-preview-back = Back to the election
+vote-for-one = Vote for one.
+vote-for-up-to = Vote for up to { $seats }.
+vote-referendum = Choose yes, no or abstain. Passing needs { $threshold }.
+vote-approval = { $seats ->
+    [one] Vote for as many candidates as you approve of. The one with the most votes wins.
+   *[other] Vote for as many candidates as you approve of. The { $seats } with the most votes win.
+}
+vote-cumulative = You have { $points } points: give them all to one candidate or spread them among several. Seats: { $seats }.
+vote-ranked = Number the candidates in order of preference: 1 for your first choice, 2 for your next, and so on. Rank as many or as few as you like.
+not-ranked = Not ranked
+leave-question-blank = Leave this question blank
+leave-contest-blank = Leave this contest blank
+write-in = Write in another name (optional)
+write-in-n = Write in another name { $n } (optional)
+
+## Reviewing and casting
+
+review-title = Check your choices
+review-about-to-cast = This is the ballot you are about to cast. Once cast, it cannot be changed.
+review-blank = No selection: this contest is left blank.
+review-change = Change my choices
+review-cast = Cast my ballot
+
+## The receipt
+
+receipt-title = Your ballot has been cast
+receipt-stored = It is stored safely. Thank you for voting.
+receipt-tracker = Your tracker code
+receipt-tracker-text = Your ballot is published under this code, without your name. Ballots are added to the public list in batches through the day, and all of them when voting closes: after that you can look yours up and see that it is there.
+receipt-check-link = Check the public log for your ballot
+receipt-what-it-says = What your ballot says
+receipt-left-blank = Left blank.
+receipt-keep = Keep your receipt
+receipt-keep-text = Your receipt is a small file, signed by the election service, that records your tracker code and your choices. When the results are published, it lets you, or anyone you choose, check that your ballot was counted exactly as you cast it. If it was not, the receipt is your proof.
+receipt-private = Keep it private.
+receipt-private-text = Anyone who sees your receipt sees how you voted. Share it only if you choose to. This also means someone could pressure you to show it: Teller cannot prevent that.
+receipt-download = Download my receipt
+receipt-done-text = On a shared computer, download your receipt first, then press Done: this page will not be shown again in this browser. (It is forgotten by itself after a quarter of an hour.)
+receipt-done = Done
+receipt-auditors = Details for auditors
+receipt-auditors-text = The receipt is signed with the election's key and promises that this ballot is in seal { $seal } of the public log at the latest. The command teller-audit verify-receipt receipt.json --record record.json checks it against the election record; the formats are specified in audit/FORMAT.md.
+receipt-gone-title = There is no receipt to show here
+receipt-gone-text-1 = A receipt is shown in the browser that cast the ballot, for a quarter of an hour, or until you press Done on it.
+receipt-gone-text-2 = If you downloaded your receipt, you can still check your ballot with it.
+receipt-not-teller = That is not a Teller receipt.
+receipt-bad-signature = That receipt is not validly signed.
+receipt-cannot-write = That receipt cannot be written out.
+elections-link = Elections
+
+## Checking a ballot
+
+track-title = Check the public log
+track-title-error = Error: check the public log
+track-receipt-title = Check my ballot
+track-receipt-title-error = Error: check my ballot
+track-receipt-failed = That receipt could not be checked
+track-receipt-shows = What your receipt shows
+track-yes = Yes:
+track-problem = Problem:
+track-intro = Enter the tracker code from your receipt to see whether your ballot has been sealed into the public log of { $title }. The log shows that a ballot with your code is there; after the polls close, the election record shows its content, which your receipt lets you compare.
+track-label = Tracker code
+track-hint = At least the first 16 characters, with or without spaces.
+track-check = Check
+track-or-file = Or check with your receipt file
+track-file-text = If you downloaded your receipt, choose the file: this page checks that it is genuine, that your ballot is in the public log, and, once the results are published, that it was counted exactly as you cast it.
+track-file-label = Your receipt file
+track-file-check = Check my receipt
+track-not-tracker = That is not a tracker code
+track-not-tracker-text = A tracker code is 64 letters a–f and digits; enter at least the first 16.
+track-found = Your ballot is in the public log
+track-found-text = The ballot with this tracker was sealed into the log in seal { $seal }:
+track-not-found = Not in the log yet
+track-not-found-text = No sealed ballot has this tracker. If you voted recently, your ballot is waiting for the next seal: the number on your receipt says which seal will include it at the latest. Check again later; if that seal has passed and your ballot is missing, keep your receipt and tell the election office or an auditor.
+track-ambiguous = More than one ballot matches
+track-ambiguous-text = Enter more of your tracker code.
+track-file-too-large = That file is too large to be a receipt.
+track-file-missing = Choose your receipt file (teller-receipt-….json) to check it.
+track-file-not-receipt = That file is not a Teller receipt.
+track-file-other-election = That receipt is for another election; open that election's page to check it.
+track-genuine = The receipt is genuine: it was signed with this election's key, and nothing in it has been changed.
+track-not-genuine = The receipt is not genuine: its signature does not match this election's key, or it has been changed.
+track-in-log = Your ballot is in the public log, under the tracker code on your receipt.
+track-in-log-late = Your ballot is in the public log, but later than the receipt promised. Keep your receipt and tell the election office or an auditor.
+track-missing = Your ballot is NOT in the public log, though it should be by now. Keep your receipt: it is your proof. Tell the election office or an auditor.
+track-waiting = Your ballot is stored and waiting to be added to the public log, which happens in batches through the day and for all ballots when voting closes. Check again later.
+track-counted = The results are published, and the ballot counted under your tracker says exactly what your receipt says.
+track-not-counted = The results are published, but no counted ballot matches your receipt. Keep your receipt: it is your proof. Tell the election office or an auditor.
+track-count-later = When the results are published, check again: this page will then say whether your ballot was counted exactly as on your receipt.
+
+## Errors
+
+error-not-found-title = Page not found
+error-not-found-text = There is nothing at this address. Check the link, or start from the list of elections.
+error-did-not-work = That did not work
+error-ours-title = Sorry, something went wrong
+error-ours-text = Something went wrong on our side; nothing was changed. Please try again in a moment.
+error-not-found = Not found
+error-cannot = That cannot be done
+error-to-list = Go to the list of elections
+
+## Ballot problems and choices in words
+
+vote-ranked-no-gaps = Do not skip numbers.
+vote-ranked-close-up = If you skip a number, your later choices move up.
+answer-yes = Yes
+answer-no = No
+answer-abstain = Abstain
+share-half = half
+share-two-thirds = two-thirds
+share-three-quarters = three-quarters
+share-three-fifths = three-fifths
+threshold-at-least = at least { $share } of the votes cast
+threshold-more-than = more than { $share } of the votes cast
+problem-in-contest = { $contest }: { $problem }
+problem-points-not-number = the points for { $name } are not a whole number
+problem-rank-range = the rank for { $name } must be a number from 1 to { $max }
+problem-rank-twice = you gave rank { $rank } to both { $first } and { $second }; give each candidate a different number
+problem-rank-gap = there is no rank { $rank }; number your choices 1, 2, 3… without gaps
+problem-too-many = you chose { $chosen } but may choose at most { $seats }; remove { $remove } to continue
+problem-too-many-points = you gave { $given } points but have { $points }; take away { $remove } to continue
+summary-points = { $n ->
+    [one] { $name }: 1 point
+   *[other] { $name }: { $n } points
+}
+summary-written-in = { $name } (written in)

@@ -1,0 +1,269 @@
+# Los textos de Teller para los miembros, en español. Cada mensaje está
+# también en locales/en/teller.ftl (una prueba comprueba que coinciden).
+
+## Todas las páginas
+
+site-skip = Ir al contenido principal
+site-language = Idioma
+site-questions = ¿Preguntas?
+site-contact = Contacte con { $office }:
+site-record = Teller guarda un registro público, a prueba de manipulaciones, de cada elección. Cualquiera puede descargarlo y comprobar el recuento con la herramienta gratuita teller-audit.
+site-runs-on = Funciona con Teller
+minutes = { $n ->
+    [one] 1 minuto
+   *[other] { $n } minutos
+}
+hours = { $n ->
+    [one] 1 hora
+   *[other] { $n } horas
+}
+days = { $n ->
+    [one] 1 día
+   *[other] { $n } días
+}
+
+## Fechas y horas
+
+weekday-1 = lunes
+weekday-2 = martes
+weekday-3 = miércoles
+weekday-4 = jueves
+weekday-5 = viernes
+weekday-6 = sábado
+weekday-7 = domingo
+month-1 = enero
+month-2 = febrero
+month-3 = marzo
+month-4 = abril
+month-5 = mayo
+month-6 = junio
+month-7 = julio
+month-8 = agosto
+month-9 = septiembre
+month-10 = octubre
+month-11 = noviembre
+month-12 = diciembre
+date-time = { $weekday } { $day } de { $month } de { $year } a las { $time }
+closes-at = La votación se cierra el { $when } ({ $zone }).
+time-left = Quedan { $left }.
+time-left-less-than-hour = Queda menos de una hora.
+
+## Estados de una elección
+
+state-draft = Todavía no abierta
+state-open = Votación abierta
+state-closed = Cerrada, pendiente del recuento
+state-tallied = Resultados publicados
+state-certified = Resultados certificados
+
+## Página de inicio
+
+home-title = Elecciones
+home-none = Todavía no hay elecciones aquí.
+home-have-code = ¿Tiene un código de votación?
+home-enter-code = Introduzca su código de votación
+
+## Página pública de una elección
+
+election-vote-now = Vote ahora con su código de votación
+election-see-results = Ver los resultados
+election-turnout = Participación
+election-on-ballot = En la papeleta
+election-no-statement = Sin declaración.
+election-check-yourself = Compruebe la elección usted mismo
+election-check-log = Compruebe que su papeleta está en el registro público
+election-check-log-how = (con el código de seguimiento de su recibo).
+election-download-record = Descargue el registro de la elección
+election-download-record-how = y verifíquelo con teller-audit verify. Las papeletas se publican con los resultados.
+election-fingerprint = Huella de la clave de la elección: { $fingerprint }; registro: { $size } entradas, cabeza
+schedule-opens-closes = La votación se abre el { $opens } y se cierra el { $closes }.
+schedule-opens = La votación se abre el { $opens }.
+schedule-unannounced = Se anunciará la hora de apertura.
+schedule-closes = La votación se cierra el { $closes }.
+schedule-close-by-hand = La oficina electoral anunciará el cierre.
+turnout-draft = { $eligible ->
+    [one] 1 miembro puede votar. La votación no ha empezado.
+   *[other] { $eligible } miembros pueden votar. La votación no ha empezado.
+}
+turnout-no-seal = { $eligible ->
+    [one] 1 miembro puede votar.
+   *[other] { $eligible } miembros pueden votar.
+} La participación se publica cada vez que las papeletas se sellan en el registro; todavía no ha habido ningún sellado.
+turnout-open = En el último sellado ({ $when }), habían votado { $voted } de { $eligible } miembros con derecho a voto.
+turnout-final = Votaron { $voted } de { $eligible } miembros con derecho a voto.
+
+## Introducir un código de votación
+
+enter-title = Introduzca su código de votación
+enter-title-error = Error: introduzca su código de votación
+enter-did-not-work = Ese código no ha funcionado
+enter-label = Su código de votación
+enter-hint = 28 letras y cifras, tal como aparecen en su correo o carta de invitación, por ejemplo
+enter-hint-end = Las mayúsculas, los espacios y los guiones no importan.
+enter-continue = Continuar a la papeleta
+enter-privacy = Su código le permite emitir una papeleta. Su papeleta se guarda sin su nombre ni su código, y las papeletas solo se publican cuando se cierra la votación, en un orden que no muestra quién emitió cuál.
+enter-mistyped = El código tiene un error de escritura: una letra o cifra es incorrecta, o dos están intercambiadas. Revise cada grupo de cuatro.
+enter-malformed = Introduzca las 28 letras y cifras de su código de votación, tal como aparecen en su invitación.
+error-prefix = Error:
+
+## Códigos que no funcionan, votación no abierta
+
+code-mistyped-title = Este código de votación tiene un error de escritura
+code-mistyped-text = El código tiene la longitud correcta, pero una de sus letras o cifras no es correcta (o dos están intercambiadas). Compare cada grupo de cuatro con su invitación.
+code-malformed-title = Esto no es un código de votación
+code-malformed-text = Un código de votación tiene 28 letras y cifras, normalmente escritas en grupos de cuatro, como 7K3M-Q9TD-… . Compruebe que ha copiado el enlace o el código completo de su invitación.
+code-type-it = Escriba su código de votación
+code-type-again = Vuelva a escribir su código de votación
+code-unknown-title = No reconocemos este código de votación
+code-unknown-text-1 = Puede que el código se haya escrito mal o que se haya sustituido: cuando la oficina electoral envía a un miembro un código nuevo, el anterior deja de funcionar.
+code-unknown-text-2 = Revise su invitación más reciente. Si el código sigue sin funcionar, contacte con la oficina electoral; pueden enviarle uno nuevo si no ha votado.
+code-used-title = Este código de votación ya se ha utilizado
+code-used-text-1 = Ya se ha emitido una papeleta con este código. Cada código emite una papeleta, y una papeleta emitida no se puede cambiar ni volver a mostrar: Teller no sabe qué papeleta es la suya.
+code-used-text-2 = Si no ha votado usted, contacte con la oficina electoral de inmediato.
+see-election-page = Ver la página de la elección
+not-open-title = La votación todavía no está abierta
+not-open-at = La votación se abre el { $when }. Su código funcionará entonces; guarde su invitación.
+not-open-unannounced = La votación no ha empezado. La oficina electoral anunciará cuándo se abre; su código funcionará entonces.
+closed-title = La votación está cerrada
+closed-text = La votación de esta elección ha terminado, así que no se pueden emitir más papeletas. Los resultados se publicarán en la página de la elección.
+too-many-title = Demasiados códigos de votación no han funcionado
+too-many-text-1 = Varios códigos de votación enviados desde su conexión no han funcionado, así que durante { $wait } se rechazan desde ella los códigos que no funcionen. Esto protege el código de cada miembro.
+too-many-text-2 = Su propio código sigue funcionando: compruebe que lo ha introducido exactamente como aparece en su invitación. Si sigue fallando, contacte con la oficina electoral.
+
+## La papeleta
+
+ballot-title = Su papeleta
+ballot-title-error = Error: su papeleta
+ballot-needs-change = Hay que cambiar algo en su papeleta antes de emitirla
+ballot-how = Marque sus opciones y luego revíselas. No se emite nada hasta que pulse
+ballot-how-button = Emitir mi papeleta
+ballot-how-end = en la página siguiente. Puede dejar en blanco cualquier votación.
+ballot-review = Revisar mis opciones
+ballot-preview = Vista previa.
+ballot-preview-text = Esta es la papeleta exactamente como la verán los miembros. Aquí no se puede emitir nada; al marcarla y pulsar el botón se comprueban sus opciones como lo hace la papeleta real.
+ballot-preview-back = Volver a la elección
+vote-for-one = Vote por uno.
+vote-for-up-to = Vote hasta por { $seats }.
+vote-referendum = Elija sí, no o abstención. Para aprobarse necesita { $threshold }.
+vote-approval = { $seats ->
+    [one] Vote por todos los candidatos que apruebe. Gana quien tenga más votos.
+   *[other] Vote por todos los candidatos que apruebe. Ganan los { $seats } con más votos.
+}
+vote-cumulative = Tiene { $points } puntos: déselos todos a un candidato o repártalos entre varios. Puestos: { $seats }.
+vote-ranked = Numere a los candidatos por orden de preferencia: 1 para su primera opción, 2 para la siguiente, y así sucesivamente. Ordene tantos o tan pocos como quiera.
+not-ranked = Sin número
+leave-question-blank = Dejar esta pregunta en blanco
+leave-contest-blank = Dejar esta votación en blanco
+write-in = Escriba otro nombre (opcional)
+write-in-n = Escriba otro nombre { $n } (opcional)
+
+## Revisar y emitir
+
+review-title = Revise sus opciones
+review-about-to-cast = Esta es la papeleta que va a emitir. Una vez emitida, no se puede cambiar.
+review-blank = Sin selección: esta votación queda en blanco.
+review-change = Cambiar mis opciones
+review-cast = Emitir mi papeleta
+
+## El recibo
+
+receipt-title = Su papeleta se ha emitido
+receipt-stored = Está guardada de forma segura. Gracias por votar.
+receipt-tracker = Su código de seguimiento
+receipt-tracker-text = Su papeleta se publica con este código, sin su nombre. Las papeletas se añaden a la lista pública por lotes a lo largo del día, y todas al cerrarse la votación: a partir de entonces puede buscar la suya y ver que está ahí.
+receipt-check-link = Buscar su papeleta en el registro público
+receipt-what-it-says = Lo que dice su papeleta
+receipt-left-blank = En blanco.
+receipt-keep = Guarde su recibo
+receipt-keep-text = Su recibo es un pequeño archivo, firmado por el servicio electoral, que recoge su código de seguimiento y sus opciones. Cuando se publiquen los resultados, le permite a usted, o a quien usted elija, comprobar que su papeleta se contó exactamente como la emitió. Si no fue así, el recibo es su prueba.
+receipt-private = Manténgalo en privado.
+receipt-private-text = Quien vea su recibo verá cómo ha votado. Compártalo solo si así lo decide. Esto también significa que alguien podría presionarle para que lo muestre: Teller no puede impedirlo.
+receipt-download = Descargar mi recibo
+receipt-done-text = En un ordenador compartido, descargue primero su recibo y después pulse Terminar: esta página no se volverá a mostrar en este navegador. (Se olvida sola al cabo de un cuarto de hora.)
+receipt-done = Terminar
+receipt-auditors = Detalles para auditores
+receipt-auditors-text = El recibo está firmado con la clave de la elección y promete que esta papeleta estará, como muy tarde, en el sellado { $seal } del registro público. La orden teller-audit verify-receipt receipt.json --record record.json lo comprueba frente al registro de la elección; los formatos se especifican en audit/FORMAT.md.
+receipt-gone-title = Aquí no hay ningún recibo que mostrar
+receipt-gone-text-1 = Un recibo se muestra en el navegador que emitió la papeleta, durante un cuarto de hora o hasta que pulse Terminar.
+receipt-gone-text-2 = Si descargó su recibo, todavía puede comprobar su papeleta con él.
+receipt-not-teller = Eso no es un recibo de Teller.
+receipt-bad-signature = Ese recibo no tiene una firma válida.
+receipt-cannot-write = Ese recibo no se puede guardar.
+elections-link = Elecciones
+
+## Comprobar una papeleta
+
+track-title = Consultar el registro público
+track-title-error = Error: consultar el registro público
+track-receipt-title = Comprobar mi papeleta
+track-receipt-title-error = Error: comprobar mi papeleta
+track-receipt-failed = No se ha podido comprobar ese recibo
+track-receipt-shows = Lo que muestra su recibo
+track-yes = Sí:
+track-problem = Problema:
+track-intro = Introduzca el código de seguimiento de su recibo para ver si su papeleta se ha sellado en el registro público de { $title }. El registro muestra que hay una papeleta con su código; cuando se cierra la votación, el registro de la elección muestra su contenido, que puede comparar con su recibo.
+track-label = Código de seguimiento
+track-hint = Al menos los 16 primeros caracteres, con o sin espacios.
+track-check = Comprobar
+track-or-file = O compruebe con el archivo de su recibo
+track-file-text = Si descargó su recibo, elija el archivo: esta página comprueba que es auténtico, que su papeleta está en el registro público y, cuando se publiquen los resultados, que se contó exactamente como la emitió.
+track-file-label = El archivo de su recibo
+track-file-check = Comprobar mi recibo
+track-not-tracker = Eso no es un código de seguimiento
+track-not-tracker-text = Un código de seguimiento tiene 64 letras de la a a la f y cifras; introduzca al menos los 16 primeros.
+track-found = Su papeleta está en el registro público
+track-found-text = La papeleta con este código de seguimiento se selló en el registro en el sellado { $seal }:
+track-not-found = Todavía no está en el registro
+track-not-found-text = Ninguna papeleta sellada tiene este código. Si ha votado hace poco, su papeleta espera al próximo sellado: el número de su recibo indica en qué sellado estará como muy tarde. Vuelva a comprobarlo más tarde; si ese sellado ya ha pasado y falta su papeleta, guarde su recibo y avise a la oficina electoral o a un auditor.
+track-ambiguous = Coincide más de una papeleta
+track-ambiguous-text = Introduzca más caracteres de su código de seguimiento.
+track-file-too-large = Ese archivo es demasiado grande para ser un recibo.
+track-file-missing = Elija el archivo de su recibo (teller-receipt-….json) para comprobarlo.
+track-file-not-receipt = Ese archivo no es un recibo de Teller.
+track-file-other-election = Ese recibo es de otra elección; abra la página de esa elección para comprobarlo.
+track-genuine = El recibo es auténtico: se firmó con la clave de esta elección y no se ha modificado nada.
+track-not-genuine = El recibo no es auténtico: su firma no corresponde a la clave de esta elección, o se ha modificado.
+track-in-log = Su papeleta está en el registro público, con el código de seguimiento de su recibo.
+track-in-log-late = Su papeleta está en el registro público, pero más tarde de lo que prometía el recibo. Guarde su recibo y avise a la oficina electoral o a un auditor.
+track-missing = Su papeleta NO está en el registro público, aunque ya debería estarlo. Guarde su recibo: es su prueba. Avise a la oficina electoral o a un auditor.
+track-waiting = Su papeleta está guardada y espera a añadirse al registro público, lo que ocurre por lotes a lo largo del día y para todas las papeletas al cerrarse la votación. Vuelva a comprobarlo más tarde.
+track-counted = Los resultados están publicados, y la papeleta contada con su código de seguimiento dice exactamente lo mismo que su recibo.
+track-not-counted = Los resultados están publicados, pero ninguna papeleta contada coincide con su recibo. Guarde su recibo: es su prueba. Avise a la oficina electoral o a un auditor.
+track-count-later = Cuando se publiquen los resultados, vuelva a comprobarlo: esta página le dirá entonces si su papeleta se contó exactamente como en su recibo.
+
+## Errores
+
+error-not-found-title = Página no encontrada
+error-not-found-text = No hay nada en esta dirección. Compruebe el enlace o empiece desde la lista de elecciones.
+error-did-not-work = Eso no ha funcionado
+error-ours-title = Lo sentimos, algo ha fallado
+error-ours-text = Algo ha fallado por nuestra parte; no se ha cambiado nada. Vuelva a intentarlo en un momento.
+error-not-found = No encontrado
+error-cannot = Eso no se puede hacer
+error-to-list = Ir a la lista de elecciones
+
+## Problemas de la papeleta y opciones en palabras
+
+vote-ranked-no-gaps = No se salte números.
+vote-ranked-close-up = Si se salta un número, sus opciones posteriores suben.
+answer-yes = Sí
+answer-no = No
+answer-abstain = Abstención
+share-half = la mitad
+share-two-thirds = dos tercios
+share-three-quarters = tres cuartos
+share-three-fifths = tres quintos
+threshold-at-least = al menos { $share } de los votos emitidos
+threshold-more-than = más de { $share } de los votos emitidos
+problem-in-contest = { $contest }: { $problem }
+problem-points-not-number = los puntos de { $name } no son un número entero
+problem-rank-range = el número de { $name } debe estar entre 1 y { $max }
+problem-rank-twice = ha dado el número { $rank } a { $first } y a { $second }; dé a cada candidato un número distinto
+problem-rank-gap = no hay número { $rank }; numere sus opciones 1, 2, 3… sin saltos
+problem-too-many = ha elegido { $chosen } pero puede elegir como máximo { $seats }; quite { $remove } para continuar
+problem-too-many-points = ha dado { $given } puntos pero tiene { $points }; quite { $remove } para continuar
+summary-points = { $n ->
+    [one] { $name }: 1 punto
+   *[other] { $name }: { $n } puntos
+}
+summary-written-in = { $name } (escrito a mano)
