@@ -195,7 +195,8 @@ pub fn has(lang: Lang, key: &str) -> bool {
 }
 
 /// `{{t "key" name=value}}`: the message in the page's language (the root
-/// context's `lang`), HTML-escaped. Whole numbers pass as numbers.
+/// context's `lang`, or a `lang=` argument), HTML-escaped. Whole numbers
+/// pass as numbers.
 pub struct Helper_;
 
 impl HelperDef for Helper_ {
@@ -211,15 +212,18 @@ impl HelperDef for Helper_ {
             .param(0)
             .and_then(|p| p.value().as_str())
             .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-        let lang = context
-            .data()
-            .get("lang")
-            .and_then(|l| l.as_str())
+        // `lang=` names the language (a printed letter is in its member's);
+        // else the page's.
+        let lang = h
+            .hash_get("lang")
+            .and_then(|l| l.value().as_str())
+            .or_else(|| context.data().get("lang").and_then(|l| l.as_str()))
             .and_then(Lang::from_code)
             .unwrap_or_default();
         let args: Vec<(&str, Arg)> = h
             .hash()
             .iter()
+            .filter(|(name, _)| **name != "lang")
             .map(|(name, value)| {
                 let v = value.value();
                 let arg = match v.as_i64() {

@@ -269,3 +269,38 @@ summary-points = { $n ->
    *[other] { $name }: { $n } points
 }
 summary-written-in = { $name } (written in)
+
+## E-mails (paragraphs, joined by blank lines). In the editable wording the
+## placeables become {{name}}, {{election}}… for the election office to edit.
+
+mail-greeting = Dear { $name },
+mail-signoff = The Election Office
+mail-vote-here = Vote here: { $link }
+mail-or-type = Or go to { $vote_page } and type your voting code: { $code }
+mail-keep-private = Keep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.
+mail-invitation-subject = Your voting code for { $election }
+mail-invitation = You are invited to vote in { $election }. Voting closes { $closes }.
+mail-reminder-subject = Reminder: vote in { $election }
+mail-reminder = You have not voted yet in { $election }, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes { $closes }.
+mail-reminder-how = To vote, use the link or the voting code in the invitation we sent you: it still works. You can also go to { $vote_page } and type that code.
+mail-reminder-lost = If you cannot find your invitation, ask the election office for a new code (the old one then stops working): { $office }
+mail-replacement-subject = Your new voting code for { $election }
+mail-replacement = As you asked the election office, here is a new voting code for { $election }. The code sent to you earlier no longer works. Voting closes { $closes }.
+mail-replacement-warning = If you did not ask for a new code, someone may be trying to vote in your name: tell the election office at once
+mail-notice-subject = A new voting code was issued for you in { $election }
+mail-notice = The election office has issued a new voting code for you in { $election }, and the code you had before no longer works. The new code was given to the office to pass on to you (by letter, say), not sent to this address.
+mail-notice-asked = If you asked for it, there is nothing to do.
+mail-notice-counted = Every replaced code is counted in the election's public record.
+mail-questions = Questions? Contact { $office }.
+mail-closes-unannounced = when the election office announces
+mail-no-code = the code in your invitation
+
+## Printed letters
+
+letter-member = Member { $id }
+letter-title = Your voting code for { $election }
+letter-invited = You are invited to vote. Voting closes { $closes }.
+letter-step-1 = Go to { $vote_page } on a phone or computer.
+letter-step-2 = Type your voting code:
+letter-step-3 = Mark your choices, check them, and cast your ballot. Keep the receipt you are offered.
+letter-privacy = Your code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.

@@ -267,3 +267,37 @@ summary-points = { $n ->
    *[other] { $name }: { $n } puntos
 }
 summary-written-in = { $name } (escrito a mano)
+
+## Correos (párrafos, separados por líneas en blanco)
+
+mail-greeting = Estimado/a { $name }:
+mail-signoff = La Oficina Electoral
+mail-vote-here = Vote aquí: { $link }
+mail-or-type = O vaya a { $vote_page } y escriba su código de votación: { $code }
+mail-keep-private = Mantenga este mensaje en privado: el código emite una papeleta. Su papeleta se guarda sin su nombre ni su código, y las papeletas solo se publican cuando se cierra la votación, en un orden que no muestra quién emitió cuál.
+mail-invitation-subject = Su código de votación para { $election }
+mail-invitation = Le invitamos a votar en { $election }. La votación se cierra el { $closes }.
+mail-reminder-subject = Recordatorio: vote en { $election }
+mail-reminder = Todavía no ha votado en { $election }, según le consta a la oficina electoral (solo sabe quién ha votado de vez en cuando: si ya ha votado, gracias, y no haga caso de este mensaje). La votación se cierra el { $closes }.
+mail-reminder-how = Para votar, use el enlace o el código de votación de la invitación que le enviamos: sigue funcionando. También puede ir a { $vote_page } y escribir ese código.
+mail-reminder-lost = Si no encuentra su invitación, pida a la oficina electoral un código nuevo (el anterior dejará de funcionar): { $office }
+mail-replacement-subject = Su nuevo código de votación para { $election }
+mail-replacement = Como pidió a la oficina electoral, aquí tiene un nuevo código de votación para { $election }. El código que se le envió antes ya no funciona. La votación se cierra el { $closes }.
+mail-replacement-warning = Si usted no pidió un código nuevo, puede que alguien intente votar en su nombre: avise de inmediato a la oficina electoral
+mail-notice-subject = Se ha emitido un nuevo código de votación para usted en { $election }
+mail-notice = La oficina electoral ha emitido un nuevo código de votación para usted en { $election }, y el código que tenía ya no funciona. El nuevo código se entregó a la oficina para que se lo haga llegar (por carta, por ejemplo), no se envió a esta dirección.
+mail-notice-asked = Si lo pidió usted, no tiene que hacer nada.
+mail-notice-counted = Cada código sustituido se cuenta en el registro público de la elección.
+mail-questions = ¿Preguntas? Contacte con { $office }.
+mail-closes-unannounced = cuando lo anuncie la oficina electoral
+mail-no-code = el código de su invitación
+
+## Cartas impresas
+
+letter-member = Miembro { $id }
+letter-title = Su código de votación para { $election }
+letter-invited = Le invitamos a votar. La votación se cierra el { $closes }.
+letter-step-1 = Vaya a { $vote_page } en un teléfono o un ordenador.
+letter-step-2 = Escriba su código de votación:
+letter-step-3 = Marque sus opciones, revíselas y emita su papeleta. Guarde el recibo que se le ofrece.
+letter-privacy = Su código emite una papeleta. Su papeleta se guarda sin su nombre ni su código, y las papeletas solo se publican cuando se cierra la votación, en un orden que no muestra quién emitió cuál.

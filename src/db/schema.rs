@@ -58,6 +58,7 @@ diesel::table! {
         voted -> Bool,
         voted_sealed -> Bool,
         weight -> Text,
+        language -> Text,
     }
 }
 

@@ -1,7 +1,9 @@
 //! The member roll CSV: a header row with at least `member_id,name,email`
 //! (any order, any case), and optionally `weight` (a member's vote weight,
-//! such as 1, 2.5 or 100 shares; 1 when absent); other columns are ignored
-//! with a notice. Every bad
+//! such as 1, 2.5 or 100 shares; 1 when absent) and `language` (`en` or
+//! `es`: the language of the member's messages and letters, and of their
+//! ballot when they arrive with their link); other columns are ignored with
+//! a notice. Every bad
 //! row is reported with its row number (the header is row 1), and a roll with
 //! any bad row imports nothing.
 
@@ -27,6 +29,9 @@ pub struct RollMember {
     pub email: String,
     /// Vote weight (1 unless the roll has a `weight` column).
     pub weight: Weight,
+    /// The language messages and letters are written in, from the optional
+    /// `language` column (`en`, `es`); `None` when the roll does not say.
+    pub language: Option<crate::i18n::Lang>,
 }
 
 /// The largest vote weight one member may hold.
@@ -99,6 +104,7 @@ fn mapping_of(headers: &csv::StringRecord) -> Vec<(String, Option<&'static str>)
                 "name" => Some("name"),
                 "email" => Some("e-mail"),
                 "weight" => Some("vote weight"),
+                "language" => Some("language"),
                 _ => None,
             };
             (h.trim().to_string(), field)
@@ -190,7 +196,7 @@ pub fn read<R: std::io::Read, E>(
     for (i, h) in headers.iter().enumerate() {
         let key = h.trim().to_ascii_lowercase();
         match key.as_str() {
-            "member_id" | "name" | "email" | "weight" => {
+            "member_id" | "name" | "email" | "weight" | "language" => {
                 if columns.insert(key.clone(), i).is_some() {
                     report(
                         &mut summary,
@@ -232,13 +238,14 @@ pub fn read<R: std::io::Read, E>(
         vec![]
     } else {
         vec![format!(
-            "ignored {} {} (only member_id, name and email are used)",
+            "ignored {} {} (only member_id, name, email, weight and language are used)",
             if ignored.len() == 1 { "column" } else { "columns" },
             ignored.join(", ")
         )]
     };
     let (id_col, name_col, email_col) = (columns["member_id"], columns["name"], columns["email"]);
     let weight_col = columns.get("weight").copied();
+    let language_col = columns.get("language").copied();
 
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
@@ -304,6 +311,19 @@ pub fn read<R: std::io::Read, E>(
                 }
             },
         };
+        let language = match language_col.map(field) {
+            None => None,
+            Some(text) if text.is_empty() => None,
+            Some(text) => match crate::i18n::Lang::from_code(&text) {
+                Some(l) => Some(l),
+                None => {
+                    row_problems.push(format!(
+                        "the language {text:?} is not one Teller writes in; write en or es, or leave it empty"
+                    ));
+                    None
+                }
+            },
+        };
         if !email.is_empty() && !is_plausible_email(&email) {
             row_problems.push(format!(
                 "{email:?} is not a valid e-mail address (leave it empty for members reached by letter)"
@@ -318,6 +338,7 @@ pub fn read<R: std::io::Read, E>(
                 name,
                 email,
                 weight,
+                language,
             })?;
         } else {
             if !member_id.is_empty() {

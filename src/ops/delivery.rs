@@ -23,6 +23,7 @@ use super::{lock_election, OpError};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::State;
 use crate::domain::token::Token;
+use crate::i18n::{text, Arg, Lang};
 use crate::mail::Mailer;
 use crate::secrets::MasterSecret;
 use crate::store::deliveries::{self, INVITATION, NOTICE, REMINDER, REPLACEMENT};
@@ -31,34 +32,67 @@ use crate::store::{corrupt, members, StoreError};
 /// A reminder is not sent again to the same member within this long.
 pub const REMIND_AGAIN_AFTER: i64 = 24 * 3600;
 
-/// The built-in wording, until the officer changes it.
-pub fn default_template(kind: &str) -> (String, String) {
-    match kind {
+/// The built-in wording in `lang`, until the officer changes it: the
+/// Fluent messages of `locales/*/teller.ftl` with each placeable written as
+/// the `{{field}}` the officer's wording uses.
+pub fn default_template(kind: &str, lang: Lang) -> (String, String) {
+    let fields: Vec<(&str, Arg)> = ["name", "election", "closes", "link", "vote_page", "code", "office"]
+        .into_iter()
+        .map(|f| (f, Arg::Text(format!("{{{{{f}}}}}"))))
+        .collect();
+    let say = |key: &str| text(lang, key, &fields);
+    let (subject, paragraphs) = match kind {
         REPLACEMENT => (
-            "Your new voting code for {{election}}".into(),
-            "Dear {{name}},\n\nAs you asked the election office, here is a new voting code for {{election}}. The code sent to you earlier no longer works. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\nThe Election Office\n".into(),
+            say("mail-replacement-subject"),
+            vec![say("mail-replacement"), say("mail-vote-here"), say("mail-or-type"), say("mail-keep-private")],
         ),
         REMINDER => (
-            "Reminder: vote in {{election}}".into(),
-            "Dear {{name}},\n\nYou have not voted yet in {{election}}, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes {{closes}}.\n\nTo vote, use the link or the voting code in the invitation we sent you: it still works. You can also go to {{vote_page}} and type that code.\n\nIf you cannot find your invitation, ask the election office for a new code (the old one then stops working): {{office}}\n\nThe Election Office\n".into(),
+            say("mail-reminder-subject"),
+            vec![say("mail-reminder"), say("mail-reminder-how"), say("mail-reminder-lost")],
         ),
         _ => (
-            "Your voting code for {{election}}".into(),
-            "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\nThe Election Office\n".into(),
+            say("mail-invitation-subject"),
+            vec![say("mail-invitation"), say("mail-vote-here"), say("mail-or-type"), say("mail-keep-private")],
         ),
+    };
+    (subject, letter_body(lang, &say("mail-greeting"), &paragraphs))
+}
+
+/// A greeting, paragraphs and the sign-off, with blank lines between.
+fn letter_body(lang: Lang, greeting: &str, paragraphs: &[String]) -> String {
+    let mut out = format!("{greeting}\n\n");
+    for p in paragraphs {
+        out.push_str(p);
+        out.push_str("\n\n");
+    }
+    out.push_str(&text(lang, "mail-signoff", &[]));
+    out.push('\n');
+    out
+}
+
+/// The key under which the officer's wording of `kind` in `lang` is kept:
+/// `invitation` for English, `invitation.es` for Spanish.
+pub fn template_key(kind: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => kind.to_string(),
+        other => format!("{kind}.{}", other.code()),
     }
 }
 
-/// What every replacement code e-mail ends with, whatever its wording.
-const REPLACEMENT_WARNING: &str =
-    "If you did not ask for a new code, someone may be trying to vote in your name: tell the election office at once";
-
 /// The notice of a replaced code: fixed wording, no code in it.
-fn notice_text(name: &str, election: &str, office: &str) -> (String, String) {
+fn notice_text(lang: Lang, name: &str, election: &str, office: &str) -> (String, String) {
+    let say = |key: &str| text(lang, key, &[("name", name.into()), ("election", election.into())]);
+    let warning = format!("{}: {office}", text(lang, "mail-replacement-warning", &[]));
     (
-        format!("A new voting code was issued for you in {election}"),
-        format!(
-            "Dear {name},\n\nThe election office has issued a new voting code for you in {election}, and the code you had before no longer works. The new code was given to the office to pass on to you (by letter, say), not sent to this address.\n\nIf you asked for it, there is nothing to do.\n\n{REPLACEMENT_WARNING}: {office}\nEvery replaced code is counted in the election's public record.\n\nThe Election Office\n"
+        say("mail-notice-subject"),
+        letter_body(
+            lang,
+            &say("mail-greeting"),
+            &[
+                say("mail-notice"),
+                say("mail-notice-asked"),
+                format!("{warning}\n{}", say("mail-notice-counted")),
+            ],
         ),
     )
 }
@@ -74,10 +108,11 @@ fn office_of(public_url: &str, election: &str) -> String {
 
 /// Every message ends with how to reach the election office, whatever its
 /// wording (when the office is set and the wording does not name it).
-fn with_contact(body: String) -> String {
+fn with_contact(lang: Lang, body: String) -> String {
     match crate::office::get() {
         Some(office) if !body.contains(&office.email) => {
-            format!("{}\n\nQuestions? Contact {}.\n", body.trim_end(), office.line())
+            let line = text(lang, "mail-questions", &[("office", office.line().into())]);
+            format!("{}\n\n{line}\n", body.trim_end())
         }
         _ => body,
     }
@@ -94,9 +129,6 @@ struct Fields<'a> {
     office: &'a str,
 }
 
-/// What `{{code}}` and `{{link}}` say in a reminder, which carries no code
-/// (a wording saved before reminders stopped carrying codes may use them).
-const NO_CODE_IN_REMINDER: &str = "the code in your invitation";
 
 /// Render a template's text (plain text: no HTML escaping).
 pub fn render_text(template: &str, fields: &impl Serialize) -> Result<String, String> {
@@ -252,12 +284,18 @@ pub fn send_queued(
                     )?;
                     continue;
                 }
-                Outgoing::Notice => Ok(notice_text(&member.name, &row.title, &office_of(public_url, &row.id))),
-                Outgoing::Code(token) => compose(conn, &row, &member.name, Some(&token), &kind, public_url)?,
-                Outgoing::Reminder => compose(conn, &row, &member.name, None, &kind, public_url)?,
+                Outgoing::Notice => Ok(notice_text(
+                    member.lang(),
+                    &member.name,
+                    &row.title,
+                    &office_of(public_url, &row.id),
+                )),
+                Outgoing::Code(token) => compose(conn, &row, &member, Some(&token), &kind, public_url)?,
+                Outgoing::Reminder => compose(conn, &row, &member, None, &kind, public_url)?,
             };
-            let outcome = rendered
-                .and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &with_contact(body)));
+            let outcome = rendered.and_then(|(subject, body)| {
+                mailer.send(&member.name, &member.email, &subject, &with_contact(member.lang(), body))
+            });
             match outcome {
                 Ok(()) => {
                     deliveries::finish(conn, &election, &member.member_id, &kind, "sent", None, now)?;
@@ -285,29 +323,35 @@ enum Outgoing {
     Skip,
 }
 
-/// The subject and body of a `kind` message to `name` carrying `token`
-/// (none in a reminder), from the election's wording (or the built-in one).
-/// A replacement code always ends with how to object, whatever the wording.
+/// The subject and body of a `kind` message to `member` carrying `token`
+/// (none in a reminder), in the member's language, from the election's
+/// wording in that language (or the built-in one). A replacement code always
+/// ends with how to object, whatever the wording.
 pub fn compose(
     conn: &mut AnyConnection,
     row: &crate::store::elections::ElectionRow,
-    name: &str,
+    member: &members::MemberRow,
     token: Option<&Token>,
     kind: &str,
     public_url: &str,
 ) -> Result<Result<(String, String), String>, OpError> {
-    let (subject_t, body_t) = match deliveries::template(conn, &row.id, kind)? {
+    let lang = member.lang();
+    let name = member.name.as_str();
+    let (subject_t, body_t) = match deliveries::template(conn, &row.id, &template_key(kind, lang))? {
         Some(t) => t,
-        None => default_template(kind),
+        None => default_template(kind, lang),
     };
     let closes = row
         .closes_at
         .map(crate::time::format)
-        .unwrap_or_else(|| "when the election office announces".to_string());
+        .unwrap_or_else(|| text(lang, "mail-closes-unannounced", &[]));
     let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
     let (link, code) = match token {
         Some(t) => (super::roll::voting_link(public_url, t), t.grouped()),
-        None => (vote_page.clone(), NO_CODE_IN_REMINDER.to_string()),
+        // What `{{code}}` and `{{link}}` say in a reminder, which carries no
+        // code (a wording saved before reminders stopped carrying codes may
+        // use them).
+        None => (vote_page.clone(), text(lang, "mail-no-code", &[])),
     };
     let office = office_of(public_url, &row.id);
     let fields = Fields {
@@ -324,10 +368,13 @@ pub fn compose(
         if kind == REPLACEMENT {
             (
                 subject,
-                with_contact(format!("{body}\n{REPLACEMENT_WARNING}: {office}\n")),
+                with_contact(
+                    lang,
+                    format!("{body}\n{}: {office}\n", text(lang, "mail-replacement-warning", &[])),
+                ),
             )
         } else {
-            (subject, with_contact(body))
+            (subject, with_contact(lang, body))
         }
     }))
 }
@@ -364,10 +411,11 @@ pub fn replace_code(
     let issued = super::roll::reissue_token(conn, secret, election, member_id, actor, notify, now)?;
     let row = crate::store::elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.into()))?;
     let message = match email_links_to {
-        Some(public_url) => Some(
-            compose(conn, &row, &issued.name, Some(&issued.token), REPLACEMENT, public_url)?
-                .map_err(OpError::Refused)?,
-        ),
+        Some(public_url) => {
+            let member =
+                members::find(conn, election, member_id)?.ok_or_else(|| OpError::NoSuchMember(member_id.into()))?;
+            Some(compose(conn, &row, &member, Some(&issued.token), REPLACEMENT, public_url)?.map_err(OpError::Refused)?)
+        }
         None => None,
     };
     Ok(Replacement { issued, message })
@@ -395,6 +443,8 @@ pub struct Letter {
     pub name: String,
     /// The new code.
     pub token: Token,
+    /// The language it is written in.
+    pub lang: Lang,
 }
 
 /// Issue new codes for letters to members without e-mail who had not voted
@@ -422,6 +472,7 @@ pub fn letters(
             let token = Token::generate()?;
             if members::set_token(conn, election, &m.member_id, &secret.token_hash(token.as_str()))? {
                 out.push(Letter {
+                    lang: m.lang(),
                     member_id: m.member_id,
                     name: m.name,
                     token,

@@ -90,6 +90,8 @@ pub struct IssuedToken {
     pub name: String,
     /// Their e-mail (may be empty).
     pub email: String,
+    /// The language of their messages and letters.
+    pub lang: crate::i18n::Lang,
     /// The token.
     pub token: Token,
 }
@@ -117,6 +119,7 @@ pub fn issue_tokens(
             let token = Token::generate()?;
             members::set_token(conn, election, &m.member_id, &secret.token_hash(token.as_str()))?;
             issued.push(IssuedToken {
+                lang: m.lang(),
                 member_id: m.member_id,
                 name: m.name,
                 email: m.email,
@@ -194,6 +197,7 @@ pub fn reissue_token(
             crate::store::deliveries::queue(conn, election, crate::store::deliveries::NOTICE, &id, now)?;
         }
         Ok(IssuedToken {
+            lang: member.lang(),
             member_id: member.member_id,
             name: member.name,
             email: member.email,

@@ -26,6 +26,15 @@ pub struct MemberRow {
     pub voted_sealed: bool,
     /// Vote weight (decimal text).
     pub weight: String,
+    /// The member's language (`en`, `es`), empty when the roll did not say.
+    pub language: String,
+}
+
+impl MemberRow {
+    /// The language the member's messages and letters are written in.
+    pub fn lang(&self) -> crate::i18n::Lang {
+        crate::i18n::Lang::from_code(&self.language).unwrap_or_default()
+    }
 }
 
 /// Member ids among `ids` already on the roll.
@@ -53,11 +62,12 @@ pub fn insert_all(conn: &mut AnyConnection, election: &str, roll: &[RollMember])
             members::name.eq(m.name.clone()),
             members::email.eq(m.email.clone()),
             members::weight.eq(m.weight.to_string()),
+            members::language.eq(m.language.map_or("", |l| l.code())),
         )
     };
     match conn {
         AnyConnection::Postgresql(pg) => {
-            // 5 parameters a row: well under PostgreSQL's 65,535.
+            // 6 parameters a row: well under PostgreSQL's 65,535.
             for chunk in roll.chunks(1000) {
                 let values: Vec<_> = chunk.iter().map(value).collect();
                 diesel::insert_into(members::table).values(values).execute(pg)?;
@@ -130,6 +140,16 @@ pub enum TokenStatus {
         /// Whether it has been used.
         voted: bool,
     },
+}
+
+/// The language the roll gives the member holding a token, if it gives one.
+pub fn language_of_token(conn: &mut AnyConnection, hash: &str) -> Result<Option<crate::i18n::Lang>, StoreError> {
+    let code: Option<String> = members::table
+        .filter(members::token_hash.eq(hash))
+        .select(members::language)
+        .first(conn)
+        .optional()?;
+    Ok(code.as_deref().and_then(crate::i18n::Lang::from_code))
 }
 
 /// Look a token hash up.

@@ -63,6 +63,8 @@ struct FailureView {
 #[derive(Serialize)]
 struct TemplateView {
     kind: &'static str,
+    lang: &'static str,
+    language: &'static str,
     subject: String,
     body: String,
 }
@@ -90,9 +92,17 @@ async fn page(state: &AppState, user: &StaffUser, id: String, notice: Option<Str
             let failures = deliveries::failures(conn, &row.id)?;
             let mut templates = Vec::new();
             for kind in [INVITATION, REMINDER] {
-                let (subject, body) =
-                    deliveries::template(conn, &row.id, kind)?.unwrap_or_else(|| default_template(kind));
-                templates.push(TemplateView { kind, subject, body });
+                for lang in crate::i18n::Lang::ALL {
+                    let (subject, body) = deliveries::template(conn, &row.id, &delivery::template_key(kind, lang))?
+                        .unwrap_or_else(|| default_template(kind, lang));
+                    templates.push(TemplateView {
+                        kind,
+                        lang: lang.code(),
+                        language: lang.name(),
+                        subject,
+                        body,
+                    });
+                }
             }
             let without_email = crate::store::members::without_email(conn, &row.id)?.len();
             Ok((row, progress, failures, templates, without_email))
@@ -173,6 +183,9 @@ pub struct ActionForm {
     action: String,
     #[serde(default)]
     kind: String,
+    /// The language of a wording (`en` when absent).
+    #[serde(default)]
+    lang: String,
     #[serde(default)]
     subject: String,
     #[serde(default)]
@@ -216,9 +229,16 @@ pub async fn act(
                 }),
                 "template" => {
                     let kind = if form.kind == REMINDER { REMINDER } else { INVITATION };
+                    let lang = match form.lang.as_str() {
+                        "" => crate::i18n::Lang::En,
+                        code => crate::i18n::Lang::from_code(code)
+                            .filter(|l| l.code() == code)
+                            .ok_or_else(|| OpError::Refused(format!("Teller does not write in {code:?}")))?,
+                    };
                     delivery::check_template(kind, &form.subject, &form.body)?;
-                    deliveries::set_template(conn, &row.id, kind, form.subject.trim(), &form.body)?;
-                    Ok(format!("The {kind} wording is saved."))
+                    let key = delivery::template_key(kind, lang);
+                    deliveries::set_template(conn, &row.id, &key, form.subject.trim(), &form.body)?;
+                    Ok(format!("The {kind} wording in {} is saved.", lang.name()))
                 }
                 other => Err(OpError::Refused(format!("unknown action {other:?}"))),
             }
@@ -239,13 +259,14 @@ struct LetterView {
     member_id: String,
     name: String,
     code: String,
+    lang: &'static str,
+    closes: String,
 }
 
 #[derive(Serialize)]
 struct LettersPage {
     title: String,
     vote_page: String,
-    closes: String,
     letters: Vec<LetterView>,
 }
 
@@ -292,16 +313,16 @@ fn letters_page(state: &AppState, row: &ElectionRow, letters: Vec<delivery::Lett
             body: LettersPage {
                 title: row.title.clone(),
                 vote_page: format!("{}/vote", state.public_url()),
-                closes: row
-                    .closes_at
-                    .map(crate::time::format)
-                    .unwrap_or_else(|| "when the election office announces".into()),
                 letters: letters
                     .into_iter()
                     .map(|l| LetterView {
+                        closes: row.closes_at.map(crate::time::format).unwrap_or_else(|| {
+                            crate::i18n::text(l.lang, "mail-closes-unannounced", &[])
+                        }),
                         member_id: l.member_id,
                         name: l.name,
                         code: l.token.grouped(),
+                        lang: l.lang.code(),
                     })
                     .collect(),
             },
@@ -387,6 +408,7 @@ pub async fn replace(
             &state,
             &row,
             vec![delivery::Letter {
+                lang: issued.lang,
                 member_id: issued.member_id,
                 name: issued.name,
                 token: issued.token,

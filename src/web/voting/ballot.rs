@@ -118,10 +118,27 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
         Ok(v) => v,
         Err(page) => return page,
     };
-    match voter.election.definition() {
+    let page = || match voter.election.definition() {
         Ok(def) => render_ballot(&voter.election, &def, &Marks::new(), vec![]),
         Err(e) => PageError::from(OpError::from(e)).into_response(),
+    };
+    // A member who has not chosen a language yet gets the one the roll
+    // gives them, and keeps it (they can switch on any page).
+    if crate::web::cookie(&headers, crate::web::language::COOKIE).is_none() {
+        let hash = state.secret().token_hash(voter.token.as_str());
+        let roll_lang = state
+            .run(move |conn, _| Ok(crate::store::members::language_of_token(conn, &hash)?))
+            .await;
+        if let Ok(Some(lang)) = roll_lang {
+            let back = crate::i18n::back();
+            let mut res = crate::i18n::scope(crate::i18n::RequestLang { lang, back }, async { page() }).await;
+            if let Some(cookie) = crate::web::language::cookie_for(lang, state.https()) {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
+            }
+            return res;
+        }
     }
+    page()
 }
 
 /// `POST /ballot`: back from the review page, with the choices kept.
