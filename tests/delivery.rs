@@ -206,7 +206,11 @@ async fn delivery(backend: Backend) {
     // Letters for members without e-mail: one per page, with a new code that votes.
     let (status, html) = post(&app, &officer, &format!("/staff/elections/{id}/letters"), &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(html.matches("<article class=\"letter\" lang=\"en\">").count(), 1, "{html}");
+    assert_eq!(
+        html.matches("<article class=\"letter\" lang=\"en\">").count(),
+        1,
+        "{html}"
+    );
     assert!(html.contains("Di Roe"));
     let at = html.find("class=\"letter-code\">").unwrap() + "class=\"letter-code\">".len();
     let code = html[at..at + 34].to_string();

@@ -135,7 +135,11 @@ async fn turnout_only_at_seals(backend: Backend) {
     assert_eq!(reminders.len(), 8, "one reminder to each member with e-mail");
     let (status, html) = post(&app, &officer, &format!("/staff/elections/{id}/letters"), &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(html.matches("<article class=\"letter\" lang=\"en\">").count(), 4, "{html}");
+    assert_eq!(
+        html.matches("<article class=\"letter\" lang=\"en\">").count(),
+        4,
+        "{html}"
+    );
     // A reminder carries no code, so a voter's reminder gives nothing to try.
     let m0 = reminders.iter().find(|m| m.to[0].contains("member0@")).unwrap();
     assert!(!m0.data.contains("/v/"), "{}", m0.data);

@@ -44,15 +44,29 @@ pub fn default_template(kind: &str, lang: Lang) -> (String, String) {
     let (subject, paragraphs) = match kind {
         REPLACEMENT => (
             say("mail-replacement-subject"),
-            vec![say("mail-replacement"), say("mail-vote-here"), say("mail-or-type"), say("mail-keep-private")],
+            vec![
+                say("mail-replacement"),
+                say("mail-vote-here"),
+                say("mail-or-type"),
+                say("mail-keep-private"),
+            ],
         ),
         REMINDER => (
             say("mail-reminder-subject"),
-            vec![say("mail-reminder"), say("mail-reminder-how"), say("mail-reminder-lost")],
+            vec![
+                say("mail-reminder"),
+                say("mail-reminder-how"),
+                say("mail-reminder-lost"),
+            ],
         ),
         _ => (
             say("mail-invitation-subject"),
-            vec![say("mail-invitation"), say("mail-vote-here"), say("mail-or-type"), say("mail-keep-private")],
+            vec![
+                say("mail-invitation"),
+                say("mail-vote-here"),
+                say("mail-or-type"),
+                say("mail-keep-private"),
+            ],
         ),
     };
     (subject, letter_body(lang, &say("mail-greeting"), &paragraphs))
@@ -128,7 +142,6 @@ struct Fields<'a> {
     code: &'a str,
     office: &'a str,
 }
-
 
 /// Render a template's text (plain text: no HTML escaping).
 pub fn render_text(template: &str, fields: &impl Serialize) -> Result<String, String> {
@@ -294,7 +307,12 @@ pub fn send_queued(
                 Outgoing::Reminder => compose(conn, &row, &member, None, &kind, public_url)?,
             };
             let outcome = rendered.and_then(|(subject, body)| {
-                mailer.send(&member.name, &member.email, &subject, &with_contact(member.lang(), body))
+                mailer.send(
+                    &member.name,
+                    &member.email,
+                    &subject,
+                    &with_contact(member.lang(), body),
+                )
             });
             match outcome {
                 Ok(()) => {
@@ -414,7 +432,10 @@ pub fn replace_code(
         Some(public_url) => {
             let member =
                 members::find(conn, election, member_id)?.ok_or_else(|| OpError::NoSuchMember(member_id.into()))?;
-            Some(compose(conn, &row, &member, Some(&issued.token), REPLACEMENT, public_url)?.map_err(OpError::Refused)?)
+            Some(
+                compose(conn, &row, &member, Some(&issued.token), REPLACEMENT, public_url)?
+                    .map_err(OpError::Refused)?,
+            )
         }
         None => None,
     };

@@ -14,6 +14,62 @@ pub struct Mail {
     pub data: String,
 }
 
+impl Mail {
+    /// The subject, with RFC 2047 encoded words decoded.
+    #[allow(dead_code)]
+    pub fn subject(&self) -> String {
+        use base64::Engine;
+        let (head, _) = self.data.split_once("\r\n\r\n").unwrap_or((&self.data, ""));
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let raw = unfolded
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or("")
+            .to_string();
+        raw.split(' ')
+            .map(
+                |word| match word.strip_prefix("=?utf-8?b?").and_then(|w| w.strip_suffix("?=")) {
+                    Some(b64) => {
+                        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+                    }
+                    None => word.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("  ", " ")
+    }
+
+    /// The body, decoded from quoted-printable or base64 as its header says.
+    #[allow(dead_code)]
+    pub fn body(&self) -> String {
+        use base64::Engine;
+        let (head, body) = self.data.split_once("\r\n\r\n").unwrap_or(("", &self.data));
+        let head = head.to_ascii_lowercase();
+        if head.contains("content-transfer-encoding: base64") {
+            let joined: String = body.split_whitespace().collect();
+            return String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap()).unwrap();
+        }
+        if head.contains("content-transfer-encoding: quoted-printable") {
+            let soft = body.replace("=\r\n", "");
+            let bytes = soft.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'=' && i + 2 < bytes.len() {
+                    out.push(u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap(), 16).unwrap());
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            return String::from_utf8(out).unwrap();
+        }
+        body.to_string()
+    }
+}
+
 /// The sink.
 pub struct SmtpSink {
     pub addr: SocketAddr,

@@ -316,9 +316,10 @@ fn letters_page(state: &AppState, row: &ElectionRow, letters: Vec<delivery::Lett
                 letters: letters
                     .into_iter()
                     .map(|l| LetterView {
-                        closes: row.closes_at.map(crate::time::format).unwrap_or_else(|| {
-                            crate::i18n::text(l.lang, "mail-closes-unannounced", &[])
-                        }),
+                        closes: row
+                            .closes_at
+                            .map(crate::time::format)
+                            .unwrap_or_else(|| crate::i18n::text(l.lang, "mail-closes-unannounced", &[])),
                         member_id: l.member_id,
                         name: l.name,
                         code: l.token.grouped(),
