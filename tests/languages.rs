@@ -303,3 +303,104 @@ fn url_encode(s: &str) -> String {
 }
 
 on_both_backends!(members_in_their_language, languages);
+
+/// The election's own texts in Spanish: entered in the builder while the
+/// election is a draft, shown to members reading Spanish, refused when bad
+/// (nothing saved) and once the polls have opened.
+async fn election_texts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, tokens) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 2);
+    add_staff(&app, "olga", "officer", "officer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let page = format!("/staff/elections/{id}/texts/es");
+    let (status, html) = common::staff::get(&app, &officer, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Original: <span lang=\"en\">Board of Directors</span>"),
+        "{html}"
+    );
+
+    // A title on two lines is refused, and nothing is saved.
+    let (status, html) = post(
+        &app,
+        &officer,
+        &page,
+        &[
+            ("t.title", "Elección\nde la Junta"),
+            ("t.contest.directors.title", "Junta Directiva"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("must be one line"), "{html}");
+    assert!(
+        teller::store::texts::load(&mut app.db.conn(), &id, teller::i18n::Lang::Es)
+            .unwrap()
+            .is_empty()
+    );
+    let (status, html) = post(&app, &officer, &page, &[("t.nothing.here", "x")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+
+    let (status, html) = post(
+        &app,
+        &officer,
+        &page,
+        &[
+            ("t.title", "Elección de la Junta 2026"),
+            ("t.contest.directors.title", "Junta Directiva"),
+            (
+                "t.candidate.directors.amara-okafor.statement",
+                "Técnica de farmacia hospitalaria desde hace 12 años.",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("The Español texts are saved."));
+    app.teller_ok(&["election", "open", &id]);
+
+    // After the opening the texts are final.
+    let (status, html) = post(&app, &officer, &page, &[("t.title", "Otra")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Not saved") && html.contains("the texts are final"),
+        "{html}"
+    );
+    let saved = teller::store::texts::load(&mut app.db.conn(), &id, teller::i18n::Lang::Es).unwrap();
+    assert_eq!(saved["title"], "Elección de la Junta 2026");
+
+    // A member reading Spanish sees them; one reading English the originals.
+    let mut browser = Jar::default();
+    browser.0.insert("teller_lang".into(), "es".into());
+    let res = app
+        .http
+        .get(app.url(&format!("/v/{}", tokens[0].1.replace('-', ""))))
+        .send()
+        .await
+        .unwrap();
+    browser.keep(&res);
+    let (_, html) = browser.get(&app, "/ballot").await;
+    assert!(
+        html.contains("Junta Directiva") && html.contains("Técnica de farmacia hospitalaria"),
+        "{html}"
+    );
+    assert!(html.contains("<title>Su papeleta — Teller</title>"));
+    assert!(html.contains("Elección de la Junta 2026"));
+    // Names and choices are the same in every language.
+    assert!(html.contains("Amara Okafor") && html.contains(r#"value="amara-okafor""#));
+    browser.0.insert("teller_lang".into(), "en".into());
+    let (_, html) = browser.get(&app, "/ballot").await;
+    assert!(html.contains("Board of Directors") && !html.contains("Junta Directiva"));
+    let (_, html) = Jar(BTreeMap::from([("teller_lang".to_string(), "es".to_string())]))
+        .get(&app, &format!("/e/{id}"))
+        .await;
+    assert!(
+        html.contains("<h1>Elección de la Junta 2026</h1>") && html.contains("Junta Directiva"),
+        "{html}"
+    );
+    // The published definition keeps the original texts.
+    let (_, election) = app.get_json(&format!("/api/v1/elections/{id}")).await;
+    assert!(election.to_string().contains("Board of Directors") && !election.to_string().contains("Junta"));
+}
+
+on_both_backends!(the_election_in_spanish, election_texts);

@@ -150,6 +150,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    election_texts (election_id, lang, text_key) {
+        election_id -> Text,
+        lang -> Text,
+        text_key -> Text,
+        body -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(deliveries, members);
 
 diesel::table! {

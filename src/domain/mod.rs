@@ -8,5 +8,6 @@ pub mod roles;
 pub mod roll;
 pub mod spec;
 pub mod spreadsheet;
+pub mod texts;
 pub mod token;
 pub mod totp;

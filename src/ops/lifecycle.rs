@@ -237,7 +237,7 @@ pub fn tally(
 /// commits to. Returns the deleted election's title.
 pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Result<String, OpError> {
     use crate::db::schema::{
-        certifier_keys, deliveries, elections as elections_t, log_entries, log_heads, mail_templates,
+        certifier_keys, deliveries, election_texts, elections as elections_t, log_entries, log_heads, mail_templates,
         members as members_t, roll_upload_rows, roll_uploads, turnout,
     };
     use diesel::prelude::*;
@@ -253,6 +253,7 @@ pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Re
         diesel::delete(roll_uploads::table.filter(roll_uploads::election_id.eq(id))).execute(conn)?;
         diesel::delete(deliveries::table.filter(deliveries::election_id.eq(id))).execute(conn)?;
         diesel::delete(mail_templates::table.filter(mail_templates::election_id.eq(id))).execute(conn)?;
+        diesel::delete(election_texts::table.filter(election_texts::election_id.eq(id))).execute(conn)?;
         diesel::delete(certifier_keys::table.filter(certifier_keys::election_id.eq(id))).execute(conn)?;
         diesel::delete(turnout::table.filter(turnout::election_id.eq(id))).execute(conn)?;
         diesel::delete(members_t::table.filter(members_t::election_id.eq(id))).execute(conn)?;

@@ -10,6 +10,7 @@ pub mod members;
 pub mod purges;
 pub mod roll_uploads;
 pub mod staff;
+pub mod texts;
 pub mod turnout;
 
 /// A value in the database that Teller itself wrote but cannot read back:

@@ -407,6 +407,10 @@ pub fn router(state: AppState) -> Router {
             "/staff/elections/{id}/preview",
             get(staff::builder::preview).post(staff::builder::preview_check),
         )
+        .route(
+            "/staff/elections/{id}/texts/{lang}",
+            get(staff::texts::show).post(staff::texts::save),
+        )
         .route("/staff/accounts", get(staff::accounts::show).post(staff::accounts::act))
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))

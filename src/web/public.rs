@@ -144,13 +144,15 @@ fn turnout_text(s: &Status) -> String {
 
 /// `GET /e/{id}`.
 pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let s = state
+    let lang = crate::i18n::current();
+    let (s, texts) = state
         .run(move |conn, _| {
             let id = resolve_public_election(conn, &id)?.id;
-            status(conn, &id)
+            Ok((status(conn, &id)?, crate::store::texts::load(conn, &id, lang)?))
         })
         .await?;
     let def: Definition = s.election.definition().map_err(OpError::from)?;
+    let def = crate::domain::texts::localise(def, &texts);
     let key = s.election.public_key().map_err(OpError::from)?;
     let contests = def
         .contests

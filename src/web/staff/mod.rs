@@ -14,6 +14,7 @@ pub mod election;
 pub mod login;
 pub mod report;
 pub mod roll;
+pub mod texts;
 
 use std::net::IpAddr;
 

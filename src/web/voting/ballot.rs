@@ -26,7 +26,7 @@ pub fn render_ballot(
     marks: &Marks,
     problems: Vec<BallotProblem>,
 ) -> Response {
-    let title = election.title.as_str();
+    let title = definition.title.as_str();
     let (status, page_title) = if problems.is_empty() {
         (StatusCode::OK, super::t("ballot-title"))
     } else {
@@ -118,27 +118,36 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
         Ok(v) => v,
         Err(page) => return page,
     };
-    let page = || match voter.election.definition() {
+    let page = |voter: &super::Voter| match voter.definition() {
         Ok(def) => render_ballot(&voter.election, &def, &Marks::new(), vec![]),
-        Err(e) => PageError::from(OpError::from(e)).into_response(),
+        Err(e) => PageError::from(e).into_response(),
     };
     // A member who has not chosen a language yet gets the one the roll
     // gives them, and keeps it (they can switch on any page).
     if crate::web::cookie(&headers, crate::web::language::COOKIE).is_none() {
         let hash = state.secret().token_hash(voter.token.as_str());
+        let election = voter.election.id.clone();
         let roll_lang = state
-            .run(move |conn, _| Ok(crate::store::members::language_of_token(conn, &hash)?))
+            .run(move |conn, _| {
+                let lang = crate::store::members::language_of_token(conn, &hash)?;
+                let texts = match lang {
+                    Some(l) => crate::store::texts::load(conn, &election, l)?,
+                    None => Default::default(),
+                };
+                Ok((lang, texts))
+            })
             .await;
-        if let Ok(Some(lang)) = roll_lang {
+        if let Ok((Some(lang), texts)) = roll_lang {
             let back = crate::i18n::back();
-            let mut res = crate::i18n::scope(crate::i18n::RequestLang { lang, back }, async { page() }).await;
+            let voter = super::Voter { texts, ..voter };
+            let mut res = crate::i18n::scope(crate::i18n::RequestLang { lang, back }, async { page(&voter) }).await;
             if let Some(cookie) = crate::web::language::cookie_for(lang, state.https()) {
                 res.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
             }
             return res;
         }
     }
-    page()
+    page(&voter)
 }
 
 /// `POST /ballot`: back from the review page, with the choices kept.
@@ -152,7 +161,7 @@ pub async fn change(
         Ok(v) => v,
         Err(page) => return page,
     };
-    match voter.election.definition() {
+    match voter.definition() {
         Ok(def) => {
             let marks = marks_from_fields(&def, &fields);
             render_ballot(&voter.election, &def, &marks, vec![])
@@ -180,9 +189,9 @@ pub async fn review(
         Ok(v) => v,
         Err(page) => return page,
     };
-    let def = match voter.election.definition() {
+    let def = match voter.definition() {
         Ok(d) => d,
-        Err(e) => return PageError::from(OpError::from(e)).into_response(),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
@@ -194,7 +203,7 @@ pub async fn review(
         "review",
         &Page {
             page_title: super::t("review-title"),
-            election_title: Some(voter.election.title.clone()),
+            election_title: Some(def.title.clone()),
             body: Review {
                 contests: summaries(&def, &choices),
                 hidden: hidden_fields(&def, &choices),

@@ -97,16 +97,24 @@ pub async fn show_receipt(State(state): State<AppState>, headers: HeaderMap) -> 
         );
     };
     let id = receipt.body.election.clone();
-    let row = match state
-        .run(move |conn, _| Ok(crate::store::elections::find(conn, &id)?))
+    let lang = crate::i18n::current();
+    let (row, texts) = match state
+        .run(move |conn, _| {
+            let row = crate::store::elections::find(conn, &id)?;
+            let texts = crate::store::texts::load(conn, &id, lang)?;
+            Ok((row, texts))
+        })
         .await
     {
-        Ok(Some(row)) => row,
-        Ok(None) => return PageError::not_found().into_response(),
+        Ok((Some(row), texts)) => (row, texts),
+        Ok((None, _)) => return PageError::not_found().into_response(),
         Err(e) => return PageError::from(e).into_response(),
     };
     match row.definition() {
-        Ok(def) => receipt_page(&row.title, &def, &receipt),
+        Ok(def) => {
+            let def = crate::domain::texts::localise(def, &texts);
+            receipt_page(&def.title, &def, &receipt)
+        }
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
 }
@@ -132,9 +140,9 @@ pub async fn cast(
         Ok(v) => v,
         Err(page) => return page,
     };
-    let def = match voter.election.definition() {
+    let def = match voter.definition() {
         Ok(d) => d,
-        Err(e) => return PageError::from(OpError::from(e)).into_response(),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
@@ -166,7 +174,7 @@ pub async fn cast(
                     res.headers_mut().append(header::SET_COOKIE, c);
                     res
                 }
-                None => receipt_page(&voter.election.title, &def, &receipt),
+                None => receipt_page(&def.title, &def, &receipt),
             };
             res.headers_mut().append(header::SET_COOKIE, clear_cookie(&state));
             res

@@ -59,6 +59,17 @@ pub struct Voter {
     pub token: Token,
     /// The election.
     pub election: ElectionRow,
+    /// The election's own texts in the page's language (domain::texts).
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+impl Voter {
+    /// The ballot as the member reads it: the definition, with its texts in
+    /// the page's language where the election office translated them.
+    pub fn definition(&self) -> Result<teller_audit::definition::Definition, OpError> {
+        let def = self.election.definition().map_err(OpError::from)?;
+        Ok(crate::domain::texts::localise(def, &self.texts))
+    }
 }
 
 #[derive(Serialize)]
@@ -227,6 +238,7 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) ->
     };
     let now = crate::time::now();
     let t = token.clone();
+    let lang = crate::i18n::current();
     let found = state
         .run(move |conn, secret| {
             let status = token_status(conn, secret, &t)?;
@@ -234,25 +246,29 @@ pub async fn current_voter(state: &AppState, headers: &HeaderMap, ip: IpAddr) ->
                 TokenStatus::Known { election, .. } => elections::find(conn, election)?,
                 TokenStatus::Unknown => None,
             };
-            Ok((status, election))
+            let texts = match &election {
+                Some(e) => crate::store::texts::load(conn, &e.id, lang)?,
+                None => Default::default(),
+            };
+            Ok((status, election, texts))
         })
         .await;
     match found {
         Err(e) => Err(super::error::PageError::from(e).into_response()),
-        Ok((TokenStatus::Unknown, _)) | Ok((_, None)) => {
+        Ok((TokenStatus::Unknown, _, _)) | Ok((_, None, _)) => {
             Err(failed_code(state, ip, SITE, limited, unknown_page()).await)
         }
-        Ok((TokenStatus::Known { voted: true, .. }, election)) => {
+        Ok((TokenStatus::Known { voted: true, .. }, election, _)) => {
             state.limiter().failed(ip, SITE);
             state.metrics().refused(crate::web::metrics::Refusal::UsedCode);
             Err(used_page(election.as_ref()))
         }
-        Ok((TokenStatus::Known { voted: false, .. }, Some(election))) => {
+        Ok((TokenStatus::Known { voted: false, .. }, Some(election), texts)) => {
             let state_now = election
                 .state()
                 .map_err(|e| super::error::PageError::from(OpError::from(e)).into_response())?;
             match voting_window(state_now, election.opens_at, election.closes_at, now) {
-                Ok(()) => Ok(Voter { token, election }),
+                Ok(()) => Ok(Voter { token, election, texts }),
                 Err(why) => Err(not_open_page(&election, why)),
             }
         }
