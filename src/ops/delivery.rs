@@ -300,9 +300,10 @@ pub fn compose(
         Some(t) => t,
         None => default_template(kind),
     };
+    let zone = row.zone();
     let closes = row
         .closes_at
-        .map(crate::time::format)
+        .map(|t| zone.local(t).english())
         .unwrap_or_else(|| "when the election office announces".to_string());
     let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
     let (link, code) = match token {

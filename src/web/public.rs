@@ -13,9 +13,8 @@ use super::voting::form::instructions;
 use super::AppState;
 use crate::domain::lifecycle::State as Lifecycle;
 use crate::ops::status::{status, Status};
-use crate::ops::{resolve_public_election, OpError};
+use crate::ops::{resolve_announced_election, resolve_public_election, OpError};
 use crate::store::{ballots, elections};
-use crate::time::format as when;
 
 /// A state in words.
 pub fn state_label(s: Lifecycle) -> &'static str {
@@ -36,15 +35,46 @@ struct ListItem {
     state_label: &'static str,
 }
 
+/// A draft announced with its opening time.
+#[derive(Serialize)]
+struct ComingUp {
+    id: String,
+    title: String,
+    /// The opening on the election's clocks, in parts.
+    opens: crate::time::LocalTime,
+    /// "Tuesday 1 December 2026 at 09:00 Eastern time (EST)".
+    opens_text: String,
+}
+
 #[derive(Serialize)]
 struct Home {
     elections: Vec<ListItem>,
+    coming_up: Vec<ComingUp>,
 }
 
 /// `GET /`.
 pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> {
     let rows = state.run(|conn, _| Ok(elections::list(conn)?)).await?;
-    // Drafts are the staff's alone.
+    // Drafts are the staff's alone, unless announced with their opening.
+    let mut coming_up: Vec<(i64, ComingUp)> = rows
+        .iter()
+        .filter(|r| r.announced_draft())
+        .filter_map(|r| {
+            let at = r.opens_at?;
+            let opens = r.zone().local(at);
+            Some((
+                at,
+                ComingUp {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    opens_text: opens.english(),
+                    opens,
+                },
+            ))
+        })
+        .collect();
+    coming_up.sort_by_key(|(at, _)| *at);
+    let coming_up = coming_up.into_iter().map(|(_, c)| c).collect();
     let elections = rows
         .into_iter()
         .filter_map(|r| {
@@ -63,7 +93,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> 
         &Page {
             page_title: "Elections".into(),
             election_title: None,
-            body: Home { elections },
+            body: Home { elections, coming_up },
         },
     ))
 }
@@ -102,17 +132,22 @@ struct ElectionPage {
 
 fn schedule_text(s: &Status) -> String {
     let e = &s.election;
+    let zone = e.zone();
+    let when = |t: i64| zone.local(t).english();
     match (s.state, e.opens_at, e.closes_at) {
         (Lifecycle::Draft, Some(o), Some(c)) => format!("Voting opens {} and closes {}.", when(o), when(c)),
         (Lifecycle::Draft, Some(o), None) => format!("Voting opens {}.", when(o)),
         (Lifecycle::Draft, None, _) => "The opening time will be announced.".into(),
-        (Lifecycle::Open, _, Some(c)) => format!("Voting closes {}.", when(c)),
+        (Lifecycle::Open, _, Some(c)) => {
+            crate::time::closing_text(Some(c), &zone, crate::time::now()).unwrap_or_default()
+        }
         (Lifecycle::Open, _, None) => "The election office will announce the close.".into(),
         _ => String::new(),
     }
 }
 
 fn turnout_text(s: &Status) -> String {
+    let when = |t: i64| s.election.zone().local(t).english();
     match s.state {
         Lifecycle::Draft => format!("{} members are eligible to vote. Voting has not started.", s.eligible),
         Lifecycle::Open if s.seals == 0 => format!(
@@ -133,10 +168,13 @@ fn turnout_text(s: &Status) -> String {
 pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
     let s = state
         .run(move |conn, _| {
-            let id = resolve_public_election(conn, &id)?.id;
+            let id = resolve_announced_election(conn, &id)?.id;
             status(conn, &id)
         })
         .await?;
+    if s.election.announced_draft() {
+        return Ok(announced_page(&s));
+    }
     let def: Definition = s.election.definition().map_err(OpError::from)?;
     let key = s.election.public_key().map_err(OpError::from)?;
     let contests = def
@@ -183,6 +221,33 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
             body: page,
         },
     ))
+}
+
+#[derive(Serialize)]
+struct AnnouncedPage {
+    title: String,
+    state: String,
+    state_label: &'static str,
+    schedule: String,
+}
+
+/// An announced draft's page: the title and the schedule, nothing of the
+/// ballot (which may still change).
+fn announced_page(s: &Status) -> Response {
+    render(
+        StatusCode::OK,
+        "election_announced",
+        &Page {
+            page_title: s.election.title.clone(),
+            election_title: None,
+            body: AnnouncedPage {
+                title: s.election.title.clone(),
+                state: s.state.as_str().into(),
+                state_label: state_label(s.state),
+                schedule: schedule_text(s),
+            },
+        },
+    )
 }
 
 /// The tracker typed on the check page.

@@ -294,7 +294,7 @@ fn letters_page(state: &AppState, row: &ElectionRow, letters: Vec<delivery::Lett
                 vote_page: format!("{}/vote", state.public_url()),
                 closes: row
                     .closes_at
-                    .map(crate::time::format)
+                    .map(|t| row.zone().local(t).english())
                     .unwrap_or_else(|| "when the election office announces".into()),
                 letters: letters
                     .into_iter()

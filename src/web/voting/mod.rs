@@ -159,16 +159,19 @@ pub fn used_page(election: Option<&ElectionRow>) -> Response {
 pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
     let link = (format!("/e/{}", election.id), "See the election's page");
     match why {
-        // Before the opening the election's page is not public yet.
+        // Before the opening the election's page is public only if announced.
         NotOpen::NotYet(when) => problem_page(
             StatusCode::LOCKED,
             Some(election),
             "The polls are not open yet",
             vec![match when {
-                Some(t) => format!("Voting opens at {}. Your code will work then; keep your invitation.", crate::time::format(t)),
+                Some(t) => format!(
+                    "Voting opens {}. Your code will work then; keep your invitation.",
+                    election.zone().local(t).english()
+                ),
                 None => "Voting has not started. The election office will announce when it opens; your code will work then.".into(),
             }],
-            vec![],
+            if election.announced_draft() { vec![link] } else { vec![] },
         ),
         NotOpen::Closed => problem_page(
             StatusCode::LOCKED,
