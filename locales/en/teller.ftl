@@ -124,7 +124,7 @@ code-used-text-1 = A ballot has already been cast with this code. Each code cast
 code-used-text-2 = If you did not vote yourself, contact the election office straight away.
 see-election-page = See the election's page
 not-open-title = The polls are not open yet
-not-open-at = Voting opens at { $when }. Your code will work then; keep your invitation.
+not-open-at = Voting opens { $when }. Your code will work then; keep your invitation.
 not-open-unannounced = Voting has not started. The election office will announce when it opens; your code will work then.
 closed-title = The polls are closed
 closed-text = Voting in this election has ended, so no more ballots can be cast. The results will be published on the election's page.
@@ -304,3 +304,12 @@ letter-step-1 = Go to { $vote_page } on a phone or computer.
 letter-step-2 = Type your voting code:
 letter-step-3 = Mark your choices, check them, and cast your ballot. Keep the receipt you are offered.
 letter-privacy = Your code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.
+
+## Time zones, time left, announced elections
+
+zone-city = { $city } time
+time-and = { $a } and { $b }
+closes-left = Voting closes { $when }: { $left } left.
+home-coming-up = Coming up
+home-opens = Voting opens { $when }
+announced-text = The ballot will be published here when the polls open. If you are a member, your voting code will arrive from the election office and will work from then.

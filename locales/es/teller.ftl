@@ -301,3 +301,12 @@ letter-step-1 = Vaya a { $vote_page } en un teléfono o un ordenador.
 letter-step-2 = Escriba su código de votación:
 letter-step-3 = Marque sus opciones, revíselas y emita su papeleta. Guarde el recibo que se le ofrece.
 letter-privacy = Su código emite una papeleta. Su papeleta se guarda sin su nombre ni su código, y las papeletas solo se publican cuando se cierra la votación, en un orden que no muestra quién emitió cuál.
+
+## Husos horarios, tiempo restante, elecciones anunciadas
+
+zone-city = hora de { $city }
+time-and = { $a } y { $b }
+closes-left = La votación se cierra el { $when }: quedan { $left }.
+home-coming-up = Próximamente
+home-opens = La votación se abre el { $when }
+announced-text = La papeleta se publicará aquí cuando se abra la votación. Si es miembro, recibirá su código de votación de la oficina electoral y funcionará a partir de entonces.

@@ -16,6 +16,8 @@ diesel::table! {
         created_at -> BigInt,
         tally -> Nullable<Text>,
         certification_quorum -> BigInt,
+        time_zone -> Text,
+        announced -> Bool,
     }
 }
 

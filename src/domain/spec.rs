@@ -25,6 +25,10 @@ pub struct ElectionSpec {
     pub seal_min_ballots: u64,
     /// Certifiers who must sign the result (0: no committee certification).
     pub certification_quorum: u32,
+    /// The zone times are shown in (and times without an offset read in).
+    pub time_zone: crate::time::Zone,
+    /// List the draft publicly, with its opening time, before it opens.
+    pub announced: bool,
 }
 
 /// An election as written in its file, or as the console's election
@@ -37,6 +41,13 @@ pub struct FileElection {
     /// Introduction shown above the ballot.
     #[serde(default)]
     pub description: String,
+    /// The IANA time zone times are shown in, and times written without an
+    /// offset are read in (UTC when absent).
+    pub time_zone: Option<String>,
+    /// Announce the election on the public home before it opens (needs
+    /// `opens_at`).
+    #[serde(default)]
+    pub announce: bool,
     /// When the polls open by themselves.
     pub opens_at: Option<toml::value::Datetime>,
     /// When they close by themselves.
@@ -199,8 +210,22 @@ pub fn parse(text: &str) -> Result<ElectionSpec, Vec<String>> {
 /// own problems ([`Definition::problems`]) are not included.
 pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
     let mut problems = Vec::new();
+    let zone = match file.time_zone.as_deref().map(crate::time::Zone::parse) {
+        None => None,
+        Some(Ok(zone)) => Some(zone),
+        Some(Err(e)) => {
+            problems.push(format!("time_zone: {e}"));
+            None
+        }
+    };
     let mut time = |what: &str, dt: &Option<toml::value::Datetime>| {
-        dt.as_ref().and_then(|dt| match crate::time::from_toml(dt) {
+        // Without a time_zone line a time needs its offset, as before zones.
+        let read = |dt: &toml::value::Datetime| match (&zone, &file.time_zone) {
+            (Some(zone), _) => zone.from_toml(dt),
+            (None, Some(_)) if dt.offset.is_none() => Err(format!("{dt} is read in the time zone, which is not known")),
+            (None, _) => crate::time::from_toml(dt),
+        };
+        dt.as_ref().and_then(|dt| match read(dt) {
             Ok(t) => Some(t),
             Err(e) => {
                 problems.push(format!("{what}: {e}"));
@@ -214,6 +239,9 @@ pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
         if c <= o {
             problems.push("closes_at must be after opens_at".to_string());
         }
+    }
+    if file.announce && file.opens_at.is_none() {
+        problems.push("announce: an election is announced with its opening time; set opens_at too".to_string());
     }
     let mut contests: Vec<Contest> = Vec::new();
     for (i, fc) in file.contests.into_iter().enumerate() {
@@ -334,6 +362,8 @@ pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
         closes_at,
         seal_interval_seconds,
         seal_min_ballots,
+        time_zone: zone.unwrap_or_default(),
+        announced: file.announce,
     };
     (spec, problems)
 }
@@ -384,6 +414,32 @@ threshold = "most"
         assert!(problems.iter().any(|p| p.contains("borda")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("\"most\"")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("title is empty")), "{problems:?}");
+    }
+
+    #[test]
+    fn the_time_zone_reads_local_times_and_stays_out_of_the_definition() {
+        let example = include_str!("../../examples/board-election.toml");
+        let spec = parse(example).unwrap();
+        assert_eq!(spec.time_zone.name(), "America/New_York");
+        assert!(!spec.announced);
+        let utc = parse(&example.replacen("time_zone = \"America/New_York\"", "", 1)).unwrap();
+        assert_eq!(utc.time_zone, crate::time::Zone::utc());
+        assert_eq!(utc.definition.hash(), spec.definition.hash());
+        let local =
+            parse(&example.replacen("# opens_at = 2026-12-01T09:00:00", "opens_at = 2026-12-01T09:00:00", 1)).unwrap();
+        assert_eq!(local.opens_at, Some(1_796_133_600));
+        // Without a zone a time needs its offset, as before.
+        let problems = parse(&example.replacen("time_zone = \"America/New_York\"", "", 1).replacen(
+            "# opens_at = 2026-12-01T09:00:00",
+            "opens_at = 2026-12-01T09:00:00",
+            1,
+        ))
+        .unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("has no time zone")), "{problems:?}");
+        let problems = parse(&example.replacen("America/New_York", "Mars/Olympus_Mons", 1)).unwrap_err();
+        assert!(problems.iter().any(|p| p.starts_with("time_zone: ")), "{problems:?}");
+        let problems = parse(&example.replacen("announce = false", "announce = true", 1)).unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("set opens_at too")), "{problems:?}");
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub fn create_draft(
         created_at: now,
         tally: None,
         certification_quorum: i64::from(spec.certification_quorum),
+        time_zone: spec.time_zone.name().to_string(),
+        announced: spec.announced,
     };
     write_tx(conn, |conn| {
         elections::insert(conn, &row)?;
@@ -116,6 +118,8 @@ pub fn update_draft(
             seal_interval_seconds: spec.seal_interval_seconds as i64,
             seal_min_ballots: spec.seal_min_ballots as i64,
             certification_quorum: i64::from(spec.certification_quorum),
+            time_zone: spec.time_zone.name().to_string(),
+            announced: spec.announced,
             ..row
         };
         elections::update_draft(conn, &updated)?;
@@ -136,13 +140,15 @@ pub fn update_draft(
 /// people editing one draft cannot silently overwrite each other.
 pub fn draft_version(row: &ElectionRow) -> String {
     let text = format!(
-        "{}\n{:?}\n{:?}\n{}\n{}\n{}",
+        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}\n{}",
         row.definition,
         row.opens_at,
         row.closes_at,
         row.seal_interval_seconds,
         row.seal_min_ballots,
-        row.certification_quorum
+        row.certification_quorum,
+        row.time_zone,
+        row.announced
     );
     teller_audit::crypto::Digest::of(text.as_bytes()).to_hex()[..16].to_string()
 }

@@ -359,9 +359,10 @@ pub fn compose(
         Some(t) => t,
         None => default_template(kind, lang),
     };
+    let zone = row.zone();
     let closes = row
         .closes_at
-        .map(crate::time::format)
+        .map(|t| zone.local(t).text(lang))
         .unwrap_or_else(|| text(lang, "mail-closes-unannounced", &[]));
     let vote_page = format!("{}/vote", public_url.trim_end_matches('/'));
     let (link, code) = match token {

@@ -138,6 +138,17 @@ pub fn resolve_public_election(conn: &mut AnyConnection, id: &str) -> Result<Ele
     Ok(row)
 }
 
+/// An election whose page the public may see: [`resolve_public_election`]'s,
+/// and a draft staff announced with its opening time (its page shows only
+/// the title and the schedule; everything else about it stays 404).
+pub fn resolve_announced_election(conn: &mut AnyConnection, id: &str) -> Result<ElectionRow, OpError> {
+    let row = resolve_election(conn, id)?;
+    if !row.public()? {
+        return Err(OpError::NoSuchElection(id.chars().take(40).collect()));
+    }
+    Ok(row)
+}
+
 /// Find an election by full id or by a unique prefix of at least 4 characters.
 /// Text that cannot be (part of) an id is not looked up at all.
 pub fn resolve_election(conn: &mut AnyConnection, id: &str) -> Result<ElectionRow, OpError> {

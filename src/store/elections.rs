@@ -41,6 +41,12 @@ pub struct ElectionRow {
     pub tally: Option<String>,
     /// Certifiers who must sign the result (0: no committee certification).
     pub certification_quorum: i64,
+    /// IANA name of the time zone its times are shown in (not part of the
+    /// definition: a setting of the service).
+    pub time_zone: String,
+    /// Whether the public home lists the draft, with its opening time, before
+    /// the polls open.
+    pub announced: bool,
 }
 
 impl ElectionRow {
@@ -53,6 +59,23 @@ impl ElectionRow {
     pub fn definition(&self) -> Result<Definition, StoreError> {
         serde_json::from_str(&self.definition)
             .map_err(|e| corrupt(format!("election {}: definition: {e}", self.id)).into())
+    }
+
+    /// The time zone its times are shown in (UTC if the stored name is no
+    /// longer known, which only an edit of the database could cause).
+    pub fn zone(&self) -> crate::time::Zone {
+        crate::time::Zone::parse(&self.time_zone).unwrap_or_default()
+    }
+
+    /// Whether the public may see this election: once the polls have opened,
+    /// or before, when staff announced it with an opening time.
+    pub fn public(&self) -> Result<bool, StoreError> {
+        Ok(self.state()? != State::Draft || self.announced_draft())
+    }
+
+    /// A draft announced to the public with its opening time.
+    pub fn announced_draft(&self) -> bool {
+        self.announced && self.opens_at.is_some() && self.state == State::Draft.as_str()
     }
 
     /// The election's public key.
@@ -111,7 +134,8 @@ pub fn set_state(conn: &mut AnyConnection, id: &str, state: State) -> Result<(),
     Ok(())
 }
 
-/// Replace a draft's definition, title, schedule, sealing policy and quorum.
+/// Replace a draft's definition, title, schedule, time zone, announcement,
+/// sealing policy and quorum.
 pub fn update_draft(conn: &mut AnyConnection, row: &ElectionRow) -> Result<(), StoreError> {
     diesel::update(elections::table.find(&row.id))
         .set((
@@ -122,6 +146,8 @@ pub fn update_draft(conn: &mut AnyConnection, row: &ElectionRow) -> Result<(), S
             elections::seal_interval_seconds.eq(row.seal_interval_seconds),
             elections::seal_min_ballots.eq(row.seal_min_ballots),
             elections::certification_quorum.eq(row.certification_quorum),
+            elections::time_zone.eq(&row.time_zone),
+            elections::announced.eq(row.announced),
         ))
         .execute(conn)?;
     Ok(())

@@ -103,6 +103,8 @@ struct ElectionView {
     state: String,
     opens_at: Option<i64>,
     closes_at: Option<i64>,
+    /// IANA name of the zone its times are shown in.
+    time_zone: String,
     public_key: String,
     contests: Vec<ContestView>,
     turnout: Turnout,
@@ -124,6 +126,7 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
         state: s.state.as_str().into(),
         opens_at: s.election.opens_at,
         closes_at: s.election.closes_at,
+        time_zone: s.election.zone().name().to_string(),
         public_key: s.election.public_key.clone(),
         contests: def
             .contests

@@ -13,9 +13,8 @@ use super::voting::form::instructions;
 use super::AppState;
 use crate::domain::lifecycle::State as Lifecycle;
 use crate::ops::status::{status, Status};
-use crate::ops::{resolve_public_election, OpError};
+use crate::ops::{resolve_announced_election, resolve_public_election, OpError};
 use crate::store::{ballots, elections};
-use crate::time::format as when;
 
 /// A state in words.
 pub fn state_label(s: Lifecycle) -> String {
@@ -41,15 +40,46 @@ struct ListItem {
     state_label: String,
 }
 
+/// A draft announced with its opening time.
+#[derive(Serialize)]
+struct ComingUp {
+    id: String,
+    title: String,
+    /// The opening on the election's clocks, in parts.
+    opens: crate::time::LocalTime,
+    /// "Tuesday 1 December 2026 at 09:00 Eastern time (EST)".
+    opens_text: String,
+}
+
 #[derive(Serialize)]
 struct Home {
     elections: Vec<ListItem>,
+    coming_up: Vec<ComingUp>,
 }
 
 /// `GET /`.
 pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> {
     let rows = state.run(|conn, _| Ok(elections::list(conn)?)).await?;
-    // Drafts are the staff's alone.
+    // Drafts are the staff's alone, unless announced with their opening.
+    let mut coming_up: Vec<(i64, ComingUp)> = rows
+        .iter()
+        .filter(|r| r.announced_draft())
+        .filter_map(|r| {
+            let at = r.opens_at?;
+            let opens = r.zone().local(at);
+            Some((
+                at,
+                ComingUp {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    opens_text: opens.text(crate::i18n::current()),
+                    opens,
+                },
+            ))
+        })
+        .collect();
+    coming_up.sort_by_key(|(at, _)| *at);
+    let coming_up = coming_up.into_iter().map(|(_, c)| c).collect();
     let elections = rows
         .into_iter()
         .filter_map(|r| {
@@ -68,7 +98,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> 
         &Page {
             page_title: t("home-title"),
             election_title: None,
-            body: Home { elections },
+            body: Home { elections, coming_up },
         },
     ))
 }
@@ -107,6 +137,8 @@ struct ElectionPage {
 
 fn schedule_text(s: &Status) -> String {
     let e = &s.election;
+    let zone = e.zone();
+    let when = |t: i64| zone.local(t).text(crate::i18n::current());
     match (s.state, e.opens_at, e.closes_at) {
         (Lifecycle::Draft, Some(o), Some(c)) => crate::i18n::t(
             "schedule-opens-closes",
@@ -114,13 +146,16 @@ fn schedule_text(s: &Status) -> String {
         ),
         (Lifecycle::Draft, Some(o), None) => crate::i18n::t("schedule-opens", &[("opens", when(o).into())]),
         (Lifecycle::Draft, None, _) => t("schedule-unannounced"),
-        (Lifecycle::Open, _, Some(c)) => crate::i18n::t("schedule-closes", &[("closes", when(c).into())]),
+        (Lifecycle::Open, _, Some(c)) => {
+            crate::time::closing_text(Some(c), &zone, crate::time::now()).unwrap_or_default()
+        }
         (Lifecycle::Open, _, None) => t("schedule-close-by-hand"),
         _ => String::new(),
     }
 }
 
 fn turnout_text(s: &Status) -> String {
+    let when = |t: i64| s.election.zone().local(t).text(crate::i18n::current());
     match s.state {
         Lifecycle::Draft => crate::i18n::t("turnout-draft", &[("eligible", s.eligible.into())]),
         Lifecycle::Open if s.seals == 0 => crate::i18n::t("turnout-no-seal", &[("eligible", s.eligible.into())]),
@@ -147,10 +182,13 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
     let lang = crate::i18n::current();
     let (s, texts) = state
         .run(move |conn, _| {
-            let id = resolve_public_election(conn, &id)?.id;
+            let id = resolve_announced_election(conn, &id)?.id;
             Ok((status(conn, &id)?, crate::store::texts::load(conn, &id, lang)?))
         })
         .await?;
+    if s.election.announced_draft() {
+        return Ok(announced_page(&s));
+    }
     let def: Definition = s.election.definition().map_err(OpError::from)?;
     let def = crate::domain::texts::localise(def, &texts);
     let key = s.election.public_key().map_err(OpError::from)?;
@@ -198,6 +236,33 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
             body: page,
         },
     ))
+}
+
+#[derive(Serialize)]
+struct AnnouncedPage {
+    title: String,
+    state: String,
+    state_label: String,
+    schedule: String,
+}
+
+/// An announced draft's page: the title and the schedule, nothing of the
+/// ballot (which may still change).
+fn announced_page(s: &Status) -> Response {
+    render(
+        StatusCode::OK,
+        "election_announced",
+        &Page {
+            page_title: s.election.title.clone(),
+            election_title: None,
+            body: AnnouncedPage {
+                title: s.election.title.clone(),
+                state: s.state.as_str().into(),
+                state_label: state_label(s.state),
+                schedule: schedule_text(s),
+            },
+        },
+    )
 }
 
 /// The tracker typed on the check page.

@@ -29,7 +29,7 @@ use crate::ops::create::{create_draft, draft_version, update_draft};
 use crate::ops::staff::StaffUser;
 use crate::ops::OpError;
 use crate::store::elections::{self, ElectionRow};
-use crate::time::{format as when, format_form, now, parse_form};
+use crate::time::{now, LocalTimeError, Zone, COMMON_ZONES};
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::voting::ballot::checked_choices;
@@ -120,8 +120,10 @@ struct ContestRow {
 struct DraftForm {
     title: String,
     description: String,
+    time_zone: String,
     opens_at: String,
     closes_at: String,
+    announce: bool,
     seal_minutes: String,
     seal_min: String,
     quorum: String,
@@ -131,6 +133,7 @@ struct DraftForm {
 impl DraftForm {
     fn blank() -> Self {
         DraftForm {
+            time_zone: "UTC".into(),
             seal_minutes: (DEFAULT_SEAL_INTERVAL / 60).to_string(),
             seal_min: DEFAULT_SEAL_MIN_BALLOTS.to_string(),
             quorum: "0".into(),
@@ -184,11 +187,14 @@ impl DraftForm {
                 r
             })
             .collect();
+        let zone = row.zone();
         Ok(DraftForm {
             title: def.title.clone(),
             description: def.description.clone(),
-            opens_at: row.opens_at.map(format_form).unwrap_or_default(),
-            closes_at: row.closes_at.map(format_form).unwrap_or_default(),
+            time_zone: zone.name().to_string(),
+            opens_at: row.opens_at.map(|t| zone.format_form(t)).unwrap_or_default(),
+            closes_at: row.closes_at.map(|t| zone.format_form(t)).unwrap_or_default(),
+            announce: row.announced,
             seal_minutes: ((row.seal_interval_seconds + 59) / 60).to_string(),
             seal_min: row.seal_min_ballots.to_string(),
             quorum: row.certification_quorum.to_string(),
@@ -210,6 +216,8 @@ impl DraftForm {
             match name.as_str() {
                 "title" => form.title = value,
                 "description" => form.description = value,
+                "time_zone" => form.time_zone = value,
+                "announce" => form.announce = !value.is_empty(),
                 "opens_at" => form.opens_at = value,
                 "closes_at" => form.closes_at = value,
                 "seal_minutes" => form.seal_minutes = value,
@@ -309,26 +317,57 @@ impl DraftForm {
         }
     }
 
-    /// The spec the form describes, or what the form cannot hold.
-    fn to_spec(&self) -> Result<ElectionSpec, Vec<String>> {
+    /// The spec the form describes, or what the form cannot hold. Times are
+    /// read on the clocks of the form's time zone; a time whose text is what
+    /// the stored draft (`stored`) shows, in the same zone, keeps its stored
+    /// instant (so that saving never moves the fold's second hour).
+    fn to_spec(&self, stored: Option<&ElectionRow>) -> Result<ElectionSpec, Vec<String>> {
         let mut problems = Vec::new();
-        let time = |what: &str, text: &str, problems: &mut Vec<String>| {
+        let zone = match Zone::parse(&self.time_zone) {
+            Ok(zone) => zone,
+            Err(e) => {
+                problems.push(format!("Time zone: {e}"));
+                Zone::utc()
+            }
+        };
+        let unchanged = |text: &str, at: fn(&ElectionRow) -> Option<i64>| {
+            let row = stored.filter(|r| r.time_zone == zone.name())?;
+            at(row).filter(|t| zone.format_form(*t) == text.trim())
+        };
+        let time = |what: &str, text: &str, kept: Option<i64>, problems: &mut Vec<String>| {
             if text.trim().is_empty() {
                 return None;
             }
-            match parse_form(text).and_then(|t| crate::time::format_rfc3339(t).parse::<toml::value::Datetime>().ok()) {
-                Some(dt) => Some(dt),
-                None => {
+            let instant = match kept.map(Ok).unwrap_or_else(|| zone.parse_form(text)) {
+                Ok(t) => t,
+                Err(LocalTimeError::Unreadable) => {
                     problems.push(format!(
-                        "{what}: {:?} is not a date and time; use the form 2026-12-01 09:00 (UTC)",
+                        "{what}: {:?} is not a date and time; use the form 2026-12-01 09:00",
                         text.trim()
                     ));
-                    None
+                    return None;
                 }
-            }
+                Err(e) => {
+                    problems.push(format!("{what}: {e}"));
+                    return None;
+                }
+            };
+            crate::time::format_rfc3339(instant)
+                .parse::<toml::value::Datetime>()
+                .ok()
         };
-        let opens_at = time("Polls open", &self.opens_at, &mut problems);
-        let closes_at = time("Polls close", &self.closes_at, &mut problems);
+        let opens_at = time(
+            "Polls open",
+            &self.opens_at,
+            unchanged(&self.opens_at, |r| r.opens_at),
+            &mut problems,
+        );
+        let closes_at = time(
+            "Polls close",
+            &self.closes_at,
+            unchanged(&self.closes_at, |r| r.closes_at),
+            &mut problems,
+        );
         let number = |what: &str, text: &str, problems: &mut Vec<String>| -> Option<u64> {
             let t = text.trim();
             if t.is_empty() {
@@ -399,9 +438,18 @@ impl DraftForm {
                 candidates,
             });
         }
+        if self.announce && self.opens_at.trim().is_empty() {
+            problems.push(
+                "Announce before it opens: an election is announced with its opening time; fill in when the polls open"
+                    .into(),
+            );
+        }
         let file = FileElection {
             title: self.title.clone(),
             description: self.description.clone(),
+            time_zone: Some(zone.name().to_string()),
+            // Checked above with the form's own words.
+            announce: self.announce && !self.opens_at.trim().is_empty(),
             opens_at,
             closes_at,
             sealing: FileSealing {
@@ -526,8 +574,16 @@ struct BuilderPage {
     action: String,
     title: String,
     description: String,
+    time_zone: String,
+    /// Common zones, offered as suggestions.
+    zones: Vec<Opt>,
     opens_at: String,
     closes_at: String,
+    /// The stored times in words, on the zone's clocks ("Tuesday 1 December
+    /// 2026 at 09:00 Eastern time (EST)").
+    opens_local: Option<String>,
+    closes_local: Option<String>,
+    announce: bool,
     seal_minutes: String,
     seal_min: String,
     quorum: String,
@@ -562,12 +618,15 @@ impl Notes {
 
 fn builder_page(
     user: &StaffUser,
+    stored: Option<&ElectionRow>,
     id: Option<&str>,
     base: &str,
     form: &DraftForm,
     notes: Notes,
     status: StatusCode,
 ) -> Response {
+    let zone = stored.map(ElectionRow::zone);
+    let local = |at: Option<i64>| Some(zone.as_ref()?.local(at?).english());
     let Notes { errors, missing, saved } = notes;
     let page_title = match (&errors.is_empty(), id) {
         (false, _) => "Error: election builder".to_string(),
@@ -584,8 +643,20 @@ fn builder_page(
         },
         title: form.title.clone(),
         description: form.description.clone(),
+        time_zone: form.time_zone.clone(),
+        zones: COMMON_ZONES
+            .iter()
+            .map(|(name, label)| Opt {
+                value: (*name).to_string(),
+                label: (*label).to_string(),
+                selected: false,
+            })
+            .collect(),
         opens_at: form.opens_at.clone(),
         closes_at: form.closes_at.clone(),
+        opens_local: local(stored.and_then(|r| r.opens_at)),
+        closes_local: local(stored.and_then(|r| r.closes_at)),
+        announce: form.announce,
         seal_minutes: form.seal_minutes.clone(),
         seal_min: form.seal_min.clone(),
         quorum: form.quorum.clone(),
@@ -628,7 +699,15 @@ async fn officer(state: &AppState, headers: &HeaderMap) -> Result<StaffUser, Res
 /// `GET /staff/elections/new`.
 pub async fn new_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match officer(&state, &headers).await {
-        Ok(user) => builder_page(&user, None, "", &DraftForm::blank(), Notes::default(), StatusCode::OK),
+        Ok(user) => builder_page(
+            &user,
+            None,
+            None,
+            "",
+            &DraftForm::blank(),
+            Notes::default(),
+            StatusCode::OK,
+        ),
         Err(r) => r,
     }
 }
@@ -644,6 +723,7 @@ fn submitted(user: &StaffUser, fields: &[(String, String)]) -> Result<(DraftForm
     let (mut form, action, base) = DraftForm::from_fields(fields).map_err(|errors| {
         builder_page(
             user,
+            None,
             None,
             "",
             &DraftForm::blank(),
@@ -669,11 +749,12 @@ pub async fn create(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let spec = match form.to_spec() {
+    let spec = match form.to_spec(None) {
         Ok(s) => s,
         Err(errors) => {
             return builder_page(
                 &user,
+                None,
                 None,
                 "",
                 &form,
@@ -733,6 +814,7 @@ fn show_row(user: &StaffUser, row: &ElectionRow, saved: bool) -> Response {
     let missing = row.definition().map(|d| d.problems()).unwrap_or_default();
     builder_page(
         user,
+        Some(row),
         Some(&row.id),
         &draft_version(row),
         &form,
@@ -756,7 +838,7 @@ fn locked(row: &ElectionRow) -> Response {
                 "heading": "The ballot is locked",
                 "message": format!(
                     "The ballot was frozen, and its fingerprint logged, when the polls opened{}. It can no longer be changed. You can still preview it from the election's page.",
-                    row.opens_at.map(|t| format!(" (scheduled for {})", when(t))).unwrap_or_default()
+                    row.opens_at.map(|t| format!(" (scheduled for {})", row.zone().local(t).english())).unwrap_or_default()
                 ),
             }),
         },
@@ -778,11 +860,18 @@ pub async fn save(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let spec = match form.to_spec() {
+    // The draft as stored: its times, unchanged in the form, keep their instants.
+    let lookup = id.clone();
+    let stored = match state.run(move |conn, _| Ok(elections::find(conn, &lookup)?)).await {
+        Ok(row) => row,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let spec = match form.to_spec(stored.as_ref()) {
         Ok(s) => s,
         Err(errors) => {
             return builder_page(
                 &user,
+                stored.as_ref(),
                 Some(&id),
                 &base,
                 &form,
@@ -811,6 +900,7 @@ pub async fn save(
         }
         Err(OpError::Refused(message)) => builder_page(
             &user,
+            stored.as_ref(),
             Some(&id),
             "",
             &form,

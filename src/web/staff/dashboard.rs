@@ -20,6 +20,8 @@ struct Row {
     title: String,
     state: String,
     state_label: String,
+    /// The next scheduled opening or closing, on the election's clocks.
+    next: Option<String>,
     eligible: u64,
     voted: u64,
     seals: u64,
@@ -58,6 +60,17 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
             title: s.election.title.clone(),
             state: s.state.as_str().into(),
             state_label: state_label(s.state),
+            next: match s.state {
+                crate::domain::lifecycle::State::Draft => s
+                    .election
+                    .opens_at
+                    .map(|t| format!("Opens {}", s.election.zone().local(t).short())),
+                crate::domain::lifecycle::State::Open => s
+                    .election
+                    .closes_at
+                    .map(|t| format!("Closes {}", s.election.zone().local(t).short())),
+                _ => None,
+            },
             eligible: s.eligible,
             voted: s.voted_as_of_last_seal,
             seals: s.seals,

@@ -318,7 +318,7 @@ fn letters_page(state: &AppState, row: &ElectionRow, letters: Vec<delivery::Lett
                     .map(|l| LetterView {
                         closes: row
                             .closes_at
-                            .map(crate::time::format)
+                            .map(|t| row.zone().local(t).text(l.lang))
                             .unwrap_or_else(|| crate::i18n::text(l.lang, "mail-closes-unannounced", &[])),
                         member_id: l.member_id,
                         name: l.name,

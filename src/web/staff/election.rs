@@ -57,6 +57,10 @@ struct ElectionConsole {
     state: String,
     state_label: String,
     schedule: String,
+    /// "Eastern time (America/New_York)".
+    time_zone: String,
+    /// A draft announced on the public home with its opening time.
+    announced: bool,
     eligible: u64,
     mail_waiting: i64,
     mail_sent: i64,
@@ -130,7 +134,8 @@ fn personal_data(plan: &crate::ops::purge::Plan, window_days: u32, confirming: b
     }
 }
 
-fn chart(history: &[(i64, i64)]) -> Option<Chart> {
+fn chart(history: &[(i64, i64)], zone: &crate::time::Zone) -> Option<Chart> {
+    let when = |t: i64| zone.local(t).short();
     let (first, last) = (history.first()?, history.last()?);
     let span = (last.0 - first.0).max(1);
     let max = history.iter().map(|h| h.1).max().unwrap_or(1).max(1);
@@ -241,10 +246,12 @@ async fn page_asking(
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let zone = s.election.zone();
+    let local = |t: i64| zone.local(t).english();
     let schedule = match (s.election.opens_at, s.election.closes_at) {
-        (Some(o), Some(c)) => format!("Opens {}; closes {}.", when(o), when(c)),
-        (Some(o), None) => format!("Opens {}; closes by hand.", when(o)),
-        (None, Some(c)) => format!("Closes {}.", when(c)),
+        (Some(o), Some(c)) => format!("Opens {}; closes {}.", local(o), local(c)),
+        (Some(o), None) => format!("Opens {}; closes by hand.", local(o)),
+        (None, Some(c)) => format!("Closes {}.", local(c)),
         (None, None) => "Opened and closed by hand.".into(),
     };
     let body = ElectionConsole {
@@ -254,6 +261,8 @@ async fn page_asking(
         state: s.state.as_str().into(),
         state_label: state_label(s.state),
         schedule,
+        time_zone: format!("{} ({})", zone.label(), zone.name()),
+        announced: s.election.announced_draft(),
         eligible: s.eligible,
         tokens_issued,
         mail_waiting: mail[0],
@@ -262,10 +271,10 @@ async fn page_asking(
         voted: s.voted_as_of_last_seal,
         seal_min: s.election.seal_min_ballots.max(1),
         seals: s.seals,
-        last_seal: when(s.last_seal_at),
+        last_seal: zone.local(s.last_seal_at).short(),
         log_size: s.log_size,
         log_head: s.log_head.clone(),
-        chart: chart(&history),
+        chart: chart(&history, &zone),
         notice,
         runs: user.role.runs_elections(),
         certifier: user.role.certifies(),
@@ -323,11 +332,15 @@ pub struct ActionForm {
     confirm: String,
 }
 
-/// Parse `2026-12-15T17:00` (as a browser's datetime-local field sends it),
-/// taken as UTC, or with a `Z`/offset.
-fn parse_when(text: &str) -> Result<i64, OpError> {
-    crate::time::parse_form(text).ok_or_else(|| {
-        OpError::Refused("give the new closing time as a date and time, such as 2026-12-15 17:00 (UTC)".into())
+/// Parse `2026-12-15T17:00` (as a browser's datetime-local field sends it)
+/// on the election's clocks, or with a `Z`/offset.
+fn parse_when(text: &str, zone: &crate::time::Zone) -> Result<i64, OpError> {
+    zone.parse_form(text).map_err(|e| match e {
+        crate::time::LocalTimeError::Unreadable => OpError::Refused(format!(
+            "give the new closing time as a date and time, such as 2026-12-15 17:00 ({})",
+            zone.label()
+        )),
+        skipped => OpError::Refused(format!("the new closing time {skipped}")),
     })
 }
 
@@ -392,9 +405,12 @@ pub async fn act(
                     })
                 }
                 "extend" => {
-                    let at = parse_when(&form.closes_at)?;
+                    let zone = crate::store::elections::find(conn, &election)?
+                        .map(|r| r.zone())
+                        .unwrap_or_default();
+                    let at = parse_when(&form.closes_at, &zone)?;
                     lifecycle::reschedule(conn, &election, Some(at), &form.reason, &actor, t)
-                        .map(|()| format!("The polls now close at {}.", when(at)))
+                        .map(|()| format!("The polls now close at {}.", zone.local(at).english()))
                 }
                 "seal" => match seal::seal_by_staff(conn, secret, &election, t)? {
                     Ok(s) => Ok(format!("Sealed {} ballots as seal {}.", s.ballots, s.seal)),

@@ -33,7 +33,7 @@ pub fn render_ballot(
         (StatusCode::UNPROCESSABLE_ENTITY, super::t("ballot-title-error"))
     };
     let mut body = ballot_page(definition, marks, problems);
-    body.closing = crate::time::closing_text(election.closes_at, crate::time::now());
+    body.closing = crate::time::closing(election.closes_at, &election.zone(), crate::time::now());
     render(
         status,
         "ballot",
@@ -174,7 +174,7 @@ pub async fn change(
 struct Review {
     contests: Vec<ContestSummary>,
     hidden: Vec<Hidden>,
-    closing: Option<String>,
+    closing: Option<crate::time::Closing>,
 }
 
 /// `POST /ballot/review`: check the marks; show problems on the ballot, or
@@ -207,7 +207,7 @@ pub async fn review(
             body: Review {
                 contests: summaries(&def, &choices),
                 hidden: hidden_fields(&def, &choices),
-                closing: crate::time::closing_text(voter.election.closes_at, crate::time::now()),
+                closing: crate::time::closing(voter.election.closes_at, &voter.election.zone(), crate::time::now()),
             },
         },
     )

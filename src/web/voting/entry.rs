@@ -53,15 +53,28 @@ pub struct EntryQuery {
     link: Option<String>,
     /// Set when the client's code attempts are locked out.
     locked: Option<String>,
+    /// The election whose page sent the member here: the page says when
+    /// its voting closes.
+    election: Option<String>,
 }
 
 #[derive(Serialize)]
 struct EnterCode {
     code: String,
     error: Option<String>,
+    closing: Option<crate::time::Closing>,
 }
 
 fn enter_page(status: StatusCode, code: String, error: Option<String>) -> Response {
+    enter_page_for(status, code, error, None)
+}
+
+fn enter_page_for(
+    status: StatusCode,
+    code: String,
+    error: Option<String>,
+    closing: Option<crate::time::Closing>,
+) -> Response {
     render(
         status,
         "enter_code",
@@ -72,7 +85,7 @@ fn enter_page(status: StatusCode, code: String, error: Option<String>) -> Respon
                 super::t("enter-title")
             },
             election_title: None,
-            body: EnterCode { code, error },
+            body: EnterCode { code, error, closing },
         },
     )
 }
@@ -88,8 +101,26 @@ pub async fn form(State(state): State<AppState>, ClientAddr(ip): ClientAddr, Que
     match q.link.as_deref() {
         Some("mistyped") => malformed_page(TokenFormatError::Mistyped),
         Some("invalid") => malformed_page(TokenFormatError::Malformed),
-        _ => enter_page(StatusCode::OK, String::new(), None),
+        _ => {
+            let closing = match q.election {
+                Some(id) => closing_of(&state, id).await,
+                None => None,
+            };
+            enter_page_for(StatusCode::OK, String::new(), None, closing)
+        }
     }
+}
+
+/// When voting closes in an election open to the public whose polls are
+/// open; nothing for any other (or unknown) election.
+async fn closing_of(state: &AppState, id: String) -> Option<crate::time::Closing> {
+    let row = state
+        .run(move |conn, _| crate::ops::resolve_public_election(conn, &id))
+        .await
+        .ok()?;
+    let now = crate::time::now();
+    crate::domain::lifecycle::voting_window(row.state().ok()?, row.opens_at, row.closes_at, now).ok()?;
+    crate::time::closing(row.closes_at, &row.zone(), now)
 }
 
 /// The typed code.

@@ -324,7 +324,7 @@ pub struct BallotPage {
     /// Said to staff previewing, above the ballot.
     pub preview_notice: Option<String>,
     /// When voting closes, and how long is left (members' ballot).
-    pub closing: Option<String>,
+    pub closing: Option<crate::time::Closing>,
 }
 
 fn numbered(max: usize, selected: Option<&String>, none: &str) -> Vec<Choice> {

@@ -157,16 +157,19 @@ pub fn used_page(election: Option<&ElectionRow>) -> Response {
 pub fn not_open_page(election: &ElectionRow, why: NotOpen) -> Response {
     let link = (format!("/e/{}", election.id), t("see-election-page"));
     match why {
-        // Before the opening the election's page is not public yet.
+        // Before the opening the election's page is public only if announced.
         NotOpen::NotYet(when) => problem_page(
             StatusCode::LOCKED,
             Some(election),
             &t("not-open-title"),
             vec![match when {
-                Some(at) => crate::i18n::t("not-open-at", &[("when", crate::time::format(at).into())]),
+                Some(at) => crate::i18n::t(
+                    "not-open-at",
+                    &[("when", election.zone().local(at).text(crate::i18n::current()).into())],
+                ),
                 None => t("not-open-unannounced"),
             }],
-            vec![],
+            if election.announced_draft() { vec![link] } else { vec![] },
         ),
         NotOpen::Closed => problem_page(
             StatusCode::LOCKED,
