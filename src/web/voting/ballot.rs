@@ -19,13 +19,19 @@ use crate::web::pages::{render, Page};
 use crate::web::AppState;
 use axum::response::IntoResponse;
 
-/// Render the ballot with `choices` marked and `problems` shown.
-pub fn render_ballot(
+/// Render the ballot with `choices` marked and `problems` shown, with the
+/// candidates' photos and profile links.
+pub async fn render_ballot(
+    state: &AppState,
     election: &crate::store::elections::ElectionRow,
     definition: &teller_audit::definition::Definition,
     marks: &Marks,
     problems: Vec<BallotProblem>,
 ) -> Response {
+    let media = match state.candidate_media(&election.id).await {
+        Ok(m) => m,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let title = election.title.as_str();
     let (status, page_title) = if problems.is_empty() {
         (StatusCode::OK, "Your ballot".to_string())
@@ -34,6 +40,7 @@ pub fn render_ballot(
     };
     let mut body = ballot_page(definition, marks, problems);
     body.closing = crate::time::closing_text(election.closes_at, crate::time::now());
+    body.present(&election.id, &media, crate::web::candidates::Audience::Public);
     render(
         status,
         "ballot",
@@ -79,7 +86,7 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
         Err(page) => return page,
     };
     match voter.election.definition() {
-        Ok(def) => render_ballot(&voter.election, &def, &Marks::new(), vec![]),
+        Ok(def) => render_ballot(&state, &voter.election, &def, &Marks::new(), vec![]).await,
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
 }
@@ -98,7 +105,7 @@ pub async fn change(
     match voter.election.definition() {
         Ok(def) => {
             let marks = marks_from_fields(&def, &fields);
-            render_ballot(&voter.election, &def, &marks, vec![])
+            render_ballot(&state, &voter.election, &def, &marks, vec![]).await
         }
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
@@ -130,7 +137,7 @@ pub async fn review(
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
         Ok(c) => c,
-        Err(problems) => return render_ballot(&voter.election, &def, &marks, problems),
+        Err(problems) => return render_ballot(&state, &voter.election, &def, &marks, problems).await,
     };
     render(
         StatusCode::OK,

@@ -246,6 +246,9 @@ pub struct OptionField {
     /// For ranks and points: the field name and its choices.
     field: String,
     choices: Vec<Choice>,
+    /// The candidate's photo and profile page, if any (`BallotPage::present`).
+    photo: Option<String>,
+    profile: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -283,6 +286,28 @@ pub struct BallotPage {
     pub preview_notice: Option<String>,
     /// When voting closes, and how long is left (members' ballot).
     pub closing: Option<String>,
+}
+
+impl BallotPage {
+    /// Show each candidate's photo and a link to their profile page, for
+    /// `audience` (members, or staff previewing a draft).
+    pub fn present(
+        &mut self,
+        election: &str,
+        media: &crate::web::candidates::Media,
+        audience: crate::web::candidates::Audience,
+    ) {
+        for contest in &mut self.contests {
+            for option in &mut contest.options {
+                if option.id.is_empty() {
+                    continue;
+                }
+                let links = media.links(election, &contest.id, &option.id, audience);
+                option.photo = links.photo;
+                option.profile = links.profile;
+            }
+        }
+    }
 }
 
 fn numbered(max: usize, selected: Option<&String>, none: &str) -> Vec<Choice> {
@@ -342,6 +367,8 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                         contest: contest.id.clone(),
                         field,
                         choices,
+                        photo: None,
+                        profile: None,
                         id,
                         name,
                     }
@@ -362,6 +389,8 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                     contest: contest.id.clone(),
                     field: String::new(),
                     choices: vec![],
+                    photo: None,
+                    profile: None,
                 });
             }
             let write_ins = match contest.method {
