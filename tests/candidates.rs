@@ -23,7 +23,8 @@ const SECRET_PLACE: &[u8] = b"GPS 51.5007N 0.1246W secret-place";
 fn jpeg_with_exif(w: u32, h: u32) -> Vec<u8> {
     let img = ImageBuffer::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 140]));
     let mut plain = Vec::new();
-    img.write_with_encoder(JpegEncoder::new_with_quality(&mut plain, 90)).unwrap();
+    img.write_with_encoder(JpegEncoder::new_with_quality(&mut plain, 90))
+        .unwrap();
     // TIFF, big-endian: IFD0 with one entry, ImageDescription (0x010E, ASCII).
     let text_len = SECRET_PLACE.len() as u32 + 1;
     let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
@@ -63,7 +64,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -195,13 +200,16 @@ async fn photos_and_profiles(backend: Backend) {
     assert!(contains(&upload, b"Exif") && contains(&upload, SECRET_PLACE));
     let (status, location) = staff.upload("directors", "amara-okafor", upload).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
-    assert_eq!(location, format!("{}?saved=photo", staff.editor("directors", "amara-okafor")));
+    assert_eq!(
+        location,
+        format!("{}?saved=photo", staff.editor("directors", "amara-okafor"))
+    );
     let (status, kind, jpeg) = staff.photo("directors", "amara-okafor").await;
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "image/jpeg"));
     assert!(!contains(&jpeg, b"Exif") && !contains(&jpeg, SECRET_PLACE));
     let decoded = image::load_from_memory(&jpeg).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (240, 240));
-    let (_, editor) = get(&app, &staff.cookie, &format!("{location}")).await;
+    let (_, editor) = get(&app, &staff.cookie, &location).await;
     assert!(editor.contains("The photo was saved.") && editor.contains("alt=\"Amara Okafor\""));
 
     // A real PNG with transparency stays a PNG (square, 240 px).
@@ -284,11 +292,15 @@ async fn photos_and_profiles(backend: Backend) {
     let (status, location) = staff
         .post("directors", "mei-ling-chen", &[("action", "remove-photo")])
         .await;
-    assert_eq!((status, location.ends_with("?saved=removed")), (StatusCode::SEE_OTHER, true));
+    assert_eq!(
+        (status, location.ends_with("?saved=removed")),
+        (StatusCode::SEE_OTHER, true)
+    );
     assert_eq!(staff.photo("directors", "mei-ling-chen").await.0, StatusCode::NOT_FOUND);
 
     // The profile: plain text, paragraphs kept, escaped.
-    let profile = "I have worked in hospital pharmacy for 12 years.\r\nMostly nights.\r\n\r\n<script>alert('x')</script> & more";
+    let profile =
+        "I have worked in hospital pharmacy for 12 years.\r\nMostly nights.\r\n\r\n<script>alert('x')</script> & more";
     let (status, location) = staff
         .post(
             "directors",
@@ -296,7 +308,10 @@ async fn photos_and_profiles(backend: Backend) {
             &[("action", "save-profile"), ("profile", profile)],
         )
         .await;
-    assert_eq!((status, location.ends_with("?saved=profile")), (StatusCode::SEE_OTHER, true));
+    assert_eq!(
+        (status, location.ends_with("?saved=profile")),
+        (StatusCode::SEE_OTHER, true)
+    );
     let too_long = "x".repeat(5_001);
     let (status, page) = staff
         .post(
@@ -306,7 +321,10 @@ async fn photos_and_profiles(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("5001 characters long") && page.contains(&too_long), "{page}");
+    assert!(
+        page.contains("5001 characters long") && page.contains(&too_long),
+        "{page}"
+    );
     let (status, preview) = get(
         &app,
         &staff.cookie,
@@ -314,8 +332,14 @@ async fn photos_and_profiles(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(preview.contains("<p>I have worked in hospital pharmacy for 12 years.<br>Mostly nights.</p>"), "{preview}");
-    assert!(preview.contains("<p>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more</p>"), "{preview}");
+    assert!(
+        preview.contains("<p>I have worked in hospital pharmacy for 12 years.<br>Mostly nights.</p>"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("<p>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more</p>"),
+        "{preview}"
+    );
     assert!(!preview.contains("<script>"));
     // The ballot preview shows the photo and the profile link (the console's copies).
     let (_, ballot) = get(&app, &staff.cookie, &format!("/staff/elections/{id}/preview")).await;
@@ -334,7 +358,10 @@ async fn photos_and_profiles(backend: Backend) {
     app.teller_ok(&["election", "open", &id]);
     let (status, page) = staff.upload("directors", "amara-okafor", png(80, 80, false)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
-    assert!(page.contains("frozen") && page.contains("nothing was changed"), "{page}");
+    assert!(
+        page.contains("frozen") && page.contains("nothing was changed"),
+        "{page}"
+    );
     let (status, _) = staff
         .post("directors", "amara-okafor", &[("action", "remove-photo")])
         .await;
@@ -397,7 +424,13 @@ async fn photos_and_profiles(backend: Backend) {
         .send()
         .await
         .unwrap();
-    let vote = res.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let vote = res.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let ballot = app
         .http
         .get(app.url("/ballot"))
@@ -419,12 +452,18 @@ async fn photos_and_profiles(backend: Backend) {
     assert!(ballot.contains(&format!(
         "<a href=\"{public_profile}\" target=\"_blank\" rel=\"noopener\">More about Amara Okafor (opens in a new tab)</a>"
     )));
+    // Names line up beside the photos in that contest only.
+    assert!(ballot.contains("<fieldset class=\"contest has-photos\" id=\"contest-directors\""));
+    assert!(ballot.contains("<fieldset class=\"contest\" id=\"contest-treasurer\""));
     // Daniel Brooks has a photo but no profile: no link; Rosa Delgado neither.
     assert!(ballot.contains("alt=\"Daniel Brooks\"") && !ballot.contains("More about Daniel Brooks"));
     assert!(!ballot.contains("alt=\"Rosa Delgado\""));
     // The election page too.
     let page = unescape(&public_get(&app, &format!("/e/{id}")).await.text().await.unwrap());
-    assert!(page.contains("alt=\"Amara Okafor\"") && page.contains(&format!("<a href=\"{public_profile}\">More about Amara Okafor</a>")));
+    assert!(
+        page.contains("alt=\"Amara Okafor\"")
+            && page.contains(&format!("<a href=\"{public_profile}\">More about Amara Okafor</a>"))
+    );
 }
 on_both_backends!(photos_and_profiles_from_upload_to_ballot, photos_and_profiles);
 
@@ -474,4 +513,7 @@ async fn removed_candidates_take_their_photos(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(editor.contains("No photo."), "{editor}");
 }
-on_both_backends!(a_removed_candidate_s_photo_goes_with_them, removed_candidates_take_their_photos);
+on_both_backends!(
+    a_removed_candidate_s_photo_goes_with_them,
+    removed_candidates_take_their_photos
+);

@@ -175,7 +175,9 @@ pub fn prepare(bytes: &[u8]) -> Result<Photo, PhotoError> {
     if width > MAX_SIDE || height > MAX_SIDE || decoder.total_bytes() > MAX_DECODED_BYTES {
         return Err(PhotoError::TooManyPixels { width, height });
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut picture = DynamicImage::from_decoder(decoder).map_err(|e| refusal(&e, bytes, format))?;
     picture.apply_orientation(orientation);
     let transparent = format == ImageFormat::Png && picture.color().has_alpha();
@@ -253,7 +255,8 @@ mod tests {
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let img = ImageBuffer::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 200]));
         let mut out = Vec::new();
-        img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90)).unwrap();
+        img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
+            .unwrap();
         out
     }
 
@@ -320,7 +323,11 @@ mod tests {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

@@ -21,7 +21,7 @@ use crate::store::profiles::{self, CandidateKey};
 pub const MAX_PROFILE_CHARS: usize = 5_000;
 
 /// The contest and candidate `contest`/`candidate` name in `row`'s
-/// definition, or `NoSuchCandidate`-style refusal.
+/// definition, or [`OpError::NoSuchCandidate`].
 pub fn find_candidate(row: &ElectionRow, contest: &str, candidate: &str) -> Result<(Contest, Candidate), OpError> {
     let definition = row.definition()?;
     definition
@@ -108,7 +108,14 @@ pub fn set_photo(
     now: i64,
 ) -> Result<String, OpError> {
     let (name, _) = change(conn, election, contest, candidate, Change::Photo(photo), now)?;
-    tracing::info!(election, contest, candidate, actor, bytes = photo.bytes.len(), "candidate photo set");
+    tracing::info!(
+        election,
+        contest,
+        candidate,
+        actor,
+        bytes = photo.bytes.len(),
+        "candidate photo set"
+    );
     Ok(name)
 }
 
@@ -141,7 +148,14 @@ pub fn set_profile(
 ) -> Result<String, OpError> {
     let text = tidy_profile(text)?;
     let (name, _) = change(conn, election, contest, candidate, Change::Profile(&text), now)?;
-    tracing::info!(election, contest, candidate, actor, chars = text.chars().count(), "candidate profile saved");
+    tracing::info!(
+        election,
+        contest,
+        candidate,
+        actor,
+        chars = text.chars().count(),
+        "candidate profile saved"
+    );
     Ok(name)
 }
 
@@ -183,7 +197,10 @@ mod tests {
     fn paragraphs_are_split_on_blank_lines() {
         assert_eq!(
             paragraphs("One\nstill one\n\n\n  \nTwo\n"),
-            vec![vec!["One".to_string(), "still one".to_string()], vec!["Two".to_string()]]
+            vec![
+                vec!["One".to_string(), "still one".to_string()],
+                vec!["Two".to_string()]
+            ]
         );
         assert!(paragraphs("").is_empty());
     }

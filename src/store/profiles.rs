@@ -71,7 +71,13 @@ pub fn summary(conn: &mut AnyConnection, key: &CandidateKey) -> Result<Option<Su
     Ok(row.map(|(photo, profile)| Summary { photo, profile }))
 }
 
-type PhotoRow = (Option<Vec<u8>>, Option<String>, Option<String>, Option<i64>, Option<i64>);
+type PhotoRow = (
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// One candidate's photo, if they have one.
 pub fn photo(conn: &mut AnyConnection, key: &CandidateKey) -> Result<Option<StoredPhoto>, StoreError> {
@@ -89,7 +95,12 @@ pub fn photo(conn: &mut AnyConnection, key: &CandidateKey) -> Result<Option<Stor
     let Some((Some(bytes), Some(mime), Some(digest), Some(width), Some(height))) = row else {
         return Ok(None);
     };
-    let bad = || corrupt(format!("candidate photo {}/{}/{}", key.election, key.contest, key.candidate));
+    let bad = || {
+        corrupt(format!(
+            "candidate photo {}/{}/{}",
+            key.election, key.contest, key.candidate
+        ))
+    };
     Ok(Some(StoredPhoto {
         photo: Photo {
             bytes,

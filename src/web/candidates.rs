@@ -155,11 +155,7 @@ pub fn photo_response(stored: StoredPhoto, headers: &HeaderMap, cache: &'static 
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (
-            [(header::CONTENT_TYPE, stored.photo.kind.mime())],
-            stored.photo.bytes,
-        )
-            .into_response()
+        ([(header::CONTENT_TYPE, stored.photo.kind.mime())], stored.photo.bytes).into_response()
     };
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -254,10 +250,16 @@ mod tests {
             },
         );
         let l = media.links("E", "board", "ann", Audience::Public);
-        assert_eq!(l.photo.as_deref(), Some("/e/E/candidates/board/ann/photo?v=0123456789abcdef"));
+        assert_eq!(
+            l.photo.as_deref(),
+            Some("/e/E/candidates/board/ann/photo?v=0123456789abcdef")
+        );
         assert_eq!(l.profile.as_deref(), Some("/e/E/candidates/board/ann"));
         let l = media.links("E", "board", "ann", Audience::Staff);
-        assert_eq!(l.profile.as_deref(), Some("/staff/elections/E/candidates/board/ann/profile"));
+        assert_eq!(
+            l.profile.as_deref(),
+            Some("/staff/elections/E/candidates/board/ann/profile")
+        );
         let l = media.links("E", "board", "bob", Audience::Public);
         assert!(l.photo.is_none() && l.profile.is_none());
         assert!(media.links("E", "board", "cy", Audience::Public).photo.is_none());

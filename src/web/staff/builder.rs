@@ -31,11 +31,11 @@ use crate::ops::staff::StaffUser;
 use crate::ops::OpError;
 use crate::store::elections::{self, ElectionRow};
 use crate::time::{format as when, format_form, now, parse_form};
+use crate::web::candidates::{Audience, Media};
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::voting::ballot::checked_choices;
 use crate::web::voting::form::{ballot_page, marks_from_fields, Marks};
-use crate::web::candidates::{Audience, Media};
 use crate::web::AppState;
 
 /// The most contests the builder accepts in one election.
@@ -858,7 +858,11 @@ fn preview_page(
     )
 }
 
-async fn election_row(state: &AppState, headers: &HeaderMap, id: String) -> Result<(ElectionRow, Arc<Media>), Response> {
+async fn election_row(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: String,
+) -> Result<(ElectionRow, Arc<Media>), Response> {
     signed_in(state, headers).await?;
     let lookup = id.clone();
     let row = match state.run(move |conn, _| Ok(elections::find(conn, &lookup)?)).await {

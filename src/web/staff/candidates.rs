@@ -172,7 +172,11 @@ async fn show_with(state: &AppState, user: &StaffUser, target: &Target, notes: N
 
 async fn officer(state: &AppState, headers: &HeaderMap) -> Result<StaffUser, Response> {
     let user = signed_in(state, headers).await?;
-    require(&user, user.role.runs_elections(), "change candidates' photos and profiles")?;
+    require(
+        &user,
+        user.role.runs_elections(),
+        "change candidates' photos and profiles",
+    )?;
     Ok(user)
 }
 
@@ -268,7 +272,11 @@ pub async fn edit(
         Err(r) => return r,
     };
     let actor = user.actor();
-    let (election, contest, candidate) = (target.election.clone(), target.contest.clone(), target.candidate.clone());
+    let (election, contest, candidate) = (
+        target.election.clone(),
+        target.contest.clone(),
+        target.candidate.clone(),
+    );
     let now = crate::time::now();
     let (result, done, typed) = match form.action.as_str() {
         "remove-photo" => (
@@ -290,7 +298,10 @@ pub async fn edit(
                 Some(form.profile),
             )
         }
-        _ => return PageError::bad_request("That button is not one of this page's; nothing was changed.").into_response(),
+        _ => {
+            return PageError::bad_request("That button is not one of this page's; nothing was changed.")
+                .into_response()
+        }
     };
     match result {
         Ok(()) => Redirect::to(&format!("{}?saved={done}", target.path())).into_response(),
@@ -424,7 +435,11 @@ pub async fn upload(
     if let Err(r) = check_csrf(&user, &csrf) {
         return r;
     }
-    if let Err(r) = require(&user, user.role.runs_elections(), "change candidates' photos and profiles") {
+    if let Err(r) = require(
+        &user,
+        user.role.runs_elections(),
+        "change candidates' photos and profiles",
+    ) {
         return r;
     }
     if too_large {
@@ -445,7 +460,11 @@ pub async fn upload(
         Err(e) => return refuse_upload(&state, &user, &target, &e).await,
     };
     let actor = user.actor();
-    let (election, contest, candidate) = (target.election.clone(), target.contest.clone(), target.candidate.clone());
+    let (election, contest, candidate) = (
+        target.election.clone(),
+        target.contest.clone(),
+        target.candidate.clone(),
+    );
     let result = state
         .run(move |conn, _| {
             ops::set_photo(

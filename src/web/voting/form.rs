@@ -272,6 +272,8 @@ pub struct ContestForm {
     points: bool,
     options: Vec<OptionField>,
     write_ins: Vec<WriteInField>,
+    /// Some candidate has a photo: the names line up beside the photos.
+    photos: bool,
 }
 
 /// The ballot page's fields.
@@ -306,6 +308,7 @@ impl BallotPage {
                 option.photo = links.photo;
                 option.profile = links.profile;
             }
+            contest.photos = contest.options.iter().any(|o| o.photo.is_some());
         }
     }
 }
@@ -426,6 +429,7 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                 points,
                 options: opts,
                 write_ins,
+                photos: false,
             }
         })
         .collect();
