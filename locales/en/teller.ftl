@@ -313,3 +313,11 @@ closes-left = Voting closes { $when }: { $left } left.
 home-coming-up = Coming up
 home-opens = Voting opens { $when }
 announced-text = The ballot will be published here when the polls open. If you are a member, your voting code will arrive from the election office and will work from then.
+
+## Candidates' pages
+
+more-about = More about { $name }
+more-about-new-tab = More about { $name } (opens in a new tab)
+candidate-in = Candidate: { $contest }
+candidate-from-ballot = Came here from your ballot? It is still open in the tab you came from, with your choices as you left them.
+candidate-back = Back to the election

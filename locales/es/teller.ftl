@@ -310,3 +310,11 @@ closes-left = La votación se cierra el { $when }: quedan { $left }.
 home-coming-up = Próximamente
 home-opens = La votación se abre el { $when }
 announced-text = La papeleta se publicará aquí cuando se abra la votación. Si es miembro, recibirá su código de votación de la oficina electoral y funcionará a partir de entonces.
+
+## Páginas de los candidatos
+
+more-about = Más sobre { $name }
+more-about-new-tab = Más sobre { $name } (se abre en una pestaña nueva)
+candidate-in = Candidatura: { $contest }
+candidate-from-ballot = ¿Viene de su papeleta? Sigue abierta en la pestaña de la que vino, con sus opciones tal como las dejó.
+candidate-back = Volver a la elección

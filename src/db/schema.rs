@@ -208,3 +208,20 @@ diesel::table! {
         roll_uploads -> BigInt,
     }
 }
+
+diesel::table! {
+    candidate_profiles (election_id, contest_id, candidate_id) {
+        election_id -> Text,
+        contest_id -> Text,
+        candidate_id -> Text,
+        photo -> Nullable<Binary>,
+        photo_type -> Nullable<Text>,
+        photo_digest -> Nullable<Text>,
+        width -> Nullable<BigInt>,
+        height -> Nullable<BigInt>,
+        profile -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(candidate_profiles, elections);

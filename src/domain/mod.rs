@@ -4,6 +4,7 @@
 
 pub mod lifecycle;
 pub mod password;
+pub mod photo;
 pub mod roles;
 pub mod roll;
 pub mod spec;

@@ -123,6 +123,15 @@ pub fn update_draft(
             ..row
         };
         elections::update_draft(conn, &updated)?;
+        // Photos and profiles of candidates no longer on the ballot go with
+        // them, so that a later candidate given the same id does not inherit them.
+        let keep: Vec<(String, String)> = spec
+            .definition
+            .contests
+            .iter()
+            .flat_map(|c| c.candidates.iter().map(|k| (c.id.clone(), k.id.clone())))
+            .collect();
+        crate::store::profiles::prune(conn, &updated.id, &keep)?;
         logstore::append(
             conn,
             &mut head,

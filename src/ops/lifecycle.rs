@@ -257,6 +257,7 @@ pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Re
         diesel::delete(certifier_keys::table.filter(certifier_keys::election_id.eq(id))).execute(conn)?;
         diesel::delete(turnout::table.filter(turnout::election_id.eq(id))).execute(conn)?;
         diesel::delete(members_t::table.filter(members_t::election_id.eq(id))).execute(conn)?;
+        crate::store::profiles::delete_election(conn, id)?;
         diesel::delete(log_entries::table.filter(log_entries::election_id.eq(id))).execute(conn)?;
         diesel::delete(log_heads::table.filter(log_heads::election_id.eq(id))).execute(conn)?;
         diesel::delete(elections_t::table.filter(elections_t::id.eq(id))).execute(conn)?;

@@ -7,6 +7,7 @@ pub mod certify;
 pub mod create;
 pub mod delivery;
 pub mod lifecycle;
+pub mod profiles;
 pub mod purge;
 pub mod record;
 pub mod roll;
@@ -61,6 +62,14 @@ pub enum OpError {
     /// No member with that id.
     #[error("there is no member {0:?} on this election's roll")]
     NoSuchMember(String),
+    /// No candidate with that id in that contest of the election.
+    #[error("there is no candidate {candidate:?} in contest {contest:?} of this election")]
+    NoSuchCandidate {
+        /// The contest id asked for.
+        contest: String,
+        /// The candidate id asked for.
+        candidate: String,
+    },
     /// The member has voted: their token cannot be replaced.
     #[error("member {0:?} has already voted; their token cannot be re-issued")]
     MemberVoted(String),

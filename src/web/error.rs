@@ -16,6 +16,7 @@ pub fn classify(e: &OpError) -> (StatusCode, &'static str) {
     match e {
         OpError::NoSuchElection(_) | OpError::AmbiguousElection(_) => (StatusCode::NOT_FOUND, "not_found"),
         OpError::NoSuchMember(_) => (StatusCode::NOT_FOUND, "no_such_member"),
+        OpError::NoSuchCandidate { .. } => (StatusCode::NOT_FOUND, "no_such_candidate"),
         OpError::WrongState { .. } => (StatusCode::CONFLICT, "wrong_state"),
         OpError::Definition(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_definition"),
         OpError::Roll(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_roll"),

@@ -1,6 +1,7 @@
 //! The web layer: voter pages, public pages and the JSON API, over axum.
 
 pub mod api;
+pub mod candidates;
 pub mod cast_queue;
 pub mod client;
 pub mod error;
@@ -54,6 +55,9 @@ struct Inner {
     casts: cast_queue::CastQueue,
     /// Definitions of elections whose polls have opened (frozen, so safe to keep).
     definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<CachedDefinition>>>,
+    /// Candidates' photos and profiles of elections whose polls have opened
+    /// (frozen then too, `ops::profiles`).
+    media: std::sync::Mutex<std::collections::HashMap<String, Arc<candidates::Media>>>,
     limiter: limits::Limiter,
     login_limiter: limits::Limiter,
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
@@ -154,6 +158,7 @@ impl AppState {
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
                 definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
+                media: std::sync::Mutex::new(std::collections::HashMap::new()),
                 limiter: limits::Limiter::new(limits),
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
                 mailer: std::sync::OnceLock::new(),
@@ -200,6 +205,41 @@ impl AppState {
                 .insert(election.to_string(), definition.clone());
         }
         Ok(definition)
+    }
+
+    /// An election's candidate photos and profiles (which exist, not the
+    /// photos): from memory once the polls have opened, else from the
+    /// database.
+    pub async fn candidate_media(&self, election: &str) -> Result<Arc<candidates::Media>, OpError> {
+        let cached = self
+            .inner
+            .media
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(election)
+            .cloned();
+        if let Some(m) = cached {
+            return Ok(m);
+        }
+        let id = election.to_string();
+        let (media, frozen) = self
+            .run(move |conn, _| {
+                // The state first: if the polls had opened by then, what
+                // follows can no longer change.
+                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
+                let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
+                Ok((candidates::Media::load(conn, &id)?, frozen))
+            })
+            .await?;
+        let media = Arc::new(media);
+        if frozen {
+            self.inner
+                .media
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(election.to_string(), media.clone());
+        }
+        Ok(media)
     }
 
     /// Cast: check the ballot here, commit it through the group-commit
@@ -350,6 +390,9 @@ pub const MAX_UPLOAD_BYTES: usize = crate::domain::roll::MAX_ROLL_BYTES + 1024 *
 /// of seconds.
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
+/// How long a photo upload may take (2 MiB over a slow line).
+pub const PHOTO_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Every route.
 pub fn router(state: AppState) -> Router {
     let https = state.https();
@@ -366,6 +409,23 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             UPLOAD_TIMEOUT,
         ));
+    // Candidates' photos: up to 2 MiB, from the console only.
+    let photos = Router::new()
+        .route(
+            "/staff/elections/{id}/candidates/{contest}/{candidate}",
+            post(staff::candidates::edit),
+        )
+        .route(
+            "/staff/elections/{id}/candidates/{contest}/{candidate}/photo",
+            post(staff::candidates::upload),
+        )
+        .route_layer(middleware::from_fn(paths::election_ids))
+        .layer(DefaultBodyLimit::max(staff::candidates::MAX_REQUEST_BYTES))
+        .layer(RequestBodyLimitLayer::new(staff::candidates::MAX_REQUEST_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            PHOTO_TIMEOUT,
+        ));
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
@@ -373,6 +433,8 @@ pub fn router(state: AppState) -> Router {
         .route("/e/{id}", get(public::election))
         .route("/e/{id}/results", get(results::results))
         .route("/e/{id}/track", get(public::track).post(public::check_receipt))
+        .route("/e/{id}/candidates/{contest}/{candidate}", get(candidates::profile))
+        .route("/e/{id}/candidates/{contest}/{candidate}/photo", get(candidates::photo))
         .route("/v/{token}", get(voting::entry::from_link))
         .route("/vote", get(voting::entry::form).post(voting::entry::submit))
         .route("/ballot", get(voting::ballot::show).post(voting::ballot::change))
@@ -411,6 +473,18 @@ pub fn router(state: AppState) -> Router {
             "/staff/elections/{id}/texts/{lang}",
             get(staff::texts::show).post(staff::texts::save),
         )
+        .route(
+            "/staff/elections/{id}/candidates/{contest}/{candidate}",
+            get(staff::candidates::show),
+        )
+        .route(
+            "/staff/elections/{id}/candidates/{contest}/{candidate}/photo",
+            get(staff::candidates::photo),
+        )
+        .route(
+            "/staff/elections/{id}/candidates/{contest}/{candidate}/profile",
+            get(staff::candidates::preview),
+        )
         .route("/staff/accounts", get(staff::accounts::show).post(staff::accounts::act))
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))
@@ -437,6 +511,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz));
     small
         .merge(uploads)
+        .merge(photos)
         .merge(health)
         .layer(middleware::from_fn(language::choose))
         .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))

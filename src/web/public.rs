@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use teller_audit::definition::Definition;
 
+use super::candidates::Audience;
 use super::error::PageError;
 use super::pages::{render, Page};
 use super::voting::form::instructions;
@@ -107,6 +108,8 @@ pub async fn home(State(state): State<AppState>) -> Result<Response, PageError> 
 struct CandidateView {
     name: String,
     statement: String,
+    photo: Option<String>,
+    profile: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -192,6 +195,7 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
     let def: Definition = s.election.definition().map_err(OpError::from)?;
     let def = crate::domain::texts::localise(def, &texts);
     let key = s.election.public_key().map_err(OpError::from)?;
+    let media = state.candidate_media(&s.election.id).await?;
     let contests = def
         .contests
         .iter()
@@ -203,9 +207,14 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
             candidates: c
                 .candidates
                 .iter()
-                .map(|k| CandidateView {
-                    name: k.name.clone(),
-                    statement: k.statement.clone(),
+                .map(|k| {
+                    let links = media.links(&s.election.id, &c.id, &k.id, Audience::Public);
+                    CandidateView {
+                        name: k.name.clone(),
+                        statement: k.statement.clone(),
+                        photo: links.photo,
+                        profile: links.profile,
+                    }
                 })
                 .collect(),
         })

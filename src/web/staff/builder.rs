@@ -11,6 +11,7 @@
 //! date) is refused with the reason, and nothing is saved.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -30,6 +31,7 @@ use crate::ops::staff::StaffUser;
 use crate::ops::OpError;
 use crate::store::elections::{self, ElectionRow};
 use crate::time::{now, LocalTimeError, Zone, COMMON_ZONES};
+use crate::web::candidates::{Audience, Media};
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::voting::ballot::checked_choices;
@@ -500,6 +502,8 @@ struct CandidateView {
     name: String,
     statement: String,
     first: bool,
+    /// Saved, so its photo and profile can be edited (on a page of their own).
+    saved: bool,
 }
 
 #[derive(Serialize)]
@@ -557,6 +561,7 @@ fn contest_view(i: usize, c: &ContestRow, is_new: bool) -> ContestView {
                 name: k.name.clone(),
                 statement: k.statement.clone(),
                 first: j == 0,
+                saved: !k.id.is_empty() && !c.id.is_empty(),
             })
             .collect(),
         blank_rows: (c.candidates.len()..c.candidates.len() + BLANK_ROWS).collect(),
@@ -914,6 +919,7 @@ pub async fn save(
 /// The ballot exactly as members see it, marked with `marks`.
 fn preview_page(
     row: &ElectionRow,
+    media: &Media,
     marks: &Marks,
     problems: Vec<teller_audit::ballot::BallotProblem>,
     notice: Option<String>,
@@ -930,6 +936,7 @@ fn preview_page(
     let mut body = ballot_page(&definition, marks, problems);
     body.preview = Some(row.id.clone());
     body.preview_notice = notice;
+    body.present(&row.id, media, Audience::Staff);
     render(
         status,
         "ballot",
@@ -941,12 +948,20 @@ fn preview_page(
     )
 }
 
-async fn election_row(state: &AppState, headers: &HeaderMap, id: String) -> Result<ElectionRow, Response> {
+async fn election_row(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: String,
+) -> Result<(ElectionRow, Arc<Media>), Response> {
     signed_in(state, headers).await?;
     let lookup = id.clone();
-    match state.run(move |conn, _| Ok(elections::find(conn, &lookup)?)).await {
-        Ok(Some(row)) => Ok(row),
-        Ok(None) => Err(PageError::from(OpError::NoSuchElection(id)).into_response()),
+    let row = match state.run(move |conn, _| Ok(elections::find(conn, &lookup)?)).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return Err(PageError::from(OpError::NoSuchElection(id)).into_response()),
+        Err(e) => return Err(PageError::from(e).into_response()),
+    };
+    match state.candidate_media(&row.id).await {
+        Ok(media) => Ok((row, media)),
         Err(e) => Err(PageError::from(e).into_response()),
     }
 }
@@ -954,7 +969,7 @@ async fn election_row(state: &AppState, headers: &HeaderMap, id: String) -> Resu
 /// `GET /staff/elections/{id}/preview`: any signed-in staff member.
 pub async fn preview(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     match election_row(&state, &headers, id).await {
-        Ok(row) => preview_page(&row, &Marks::default(), vec![], None),
+        Ok((row, media)) => preview_page(&row, &media, &Marks::default(), vec![], None),
         Err(r) => r,
     }
 }
@@ -967,8 +982,8 @@ pub async fn preview_check(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let row = match election_row(&state, &headers, id).await {
-        Ok(row) => row,
+    let (row, media) = match election_row(&state, &headers, id).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let definition = match row.definition() {
@@ -979,10 +994,11 @@ pub async fn preview_check(
     match checked_choices(&definition, &marks) {
         Ok(_) => preview_page(
             &row,
+            &media,
             &marks,
             vec![],
             Some("These choices are valid. A member would now see the review page and cast the ballot.".into()),
         ),
-        Err(problems) => preview_page(&row, &marks, problems, None),
+        Err(problems) => preview_page(&row, &media, &marks, problems, None),
     }
 }

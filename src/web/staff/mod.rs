@@ -8,6 +8,7 @@
 pub mod account;
 pub mod accounts;
 pub mod builder;
+pub mod candidates;
 pub mod dashboard;
 pub mod delivery;
 pub mod election;

@@ -19,13 +19,19 @@ use crate::web::pages::{render, Page};
 use crate::web::AppState;
 use axum::response::IntoResponse;
 
-/// Render the ballot with `choices` marked and `problems` shown.
-pub fn render_ballot(
+/// Render the ballot with `choices` marked and `problems` shown, with the
+/// candidates' photos and profile links.
+pub async fn render_ballot(
+    state: &AppState,
     election: &crate::store::elections::ElectionRow,
     definition: &teller_audit::definition::Definition,
     marks: &Marks,
     problems: Vec<BallotProblem>,
 ) -> Response {
+    let media = match state.candidate_media(&election.id).await {
+        Ok(m) => m,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let title = definition.title.as_str();
     let (status, page_title) = if problems.is_empty() {
         (StatusCode::OK, super::t("ballot-title"))
@@ -34,6 +40,7 @@ pub fn render_ballot(
     };
     let mut body = ballot_page(definition, marks, problems);
     body.closing = crate::time::closing(election.closes_at, &election.zone(), crate::time::now());
+    body.present(&election.id, &media, crate::web::candidates::Audience::Public);
     render(
         status,
         "ballot",
@@ -118,10 +125,8 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
         Ok(v) => v,
         Err(page) => return page,
     };
-    let page = |voter: &super::Voter| match voter.definition() {
-        Ok(def) => render_ballot(&voter.election, &def, &Marks::new(), vec![]),
-        Err(e) => PageError::from(e).into_response(),
-    };
+    let mut voter = voter;
+    let mut chosen = None;
     // A member who has not chosen a language yet gets the one the roll
     // gives them, and keeps it (they can switch on any page).
     if crate::web::cookie(&headers, crate::web::language::COOKIE).is_none() {
@@ -138,16 +143,25 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
             })
             .await;
         if let Ok((Some(lang), texts)) = roll_lang {
-            let back = crate::i18n::back();
-            let voter = super::Voter { texts, ..voter };
-            let mut res = crate::i18n::scope(crate::i18n::RequestLang { lang, back }, async { page(&voter) }).await;
-            if let Some(cookie) = crate::web::language::cookie_for(lang, state.https()) {
-                res.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
-            }
-            return res;
+            voter = super::Voter { texts, ..voter };
+            chosen = Some(lang);
         }
     }
-    page(&voter)
+    let page = async {
+        match voter.definition() {
+            Ok(def) => render_ballot(&state, &voter.election, &def, &Marks::new(), vec![]).await,
+            Err(e) => PageError::from(e).into_response(),
+        }
+    };
+    let Some(lang) = chosen else {
+        return page.await;
+    };
+    let back = crate::i18n::back();
+    let mut res = crate::i18n::scope(crate::i18n::RequestLang { lang, back }, page).await;
+    if let Some(cookie) = crate::web::language::cookie_for(lang, state.https()) {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
+    }
+    res
 }
 
 /// `POST /ballot`: back from the review page, with the choices kept.
@@ -164,7 +178,7 @@ pub async fn change(
     match voter.definition() {
         Ok(def) => {
             let marks = marks_from_fields(&def, &fields);
-            render_ballot(&voter.election, &def, &marks, vec![])
+            render_ballot(&state, &voter.election, &def, &marks, vec![]).await
         }
         Err(e) => PageError::from(OpError::from(e)).into_response(),
     }
@@ -196,7 +210,7 @@ pub async fn review(
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
         Ok(c) => c,
-        Err(problems) => return render_ballot(&voter.election, &def, &marks, problems),
+        Err(problems) => return render_ballot(&state, &voter.election, &def, &marks, problems).await,
     };
     render(
         StatusCode::OK,

@@ -149,7 +149,7 @@ pub async fn cast(
         Ok(c) => c,
         Err(problems) => {
             state.metrics().refused(crate::web::metrics::Refusal::InvalidBallot);
-            return render_ballot(&voter.election, &def, &marks, problems);
+            return render_ballot(&state, &voter.election, &def, &marks, problems).await;
         }
     };
     let result = state
@@ -179,7 +179,7 @@ pub async fn cast(
             res.headers_mut().append(header::SET_COOKIE, clear_cookie(&state));
             res
         }
-        Err(OpError::InvalidBallot(problems)) => render_ballot(&voter.election, &def, &marks, problems),
+        Err(OpError::InvalidBallot(problems)) => render_ballot(&state, &voter.election, &def, &marks, problems).await,
         Err(OpError::TokenUsed) => {
             state.limiter().failed(ip, SITE);
             used_page(Some(&voter.election))

@@ -288,6 +288,9 @@ pub struct OptionField {
     /// For ranks and points: the field name and its choices.
     field: String,
     choices: Vec<Choice>,
+    /// The candidate's photo and profile page, if any (`BallotPage::present`).
+    photo: Option<String>,
+    profile: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -311,6 +314,8 @@ pub struct ContestForm {
     points: bool,
     options: Vec<OptionField>,
     write_ins: Vec<WriteInField>,
+    /// Some candidate has a photo: the names line up beside the photos.
+    photos: bool,
 }
 
 /// The ballot page's fields.
@@ -325,6 +330,29 @@ pub struct BallotPage {
     pub preview_notice: Option<String>,
     /// When voting closes, and how long is left (members' ballot).
     pub closing: Option<crate::time::Closing>,
+}
+
+impl BallotPage {
+    /// Show each candidate's photo and a link to their profile page, for
+    /// `audience` (members, or staff previewing a draft).
+    pub fn present(
+        &mut self,
+        election: &str,
+        media: &crate::web::candidates::Media,
+        audience: crate::web::candidates::Audience,
+    ) {
+        for contest in &mut self.contests {
+            for option in &mut contest.options {
+                if option.id.is_empty() {
+                    continue;
+                }
+                let links = media.links(election, &contest.id, &option.id, audience);
+                option.photo = links.photo;
+                option.profile = links.profile;
+            }
+            contest.photos = contest.options.iter().any(|o| o.photo.is_some());
+        }
+    }
 }
 
 fn numbered(max: usize, selected: Option<&String>, none: &str) -> Vec<Choice> {
@@ -384,6 +412,8 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                         contest: contest.id.clone(),
                         field,
                         choices,
+                        photo: None,
+                        profile: None,
                         id,
                         name,
                     }
@@ -407,6 +437,8 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                     contest: contest.id.clone(),
                     field: String::new(),
                     choices: vec![],
+                    photo: None,
+                    profile: None,
                 });
             }
             let write_ins = match contest.method {
@@ -442,6 +474,7 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
                 points,
                 options: opts,
                 write_ins,
+                photos: false,
             }
         })
         .collect();
