@@ -16,6 +16,7 @@ diesel::table! {
         created_at -> BigInt,
         tally -> Nullable<Text>,
         certification_quorum -> BigInt,
+        send_confirmations -> Bool,
     }
 }
 
@@ -150,6 +151,20 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(deliveries, members);
+
+diesel::table! {
+    confirmations (election_id, tracker) {
+        election_id -> Text,
+        tracker -> Text,
+        member_id -> Text,
+        send_order -> Text,
+        seal -> Nullable<BigInt>,
+        status -> Text,
+        attempts -> BigInt,
+        error -> Nullable<Text>,
+        updated_at -> Nullable<BigInt>,
+    }
+}
 
 diesel::table! {
     turnout (election_id) {

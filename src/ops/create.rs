@@ -65,6 +65,7 @@ pub fn create_draft(
         created_at: now,
         tally: None,
         certification_quorum: i64::from(spec.certification_quorum),
+        send_confirmations: spec.send_confirmations,
     };
     write_tx(conn, |conn| {
         elections::insert(conn, &row)?;
@@ -85,7 +86,8 @@ pub fn create_draft(
     Ok(id)
 }
 
-/// Replace a draft's definition, schedule, sealing policy and quorum, as long
+/// Replace a draft's definition, schedule, sealing policy, quorum and
+/// confirmation setting, as long
 /// as nobody else changed it since `base` (the [`draft_version`] the editor
 /// started from). Logs `definition_updated` with who saved it.
 pub fn update_draft(
@@ -116,6 +118,7 @@ pub fn update_draft(
             seal_interval_seconds: spec.seal_interval_seconds as i64,
             seal_min_ballots: spec.seal_min_ballots as i64,
             certification_quorum: i64::from(spec.certification_quorum),
+            send_confirmations: spec.send_confirmations,
             ..row
         };
         elections::update_draft(conn, &updated)?;
@@ -136,13 +139,14 @@ pub fn update_draft(
 /// people editing one draft cannot silently overwrite each other.
 pub fn draft_version(row: &ElectionRow) -> String {
     let text = format!(
-        "{}\n{:?}\n{:?}\n{}\n{}\n{}",
+        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}",
         row.definition,
         row.opens_at,
         row.closes_at,
         row.seal_interval_seconds,
         row.seal_min_ballots,
-        row.certification_quorum
+        row.certification_quorum,
+        row.send_confirmations
     );
     teller_audit::crypto::Digest::of(text.as_bytes()).to_hex()[..16].to_string()
 }

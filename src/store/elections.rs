@@ -41,6 +41,9 @@ pub struct ElectionRow {
     pub tally: Option<String>,
     /// Certifiers who must sign the result (0: no committee certification).
     pub certification_quorum: i64,
+    /// Whether members may ask for an e-mail when their ballot is sealed
+    /// (`ops::confirm`). A setting, not part of the definition or the record.
+    pub send_confirmations: bool,
 }
 
 impl ElectionRow {
@@ -122,6 +125,7 @@ pub fn update_draft(conn: &mut AnyConnection, row: &ElectionRow) -> Result<(), S
             elections::seal_interval_seconds.eq(row.seal_interval_seconds),
             elections::seal_min_ballots.eq(row.seal_min_ballots),
             elections::certification_quorum.eq(row.certification_quorum),
+            elections::send_confirmations.eq(row.send_confirmations),
         ))
         .execute(conn)?;
     Ok(())
