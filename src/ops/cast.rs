@@ -97,9 +97,10 @@ pub fn prepare(
     if !problems.is_empty() {
         return Err(OpError::InvalidBallot(problems));
     }
-    let confirm = match request.confirm {
-        true => Some(hex::encode(random_bytes::<16>()?)),
-        false => None,
+    let confirm = if request.confirm {
+        Some(hex::encode(random_bytes::<16>()?))
+    } else {
+        None
     };
     Ok(Prepared {
         confirm,
