@@ -227,6 +227,7 @@ async fn batch_outcomes_are_independent(backend: Backend) {
         election: id.clone(),
         token: t,
         choices: serde_json::from_value(choices).unwrap(),
+        confirm: false,
     };
     let batch = vec![
         request(token(0), example_choices(1)),

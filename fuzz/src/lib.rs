@@ -264,6 +264,7 @@ fn accepted(def: &Definition, choices: &Choices) {
             election: fixtures::ELECTION.into(),
             token: f.token.clone(),
             choices: choices.clone(),
+            confirm: false,
         },
     );
     assert!(prepared.is_ok(), "prepare refused an accepted ballot: {prepared:?}");
@@ -329,6 +330,7 @@ pub fn ballot_json(data: &[u8]) {
                 election: fixtures::ELECTION.into(),
                 token: f.token.clone(),
                 choices: body.choices.clone(),
+                confirm: false,
             },
         );
         assert_eq!(

@@ -321,3 +321,15 @@ more-about-new-tab = More about { $name } (opens in a new tab)
 candidate-in = Candidate: { $contest }
 candidate-from-ballot = Came here from your ballot? It is still open in the tab you came from, with your choices as you left them.
 candidate-back = Back to the election
+
+## Confirmation e-mails (sent at the seal)
+
+confirm-subject = Your ballot is in the public record — { $election }
+confirm-sealed = As you asked when you voted in { $election }, this is to confirm that your ballot is now in the election's public record: it was sealed into the public log in seal { $seal }.
+confirm-tracker = Your ballot's tracker:
+    { $tracker }
+confirm-check = Check it yourself, here or on any copy of the public record: { $link }
+confirm-private = This message does not say how you voted, and the election office cannot tell from it. But the public record shows the choices of the ballot with this tracker, so anyone who reads this message can look them up: keep it as private as your receipt, and delete it if you would rather not keep it.
+confirm-wrong = If something here looks wrong, tell the election office: { $office }
+confirm-box = E-mail me a confirmation when my ballot is in the public record
+confirm-hint = The e-mail gives your ballot's tracker and a link to check it, once your ballot is sealed into the public log (not at once, so that it does not show when you voted). It does not say how you voted, but anyone who can read it can look the tracker up in the public record: keep it as private as your receipt.

@@ -318,3 +318,15 @@ more-about-new-tab = Más sobre { $name } (se abre en una pestaña nueva)
 candidate-in = Candidatura: { $contest }
 candidate-from-ballot = ¿Viene de su papeleta? Sigue abierta en la pestaña de la que vino, con sus opciones tal como las dejó.
 candidate-back = Volver a la elección
+
+## Correos de confirmación (se envían al sellar)
+
+confirm-subject = Su papeleta está en el registro público — { $election }
+confirm-sealed = Como pidió al votar en { $election }, le confirmamos que su papeleta ya está en el registro público de la elección: se selló en el registro público en el sellado { $seal }.
+confirm-tracker = El código de seguimiento de su papeleta:
+    { $tracker }
+confirm-check = Compruébelo usted mismo, aquí o en cualquier copia del registro público: { $link }
+confirm-private = Este mensaje no dice cómo ha votado, y la oficina electoral no puede saberlo por él. Pero el registro público muestra las opciones de la papeleta con este código, así que quien lea este mensaje puede consultarlas: guárdelo con la misma reserva que su recibo, y bórrelo si prefiere no conservarlo.
+confirm-wrong = Si algo le parece incorrecto, avise a la oficina electoral: { $office }
+confirm-box = Enviarme un correo de confirmación cuando mi papeleta esté en el registro público
+confirm-hint = El correo le da el código de seguimiento de su papeleta y un enlace para comprobarla, cuando su papeleta se selle en el registro público (no enseguida, para que no muestre cuándo votó). No dice cómo ha votado, pero quien pueda leerlo puede buscar el código en el registro público: guárdelo con la misma reserva que su recibo.

@@ -121,6 +121,7 @@ pub fn build(url: &str, ballots: u64, seal_every: u64, secret: &MasterSecret, la
                 election: election.clone(),
                 token,
                 choices: maker.choices(),
+                confirm: false,
             })
             .collect();
         let n = requests.len() as u64;

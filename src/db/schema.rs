@@ -18,6 +18,7 @@ diesel::table! {
         certification_quorum -> BigInt,
         time_zone -> Text,
         announced -> Bool,
+        send_confirmations -> Bool,
     }
 }
 
@@ -162,6 +163,20 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(deliveries, members);
+
+diesel::table! {
+    confirmations (election_id, tracker) {
+        election_id -> Text,
+        tracker -> Text,
+        member_id -> Text,
+        send_order -> Text,
+        seal -> Nullable<BigInt>,
+        status -> Text,
+        attempts -> BigInt,
+        error -> Nullable<Text>,
+        updated_at -> Nullable<BigInt>,
+    }
+}
 
 diesel::table! {
     turnout (election_id) {

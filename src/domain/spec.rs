@@ -29,6 +29,9 @@ pub struct ElectionSpec {
     pub time_zone: crate::time::Zone,
     /// List the draft publicly, with its opening time, before it opens.
     pub announced: bool,
+    /// Members may ask for an e-mail with their tracker when their ballot
+    /// is sealed (off unless asked for).
+    pub send_confirmations: bool,
 }
 
 /// An election as written in its file, or as the console's election
@@ -58,6 +61,10 @@ pub struct FileElection {
     /// The committee's quorum.
     #[serde(default)]
     pub certification: FileCertification,
+    /// `confirmation_emails = true`: members may ask for an e-mail with
+    /// their tracker once their ballot is sealed.
+    #[serde(default)]
+    pub confirmation_emails: bool,
     /// The contests, in ballot order.
     #[serde(default, rename = "contest")]
     pub contests: Vec<FileContest>,
@@ -357,6 +364,7 @@ pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
     }
     let spec = ElectionSpec {
         certification_quorum,
+        send_confirmations: file.confirmation_emails,
         definition,
         opens_at,
         closes_at,

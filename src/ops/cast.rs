@@ -31,7 +31,7 @@ use crate::domain::token::Token;
 use crate::secrets::{random_bytes, MasterSecret};
 use crate::store::log::{self as logstore, Lock};
 use crate::store::members::{self, TokenStatus};
-use crate::store::{ballots, corrupt, elections, StoreError};
+use crate::store::{ballots, confirmations, corrupt, elections, StoreError};
 
 /// Choices as submitted: contest id → option ids.
 pub type Choices = BTreeMap<String, Vec<String>>;
@@ -66,6 +66,9 @@ pub struct CastRequest {
     pub token: Token,
     /// Their choices.
     pub choices: Choices,
+    /// They asked for an e-mail when the ballot is sealed (honoured only if
+    /// the election sends confirmations and they have an address).
+    pub confirm: bool,
 }
 
 /// A cast checked and ready to commit.
@@ -77,6 +80,8 @@ pub struct Prepared {
     nonce: Nonce,
     /// The definition the ballot was checked against.
     definition_hash: Digest,
+    /// A confirmation asked for: its random place in the sending order.
+    confirm: Option<String>,
 }
 
 /// Check a request against the election's (frozen) definition, whose hash
@@ -92,7 +97,13 @@ pub fn prepare(
     if !problems.is_empty() {
         return Err(OpError::InvalidBallot(problems));
     }
+    let confirm = if request.confirm {
+        Some(hex::encode(random_bytes::<16>()?))
+    } else {
+        None
+    };
     Ok(Prepared {
+        confirm,
         token_hash: secret.token_hash(request.token.as_str()),
         nonce: Nonce(random_bytes::<16>()?),
         definition_hash,
@@ -143,6 +154,7 @@ pub fn cast(
         election: election.to_string(),
         token: token.clone(),
         choices,
+        confirm: false,
     };
     cast_batch(conn, secret, vec![request], now)?
         .pop()
@@ -208,6 +220,8 @@ struct Open {
     definition_hash: Digest,
     public_key: PublicKey,
     sealed_key: Arc<String>,
+    /// The election sends confirmation e-mails.
+    confirmations: bool,
 }
 
 fn open_election(conn: &mut AnyConnection, election: &str, now: i64) -> Result<Option<Open>, OpError> {
@@ -225,6 +239,7 @@ fn open_election(conn: &mut AnyConnection, election: &str, now: i64) -> Result<O
         definition_hash: row.definition()?.hash(),
         public_key: row.public_key()?,
         sealed_key: Arc::new(row.secret_key.clone()),
+        confirmations: row.send_confirmations,
     }))
 }
 
@@ -309,13 +324,13 @@ fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsi
     }
     // Consume the token: nothing else can happen before this succeeds, so a
     // refused cast writes nothing and needs no savepoint.
-    let Some(weight) = members::consume_returning_weight(conn, &p.election, &p.token_hash)? else {
+    let Some(member) = members::consume_returning_weight(conn, &p.election, &p.token_hash)? else {
         return Err(match members::token_status(conn, &p.token_hash)? {
             TokenStatus::Known { election, voted: true } if election == p.election => OpError::TokenUsed,
             _ => OpError::UnknownToken,
         });
     };
-    let weight = Weight::parse(&weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
+    let weight = Weight::parse(&member.weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
     let ballot = Ballot {
         election: p.election.clone(),
         nonce: p.nonce,
@@ -324,6 +339,14 @@ fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsi
     };
     let tracker = ballot.tracker();
     ballots::insert(conn, &p.election, &tracker, &ballot.nonce, &ballot.choices, weight)?;
+    // In the cast's own transaction: a confirmation is stored exactly when
+    // its ballot is. Asked for on a form, so checked here: only if the
+    // election sends them and the member has an address.
+    if let Some(send_order) = &p.confirm {
+        if open.confirmations && !member.email.trim().is_empty() {
+            confirmations::insert_pending(conn, &p.election, &tracker.to_hex(), &member.member_id, send_order)?;
+        }
+    }
     Ok(Unsigned {
         body: ReceiptBody {
             format: RECEIPT_FORMAT.to_string(),

@@ -67,6 +67,7 @@ pub fn create_draft(
         certification_quorum: i64::from(spec.certification_quorum),
         time_zone: spec.time_zone.name().to_string(),
         announced: spec.announced,
+        send_confirmations: spec.send_confirmations,
     };
     write_tx(conn, |conn| {
         elections::insert(conn, &row)?;
@@ -87,7 +88,8 @@ pub fn create_draft(
     Ok(id)
 }
 
-/// Replace a draft's definition, schedule, sealing policy and quorum, as long
+/// Replace a draft's definition, schedule, sealing policy, quorum and
+/// confirmation setting, as long
 /// as nobody else changed it since `base` (the [`draft_version`] the editor
 /// started from). Logs `definition_updated` with who saved it.
 pub fn update_draft(
@@ -120,6 +122,7 @@ pub fn update_draft(
             certification_quorum: i64::from(spec.certification_quorum),
             time_zone: spec.time_zone.name().to_string(),
             announced: spec.announced,
+            send_confirmations: spec.send_confirmations,
             ..row
         };
         elections::update_draft(conn, &updated)?;
@@ -149,7 +152,7 @@ pub fn update_draft(
 /// people editing one draft cannot silently overwrite each other.
 pub fn draft_version(row: &ElectionRow) -> String {
     let text = format!(
-        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}\n{}",
+        "{}\n{:?}\n{:?}\n{}\n{}\n{}\n{}\n{}\n{}",
         row.definition,
         row.opens_at,
         row.closes_at,
@@ -157,7 +160,8 @@ pub fn draft_version(row: &ElectionRow) -> String {
         row.seal_min_ballots,
         row.certification_quorum,
         row.time_zone,
-        row.announced
+        row.announced,
+        row.send_confirmations
     );
     teller_audit::crypto::Digest::of(text.as_bytes()).to_hex()[..16].to_string()
 }

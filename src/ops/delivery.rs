@@ -73,7 +73,7 @@ pub fn default_template(kind: &str, lang: Lang) -> (String, String) {
 }
 
 /// A greeting, paragraphs and the sign-off, with blank lines between.
-fn letter_body(lang: Lang, greeting: &str, paragraphs: &[String]) -> String {
+pub(super) fn letter_body(lang: Lang, greeting: &str, paragraphs: &[String]) -> String {
     let mut out = format!("{greeting}\n\n");
     for p in paragraphs {
         out.push_str(p);
@@ -113,7 +113,7 @@ fn notice_text(lang: Lang, name: &str, election: &str, office: &str) -> (String,
 
 /// Where a member asks or objects: the election office's contact when it
 /// is set (`serve --office-*`), else the election's public page.
-fn office_of(public_url: &str, election: &str) -> String {
+pub(super) fn office_of(public_url: &str, election: &str) -> String {
     match crate::office::get() {
         Some(office) => office.line(),
         None => format!("{}/e/{election}", public_url.trim_end_matches('/')),
@@ -122,7 +122,7 @@ fn office_of(public_url: &str, election: &str) -> String {
 
 /// Every message ends with how to reach the election office, whatever its
 /// wording (when the office is set and the wording does not name it).
-fn with_contact(lang: Lang, body: String) -> String {
+pub(super) fn with_contact(lang: Lang, body: String) -> String {
     match crate::office::get() {
         Some(office) if !body.contains(&office.email) => {
             let line = text(lang, "mail-questions", &[("office", office.line().into())]);
@@ -219,7 +219,9 @@ pub fn queue(conn: &mut AnyConnection, election: &str, kind: &str, now: i64) -> 
     })
 }
 
-/// Send up to `limit` queued messages. Returns how many were sent.
+/// Send up to `limit` queued messages, then up to `limit` queued
+/// confirmations of sealed ballots (`ops::confirm`). Returns how many were
+/// sent.
 pub fn send_queued(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
@@ -326,6 +328,7 @@ pub fn send_queued(
             }
         }
     }
+    sent += super::confirm::send_queued(conn, mailer, public_url, limit, now)?;
     Ok(sent)
 }
 
@@ -451,9 +454,11 @@ pub struct Replacement {
     pub message: Option<(String, String)>,
 }
 
-/// Retry every failed message (each gets a new code).
+/// Retry every failed message (each gets a new code), and every failed
+/// confirmation.
 pub fn retry_failed(conn: &mut AnyConnection, election: &str, now: i64) -> Result<usize, OpError> {
-    Ok(deliveries::requeue_failed(conn, election, now)?)
+    Ok(deliveries::requeue_failed(conn, election, now)?
+        + crate::store::confirmations::requeue_failed(conn, election, now)?)
 }
 
 /// A printed letter: the member and their new code.

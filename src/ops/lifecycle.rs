@@ -159,6 +159,9 @@ fn close_polls(
         let (mut head, row) = lock_election(conn, election)?;
         require_state(&row, State::Open, "closing the polls")?;
         seal_locked(conn, secret, &mut head, &row, SealWhen::Now, now)?;
+        // The final seal queued every confirmation still waiting; none may
+        // stay pending past the close.
+        crate::store::confirmations::drop_pending(conn, election)?;
         // Delivery rows keep no finer time than the close (see `scrub`).
         crate::store::deliveries::coarsen_at_close(conn, election, now)?;
         let counts = members::counts(conn, election)?;
@@ -252,6 +255,7 @@ pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Re
         diesel::delete(roll_upload_rows::table.filter(roll_upload_rows::upload_id.eq_any(&uploads))).execute(conn)?;
         diesel::delete(roll_uploads::table.filter(roll_uploads::election_id.eq(id))).execute(conn)?;
         diesel::delete(deliveries::table.filter(deliveries::election_id.eq(id))).execute(conn)?;
+        crate::store::confirmations::delete_all(conn, id)?;
         diesel::delete(mail_templates::table.filter(mail_templates::election_id.eq(id))).execute(conn)?;
         diesel::delete(election_texts::table.filter(election_texts::election_id.eq(id))).execute(conn)?;
         diesel::delete(certifier_keys::table.filter(certifier_keys::election_id.eq(id))).execute(conn)?;

@@ -4,6 +4,7 @@
 
 pub mod cast;
 pub mod certify;
+pub mod confirm;
 pub mod create;
 pub mod delivery;
 pub mod lifecycle;

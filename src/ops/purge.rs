@@ -161,6 +161,8 @@ pub fn purge(
             diesel::delete(roll_uploads::table.filter(roll_uploads::election_id.eq(election))).execute(conn)?;
         let deliveries_deleted =
             diesel::delete(deliveries::table.filter(deliveries::election_id.eq(election))).execute(conn)?;
+        // Confirmations that could never be sent hold a member's tracker.
+        crate::store::confirmations::delete_all(conn, election)?;
         let record = PurgeRow {
             election_id: election.to_string(),
             purged_at: now,

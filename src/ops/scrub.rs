@@ -17,6 +17,12 @@
 //!   `CLUSTER` drops their older versions on PostgreSQL, as `VACUUM` does on
 //!   SQLite.
 //!
+//! - Confirmation e-mails (`ops::confirm`): a row links a member to a
+//!   tracker from the cast until the message is sent, when it is deleted;
+//!   the close drops any still pending. The rewrite removes what deleted
+//!   rows leave behind: dead versions on PostgreSQL (and the heap order
+//!   and `xmin` of the casts), free pages and WAL frames on SQLite.
+//!
 //! The rewrite takes a brief exclusive lock on the tables, so it runs once,
 //! after the close has committed.
 
@@ -31,7 +37,8 @@ pub fn scrub(conn: &mut AnyConnection) -> Result<(), OpError> {
     match conn {
         AnyConnection::Postgresql(c) => c.batch_execute(
             "CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey; \
-                 CLUSTER deliveries USING deliveries_pkey; CLUSTER roll_upload_rows USING roll_upload_rows_pkey;",
+                 CLUSTER deliveries USING deliveries_pkey; CLUSTER roll_upload_rows USING roll_upload_rows_pkey; \
+                 CLUSTER confirmations USING confirmations_pkey;",
         )?,
         AnyConnection::Sqlite(c) => {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?

@@ -7,6 +7,10 @@
 //! close may be smaller than the election's `seal_min_ballots`, whoever asks
 //! for it: a batch hides who cast which of its ballots among at least that
 //! many voters. Only the final seal, at the close, may be smaller.
+//!
+//! It is also when the confirmation e-mails members asked for at their
+//! casts are queued (`ops::confirm`): a message says no more about when
+//! someone voted than the seal itself does.
 
 use teller_audit::checkpoint::CheckpointReason;
 use teller_audit::log::Event;
@@ -17,7 +21,7 @@ use crate::domain::lifecycle::State;
 use crate::secrets::MasterSecret;
 use crate::store::elections::ElectionRow;
 use crate::store::log::{self as logstore, HeadRow};
-use crate::store::{ballots, members, turnout};
+use crate::store::{ballots, confirmations, members, turnout};
 
 /// When to seal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +83,10 @@ pub(crate) fn seal_locked(
     }
     let seal = head.next_seal;
     let count = waiting.len() as u64;
+    // Confirmations asked for at these ballots' casts go out now, naming
+    // this seal, in a random order (ops::confirm).
+    let trackers: Vec<String> = waiting.iter().map(|t| t.to_hex()).collect();
+    confirmations::queue_sealed(conn, &row.id, &trackers, seal, now)?;
     let mut events: Vec<Event> = waiting.into_iter().map(|tracker| Event::Ballot { tracker }).collect();
     events.push(Event::Seal {
         seal: seal as u64,

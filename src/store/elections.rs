@@ -47,6 +47,9 @@ pub struct ElectionRow {
     /// Whether the public home lists the draft, with its opening time, before
     /// the polls open.
     pub announced: bool,
+    /// Whether members may ask for an e-mail when their ballot is sealed
+    /// (`ops::confirm`). A setting, not part of the definition or the record.
+    pub send_confirmations: bool,
 }
 
 impl ElectionRow {
@@ -148,6 +151,7 @@ pub fn update_draft(conn: &mut AnyConnection, row: &ElectionRow) -> Result<(), S
             elections::certification_quorum.eq(row.certification_quorum),
             elections::time_zone.eq(&row.time_zone),
             elections::announced.eq(row.announced),
+            elections::send_confirmations.eq(row.send_confirmations),
         ))
         .execute(conn)?;
     Ok(())

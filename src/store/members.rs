@@ -182,6 +182,19 @@ pub fn weight_of_used_token(
         .optional()?)
 }
 
+/// Whether the member holding this (unused) token of `election` has an
+/// e-mail address on the roll (the review page offers a confirmation only
+/// then).
+pub fn token_has_email(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<bool, StoreError> {
+    let email: Option<String> = members::table
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.eq(hash))
+        .select(members::email)
+        .first(conn)
+        .optional()?;
+    Ok(email.is_some_and(|e| !e.trim().is_empty()))
+}
+
 /// Mark the token used, if it is unused: the one atomic step that makes a
 /// token cast at most one ballot, whatever the concurrency.
 pub fn consume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<bool, StoreError> {
@@ -194,35 +207,45 @@ pub fn consume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<b
     Ok(n == 1)
 }
 
+/// The member whose token a cast consumed.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Consumed {
+    /// Their vote weight.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub weight: String,
+    /// Their member id (used only for a confirmation they asked for).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub member_id: String,
+    /// Their e-mail address ("" if none).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub email: String,
+}
+
 /// Mark the token used if it is unused, in one statement, returning the
-/// member's vote weight; `None` if nothing changed (used, replaced, unknown
-/// or another election's). The one atomic step that makes a token cast at
-/// most one ballot, whatever the concurrency.
+/// member's vote weight (and who they are, for a confirmation); `None` if
+/// nothing changed (used, replaced, unknown or another election's). The one
+/// atomic step that makes a token cast at most one ballot, whatever the
+/// concurrency.
 pub fn consume_returning_weight(
     conn: &mut AnyConnection,
     election: &str,
     hash: &str,
-) -> Result<Option<String>, StoreError> {
-    #[derive(QueryableByName)]
-    struct W {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        weight: String,
-    }
-    let rows: Vec<W> = match conn {
+) -> Result<Option<Consumed>, StoreError> {
+    let rows: Vec<Consumed> = match conn {
         AnyConnection::Postgresql(pg) => diesel::sql_query(
-            "UPDATE members SET voted = TRUE WHERE election_id = $1 AND token_hash = $2 AND voted = FALSE RETURNING weight",
+            "UPDATE members SET voted = TRUE WHERE election_id = $1 AND token_hash = $2 AND voted = FALSE RETURNING weight, member_id, email",
         )
         .bind::<diesel::sql_types::Text, _>(election)
         .bind::<diesel::sql_types::Text, _>(hash)
         .load(pg)?,
         AnyConnection::Sqlite(lite) => diesel::sql_query(
-            "UPDATE members SET voted = TRUE WHERE election_id = ? AND token_hash = ? AND voted = FALSE RETURNING weight",
+            "UPDATE members SET voted = TRUE WHERE election_id = ? AND token_hash = ? AND voted = FALSE RETURNING weight, member_id, email",
         )
         .bind::<diesel::sql_types::Text, _>(election)
         .bind::<diesel::sql_types::Text, _>(hash)
         .load(lite)?,
     };
-    Ok(rows.into_iter().next().map(|w| w.weight))
+    Ok(rows.into_iter().next())
 }
 
 /// At a seal: those who have voted become visible as having voted.

@@ -3,6 +3,7 @@
 
 pub mod ballots;
 pub mod certify;
+pub mod confirmations;
 pub mod deliveries;
 pub mod elections;
 pub mod log;

@@ -220,6 +220,7 @@ pub async fn cast(
             election: id.clone(),
             token,
             choices: body.choices,
+            confirm: false,
         })
         .await;
     match result {

@@ -129,6 +129,8 @@ struct DraftForm {
     seal_minutes: String,
     seal_min: String,
     quorum: String,
+    /// Members may ask for a confirmation e-mail.
+    confirmations: bool,
     contests: Vec<ContestRow>,
 }
 
@@ -200,6 +202,7 @@ impl DraftForm {
             seal_minutes: ((row.seal_interval_seconds + 59) / 60).to_string(),
             seal_min: row.seal_min_ballots.to_string(),
             quorum: row.certification_quorum.to_string(),
+            confirmations: row.send_confirmations,
             contests,
         })
     }
@@ -225,6 +228,7 @@ impl DraftForm {
                 "seal_minutes" => form.seal_minutes = value,
                 "seal_min" => form.seal_min = value,
                 "quorum" => form.quorum = value,
+                "confirmations" => form.confirmations = value == "on",
                 "action" => action = value,
                 "base" => base = value,
                 _ => {
@@ -461,6 +465,7 @@ impl DraftForm {
             certification: FileCertification {
                 quorum: quorum.map(|q| u32::try_from(q).unwrap_or(u32::MAX)),
             },
+            confirmation_emails: self.confirmations,
             contests,
         };
         let (spec, more) = assemble(file);
@@ -592,6 +597,7 @@ struct BuilderPage {
     seal_minutes: String,
     seal_min: String,
     quorum: String,
+    confirmations: bool,
     contests: Vec<ContestView>,
     new_contest: ContestView,
     /// What the form could not hold: nothing was saved.
@@ -665,6 +671,7 @@ fn builder_page(
         seal_minutes: form.seal_minutes.clone(),
         seal_min: form.seal_min.clone(),
         quorum: form.quorum.clone(),
+        confirmations: form.confirmations,
         contests: form
             .contests
             .iter()

@@ -80,6 +80,10 @@ struct DeliveryPage {
     failures: Vec<FailureView>,
     templates: Vec<TemplateView>,
     without_email: usize,
+    /// Sealed confirmation e-mails (`ops::confirm`) waiting and failed:
+    /// counts only.
+    confirm_waiting: i64,
+    confirm_failed: i64,
     notice: Option<String>,
     runs: bool,
 }
@@ -105,10 +109,11 @@ async fn page(state: &AppState, user: &StaffUser, id: String, notice: Option<Str
                 }
             }
             let without_email = crate::store::members::without_email(conn, &row.id)?.len();
-            Ok((row, progress, failures, templates, without_email))
+            let confirm = crate::ops::confirm::figures(conn, &row.id)?;
+            Ok((row, progress, failures, templates, without_email, confirm))
         })
         .await;
-    let (row, progress, failures, templates, without_email) = match loaded {
+    let (row, progress, failures, templates, without_email, (confirm_waiting, confirm_failed)) = match loaded {
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
@@ -129,7 +134,7 @@ async fn page(state: &AppState, user: &StaffUser, id: String, notice: Option<Str
         }
     })
     .collect();
-    let sending = counts.iter().any(|c| c.waiting > 0);
+    let sending = counts.iter().any(|c| c.waiting > 0) || confirm_waiting > 0;
     let mut res = render(
         status,
         "staff_delivery",
@@ -156,6 +161,8 @@ async fn page(state: &AppState, user: &StaffUser, id: String, notice: Option<Str
                     .collect(),
                 templates,
                 without_email,
+                confirm_waiting,
+                confirm_failed,
                 notice,
                 runs: user.role.runs_elections(),
             },

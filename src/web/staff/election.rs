@@ -65,6 +65,12 @@ struct ElectionConsole {
     mail_waiting: i64,
     mail_sent: i64,
     mail_failed: i64,
+    /// The election sends confirmation e-mails (a setting of the builder).
+    confirmations: bool,
+    /// Sealed confirmations waiting to be sent, and failed: counts only,
+    /// never who, and never those still waiting for their seal.
+    confirm_waiting: i64,
+    confirm_failed: i64,
     tokens_issued: u64,
     voted: u64,
     seal_min: i64,
@@ -215,6 +221,7 @@ async fn page_asking(
                 }
                 acc
             });
+            let confirm = crate::ops::confirm::figures(conn, &s.election.id)?;
             let retention = if s.state >= Lifecycle::Tallied {
                 Some(crate::ops::purge::plan(conn, &s.election.id, window_days)?)
             } else {
@@ -228,12 +235,13 @@ async fn page_asking(
                 my_key,
                 signed.len(),
                 mail,
+                confirm,
                 retention,
             ))
         })
         .await;
     #[allow(clippy::type_complexity)]
-    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail, retention): (
+    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail, confirm, retention): (
         Status,
         u64,
         _,
@@ -241,6 +249,7 @@ async fn page_asking(
         _,
         _,
         [i64; 4],
+        (i64, i64),
         Option<crate::ops::purge::Plan>,
     ) = match loaded {
         Ok(v) => v,
@@ -268,6 +277,9 @@ async fn page_asking(
         mail_waiting: mail[0],
         mail_sent: mail[1],
         mail_failed: mail[2],
+        confirmations: s.election.send_confirmations,
+        confirm_waiting: confirm.0,
+        confirm_failed: confirm.1,
         voted: s.voted_as_of_last_seal,
         seal_min: s.election.seal_min_ballots.max(1),
         seals: s.seals,

@@ -189,6 +189,8 @@ struct Review {
     contests: Vec<ContestSummary>,
     hidden: Vec<Hidden>,
     closing: Option<crate::time::Closing>,
+    /// Offer the box asking for a confirmation e-mail.
+    offer_confirmation: bool,
 }
 
 /// `POST /ballot/review`: check the marks; show problems on the ballot, or
@@ -212,6 +214,14 @@ pub async fn review(
         Ok(c) => c,
         Err(problems) => return render_ballot(&state, &voter.election, &def, &marks, problems).await,
     };
+    // Offered only where it can be honoured: the election sends
+    // confirmations, this server can send mail, the member has an address.
+    let offer_confirmation = voter.election.send_confirmations
+        && state.mailer().is_some()
+        && match confirmation_possible(&state, &voter).await {
+            Ok(yes) => yes,
+            Err(page) => return page,
+        };
     render(
         StatusCode::OK,
         "review",
@@ -222,7 +232,24 @@ pub async fn review(
                 contests: summaries(&def, &choices),
                 hidden: hidden_fields(&def, &choices),
                 closing: crate::time::closing(voter.election.closes_at, &voter.election.zone(), crate::time::now()),
+                offer_confirmation,
             },
         },
     )
+}
+
+/// Whether the voter has an e-mail address on the roll.
+async fn confirmation_possible(state: &AppState, voter: &super::Voter) -> Result<bool, Response> {
+    let election = voter.election.id.clone();
+    let token = voter.token.clone();
+    state
+        .run(move |conn, secret| {
+            Ok(crate::store::members::token_has_email(
+                conn,
+                &election,
+                &secret.token_hash(token.as_str()),
+            )?)
+        })
+        .await
+        .map_err(|e| PageError::from(e).into_response())
 }

@@ -27,13 +27,12 @@ struct ReceiptPage {
     receipt_json: String,
 }
 
+/// The review page's box asking for a confirmation e-mail (value `yes`).
+pub const CONFIRM_FIELD: &str = "confirm";
+
 /// A tracker in groups of four hex digits, for reading aloud or comparing.
 pub fn grouped_tracker(hex: &str) -> String {
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::text::grouped(hex)
 }
 
 /// The cookie that carries a fresh receipt from the cast to `GET /receipt`
@@ -152,11 +151,18 @@ pub async fn cast(
             return render_ballot(&state, &voter.election, &def, &marks, problems).await;
         }
     };
+    // The box on the review page; honoured only where it was offered (the
+    // election sends confirmations, this server can send mail, and the
+    // member has an address: the last is checked in the cast itself).
+    let confirm = voter.election.send_confirmations
+        && state.mailer().is_some()
+        && fields.iter().any(|(k, v)| k == CONFIRM_FIELD && v == "yes");
     let result = state
         .cast(CastRequest {
             election: voter.election.id.clone(),
             token: voter.token.clone(),
             choices: choices.clone(),
+            confirm,
         })
         .await;
     match result {

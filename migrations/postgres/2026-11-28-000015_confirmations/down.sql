@@ -1,0 +1,2 @@
+DROP TABLE confirmations;
+ALTER TABLE elections DROP COLUMN send_confirmations;
