@@ -10,6 +10,7 @@ pub mod files;
 pub mod mail;
 pub mod office;
 pub mod ops;
+pub mod organisation;
 pub mod scheduler;
 pub mod secrets;
 pub mod store;

@@ -24,6 +24,7 @@ use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::State;
 use crate::domain::token::Token;
 use crate::mail::Mailer;
+use crate::organisation::Organisation;
 use crate::secrets::MasterSecret;
 use crate::store::deliveries::{self, INVITATION, NOTICE, REMINDER, REPLACEMENT};
 use crate::store::{corrupt, members, StoreError};
@@ -36,15 +37,15 @@ pub fn default_template(kind: &str) -> (String, String) {
     match kind {
         REPLACEMENT => (
             "Your new voting code for {{election}}".into(),
-            "Dear {{name}},\n\nAs you asked the election office, here is a new voting code for {{election}}. The code sent to you earlier no longer works. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nAs you asked the election office, here is a new voting code for {{election}}. The code sent to you earlier no longer works. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\n{{signature}}\n".into(),
         ),
         REMINDER => (
             "Reminder: vote in {{election}}".into(),
-            "Dear {{name}},\n\nYou have not voted yet in {{election}}, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes {{closes}}.\n\nTo vote, use the link or the voting code in the invitation we sent you: it still works. You can also go to {{vote_page}} and type that code.\n\nIf you cannot find your invitation, ask the election office for a new code (the old one then stops working): {{office}}\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nYou have not voted yet in {{election}}, as far as the election office knows (it learns who has voted only from time to time: if you have voted since, thank you, and please ignore this message). Voting closes {{closes}}.\n\nTo vote, use the link or the voting code in the invitation we sent you: it still works. You can also go to {{vote_page}} and type that code.\n\nIf you cannot find your invitation, ask the election office for a new code (the old one then stops working): {{office}}\n\n{{signature}}\n".into(),
         ),
         _ => (
             "Your voting code for {{election}}".into(),
-            "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\nThe Election Office\n".into(),
+            "Dear {{name}},\n\nYou are invited to vote in {{election}}. Voting closes {{closes}}.\n\nVote here: {{link}}\n\nOr go to {{vote_page}} and type your voting code: {{code}}\n\nKeep this message private: the code casts one ballot. Your ballot is stored without your name or your code, and ballots are published only after the polls close, in an order that does not show who cast which.\n\n{{signature}}\n".into(),
         ),
     }
 }
@@ -54,19 +55,20 @@ const REPLACEMENT_WARNING: &str =
     "If you did not ask for a new code, someone may be trying to vote in your name: tell the election office at once";
 
 /// The notice of a replaced code: fixed wording, no code in it.
-fn notice_text(name: &str, election: &str, office: &str) -> (String, String) {
+fn notice_text(name: &str, election: &str, office: &str, signature: &str) -> (String, String) {
     (
         format!("A new voting code was issued for you in {election}"),
         format!(
-            "Dear {name},\n\nThe election office has issued a new voting code for you in {election}, and the code you had before no longer works. The new code was given to the office to pass on to you (by letter, say), not sent to this address.\n\nIf you asked for it, there is nothing to do.\n\n{REPLACEMENT_WARNING}: {office}\nEvery replaced code is counted in the election's public record.\n\nThe Election Office\n"
+            "Dear {name},\n\nThe election office has issued a new voting code for you in {election}, and the code you had before no longer works. The new code was given to the office to pass on to you (by letter, say), not sent to this address.\n\nIf you asked for it, there is nothing to do.\n\n{REPLACEMENT_WARNING}: {office}\nEvery replaced code is counted in the election's public record.\n\n{signature}\n"
         ),
     )
 }
 
 /// Where a member asks or objects: the election office's contact when it
-/// is set (`serve --office-*`), else the election's public page.
-fn office_of(public_url: &str, election: &str) -> String {
-    match crate::office::get() {
+/// is set (the organisation's profile, or `serve --office-*`), else the
+/// election's public page.
+fn office_of(organisation: &Organisation, public_url: &str, election: &str) -> String {
+    match organisation.office() {
         Some(office) => office.line(),
         None => format!("{}/e/{election}", public_url.trim_end_matches('/')),
     }
@@ -74,8 +76,8 @@ fn office_of(public_url: &str, election: &str) -> String {
 
 /// Every message ends with how to reach the election office, whatever its
 /// wording (when the office is set and the wording does not name it).
-fn with_contact(body: String) -> String {
-    match crate::office::get() {
+fn with_contact(organisation: &Organisation, body: String) -> String {
+    match organisation.office() {
         Some(office) if !body.contains(&office.email) => {
             format!("{}\n\nQuestions? Contact {}.\n", body.trim_end(), office.line())
         }
@@ -92,6 +94,8 @@ struct Fields<'a> {
     vote_page: &'a str,
     code: &'a str,
     office: &'a str,
+    /// Who the message is from: the office, and the organisation's name.
+    signature: &'a str,
 }
 
 /// What `{{code}}` and `{{link}}` say in a reminder, which carries no code
@@ -118,11 +122,12 @@ pub fn check_template(kind: &str, subject: &str, body: &str) -> Result<(), OpErr
         vote_page: "https://example.org/vote",
         code: "ABCD-EFGH",
         office: "https://example.org/e/ELECTION",
+        signature: "Election Office",
     };
     for (what, text) in [("subject", subject), ("body", body)] {
         render_text(text, &sample).map_err(|e| {
             OpError::Refused(format!(
-                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}}, {{{{code}}}} and {{{{office}}}}"
+                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}}, {{{{code}}}}, {{{{office}}}} and {{{{signature}}}}"
             ))
         })?;
     }
@@ -190,6 +195,8 @@ pub fn send_queued(
         by_election.entry(election).or_default().push((member, kind));
     }
     let mut sent = 0;
+    // Who the messages are from, read once for the batch.
+    let organisation = Organisation::load_text(conn)?;
     for (election, batch) in by_election {
         // Issue the codes (and log it) in one transaction, then send.
         let issued = write_tx(conn, |conn| {
@@ -252,12 +259,19 @@ pub fn send_queued(
                     )?;
                     continue;
                 }
-                Outgoing::Notice => Ok(notice_text(&member.name, &row.title, &office_of(public_url, &row.id))),
+                Outgoing::Notice => Ok(notice_text(
+                    &member.name,
+                    &row.title,
+                    &office_of(&organisation, public_url, &row.id),
+                    &organisation.sign_off(),
+                )),
                 Outgoing::Code(token) => compose(conn, &row, &member.name, Some(&token), &kind, public_url)?,
                 Outgoing::Reminder => compose(conn, &row, &member.name, None, &kind, public_url)?,
             };
             let outcome = rendered
-                .and_then(|(subject, body)| mailer.send(&member.name, &member.email, &subject, &with_contact(body)));
+                .and_then(|(subject, body)| {
+                mailer.send(&member.name, &member.email, &subject, &with_contact(&organisation, body))
+            });
             match outcome {
                 Ok(()) => {
                     deliveries::finish(conn, &election, &member.member_id, &kind, "sent", None, now)?;
@@ -309,7 +323,9 @@ pub fn compose(
         Some(t) => (super::roll::voting_link(public_url, t), t.grouped()),
         None => (vote_page.clone(), NO_CODE_IN_REMINDER.to_string()),
     };
-    let office = office_of(public_url, &row.id);
+    let organisation = Organisation::load_text(conn)?;
+    let office = office_of(&organisation, public_url, &row.id);
+    let signature = organisation.sign_off();
     let fields = Fields {
         name,
         election: &row.title,
@@ -318,16 +334,17 @@ pub fn compose(
         vote_page: &vote_page,
         code: &code,
         office: &office,
+        signature: &signature,
     };
     let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
     Ok(rendered.map(|(subject, body)| {
         if kind == REPLACEMENT {
             (
                 subject,
-                with_contact(format!("{body}\n{REPLACEMENT_WARNING}: {office}\n")),
+                with_contact(&organisation, format!("{body}\n{REPLACEMENT_WARNING}: {office}\n")),
             )
         } else {
-            (subject, with_contact(body))
+            (subject, with_contact(&organisation, body))
         }
     }))
 }

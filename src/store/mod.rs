@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod elections;
 pub mod log;
 pub mod members;
+pub mod organisation;
 pub mod purges;
 pub mod roll_uploads;
 pub mod staff;

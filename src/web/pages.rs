@@ -78,20 +78,25 @@ pub fn render<T: Serialize>(status: StatusCode, template: &str, page: &Page<T>) 
     }
 }
 
-/// A page with what every page shows: the election office's contact.
+/// A page with what every page shows: the organisation's look and the
+/// election office's contact (`crate::organisation`).
 #[derive(Serialize)]
 struct Full<'a, T: Serialize> {
     #[serde(flatten)]
     page: &'a Page<T>,
-    office: Option<&'static crate::office::Office>,
+    office: Option<crate::office::Office>,
+    brand: crate::organisation::BrandView,
 }
 
-/// Render to a string (for tests and for pages built in two steps).
+/// Render to a string (for tests and for pages built in two steps), with
+/// the profile of the request being served.
 pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<String, String> {
     let hb = REGISTRY.as_ref().map_err(Clone::clone)?;
+    let organisation = crate::organisation::current();
     let full = Full {
         page,
-        office: crate::office::get(),
+        office: organisation.office(),
+        brand: organisation.view(),
     };
     hb.render(template, &full).map_err(|e| e.to_string())
 }
