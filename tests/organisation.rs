@@ -41,14 +41,18 @@ fn profile<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(width, height, image::Rgb([11, 93, 59])));
     let mut out = Vec::new();
-    image.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
 fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let image = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(width, height, image::Rgb([200, 10, 10])));
     let mut out = Vec::new();
-    image.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg).unwrap();
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .unwrap();
     out
 }
 
@@ -61,7 +65,11 @@ fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     for &b in kind.iter().chain(data) {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     out.extend_from_slice(&(!crc).to_be_bytes());
@@ -83,9 +91,10 @@ fn bomb() -> Vec<u8> {
 
 async fn upload_logo(app: &TestApp, cookie: &str, bytes: Vec<u8>, file_name: &str) -> (StatusCode, String) {
     let (_, page) = get(app, cookie, "/staff/organisation").await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf_of(&page))
-        .part("logo", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()));
+    let form = reqwest::multipart::Form::new().text("csrf", csrf_of(&page)).part(
+        "logo",
+        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+    );
     let res = app
         .http
         .post(app.url("/staff/organisation/logo"))
@@ -173,7 +182,12 @@ async fn the_profile_is_on_pages_messages_and_letters(backend: Backend) {
 
     // Member pages: the name, logo, short name, contact, privacy notice, and
     // Teller only as the small line at the foot.
-    let mut pages = vec!["/".to_string(), "/vote".into(), format!("/e/{id}"), "/no-such-page".into()];
+    let mut pages = vec![
+        "/".to_string(),
+        "/vote".into(),
+        format!("/e/{id}"),
+        "/no-such-page".into(),
+    ];
     pages.push(format!("/e/{id}/track"));
     for path in &pages {
         let (_, headers, body) = fetch(&app, path).await;
@@ -216,7 +230,13 @@ async fn the_profile_is_on_pages_messages_and_letters(backend: Backend) {
     // E-mail: signed by the office and the organisation, with its contact.
     add_staff(&app, "olga", "officer", "officer password!");
     let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
-    post(&app, &officer, &format!("/staff/elections/{id}/delivery"), &[("action", "invite")]).await;
+    post(
+        &app,
+        &officer,
+        &format!("/staff/elections/{id}/delivery"),
+        &[("action", "invite")],
+    )
+    .await;
     drained(&app, &officer, &id).await;
     let mails = sink.received();
     assert_eq!(mails.len(), 1, "the member with an e-mail address");
@@ -238,11 +258,17 @@ async fn the_profile_is_on_pages_messages_and_letters(backend: Backend) {
         "{letter}"
     );
     assert!(letter.contains(&format!(r#"<p class="letterhead-name">{NAME}</p>"#)));
-    assert!(letter.contains(&format!("<p>SPT Election Office<br>{NAME}</p>")), "{letter}");
+    assert!(
+        letter.contains(&format!("<p>SPT Election Office<br>{NAME}</p>")),
+        "{letter}"
+    );
 
     // The console shows what is saved, and who saved it.
     let (_, console) = get(&app, &admin, "/staff/organisation").await;
-    assert!(console.contains("by staff:ada") && console.contains(r#"value="#0b5d3b""#), "{console}");
+    assert!(
+        console.contains("by staff:ada") && console.contains(r##"value="#0b5d3b""##),
+        "{console}"
+    );
 
     // Removing the logo: gone from the pages and the address.
     let (status, _) = post(&app, &admin, "/staff/organisation", &[("action", "remove-logo")]).await;
@@ -267,7 +293,11 @@ async fn refused_changes_change_nothing(backend: Backend) {
     let (status, _) = post(&app, &officer, "/staff/organisation", &profile(&[])).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = upload_logo(&app, &admin, png(10, 10), "early.png").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "no profile yet: save it first");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no profile yet: save it first"
+    );
     let (_, nav) = get(&app, &officer, "/staff").await;
     assert!(!nav.contains("/staff/organisation"));
     assert!(!text(&fetch(&app, "/").await.2).contains("/brand.css"), "nothing saved");
@@ -312,7 +342,10 @@ async fn refused_changes_change_nothing(backend: Backend) {
         html.contains("the accent colour #ffbf47 has a contrast of 1.64:1 with white, below the 3:1 needed"),
         "{html}"
     );
-    assert!(html.contains(r#"value="Someone Else""#), "the form keeps what was typed");
+    assert!(
+        html.contains(r#"value="Someone Else""#),
+        "the form keeps what was typed"
+    );
     for bad in [
         profile(&[("primary_colour", "green")]),
         profile(&[("privacy_url", "http://spt.example/privacy")]),
@@ -329,18 +362,51 @@ async fn refused_changes_change_nothing(backend: Backend) {
     let mut oversize = png(8, 8);
     oversize.resize(1024 * 1024 + 1, 0);
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
-        ("notes.txt", b"hello, not a picture".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "not a PNG or JPEG image"),
-        ("logo.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "not a PNG or JPEG image"),
-        ("cut.png", good[..good.len() / 2].to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "could not be read as a whole PNG image"),
+        (
+            "notes.txt",
+            b"hello, not a picture".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a PNG or JPEG image",
+        ),
+        (
+            "logo.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a PNG or JPEG image",
+        ),
+        (
+            "cut.png",
+            good[..good.len() / 2].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "could not be read as a whole PNG image",
+        ),
         ("big.png", oversize, StatusCode::PAYLOAD_TOO_LARGE, "larger than 1 MiB"),
-        ("huge.png", vec![0x89; 3 * 1024 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "larger than 1 MiB"),
-        ("bomb.png", bomb(), StatusCode::UNPROCESSABLE_ENTITY, "larger than 4096 × 4096 pixels"),
-        ("empty.png", Vec::new(), StatusCode::UNPROCESSABLE_ENTITY, "no file was chosen"),
+        (
+            "huge.png",
+            vec![0x89; 3 * 1024 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than 1 MiB",
+        ),
+        (
+            "bomb.png",
+            bomb(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "larger than 4096 × 4096 pixels",
+        ),
+        (
+            "empty.png",
+            Vec::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no file was chosen",
+        ),
     ];
     for (name, bytes, want, says) in cases {
         let (status, html) = upload_logo(&app, &admin, bytes, name).await;
         assert_eq!(status, want, "{name}: {html}");
-        assert!(html.contains("Nothing was changed") && html.contains(says), "{name}: {html}");
+        assert!(
+            html.contains("Nothing was changed") && html.contains(says),
+            "{name}: {html}"
+        );
     }
 
     // Nothing changed: the same stylesheet, logo and pages.

@@ -141,7 +141,12 @@ pub fn primary(given: &str) -> Result<Colour, ColourError> {
 
 /// The accent colour, if it contrasts at least 3:1 with white.
 pub fn accent(given: &str) -> Result<Colour, ColourError> {
-    checked("accent", given, ACCENT_MIN_CONTRAST, "the outline around what has the keyboard focus")
+    checked(
+        "accent",
+        given,
+        ACCENT_MIN_CONTRAST,
+        "the outline around what has the keyboard focus",
+    )
 }
 
 /// The privacy notice's address: empty (none), or an `https://` URL.

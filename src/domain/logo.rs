@@ -87,7 +87,10 @@ pub fn process(bytes: &[u8]) -> Result<Logo, LogoError> {
         image
     };
     let image = match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) | DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) => image,
+        DynamicImage::ImageRgb8(_)
+        | DynamicImage::ImageRgba8(_)
+        | DynamicImage::ImageLuma8(_)
+        | DynamicImage::ImageLumaA8(_) => image,
         other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     };
@@ -150,7 +153,10 @@ mod tests {
     #[test]
     fn bad_uploads_are_refused() {
         assert_eq!(process(b""), Err(LogoError::Empty));
-        assert_eq!(process(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), Err(LogoError::NotAnImage));
+        assert_eq!(
+            process(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            Err(LogoError::NotAnImage)
+        );
         assert_eq!(process(b"GIF89a\x01\x00\x01\x00"), Err(LogoError::NotAnImage));
         let small = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(64, 64, image::Rgb([200, 0, 0])));
         let png = encoded(&small, ImageFormat::Png);
@@ -169,7 +175,11 @@ mod tests {
         for &b in kind.iter().chain(data) {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         out.extend_from_slice(&(!crc).to_be_bytes());

@@ -268,9 +268,13 @@ pub fn send_queued(
                 Outgoing::Code(token) => compose(conn, &row, &member.name, Some(&token), &kind, public_url)?,
                 Outgoing::Reminder => compose(conn, &row, &member.name, None, &kind, public_url)?,
             };
-            let outcome = rendered
-                .and_then(|(subject, body)| {
-                mailer.send(&member.name, &member.email, &subject, &with_contact(&organisation, body))
+            let outcome = rendered.and_then(|(subject, body)| {
+                mailer.send(
+                    &member.name,
+                    &member.email,
+                    &subject,
+                    &with_contact(&organisation, body),
+                )
             });
             match outcome {
                 Ok(()) => {

@@ -386,13 +386,11 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             UPLOAD_TIMEOUT,
         ));
-    // The organisation's logo: a file of up to 1 MiB and its form.
+    // The organisation's logo: a file of up to 1 MiB, read to its end up to 4 MiB.
     let logo = Router::new()
         .route("/staff/organisation/logo", post(staff::organisation::upload_logo))
-        // A larger body gets the console page saying so (the handler reads
-        // the form as it arrives, within this limit); far larger is cut off.
         .layer(DefaultBodyLimit::max(staff::organisation::MAX_LOGO_BODY))
-        .layer(RequestBodyLimitLayer::new(4 * staff::organisation::MAX_LOGO_BODY))
+        .layer(RequestBodyLimitLayer::new(staff::organisation::MAX_LOGO_BODY))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -23,8 +23,10 @@ use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
-/// The largest logo form accepted: the file (1 MiB) and the form around it.
-pub const MAX_LOGO_BODY: usize = logo::MAX_UPLOAD_BYTES + 64 * 1024;
+/// The largest logo request read: a file a few times larger than the 1 MiB
+/// accepted is still read to its end and answered with the console page
+/// saying so; anything larger is cut off.
+pub const MAX_LOGO_BODY: usize = 4 * logo::MAX_UPLOAD_BYTES;
 /// The longest anti-forgery token read from the logo form.
 const MAX_CSRF: usize = 256;
 
@@ -97,8 +99,16 @@ impl ProfileForm {
         };
         let name = keep(brand::name("organisation's name", &self.name, 120));
         let short_name = keep(brand::name("short name", &self.short_name, 40));
-        let primary_colour = keep(brand::primary(&self.primary_colour).map(|c| c.to_string()).map_err(|e| e.to_string()));
-        let accent_colour = keep(brand::accent(&self.accent_colour).map(|c| c.to_string()).map_err(|e| e.to_string()));
+        let primary_colour = keep(
+            brand::primary(&self.primary_colour)
+                .map(|c| c.to_string())
+                .map_err(|e| e.to_string()),
+        );
+        let accent_colour = keep(
+            brand::accent(&self.accent_colour)
+                .map(|c| c.to_string())
+                .map_err(|e| e.to_string()),
+        );
         let office_name = keep(brand::name("election office's name", &self.office_name, 200));
         let office_email = keep(email(&self.office_email));
         let office_phone = keep(line("phone number", &self.office_phone));
@@ -300,72 +310,81 @@ pub async fn upload_logo(State(state): State<AppState>, headers: HeaderMap, mut 
         Err(r) => return r,
     };
     let too_large = |e: &axum::extract::multipart::MultipartError| e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    let broken = |e: &axum::extract::multipart::MultipartError| {
+        PageError::bad_request(format!(
+            "The upload did not arrive whole ({}); nothing was changed.",
+            e.body_text()
+        ))
+        .into_response()
+    };
     let mut csrf: Option<String> = None;
     let mut file: Option<Vec<u8>> = None;
+    let mut oversized = false;
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) if too_large(&e) => {
-                return refused_logo(&state, &user, LogoError::TooLarge.to_string(), StatusCode::PAYLOAD_TOO_LARGE)
-                    .await
+                return refused_logo(
+                    &state,
+                    &user,
+                    LogoError::TooLarge.to_string(),
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                )
+                .await
             }
-            Err(e) => {
-                return PageError::bad_request(format!(
-                    "The upload did not arrive whole ({}); nothing was changed.",
-                    e.body_text()
-                ))
-                .into_response()
-            }
+            Err(e) => return broken(&e),
         };
         let name = field.name().unwrap_or_default().to_string();
         let limit = match name.as_str() {
             "csrf" => MAX_CSRF,
-            "logo" if csrf.is_some() => logo::MAX_UPLOAD_BYTES + 1,
-            // The token must come first; anything else is not read.
+            "logo" if csrf.is_some() => logo::MAX_UPLOAD_BYTES,
+            // The token must come first; anything else is read past, unkept.
             _ => 0,
         };
+        // Read every field to its end (within the request's limit), keeping
+        // at most `limit` bytes: the answer then reaches the browser, whose
+        // connection stays usable, rather than a connection cut mid-upload.
         let mut bytes = Vec::new();
+        let mut over = false;
         loop {
             match field.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > limit {
-                        bytes.truncate(0);
-                        if name == "logo" {
-                            return refused_logo(
-                                &state,
-                                &user,
-                                LogoError::TooLarge.to_string(),
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                            )
-                            .await;
-                        }
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
+                Ok(Some(chunk)) if !over && bytes.len() + chunk.len() <= limit => bytes.extend_from_slice(&chunk),
+                Ok(Some(_)) => {
+                    over = true;
+                    bytes = Vec::new();
                 }
                 Ok(None) => break,
                 Err(e) if too_large(&e) => {
-                    return refused_logo(&state, &user, LogoError::TooLarge.to_string(), StatusCode::PAYLOAD_TOO_LARGE)
-                        .await
+                    return refused_logo(
+                        &state,
+                        &user,
+                        LogoError::TooLarge.to_string(),
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                    )
+                    .await
                 }
-                Err(e) => {
-                    return PageError::bad_request(format!(
-                        "The upload did not arrive whole ({}); nothing was changed.",
-                        e.body_text()
-                    ))
-                    .into_response()
-                }
+                Err(e) => return broken(&e),
             }
         }
         match name.as_str() {
-            "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "csrf" if !over => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "logo" if csrf.is_some() && over => oversized = true,
             "logo" if csrf.is_some() => file = Some(bytes),
             _ => {}
         }
     }
     if let Err(r) = check_csrf(&user, csrf.as_deref().unwrap_or_default()) {
         return r;
+    }
+    if oversized {
+        return refused_logo(
+            &state,
+            &user,
+            LogoError::TooLarge.to_string(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
     }
     let bytes = file.unwrap_or_default();
     // Decoding and resizing are CPU work: off the async threads.
@@ -380,7 +399,15 @@ pub async fn upload_logo(State(state): State<AppState>, headers: HeaderMap, mut 
             };
             return refused_logo(&state, &user, e.to_string(), status).await;
         }
-        Err(_) => return refused_logo(&state, &user, LogoError::Encode.to_string(), StatusCode::INTERNAL_SERVER_ERROR).await,
+        Err(_) => {
+            return refused_logo(
+                &state,
+                &user,
+                LogoError::Encode.to_string(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+            .await
+        }
     };
     let actor = user.actor();
     let now = crate::time::now();
