@@ -418,3 +418,53 @@ async fn refused_changes_change_nothing(backend: Backend) {
     assert_eq!(fetch(&app, "/").await.1["content-security-policy"], CSP);
 }
 on_both_backends!(refusals, refused_changes_change_nothing);
+
+/// Instances sharing one database: a second server picks up a profile the
+/// first saved within `organisation::REFRESH`.
+async fn other_instances_follow_a_saved_profile(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other = format!("http://{}", listener.local_addr().unwrap());
+    let state = teller::web::AppState::new(app.db.pool(), common::secret(), other.clone());
+    tokio::spawn(teller::web::serve(
+        state,
+        listener,
+        std::time::Duration::from_secs(3600),
+        std::future::pending(),
+    ));
+    let css_of = |base: String| async move {
+        reqwest::get(format!("{base}/brand.css"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(css_of(other.clone()).await.contains("No organisation profile"));
+
+    add_staff(&app, "ada", "administrator", "administrator password!");
+    let admin = sign_in(&app, "ada", "administrator password!", "").await.unwrap();
+    let (status, _) = post(&app, &admin, "/staff/organisation", &profile(&[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        css_of(app.base.clone()).await.contains("--brand: #0b5d3b;"),
+        "at once where it was saved"
+    );
+    let started = std::time::Instant::now();
+    loop {
+        if css_of(other.clone()).await.contains("--brand: #0b5d3b;") {
+            break;
+        }
+        assert!(
+            started.elapsed() < teller::organisation::REFRESH + std::time::Duration::from_secs(5),
+            "the other instance never followed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let home = reqwest::get(format!("{other}/")).await.unwrap().text().await.unwrap();
+    assert!(
+        home.contains("— SPT</title>") && home.contains("Contact SPT Election Office:"),
+        "{home}"
+    );
+}
+on_both_backends!(instances, other_instances_follow_a_saved_profile);
