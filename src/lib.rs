@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod mail;
 pub mod office;
 pub mod ops;
+pub mod organisation;
 pub mod scheduler;
 pub mod secrets;
 pub mod store;

@@ -1,6 +1,8 @@
 //! The election office members are told to contact: its name, e-mail,
 //! phone and hours, set once for the instance (`teller serve --office-*`)
-//! and shown on every page and in every message.
+//! and shown on every page and in every message — until an administrator
+//! saves the organisation's profile, whose contact then takes precedence
+//! (`crate::organisation`).
 
 use std::sync::OnceLock;
 

@@ -8,8 +8,6 @@ site-skip = Skip to main content
 site-language = Language
 site-questions = Questions?
 site-contact = Contact { $office }:
-site-record = Teller keeps a public, tamper-evident record of every election. Anyone can download it and check the count with the free teller-audit tool.
-site-runs-on = Runs on Teller
 minutes = { $n ->
     [one] 1 minute
    *[other] { $n } minutes
@@ -333,3 +331,8 @@ confirm-private = This message does not say how you voted, and the election offi
 confirm-wrong = If something here looks wrong, tell the election office: { $office }
 confirm-box = E-mail me a confirmation when my ballot is in the public record
 confirm-hint = The e-mail gives your ballot's tracker and a link to check it, once your ballot is sealed into the public log (not at once, so that it does not show when you voted). It does not say how you voted, but anyone who can read it can look the tracker up in the public record: keep it as private as your receipt.
+
+## The organisation's footer
+
+site-privacy = Privacy notice
+site-runs-on-record = Runs on Teller, which keeps a public, tamper-evident record of every election: anyone can download it and check the count with the free teller-audit tool.

@@ -7,8 +7,6 @@ site-skip = Ir al contenido principal
 site-language = Idioma
 site-questions = ¿Preguntas?
 site-contact = Contacte con { $office }:
-site-record = Teller guarda un registro público, a prueba de manipulaciones, de cada elección. Cualquiera puede descargarlo y comprobar el recuento con la herramienta gratuita teller-audit.
-site-runs-on = Funciona con Teller
 minutes = { $n ->
     [one] 1 minuto
    *[other] { $n } minutos
@@ -330,3 +328,8 @@ confirm-private = Este mensaje no dice cómo ha votado, y la oficina electoral n
 confirm-wrong = Si algo le parece incorrecto, avise a la oficina electoral: { $office }
 confirm-box = Enviarme un correo de confirmación cuando mi papeleta esté en el registro público
 confirm-hint = El correo le da el código de seguimiento de su papeleta y un enlace para comprobarla, cuando su papeleta se selle en el registro público (no enseguida, para que no muestre cuándo votó). No dice cómo ha votado, pero quien pueda leerlo puede buscar el código en el registro público: guárdelo con la misma reserva que su recibo.
+
+## El pie de página de la organización
+
+site-privacy = Aviso de privacidad
+site-runs-on-record = Funciona con Teller, que guarda un registro público, a prueba de manipulaciones, de cada elección: cualquiera puede descargarlo y comprobar el recuento con la herramienta gratuita teller-audit.

@@ -109,6 +109,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         now(),
     )
     .map_err(|e| anyhow::anyhow!("cannot create the demo staff account: {e}"))?;
+    demo_organisation(&mut conn, actor)?;
     drop(conn);
 
     let mut banner = String::new();
@@ -168,4 +169,49 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         None,
         |_| {},
     )
+}
+
+/// The demo society's look (docs/CONSOLE.md, "The organisation's look"):
+/// its names, colours, office, privacy notice and a drawn logo.
+fn demo_organisation(conn: &mut db::AnyConnection, actor: &str) -> Result<()> {
+    use crate::store::organisation as store;
+    let fields = store::ProfileFields {
+        name: "Society of Pharmacy Technicians".into(),
+        short_name: "SPT".into(),
+        primary_colour: "#0b5d3b".into(),
+        accent_colour: "#8a4b00".into(),
+        office_name: "Election Office, Society of Pharmacy Technicians (demo)".into(),
+        office_email: "elections@example.org".into(),
+        office_phone: "+1 555 0100".into(),
+        office_hours: "Monday to Friday, 9:00-17:00".into(),
+        privacy_url: "https://example.org/privacy".into(),
+    };
+    let logo = crate::domain::logo::process(&demo_logo()?).map_err(|e| anyhow::anyhow!("demo logo: {e}"))?;
+    db::write_tx(conn, |conn| {
+        store::save(conn, &fields, actor, now())?;
+        store::set_logo(conn, Some((&logo.png, logo.width, logo.height)), actor, now())?;
+        Ok::<_, crate::ops::OpError>(())
+    })?;
+    Ok(())
+}
+
+/// A green disc with a white cross on a transparent ground, as PNG.
+fn demo_logo() -> Result<Vec<u8>> {
+    let size = 192u32;
+    let centre = size as f64 / 2.0;
+    let image = image::RgbaImage::from_fn(size, size, |x, y| {
+        let (dx, dy) = (x as f64 + 0.5 - centre, y as f64 + 0.5 - centre);
+        let inside = (dx * dx + dy * dy).sqrt() < centre - 2.0;
+        let cross = (dx.abs() < 18.0 && dy.abs() < 60.0) || (dy.abs() < 18.0 && dx.abs() < 60.0);
+        match (inside, cross) {
+            (true, true) => image::Rgba([255, 255, 255, 255]),
+            (true, false) => image::Rgba([11, 93, 59, 255]),
+            _ => image::Rgba([0, 0, 0, 0]),
+        }
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(image)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .context("drawing the demo logo")?;
+    Ok(png)
 }

@@ -240,3 +240,25 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(candidate_profiles, elections);
+
+diesel::table! {
+    organisation (id) {
+        id -> BigInt,
+        name -> Text,
+        short_name -> Text,
+        primary_colour -> Text,
+        accent_colour -> Text,
+        office_name -> Text,
+        office_email -> Text,
+        office_phone -> Text,
+        office_hours -> Text,
+        privacy_url -> Text,
+        logo -> Nullable<Binary>,
+        logo_mime -> Nullable<Text>,
+        logo_width -> Nullable<BigInt>,
+        logo_height -> Nullable<BigInt>,
+        version -> BigInt,
+        updated_at -> BigInt,
+        updated_by -> Text,
+    }
+}

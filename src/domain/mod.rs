@@ -2,7 +2,9 @@
 //! a database or HTTP: the lifecycle, the election file, the member roll and
 //! the voting token.
 
+pub mod brand;
 pub mod lifecycle;
+pub mod logo;
 pub mod password;
 pub mod photo;
 pub mod roles;

@@ -23,17 +23,19 @@
 //! casting nor the trackers' (the public log lists each seal's trackers in
 //! order: a mail log listing recipients in tracker order would pair them).
 
-use super::delivery::{letter_body, office_of, with_contact};
+use super::delivery::{letter_body, office_of, signature, with_contact};
 use super::OpError;
 use crate::db::{write_tx, AnyConnection};
 use crate::i18n::{text, Arg, Lang};
 use crate::mail::Mailer;
+use crate::organisation::Organisation;
 use crate::store::confirmations::{self, Claimed};
 use crate::store::{elections, members};
 
 /// The subject and body of the confirmation of the ballot `tracker` (hex)
 /// in `election`, sealed in `seal`.
 pub fn compose(
+    organisation: &Organisation,
     lang: Lang,
     public_url: &str,
     election_id: &str,
@@ -44,7 +46,7 @@ pub fn compose(
 ) -> (String, String) {
     let base = public_url.trim_end_matches('/');
     let link = format!("{base}/e/{election_id}/track?tracker={tracker}");
-    let office = office_of(public_url, election_id);
+    let office = office_of(organisation, public_url, election_id);
     let args: Vec<(&str, Arg)> = vec![
         ("name", name.into()),
         ("election", election_title.into()),
@@ -57,9 +59,9 @@ pub fn compose(
     (
         say("confirm-subject"),
         with_contact(
+            organisation,
             lang,
             letter_body(
-                lang,
                 &say("mail-greeting"),
                 &[
                     say("confirm-sealed"),
@@ -68,6 +70,7 @@ pub fn compose(
                     say("confirm-private"),
                     say("confirm-wrong"),
                 ],
+                &signature(organisation, lang),
             ),
         ),
     )
@@ -84,6 +87,7 @@ pub fn send_queued(
 ) -> Result<usize, OpError> {
     confirmations::fail_stale(conn, now - 600)?;
     let claimed = write_tx(conn, |conn| Ok::<_, OpError>(confirmations::claim(conn, limit, now)?))?;
+    let organisation = Organisation::load_text(conn)?;
     let mut sent = 0;
     for Claimed {
         election_id,
@@ -105,6 +109,7 @@ pub fn send_queued(
             continue;
         }
         let (subject, body) = compose(
+            &organisation,
             member.lang(),
             public_url,
             &election.id,

@@ -25,6 +25,7 @@ use crate::domain::lifecycle::State;
 use crate::domain::token::Token;
 use crate::i18n::{text, Arg, Lang};
 use crate::mail::Mailer;
+use crate::organisation::Organisation;
 use crate::secrets::MasterSecret;
 use crate::store::deliveries::{self, INVITATION, NOTICE, REMINDER, REPLACEMENT};
 use crate::store::{corrupt, members, StoreError};
@@ -69,19 +70,32 @@ pub fn default_template(kind: &str, lang: Lang) -> (String, String) {
             ],
         ),
     };
-    (subject, letter_body(lang, &say("mail-greeting"), &paragraphs))
+    (
+        subject,
+        letter_body(&say("mail-greeting"), &paragraphs, "{{signature}}"),
+    )
 }
 
 /// A greeting, paragraphs and the sign-off, with blank lines between.
-pub(super) fn letter_body(lang: Lang, greeting: &str, paragraphs: &[String]) -> String {
+pub(super) fn letter_body(greeting: &str, paragraphs: &[String], signature: &str) -> String {
     let mut out = format!("{greeting}\n\n");
     for p in paragraphs {
         out.push_str(p);
         out.push_str("\n\n");
     }
-    out.push_str(&text(lang, "mail-signoff", &[]));
+    out.push_str(signature);
     out.push('\n');
     out
+}
+
+/// Who messages in `lang` are from: the election office and the
+/// organisation (its profile, or `serve --office-*`), else "The Election
+/// Office" in that language.
+pub fn signature(organisation: &Organisation, lang: Lang) -> String {
+    match organisation.office() {
+        Some(_) => organisation.sign_off(),
+        None => text(lang, "mail-signoff", &[]),
+    }
 }
 
 /// The key under which the officer's wording of `kind` in `lang` is kept:
@@ -94,27 +108,28 @@ pub fn template_key(kind: &str, lang: Lang) -> String {
 }
 
 /// The notice of a replaced code: fixed wording, no code in it.
-fn notice_text(lang: Lang, name: &str, election: &str, office: &str) -> (String, String) {
+fn notice_text(lang: Lang, name: &str, election: &str, office: &str, signature: &str) -> (String, String) {
     let say = |key: &str| text(lang, key, &[("name", name.into()), ("election", election.into())]);
     let warning = format!("{}: {office}", text(lang, "mail-replacement-warning", &[]));
     (
         say("mail-notice-subject"),
         letter_body(
-            lang,
             &say("mail-greeting"),
             &[
                 say("mail-notice"),
                 say("mail-notice-asked"),
                 format!("{warning}\n{}", say("mail-notice-counted")),
             ],
+            signature,
         ),
     )
 }
 
 /// Where a member asks or objects: the election office's contact when it
-/// is set (`serve --office-*`), else the election's public page.
-pub(super) fn office_of(public_url: &str, election: &str) -> String {
-    match crate::office::get() {
+/// is set (the organisation's profile, or `serve --office-*`), else the
+/// election's public page.
+pub(super) fn office_of(organisation: &Organisation, public_url: &str, election: &str) -> String {
+    match organisation.office() {
         Some(office) => office.line(),
         None => format!("{}/e/{election}", public_url.trim_end_matches('/')),
     }
@@ -122,8 +137,8 @@ pub(super) fn office_of(public_url: &str, election: &str) -> String {
 
 /// Every message ends with how to reach the election office, whatever its
 /// wording (when the office is set and the wording does not name it).
-pub(super) fn with_contact(lang: Lang, body: String) -> String {
-    match crate::office::get() {
+pub(super) fn with_contact(organisation: &Organisation, lang: Lang, body: String) -> String {
+    match organisation.office() {
         Some(office) if !body.contains(&office.email) => {
             let line = text(lang, "mail-questions", &[("office", office.line().into())]);
             format!("{}\n\n{line}\n", body.trim_end())
@@ -141,6 +156,8 @@ struct Fields<'a> {
     vote_page: &'a str,
     code: &'a str,
     office: &'a str,
+    /// Who the message is from: the office, and the organisation's name.
+    signature: &'a str,
 }
 
 /// Render a template's text (plain text: no HTML escaping).
@@ -163,11 +180,12 @@ pub fn check_template(kind: &str, subject: &str, body: &str) -> Result<(), OpErr
         vote_page: "https://example.org/vote",
         code: "ABCD-EFGH",
         office: "https://example.org/e/ELECTION",
+        signature: "Election Office",
     };
     for (what, text) in [("subject", subject), ("body", body)] {
         render_text(text, &sample).map_err(|e| {
             OpError::Refused(format!(
-                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}}, {{{{code}}}} and {{{{office}}}}"
+                "the {what} does not work as a template ({e}); the fields are {{{{name}}}}, {{{{election}}}}, {{{{closes}}}}, {{{{link}}}}, {{{{vote_page}}}}, {{{{code}}}}, {{{{office}}}} and {{{{signature}}}}"
             ))
         })?;
     }
@@ -232,6 +250,7 @@ pub fn send_queued(
 ) -> Result<usize, OpError> {
     deliveries::fail_stale(conn, now - 600)?;
     let claimed = write_tx(conn, |conn| Ok::<_, OpError>(deliveries::claim(conn, limit, now)?))?;
+    let organisation = Organisation::load_text(conn)?;
     let mut by_election: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (election, member, kind) in claimed {
         by_election.entry(election).or_default().push((member, kind));
@@ -303,7 +322,8 @@ pub fn send_queued(
                     member.lang(),
                     &member.name,
                     &row.title,
-                    &office_of(public_url, &row.id),
+                    &office_of(&organisation, public_url, &row.id),
+                    &signature(&organisation, member.lang()),
                 )),
                 Outgoing::Code(token) => compose(conn, &row, &member, Some(&token), &kind, public_url)?,
                 Outgoing::Reminder => compose(conn, &row, &member, None, &kind, public_url)?,
@@ -313,7 +333,7 @@ pub fn send_queued(
                     &member.name,
                     &member.email,
                     &subject,
-                    &with_contact(member.lang(), body),
+                    &with_contact(&organisation, member.lang(), body),
                 )
             });
             match outcome {
@@ -375,7 +395,9 @@ pub fn compose(
         // use them).
         None => (vote_page.clone(), text(lang, "mail-no-code", &[])),
     };
-    let office = office_of(public_url, &row.id);
+    let organisation = Organisation::load_text(conn)?;
+    let office = office_of(&organisation, public_url, &row.id);
+    let signature = signature(&organisation, lang);
     let fields = Fields {
         name,
         election: &row.title,
@@ -384,6 +406,7 @@ pub fn compose(
         vote_page: &vote_page,
         code: &code,
         office: &office,
+        signature: &signature,
     };
     let rendered = render_text(&subject_t, &fields).and_then(|s| render_text(&body_t, &fields).map(|b| (s, b)));
     Ok(rendered.map(|(subject, body)| {
@@ -391,12 +414,13 @@ pub fn compose(
             (
                 subject,
                 with_contact(
+                    &organisation,
                     lang,
                     format!("{body}\n{}: {office}\n", text(lang, "mail-replacement-warning", &[])),
                 ),
             )
         } else {
-            (subject, with_contact(lang, body))
+            (subject, with_contact(&organisation, lang, body))
         }
     }))
 }

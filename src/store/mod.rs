@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod elections;
 pub mod log;
 pub mod members;
+pub mod organisation;
 pub mod profiles;
 pub mod purges;
 pub mod roll_uploads;

@@ -1,6 +1,7 @@
 //! The web layer: voter pages, public pages and the JSON API, over axum.
 
 pub mod api;
+pub mod brand;
 pub mod candidates;
 pub mod cast_queue;
 pub mod client;
@@ -70,6 +71,8 @@ struct Inner {
     scheduler_tick: std::sync::OnceLock<Duration>,
     /// Set by `serve --no-scheduler` (a restored copy served for a drill).
     scheduler_off: std::sync::OnceLock<()>,
+    /// This instance's copy of the organisation's profile (`web::brand`).
+    organisation: crate::organisation::Cache,
 }
 
 /// How long personal data is kept once a result is final (`serve
@@ -169,6 +172,7 @@ impl AppState {
                 metrics,
                 scheduler_tick: std::sync::OnceLock::new(),
                 scheduler_off: std::sync::OnceLock::new(),
+                organisation: crate::organisation::Cache::default(),
             }),
         }
     }
@@ -369,6 +373,22 @@ impl AppState {
         &self.inner.login_limiter
     }
 
+    /// This instance's copy of the organisation's profile.
+    pub fn organisation(&self) -> Arc<crate::organisation::Organisation> {
+        self.inner.organisation.get()
+    }
+
+    /// Read the organisation's profile from the database into this
+    /// instance's copy (at start-up, after a save, when another instance
+    /// saved).
+    pub async fn reload_organisation(&self) -> Result<(), OpError> {
+        let loaded = self
+            .run(|conn, _| Ok(crate::organisation::Organisation::load(conn)?))
+            .await?;
+        self.inner.organisation.set(loaded);
+        Ok(())
+    }
+
     /// The pool (for the scheduler).
     pub fn pool(&self) -> &DbPool {
         &self.inner.pool
@@ -397,7 +417,8 @@ pub const PHOTO_TIMEOUT: Duration = Duration::from_secs(120);
 pub fn router(state: AppState) -> Router {
     let https = state.https();
     let public_reads = public_gate::Gate::for_pool(state.pool());
-    // Roll uploads are the only large bodies; everything else is small.
+    // Roll uploads are the only large bodies; a logo is up to 1 MiB;
+    // everything else is small.
     let uploads = Router::new()
         .route("/staff/elections/{id}/roll", post(staff::roll::upload))
         .route("/staff/elections/{id}/roll/confirm", post(staff::roll::confirm))
@@ -426,10 +447,21 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             PHOTO_TIMEOUT,
         ));
+    // The organisation's logo: a file of up to 1 MiB, read to its end up to 4 MiB.
+    let logo = Router::new()
+        .route("/staff/organisation/logo", post(staff::organisation::upload_logo))
+        .layer(DefaultBodyLimit::max(staff::organisation::MAX_LOGO_BODY))
+        .layer(RequestBodyLimitLayer::new(staff::organisation::MAX_LOGO_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
         .route("/lang/{code}", get(language::switch))
+        .route("/brand.css", get(brand::stylesheet))
+        .route("/brand/logo.png", get(brand::logo))
         .route("/e/{id}", get(public::election))
         .route("/e/{id}/results", get(results::results))
         .route("/e/{id}/track", get(public::track).post(public::check_receipt))
@@ -486,6 +518,10 @@ pub fn router(state: AppState) -> Router {
             get(staff::candidates::preview),
         )
         .route("/staff/accounts", get(staff::accounts::show).post(staff::accounts::act))
+        .route(
+            "/staff/organisation",
+            get(staff::organisation::show).post(staff::organisation::save),
+        )
         .route("/staff/account", get(staff::account::show))
         .route("/staff/account/password", post(staff::account::password))
         .route("/staff/account/totp", post(staff::account::enrol))
@@ -512,10 +548,12 @@ pub fn router(state: AppState) -> Router {
     small
         .merge(uploads)
         .merge(photos)
+        .merge(logo)
         .merge(health)
         .layer(middleware::from_fn(language::choose))
         .layer(middleware::from_fn_with_state(state.clone(), request_id::tag))
         .layer(middleware::from_fn(friendly_timeouts))
+        .layer(middleware::from_fn_with_state(state.clone(), brand::scope))
         .layer(middleware::from_fn(move |req, next| security_headers(https, req, next)))
         .with_state(state)
 }
@@ -633,6 +671,10 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     pages::check().map_err(std::io::Error::other)?;
+    if let Err(e) = state.reload_organisation().await {
+        // Pages then show the serve flags' office until the next check.
+        tracing::warn!(error = %e, "reading the organisation profile failed");
+    }
     let acceptor = match &https {
         Some(https) => {
             state.set_serves_tls();
@@ -650,6 +692,7 @@ pub async fn serve_with(
     };
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
     let sender = tokio::spawn(staff::delivery::run(state.clone()));
+    let brand_follower = tokio::spawn(brand::follow(state.clone()));
     let ops = ops_listener.map(|l| {
         let app = ops_router(state.clone());
         let clients = clients.clone();
@@ -700,5 +743,6 @@ pub async fn serve_with(
     }
     ticker.abort();
     sender.abort();
+    brand_follower.abort();
     result
 }

@@ -80,13 +80,15 @@ pub fn render<T: Serialize>(status: StatusCode, template: &str, page: &Page<T>) 
     }
 }
 
-/// A page with what every page shows: the election office's contact, the
-/// page's language and (on member pages) the language switcher.
+/// A page with what every page shows: the organisation's look, the election
+/// office's contact (`crate::organisation`), the page's language and (on
+/// member pages) the language switcher.
 #[derive(Serialize)]
 struct Full<'a, T: Serialize> {
     #[serde(flatten)]
     page: &'a Page<T>,
-    office: Option<&'static crate::office::Office>,
+    office: Option<crate::office::Office>,
+    brand: crate::organisation::BrandView,
     lang: &'static str,
     languages: Vec<LanguageLink>,
 }
@@ -115,13 +117,16 @@ fn switcher(lang: crate::i18n::Lang) -> Vec<LanguageLink> {
         .collect()
 }
 
-/// Render to a string (for tests and for pages built in two steps).
+/// Render to a string (for tests and for pages built in two steps), with
+/// the profile of the request being served.
 pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<String, String> {
     let hb = REGISTRY.as_ref().map_err(Clone::clone)?;
     let lang = crate::i18n::current();
+    let organisation = crate::organisation::current();
     let full = Full {
         page,
-        office: crate::office::get(),
+        office: organisation.office(),
+        brand: organisation.view(),
         lang: lang.code(),
         languages: switcher(lang),
     };

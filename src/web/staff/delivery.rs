@@ -268,6 +268,8 @@ struct LetterView {
     code: String,
     lang: &'static str,
     closes: String,
+    /// Who it is from, line by line, in its language.
+    sign_off: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -330,6 +332,10 @@ fn letters_page(state: &AppState, row: &ElectionRow, letters: Vec<delivery::Lett
                         member_id: l.member_id,
                         name: l.name,
                         code: l.token.grouped(),
+                        sign_off: delivery::signature(&crate::organisation::current(), l.lang)
+                            .lines()
+                            .map(str::to_string)
+                            .collect(),
                         lang: l.lang.code(),
                     })
                     .collect(),

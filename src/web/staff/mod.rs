@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod delivery;
 pub mod election;
 pub mod login;
+pub mod organisation;
 pub mod report;
 pub mod roll;
 pub mod texts;
