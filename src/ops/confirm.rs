@@ -26,7 +26,7 @@
 use super::delivery::{letter_body, office_of, signature, with_contact};
 use super::OpError;
 use crate::db::{write_tx, AnyConnection};
-use crate::i18n::{text, Arg, Lang};
+use crate::i18n::{text, Arg};
 use crate::mail::Mailer;
 use crate::organisation::Organisation;
 use crate::store::confirmations::{self, Claimed};
@@ -36,14 +36,14 @@ use crate::store::{elections, members};
 /// in `election`, sealed in `seal`.
 pub fn compose(
     organisation: &Organisation,
-    lang: Lang,
     public_url: &str,
-    election_id: &str,
-    election_title: &str,
-    name: &str,
+    election: &elections::ElectionRow,
+    member: &members::MemberRow,
     tracker: &str,
     seal: i64,
 ) -> (String, String) {
+    let (lang, name) = (member.lang(), member.name.as_str());
+    let (election_id, election_title) = (election.id.as_str(), election.title.as_str());
     let base = public_url.trim_end_matches('/');
     let link = format!("{base}/e/{election_id}/track?tracker={tracker}");
     let office = office_of(organisation, public_url, election_id);
@@ -108,16 +108,7 @@ pub fn send_queued(
             confirmations::delete(conn, &election_id, &tracker)?;
             continue;
         }
-        let (subject, body) = compose(
-            &organisation,
-            member.lang(),
-            public_url,
-            &election.id,
-            &election.title,
-            &member.name,
-            &tracker,
-            seal,
-        );
+        let (subject, body) = compose(&organisation, public_url, &election, &member, &tracker, seal);
         match mailer.send(&member.name, &member.email, &subject, &body) {
             Ok(()) => {
                 confirmations::delete(conn, &election_id, &tracker)?;

@@ -12,7 +12,6 @@ use super::form::{
     ballot_page, choices_from_marks, hidden_fields, marks_from_fields, summaries, ContestSummary, Hidden, Marks,
 };
 use crate::ops::cast::{normalise_choices, Choices};
-use crate::ops::OpError;
 use crate::web::client::ClientAddr;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
@@ -180,7 +179,7 @@ pub async fn change(
             let marks = marks_from_fields(&def, &fields);
             render_ballot(&state, &voter.election, &def, &marks, vec![]).await
         }
-        Err(e) => PageError::from(OpError::from(e)).into_response(),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
