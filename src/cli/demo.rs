@@ -38,9 +38,10 @@ const LAST: [&str; 20] = [
     "Tanaka",
 ];
 
-/// A sample roll: `member_id,name,email`, a few members without e-mail.
+/// A sample roll: `member_id,name,email,language`, a few members without
+/// e-mail, one in four reading Spanish.
 pub fn sample_roll(members: u32) -> String {
-    let mut csv = String::from("member_id,name,email,membership_class\n");
+    let mut csv = String::from("member_id,name,email,language,membership_class\n");
     for i in 0..members {
         let first = FIRST[(i as usize) % FIRST.len()];
         let last = LAST[(i as usize * 7 + i as usize / FIRST.len()) % LAST.len()];
@@ -55,7 +56,12 @@ pub fn sample_roll(members: u32) -> String {
             )
         };
         let class = if i % 5 == 0 { "fellow" } else { "member" };
-        let _ = writeln!(csv, "PT-{:05},\"{first} {last}\",{email},{class}", 1000 + i);
+        let language = if i % 4 == 1 { "es" } else { "en" };
+        let _ = writeln!(
+            csv,
+            "PT-{:05},\"{first} {last}\",{email},{language},{class}",
+            1000 + i
+        );
     }
     csv
 }
@@ -93,6 +99,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let mut conn = db::get(&pool)?;
     let id = create::create_election(&mut conn, &secret, &parsed, actor, now())?;
     roll::import_roll(&mut conn, &id, sample_roll(members.max(1)).as_bytes(), actor, now())?;
+    demo_presentation(&mut conn, &id, &parsed.definition)?;
     let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
     let tokens_path = dir.join("tokens.csv");
     let file =
@@ -169,6 +176,137 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         None,
         |_| {},
     )
+}
+
+/// The election in Spanish, and the Board candidates' photos and profiles
+/// (drawn portraits), set while the election is a draft.
+fn demo_presentation(
+    conn: &mut db::AnyConnection,
+    id: &str,
+    definition: &teller_audit::definition::Definition,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    let texts: BTreeMap<String, String> = SPANISH.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    crate::domain::texts::check(definition, &texts).map_err(|e| anyhow::anyhow!("demo texts: {e}"))?;
+    crate::store::texts::save(conn, id, crate::i18n::Lang::Es, &texts)?;
+    let Some(directors) = definition.contests.iter().find(|c| c.id == "directors") else {
+        return Ok(());
+    };
+    for (i, c) in directors.candidates.iter().enumerate() {
+        let key = crate::store::profiles::CandidateKey {
+            election: id.to_string(),
+            contest: directors.id.clone(),
+            candidate: c.id.clone(),
+        };
+        let photo =
+            crate::domain::photo::prepare(&demo_portrait(i)?).map_err(|e| anyhow::anyhow!("demo portrait: {e}"))?;
+        crate::store::profiles::set_photo(conn, &key, &photo, now())?;
+        let profile = format!(
+            "{}\n\nA member of the Society for {} years, {} has served on two of its working groups and \
+             answers members' questions at the regional meetings.",
+            c.statement,
+            6 + i * 3,
+            c.name
+        );
+        crate::store::profiles::set_profile(conn, &key, &profile, now())?;
+    }
+    Ok(())
+}
+
+/// The demo election's own texts in Spanish.
+const SPANISH: &[(&str, &str)] = &[
+    ("title", "Sociedad de Técnicos de Farmacia — Elección de la Junta 2026"),
+    (
+        "description",
+        "Los miembros eligen a tres directores de la Junta y al Tesorero, y deciden sobre una enmienda a los \
+         Estatutos. Puede dejar en blanco cualquier votación.",
+    ),
+    ("contest.directors.title", "Junta Directiva"),
+    ("contest.directors.description", "Tres puestos, cada uno por un mandato de tres años."),
+    (
+        "candidate.directors.amara-okafor.statement",
+        "Técnica de farmacia hospitalaria desde hace 12 años; defenderé horas pagadas de formación continua.",
+    ),
+    (
+        "candidate.directors.daniel-brooks.statement",
+        "Responsable de farmacia comunitaria. Salarios justos y plantillas seguras en todas las cadenas.",
+    ),
+    (
+        "candidate.directors.mei-ling-chen.statement",
+        "Especialista en formulación y formadora; un programa de mentoría para los nuevos técnicos.",
+    ),
+    (
+        "candidate.directors.rosa-delgado.statement",
+        "Dos mandatos como secretaria regional. Presupuestos transparentes y más reuniones regionales.",
+    ),
+    (
+        "candidate.directors.tomasz-nowak.statement",
+        "Supervisor de preparaciones estériles; reconocimiento nacional de las certificaciones avanzadas.",
+    ),
+    (
+        "candidate.directors.priya-raman.statement",
+        "Técnica de informática; modernizar la comunicación de la Sociedad con sus miembros.",
+    ),
+    (
+        "candidate.directors.samuel-adeyemi.statement",
+        "Enlace con los estudiantes; cuotas más bajas para los técnicos en sus dos primeros años.",
+    ),
+    ("contest.treasurer.title", "Tesorero"),
+    (
+        "contest.treasurer.description",
+        "Un puesto, mandato de dos años. Quien gane necesita la mayoría de las papeletas emitidas en esta votación \
+         (Estatuto 4.2).",
+    ),
+    (
+        "candidate.treasurer.grace-whitfield.statement",
+        "Contable colegiada y técnica certificada; actual tesorera adjunta.",
+    ),
+    (
+        "candidate.treasurer.omar-haddad.statement",
+        "Dirigió la revisión del presupuesto de 2024 de la Sociedad; propone publicar las cuentas cada trimestre.",
+    ),
+    ("contest.bylaw-amendment-7.title", "Enmienda 7 de los Estatutos: voto electrónico"),
+    (
+        "contest.bylaw-amendment-7.description",
+        "¿Debe modificarse el artículo 7 de los Estatutos para que todas las futuras elecciones y votaciones de los \
+         miembros puedan celebrarse por medios electrónicos? Para aprobarse necesita al menos dos tercios de los \
+         votos emitidos; las abstenciones no cuentan como votos emitidos.",
+    ),
+];
+
+/// A drawn portrait (a head and shoulders on a coloured ground), as PNG.
+fn demo_portrait(i: usize) -> Result<Vec<u8>> {
+    const GROUNDS: [[u8; 3]; 7] = [
+        [196, 222, 240],
+        [240, 214, 196],
+        [208, 236, 208],
+        [236, 220, 240],
+        [244, 236, 196],
+        [200, 228, 228],
+        [228, 212, 212],
+    ];
+    const SKIN: [[u8; 3]; 4] = [[141, 85, 36], [198, 134, 66], [224, 172, 105], [241, 194, 125]];
+    let ground = GROUNDS[i % GROUNDS.len()];
+    let skin = SKIN[(i * 3) % SKIN.len()];
+    let coat = [40 + (i as u8 * 29) % 120, 60, 90 + (i as u8 * 17) % 100];
+    let size = 240u32;
+    let image = image::RgbImage::from_fn(size, size, |x, y| {
+        let (x, y) = (x as f64, y as f64);
+        let head = ((x - 120.0).powi(2) / 45.0f64.powi(2) + (y - 95.0).powi(2) / 55.0f64.powi(2)) < 1.0;
+        let shoulders = ((x - 120.0).powi(2) / 95.0f64.powi(2) + (y - 250.0).powi(2) / 90.0f64.powi(2)) < 1.0;
+        image::Rgb(if head {
+            skin
+        } else if shoulders {
+            coat
+        } else {
+            ground
+        })
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .context("drawing a demo portrait")?;
+    Ok(png)
 }
 
 /// The demo society's look (docs/CONSOLE.md, "The organisation's look"):
