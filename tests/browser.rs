@@ -63,8 +63,40 @@ async fn browser_flows(backend: Backend) {
     );
     let app = TestApp::spawn(backend).await;
 
-    // The members' election: open, five ballots already sealed.
-    let (member_election, codes) = app.open_example(12);
+    // The members' election, presented as the demo's is: the society's
+    // look, the election's texts in Spanish, Board candidates with photos
+    // and profiles (set while a draft); then open, five ballots sealed.
+    let (member_election, codes) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 12);
+    {
+        let mut conn = app.db.conn();
+        let def = teller::store::elections::find(&mut conn, &member_election)
+            .unwrap()
+            .unwrap()
+            .definition()
+            .unwrap();
+        teller::cli::demo::demo_presentation(&mut conn, &member_election, &def).unwrap();
+        teller::cli::demo::demo_organisation(&mut conn, "cli:test").unwrap();
+    }
+    app.teller_ok(&["election", "open", &member_election]);
+    // Each server reloads the profile within organisation::REFRESH.
+    let waited = Instant::now();
+    while !app
+        .http
+        .get(app.url("/brand.css"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("#0b5d3b")
+    {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the server never loaded the profile"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let sealed = cast_and_seal(&app, &member_election, &codes[4..9]).await;
 
     // Ranked, approval, cumulative and Schulze contests, for a third member.
@@ -83,7 +115,7 @@ async fn browser_flows(backend: Backend) {
     let fixture = json!({
         "base": app.base,
         "member_election": member_election,
-        "codes": [codes[0].1, codes[1].1, codes[2].1],
+        "codes": [codes[0].1, codes[1].1, codes[2].1, codes[3].1],
         "sealed_tracker": sealed[0],
         "ranked_election": ranked_election,
         "ranked_code": ranked_codes[0].1,

@@ -57,11 +57,7 @@ pub fn sample_roll(members: u32) -> String {
         };
         let class = if i % 5 == 0 { "fellow" } else { "member" };
         let language = if i % 4 == 1 { "es" } else { "en" };
-        let _ = writeln!(
-            csv,
-            "PT-{:05},\"{first} {last}\",{email},{language},{class}",
-            1000 + i
-        );
+        let _ = writeln!(csv, "PT-{:05},\"{first} {last}\",{email},{language},{class}", 1000 + i);
     }
     csv
 }
@@ -180,7 +176,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
 
 /// The election in Spanish, and the Board candidates' photos and profiles
 /// (drawn portraits), set while the election is a draft.
-fn demo_presentation(
+pub fn demo_presentation(
     conn: &mut db::AnyConnection,
     id: &str,
     definition: &teller_audit::definition::Definition,
@@ -222,7 +218,10 @@ const SPANISH: &[(&str, &str)] = &[
          Estatutos. Puede dejar en blanco cualquier votación.",
     ),
     ("contest.directors.title", "Junta Directiva"),
-    ("contest.directors.description", "Tres puestos, cada uno por un mandato de tres años."),
+    (
+        "contest.directors.description",
+        "Tres puestos, cada uno por un mandato de tres años.",
+    ),
     (
         "candidate.directors.amara-okafor.statement",
         "Técnica de farmacia hospitalaria desde hace 12 años; defenderé horas pagadas de formación continua.",
@@ -265,7 +264,10 @@ const SPANISH: &[(&str, &str)] = &[
         "candidate.treasurer.omar-haddad.statement",
         "Dirigió la revisión del presupuesto de 2024 de la Sociedad; propone publicar las cuentas cada trimestre.",
     ),
-    ("contest.bylaw-amendment-7.title", "Enmienda 7 de los Estatutos: voto electrónico"),
+    (
+        "contest.bylaw-amendment-7.title",
+        "Enmienda 7 de los Estatutos: voto electrónico",
+    ),
     (
         "contest.bylaw-amendment-7.description",
         "¿Debe modificarse el artículo 7 de los Estatutos para que todas las futuras elecciones y votaciones de los \
@@ -311,7 +313,7 @@ fn demo_portrait(i: usize) -> Result<Vec<u8>> {
 
 /// The demo society's look (docs/CONSOLE.md, "The organisation's look"):
 /// its names, colours, office, privacy notice and a drawn logo.
-fn demo_organisation(conn: &mut db::AnyConnection, actor: &str) -> Result<()> {
+pub fn demo_organisation(conn: &mut db::AnyConnection, actor: &str) -> Result<()> {
     use crate::store::organisation as store;
     let fields = store::ProfileFields {
         name: "Society of Pharmacy Technicians".into(),

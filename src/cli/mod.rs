@@ -1,7 +1,7 @@
 //! The `teller` command line.
 
 mod bench;
-mod demo;
+pub mod demo;
 mod staff;
 
 use std::path::PathBuf;

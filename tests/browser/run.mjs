@@ -434,6 +434,81 @@ async function memberFlow({ name, js, width, height, code, shots, choices, write
   await context.close();
 }
 
+/**
+ * A member who reads Spanish, JavaScript off at 360 px, keyboard only: the
+ * switcher on the home page, the election page with the candidates' photos,
+ * a candidate's profile, the ballot with the election's own texts in
+ * Spanish, a problem named in Spanish, the review, the receipt.
+ */
+async function spanishFlow() {
+  const [js, width] = [false, 360];
+  console.log('\nMember in Spanish: the language switcher, photos and profiles (JS off, 360 px, keyboard only)');
+  const context = await newContext({ js, width, height: 740 });
+  const page = await context.newPage();
+  const at = label => `${label} (Spanish, JS off, ${width} px)`;
+  await page.goto(`${fixture.base}/`);
+  await tabTo(page, 'a[hreflang="es"]');
+  await enter(page);
+  await expectHeading(page, /Elecciones/);
+  if ((await page.getAttribute('html', 'lang')) !== 'es') throw new Error('the switcher did not switch the page to Spanish');
+  await checkPage(page, at('home'), { js });
+
+  await page.goto(`${fixture.base}/e/${fixture.member_election}`);
+  await expectHeading(page, /Elección de la Junta/);
+  const thumbs = await page.$$eval('img.thumb', imgs => imgs.map(i => i.alt));
+  if (!thumbs.includes('Amara Okafor')) throw new Error(`the election page shows no photo named for its candidate: ${thumbs}`);
+  await checkPage(page, at('election page'), { js, screenshot: 'member-election-es.png' });
+  const profile = await page.$eval('a[href*="/candidates/directors/amara-okafor"]', a => a.getAttribute('href'));
+  await page.goto(`${fixture.base}${profile}`);
+  await expectHeading(page, /Amara Okafor/);
+  await checkPage(page, at('candidate profile'), { js, screenshot: 'member-candidate-es.png' });
+
+  await page.goto(`${fixture.base}/vote`);
+  await expectHeading(page, /Introduzca su código/);
+  await typeInto(page, '#code', fixture.codes[3]);
+  await expectCodeFits(page, at('code entry'));
+  await tabTo(page, 'button[type=submit]');
+  await enter(page);
+  await expectHeading(page, /Su papeleta/);
+  if (!(await page.textContent('main')).includes('Junta Directiva')) throw new Error("the ballot does not show the election's Spanish texts");
+  await checkPage(page, at('ballot'), { js, screenshot: 'member-ballot-es.png' });
+  await choose(page, 'directors', DIRECTORS.slice(0, 4));
+  await tabTo(page, 'button[type=submit]', { text: 'Revisar' });
+  await enter(page);
+  const summary = await page.$eval('.error-summary', el => el.textContent);
+  if (!/puede elegir como máximo 3/.test(summary)) throw new Error(`the over-vote is not named in Spanish: ${summary}`);
+  await checkPage(page, at('ballot with an over-vote'), { js });
+  await page.evaluate(() => document.activeElement?.blur());
+  await choose(page, 'directors', [DIRECTORS[3]]);
+  await tabTo(page, 'button[type=submit]', { text: 'Revisar' });
+  await enter(page);
+  await expectHeading(page, /Revise sus opciones/);
+  await checkPage(page, at('review'), { js });
+  await tabTo(page, 'button', { text: 'Emitir mi papeleta' });
+  await enter(page);
+  await expectHeading(page, /Su papeleta se ha emitido/);
+  await checkPage(page, at('receipt'), { js, screenshot: 'member-receipt-es.png' });
+  await receiptTracker(page, at('receipt'));
+  await context.close();
+}
+
+/** The console pages of the society's look and the election's presentation. */
+async function presentationPages() {
+  const width = 1280;
+  console.log(`\nStaff: the organisation's look, the Spanish texts, a candidate's photo and profile (JS on, ${width} px)`);
+  const context = await newContext({ js: true, width, height: 800 });
+  const page = await context.newPage();
+  const at = label => `staff: ${label} (${width} px)`;
+  await signIn(page, fixture.admin);
+  await page.goto(`${fixture.base}/staff/organisation`);
+  await checkPage(page, at('organisation'), { js: true, screenshot: 'console-organisation.png' });
+  await page.goto(`${fixture.base}/staff/elections/${fixture.member_election}/texts/es`);
+  await checkPage(page, at('texts in Spanish'), { js: true });
+  await page.goto(`${fixture.base}/staff/elections/${fixture.member_election}/candidates/directors/amara-okafor`);
+  await checkPage(page, at("a candidate's photo and profile"), { js: true });
+  await context.close();
+}
+
 /** Ranked, approval, cumulative and Schulze contests, by keyboard. */
 async function rankedFlow() {
   const [js, width] = [false, 360];
@@ -596,7 +671,9 @@ try {
     choices: { directors: [DIRECTORS[1], DIRECTORS[5]], treasurer: ['grace-whitfield'], 'bylaw-amendment-7': ['no'] },
   });
   await rankedFlow();
+  await spanishFlow();
   await staffFlow();
+  await presentationPages();
 } catch (e) {
   crashed = e;
   if (current && fixture.out) {
