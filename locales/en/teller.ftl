@@ -336,3 +336,58 @@ confirm-hint = The e-mail gives your ballot's tracker and a link to check it, on
 
 site-privacy = Privacy notice
 site-runs-on-record = Runs on Teller, which keeps a public, tamper-evident record of every election: anyone can download it and check the count with the free teller-audit tool.
+
+## Results
+
+result-title = Results: { $title }
+result-none-yet = No results yet
+result-none-yet-text = Results are published when the polls have closed and the ballots have been counted. Until then nobody, the election office included, can see any part of the result here.
+result-intro = { $ballots } ballots were cast by { $used } of { $eligible } eligible members ({ $turnout }). These results are the count of the published ballots; anyone can recount them from the
+result-record = election record
+result-digest = Tally digest:
+result-method = Method: { $method }; seats: { $seats }.
+result-votes-in = Votes in { $contest }
+result-share = Share
+result-outcome = Outcome
+result-how = How the count went
+result-rounds-label = Votes in each round of { $contest }
+result-rounds-caption = Votes for each candidate in each round
+result-at-end = At the end
+result-exhausted = Exhausted
+result-candidate = Candidate
+result-votes = Votes
+result-answer = Answer
+result-points = Points
+result-final-round = Final round
+result-elected = Elected
+result-nobody = Nobody was elected.
+result-elected-list = Elected: { $names }.
+result-elected-in-order = Elected, in order: { $names }.
+result-unfilled-majority = { $n ->
+    [one] 1 seat left unfilled: no other candidate reached the majority needed.
+   *[other] { $n } seats left unfilled: no other candidate reached the majority needed.
+}
+result-unfilled-votes = { $n ->
+    [one] 1 seat left unfilled: no other candidate received votes.
+   *[other] { $n } seats left unfilled: no other candidate received votes.
+}
+result-majority = A winner needs more than { $over } votes: more than half of the ballots cast in this contest
+result-tie = { $names } tied with { $votes } votes for { $seats ->
+    [one] 1 remaining seat
+   *[other] { $seats } remaining seats
+}. As the rules require, lots drawn from the seed committed before the polls opened decided the order: { $order }.
+result-votes-cast = Votes cast (yes + no): { $n }; abstentions are not votes cast
+result-needed = To pass, yes needed { $threshold }
+result-passed = Passed: { $share } of the votes cast were yes; it needed { $threshold }.
+result-not-passed = Not passed: { $share } of the votes cast were yes; it needed { $threshold }.
+result-not-a-vote = not a vote cast
+result-count-failed = The count could not be made: { $error }.
+result-schulze-order = The order of the table is the Schulze ranking.
+result-cast = Ballots with a vote in this contest: { $n } (weight { $weight })
+result-blank = Blank in this contest: { $n }
+result-invalid = Invalid: { $n }
+result-round = Round { $n }
+result-round-event = Round { $n }: { $events }.
+result-votes-counted = Votes counted: { $n }
+result-quota = Quota: { $quota }
+result-then = then

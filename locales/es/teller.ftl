@@ -333,3 +333,58 @@ confirm-hint = El correo le da el código de seguimiento de su papeleta y un enl
 
 site-privacy = Aviso de privacidad
 site-runs-on-record = Funciona con Teller, que guarda un registro público, a prueba de manipulaciones, de cada elección: cualquiera puede descargarlo y comprobar el recuento con la herramienta gratuita teller-audit.
+
+## Resultados
+
+result-title = Resultados: { $title }
+result-none-yet = Todavía no hay resultados
+result-none-yet-text = Los resultados se publican cuando se ha cerrado la votación y se han contado las papeletas. Hasta entonces nadie, tampoco la oficina electoral, puede ver aquí ninguna parte del resultado.
+result-intro = Se emitieron { $ballots } papeletas, de { $used } de los { $eligible } miembros con derecho a voto ({ $turnout }). Estos resultados son el recuento de las papeletas publicadas; cualquiera puede volver a contarlas a partir del
+result-record = registro de la elección
+result-digest = Resumen del recuento:
+result-method = Método: { $method }; puestos: { $seats }.
+result-votes-in = Votos en { $contest }
+result-share = Porcentaje
+result-outcome = Resultado
+result-how = Cómo fue el recuento
+result-rounds-label = Votos en cada ronda de { $contest }
+result-rounds-caption = Votos de cada candidato en cada ronda
+result-at-end = Al final
+result-exhausted = Agotadas
+result-candidate = Candidato
+result-votes = Votos
+result-answer = Respuesta
+result-points = Puntos
+result-final-round = Ronda final
+result-elected = Elegido
+result-nobody = No se eligió a nadie.
+result-elected-list = Elegidos: { $names }.
+result-elected-in-order = Elegidos, por orden: { $names }.
+result-unfilled-majority = { $n ->
+    [one] 1 puesto queda sin cubrir: ningún otro candidato alcanzó la mayoría necesaria.
+   *[other] { $n } puestos quedan sin cubrir: ningún otro candidato alcanzó la mayoría necesaria.
+}
+result-unfilled-votes = { $n ->
+    [one] 1 puesto queda sin cubrir: ningún otro candidato recibió votos.
+   *[other] { $n } puestos quedan sin cubrir: ningún otro candidato recibió votos.
+}
+result-majority = Para ganar hacen falta más de { $over } votos: más de la mitad de las papeletas emitidas en esta votación
+result-tie = { $names } empataron con { $votes } votos para { $seats ->
+    [one] 1 puesto restante
+   *[other] { $seats } puestos restantes
+}. Como exigen las normas, un sorteo a partir de la semilla comprometida antes de abrir la votación decidió el orden: { $order }.
+result-votes-cast = Votos emitidos (sí + no): { $n }; las abstenciones no son votos emitidos
+result-needed = Para aprobarse, el sí necesitaba { $threshold }
+result-passed = Aprobada: el { $share } de los votos emitidos fueron sí; necesitaba { $threshold }.
+result-not-passed = No aprobada: el { $share } de los votos emitidos fueron sí; necesitaba { $threshold }.
+result-not-a-vote = no es un voto emitido
+result-count-failed = No se pudo hacer el recuento: { $error }.
+result-schulze-order = El orden de la tabla es la clasificación de Schulze.
+result-cast = Papeletas con voto en esta votación: { $n } (peso { $weight })
+result-blank = En blanco en esta votación: { $n }
+result-invalid = Nulas: { $n }
+result-round = Ronda { $n }
+result-round-event = Ronda { $n }: { $events }.
+result-votes-counted = Votos contados: { $n }
+result-quota = Cuota: { $quota }
+result-then = luego

@@ -65,8 +65,8 @@ pub struct ContestResultView {
     method: Option<String>,
     seats: u32,
     summary: String,
-    option_heading: &'static str,
-    votes_heading: &'static str,
+    option_heading: String,
+    votes_heading: String,
     rows: Vec<Row>,
     figures: Vec<String>,
     ties: Vec<String>,
@@ -137,6 +137,12 @@ struct Tie {
     rule: serde_json::Value,
 }
 
+/// Member-facing text in the page's language (`crate::i18n::t`; named so
+/// that a transcript's `t` does not hide it).
+fn tr(key: &str, args: &[(&str, crate::i18n::Arg)]) -> String {
+    crate::i18n::t(key, args)
+}
+
 fn words(kebab: &str) -> String {
     kebab.replace('-', " ")
 }
@@ -176,7 +182,10 @@ fn transcript_view(t: &Transcript) -> TranscriptView {
         parts.extend(r.notes.iter().cloned());
         let text: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
         if !text.is_empty() {
-            events.push(format!("Round {}: {}.", r.number + 1, text.join("; ")));
+            events.push(tr(
+                "result-round-event",
+                &[("n", (r.number + 1).into()), ("events", text.join("; ").into())],
+            ));
         }
     }
     let rows = t
@@ -203,14 +212,18 @@ fn transcript_view(t: &Transcript) -> TranscriptView {
         .iter()
         .map(|p| format!("{}: {}", p.name, p.value))
         .collect();
-    parameters.push(format!("Votes counted: {}", t.total));
+    parameters.push(tr("result-votes-counted", &[("n", t.total.to_string().into())]));
     if let Some(q) = &t.quota {
-        parameters.push(format!("Quota: {q}"));
+        parameters.push(tr("result-quota", &[("quota", q.to_string().into())]));
     }
     TranscriptView {
         rule: t.rule.clone(),
         parameters,
-        columns: t.rounds.iter().map(|r| format!("Round {}", r.number + 1)).collect(),
+        columns: t
+            .rounds
+            .iter()
+            .map(|r| tr("result-round", &[("n", (r.number + 1).into())]))
+            .collect(),
         rows,
         exhausted: t.rounds.iter().map(|r| r.exhausted.clone()).collect(),
         events,
@@ -220,12 +233,12 @@ fn transcript_view(t: &Transcript) -> TranscriptView {
 /// The view of one contest's result.
 pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
     let mut figures = vec![
-        format!(
-            "Ballots with a vote in this contest: {} (weight {})",
-            r.cast, r.cast_weight
+        tr(
+            "result-cast",
+            &[("n", r.cast.into()), ("weight", r.cast_weight.to_string().into())],
         ),
-        format!("Blank in this contest: {}", r.blank),
-        format!("Invalid: {}", r.invalid),
+        tr("result-blank", &[("n", r.blank.into())]),
+        tr("result-invalid", &[("n", r.invalid.into())]),
     ];
     let contest = def.contest(&r.contest);
     let name = |id: &str| -> String {
@@ -239,8 +252,8 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
         method: None,
         seats: r.seats,
         summary: String::new(),
-        option_heading: "Candidate",
-        votes_heading: "Votes",
+        option_heading: tr("result-candidate", &[]),
+        votes_heading: tr("result-votes", &[]),
         rows: vec![],
         figures: vec![],
         ties: vec![],
@@ -264,48 +277,58 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
                     let written = o.id.starts_with(WRITE_IN_PREFIX);
                     Row {
                         name: if written {
-                            format!("{} (written in)", o.name)
+                            tr("summary-written-in", &[("name", o.name.as_str().into())])
                         } else {
                             o.name.clone()
                         },
                         votes: o.votes.to_string(),
                         share: share(o.votes, r.cast_weight),
-                        outcome: if won { "Elected".into() } else { String::new() },
+                        outcome: if won { tr("result-elected", &[]) } else { String::new() },
                         won,
                     }
                 })
                 .collect();
             if let Some(over) = majority_over {
-                figures.push(format!(
-                    "A winner needs more than {over} votes: more than half of the ballots cast in this contest"
-                ));
+                figures.push(tr("result-majority", &[("over", over.to_string().into())]));
             }
             let winners: Vec<String> = elected.iter().map(|id| name(id)).collect();
             view.summary = if winners.is_empty() {
-                "Nobody was elected.".to_string()
+                tr("result-nobody", &[])
             } else {
-                format!("Elected: {}.", winners.join(", "))
+                tr("result-elected-list", &[("names", winners.join(", ").into())])
             };
             if *unfilled > 0 {
-                view.summary.push_str(&format!(
-                    " {} left unfilled: no other candidate {}.",
-                    crate::text::count(*unfilled as u64, "seat", "seats"),
-                    if majority_over.is_some() {
-                        "reached the majority needed"
-                    } else {
-                        "received votes"
-                    }
-                ));
+                let key = if majority_over.is_some() {
+                    "result-unfilled-majority"
+                } else {
+                    "result-unfilled-votes"
+                };
+                view.summary.push(' ');
+                view.summary.push_str(&tr(key, &[("n", (*unfilled).into())]));
             }
             view.ties = ties
                 .iter()
                 .map(|t| {
-                    format!(
-                        "{} tied with {} votes for {}. As the rules require, lots drawn from the seed committed before the polls opened decided the order: {}.",
-                        t.between.iter().map(|id| name(id)).collect::<Vec<_>>().join(", "),
-                        t.votes,
-                        crate::text::count(t.seats_left as u64, "remaining seat", "remaining seats"),
-                        t.order.iter().map(|id| name(id)).collect::<Vec<_>>().join(", then ")
+                    let then = format!(", {} ", tr("result-then", &[]));
+                    tr(
+                        "result-tie",
+                        &[
+                            (
+                                "names",
+                                t.between
+                                    .iter()
+                                    .map(|id| name(id))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                                    .into(),
+                            ),
+                            ("votes", t.votes.to_string().into()),
+                            ("seats", t.seats_left.into()),
+                            (
+                                "order",
+                                t.order.iter().map(|id| name(id)).collect::<Vec<_>>().join(&then).into(),
+                            ),
+                        ],
                     )
                 })
                 .collect();
@@ -319,10 +342,9 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
             yes_needed: _,
             passed,
         } => {
-            figures.push(format!(
-                "Votes cast (yes + no): {votes_cast}; abstentions are not votes cast"
-            ));
-            figures.push(format!("To pass, yes needed {}", threshold.describe()));
+            figures.push(tr("result-votes-cast", &[("n", votes_cast.to_string().into())]));
+            let needed = crate::web::voting::form::threshold_text(threshold);
+            figures.push(tr("result-needed", &[("threshold", needed.as_str().into())]));
             let row = |name: &str, votes: Weight, share: String| Row {
                 name: name.into(),
                 votes: votes.to_string(),
@@ -330,17 +352,15 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
                 outcome: String::new(),
                 won: false,
             };
-            view.option_heading = "Answer";
-            view.summary = format!(
-                "{}: {} of the votes cast were yes; it needed {}.",
-                if *passed { "Passed" } else { "Not passed" },
-                share(*yes, *votes_cast),
-                threshold.describe()
+            view.option_heading = tr("result-answer", &[]);
+            view.summary = tr(
+                if *passed { "result-passed" } else { "result-not-passed" },
+                &[("share", share(*yes, *votes_cast).into()), ("threshold", needed.into())],
             );
             view.rows = vec![
-                row("Yes", *yes, share(*yes, *votes_cast)),
-                row("No", *no, share(*no, *votes_cast)),
-                row("Abstain", *abstain, "not a vote cast".into()),
+                row(&tr("answer-yes", &[]), *yes, share(*yes, *votes_cast)),
+                row(&tr("answer-no", &[]), *no, share(*no, *votes_cast)),
+                row(&tr("answer-abstain", &[]), *abstain, tr("result-not-a-vote", &[])),
             ];
         }
         Outcome::Counted {
@@ -351,14 +371,14 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
             let t: Transcript = serde_json::from_value(transcript.clone()).unwrap_or_default();
             let winners: Vec<String> = elected.iter().map(|id| name(id)).collect();
             view.summary = match &t.error {
-                Some(e) => format!("The count could not be made: {e}."),
-                None if winners.is_empty() => "Nobody was elected.".to_string(),
-                None => format!("Elected, in order: {}.", winners.join(", ")),
+                Some(e) => tr("result-count-failed", &[("error", e.as_str().into())]),
+                None if winners.is_empty() => tr("result-nobody", &[]),
+                None => tr("result-elected-in-order", &[("names", winners.join(", ").into())]),
             };
             let last = t.rounds.last();
             let single_round = t.rounds.len() <= 1;
             if counted_by == "cumulative" {
-                view.votes_heading = "Points";
+                view.votes_heading = tr("result-points", &[]);
             }
             // Final figures, winners first in order of election.
             let mut order: Vec<usize> = t.elected.clone();
@@ -384,17 +404,17 @@ pub fn contest_view(def: &Definition, r: &ContestResult) -> ContestResultView {
                             String::new()
                         },
                         votes: if t.ranking.is_some() { String::new() } else { votes },
-                        outcome: if won { "Elected".into() } else { String::new() },
+                        outcome: if won { tr("result-elected", &[]) } else { String::new() },
                         won,
                     }
                 })
                 .collect();
             if t.ranking.is_some() {
-                view.votes_heading = "";
-                figures.push("The order of the table is the Schulze ranking.".into());
+                view.votes_heading = String::new();
+                figures.push(tr("result-schulze-order", &[]));
             }
             if !single_round {
-                view.votes_heading = "Final round";
+                view.votes_heading = tr("result-final-round", &[]);
                 view.transcript = Some(transcript_view(&t));
             } else {
                 view.ties = transcript_view(&t).events;
@@ -426,11 +446,11 @@ pub async fn results(State(state): State<AppState>, Path(id): Path<String>) -> R
             StatusCode::CONFLICT,
             "error",
             &Page {
-                page_title: "No results yet".into(),
+                page_title: tr("result-none-yet", &[]),
                 election_title: Some(s.election.title.clone()),
                 body: serde_json::json!({
-                    "heading": "No results yet",
-                    "message": "Results are published when the polls have closed and the ballots have been counted. Until then nobody, the election office included, can see any part of the result here."
+                    "heading": tr("result-none-yet", &[]),
+                    "message": tr("result-none-yet-text", &[]),
                 }),
             },
         ));
@@ -456,7 +476,7 @@ pub async fn results(State(state): State<AppState>, Path(id): Path<String>) -> R
         StatusCode::OK,
         "results",
         &Page {
-            page_title: format!("Results: {}", def.title),
+            page_title: tr("result-title", &[("title", def.title.as_str().into())]),
             election_title: None,
             body: page,
         },

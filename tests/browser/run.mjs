@@ -506,6 +506,11 @@ async function presentationPages() {
   await checkPage(page, at('texts in Spanish'), { js: true });
   await page.goto(`${fixture.base}/staff/elections/${fixture.member_election}/candidates/directors/amara-okafor`);
   await checkPage(page, at("a candidate's photo and profile"), { js: true });
+  // The results the staff flow counted, in Spanish.
+  await page.goto(`${fixture.base}/lang/es?back=${encodeURIComponent(`/e/${fixture.staff_election}/results`)}`);
+  await expectHeading(page, /Resultados/);
+  if (!(await page.textContent('main')).includes('Elegidos')) throw new Error('the results are not in Spanish');
+  await checkPage(page, 'results (Spanish, JS on, 1280 px)', { js: true, screenshot: 'member-results-es.png' });
   await context.close();
 }
 
