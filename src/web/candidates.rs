@@ -115,8 +115,11 @@ pub fn profile_page(
     contest: &str,
     candidate: &str,
     audience: Audience,
+    texts: &std::collections::BTreeMap<String, String>,
 ) -> Result<Response, OpError> {
     let (c, k) = find_candidate(row, contest, candidate)?;
+    // The election's own texts in the page's language (domain::texts).
+    let text = |key: String, original: &str| texts.get(&key).cloned().unwrap_or_else(|| original.to_string());
     let summary = summary.unwrap_or_default();
     let base = candidate_path(&row.id, contest, candidate, audience);
     let state = row.state()?;
@@ -130,15 +133,15 @@ pub fn profile_page(
         photo: summary.photo.as_ref().map(|v| format!("{base}/photo?v={v}")),
         paragraphs: paragraphs(&summary.profile),
         name: k.name.clone(),
-        contest_title: c.title.clone(),
-        statement: k.statement.clone(),
+        contest_title: text(format!("contest.{}.title", c.id), &c.title),
+        statement: text(format!("candidate.{}.{}.statement", c.id, k.id), &k.statement),
     };
     Ok(render(
         StatusCode::OK,
         "candidate",
         &Page {
             page_title: k.name,
-            election_title: Some(row.title.clone()),
+            election_title: Some(text("title".into(), &row.title)),
             body: page,
         },
     ))
@@ -184,14 +187,16 @@ pub async fn profile(
     Path((id, contest, candidate)): Path<(String, String, String)>,
 ) -> Result<Response, PageError> {
     let key = public_key(&id, &contest, &candidate)?;
-    let (row, summary) = state
+    let lang = crate::i18n::current();
+    let (row, summary, texts) = state
         .run(move |conn, _| {
             let row = resolve_public_election(conn, &key.election)?;
             let summary = profiles::summary(conn, &key)?;
-            Ok((row, summary))
+            let texts = crate::store::texts::load(conn, &row.id, lang)?;
+            Ok((row, summary, texts))
         })
         .await?;
-    match profile_page(&row, summary, &contest, &candidate, Audience::Public) {
+    match profile_page(&row, summary, &contest, &candidate, Audience::Public, &texts) {
         Ok(page) => Ok(page),
         Err(OpError::NoSuchCandidate { .. }) => Err(PageError::not_found()),
         Err(e) => Err(e.into()),

@@ -461,6 +461,7 @@ async function spanishFlow() {
   const profile = await page.$eval('a[href*="/candidates/directors/amara-okafor"]', a => a.getAttribute('href'));
   await page.goto(`${fixture.base}${profile}`);
   await expectHeading(page, /Amara Okafor/);
+  if (!(await page.textContent('main')).includes('Junta Directiva')) throw new Error("the profile does not name the contest in Spanish");
   await checkPage(page, at('candidate profile'), { js, screenshot: 'member-candidate-es.png' });
 
   await page.goto(`${fixture.base}/vote`);

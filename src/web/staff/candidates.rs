@@ -542,8 +542,15 @@ pub async fn preview(
         Err(r) => return r,
     };
     match load(&state, &target).await {
-        Ok((row, summary)) => profile_page(&row, summary, &target.contest, &target.candidate, Audience::Staff)
-            .unwrap_or_else(|e| PageError::from(e).into_response()),
+        Ok((row, summary)) => profile_page(
+            &row,
+            summary,
+            &target.contest,
+            &target.candidate,
+            Audience::Staff,
+            &Default::default(),
+        )
+        .unwrap_or_else(|e| PageError::from(e).into_response()),
         Err(r) => r,
     }
 }
