@@ -32,10 +32,15 @@ use teller_audit::record::Record;
 use teller_audit::verify::{verify_reader, verify_receipt, verify_record, Report, Status};
 
 pub mod fixtures;
+pub mod replay;
+
+/// A harness: panics when the input breaks the code under test or one of
+/// the target's properties.
+pub type Harness = fn(&[u8]);
 
 /// Every target: its name (the directory under `corpus/` and
 /// `regressions/`) and its harness.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("record_verify", record_verify),
     ("receipt_verify", receipt_verify),
     ("roll_csv", roll_csv),

@@ -1,13 +1,15 @@
 //! The organisation's logo as Teller stores it: an uploaded PNG or JPEG,
-//! decoded under limits (a small file claiming a huge picture is refused
-//! from its header, before any pixel is allocated), made at most
+//! read by [`picture::decode`] (under limits: a small file claiming a huge
+//! picture is refused from its header, before any pixel is allocated), made at most
 //! [`MAX_HEIGHT`] pixels high and [`MAX_WIDTH`] wide keeping its shape, and
 //! re-encoded as PNG — which also drops whatever metadata the file carried
 //! (camera, place, comments, colour profiles).
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageFormat};
+
+use super::picture::{self, Bounds, Refusal};
 
 /// The largest upload accepted.
 pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
@@ -54,32 +56,23 @@ pub enum LogoError {
     Encode,
 }
 
+const BOUNDS: Bounds = Bounds {
+    max_upload_bytes: MAX_UPLOAD_BYTES,
+    max_side: MAX_DECODED_SIDE,
+    max_decoded_bytes: MAX_DECODE_ALLOC,
+};
+
 /// Check, resize and re-encode an uploaded logo.
 pub fn process(bytes: &[u8]) -> Result<Logo, LogoError> {
-    if bytes.is_empty() {
-        return Err(LogoError::Empty);
-    }
-    if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(LogoError::TooLarge);
-    }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| LogoError::NotAnImage)?;
-    let kind = match reader.format() {
-        Some(ImageFormat::Png) => "PNG",
-        Some(ImageFormat::Jpeg) => "JPEG",
-        _ => return Err(LogoError::NotAnImage),
-    };
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_DECODED_SIDE);
-    limits.max_image_height = Some(MAX_DECODED_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
-    let mut reader = reader;
-    reader.limits(limits);
-    let image = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => LogoError::TooManyPixels,
-        _ => LogoError::Damaged(kind),
-    })?;
+    let image = picture::decode(bytes, BOUNDS)
+        .map_err(|refusal| match refusal {
+            Refusal::Empty => LogoError::Empty,
+            Refusal::TooLarge => LogoError::TooLarge,
+            Refusal::NotAnImage => LogoError::NotAnImage,
+            Refusal::TooManyPixels { .. } => LogoError::TooManyPixels,
+            Refusal::Damaged(format) => LogoError::Damaged(format.name()),
+        })?
+        .image;
     let image = if image.height() > MAX_HEIGHT || image.width() > MAX_WIDTH {
         // Fits within the bounds, keeping the shape.
         image.resize(MAX_WIDTH, MAX_HEIGHT, image::imageops::FilterType::Lanczos3)
@@ -109,6 +102,7 @@ pub fn process(bytes: &[u8]) -> Result<Logo, LogoError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::domain::picture::tests::{bomb, chunk, jpeg};
 
     fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
         let mut out = Vec::new();
@@ -161,41 +155,11 @@ mod tests {
         let small = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(64, 64, image::Rgb([200, 0, 0])));
         let png = encoded(&small, ImageFormat::Png);
         assert_eq!(process(&png[..png.len() / 2]), Err(LogoError::Damaged("PNG")));
+        // A JPEG cut short is refused too (its decoder would paint the rest grey).
+        let whole = jpeg(64, 64);
+        assert_eq!(process(&whole[..whole.len() - 40]), Err(LogoError::Damaged("JPEG")));
         assert_eq!(process(&vec![0u8; MAX_UPLOAD_BYTES + 1]), Err(LogoError::TooLarge));
         assert_eq!(process(&bomb(100_000, 100_000)), Err(LogoError::TooManyPixels));
         assert_eq!(process(&bomb(MAX_DECODED_SIDE + 1, 1)), Err(LogoError::TooManyPixels));
-    }
-
-    /// A PNG chunk with its CRC.
-    pub(crate) fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut out = (data.len() as u32).to_be_bytes().to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let mut crc = 0xffff_ffffu32;
-        for &b in kind.iter().chain(data) {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        out.extend_from_slice(&(!crc).to_be_bytes());
-        out
-    }
-
-    /// A tiny PNG whose header claims `width` × `height` pixels.
-    fn bomb(width: u32, height: u32) -> Vec<u8> {
-        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut ihdr = width.to_be_bytes().to_vec();
-        ihdr.extend_from_slice(&height.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale
-        out.extend_from_slice(&chunk(b"IHDR", &ihdr));
-        // A zlib stream of zeros, as far as it goes.
-        out.extend_from_slice(&chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0x00, 0x00]));
-        out.extend_from_slice(&chunk(b"IEND", b""));
-        out
     }
 }

@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod logo;
 pub mod password;
 pub mod photo;
+pub mod picture;
 pub mod roles;
 pub mod roll;
 pub mod spec;

@@ -1,20 +1,19 @@
 //! Candidate photos: an uploaded PNG or JPEG made into Teller's own small
 //! square picture.
 //!
-//! The upload is decoded under [`Limits`] set before any pixel is read, so a
-//! file that declares huge dimensions (a decompression bomb) is refused from
-//! its header, never allocated. The picture is turned upright (EXIF
-//! orientation), centre-cropped to a square, resized to [`SIZE`] pixels a
+//! The upload is read by [`picture::decode`] (PNG or JPEG, under limits set
+//! before any pixel is read, so a file that declares huge dimensions is
+//! refused from its header). The picture, upright, is centre-cropped to a square, resized to [`SIZE`] pixels a
 //! side and encoded afresh — JPEG, or PNG when the upload had transparency —
 //! so nothing of the upload but its pixels is kept: no EXIF (a phone photo's
 //! location), no comments, no colour profile, no trailing data.
 
-use std::io::Cursor;
-
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::DynamicImage;
+
+use super::picture::{self, Bounds, Format, Refusal};
 
 /// The largest upload accepted, in bytes.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -121,88 +120,23 @@ pub enum PhotoError {
     Damaged,
 }
 
-/// The format `bytes` start with, if PNG or JPEG.
-fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageFormat::Png)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageFormat::Jpeg)
-    } else {
-        None
-    }
-}
-
-fn limits() -> Limits {
-    // `Limits` is non-exhaustive: start from the defaults and tighten.
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
-    limits
-}
-
-/// A JPEG's entropy-coded data cannot hold `FF D9` (a data byte `FF` is
-/// always followed by `00`), so a JPEG cut short has no end-of-image marker
-/// after its last start-of-scan. (The decoder would otherwise fill the
-/// missing part with grey.)
-fn jpeg_is_whole(bytes: &[u8]) -> bool {
-    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-    let last_end = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]);
-    matches!((last_scan, last_end), (Some(s), Some(e)) if e > s)
-}
+const BOUNDS: Bounds = Bounds {
+    max_upload_bytes: MAX_UPLOAD_BYTES,
+    max_side: MAX_SIDE,
+    max_decoded_bytes: MAX_DECODED_BYTES,
+};
 
 /// Make Teller's picture from an upload, or say why not.
 pub fn prepare(bytes: &[u8]) -> Result<Photo, PhotoError> {
-    if bytes.is_empty() {
-        return Err(PhotoError::Empty);
-    }
-    if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(PhotoError::TooLarge);
-    }
-    let format = sniff(bytes).ok_or(PhotoError::NotAnImage)?;
-    if format == ImageFormat::Jpeg && !jpeg_is_whole(bytes) {
-        return Err(PhotoError::Damaged);
-    }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    // The limits apply before anything is decoded: the decoder reads only
-    // the header to learn the dimensions, and refuses past them.
-    reader.limits(limits());
-    let mut decoder = reader.into_decoder().map_err(|e| refusal(&e, bytes, format))?;
-    let (width, height) = decoder.dimensions();
-    if width == 0 || height == 0 {
-        return Err(PhotoError::Damaged);
-    }
-    if width > MAX_SIDE || height > MAX_SIDE || decoder.total_bytes() > MAX_DECODED_BYTES {
-        return Err(PhotoError::TooManyPixels { width, height });
-    }
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture = DynamicImage::from_decoder(decoder).map_err(|e| refusal(&e, bytes, format))?;
-    picture.apply_orientation(orientation);
-    let transparent = format == ImageFormat::Png && picture.color().has_alpha();
-    Ok(encode(&square(&picture), transparent))
-}
-
-/// Why the decoder refused: too many pixels, or a damaged file.
-fn refusal(e: &image::ImageError, bytes: &[u8], format: ImageFormat) -> PhotoError {
-    match e {
-        image::ImageError::Limits(_) => {
-            let (width, height) = declared_size(bytes, format).unwrap_or((0, 0));
-            PhotoError::TooManyPixels { width, height }
-        }
-        _ => PhotoError::Damaged,
-    }
-}
-
-/// The dimensions a file's header declares, read without limits on them
-/// (nothing is decoded).
-fn declared_size(bytes: &[u8], format: ImageFormat) -> Option<(u32, u32)> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
-    reader.limits(limits);
-    reader.into_dimensions().ok()
+    let decoded = picture::decode(bytes, BOUNDS).map_err(|refusal| match refusal {
+        Refusal::Empty => PhotoError::Empty,
+        Refusal::TooLarge => PhotoError::TooLarge,
+        Refusal::NotAnImage => PhotoError::NotAnImage,
+        Refusal::TooManyPixels { width, height } => PhotoError::TooManyPixels { width, height },
+        Refusal::Damaged(_) => PhotoError::Damaged,
+    })?;
+    let transparent = decoded.format == Format::Png && decoded.image.color().has_alpha();
+    Ok(encode(&square(&decoded.image), transparent))
 }
 
 /// The centre square, resized to [`SIZE`].
@@ -237,28 +171,9 @@ fn encode(picture: &DynamicImage, transparent: bool) -> Photo {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
-    use image::{ImageBuffer, Rgb, Rgba};
-
-    fn png(width: u32, height: u32, alpha: bool) -> Vec<u8> {
-        let mut out = Vec::new();
-        if alpha {
-            let img = ImageBuffer::from_fn(width, height, |x, y| Rgba([(x % 256) as u8, (y % 256) as u8, 90, 128]));
-            img.write_with_encoder(PngEncoder::new(&mut out)).unwrap();
-        } else {
-            let img = ImageBuffer::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
-            img.write_with_encoder(PngEncoder::new(&mut out)).unwrap();
-        }
-        out
-    }
-
-    fn jpeg(width: u32, height: u32) -> Vec<u8> {
-        let img = ImageBuffer::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 200]));
-        let mut out = Vec::new();
-        img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
-            .unwrap();
-        out
-    }
+    use crate::domain::picture::tests::{bomb, jpeg, png};
 
     #[test]
     fn a_photo_becomes_a_square_jpeg_and_transparency_a_png() {
@@ -285,51 +200,20 @@ mod tests {
 
     #[test]
     fn huge_declared_dimensions_are_refused_from_the_header() {
-        // A PNG header declaring 60,000 × 60,000 pixels (10 GiB of RGBA),
-        // with almost no data behind it.
-        let mut bomb = png(1, 1, true);
-        bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-        // The header's CRC is not fixed: the limit must refuse it first, or
-        // the CRC does; either way nothing is allocated. Fix the CRC to be sure
-        // it is the limit.
-        let crc = crc32(&bomb[12..29]);
-        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
         assert_eq!(
-            prepare(&bomb),
+            prepare(&bomb(60_000, 60_000)),
             Err(PhotoError::TooManyPixels {
                 width: 60_000,
                 height: 60_000
             })
         );
         // Within the side limit, but too many pixels to hold.
-        let mut wide = png(1, 1, true);
-        wide[16..20].copy_from_slice(&7_900u32.to_be_bytes());
-        wide[20..24].copy_from_slice(&7_900u32.to_be_bytes());
-        let crc = crc32(&wide[12..29]);
-        wide[29..33].copy_from_slice(&crc.to_be_bytes());
         assert_eq!(
-            prepare(&wide),
+            prepare(&bomb(7_900, 7_900)),
             Err(PhotoError::TooManyPixels {
                 width: 7_900,
                 height: 7_900
             })
         );
-    }
-
-    /// CRC-32 as PNG chunks use it.
-    pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
     }
 }

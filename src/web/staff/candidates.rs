@@ -170,6 +170,17 @@ async fn show_with(state: &AppState, user: &StaffUser, target: &Target, notes: N
     }
 }
 
+/// The signed-in staff member and the candidate their request names, or the
+/// page saying why not (sign in; no such candidate).
+async fn staff_and_target(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: (String, String, String),
+) -> Result<(StaffUser, Target), Response> {
+    let user = signed_in(state, headers).await?;
+    Ok((user, Target::of(path)?))
+}
+
 async fn officer(state: &AppState, headers: &HeaderMap) -> Result<StaffUser, Response> {
     let user = signed_in(state, headers).await?;
     require(
@@ -369,12 +380,8 @@ pub async fn upload(
     Path(path): Path<(String, String, String)>,
     mut form: Multipart,
 ) -> Response {
-    let user = match signed_in(&state, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let target = match Target::of(path) {
-        Ok(t) => t,
+    let (user, target) = match staff_and_target(&state, &headers, path).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let mut csrf = String::new();
@@ -501,11 +508,8 @@ pub async fn photo(
     headers: HeaderMap,
     Path(path): Path<(String, String, String)>,
 ) -> Response {
-    if let Err(r) = signed_in(&state, &headers).await {
-        return r;
-    }
-    let target = match Target::of(path) {
-        Ok(t) => t,
+    let target = match staff_and_target(&state, &headers, path).await {
+        Ok((_, target)) => target,
         Err(r) => return r,
     };
     let key = target.key();
@@ -534,11 +538,8 @@ pub async fn preview(
     headers: HeaderMap,
     Path(path): Path<(String, String, String)>,
 ) -> Response {
-    if let Err(r) = signed_in(&state, &headers).await {
-        return r;
-    }
-    let target = match Target::of(path) {
-        Ok(t) => t,
+    let target = match staff_and_target(&state, &headers, path).await {
+        Ok((_, target)) => target,
         Err(r) => return r,
     };
     match load(&state, &target).await {

@@ -2,7 +2,7 @@
 //! could: every kind makes `teller-audit verify` fail and name the check.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{example_choices, Backend, TestApp};
 use diesel::prelude::*;

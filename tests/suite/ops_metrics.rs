@@ -5,7 +5,7 @@
 //! request ids that never hold a code, a password or a choice.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

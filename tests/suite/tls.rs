@@ -9,7 +9,7 @@
 //! errors for a missing, unreadable or mismatched pair.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Stdio};

@@ -7,7 +7,7 @@
 //! loopback, on both backends.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,7 @@ use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use teller_audit::receipt::Receipt;
 
-const EXAMPLE: &str = include_str!("../examples/board-election.toml");
+const EXAMPLE: &str = include_str!("../../examples/board-election.toml");
 
 /// The example election, sealing batches of one, confirmations as given.
 fn election_file(confirmations: bool) -> String {

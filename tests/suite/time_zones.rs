@@ -5,7 +5,7 @@
 //! backends.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::form::{fields, set};
 use common::staff::{add_staff, get, sign_in};
@@ -187,7 +187,7 @@ async fn builder_local_times(backend: Backend) {
     // A closing time in the second 01:30 of the night the clocks go back
     // (set in a file, with its offset) shows as 01:30 EST and stays put when
     // the draft is saved unchanged.
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let file = app.path("fold.toml");
     std::fs::write(
         &file,
@@ -232,7 +232,7 @@ on_both_backends!(the_builder_reads_and_shows_local_times, builder_local_times);
 /// known one reads times without an offset on its clocks.
 async fn election_file_zones(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let bad = app.path("bad.toml");
     std::fs::write(
         &bad,
@@ -268,7 +268,7 @@ on_both_backends!(election_files_carry_a_checked_zone, election_file_zones);
 async fn member_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let closes = teller::time::now() + 2 * 86_400 + 3 * 3600 + 600;
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let toml = example.replacen(
         "# closes_at = 2026-12-15T17:00:00",
         &format!("closes_at = {}", teller::time::format_rfc3339(closes)),
@@ -329,7 +329,7 @@ on_both_backends!(members_read_the_closing_time_on_the_elections_clocks, member_
 /// An unannounced draft shows nowhere.
 async fn announced_drafts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let announced_toml = example
         .replacen("title = \"Society", "title = \"Announced: Society", 1)
         .replacen("# opens_at = 2026-12-01T09:00:00", "opens_at = 2036-12-01T09:00:00", 1)

@@ -6,7 +6,7 @@
 //! --auto-purge` the scheduler does the same unasked.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

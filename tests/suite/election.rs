@@ -3,7 +3,7 @@
 //! API and the browser pages), verification with `teller_audit`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -243,7 +243,7 @@ on_both_backends!(the_ballot_api_answers_each_failure_with_its_own_status, api_s
 async fn draft_polls_are_not_open(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Seals of one ballot, so that a vote can be made visible to staff below.
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let toml = app.path("election.toml");
     std::fs::write(&toml, example.replacen("min_ballots = 5", "min_ballots = 1", 1)).unwrap();
     let id = app

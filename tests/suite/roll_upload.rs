@@ -5,7 +5,7 @@
 //! that uploaded it, for its election, once, within the hour.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::staff::{add_staff, csrf_of, get, sign_in};
 use common::{Backend, TestApp};

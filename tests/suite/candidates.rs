@@ -5,7 +5,7 @@
 //! open, and frozen from then on. Bad uploads are refused and change nothing.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::form::unescape;
 use common::staff::{add_staff, csrf_of, get, sign_in};
@@ -174,7 +174,7 @@ async fn photos_and_profiles(backend: Backend) {
     add_staff(&app, "olu", "officer", "a long enough password");
     add_staff(&app, "obi", "observer", "a long enough password");
     let cookie = sign_in(&app, "olu", "a long enough password", "").await.unwrap();
-    let (id, tokens) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 2);
+    let (id, tokens) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 2);
     let staff = Console {
         app: &app,
         cookie,
@@ -471,7 +471,7 @@ async fn removed_candidates_take_their_photos(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     add_staff(&app, "olu", "officer", "a long enough password");
     let cookie = sign_in(&app, "olu", "a long enough password", "").await.unwrap();
-    let (id, _) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 1);
+    let (id, _) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 1);
     let staff = Console {
         app: &app,
         cookie,

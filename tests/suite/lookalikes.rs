@@ -6,7 +6,7 @@
 //! The rule is FORMAT.md §4a (name keys) and §9.2 (write-ins counted by key).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::form::{fields, set};
 use common::staff::{add_staff, get, sign_in};

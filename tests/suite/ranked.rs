@@ -4,7 +4,7 @@
 //! verifier's recount.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! holding only a session, and weak passwords wherever a password is set.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;

@@ -3,7 +3,7 @@
 //! order of rows, or the order of pages; and SQLite's WAL is empty.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -4,7 +4,7 @@
 //! browser that asks for Spanish gets Spanish; the console stays English.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -69,7 +69,7 @@ async fn languages(backend: Backend) {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with_mail(backend, Some(sink.url())).await;
     let toml = app.path("election.toml");
-    std::fs::write(&toml, include_str!("../examples/board-election.toml")).unwrap();
+    std::fs::write(&toml, include_str!("../../examples/board-election.toml")).unwrap();
     let id = app
         .teller_ok(&["election", "create", toml.to_str().unwrap()])
         .trim()
@@ -309,7 +309,7 @@ on_both_backends!(members_in_their_language, languages);
 /// (nothing saved) and once the polls have opened.
 async fn election_texts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (id, tokens) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 2);
+    let (id, tokens) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 2);
     add_staff(&app, "olga", "officer", "officer password!");
     let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
     let page = format!("/staff/elections/{id}/texts/es");

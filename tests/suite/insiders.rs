@@ -11,7 +11,7 @@
 //!   address, and the record and the tellers' report count replacements.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::smtp::SmtpSink;
 use common::staff::{act, add_staff, drained, get, post, sign_in};
@@ -27,7 +27,7 @@ fn open_election(
     with_email: usize,
     without: usize,
 ) -> (String, Vec<(String, String)>) {
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let toml = app.path("election.toml");
     let changed = example.replacen("min_ballots = 5", &format!("min_ballots = {min_ballots}"), 1);
     assert!(changed.contains(&format!("min_ballots = {min_ballots}")));

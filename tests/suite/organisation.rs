@@ -4,7 +4,7 @@
 //! uploads that are not a usable logo, are refused and change nothing.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 
@@ -128,7 +128,7 @@ async fn the_profile_is_on_pages_messages_and_letters(backend: Backend) {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with_mail(backend, Some(sink.url())).await;
     let example = app.path("election.toml");
-    std::fs::write(&example, include_str!("../examples/board-election.toml")).unwrap();
+    std::fs::write(&example, include_str!("../../examples/board-election.toml")).unwrap();
     let id = app
         .teller_ok(&["election", "create", example.to_str().unwrap()])
         .trim()

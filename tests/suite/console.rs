@@ -2,7 +2,7 @@
 //! sessions, forgery protection, roles, and the second factor.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::staff::{act, add_staff, csrf_of, get, new_key, sign_in, upload, Certifier};
 use common::{Backend, TestApp};

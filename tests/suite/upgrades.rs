@@ -7,7 +7,7 @@
 //! left open carries on to a record this version verifies.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

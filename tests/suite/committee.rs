@@ -6,7 +6,7 @@
 //! record verifies.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::form::{fields, set, unescape};
 use common::smtp::SmtpSink;

@@ -2,7 +2,7 @@
 //! with a clear answer, without ever refusing a good code.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::net::IpAddr;
 

@@ -2,7 +2,7 @@
 //! a clear refusal, and a master secret others can read is refused.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

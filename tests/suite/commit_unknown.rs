@@ -10,7 +10,7 @@
 //! embedded SQLite has no connection to lose.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -4,7 +4,7 @@
 //! printed letters for members without e-mail.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::smtp::SmtpSink;
 use common::staff::{add_staff, code_in, drained, post, sign_in};
@@ -15,7 +15,7 @@ async fn delivery(backend: Backend) {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with_mail(backend, Some(sink.url())).await;
     // Seals of one ballot, so that a single vote becomes visible to staff.
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let toml = app.path("election.toml");
     std::fs::write(&toml, example.replacen("min_ballots = 5", "min_ballots = 1", 1)).unwrap();
     let id = app

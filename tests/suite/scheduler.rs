@@ -3,7 +3,7 @@
 //! are refused even before the scheduler acts.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{secret, Backend, TestDb};
 use teller::domain::lifecycle::{NotOpen, State};
@@ -18,7 +18,7 @@ async fn scheduled_election(backend: Backend) {
     let db = TestDb::new(backend);
     let mut conn = db.conn();
     let secret = secret();
-    let mut parsed = spec::parse(include_str!("../examples/board-election.toml")).unwrap();
+    let mut parsed = spec::parse(include_str!("../../examples/board-election.toml")).unwrap();
     parsed.opens_at = Some(T0);
     parsed.closes_at = Some(T0 + 3600);
     parsed.seal_interval_seconds = 600;

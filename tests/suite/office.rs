@@ -3,7 +3,7 @@
 //! (A test binary of its own: the office is set for the whole process.)
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::smtp::SmtpSink;
 use common::staff::{add_staff, drained, post, sign_in};

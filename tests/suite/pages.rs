@@ -2,7 +2,7 @@
 //! over-vote, review, cast, receipt, and each problem page.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, REFERRER_POLICY, SET_COOKIE};
@@ -380,7 +380,7 @@ on_both_backends!(each_problem_has_its_own_clear_page, problem_pages);
 
 async fn not_yet_open(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, mut tokens) = app.draft_with_tokens(include_str!("../examples/board-election.toml"), 1);
+    let (_, mut tokens) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 1);
     let token = tokens.remove(0).1;
     let mut b = Browser::new(&app);
     b.cookie = Some(format!("teller_vote={}", token.replace('-', "")));
@@ -484,7 +484,7 @@ on_both_backends!(the_tracker_check_marks_mistakes_and_groups_the_tracker, track
 async fn closing_time_on_voting_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let closes = teller::time::now() + 2 * 86_400 + 3 * 3600 + 600;
-    let example = include_str!("../examples/board-election.toml");
+    let example = include_str!("../../examples/board-election.toml");
     let toml = example.replacen(
         "# closes_at = 2026-12-15T17:00:00",
         &format!("closes_at = {}", teller::time::format_rfc3339(closes)),

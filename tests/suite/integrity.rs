@@ -4,7 +4,7 @@
 //! with the stored data detected by the verifier, naming the check.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{example_choices, Backend, TestApp, TestDb};
 use diesel::prelude::*;
