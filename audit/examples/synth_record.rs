@@ -4,6 +4,11 @@
 //!
 //!     cargo run --release -p teller-audit --example synth_record -- 1000000 /tmp/record-1m.json
 //!     /usr/bin/time -v target/release/teller-audit verify /tmp/record-1m.json
+//!
+//! With a directory and a count after them, it also writes that many
+//! members' receipts (`r000000.json`, …), to measure `verify-receipts`:
+//!
+//!     cargo run --release -p teller-audit --example synth_record -- 100000 /tmp/record.json /tmp/receipts 20000
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +20,7 @@ use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce, PublicKey, Seed, Signature};
 use teller_audit::definition::{Candidate, Contest, Definition, Method, Threshold};
 use teller_audit::log::{ChainedEntry, Event, LogEntry, GENESIS};
+use teller_audit::receipt::{Receipt, ReceiptBody, RECEIPT_FORMAT};
 use teller_audit::record::{Counts, RECORD_FORMAT};
 use teller_audit::tally::Tallier;
 
@@ -24,6 +30,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().ok_or("usage: synth_record N OUT")?.parse()?;
     let out = args.next().ok_or("usage: synth_record N OUT")?;
+    let receipts_dir = args.next();
+    let receipts: usize = args.next().map_or(Ok(0), |k| k.parse())?;
     let rng = ring::rand::SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| "key")?;
     let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| "key")?;
@@ -236,6 +244,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     );
     checkpoint(&log, CheckpointReason::Tallied);
+
+    if let Some(dir) = &receipts_dir {
+        eprintln!("writing {receipts} receipts to {dir}…");
+        std::fs::create_dir_all(dir)?;
+        for (j, &i) in order.iter().take(receipts).enumerate() {
+            let b = &ballots[i];
+            let ballot = Ballot {
+                election: ELECTION.into(),
+                nonce: b.nonce,
+                choices: b.choices.clone(),
+                weight: b.weight,
+            };
+            let body = ReceiptBody {
+                format: RECEIPT_FORMAT.into(),
+                election: ELECTION.into(),
+                tracker: b.tracker,
+                ballot,
+                seal: (j / 10_000) as u64 + 1,
+                public_key: public,
+            };
+            let receipt = Receipt {
+                signature: sign(&body.signed_bytes()),
+                body,
+            };
+            std::fs::write(format!("{dir}/r{j:06}.json"), serde_json::to_vec(&receipt)?)?;
+        }
+    }
 
     eprintln!("writing {out}…");
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&out)?);

@@ -14,6 +14,7 @@ pub mod count;
 pub mod crypto;
 pub mod definition;
 pub mod log;
+pub mod merkle;
 pub mod names;
 pub mod pipe;
 pub mod receipt;

@@ -44,6 +44,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check many receipts against one record in one pass, reading the
+    /// record once: the record's own checks, then each receipt's signature,
+    /// inclusion and content. Exits 0 only when the record and every
+    /// receipt pass.
+    VerifyReceipts {
+        /// The election record.
+        record: PathBuf,
+        /// Receipt files, or directories whose `.json` files are receipts.
+        #[arg(required = true, value_name = "RECEIPT")]
+        receipts: Vec<PathBuf>,
+        /// Print the reports as JSON (FORMAT.md §10) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Count a ballot file (BLT or PrefLib .soi) with IRV, STV, approval or
     /// Schulze and print the round-by-round transcript — no server needed.
     Count(teller_audit::count::cli::CountArgs),
@@ -115,6 +129,7 @@ fn run(command: Command) -> Result<bool, String> {
                 ))
             }
         },
+        Command::VerifyReceipts { record, receipts, json } => return verify_receipts(&record, &receipts, json),
         Command::Count(_) => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),
         Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),
@@ -154,6 +169,126 @@ fn verify_file(path: &Path, seen: &[SignedCheckpoint], receipt: Option<&Receipt>
         receipt,
     )
     .map_err(|e| e.to_string())
+}
+
+/// The receipt files named: files as given, directories as their `.json`
+/// files in name order.
+fn receipt_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).map_err(|e| format!("cannot read the directory {}: {e}", path.display()))?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `verify-receipts`: the record once, then every receipt; whether all passed.
+fn verify_receipts(record: &Path, paths: &[PathBuf], json: bool) -> Result<bool, String> {
+    let files = receipt_files(paths)?;
+    if files.is_empty() {
+        return Err("no receipts: the directories given hold no .json files".into());
+    }
+    // Receipts that cannot be read get a report of their own; the others
+    // are checked together.
+    let mut readable = Vec::new();
+    let mut reports: Vec<Option<verify::Report>> = Vec::with_capacity(files.len());
+    for path in &files {
+        match read_input::<Receipt>(path, "receipt")? {
+            Ok(receipt) => {
+                readable.push(receipt);
+                reports.push(None);
+            }
+            Err(failure) => {
+                let mut report = verify::Report::unreadable(failure, true, "receipt");
+                report
+                    .checks
+                    .retain(|c| c.name == "format" || verify::RECEIPT_CHECKS.contains(&c.name));
+                reports.push(Some(report));
+            }
+        }
+    }
+    let file = std::fs::File::open(record).map_err(|e| format!("cannot open the record {}: {e}", record.display()))?;
+    let (record_report, checked) = verify::verify_reader_receipts(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        &record.display().to_string(),
+        &[],
+        &readable,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut checked = checked.into_iter();
+    let reports: Vec<verify::Report> = reports
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| checked.next().unwrap_or_default()))
+        .collect();
+    let all_ok = record_report.ok() && reports.iter().all(verify::Report::ok);
+    if json {
+        let receipts: Vec<serde_json::Value> = files
+            .iter()
+            .zip(&reports)
+            .map(|(path, r)| {
+                let mut v = r.to_json();
+                v["file"] = path.display().to_string().into();
+                v
+            })
+            .collect();
+        let out = serde_json::json!({
+            "format": verify::REPORT_FORMAT,
+            "verified": all_ok,
+            "record": record_report.to_json(),
+            "receipts": receipts,
+        });
+        println!("{out:#}");
+        return Ok(all_ok);
+    }
+    print!("{record_report}");
+    println!("\nReceipts ({}):", files.len());
+    let (mut held, mut failed, mut waiting) = (0, 0, 0);
+    for (path, r) in files.iter().zip(&reports) {
+        let line = match r.checks.iter().find(|c| c.status == verify::Status::Fail) {
+            Some(c) => {
+                failed += 1;
+                format!(
+                    "FAIL  {}  {}: {}",
+                    path.display(),
+                    c.name,
+                    c.failures.first().map_or(c.summary.as_str(), String::as_str)
+                )
+            }
+            None => match r.checks.iter().find(|c| c.status == verify::Status::Skipped) {
+                Some(c) => {
+                    waiting += 1;
+                    format!("SKIP  {}  {}: {}", path.display(), c.name, c.summary)
+                }
+                None => {
+                    held += 1;
+                    let inclusion = r.check("receipt-inclusion").map_or("", |c| c.summary.as_str());
+                    format!("PASS  {}  {inclusion}", path.display())
+                }
+            },
+        };
+        println!("{line}");
+    }
+    println!(
+        "\n{} receipt(s): {held} hold, {failed} failed, {waiting} not fully checked yet (see SKIP).{}",
+        files.len(),
+        if record_report.ok() {
+            ""
+        } else {
+            " The record itself did not verify (above)."
+        }
+    );
+    Ok(all_ok)
 }
 
 /// A certifier's key file.

@@ -279,3 +279,121 @@ fn a_closed_pipe_ends_it_quietly() {
         "{stderr}"
     );
 }
+
+/// A receipt for a published ballot of `record`, signed with `key`,
+/// promising `seal`.
+fn receipt_for(record: &Record, i: usize, seal: u64, key: &ring::signature::Ed25519KeyPair) -> Receipt {
+    use teller_audit::ballot::Ballot;
+    use teller_audit::receipt::{ReceiptBody, RECEIPT_FORMAT};
+    let b = &record.ballots.as_ref().unwrap()[i];
+    let ballot = Ballot {
+        election: record.election.id.clone(),
+        nonce: b.nonce,
+        choices: b.choices.clone(),
+        weight: b.weight,
+    };
+    let body = ReceiptBody {
+        format: RECEIPT_FORMAT.into(),
+        election: record.election.id.clone(),
+        tracker: ballot.tracker(),
+        ballot,
+        seal,
+        public_key: record.public_key,
+    };
+    Receipt {
+        signature: common::sign(key, &body.signed_bytes()),
+        body,
+    }
+}
+
+#[test]
+fn many_receipts_are_checked_against_one_record_in_one_pass() {
+    let (record, _, key) = common::mini_record_and_key();
+    let path = write("many-record.json", &record);
+    let dir = path.parent().unwrap().join("many-receipts");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..9 {
+        let r = receipt_for(&record, i, 1, &key);
+        std::fs::write(dir.join(format!("r{i}.json")), serde_json::to_vec(&r).unwrap()).unwrap();
+    }
+    // Not a receipt (ignored: not .json) beside them.
+    std::fs::write(dir.join("notes.txt"), "kept by the member").unwrap();
+    let (code, out, err) = audit(&["verify-receipts".as_ref(), path.as_os_str(), dir.as_os_str()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("VERIFIED: every check passed."), "{out}");
+    assert_eq!(out.matches(&format!("PASS  {}", dir.display())).count(), 9, "{out}");
+    assert!(out.contains("9 receipt(s): 9 hold, 0 failed"), "{out}");
+
+    // Three bad ones among them: a promise of a seal that never came, a
+    // changed choice (the signature no longer holds), and a file that is
+    // not a receipt.
+    let late = write("many-late.json", &receipt_for(&record, 3, 2, &key));
+    let mut changed = serde_json::to_value(receipt_for(&record, 5, 1, &key)).unwrap();
+    changed["ballot"]["weight"] = json!("3");
+    let changed = write("many-changed.json", &changed);
+    let broken = write("many-broken.json", &json!({"format": "teller-receipt/1"}));
+    let args = [
+        "verify-receipts".as_ref(),
+        path.as_os_str(),
+        dir.as_os_str(),
+        late.as_os_str(),
+        changed.as_os_str(),
+        broken.as_os_str(),
+    ];
+    let (code, out, _) = audit(&args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("12 receipt(s): 9 hold, 3 failed"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "FAIL  {}  receipt-inclusion: §7: expected seal 2",
+            late.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("FAIL  {}  receipt-signature", changed.display())),
+        "{out}"
+    );
+    assert!(out.contains(&format!("FAIL  {}  format", broken.display())), "{out}");
+    // The record itself still verified.
+    assert!(out.contains("VERIFIED: every check passed."), "{out}");
+
+    // Each receipt's report is the one `verify-receipt` gives it alone.
+    let mut json_args = args.to_vec();
+    json_args.push("--json".as_ref());
+    let (code, out, _) = audit(&json_args);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verified"], json!(false));
+    assert_eq!(v["record"]["verified"], json!(true));
+    let receipts = v["receipts"].as_array().unwrap();
+    assert_eq!(receipts.len(), 12);
+    for r in receipts {
+        let file = r["file"].as_str().unwrap();
+        let (_, alone, _) = audit(&[
+            "verify-receipt".as_ref(),
+            std::ffi::OsStr::new(file),
+            path.as_os_str(),
+            "--json".as_ref(),
+        ]);
+        let alone: Value = serde_json::from_str(&alone).unwrap();
+        let receipt_checks: Vec<&Value> = alone["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| {
+                let name = c["name"].as_str().unwrap();
+                name.starts_with("receipt-") || (name == "format" && c["status"] == "fail")
+            })
+            .collect();
+        let together: Vec<&Value> = r["checks"].as_array().unwrap().iter().collect();
+        assert_eq!(together, receipt_checks, "{file}");
+    }
+
+    // No receipts at all is an error of use, not a verdict.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = audit(&["verify-receipts".as_ref(), path.as_os_str(), empty.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no receipts"), "{err}");
+}

@@ -295,3 +295,68 @@ fn name_vectors() {
         assert_eq!(valid, v["valid"].as_bool().unwrap(), "{} ({})", v["name"], v["why"]);
     }
 }
+
+#[test]
+fn merkle_vectors() {
+    use teller_audit::crypto::Digest;
+    use teller_audit::merkle::{self, Tree};
+    let digest = |v: &serde_json::Value| Digest::from_hex(str_of(v)).unwrap();
+    let proof = |v: &serde_json::Value| v.as_array().unwrap().iter().map(digest).collect::<Vec<_>>();
+    let group = &vectors()["merkle"];
+    for name in ["ct", "log"] {
+        let t = &group[name];
+        let mut tree = Tree::new();
+        for leaf in t["leaves"].as_array().unwrap() {
+            let bytes = hex::decode(str_of(&leaf["hex"])).unwrap();
+            assert_eq!(merkle::leaf_hash(&bytes), digest(&leaf["leaf_hash"]), "{name}");
+            tree.push(&bytes);
+        }
+        let roots: Vec<Digest> = t["roots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| digest(&r["root"]))
+            .collect();
+        for (size, root) in roots.iter().enumerate() {
+            assert_eq!(tree.root_at(size as u64).unwrap(), *root, "{name} root of {size}");
+        }
+        for v in t["inclusion"].as_array().unwrap() {
+            let (index, size) = (v["index"].as_u64().unwrap(), v["size"].as_u64().unwrap());
+            let expected = proof(&v["proof"]);
+            assert_eq!(
+                tree.inclusion_proof(index, size).unwrap(),
+                expected,
+                "{name} PATH({index}, {size})"
+            );
+            let leaf = tree.leaf(index).unwrap();
+            merkle::verify_inclusion(index, size, &leaf, &expected, &roots[size as usize]).unwrap();
+        }
+        for v in t["consistency"].as_array().unwrap() {
+            let (first, second) = (v["first"].as_u64().unwrap(), v["second"].as_u64().unwrap());
+            let expected = proof(&v["proof"]);
+            assert_eq!(
+                tree.consistency_proof(first, second).unwrap(),
+                expected,
+                "{name} PROOF({first}, {second})"
+            );
+            merkle::verify_consistency(
+                first,
+                second,
+                &roots[first as usize],
+                &roots[second as usize],
+                &expected,
+            )
+            .unwrap();
+        }
+    }
+    // The log's leaves are the chain vectors' entries, canonically encoded.
+    let chain = vectors()["chain"]["entries"].as_array().unwrap().clone();
+    let leaves = group["log"]["leaves"].as_array().unwrap();
+    assert_eq!(chain.len(), leaves.len());
+    for (entry, leaf) in chain.iter().zip(leaves) {
+        assert_eq!(
+            hex::encode(str_of(&entry["canonical"]).as_bytes()),
+            str_of(&leaf["hex"])
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //! tracker order, they are exactly the log's, they obey the rules — and they
 //! are counted as they pass.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::ballot::{self, PublishedBallot};
 use crate::crypto::Digest;
 use crate::definition::Definition;
@@ -23,13 +25,13 @@ pub(crate) struct BallotChecker {
     pub matching: Failures,
     pub validity: Failures,
     pub tallier: Tallier,
-    /// A ballot to remember (a receipt's), and what was published for it.
-    watch: Option<Digest>,
-    pub watched: Option<PublishedBallot>,
+    /// Ballots to remember (receipts'), and what was published for them.
+    watch: HashSet<Digest>,
+    pub watched: HashMap<Digest, PublishedBallot>,
 }
 
 impl BallotChecker {
-    pub fn new(election: &str, definition: &Definition, facts: &LogFacts, watch: Option<Digest>) -> Self {
+    pub fn new(election: &str, definition: &Definition, facts: &LogFacts, watch: HashSet<Digest>) -> Self {
         BallotChecker {
             election: election.to_string(),
             definition: definition.clone(),
@@ -42,7 +44,7 @@ impl BallotChecker {
             validity: Failures::default(),
             tallier: Tallier::new(definition.clone()),
             watch,
-            watched: None,
+            watched: HashMap::new(),
         }
     }
 
@@ -92,8 +94,8 @@ impl BallotChecker {
             ));
         }
         self.tallier.add(&b.choices, b.weight);
-        if self.watch == Some(b.tracker) {
-            self.watched = Some(b.clone());
+        if !self.watch.is_empty() && self.watch.contains(&b.tracker) {
+            self.watched.insert(b.tracker, b.clone());
         }
     }
 

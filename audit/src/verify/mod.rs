@@ -15,7 +15,7 @@ mod stream;
 mod verifier;
 
 pub use report::{Check, Report, Status, RECEIPT_CHECKS, RECORD_CHECKS, REPORT_FORMAT};
-pub use stream::{read_strict, verify_reader, ParseFailure, ReadError};
+pub use stream::{read_strict, verify_reader, verify_reader_receipts, ParseFailure, ReadError};
 pub use verifier::Verifier;
 
 use crate::checkpoint::SignedCheckpoint;

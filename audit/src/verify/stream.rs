@@ -8,7 +8,7 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::{Report, Verifier};
+use super::{Report, Verifier, RECEIPT_CHECKS};
 use crate::ballot::PublishedBallot;
 use crate::checkpoint::SignedCheckpoint;
 use crate::crypto::PublicKey;
@@ -104,7 +104,25 @@ pub fn verify_reader<R: Read>(
     seen: &[SignedCheckpoint],
     receipt: Option<&Receipt>,
 ) -> Result<Report, ReadError> {
-    let mut verifier = Verifier::new(seen, receipt);
+    let receipts = receipt.map_or(&[][..], std::slice::from_ref);
+    let (mut report, each) = verify_reader_receipts(reader, file, seen, receipts)?;
+    for r in each {
+        report.checks.extend(r.checks);
+    }
+    Ok(report)
+}
+
+/// Verify a record read from `reader` and any number of receipts against
+/// it in one pass: the record's report, and one report per receipt with
+/// that receipt's checks alone (all "not run" when the record could not
+/// be read).
+pub fn verify_reader_receipts<R: Read>(
+    reader: R,
+    file: &str,
+    seen: &[SignedCheckpoint],
+    receipts: &[Receipt],
+) -> Result<(Report, Vec<Report>), ReadError> {
+    let mut verifier = Verifier::with_receipts(seen, receipts);
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut track = serde_path_to_error::Track::new();
     let read = RecordSeed(&mut verifier).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
@@ -113,8 +131,20 @@ pub fn verify_reader<R: Read>(
         Err(e) => Err(failure(file, track.path().to_string(), &e)),
     };
     match read {
-        Ok(()) => Ok(verifier.finish()),
-        Err(ReadError::Invalid(f)) => Ok(Report::unreadable(f.to_string(), receipt.is_some(), "record")),
+        Ok(()) => Ok(verifier.finish_each()),
+        Err(ReadError::Invalid(f)) => {
+            let not_run = || {
+                let mut r = Report::default();
+                for name in RECEIPT_CHECKS {
+                    r.skip(name, "not run: the record could not be read");
+                }
+                r
+            };
+            Ok((
+                Report::unreadable(f.to_string(), false, "record"),
+                receipts.iter().map(|_| not_run()).collect(),
+            ))
+        }
         Err(e) => Err(e),
     }
 }

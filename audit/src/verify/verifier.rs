@@ -33,7 +33,7 @@ enum Ballots {
 /// Verifies a record fed to it piece by piece; [`Verifier::finish`] gives the report.
 pub struct Verifier<'a> {
     seen: &'a [SignedCheckpoint],
-    receipt: Option<&'a Receipt>,
+    receipts: &'a [Receipt],
     format: Option<String>,
     election: Option<ElectionInfo>,
     public_key: Option<PublicKey>,
@@ -50,9 +50,15 @@ impl<'a> Verifier<'a> {
     /// A verifier that also checks the record against checkpoints `seen`
     /// elsewhere and, if given, a voter's receipt.
     pub fn new(seen: &'a [SignedCheckpoint], receipt: Option<&'a Receipt>) -> Self {
+        Self::with_receipts(seen, receipt.map_or(&[], std::slice::from_ref))
+    }
+
+    /// A verifier that also checks any number of receipts against the
+    /// record, in the same pass ([`Verifier::finish_each`] reports on each).
+    pub fn with_receipts(seen: &'a [SignedCheckpoint], receipts: &'a [Receipt]) -> Self {
         Verifier {
             seen,
-            receipt,
+            receipts,
             format: None,
             election: None,
             public_key: None,
@@ -146,7 +152,7 @@ impl<'a> Verifier<'a> {
         };
         if let Ballots::Held(held) = &mut self.ballots {
             let held = std::mem::take(held);
-            let watch = self.receipt.map(|r| r.body.tracker);
+            let watch = self.receipts.iter().map(|r| r.body.tracker).collect();
             let mut checker = Box::new(BallotChecker::new(&election.id, &election.definition, facts, watch));
             for b in &held {
                 checker.ballot(b, facts);
@@ -168,7 +174,17 @@ impl<'a> Verifier<'a> {
     }
 
     /// Every check's outcome, in the order of FORMAT.md §10.
-    pub fn finish(mut self) -> Report {
+    pub fn finish(self) -> Report {
+        let (mut report, receipts) = self.finish_each();
+        for r in receipts {
+            report.checks.extend(r.checks);
+        }
+        report
+    }
+
+    /// The record's report, and one report per receipt (in the order given
+    /// to [`Verifier::with_receipts`]) holding that receipt's checks alone.
+    pub fn finish_each(mut self) -> (Report, Vec<Report>) {
         if self.facts.is_none() {
             self.log_end();
         }
@@ -184,7 +200,14 @@ impl<'a> Verifier<'a> {
         report.push("format", format!("the record is a well-formed {RECORD_FORMAT}"), format);
 
         let Some((facts, chain, mut structure)) = self.facts.take() else {
-            return report;
+            let not_run = |_: &Receipt| {
+                let mut r = Report::default();
+                for name in super::RECEIPT_CHECKS {
+                    r.skip(name, "not run: the record's log could not be read");
+                }
+                r
+            };
+            return (report, self.receipts.iter().map(not_run).collect());
         };
         let (id, state) = self
             .election
@@ -299,13 +322,23 @@ impl<'a> Verifier<'a> {
             ),
         }
         self.check_counts(&facts, published, &mut report);
-        let watched = checker.as_ref().and_then(|c| c.watched.clone());
+        let watched = checker
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.watched))
+            .unwrap_or_default();
         self.check_certification(&facts, &mut report);
         self.check_tally(&facts, checker, &mut report);
-        if let Some(receipt) = self.receipt {
-            self.check_receipt(receipt, &facts, published.is_some(), watched, &mut report);
-        }
-        report
+        let receipts = self
+            .receipts
+            .iter()
+            .map(|receipt| {
+                let mut own = Report::default();
+                let published_ballot = watched.get(&receipt.body.tracker).cloned();
+                self.check_receipt(receipt, &facts, published.is_some(), published_ballot, &mut own);
+                own
+            })
+            .collect();
+        (report, receipts)
     }
 
     fn check_definition(&self, facts: &LogFacts, report: &mut Report) {

@@ -63,8 +63,9 @@ fn canonical_vectors() -> Vec<Value> {
         .collect()
 }
 
-fn chain_vectors() -> Value {
-    let entries = [
+/// The seven entries of the chain vectors (and the Merkle vectors' log).
+fn chain_entries() -> [Value; 7] {
+    [
         json!({"seq": 0, "time": 1_796_115_600, "type": "election_created", "data": {"election": ELECTION, "title": "Société — élection", "public_key": RFC8032_1.1, "actor": "cli:officer"}}),
         json!({"seq": 1, "time": 1_796_115_660, "type": "roll_imported", "data": {"added": 40, "total": 40, "actor": "cli:officer"}}),
         json!({"seq": 2, "time": 1_796_115_720, "type": "tokens_issued", "data": {"count": 40, "actor": "staff:amara"}}),
@@ -72,10 +73,13 @@ fn chain_vectors() -> Value {
         json!({"seq": 4, "time": 1_796_116_380, "type": "ballot", "data": {"tracker": sha256_hex(&[b"ballot 1"])}}),
         json!({"seq": 5, "time": 1_796_116_380, "type": "ballot", "data": {"tracker": sha256_hex(&[b"ballot 2"])}}),
         json!({"seq": 6, "time": 1_796_116_380, "type": "seal", "data": {"seal": 1, "ballots": 2}}),
-    ];
+    ]
+}
+
+fn chain_vectors() -> Value {
     let mut previous = [0u8; 32];
     let mut out = Vec::new();
-    for e in entries {
+    for e in chain_entries() {
         let b = canonical(&e);
         let h = sha256_hex(&[&previous, &b]);
         out.push(json!({
@@ -90,6 +94,126 @@ fn chain_vectors() -> Value {
         "description": "hash(0) = SHA-256(32 zero bytes ‖ canonical(entry 0)); hash(n) = SHA-256(hash(n−1) ‖ canonical(entry n)). The head of this log of size 7 is the last hash.",
         "entries": out,
         "head": hex::encode(previous),
+    })
+}
+
+/// RFC 9162 §2.1, written out from its definitions over the leaves (the
+/// verifier's `merkle.rs` keeps stored subtrees instead; the two must agree).
+mod rfc9162 {
+    use super::sha256_hex;
+
+    fn leaf(bytes: &[u8]) -> String {
+        sha256_hex(&[&[0x00], bytes])
+    }
+
+    fn node(left: &str, right: &str) -> String {
+        let (l, r) = (hex::decode(left).expect("hex"), hex::decode(right).expect("hex"));
+        sha256_hex(&[&[0x01], &l, &r])
+    }
+
+    /// The largest power of two smaller than `n` (`n` ≥ 2).
+    fn split(n: usize) -> usize {
+        let mut k = 1;
+        while k * 2 < n {
+            k *= 2;
+        }
+        k
+    }
+
+    /// `MTH(D[n])`.
+    pub fn mth(d: &[Vec<u8>]) -> String {
+        match d.len() {
+            0 => sha256_hex(&[]),
+            1 => leaf(&d[0]),
+            n => {
+                let k = split(n);
+                node(&mth(&d[..k]), &mth(&d[k..]))
+            }
+        }
+    }
+
+    /// `PATH(m, D[n])`.
+    pub fn path(m: usize, d: &[Vec<u8>]) -> Vec<String> {
+        let n = d.len();
+        if n <= 1 {
+            return vec![];
+        }
+        let k = split(n);
+        let (mut p, other) = if m < k {
+            (path(m, &d[..k]), mth(&d[k..]))
+        } else {
+            (path(m - k, &d[k..]), mth(&d[..k]))
+        };
+        p.push(other);
+        p
+    }
+
+    /// `SUBPROOF(m, D[n], b)`; `PROOF(m, D[n])` is `subproof(m, d, true)`.
+    pub fn subproof(m: usize, d: &[Vec<u8>], b: bool) -> Vec<String> {
+        let n = d.len();
+        if m == n {
+            return if b { vec![] } else { vec![mth(d)] };
+        }
+        let k = split(n);
+        let (mut p, other) = if m <= k {
+            (subproof(m, &d[..k], b), mth(&d[k..]))
+        } else {
+            (subproof(m - k, &d[k..], false), mth(&d[..k]))
+        };
+        p.push(other);
+        p
+    }
+
+    /// The leaf hash of `bytes`.
+    pub fn leaf_hash(bytes: &[u8]) -> String {
+        leaf(bytes)
+    }
+}
+
+/// §5a: the roots, inclusion proofs and consistency proofs of two trees —
+/// the eight-leaf tree of Certificate Transparency's tests, whose roots are
+/// published, and the chain vectors' log — for every size, leaf and pair of
+/// sizes.
+fn merkle_vectors() -> Value {
+    let tree = |leaves: &[Vec<u8>]| {
+        let roots: Vec<Value> = (0..=leaves.len())
+            .map(|n| json!({"size": n, "root": rfc9162::mth(&leaves[..n])}))
+            .collect();
+        let mut inclusion = Vec::new();
+        let mut consistency = Vec::new();
+        for n in 1..=leaves.len() {
+            for m in 0..n {
+                inclusion.push(json!({"index": m, "size": n, "proof": rfc9162::path(m, &leaves[..n])}));
+            }
+            for m in 1..n {
+                consistency.push(json!({"first": m, "second": n, "proof": rfc9162::subproof(m, &leaves[..n], true)}));
+            }
+        }
+        json!({
+            "leaves": leaves.iter().map(|l| json!({"hex": hex::encode(l), "leaf_hash": rfc9162::leaf_hash(l)})).collect::<Vec<_>>(),
+            "roots": roots,
+            "inclusion": inclusion,
+            "consistency": consistency,
+        })
+    };
+    let ct: Vec<Vec<u8>> = [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ]
+    .iter()
+    .map(|h| hex::decode(h).expect("hex"))
+    .collect();
+    let log: Vec<Vec<u8>> = chain_entries().iter().map(canonical).collect();
+    json!({
+        "description": "RFC 9162 §2.1: leaf hash SHA-256(0x00 ‖ leaf), node SHA-256(0x01 ‖ left ‖ right), the empty tree SHA-256 of nothing. For each tree: every root, every inclusion proof PATH(index, D[size]) and every consistency proof PROOF(first, D[second]), hashes bottom-up as the RFC lists them.",
+        "ct": tree(&ct),
+        "log": tree(&log),
     })
 }
 
@@ -306,6 +430,7 @@ pub fn write(path: &Path) {
         "spec": "audit/FORMAT.md §12",
         "canonical": canonical_vectors(),
         "chain": chain_vectors(),
+        "merkle": merkle_vectors(),
         "trackers": tracker_vectors(),
         "checkpoint": checkpoint_vector(),
         "receipt": receipt_vector(),
