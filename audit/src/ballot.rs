@@ -66,7 +66,7 @@ fn canonical_ballot(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Ve
     out.extend_from_slice(b"},\"election\":");
     canonical::write_string(election, &mut out);
     out.extend_from_slice(b",\"nonce\":\"");
-    out.extend_from_slice(hex::encode(nonce.0).as_bytes());
+    crate::crypto::push_hex(&nonce.0, &mut out);
     out.extend_from_slice(b"\",\"weight\":\"");
     out.extend_from_slice(weight.to_string().as_bytes());
     out.extend_from_slice(b"\"}");

@@ -65,29 +65,78 @@ fn fixed_from_hex<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
         expected: N * 2,
         found: s.chars().take(80).collect(),
     };
-    let mut out = [0u8; N];
     // FORMAT.md §1: hex is lower case; anything else is not canonical, and
     // re-encoding it would change the bytes that were signed or hashed.
-    if s.len() != N * 2 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    fn nibble(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    if s.len() != N * 2 {
         return Err(err());
     }
-    hex::decode_to_slice(s, &mut out).map_err(|_| err())?;
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(high), Some(low)) => *byte = high << 4 | low,
+            _ => return Err(err()),
+        }
+    }
     Ok(out)
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of `bytes`, appended to `out` (the canonical spelling,
+/// FORMAT.md §1).
+pub fn push_hex(bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX_DIGITS[usize::from(b >> 4)]);
+        out.push(HEX_DIGITS[usize::from(b & 0x0f)]);
+    }
+}
+
+/// Lower-case hex of `bytes` written into `buf` (twice their length), as
+/// text: no allocation, for serialising digests and keys.
+fn hex_in<'b>(bytes: &[u8], buf: &'b mut [u8]) -> &'b str {
+    for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_DIGITS[usize::from(b >> 4)];
+        pair[1] = HEX_DIGITS[usize::from(b & 0x0f)];
+    }
+    // Only ASCII hex digits were written.
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
+/// Reads a fixed-length hex string from the text the deserializer holds,
+/// without copying it first.
+struct HexVisitor<const N: usize>;
+
+impl<const N: usize> serde::de::Visitor<'_> for HexVisitor<N> {
+    type Value = [u8; N];
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<[u8; N], E> {
+        fixed_from_hex::<N>(v).map_err(E::custom)
+    }
 }
 
 macro_rules! hex_serde {
     ($t:ty, $n:expr) => {
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&hex::encode(self.0))
+                let mut buf = [0u8; $n * 2];
+                s.serialize_str(hex_in(&self.0, &mut buf))
             }
         }
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                fixed_from_hex::<$n>(&s)
-                    .map(Self)
-                    .map_err(serde::de::Error::custom)
+                d.deserialize_str(HexVisitor::<$n>).map(Self)
             }
         }
     };
