@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use teller_audit::checkpoint::SignedCheckpoint;
+use teller_audit::inclusion::{verify_receipt_with_proof, InclusionProof};
 use teller_audit::receipt::Receipt;
 use teller_audit::verify;
 
@@ -35,11 +36,20 @@ enum Command {
     /// Check one voter's receipt against the record: its signature, that the
     /// ballot is in the log by the promised seal, and that its content is the
     /// published ballot's.
+    ///
+    /// With `--proof` instead of the record: check it with the few hundred
+    /// bytes of its inclusion proof (from the election's "check my ballot"
+    /// page or the API) — the ballot and its seal are in the log the
+    /// election key signed.
     VerifyReceipt {
         /// The receipt downloaded after voting.
         receipt: PathBuf,
         /// The election record.
-        record: PathBuf,
+        #[arg(required_unless_present = "proof", conflicts_with = "proof")]
+        record: Option<PathBuf>,
+        /// The receipt's inclusion proof (FORMAT.md §7a), in place of the record.
+        #[arg(long, value_name = "PROOF")]
+        proof: Option<PathBuf>,
         /// Print the report as JSON (FORMAT.md §10) instead of text.
         #[arg(long)]
         json: bool,
@@ -120,15 +130,37 @@ fn run(command: Command) -> Result<bool, String> {
             }
             (verify_file(&record, &seen, None)?, json)
         }
-        Command::VerifyReceipt { receipt, record, json } => match read_input::<Receipt>(&receipt, "receipt")? {
-            Ok(receipt) => (verify_file(&record, &[], Some(&receipt))?, json),
-            Err(failure) => {
-                return Ok(print_report(
-                    &verify::Report::unreadable(failure, true, "receipt"),
-                    json,
-                ))
+        Command::VerifyReceipt {
+            receipt,
+            record,
+            proof,
+            json,
+        } => {
+            let receipt = match read_input::<Receipt>(&receipt, "receipt")? {
+                Ok(receipt) => receipt,
+                Err(failure) => {
+                    let report = if proof.is_some() {
+                        teller_audit::inclusion::unreadable(failure, "receipt")
+                    } else {
+                        verify::Report::unreadable(failure, true, "receipt")
+                    };
+                    return Ok(print_report(&report, json));
+                }
+            };
+            match (record, proof) {
+                (_, Some(proof)) => match read_input::<InclusionProof>(&proof, "proof")? {
+                    Ok(proof) => (verify_receipt_with_proof(&receipt, &proof), json),
+                    Err(failure) => {
+                        return Ok(print_report(
+                            &teller_audit::inclusion::unreadable(failure, "proof"),
+                            json,
+                        ))
+                    }
+                },
+                (Some(record), None) => (verify_file(&record, &[], Some(&receipt))?, json),
+                (None, None) => return Err("give the record, or the receipt's inclusion proof with --proof".into()),
             }
-        },
+        }
         Command::VerifyReceipts { record, receipts, json } => return verify_receipts(&record, &receipts, json),
         Command::Count(_) => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),

@@ -397,3 +397,113 @@ fn many_receipts_are_checked_against_one_record_in_one_pass() {
     assert_eq!(code, 2);
     assert!(err.contains("no receipts"), "{err}");
 }
+
+/// The receipt's inclusion proof in the record's whole log, its tree
+/// checkpoint signed with `key` (or by `signer` when given another).
+fn proof_for(
+    record: &Record,
+    receipt: &Receipt,
+    key: &ring::signature::Ed25519KeyPair,
+) -> teller_audit::inclusion::InclusionProof {
+    use teller_audit::merkle::Tree;
+    use teller_audit::note::{origin, TreeCheckpoint};
+    let entries: Vec<LogEntry> = record.log.iter().map(|c| c.entry.clone()).collect();
+    let mut tree = Tree::new();
+    for e in &entries {
+        tree.push(&e.canonical_bytes());
+    }
+    let checkpoint = TreeCheckpoint {
+        origin: origin("vote.example.org", &record.election.id),
+        size: tree.size(),
+        root: tree.root(),
+    };
+    let note = checkpoint.signed_note(&record.public_key, |bytes| common::sign(key, bytes));
+    teller_audit::inclusion::prove(
+        &entries,
+        &tree,
+        &record.election.id,
+        &receipt.body.tracker,
+        receipt.body.seal,
+        tree.size(),
+        note,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_receipt_is_checked_from_its_inclusion_proof_alone() {
+    let (record, receipt, key) = common::mini_record_and_key();
+    let proof = proof_for(&record, &receipt, &key);
+    let rpath = write("p-receipt.json", &receipt);
+    let ppath = write("p-proof.json", &proof);
+    let bytes = serde_json::to_vec(&proof).unwrap().len();
+    assert!(bytes < 2048, "the proof is {bytes} bytes");
+    let run = |proof: &PathBuf| {
+        audit(&[
+            "verify-receipt".as_ref(),
+            rpath.as_os_str(),
+            "--proof".as_ref(),
+            proof.as_os_str(),
+        ])
+    };
+    let (code, out, err) = run(&ppath);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("PASS  proof-checkpoint"), "{out}");
+    assert!(out.contains("PASS  receipt-inclusion"), "{out}");
+    assert!(out.contains("sealed by seal 1"), "{out}");
+    assert!(out.contains("VERIFIED"), "{out}");
+
+    // A changed hash in the path, a path for another entry, a seal that is
+    // not the promised one, a checkpoint another key signed: each fails.
+    let mut v = serde_json::to_value(&proof).unwrap();
+    let h = v["proof"][0].as_str().unwrap().to_string();
+    v["proof"][0] = json!(format!("{}{}", if h.starts_with('0') { "1" } else { "0" }, &h[1..]));
+    let (code, out, _) = run(&write("p-changed.json", &v));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  receipt-inclusion"), "{out}");
+
+    let other = record
+        .ballots
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|b| b.tracker != receipt.body.tracker)
+        .unwrap();
+    let mut v = serde_json::to_value(&proof).unwrap();
+    v["entry"]["data"]["tracker"] = json!(other.tracker.to_hex());
+    let (code, out, _) = run(&write("p-other.json", &v));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("expected the ballot entry with tracker"), "{out}");
+
+    let mut v = serde_json::to_value(&proof).unwrap();
+    v["seal_entry"] = v["entry"].clone();
+    v["seal_proof"] = v["proof"].clone();
+    let (code, out, _) = run(&write("p-noseal.json", &v));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("expected the entry of seal 1"), "{out}");
+
+    let stranger = common::new_key();
+    let forged = proof_for(&record, &receipt, &stranger);
+    let (code, out, _) = run(&write("p-forged.json", &forged));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  proof-checkpoint"), "{out}");
+    assert!(out.contains("SKIP  receipt-inclusion"), "{out}");
+
+    // Strict reading: an unknown member is refused in `format`.
+    let mut v = serde_json::to_value(&proof).unwrap();
+    v["extra"] = json!(1);
+    let (code, out, _) = run(&write("p-extra.json", &v));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL  format"), "{out}");
+
+    // Record and proof together is a usage error.
+    let path = write("p-record.json", &record);
+    let (code, _, err) = audit(&[
+        "verify-receipt".as_ref(),
+        rpath.as_os_str(),
+        path.as_os_str(),
+        "--proof".as_ref(),
+        ppath.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+}

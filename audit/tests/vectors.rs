@@ -360,3 +360,36 @@ fn merkle_vectors() {
         );
     }
 }
+
+#[test]
+fn note_vector() {
+    use teller_audit::crypto::{Digest, PublicKey, Signature};
+    use teller_audit::note::{key_id, TreeCheckpoint};
+    let v = &vectors()["note"];
+    let key = PublicKey(hex::decode(str_of(&v["public_key"])).unwrap().try_into().unwrap());
+    let checkpoint = TreeCheckpoint {
+        origin: str_of(&v["origin"]).to_string(),
+        size: v["size"].as_u64().unwrap(),
+        root: Digest::from_hex(str_of(&v["root"])).unwrap(),
+    };
+    assert_eq!(checkpoint.text(), str_of(&v["text"]));
+    assert_eq!(hex::encode(key_id(&checkpoint.origin, &key)), str_of(&v["key_id"]));
+    let signature = Signature(hex::decode(str_of(&v["signature"])).unwrap().try_into().unwrap());
+    assert!(key.verifies(checkpoint.text().as_bytes(), &signature));
+    assert_eq!(checkpoint.signed_note(&key, |_| signature), str_of(&v["note"]));
+    let election = checkpoint.origin.rsplit('/').next().unwrap();
+    assert_eq!(
+        TreeCheckpoint::open(str_of(&v["note"]), election, &key).unwrap(),
+        checkpoint
+    );
+    // The root is the Merkle root of the chain vectors' log (merkle.log).
+    let roots = vectors()["merkle"]["log"]["roots"].as_array().unwrap().clone();
+    assert_eq!(roots.last().unwrap()["root"], v["root"]);
+    // Ed25519 is deterministic: the seed gives exactly this signature.
+    let seed = hex::decode(str_of(&v["seed"])).unwrap();
+    let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+    assert_eq!(
+        hex::encode(pair.sign(checkpoint.text().as_bytes()).as_ref()),
+        str_of(&v["signature"])
+    );
+}

@@ -17,6 +17,7 @@ pub mod scrub;
 pub mod seal;
 pub mod staff;
 pub mod status;
+pub mod tree;
 
 use teller_audit::ballot::BallotProblem;
 use teller_audit::checkpoint::{Checkpoint, CheckpointReason, SignedCheckpoint, CHECKPOINT_FORMAT};

@@ -137,17 +137,23 @@ pub fn entries(conn: &mut AnyConnection, election: &str) -> Result<Vec<ChainedEn
         .load(conn)?;
     rows.into_iter()
         .map(|(seq, body, hash)| {
-            let entry = match serde_json::from_str::<LogEntry>(&body) {
-                Ok(entry) => entry,
-                Err(e) => match version1_polls_closed(&body) {
-                    Some(read) => read(crate::store::members::tokens_issued(conn, election)?),
-                    None => return Err(corrupt(format!("log entry {seq}: {e}")).into()),
-                },
-            };
+            let entry = parse_entry(conn, election, seq, &body)?;
             let hash = Digest::from_hex(&hash).map_err(|e| corrupt(format!("log entry {seq}: {e}")))?;
             Ok::<_, StoreError>(ChainedEntry { entry, hash })
         })
         .collect()
+}
+
+/// A stored entry's body read as [`entries`] reads it (version 1's
+/// `polls_closed` included).
+pub fn parse_entry(conn: &mut AnyConnection, election: &str, seq: i64, body: &str) -> Result<LogEntry, StoreError> {
+    match serde_json::from_str::<LogEntry>(body) {
+        Ok(entry) => Ok(entry),
+        Err(e) => match version1_polls_closed(body) {
+            Some(read) => Ok(read(crate::store::members::tokens_issued(conn, election)?)),
+            None => Err(corrupt(format!("log entry {seq}: {e}")).into()),
+        },
+    }
 }
 
 /// A `polls_closed` entry as version 1 wrote it (without `tokens_issued`):

@@ -318,3 +318,91 @@ pub async fn checkpoint(State(state): State<AppState>, Path(id): Path<String>) -
         )),
     }
 }
+
+/// `GET /api/v1/elections/{id}/log/checkpoint`: the newest tree checkpoint
+/// (audit/FORMAT.md §6a), a signed note in the C2SP format.
+pub async fn tree_checkpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    let note = state
+        .run(move |conn, secret| {
+            let row = resolve_public_election(conn, &id)?;
+            let host = crate::ops::tree::host_of(shared.public_url());
+            crate::ops::tree::checkpoint_note(conn, secret, shared.trees(), &row, host)
+        })
+        .await?;
+    match note {
+        Some(note) => Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()),
+        None => Err(ApiError::not_found(
+            "no checkpoint has been signed yet: the polls have not opened",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProofQuery {
+    /// The seal the receipt promised, when not the one that sealed the ballot.
+    #[serde(default)]
+    seal: Option<u64>,
+}
+
+/// `GET /api/v1/elections/{id}/receipts/{tracker}/proof[?seal=N]`: the
+/// receipt's inclusion proof (audit/FORMAT.md §7a), once its ballot is
+/// sealed; `teller-audit verify-receipt RECEIPT --proof PROOF` checks it.
+pub async fn inclusion_proof(
+    State(state): State<AppState>,
+    Path((id, tracker)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<ProofQuery>,
+) -> Result<Response, ApiError> {
+    let digest = Digest::from_hex(&tracker.to_ascii_lowercase())
+        .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
+    let shared = state.clone();
+    let found = state
+        .run(move |conn, secret| {
+            let row = resolve_public_election(conn, &id)?;
+            let host = crate::ops::tree::host_of(shared.public_url());
+            crate::ops::tree::proof(conn, secret, shared.trees(), &row, host, &digest, q.seal)
+        })
+        .await?;
+    match found {
+        Ok(proof) => Ok(Json(proof).into_response()),
+        Err(crate::ops::tree::NoProof::Unknown) => {
+            Err(ApiError::not_found("no ballot has this tracker in this election"))
+        }
+        Err(crate::ops::tree::NoProof::NotYetSealed) => Err(ApiError::not_found(
+            "the ballot is not yet in a signed checkpoint: it is sealed at the seal its receipt names; try again after it",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConsistencyQuery {
+    from: u64,
+}
+
+/// `GET /api/v1/elections/{id}/log/consistency?from=N`: the proof that the
+/// newest tree checkpoint extends the log of size N (audit/FORMAT.md §6a),
+/// for monitors holding an earlier checkpoint.
+pub async fn consistency(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
+) -> Result<Response, ApiError> {
+    let shared = state.clone();
+    let found = state
+        .run(move |conn, secret| {
+            let row = resolve_public_election(conn, &id)?;
+            let host = crate::ops::tree::host_of(shared.public_url());
+            crate::ops::tree::consistency(conn, secret, shared.trees(), &row, host, q.from)
+        })
+        .await?;
+    match found {
+        Some(Ok(proof)) => Ok(Json(proof).into_response()),
+        Some(Err(size)) => Err(ApiError::bad_request(
+            "beyond_checkpoint",
+            format!("from is past the newest checkpoint, of {size} entries"),
+        )),
+        None => Err(ApiError::not_found(
+            "no checkpoint has been signed yet: the polls have not opened",
+        )),
+    }
+}

@@ -59,6 +59,9 @@ struct Inner {
     /// Candidates' photos and profiles of elections whose polls have opened
     /// (frozen then too, `ops::profiles`).
     media: std::sync::Mutex<std::collections::HashMap<String, Arc<candidates::Media>>>,
+    /// The logs' Merkle trees, for tree checkpoints and inclusion proofs
+    /// (`ops::tree`).
+    trees: crate::ops::tree::Trees,
     limiter: limits::Limiter,
     login_limiter: limits::Limiter,
     mailer: std::sync::OnceLock<crate::mail::Mailer>,
@@ -162,6 +165,7 @@ impl AppState {
                 casts: queue,
                 definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 media: std::sync::Mutex::new(std::collections::HashMap::new()),
+                trees: crate::ops::tree::Trees::default(),
                 limiter: limits::Limiter::new(limits),
                 login_limiter: limits::Limiter::new(limits::LimitSettings::LOGINS),
                 mailer: std::sync::OnceLock::new(),
@@ -297,6 +301,11 @@ impl AppState {
     }
 
     /// The public base URL, without a trailing slash.
+    /// The logs' Merkle trees (`ops::tree`).
+    pub fn trees(&self) -> &crate::ops::tree::Trees {
+        &self.inner.trees
+    }
+
     pub fn public_url(&self) -> &str {
         &self.inner.public_url
     }
@@ -532,6 +541,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections/{id}/results", get(api::results))
         .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))
         .route("/api/v1/elections/{id}/checkpoint", get(api::checkpoint))
+        .route("/api/v1/elections/{id}/log/checkpoint", get(api::tree_checkpoint))
+        .route("/api/v1/elections/{id}/log/consistency", get(api::consistency))
+        .route(
+            "/api/v1/elections/{id}/receipts/{tracker}/proof",
+            get(api::inclusion_proof),
+        )
         .route_layer(middleware::from_fn(paths::election_ids))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -47,4 +47,5 @@ mod scheduler;
 mod tampering;
 mod time_zones;
 mod tls;
+mod transparency;
 mod upgrades;

@@ -239,6 +239,31 @@ fn checkpoint_vector() -> Value {
     })
 }
 
+/// §6a: the tree checkpoint of the chain vectors' log (its Merkle root,
+/// §5a), as a signed note of the election key (RFC 8032 TEST 1).
+fn note_vector() -> Value {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let k = key(RFC8032_1);
+    let origin = format!("vote.example.org/teller/{ELECTION}");
+    let log: Vec<Vec<u8>> = chain_entries().iter().map(canonical).collect();
+    let root = hex::decode(rfc9162::mth(&log)).expect("hex");
+    let text = format!("{origin}\n{}\n{}\n", log.len(), STANDARD.encode(&root));
+    let public = hex::decode(RFC8032_1.1).expect("hex");
+    let key_id = &hex::decode(sha256_hex(&[origin.as_bytes(), b"\n", &[0x01], &public])).expect("hex")[..4];
+    let signature = hex::decode(k.sign(text.as_bytes())).expect("hex");
+    let mut blob = key_id.to_vec();
+    blob.extend_from_slice(&signature);
+    let note = format!("{text}\n\u{2014} {origin} {}\n", STANDARD.encode(&blob));
+    json!({
+        "description": "The tree checkpoint of the chain vectors' log: origin, size and Merkle root (§5a, standard base64), signed by the election key as a C2SP signed note. key id = SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ public key)[:4]; the signature line carries base64(key id ‖ Ed25519 signature of the text).",
+        "seed": RFC8032_1.0, "public_key": RFC8032_1.1,
+        "origin": origin, "size": log.len(), "root": hex::encode(&root),
+        "text": text, "key_id": hex::encode(key_id), "signature": hex::encode(&signature),
+        "note": note,
+    })
+}
+
 fn ballot(nonce: &str, choices: Value, weight: &str) -> Value {
     json!({"election": ELECTION, "nonce": nonce, "choices": choices, "weight": weight})
 }
@@ -433,6 +458,7 @@ pub fn write(path: &Path) {
         "merkle": merkle_vectors(),
         "trackers": tracker_vectors(),
         "checkpoint": checkpoint_vector(),
+        "note": note_vector(),
         "receipt": receipt_vector(),
         "certification": certification_vector(),
         "lots": lot_vectors(),

@@ -1,0 +1,221 @@
+//! The log's Merkle tree as the service serves it (audit/FORMAT.md §5a):
+//! the tree checkpoint of the newest checkpointed size, signed by the
+//! election key (§6a), and a receipt's inclusion proof (§7a).
+//!
+//! Each instance keeps, per election, the tree's hashes and where each
+//! ballot and seal entry is, built from the stored log on first use and
+//! extended a page at a time as the log grows; it holds about 100 bytes
+//! per entry, whatever clients ask. Only sizes that a checkpoint covers
+//! are ever signed, so two tree checkpoints of one log always agree.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use teller_audit::crypto::Digest;
+use teller_audit::inclusion::{self, InclusionProof};
+use teller_audit::log::{Event, LogEntry};
+use teller_audit::merkle::Tree;
+use teller_audit::note::{origin, TreeCheckpoint};
+
+use super::OpError;
+use crate::db::AnyConnection;
+use crate::secrets::MasterSecret;
+use crate::store::elections::ElectionRow;
+use crate::store::log as logstore;
+use crate::store::{corrupt, StoreError};
+
+/// Log rows read per query while extending a tree.
+const PAGE: i64 = 10_000;
+
+/// One election's tree, and where its ballot and seal entries are.
+#[derive(Default)]
+struct ElectionTree {
+    tree: Tree,
+    ballots: HashMap<Digest, u64>,
+    seals: HashMap<u64, u64>,
+}
+
+impl ElectionTree {
+    /// Read the stored log up to `size` entries into the tree.
+    fn extend_to(&mut self, conn: &mut AnyConnection, election: &str, size: u64) -> Result<(), StoreError> {
+        while self.tree.size() < size {
+            let from = self.tree.size();
+            let want = i64::try_from(size - from).unwrap_or(PAGE).min(PAGE);
+            let rows = logstore::entry_rows(conn, election, from as i64, want)?;
+            if rows.is_empty() {
+                return Err(corrupt(format!(
+                    "the log ends at {from} entries, before its checkpoint of {size}"
+                ))
+                .into());
+            }
+            for (seq, body, _) in rows {
+                if u64::try_from(seq).ok() != Some(self.tree.size()) {
+                    return Err(corrupt(format!("log entry {seq} out of place")).into());
+                }
+                let entry = logstore::parse_entry(conn, election, seq, &body)?;
+                match &entry.event {
+                    Event::Ballot { tracker } => {
+                        self.ballots.insert(*tracker, entry.seq);
+                    }
+                    Event::Seal { seal, .. } => {
+                        self.seals.insert(*seal, entry.seq);
+                    }
+                    _ => {}
+                }
+                self.tree.push(&entry.canonical_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The trees of the elections this instance has served proofs for.
+#[derive(Default)]
+pub struct Trees {
+    elections: Mutex<HashMap<String, Arc<Mutex<ElectionTree>>>>,
+}
+
+impl Trees {
+    fn of(&self, election: &str) -> Arc<Mutex<ElectionTree>> {
+        let mut map = self.elections.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(election.to_string()).or_default().clone()
+    }
+}
+
+/// The host part of the service's public address, for the origin: the
+/// address without its scheme or a final slash.
+pub fn host_of(public_url: &str) -> &str {
+    let rest = public_url
+        .strip_prefix("https://")
+        .or_else(|| public_url.strip_prefix("http://"))
+        .unwrap_or(public_url);
+    rest.trim_end_matches('/')
+}
+
+/// The newest tree checkpoint, signed: `None` before the polls open.
+/// With it, the election's tree (locked) and the checkpoint's size.
+fn signed<T>(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    trees: &Trees,
+    row: &ElectionRow,
+    host: &str,
+    then: impl FnOnce(&mut AnyConnection, &ElectionTree, u64, String) -> Result<T, OpError>,
+) -> Result<Option<T>, OpError> {
+    let Some(latest) = logstore::latest_checkpoint(conn, &row.id)? else {
+        return Ok(None);
+    };
+    let size = latest.checkpoint.size;
+    let tree = trees.of(&row.id);
+    let mut tree = tree.lock().unwrap_or_else(|p| p.into_inner());
+    tree.extend_to(conn, &row.id, size)?;
+    let root = tree.tree.root_at(size).map_err(|e| StoreError::from(corrupt(e)))?;
+    let checkpoint = TreeCheckpoint {
+        origin: origin(host, &row.id),
+        size,
+        root,
+    };
+    let key = row.public_key()?;
+    let signer = secret.signer(&row.id, &row.secret_key)?;
+    let note = checkpoint.signed_note(&key, |bytes| signer.sign(bytes));
+    then(conn, &tree, size, note).map(Some)
+}
+
+/// The signed note of the newest tree checkpoint (§6a); `None` before the
+/// polls open.
+pub fn checkpoint_note(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    trees: &Trees,
+    row: &ElectionRow,
+    host: &str,
+) -> Result<Option<String>, OpError> {
+    signed(conn, secret, trees, row, host, |_, _, _, note| Ok(note))
+}
+
+/// Why there is no proof for a tracker yet.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoProof {
+    /// No ballot has this tracker.
+    Unknown,
+    /// The ballot, or the seal asked for, is not yet in a checkpoint.
+    NotYetSealed,
+}
+
+/// The inclusion proof (§7a) of the ballot with `tracker` and of seal
+/// `seal` (by default the seal that sealed it) in the newest tree
+/// checkpoint.
+pub fn proof(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    trees: &Trees,
+    row: &ElectionRow,
+    host: &str,
+    tracker: &Digest,
+    seal: Option<u64>,
+) -> Result<Result<InclusionProof, NoProof>, OpError> {
+    let sealed = match crate::store::ballots::seal_of(conn, &row.id, tracker)? {
+        None => return Ok(Err(NoProof::Unknown)),
+        Some(None) => return Ok(Err(NoProof::NotYetSealed)),
+        Some(Some(k)) => k as u64,
+    };
+    let seal = seal.unwrap_or(sealed);
+    let found = signed(conn, secret, trees, row, host, |conn, tree, size, note| {
+        let (Some(&at), Some(&seal_at)) = (tree.ballots.get(tracker), tree.seals.get(&seal)) else {
+            return Ok(Err(NoProof::NotYetSealed));
+        };
+        if at >= size || seal_at >= size {
+            return Ok(Err(NoProof::NotYetSealed));
+        }
+        let entries = [entry_at(conn, &row.id, at)?, entry_at(conn, &row.id, seal_at)?];
+        let proof = inclusion::prove(&entries, &tree.tree, &row.id, tracker, seal, size, note);
+        Ok(proof.ok_or(NoProof::NotYetSealed))
+    })?;
+    Ok(found.unwrap_or(Err(NoProof::NotYetSealed)))
+}
+
+/// The stored entry at `seq`.
+fn entry_at(conn: &mut AnyConnection, election: &str, seq: u64) -> Result<LogEntry, OpError> {
+    let rows = logstore::entry_rows(conn, election, seq as i64, 1)?;
+    match rows.into_iter().next() {
+        Some((at, body, _)) if at as u64 == seq => Ok(logstore::parse_entry(conn, election, at, &body)?),
+        _ => Err(StoreError::from(corrupt(format!("log entry {seq} is missing"))).into()),
+    }
+}
+
+/// A consistency proof (§5a) from size `from` to the newest tree
+/// checkpoint, with that checkpoint's signed note.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Consistency {
+    /// The earlier size.
+    pub from: u64,
+    /// The newest checkpoint's size.
+    pub to: u64,
+    /// `PROOF(from, D[to])`, lowest first.
+    pub proof: Vec<Digest>,
+    /// The newest tree checkpoint (§6a).
+    pub checkpoint: String,
+}
+
+/// The consistency proof from size `from` to the newest tree checkpoint;
+/// `Ok(None)` before the polls open, `Err` inside when `from` is past it.
+pub fn consistency(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    trees: &Trees,
+    row: &ElectionRow,
+    host: &str,
+    from: u64,
+) -> Result<Option<Result<Consistency, u64>>, OpError> {
+    signed(conn, secret, trees, row, host, |_, tree, size, note| {
+        Ok(match tree.tree.consistency_proof(from, size) {
+            Ok(proof) => Ok(Consistency {
+                from,
+                to: size,
+                proof,
+                checkpoint: note,
+            }),
+            Err(_) => Err(size),
+        })
+    })
+}
