@@ -319,17 +319,35 @@ pub async fn checkpoint(State(state): State<AppState>, Path(id): Path<String>) -
     }
 }
 
-/// `GET /api/v1/elections/{id}/log/checkpoint`: the newest tree checkpoint
-/// (audit/FORMAT.md §6a), a signed note in the C2SP format.
-pub async fn tree_checkpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// Run `f` on the public election `id` with this instance's tree cache and
+/// the host its tree checkpoints name (`ops::tree`).
+async fn with_tree<T, F>(state: &AppState, id: String, f: F) -> Result<T, OpError>
+where
+    F: FnOnce(
+            &mut crate::db::AnyConnection,
+            &crate::secrets::MasterSecret,
+            &crate::ops::tree::Trees,
+            &elections::ElectionRow,
+            &str,
+        ) -> Result<T, OpError>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
     let shared = state.clone();
-    let note = state
+    state
         .run(move |conn, secret| {
             let row = resolve_public_election(conn, &id)?;
             let host = crate::ops::tree::host_of(shared.public_url());
-            crate::ops::tree::checkpoint_note(conn, secret, shared.trees(), &row, host)
+            f(conn, secret, shared.trees(), &row, host)
         })
-        .await?;
+        .await
+}
+
+/// `GET /api/v1/elections/{id}/log/checkpoint`: the newest tree checkpoint
+/// (audit/FORMAT.md §6a), a signed note in the C2SP format.
+pub async fn tree_checkpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let note = with_tree(&state, id, crate::ops::tree::checkpoint_note).await?;
     match note {
         Some(note) => Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response()),
         None => Err(ApiError::not_found(
@@ -355,14 +373,10 @@ pub async fn inclusion_proof(
 ) -> Result<Response, ApiError> {
     let digest = Digest::from_hex(&tracker.to_ascii_lowercase())
         .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
-    let shared = state.clone();
-    let found = state
-        .run(move |conn, secret| {
-            let row = resolve_public_election(conn, &id)?;
-            let host = crate::ops::tree::host_of(shared.public_url());
-            crate::ops::tree::proof(conn, secret, shared.trees(), &row, host, &digest, q.seal)
-        })
-        .await?;
+    let found = with_tree(&state, id, move |conn, secret, trees, row, host| {
+        crate::ops::tree::proof(conn, secret, trees, row, host, &digest, q.seal)
+    })
+    .await?;
     match found {
         Ok(proof) => Ok(Json(proof).into_response()),
         Err(crate::ops::tree::NoProof::Unknown) => {
@@ -387,14 +401,10 @@ pub async fn consistency(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
 ) -> Result<Response, ApiError> {
-    let shared = state.clone();
-    let found = state
-        .run(move |conn, secret| {
-            let row = resolve_public_election(conn, &id)?;
-            let host = crate::ops::tree::host_of(shared.public_url());
-            crate::ops::tree::consistency(conn, secret, shared.trees(), &row, host, q.from)
-        })
-        .await?;
+    let found = with_tree(&state, id, move |conn, secret, trees, row, host| {
+        crate::ops::tree::consistency(conn, secret, trees, row, host, q.from)
+    })
+    .await?;
     match found {
         Some(Ok(proof)) => Ok(Json(proof).into_response()),
         Some(Err(size)) => Err(ApiError::bad_request(
