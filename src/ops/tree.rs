@@ -33,6 +33,9 @@ struct ElectionTree {
     tree: Tree,
     ballots: HashMap<Digest, u64>,
     seals: HashMap<u64, u64>,
+    /// The newest signed note and its size (Ed25519 is deterministic, so a
+    /// size's note is signed once, not per request).
+    note: Option<(u64, String)>,
 }
 
 impl ElectionTree {
@@ -109,15 +112,20 @@ fn signed<T>(
     let tree = trees.of(&row.id);
     let mut tree = tree.lock().unwrap_or_else(|p| p.into_inner());
     tree.extend_to(conn, &row.id, size)?;
-    let root = tree.tree.root_at(size).map_err(|e| StoreError::from(corrupt(e)))?;
-    let checkpoint = TreeCheckpoint {
-        origin: origin(host, &row.id),
-        size,
-        root,
+    let note = match &tree.note {
+        Some((signed, note)) if *signed == size => note.clone(),
+        _ => {
+            let checkpoint = TreeCheckpoint {
+                origin: origin(host, &row.id),
+                size,
+                root: tree.tree.root_at(size).map_err(|e| StoreError::from(corrupt(e)))?,
+            };
+            let signer = secret.signer(&row.id, &row.secret_key)?;
+            let note = checkpoint.signed_note(&row.public_key()?, |bytes| signer.sign(bytes));
+            tree.note = Some((size, note.clone()));
+            note
+        }
     };
-    let key = row.public_key()?;
-    let signer = secret.signer(&row.id, &row.secret_key)?;
-    let note = checkpoint.signed_note(&key, |bytes| signer.sign(bytes));
     then(conn, &tree, size, note).map(Some)
 }
 
