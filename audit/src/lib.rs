@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod count;
 pub mod crypto;
 pub mod definition;
+pub mod http;
 pub mod inclusion;
 pub mod log;
 pub mod merkle;
