@@ -393,3 +393,49 @@ fn note_vector() {
         str_of(&v["signature"])
     );
 }
+
+#[test]
+fn inclusion_vector() {
+    use teller_audit::inclusion::{prove, InclusionProof};
+    use teller_audit::merkle::{leaf_hash, verify_inclusion, Tree};
+    use teller_audit::note::TreeCheckpoint;
+    let v = &vectors()["inclusion"]["proof"];
+    let proof: InclusionProof = serde_json::from_value(v.clone()).unwrap();
+    let note = &vectors()["note"];
+    let root = teller_audit::crypto::Digest::from_hex(str_of(&note["root"])).unwrap();
+    let size = note["size"].as_u64().unwrap();
+    for (entry, path) in [(&proof.entry, &proof.proof), (&proof.seal_entry, &proof.seal_proof)] {
+        verify_inclusion(entry.seq, size, &leaf_hash(&entry.canonical_bytes()), path, &root).unwrap();
+    }
+    // The library's prover gives exactly this object from the whole log.
+    let entries: Vec<LogEntry> = vectors()["chain"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_value(e["entry"].clone()).unwrap())
+        .collect();
+    let mut tree = Tree::new();
+    for e in &entries {
+        tree.push(&e.canonical_bytes());
+    }
+    let Event::Ballot { tracker } = &entries[5].event else {
+        panic!("entry 5 is a ballot")
+    };
+    let made = prove(
+        &entries,
+        &tree,
+        &proof.election,
+        tracker,
+        1,
+        size,
+        proof.checkpoint.clone(),
+    )
+    .unwrap();
+    assert_eq!(serde_json::to_value(&made).unwrap(), *v);
+    assert_eq!(proof.checkpoint, str_of(&note["note"]));
+    let _: TreeCheckpoint = TreeCheckpoint::open(&proof.checkpoint, &proof.election, &{
+        let k = hex::decode(str_of(&note["public_key"])).unwrap();
+        teller_audit::crypto::PublicKey(k.try_into().unwrap())
+    })
+    .unwrap();
+}

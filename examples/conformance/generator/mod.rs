@@ -11,13 +11,21 @@ pub mod vectors;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use teller_audit::inclusion::PROOF_CHECKS;
 use teller_audit::verify::{RECEIPT_CHECKS, RECORD_CHECKS};
 
-/// The checks of FORMAT.md §10, in the order a verifier reports them: the
-/// record checks, then the receipt checks, as `teller-audit` lists them.
-/// "First failing check" means the first failing one in this order.
+/// The checks of FORMAT.md §10 as its tables list them: the record checks,
+/// the receipt checks, then the proof checks not already listed. "First
+/// failing check" means the first failing one in the order the case's
+/// command reports them.
 pub fn checks() -> Vec<&'static str> {
-    RECORD_CHECKS.iter().chain(RECEIPT_CHECKS).copied().collect()
+    let mut all: Vec<&'static str> = RECORD_CHECKS.iter().chain(RECEIPT_CHECKS).copied().collect();
+    for c in PROOF_CHECKS {
+        if !all.contains(c) {
+            all.push(c);
+        }
+    }
+    all
 }
 
 /// Where an input file of a case comes from.
@@ -149,6 +157,25 @@ impl Suite {
         );
     }
 
+    /// A `verify-receipt --proof` case: a receipt with its inclusion proof
+    /// (FORMAT.md §7a), no record.
+    pub fn proof(&mut self, m: Meta, receipt: Src, proof: Src) {
+        let receipt = self.place(&m.id, "receipt.json", receipt);
+        let proof = self.place(&m.id, "proof.json", proof);
+        let args = vec![
+            "verify-receipt".to_string(),
+            receipt.clone(),
+            "--proof".into(),
+            proof.clone(),
+        ];
+        self.push(
+            m,
+            "verify-receipt",
+            json!({"receipt": receipt, "proof": proof, "checkpoints": []}),
+            args,
+        );
+    }
+
     fn push(&mut self, m: Meta, command: &str, inputs: Value, args: Vec<String>) {
         assert!(
             !self.cases.iter().any(|c| c["id"] == m.id.as_str()),
@@ -272,6 +299,21 @@ pub fn outcome(dir: &Path, case: &Value) -> String {
         }
         None => None,
     };
+    if let Some(p) = inputs.get("proof") {
+        let Some(receipt) = receipt else {
+            return "a proof case without a receipt".into();
+        };
+        let Ok(file) = open(p) else {
+            return "cannot open the proof".into();
+        };
+        let proof = match read_strict::<teller_audit::inclusion::InclusionProof, _>(file, &name(p)) {
+            Ok(p) => p,
+            Err(ReadError::Invalid(_)) => return "format".into(),
+            Err(e) => return e.to_string(),
+        };
+        let report = teller_audit::inclusion::verify_receipt_with_proof(&receipt, &proof);
+        return report.first_failure().map_or("valid".into(), str::to_string);
+    }
     let Ok(file) = open(&inputs["record"]) else {
         return "cannot open the record".into();
     };

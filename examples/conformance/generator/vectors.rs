@@ -99,7 +99,7 @@ fn chain_vectors() -> Value {
 
 /// RFC 9162 §2.1, written out from its definitions over the leaves (the
 /// verifier's `merkle.rs` keeps stored subtrees instead; the two must agree).
-mod rfc9162 {
+pub mod rfc9162 {
     use super::sha256_hex;
 
     fn leaf(bytes: &[u8]) -> String {
@@ -239,28 +239,75 @@ fn checkpoint_vector() -> Value {
     })
 }
 
+/// §6a: the signed note of a tree checkpoint, written out from the spec:
+/// the text, a blank line and the signature line of `origin`, whose key id
+/// is SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ public key)[:4]. Returns (text, key id,
+/// signature, note).
+pub fn signed_note(
+    origin: &str,
+    size: usize,
+    root_hex: &str,
+    public_hex: &str,
+    sign: &dyn Fn(&[u8]) -> String,
+) -> (String, Vec<u8>, Vec<u8>, String) {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let root = hex::decode(root_hex).expect("hex");
+    let text = format!("{origin}\n{size}\n{}\n", STANDARD.encode(&root));
+    let public = hex::decode(public_hex).expect("hex");
+    let key_id = hex::decode(sha256_hex(&[origin.as_bytes(), b"\n", &[0x01], &public])).expect("hex")[..4].to_vec();
+    let signature = hex::decode(sign(text.as_bytes())).expect("hex");
+    let mut blob = key_id.clone();
+    blob.extend_from_slice(&signature);
+    let note = format!("{text}\n\u{2014} {origin} {}\n", STANDARD.encode(&blob));
+    (text, key_id, signature, note)
+}
+
+/// §7a: the inclusion proof of the ballot entry at `ballot` and the seal
+/// entry at `seal` in the tree of `entries` (each as the log shows it; its
+/// `hash`, if any, is not part of the leaf), with the signed `note`.
+pub fn inclusion_object(election: &str, entries: &[Value], ballot: usize, seal: usize, note: &str) -> Value {
+    let leaves: Vec<Vec<u8>> = entries.iter().map(super::json::entry_bytes).collect();
+    let bare = |i: usize| {
+        let e = &entries[i];
+        json!({"seq": e["seq"], "time": e["time"], "type": e["type"], "data": e["data"]})
+    };
+    json!({
+        "format": "teller-inclusion/1",
+        "election": election,
+        "entry": bare(ballot),
+        "proof": rfc9162::path(ballot, &leaves),
+        "seal_entry": bare(seal),
+        "seal_proof": rfc9162::path(seal, &leaves),
+        "checkpoint": note,
+    })
+}
+
 /// §6a: the tree checkpoint of the chain vectors' log (its Merkle root,
 /// §5a), as a signed note of the election key (RFC 8032 TEST 1).
 fn note_vector() -> Value {
-    use base64::engine::general_purpose::STANDARD;
-    use base64::Engine;
     let k = key(RFC8032_1);
     let origin = format!("vote.example.org/teller/{ELECTION}");
     let log: Vec<Vec<u8>> = chain_entries().iter().map(canonical).collect();
-    let root = hex::decode(rfc9162::mth(&log)).expect("hex");
-    let text = format!("{origin}\n{}\n{}\n", log.len(), STANDARD.encode(&root));
-    let public = hex::decode(RFC8032_1.1).expect("hex");
-    let key_id = &hex::decode(sha256_hex(&[origin.as_bytes(), b"\n", &[0x01], &public])).expect("hex")[..4];
-    let signature = hex::decode(k.sign(text.as_bytes())).expect("hex");
-    let mut blob = key_id.to_vec();
-    blob.extend_from_slice(&signature);
-    let note = format!("{text}\n\u{2014} {origin} {}\n", STANDARD.encode(&blob));
+    let root = rfc9162::mth(&log);
+    let (text, key_id, signature, note) = signed_note(&origin, log.len(), &root, RFC8032_1.1, &|b| k.sign(b));
     json!({
         "description": "The tree checkpoint of the chain vectors' log: origin, size and Merkle root (§5a, standard base64), signed by the election key as a C2SP signed note. key id = SHA-256(origin ‖ 0x0A ‖ 0x01 ‖ public key)[:4]; the signature line carries base64(key id ‖ Ed25519 signature of the text).",
         "seed": RFC8032_1.0, "public_key": RFC8032_1.1,
-        "origin": origin, "size": log.len(), "root": hex::encode(&root),
-        "text": text, "key_id": hex::encode(key_id), "signature": hex::encode(&signature),
+        "origin": origin, "size": log.len(), "root": root,
+        "text": text, "key_id": hex::encode(&key_id), "signature": hex::encode(&signature),
         "note": note,
+    })
+}
+
+/// §7a: the inclusion proof of the chain vectors' second ballot (entry 5)
+/// and its seal (entry 6), with the note of `note_vector`.
+fn inclusion_vector() -> Value {
+    let note = note_vector()["note"].as_str().expect("a note").to_string();
+    let entries = chain_entries();
+    json!({
+        "description": "A whole teller-inclusion/1 object (§7a): the ballot entry 5 and the seal entry 6 of the chain vectors' log with their paths PATH(5, D[7]) and PATH(6, D[7]), and the note vector's checkpoint. It holds for a receipt of tracker entries[5].data.tracker promising seal 1.",
+        "proof": inclusion_object(ELECTION, &entries, 5, 6, &note),
     })
 }
 
@@ -459,6 +506,7 @@ pub fn write(path: &Path) {
         "trackers": tracker_vectors(),
         "checkpoint": checkpoint_vector(),
         "note": note_vector(),
+        "inclusion": inclusion_vector(),
         "receipt": receipt_vector(),
         "certification": certification_vector(),
         "lots": lot_vectors(),

@@ -10,6 +10,7 @@ mod counts;
 mod definition;
 mod format;
 mod log;
+mod proofs;
 mod receipts;
 mod tally;
 mod valid;
@@ -61,6 +62,7 @@ pub fn all(suite: &mut Suite, e: &Elections) {
     certification::cases(suite, e);
     tally::cases(suite, e);
     receipts::cases(suite, e, &bases);
+    proofs::cases(suite, e, &bases);
 }
 
 /// Paths of the shared files: records by "election/state", receipts and
