@@ -79,6 +79,11 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Run an independent witness of Teller's logs: cosign each tree
+    /// checkpoint that extends the last one seen (FORMAT.md §6b,
+    /// docs/WITNESS.md).
+    #[command(subcommand)]
+    Witness(teller_audit::witness::cli::WitnessCommand),
     /// Certify a result: verify the record, then sign its tally with your
     /// key. Upload what it writes in the console.
     Sign {
@@ -164,6 +169,7 @@ fn run(command: Command) -> Result<bool, String> {
         Command::VerifyReceipts { record, receipts, json } => return verify_receipts(&record, &receipts, json),
         Command::Count(_) => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),
+        Command::Witness(command) => return teller_audit::witness::cli::run(&command).map(|()| true),
         Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),
     };
     Ok(print_report(&report, json))

@@ -19,7 +19,7 @@ use crate::crypto::{Digest, PublicKey, Signature};
 /// The Ed25519 signature type of signed notes.
 const ED25519: u8 = 0x01;
 /// The prefix of a signature line: an em dash and a space.
-const DASH: &str = "\u{2014} ";
+pub(crate) const DASH: &str = "\u{2014} ";
 /// The most signature lines read (as Go's `note.Open`).
 const MAX_SIGNATURES: usize = 100;
 /// The longest note read.
@@ -73,8 +73,127 @@ pub fn origin(host: &str, election: &str) -> String {
 /// A signed note's key id for an Ed25519 key: the first four bytes of
 /// SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
 pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
-    let d = Digest::of_parts(&[name.as_bytes(), b"\n", &[ED25519], &key.0]);
+    typed_key_id(name, ED25519, &key.0)
+}
+
+/// The key id of a signed-note key of signature type `alg`: the first four
+/// bytes of SHA-256(name ‖ 0x0A ‖ alg ‖ public key) (`c2sp.org/signed-note`).
+pub(crate) fn typed_key_id(name: &str, alg: u8, key: &[u8; 32]) -> [u8; 4] {
+    let d = Digest::of_parts(&[name.as_bytes(), b"\n", &[alg], key]);
     [d.0[0], d.0[1], d.0[2], d.0[3]]
+}
+
+/// Whether `name` may name a key in a signed note: not empty, and no
+/// Unicode space, plus sign or control character (`c2sp.org/signed-note`).
+pub fn is_key_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
+}
+
+/// Why a verifier key (vkey) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VkeyError {
+    /// Not `<name>+<8 hex>+<base64>` with a valid key name.
+    #[error("§6b: not a verifier key <name>+<key id>+<base64 key>: {0}")]
+    Malformed(&'static str),
+    /// The key is of another signature type than the one expected.
+    #[error("§6b: expected a key of signature type 0x{expected:02x}, found 0x{found:02x}")]
+    WrongType {
+        /// The type byte expected.
+        expected: u8,
+        /// The type byte found.
+        found: u8,
+    },
+    /// The key id written is not the one the name and key give.
+    #[error("§6b: the key id {found} is not {expected}, the one its name and key give")]
+    WrongKeyId {
+        /// The key id the name and key give, in hex.
+        expected: String,
+        /// The key id written.
+        found: String,
+    },
+}
+
+/// A verifier key: `<name>+<hex(key id)>+<base64(alg ‖ key)>`.
+pub(crate) fn vkey_of(name: &str, alg: u8, key: &[u8; 32]) -> String {
+    let mut material = vec![alg];
+    material.extend_from_slice(key);
+    format!(
+        "{name}+{}+{}",
+        hex::encode(typed_key_id(name, alg, key)),
+        STANDARD.encode(material)
+    )
+}
+
+/// Read a verifier key of signature type `alg` and a 32-byte key: its name
+/// and key. The key id must be the one the name and key give.
+pub(crate) fn parse_vkey(vkey: &str, alg: u8) -> Result<(String, [u8; 32]), VkeyError> {
+    // The base64 key may itself hold plus signs: split at the first two.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(id), Some(material)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(VkeyError::Malformed("expected three parts separated by +"));
+    };
+    if !is_key_name(name) {
+        return Err(VkeyError::Malformed(
+            "the key name is empty or has a space or control character",
+        ));
+    }
+    if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(VkeyError::Malformed("the key id is not 8 lower-case hex digits"));
+    }
+    let bytes = match STANDARD.decode(material) {
+        Ok(bytes) if STANDARD.encode(&bytes) == material => bytes,
+        _ => return Err(VkeyError::Malformed("the key is not standard base64")),
+    };
+    let Some((&found, key)) = bytes.split_first() else {
+        return Err(VkeyError::Malformed("the key is empty"));
+    };
+    if found != alg {
+        return Err(VkeyError::WrongType { expected: alg, found });
+    }
+    let Ok(key) = <[u8; 32]>::try_from(key) else {
+        return Err(VkeyError::Malformed("the key is not 32 bytes"));
+    };
+    let expected = hex::encode(typed_key_id(name, alg, &key));
+    if expected != id {
+        return Err(VkeyError::WrongKeyId {
+            expected,
+            found: id.to_string(),
+        });
+    }
+    Ok((name.to_string(), key))
+}
+
+/// The election key's verifier key, as a log's key in signed-note tooling
+/// and in a witness's list of logs (FORMAT.md §6b):
+/// `<origin>+<hex(key id)>+<base64(0x01 ‖ public key)>`.
+pub fn log_vkey(origin: &str, key: &PublicKey) -> String {
+    vkey_of(origin, ED25519, &key.0)
+}
+
+/// A log a witness follows: its origin and the election key that signs its
+/// checkpoints, read from the log's verifier key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogKey {
+    /// The log's origin, the key's name.
+    pub origin: String,
+    /// The election key.
+    pub key: PublicKey,
+}
+
+impl LogKey {
+    /// Read a log's verifier key (`<origin>+<key id>+<base64(0x01 ‖ key)>`).
+    pub fn parse(vkey: &str) -> Result<LogKey, VkeyError> {
+        let (origin, key) = parse_vkey(vkey, ED25519)?;
+        Ok(LogKey {
+            origin,
+            key: PublicKey(key),
+        })
+    }
+
+    /// The verifier key, as [`log_vkey`] writes it.
+    pub fn vkey(&self) -> String {
+        log_vkey(&self.origin, &self.key)
+    }
 }
 
 impl TreeCheckpoint {
@@ -108,34 +227,57 @@ impl TreeCheckpoint {
                 found: checkpoint.origin,
             });
         }
-        let id = key_id(&checkpoint.origin, key);
-        let unsigned = |found| NoteError::Unsigned {
-            name: checkpoint.origin.clone(),
-            key: key.to_hex(),
-            found,
-        };
-        // The first line of this key decides, as in Go's note.Open.
-        let Some((_, blob)) = signatures
-            .iter()
-            .find(|(name, blob)| *name == checkpoint.origin && blob.get(..4) == Some(&id[..]))
-        else {
-            return Err(unsigned("no signature line of that key"));
-        };
-        let mut signature = [0u8; 64];
-        if blob.len() != 68 {
-            return Err(unsigned("a signature of the wrong length"));
-        }
-        signature.copy_from_slice(&blob[4..]);
-        if !key.verifies(text.as_bytes(), &Signature(signature)) {
-            return Err(unsigned("a signature that does not verify"));
-        }
+        verify_log_signature(text, &signatures, &checkpoint, key)?;
+        Ok(checkpoint)
+    }
+
+    /// Read a signed note as a checkpoint of the log whose election key is
+    /// `key`, whatever its origin: a signature line named by the origin,
+    /// with `key`'s key id, must verify; other keys' lines are ignored. A
+    /// witness reads the checkpoints of the logs it follows so (§6b).
+    pub fn open_log(note: &str, key: &PublicKey) -> Result<TreeCheckpoint, NoteError> {
+        let (text, signatures) = split(note)?;
+        let checkpoint = parse_text(text)?;
+        verify_log_signature(text, &signatures, &checkpoint, key)?;
         Ok(checkpoint)
     }
 }
 
+/// Check that the first signature line of `key`, named by the checkpoint's
+/// origin, verifies over the text.
+fn verify_log_signature(
+    text: &str,
+    signatures: &[SignatureLine<'_>],
+    checkpoint: &TreeCheckpoint,
+    key: &PublicKey,
+) -> Result<(), NoteError> {
+    let id = key_id(&checkpoint.origin, key);
+    let unsigned = |found| NoteError::Unsigned {
+        name: checkpoint.origin.clone(),
+        key: key.to_hex(),
+        found,
+    };
+    // The first line of this key decides, as in Go's note.Open.
+    let Some((_, blob)) = signatures
+        .iter()
+        .find(|(name, blob)| *name == checkpoint.origin && blob.get(..4) == Some(&id[..]))
+    else {
+        return Err(unsigned("no signature line of that key"));
+    };
+    let mut signature = [0u8; 64];
+    if blob.len() != 68 {
+        return Err(unsigned("a signature of the wrong length"));
+    }
+    signature.copy_from_slice(&blob[4..]);
+    if !key.verifies(text.as_bytes(), &Signature(signature)) {
+        return Err(unsigned("a signature that does not verify"));
+    }
+    Ok(())
+}
+
 /// A signature line: the key name and the decoded base64 (key id ‖
 /// signature).
-type SignatureLine<'a> = (&'a str, Vec<u8>);
+pub(crate) type SignatureLine<'a> = (&'a str, Vec<u8>);
 
 /// Split a signed note into its text (with its final newline) and its
 /// signature lines.
@@ -156,27 +298,33 @@ fn split(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
     }
     let mut signatures = Vec::new();
     for line in rest[..rest.len() - 1].split('\n') {
-        let Some(line) = line.strip_prefix(DASH) else {
-            return Err(bad("a signature line that does not start with an em dash and a space"));
-        };
-        let Some((name, b64)) = line.split_once(' ') else {
-            return Err(bad("a signature line without a key name and a signature"));
-        };
-        if name.is_empty() || name.contains('+') || b64.contains(' ') {
-            return Err(bad("a signature line with a bad key name"));
-        }
-        let Ok(blob) = STANDARD.decode(b64) else {
-            return Err(bad("a signature that is not base64"));
-        };
-        if blob.len() < 5 {
-            return Err(bad("a signature shorter than a key id"));
-        }
-        signatures.push((name, blob));
+        signatures.push(parse_signature_line(line).map_err(bad)?);
     }
     if signatures.is_empty() || signatures.len() > MAX_SIGNATURES {
         return Err(bad("no signature line, or more than 100"));
     }
     Ok((text, signatures))
+}
+
+/// Read one signature line (without its newline): `— <name> <base64>`, the
+/// key name and the decoded key id ‖ signature.
+pub(crate) fn parse_signature_line(line: &str) -> Result<SignatureLine<'_>, &'static str> {
+    let Some(line) = line.strip_prefix(DASH) else {
+        return Err("a signature line that does not start with an em dash and a space");
+    };
+    let Some((name, b64)) = line.split_once(' ') else {
+        return Err("a signature line without a key name and a signature");
+    };
+    if name.is_empty() || name.contains('+') || b64.contains(' ') {
+        return Err("a signature line with a bad key name");
+    }
+    let Ok(blob) = STANDARD.decode(b64) else {
+        return Err("a signature that is not base64");
+    };
+    if blob.len() < 5 {
+        return Err("a signature shorter than a key id");
+    }
+    Ok((name, blob))
 }
 
 /// Read a checkpoint's text: origin, size and root lines (extension lines
