@@ -391,3 +391,107 @@ result-round-event = Round { $n }: { $events }.
 result-votes-counted = Votes counted: { $n }
 result-quota = Quota: { $quota }
 result-then = then
+
+## The public bulletin board (/e/…/board) and the proof download on "check my ballot"
+
+election-board = Read the public bulletin board
+election-board-how = (the log, its signed checkpoint and the sealed trackers).
+board-title = Bulletin board
+board-intro = Everything published about { $title }, for anyone to read and check: the election's state, the newest signed checkpoint of its log, the log itself and the trackers of the sealed ballots.
+board-state = State and schedule
+board-opens = Voting opens
+board-closes = Voting closes
+board-closes-by-hand = No closing time is set: the election office closes voting by hand.
+board-checkpoint = Latest checkpoint
+board-checkpoint-text = The election key has signed that its log holds { $size } entries with this Merkle root. Anyone who keeps this checkpoint can later prove it if the log is ever rewritten.
+board-size = Entries
+board-root = Merkle root (hex)
+board-key = Election key fingerprint
+board-note = The signed checkpoint
+board-note-text = The same checkpoint as a signed note in the C2SP format that transparency-log tools and witnesses read:
+board-verifier-key = Verifier key
+board-verifier-key-text = Witnesses and note tools are configured with this key to check the election's signature on its checkpoints:
+board-counts = Counts
+board-entries = Log entries in the checkpoint
+board-seals = Seals
+board-sealed-ballots = Sealed ballots
+board-read = Read and download
+board-log-link = The log
+board-log-link-how = every entry the checkpoint covers, in order ({ $pages ->
+        [one] 1 page
+       *[other] { $pages } pages
+    }).
+board-trackers-link = The sealed trackers
+board-trackers-link-how = in log order, each with a link to its check.
+board-check-link = Check my ballot
+board-check-link-how = with the tracker code or the receipt file, and download the proof that your ballot is in the log.
+board-results-link = The results
+board-results-link-how = with how each contest was counted.
+board-record-link = The election record
+board-record-link-how = to verify everything offline with teller-audit verify (ballots and tally once counted).
+board-machines = For programs
+board-machines-text = Monitors, witnesses and auditors' scripts can fetch the same data as plain files:
+board-api-checkpoint = The newest signed checkpoint, as a signed note: poll it to follow the log.
+board-api-consistency = The proof that the newest checkpoint extends the log you saw at size N: if it fails, the log was rewritten.
+board-api-tiles = The log's hashes and entries in tiles, as transparency-log tools read them, to check the whole log without the record.
+board-api-proof = The proof that one ballot is in the log, to check a receipt offline with teller-audit verify-receipt.
+board-api-signed-checkpoint = The newest checkpoint in Teller's own JSON format, as the record holds them.
+board-back = Back to the bulletin board.
+board-pages = Pages
+board-page-of = Page { $page } of { $pages }
+board-first = First page
+board-previous = Previous page
+board-next = Next page
+board-last = Last page
+board-log-title = The log
+board-log-title-page = The log, page { $page } of { $pages }
+board-log-intro = Every entry of the log that the newest signed checkpoint covers ({ $size ->
+        [one] 1 entry
+       *[other] { $size } entries
+    }), oldest first. The record holds the same entries, with their hashes.
+board-log-caption = Log entries { $first } to { $last } of { $size }
+board-seq = Number
+board-time = Time
+board-type = Event
+board-data = Data
+board-trackers-title = Sealed trackers
+board-trackers-title-page = Sealed trackers, page { $page } of { $pages }
+board-trackers-intro = The tracker codes of the { $total ->
+        [one] 1 sealed ballot
+       *[other] { $total } sealed ballots
+    }, in the order they are in the log: by seal, and within a seal in order of the code. No name is attached to any of them.
+board-trackers-caption = Sealed trackers, page { $page } of { $pages }
+board-trackers-none = No ballot has been sealed into the log yet.
+board-tracker = Tracker code
+board-seal = Seal
+board-bad-page = A page number is a whole number from 1, like page=2.
+board-no-such-page = There is no such page
+board-no-such-page-text = You asked for page { $page }, but this list has { $pages ->
+        [one] only 1 page
+       *[other] { $pages } pages
+    }.
+board-event-election-created = Election created
+board-event-definition-updated = Ballot changed
+board-event-roll-imported = Members added to the roll
+board-event-tokens-issued = Voting codes issued
+board-event-token-reissued = A voting code replaced
+board-event-certifier-registered = Certifier's key registered
+board-event-tokens-sent = Voting codes sent
+board-event-polls-opened = Voting opened
+board-event-ballot = Ballot sealed
+board-event-seal = Seal
+board-event-schedule-changed = Closing time changed
+board-event-polls-closed = Voting closed
+board-event-tallied = Votes counted
+board-event-certification = Certifier's signature
+board-event-certified = Result certified
+track-proof-download = Download the proof that your ballot is in the log
+track-proof-offline = To check it offline, with your receipt and without trusting this site:
+track-proof-command = teller-audit verify-receipt RECEIPT --proof PROOF
+track-proof-later = The proof that your ballot is in the log can be downloaded here once your ballot is sealed into the log, at the seal your receipt names at the latest.
+proof-bad-tracker = A tracker code is 64 letters a–f and digits.
+proof-bad-seal = A seal number is a whole number from 1, like seal=2.
+proof-unknown = No ballot has this tracker
+proof-unknown-text = No ballot with this tracker code was cast in this election. Check the code on your receipt.
+proof-not-yet = The proof is not ready yet
+proof-not-yet-text = Your ballot is not yet sealed into the log. The proof can be downloaded once it is, at the seal your receipt names at the latest: check your ballot again after that.

@@ -388,3 +388,107 @@ result-round-event = Ronda { $n }: { $events }.
 result-votes-counted = Votos contados: { $n }
 result-quota = Cuota: { $quota }
 result-then = luego
+
+## El tablón público (/e/…/board) y la descarga de la prueba en «comprobar mi papeleta»
+
+election-board = Consulte el tablón público
+election-board-how = (el registro, su punto de control firmado y los códigos de las papeletas selladas).
+board-title = Tablón público
+board-intro = Todo lo publicado sobre { $title }, para que cualquiera lo lea y lo compruebe: el estado de la elección, el punto de control firmado más reciente de su registro, el propio registro y los códigos de seguimiento de las papeletas selladas.
+board-state = Estado y calendario
+board-opens = La votación se abre
+board-closes = La votación se cierra
+board-closes-by-hand = No hay hora de cierre fijada: la oficina electoral cierra la votación manualmente.
+board-checkpoint = Último punto de control
+board-checkpoint-text = La clave de la elección ha firmado que su registro contiene { $size } entradas con esta raíz de Merkle. Quien guarde este punto de control podrá demostrar más adelante si el registro se reescribe.
+board-size = Entradas
+board-root = Raíz de Merkle (hex)
+board-key = Huella de la clave de la elección
+board-note = El punto de control firmado
+board-note-text = El mismo punto de control como nota firmada en el formato C2SP que leen las herramientas de registros de transparencia y los testigos:
+board-verifier-key = Clave de verificación
+board-verifier-key-text = Los testigos y las herramientas de notas se configuran con esta clave para comprobar la firma de la elección en sus puntos de control:
+board-counts = Cifras
+board-entries = Entradas del registro en el punto de control
+board-seals = Sellados
+board-sealed-ballots = Papeletas selladas
+board-read = Consultar y descargar
+board-log-link = El registro
+board-log-link-how = todas las entradas que cubre el punto de control, en orden ({ $pages ->
+        [one] 1 página
+       *[other] { $pages } páginas
+    }).
+board-trackers-link = Los códigos sellados
+board-trackers-link-how = en el orden del registro, cada uno con un enlace para comprobarlo.
+board-check-link = Comprobar mi papeleta
+board-check-link-how = con el código de seguimiento o el archivo del recibo, y descargar la prueba de que su papeleta está en el registro.
+board-results-link = Los resultados
+board-results-link-how = con el modo en que se contó cada votación.
+board-record-link = Descargue el registro de la elección
+board-record-link-how = para verificarlo todo sin conexión con teller-audit verify (las papeletas y el recuento, una vez contados).
+board-machines = Para programas
+board-machines-text = Los monitores, los testigos y los programas de los auditores pueden obtener los mismos datos como archivos:
+board-api-checkpoint = El punto de control firmado más reciente, como nota firmada: consúltelo periódicamente para seguir el registro.
+board-api-consistency = La prueba de que el punto de control más reciente amplía el registro que usted vio con N entradas: si falla, el registro se reescribió.
+board-api-tiles = Los hashes y las entradas del registro en teselas, como las leen las herramientas de registros de transparencia, para comprobar todo el registro sin descargar el registro de la elección.
+board-api-proof = La prueba de que una papeleta está en el registro, para comprobar un recibo sin conexión con teller-audit verify-receipt.
+board-api-signed-checkpoint = El punto de control más reciente en el formato JSON propio de Teller, como los guarda el registro de la elección.
+board-back = Volver al tablón público.
+board-pages = Páginas
+board-page-of = Página { $page } de { $pages }
+board-first = Primera página
+board-previous = Página anterior
+board-next = Página siguiente
+board-last = Última página
+board-log-title = El registro
+board-log-title-page = El registro, página { $page } de { $pages }
+board-log-intro = Todas las entradas del registro que cubre el punto de control firmado más reciente ({ $size ->
+        [one] 1 entrada
+       *[other] { $size } entradas
+    }), de la más antigua a la más reciente. El registro de la elección que se descarga contiene las mismas entradas, con sus hashes.
+board-log-caption = Entradas del registro { $first } a { $last } de { $size }
+board-seq = Número
+board-time = Hora
+board-type = Suceso
+board-data = Datos
+board-trackers-title = Códigos sellados
+board-trackers-title-page = Códigos sellados, página { $page } de { $pages }
+board-trackers-intro = Los códigos de seguimiento de { $total ->
+        [one] la única papeleta sellada
+       *[other] las { $total } papeletas selladas
+    }, en el orden en que están en el registro: por sellado y, dentro de cada sellado, por orden del código. Ninguno lleva un nombre asociado.
+board-trackers-caption = Códigos sellados, página { $page } de { $pages }
+board-trackers-none = Todavía no se ha sellado ninguna papeleta en el registro.
+board-tracker = Código de seguimiento
+board-seal = Sellado
+board-bad-page = El número de página es un número entero a partir de 1, como page=2.
+board-no-such-page = Esa página no existe
+board-no-such-page-text = Ha pedido la página { $page }, pero esta lista tiene { $pages ->
+        [one] solo 1 página
+       *[other] { $pages } páginas
+    }.
+board-event-election-created = Elección creada
+board-event-definition-updated = Papeleta modificada
+board-event-roll-imported = Miembros añadidos al censo
+board-event-tokens-issued = Códigos de votación emitidos
+board-event-token-reissued = Un código de votación sustituido
+board-event-certifier-registered = Clave de certificador registrada
+board-event-tokens-sent = Códigos de votación enviados
+board-event-polls-opened = Votación abierta
+board-event-ballot = Papeleta sellada
+board-event-seal = Sellado
+board-event-schedule-changed = Hora de cierre cambiada
+board-event-polls-closed = Votación cerrada
+board-event-tallied = Votos contados
+board-event-certification = Firma de un certificador
+board-event-certified = Resultado certificado
+track-proof-download = Descargue la prueba de que su papeleta está en el registro
+track-proof-offline = Para comprobarla sin conexión, con su recibo y sin confiar en este sitio:
+track-proof-command = teller-audit verify-receipt RECIBO --proof PRUEBA
+track-proof-later = La prueba de que su papeleta está en el registro podrá descargarse aquí cuando su papeleta se selle en el registro, como tarde en el sellado que indica su recibo.
+proof-bad-tracker = Un código de seguimiento tiene 64 letras a–f y cifras.
+proof-bad-seal = El número de sellado es un número entero a partir de 1, como seal=2.
+proof-unknown = Ninguna papeleta tiene este código
+proof-unknown-text = En esta elección no se emitió ninguna papeleta con este código de seguimiento. Compruebe el código de su recibo.
+proof-not-yet = La prueba aún no está lista
+proof-not-yet-text = Su papeleta todavía no está sellada en el registro. La prueba podrá descargarse cuando lo esté, como tarde en el sellado que indica su recibo: vuelva a comprobar su papeleta después.

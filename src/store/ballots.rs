@@ -168,3 +168,23 @@ pub fn body_and_seal(
         .first(conn)
         .optional()?)
 }
+
+/// One page of sealed trackers with their seals, in log order (by seal,
+/// and within a seal by tracker: FORMAT.md §5 rule 3), skipping the first
+/// `offset`.
+pub fn sealed_in_log_order(
+    conn: &mut AnyConnection,
+    election: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows: Vec<(String, Option<i64>)> = ballots::table
+        .filter(ballots::election_id.eq(election))
+        .filter(ballots::seal.is_not_null())
+        .order((ballots::seal, ballots::tracker))
+        .offset(offset)
+        .limit(limit)
+        .select((ballots::tracker, ballots::seal))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(t, s)| s.map(|s| (t, s))).collect())
+}

@@ -1,6 +1,7 @@
 //! The web layer: voter pages, public pages and the JSON API, over axum.
 
 pub mod api;
+pub mod board;
 pub mod brand;
 pub mod candidates;
 pub mod cast_queue;
@@ -14,6 +15,7 @@ pub mod pages;
 pub mod paths;
 pub mod public;
 pub mod public_gate;
+pub mod receipt_proof;
 pub mod redirect;
 pub mod request_id;
 pub mod results;
@@ -474,6 +476,10 @@ pub fn router(state: AppState) -> Router {
         .route("/e/{id}", get(public::election))
         .route("/e/{id}/results", get(results::results))
         .route("/e/{id}/track", get(public::track).post(public::check_receipt))
+        .route("/e/{id}/trackers/{tracker}/proof", get(receipt_proof::download))
+        .route("/e/{id}/board", get(board::overview))
+        .route("/e/{id}/board/log", get(board::log))
+        .route("/e/{id}/board/trackers", get(board::trackers))
         .route("/e/{id}/candidates/{contest}/{candidate}", get(candidates::profile))
         .route("/e/{id}/candidates/{contest}/{candidate}/photo", get(candidates::photo))
         .route("/v/{token}", get(voting::entry::from_link))

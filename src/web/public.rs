@@ -296,6 +296,10 @@ struct TrackPage {
     checks: Vec<Check>,
     /// The uploaded file could not be read as a receipt of this election.
     receipt_error: Option<String>,
+    /// The download of the ballot's inclusion proof, once it is sealed.
+    proof_href: Option<String>,
+    /// The ballot is not sealed yet: say when its proof will be there.
+    proof_later: bool,
 }
 
 /// One finding about an uploaded receipt.
@@ -337,12 +341,14 @@ pub async fn track(
         .await?;
     let invalid = matches!(lookup, Some(Err(())));
     let mut found_tracker = None;
+    let mut proof_href = None;
     let (answered, answer_heading, answer) = match (lookup, found) {
         (None, _) => (false, String::new(), String::new()),
         (Some(Err(())), _) => (true, t("track-not-tracker"), t("track-not-tracker-text")),
         (Some(Ok(_)), Some(matches)) => match matches.as_slice() {
             [(tracker, seal)] => {
                 found_tracker = Some(super::voting::cast::grouped_tracker(tracker));
+                proof_href = Some(proof_link(&row.id, tracker, None));
                 (
                     true,
                     t("track-found"),
@@ -379,6 +385,8 @@ pub async fn track(
                 found_tracker,
                 checks: vec![],
                 receipt_error: None,
+                proof_href,
+                proof_later: false,
             },
         },
     ))
@@ -434,10 +442,17 @@ pub async fn check_receipt(
             Ok((row, outcome))
         })
         .await?;
-    let (checks, receipt_error) = match outcome {
-        Ok(checks) => (checks, None),
-        Err(e) => (vec![], Some(e)),
+    let (checks, sealed, receipt_error) = match outcome {
+        Ok((checks, sealed)) => (checks, sealed, None),
+        Err(e) => (vec![], None, Some(e)),
     };
+    // The proof of the seal the receipt promised, so that it verifies
+    // against this receipt (`teller-audit verify-receipt`).
+    let proof_href = sealed
+        .as_ref()
+        .and_then(|s| s.as_ref())
+        .map(|(tracker, seal)| proof_link(&row.id, tracker, Some(*seal)));
+    let proof_later = matches!(sealed, Some(None));
     let failed = receipt_error.is_some();
     Ok(render(
         if failed {
@@ -464,18 +479,35 @@ pub async fn check_receipt(
                 found_tracker: None,
                 checks,
                 receipt_error,
+                proof_href,
+                proof_later,
             },
         },
     ))
 }
 
-/// What a receipt says checked against this election, in plain sentences.
+/// Where a member downloads the inclusion proof of the ballot with
+/// `tracker` (hex), of `seal` when given (`web::receipt_proof`).
+fn proof_link(election: &str, tracker: &str, seal: Option<u64>) -> String {
+    match seal {
+        Some(k) => format!("/e/{election}/trackers/{tracker}/proof?seal={k}"),
+        None => format!("/e/{election}/trackers/{tracker}/proof"),
+    }
+}
+
+/// Whether a genuine receipt's ballot is in the log by its promised seal:
+/// `Some((tracker, seal promised))` if so, `None` while it waits.
+type Sealed = Option<(String, u64)>;
+
+/// What a receipt says checked against this election, in plain sentences;
+/// with them, whether its proof can be downloaded (`None` when the receipt
+/// is not genuine or its ballot is missing).
 fn receipt_checks(
     conn: &mut crate::db::AnyConnection,
     row: &crate::store::elections::ElectionRow,
     receipt: &teller_audit::receipt::Receipt,
     lang: crate::i18n::Lang,
-) -> Result<Vec<Check>, OpError> {
+) -> Result<(Vec<Check>, Option<Sealed>), OpError> {
     let t = |key: &str| crate::i18n::text(lang, key, &[]);
     let mut out = Vec::new();
     let signed = receipt.problems().is_empty() && receipt.body.public_key.to_hex() == row.public_key;
@@ -488,13 +520,18 @@ fn receipt_checks(
         },
     });
     if !signed {
-        return Ok(out);
+        return Ok((out, None));
     }
     let state = row.state()?;
     let promised = receipt.body.seal as i64;
     let head = crate::store::log::head(conn, &row.id)?;
     let sealed_up_to = head.map(|h| h.next_seal - 1).unwrap_or(0);
     let stored = ballots::body_and_seal(conn, &row.id, &receipt.body.tracker)?;
+    let sealed = match &stored {
+        Some((_, Some(seal))) if *seal <= promised => Some(Some((receipt.body.tracker.to_hex(), receipt.body.seal))),
+        Some((_, None)) if sealed_up_to < promised && state < Lifecycle::Closed => Some(None),
+        _ => None,
+    };
     let in_log = match &stored {
         Some((_, Some(seal))) => Check {
             ok: *seal <= promised,
@@ -536,5 +573,5 @@ fn receipt_checks(
             text: t("track-count-later"),
         });
     }
-    Ok(out)
+    Ok((out, sealed))
 }

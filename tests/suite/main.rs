@@ -22,6 +22,7 @@ mod teller_fuzz;
 mod abuse;
 mod accounts;
 mod anonymity;
+mod board;
 mod candidates;
 mod commit_unknown;
 mod committee;
