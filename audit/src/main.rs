@@ -68,6 +68,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow an election's log over HTTP: check its newest tree checkpoint
+    /// against the last one verified, fetch only the new entries, check
+    /// them and recompute the root. Exits 0 when consistent, 1 when the log
+    /// was rewritten (evidence saved in DIR), 2 on a local problem, 3 when
+    /// the service cannot be reached (nothing saved).
+    Monitor {
+        /// The election's API address, https://HOST/api/v1/elections/ID.
+        url: String,
+        /// Where to keep what was verified, one file per election.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The election key (64 hex digits); without it, the first run
+        /// trusts the key that the log's entry 0 names.
+        #[arg(long, value_name = "HEX")]
+        key: Option<String>,
+        /// Seconds allowed for each request.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
     /// Count a ballot file (BLT or PrefLib .soi) with IRV, STV, approval or
     /// Schulze and print the round-by-round transcript — no server needed.
     Count(teller_audit::count::cli::CountArgs),
@@ -104,12 +123,56 @@ fn main() -> ExitCode {
     if let Command::Count(args) = &cli.command {
         return teller_audit::count::cli::run(args);
     }
+    if let Command::Monitor {
+        url,
+        state,
+        key,
+        timeout,
+    } = &cli.command
+    {
+        return monitor(url, state, key.as_deref(), *timeout);
+    }
     match run(cli.command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(message) => {
             eprintln!("teller-audit: {message}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `teller-audit monitor`: one run, a one-line summary, the exit code of
+/// [`teller_audit::monitor::MonitorError::exit_code`].
+fn monitor(url: &str, state: &Path, key: Option<&str>, timeout: u64) -> ExitCode {
+    let key = match key.map(teller_audit::crypto::PublicKey::from_hex).transpose() {
+        Ok(key) => key,
+        Err(_) => {
+            eprintln!("teller-audit: --key: expected the election key, 64 lower-case hex digits");
+            return ExitCode::from(2);
+        }
+    };
+    let options = teller_audit::monitor::Options {
+        url: url.to_string(),
+        state_dir: state.to_path_buf(),
+        key,
+        timeout: std::time::Duration::from_secs(timeout.max(1)),
+    };
+    match teller_audit::monitor::run(&options) {
+        Ok(outcome) => {
+            if let Some(key) = outcome.trusted_key {
+                println!(
+                    "election {}: trusting the election key {} named by the log's entry 0 (first use; pass --key to pin it)",
+                    outcome.election,
+                    key.to_hex()
+                );
+            }
+            println!("{outcome}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("teller-audit: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -167,7 +230,7 @@ fn run(command: Command) -> Result<bool, String> {
             }
         }
         Command::VerifyReceipts { record, receipts, json } => return verify_receipts(&record, &receipts, json),
-        Command::Count(_) => return Ok(true),
+        Command::Count(_) | Command::Monitor { .. } => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),
         Command::Witness(command) => return teller_audit::witness::cli::run(&command).map(|()| true),
         Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),

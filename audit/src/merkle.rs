@@ -129,6 +129,14 @@ impl Tree {
         self.levels.first()?.get(usize::try_from(index).ok()?).copied()
     }
 
+    /// The hash of the complete subtree of `2^level` leaves starting at leaf
+    /// `index · 2^level`, if the tree has all of them (what a tile of
+    /// `c2sp.org/tlog-tiles` at level `level / 8` holds).
+    pub fn complete(&self, level: u32, index: u64) -> Option<Digest> {
+        let level = usize::try_from(level).ok()?;
+        self.levels.get(level)?.get(usize::try_from(index).ok()?).copied()
+    }
+
     /// `MTH(D[lo:hi])` for `lo < hi ≤ size`, where `lo` is a multiple of the
     /// largest power of two not above `hi - lo` (always so in RFC 9162's
     /// recursion).
@@ -231,6 +239,56 @@ impl Tree {
             self.subproof(m - k, lo + k, hi, false, out);
             out.push(self.subtree(lo, lo + k));
         }
+    }
+}
+
+/// The right edge of a tree: the roots of its complete subtrees, largest
+/// (leftmost) first, one per 1 bit of its size. It is all a monitor keeps to
+/// extend a verified tree with new leaves and recompute its root, in
+/// O(log n) memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    /// One hash per 1 bit of `size`, from the highest bit down.
+    hashes: Vec<Digest>,
+}
+
+impl Frontier {
+    /// The frontier of a tree of `size` leaves from its complete subtrees'
+    /// roots, largest first; `None` unless there is one per 1 bit of `size`.
+    pub fn from_parts(size: u64, hashes: Vec<Digest>) -> Option<Self> {
+        (hashes.len() == size.count_ones() as usize).then_some(Frontier { size, hashes })
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The complete subtrees' roots, largest first.
+    pub fn hashes(&self) -> &[Digest] {
+        &self.hashes
+    }
+
+    /// Append a leaf by its hash, merging the subtrees it completes.
+    pub fn push_hash(&mut self, leaf: Digest) {
+        let mut hash = leaf;
+        // Each trailing 1 bit of the size is a subtree the new leaf completes.
+        for _ in 0..self.size.trailing_ones() {
+            let Some(left) = self.hashes.pop() else { break };
+            hash = node_hash(&left, &hash);
+        }
+        self.hashes.push(hash);
+        self.size += 1;
+    }
+
+    /// `MTH` of the leaves so far: the subtrees' roots folded from the right.
+    pub fn root(&self) -> Digest {
+        let mut hashes = self.hashes.iter().rev();
+        let Some(last) = hashes.next() else {
+            return empty_root();
+        };
+        hashes.fold(*last, |right, left| node_hash(left, &right))
     }
 }
 
@@ -626,6 +684,30 @@ mod tests {
             verify_consistency(10, 10, &tree_a.root(), &tree_b.root(), &[]),
             Err(ProofError::Mismatch)
         );
+    }
+
+    #[test]
+    fn the_frontier_has_every_root_of_the_tree() {
+        let all = leaves(300);
+        let tree = Tree::from_leaf_hashes(all.iter().copied());
+        let mut frontier = Frontier::default();
+        assert_eq!(frontier.root(), empty_root());
+        for (n, leaf) in all.iter().enumerate() {
+            frontier.push_hash(*leaf);
+            let size = n as u64 + 1;
+            assert_eq!(frontier.size(), size);
+            assert_eq!(frontier.hashes().len(), size.count_ones() as usize);
+            assert_eq!(frontier.root(), tree.root_at(size).unwrap(), "size {size}");
+        }
+        let again = Frontier::from_parts(300, frontier.hashes().to_vec()).unwrap();
+        assert_eq!(again, frontier);
+        assert!(Frontier::from_parts(301, frontier.hashes().to_vec()).is_none());
+        // Complete subtrees: level 8 index 0 is the first 256 leaves' root.
+        assert_eq!(tree.complete(8, 0), tree.root_at(256).ok());
+        assert_eq!(tree.complete(0, 299), Some(all[299]));
+        assert_eq!(tree.complete(0, 300), None);
+        assert_eq!(tree.complete(9, 0), None);
+        assert_eq!(tree.complete(64, 0), None);
     }
 
     #[test]

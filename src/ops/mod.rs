@@ -17,6 +17,7 @@ pub mod scrub;
 pub mod seal;
 pub mod staff;
 pub mod status;
+pub mod tiles;
 pub mod tree;
 
 use teller_audit::ballot::BallotProblem;

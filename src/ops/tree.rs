@@ -141,6 +141,20 @@ pub fn checkpoint_note(
     signed(conn, secret, trees, row, host, |_, _, _, note| Ok(note))
 }
 
+/// Run `then` on the election's tree as far as the newest tree checkpoint,
+/// with that checkpoint's size (for tiles, `ops::tiles`); `None` before the
+/// polls open.
+pub fn with_checkpointed_tree<T>(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    trees: &Trees,
+    row: &ElectionRow,
+    host: &str,
+    then: impl FnOnce(&Tree, u64) -> Result<T, OpError>,
+) -> Result<Option<T>, OpError> {
+    signed(conn, secret, trees, row, host, |_, tree, size, _| then(&tree.tree, size))
+}
+
 /// Why there is no proof for a tracker yet.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NoProof {

@@ -416,3 +416,39 @@ pub async fn consistency(
         )),
     }
 }
+
+/// `GET /api/v1/elections/{id}/log/tile/{path}`: a hash tile or an entry
+/// bundle of the log (`c2sp.org/tlog-tiles`, audit/FORMAT.md §6a "Tiles"),
+/// within the newest tree checkpoint; full tiles are cached for good.
+pub async fn tile(
+    State(state): State<AppState>,
+    Path((id, path)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    use crate::ops::tiles::Served;
+    let tile = teller_audit::tiles::Tile::parse(&path)
+        .map_err(|e| ApiError::bad_request("invalid_tile_path", e.to_string()))?;
+    let served = with_tree(&state, id, move |conn, secret, trees, row, host| {
+        crate::ops::tiles::tile(conn, secret, trees, row, host, tile)
+    })
+    .await?;
+    match served {
+        Served::Bytes(bytes) => {
+            let cache = if tile.is_full() {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=60"
+            };
+            let headers = [
+                (axum::http::header::CONTENT_TYPE, "application/octet-stream"),
+                (axum::http::header::CACHE_CONTROL, cache),
+            ];
+            Ok((headers, bytes).into_response())
+        }
+        Served::Beyond(size) => Err(ApiError::not_found(format!(
+            "{tile} is past the newest tree checkpoint, of {size} entries"
+        ))),
+        Served::NoCheckpoint => Err(ApiError::not_found(
+            "no checkpoint has been signed yet: the polls have not opened",
+        )),
+    }
+}

@@ -549,6 +549,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections/{id}/checkpoint", get(api::checkpoint))
         .route("/api/v1/elections/{id}/log/checkpoint", get(api::tree_checkpoint))
         .route("/api/v1/elections/{id}/log/consistency", get(api::consistency))
+        .route("/api/v1/elections/{id}/log/tile/{*path}", get(api::tile))
         .route(
             "/api/v1/elections/{id}/receipts/{tracker}/proof",
             get(api::inclusion_proof),

@@ -37,6 +37,7 @@ mod insiders;
 mod integrity;
 mod languages;
 mod lookalikes;
+mod monitor;
 mod office;
 mod ops_metrics;
 mod organisation;
