@@ -152,7 +152,9 @@ pub fn with_checkpointed_tree<T>(
     host: &str,
     then: impl FnOnce(&Tree, u64) -> Result<T, OpError>,
 ) -> Result<Option<T>, OpError> {
-    signed(conn, secret, trees, row, host, |_, tree, size, _| then(&tree.tree, size))
+    signed(conn, secret, trees, row, host, |_, tree, size, _| {
+        then(&tree.tree, size)
+    })
 }
 
 /// Why there is no proof for a tracker yet.
