@@ -79,6 +79,15 @@ where
         .await
 }
 
+/// An operation's failure as a page: an election that is not there (or
+/// still a draft) is the plain "page not found", in the reader's language.
+pub(super) fn page_error(e: OpError) -> PageError {
+    match e {
+        OpError::NoSuchElection(_) => PageError::not_found(),
+        e => e.into(),
+    }
+}
+
 /// A page the board answers with: cacheable briefly, per language.
 fn cacheable(mut res: Response) -> Response {
     let h = res.headers_mut();
@@ -214,7 +223,8 @@ pub async fn overview(State(state): State<AppState>, Path(id): Path<String>) -> 
         let sealed = head.map_or(0, |h| h.sealed_ballots);
         Ok((signed, s, sealed))
     })
-    .await?;
+    .await
+    .map_err(page_error)?;
     let lang = crate::i18n::current();
     let zone = s.election.zone();
     let when = |at: i64| zone.local(at).text(lang);
@@ -344,7 +354,8 @@ pub async fn log(
         }
         Ok(Ok((signed.row, size, pages, entries)))
     })
-    .await?;
+    .await
+    .map_err(page_error)?;
     let (row, size, pages, entries) = match found {
         Ok(found) => found,
         Err(pages) => return Ok(no_such_page(page, pages)),
@@ -427,7 +438,8 @@ pub async fn trackers(
             let rows = ballots::sealed_in_log_order(conn, &row.id, from as i64, want as i64)?;
             Ok(Ok((row, total, pages, rows)))
         })
-        .await?;
+        .await
+        .map_err(page_error)?;
     let (row, total, pages, rows) = match found {
         Ok(found) => found,
         Err(pages) => return Ok(no_such_page(page, pages)),

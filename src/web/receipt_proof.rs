@@ -11,7 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use teller_audit::crypto::Digest;
 
-use super::board::message_page;
+use super::board::{message_page, page_error};
 use super::error::PageError;
 use super::AppState;
 use crate::ops::tree::NoProof;
@@ -70,7 +70,8 @@ pub async fn download(
             let host = crate::ops::tree::host_of(shared.public_url());
             crate::ops::tree::proof(conn, secret, shared.trees(), &row, host, &digest, seal)
         })
-        .await?;
+        .await
+        .map_err(page_error)?;
     let proof = match found {
         Ok(proof) => proof,
         Err(NoProof::Unknown) => {

@@ -116,7 +116,10 @@ async fn board(backend: Backend) {
     for path in ["board", "board/log", "board/trackers"] {
         let (status, _, html) = get(&app, &format!("/e/{draft}/{path}"), "en").await;
         assert_eq!(status, 404, "{path}: {html}");
-        assert!(html.contains("<h1>"), "a page, not a bare status: {html}");
+        assert!(
+            html.contains("<h1>Page not found</h1>"),
+            "a page, not a bare status: {html}"
+        );
     }
     let (status, _, _) = get(&app, &format!("/e/{draft}/trackers/{}/proof", "ab".repeat(32)), "en").await;
     assert_eq!(status, 404);
@@ -278,8 +281,11 @@ async fn board(backend: Backend) {
     let (status, _, html) = get(&app, &format!("/e/{id}/board/log?page=x"), "es").await;
     assert_eq!(status, 400);
     assert!(html.contains("El número de página es un número entero"), "{html}");
-    let (status, _, _) = get(&app, &format!("/e/{}/board", uuid::Uuid::new_v4()), "en").await;
-    assert_eq!(status, 404);
+    for path in ["board", "board/log?page=2", "board/trackers"] {
+        let (status, _, html) = get(&app, &format!("/e/{}/{path}", uuid::Uuid::new_v4()), "es").await;
+        assert_eq!(status, 404);
+        assert!(html.contains("Página no encontrada"), "{html}");
+    }
 
     // In Spanish.
     let (status, headers, html) = get(&app, &format!("/e/{id}/board"), "es-MX,es;q=0.9").await;
