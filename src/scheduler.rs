@@ -52,6 +52,34 @@ pub async fn run(state: AppState, tick: Duration) {
     }
 }
 
+/// The longest a witness may take to answer one submission.
+pub const WITNESS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Run forever: each `tick`, submit the newest tree checkpoints to the
+/// witnesses that have not co-signed them (`ops::witnesses`). Its own task,
+/// so a slow or silent witness never holds up sealing or casting.
+pub async fn witnesses(state: AppState, tick: Duration) {
+    if !state.scheduler_on() {
+        return;
+    }
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let s = state.clone();
+        let round = tokio::task::spawn_blocking(move || {
+            crate::ops::witnesses::round(s.pool(), s.secret(), s.trees(), s.public_url(), WITNESS_TIMEOUT)
+        })
+        .await;
+        match round {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(cosigned = n, "witnesses co-signed checkpoints"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "witnesses: could not submit checkpoints"),
+            Err(e) => tracing::error!(error = %e, "witness round failed"),
+        }
+    }
+}
+
 /// One pass over every election that may need something done at `now`.
 pub fn pass(conn: &mut db::AnyConnection, secret: &MasterSecret, now: i64) {
     let report = |what: &str, id: &str, r: Result<(), OpError>| match r {

@@ -196,6 +196,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             certification_quorum: 0,
             closes_at: None,
             actor: actor(),
+            witnesses: Some(vec![]),
+            witness_quorum: Some(0),
         },
     );
     checkpoint(&log, CheckpointReason::Opened);

@@ -167,6 +167,11 @@ impl PublicKey {
         hex::encode(self.0)
     }
 
+    /// Parse 64 lower-case hex digits.
+    pub fn from_hex(s: &str) -> Result<Self, HexError> {
+        fixed_from_hex::<32>(s).map(PublicKey)
+    }
+
     /// A short fingerprint for people: the first 16 hex digits of SHA-256 of the key.
     pub fn fingerprint(&self) -> String {
         Digest::of(&self.0).to_hex()[..16].to_string()

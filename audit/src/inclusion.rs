@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::canonical;
+use crate::cosignature::{self, WitnessKey};
 use crate::crypto::Digest;
 use crate::log::{Event, LogEntry};
 use crate::merkle;
@@ -13,18 +14,24 @@ use crate::receipt::Receipt;
 use crate::verify::Report;
 
 /// The `format` of an inclusion proof.
-pub const INCLUSION_FORMAT: &str = "teller-inclusion/1";
+pub const INCLUSION_FORMAT: &str = "teller-inclusion/2";
 
 /// The checks `teller-audit verify-receipt RECEIPT --proof PROOF` runs, in
 /// order (§10).
-pub const PROOF_CHECKS: &[&str] = &["format", "receipt-signature", "proof-checkpoint", "receipt-inclusion"];
+pub const PROOF_CHECKS: &[&str] = &[
+    "format",
+    "receipt-signature",
+    "proof-checkpoint",
+    "receipt-inclusion",
+    "proof-witnesses",
+];
 
 /// An inclusion proof, as served at
 /// `/api/v1/elections/{id}/receipts/{tracker}/proof`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionProof {
-    /// Always `teller-inclusion/1`.
+    /// Always `teller-inclusion/2`.
     pub format: String,
     /// The election.
     #[serde(deserialize_with = "canonical::election_id")]
@@ -37,6 +44,10 @@ pub struct InclusionProof {
     pub seal_entry: LogEntry,
     /// Its inclusion proof in the same tree.
     pub seal_proof: Vec<Digest>,
+    /// The log's `polls_opened` entry, which names the witnesses (§6b).
+    pub opened_entry: LogEntry,
+    /// Its inclusion proof in the same tree.
+    pub opened_proof: Vec<Digest>,
     /// The tree checkpoint, a signed note (§6a).
     pub checkpoint: String,
 }
@@ -100,6 +111,7 @@ pub fn verify_receipt_with_proof(receipt: &Receipt, proof: &InclusionProof) -> R
                 vec![e],
             );
             report.skip("receipt-inclusion", "not run: the checkpoint is not the election's");
+            report.skip("proof-witnesses", "not run: the checkpoint is not the election's");
             return report;
         }
     };
@@ -146,14 +158,106 @@ pub fn verify_receipt_with_proof(receipt: &Receipt, proof: &InclusionProof) -> R
         "the ballot is in the signed log by the promised seal".to_string()
     };
     report.push_list("receipt-inclusion", summary, failures);
+    let (summary, failures) = witnesses(proof, &checkpoint);
+    report.push_list("proof-witnesses", summary, failures);
     report
 }
 
-/// The inclusion proof of the ballot with `tracker` and of seal `seal` in
-/// the tree of the log's first `size` entries (`tree` holds at least
-/// those), with `note`, the signed note of that checkpoint. `entries` are
-/// log entries that include those two (the whole log, or just them);
-/// `None` when either is not among them below `size`.
+/// §6b, §7a: the `polls_opened` entry is in the tree before the ballot,
+/// and at least its quorum of the witnesses it names co-signed the note.
+fn witnesses(proof: &InclusionProof, checkpoint: &TreeCheckpoint) -> (String, Vec<String>) {
+    let opened = &proof.opened_entry;
+    let Event::PollsOpened {
+        witnesses,
+        witness_quorum,
+        ..
+    } = &opened.event
+    else {
+        return (
+            "the witnesses named at the opening co-signed the checkpoint".into(),
+            vec![format!(
+                "§7a: entry {}: expected the polls_opened entry, found a {} entry",
+                opened.seq,
+                opened.event.kind()
+            )],
+        );
+    };
+    let mut failures = Vec::new();
+    let leaf = merkle::leaf_hash(&opened.canonical_bytes());
+    if let Err(e) = merkle::verify_inclusion(
+        opened.seq,
+        checkpoint.size,
+        &leaf,
+        &proof.opened_proof,
+        &checkpoint.root,
+    ) {
+        failures.push(format!(
+            "§5a: the polls_opened entry {} is not proved in the log of {} entries: {e}",
+            opened.seq, checkpoint.size
+        ));
+    }
+    if opened.seq >= proof.entry.seq {
+        failures.push(format!(
+            "§7a: expected the polls_opened entry before the ballot (entry {}), found it at entry {}",
+            proof.entry.seq, opened.seq
+        ));
+    }
+    let policy = witnesses.as_deref().unwrap_or_default();
+    let quorum = witness_quorum.unwrap_or(0);
+    for problem in crate::log::policy_problems(policy, quorum) {
+        failures.push(format!("§5 rule 8: entry {} (polls_opened): {problem}", opened.seq));
+    }
+    if !failures.is_empty() {
+        return (
+            "the witnesses named at the opening co-signed the checkpoint".into(),
+            failures,
+        );
+    }
+    if policy.is_empty() {
+        return (
+            "the election names no witnesses: only the election key vouches for this log (keep checkpoints, or compare them with others', to rule out a forked log)".into(),
+            vec![],
+        );
+    }
+    let keys: Vec<WitnessKey> = policy
+        .iter()
+        .map(|w| WitnessKey {
+            name: w.name.clone(),
+            key: w.key.0,
+        })
+        .collect();
+    let signed = cosignature::count_valid(&keys, &checkpoint.text(), &proof.checkpoint);
+    let named = |list: &[String]| {
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    };
+    let all: Vec<String> = keys.iter().map(|k| format!("{} ({})", k.name, k.vkey())).collect();
+    let summary = format!(
+        "co-signed by {} of the {} witnesses named at the opening (quorum {quorum}): {}; named: {}",
+        signed.len(),
+        keys.len(),
+        named(&signed),
+        all.join(", ")
+    );
+    if signed.len() < quorum as usize {
+        failures.push(format!(
+            "§6b: expected cosignatures of at least {quorum} of the named witnesses, found {} ({}): fetch the proof again once the witnesses have co-signed a checkpoint that holds the seal",
+            signed.len(),
+            named(&signed)
+        ));
+    }
+    (summary, failures)
+}
+
+/// The inclusion proof of the ballot with `tracker`, of seal `seal` and of
+/// the `polls_opened` entry in the tree of the log's first `size` entries
+/// (`tree` holds at least those), with `note`, the signed note of that
+/// checkpoint (with any cosignatures). `entries` are log entries that
+/// include those three (the whole log, or just them); `None` when any is
+/// not among them below `size`.
 pub fn prove(
     entries: &[LogEntry],
     tree: &merkle::Tree,
@@ -163,18 +267,20 @@ pub fn prove(
     size: u64,
     note: String,
 ) -> Option<InclusionProof> {
-    let mut within = entries.iter().filter(|e| e.seq < size);
-    let entry = within
-        .clone()
-        .find(|e| matches!(&e.event, Event::Ballot { tracker: t } if t == tracker))?;
-    let seal_entry = within.find(|e| matches!(&e.event, Event::Seal { seal: s, .. } if *s == seal))?;
+    let within = entries.iter().filter(|e| e.seq < size);
+    let find = |test: &dyn Fn(&Event) -> bool| within.clone().find(|e| test(&e.event));
+    let entry = find(&|e| matches!(e, Event::Ballot { tracker: t } if t == tracker))?;
+    let seal_entry = find(&|e| matches!(e, Event::Seal { seal: s, .. } if *s == seal))?;
+    let opened_entry = find(&|e| matches!(e, Event::PollsOpened { .. }))?;
     Some(InclusionProof {
         format: INCLUSION_FORMAT.into(),
         election: election.to_string(),
         proof: tree.inclusion_proof(entry.seq, size).ok()?,
         seal_proof: tree.inclusion_proof(seal_entry.seq, size).ok()?,
+        opened_proof: tree.inclusion_proof(opened_entry.seq, size).ok()?,
         entry: entry.clone(),
         seal_entry: seal_entry.clone(),
+        opened_entry: opened_entry.clone(),
         checkpoint: note,
     })
 }

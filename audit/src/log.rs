@@ -121,6 +121,14 @@ pub enum Event {
         closes_at: Option<i64>,
         /// Who opened them (or `scheduler`).
         actor: String,
+        /// The witnesses that co-sign the log's tree checkpoints (FORMAT.md
+        /// §6b), fixed at the opening; absent in logs opened before format
+        /// version 3 (then `witness_quorum` is absent too).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        witnesses: Option<Vec<Witness>>,
+        /// How many of them must co-sign a checkpoint (0 when none are named).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        witness_quorum: Option<u32>,
     },
     /// A ballot, sealed into the log. Its content is published after the tally.
     Ballot {
@@ -182,6 +190,65 @@ pub enum Event {
         /// Who ran the tally.
         actor: String,
     },
+}
+
+/// A witness named when the polls opened (FORMAT.md §5, §6b).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Witness {
+    /// Its key name in signed notes (its cosignature lines carry it).
+    pub name: String,
+    /// Its Ed25519 public key.
+    pub key: PublicKey,
+    /// Where Teller submits checkpoints to it (`…/add-checkpoint`).
+    pub url: String,
+}
+
+/// What is wrong with a witness policy (FORMAT.md §5 rule 8), if anything:
+/// each witness's name is a note key name (not empty, at most 100
+/// characters, no `+`, no white space or control character) and unique, its
+/// key unique, its URL `http://` or `https://`; the quorum is at least 1 and
+/// at most the number of witnesses, or 0 when none are named.
+pub fn policy_problems(witnesses: &[Witness], quorum: u32) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, w) in witnesses.iter().enumerate() {
+        let at = format!("data.witnesses[{i}]");
+        if !crate::note::is_key_name(&w.name) || w.name.chars().count() > 100 {
+            problems.push(format!(
+                "{at}.name: expected a key name (1–100 characters, no `+`, no white space or control character), found {:?}",
+                w.name
+            ));
+        }
+        if witnesses[..i].iter().any(|o| o.name == w.name) {
+            problems.push(format!("{at}.name: the name {:?} is named twice", w.name));
+        }
+        if witnesses[..i].iter().any(|o| o.key == w.key) {
+            problems.push(format!("{at}.key: the key {} is named twice", w.key.to_hex()));
+        }
+        if !(w.url.starts_with("https://") || w.url.starts_with("http://")) || w.url.chars().any(char::is_whitespace) {
+            problems.push(format!(
+                "{at}.url: expected an http:// or https:// URL, found {:?}",
+                w.url
+            ));
+        }
+    }
+    let n = witnesses.len() as u64;
+    let ok = if n == 0 {
+        quorum == 0
+    } else {
+        quorum >= 1 && u64::from(quorum) <= n
+    };
+    if !ok {
+        problems.push(format!(
+            "data.witness_quorum: expected {}, found {quorum}",
+            if n == 0 {
+                "0 (no witnesses are named)".to_string()
+            } else {
+                format!("1 to {n} (the witnesses named)")
+            }
+        ));
+    }
+    problems
 }
 
 impl Event {
@@ -291,6 +358,8 @@ struct AnyData {
     quorum: Option<u32>,
     tally_digest: Option<Digest>,
     lot_seed: Option<Seed>,
+    witnesses: Option<Vec<Witness>>,
+    witness_quorum: Option<u32>,
 }
 
 /// A member that may be null: `Some(null)` when present, `None` when absent.
@@ -385,15 +454,25 @@ impl AnyData {
                     actor: take!(actor),
                 }
             }
-            "polls_opened" => Event::PollsOpened {
-                definition_hash: take!(definition_hash),
-                eligible: take!(eligible),
-                tokens_issued: take!(tokens_issued),
-                lot_seed_commitment: take!(lot_seed_commitment),
-                certification_quorum: take!(certification_quorum),
-                closes_at: take!(closes_at),
-                actor: take!(actor),
-            },
+            "polls_opened" => {
+                let (witnesses, witness_quorum) = (self.witnesses.take(), self.witness_quorum.take());
+                if witnesses.is_some() != witness_quorum.is_some() {
+                    return Err(
+                        "§5: a polls_opened entry's data has both `witnesses` and `witness_quorum` (format version 3) or neither (version 2); it has one".into(),
+                    );
+                }
+                Event::PollsOpened {
+                    definition_hash: take!(definition_hash),
+                    eligible: take!(eligible),
+                    tokens_issued: take!(tokens_issued),
+                    lot_seed_commitment: take!(lot_seed_commitment),
+                    certification_quorum: take!(certification_quorum),
+                    closes_at: take!(closes_at),
+                    actor: take!(actor),
+                    witnesses,
+                    witness_quorum,
+                }
+            }
             "ballot" => Event::Ballot {
                 tracker: take!(tracker),
             },
@@ -471,6 +550,8 @@ impl AnyData {
             ("quorum", self.quorum.is_some()),
             ("tally_digest", self.tally_digest.is_some()),
             ("lot_seed", self.lot_seed.is_some()),
+            ("witnesses", self.witnesses.is_some()),
+            ("witness_quorum", self.witness_quorum.is_some()),
         ];
         present.iter().find(|(_, p)| *p).map(|(name, _)| *name)
     }

@@ -439,3 +439,35 @@ fn inclusion_vector() {
     })
     .unwrap();
 }
+
+#[test]
+fn cosignature_vector() {
+    use ring::signature::Ed25519KeyPair;
+    use teller_audit::cosignature::{cosign, count_valid, verify, WitnessKey};
+    let v = &vectors()["cosignature"];
+    let seed = hex::decode(str_of(&v["seed"])).unwrap();
+    let pair = Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+    let name = str_of(&v["name"]);
+    let key = WitnessKey::of(name, &pair);
+    assert_eq!(hex::encode(key.key), str_of(&v["public_key"]));
+    assert_eq!(hex::encode(key.key_id()), str_of(&v["key_id"]));
+    assert_eq!(key.vkey(), str_of(&v["vkey"]));
+    assert_eq!(WitnessKey::parse(str_of(&v["vkey"])).unwrap(), key);
+    // The checkpoint cosigned is the note vector's.
+    let text = str_of(&v["checkpoint_text"]);
+    assert_eq!(text, str_of(&vectors()["note"]["text"]));
+    let time = v["time"].as_u64().unwrap();
+    let message = hex::decode(str_of(&v["signed_message"]["hex"])).unwrap();
+    assert_eq!(message, str_of(&v["signed_message"]["text"]).as_bytes());
+    assert_eq!(message, format!("cosignature/v1\ntime {time}\n{text}").as_bytes());
+    assert_eq!(hex::encode(pair.sign(&message).as_ref()), str_of(&v["signature"]));
+    // Ed25519 is deterministic: cosign writes exactly the line.
+    assert_eq!(cosign(&pair, name, text, time), str_of(&v["line"]));
+    assert_eq!(verify(&key, text, str_of(&v["line"])), Ok(time));
+    let note = str_of(&v["cosigned_note"]);
+    assert_eq!(
+        note,
+        format!("{}{}", str_of(&vectors()["note"]["note"]), str_of(&v["line"]))
+    );
+    assert_eq!(count_valid(&[key], text, note), vec![name.to_string()]);
+}

@@ -177,6 +177,8 @@ fn build() -> Fixture {
         certification_quorum: 0,
         closes_at: None,
         actor: "cli:fuzz".into(),
+        witnesses: None,
+        witness_quorum: None,
     });
     log.checkpoint(CheckpointReason::Opened);
     let ballots: Vec<Ballot> = (0..9u8)

@@ -56,6 +56,23 @@ pub enum ElectionCommand {
         #[arg(long, env = "TELLER_RECOUNT_WINDOW_DAYS", default_value_t = ops::purge::DEFAULT_RECOUNT_WINDOW_DAYS)]
         recount_window_days: u32,
     },
+    /// Show the election's witnesses (independent servers that co-sign its
+    /// log, audit/FORMAT.md §6b) and how far each has co-signed; with
+    /// `--witness`, name them (while a draft; the opening freezes them).
+    Witnesses {
+        /// Election id (or a unique prefix of it).
+        election: String,
+        /// A witness: its verifier key, as `teller-audit witness keygen`
+        /// printed it, and its URL, separated by a space. Repeat for each.
+        #[arg(long = "witness", value_name = "VKEY URL")]
+        witnesses: Vec<String>,
+        /// How many must co-sign each checkpoint (default: all named).
+        #[arg(long)]
+        quorum: Option<u32>,
+        /// Name no witnesses (remove those named).
+        #[arg(long, conflicts_with = "witnesses")]
+        none: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -181,6 +198,29 @@ pub fn election(g: &Global, cmd: ElectionCommand) -> Result<()> {
             election,
             recount_window_days,
         } => purge(g, &election, recount_window_days, &actor)?,
+        ElectionCommand::Witnesses {
+            election,
+            witnesses,
+            quorum,
+            none,
+        } => {
+            let mut c = conn(g)?;
+            let id = id_of(&mut c, &election)?;
+            if none || !witnesses.is_empty() {
+                let list = witnesses
+                    .iter()
+                    .map(|w| {
+                        let (vkey, url) = w.trim().split_once(char::is_whitespace).ok_or_else(|| {
+                            anyhow::anyhow!("--witness {w:?}: give the verifier key, a space and the URL")
+                        })?;
+                        ops::witnesses::parse_witness(vkey, url).map_err(anyhow::Error::msg)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let quorum = quorum.unwrap_or(list.len() as u32);
+                ops::witnesses::set_policy(&mut c, &id, &list, quorum, &actor)?;
+            }
+            print_witnesses(&mut c, &id)?;
+        }
         ElectionCommand::Open { election } => {
             let secret = g.master_secret()?;
             let mut c = conn(g)?;
@@ -539,6 +579,33 @@ pub fn secret(cmd: SecretCommand) -> Result<()> {
                 file.display()
             );
         }
+    }
+    Ok(())
+}
+
+/// The election's witnesses and their progress, one line each.
+fn print_witnesses(c: &mut crate::db::AnyConnection, id: &str) -> Result<()> {
+    let (list, quorum) = ops::witnesses::statuses(c, id)?;
+    if list.is_empty() {
+        println!("Election {id} names no witnesses: only its own key vouches for its log.");
+        return Ok(());
+    }
+    println!(
+        "Election {id}: {} must co-sign each checkpoint.",
+        crate::text::count(u64::from(quorum), "witness", "witnesses")
+    );
+    for w in list {
+        let key = teller_audit::cosignature::WitnessKey {
+            name: w.witness.name.clone(),
+            key: w.witness.key.0,
+        };
+        let progress = match (w.cosigned_size, &w.last_error) {
+            (0, None) => "not yet asked".to_string(),
+            (0, Some(e)) => format!("nothing co-signed yet; last error: {e}"),
+            (n, None) => format!("co-signed up to {n} entries"),
+            (n, Some(e)) => format!("co-signed up to {n} entries; last error: {e}"),
+        };
+        println!("  {}  {}  {progress}", key.vkey(), w.witness.url);
     }
     Ok(())
 }

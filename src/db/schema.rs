@@ -262,3 +262,27 @@ diesel::table! {
         updated_by -> Text,
     }
 }
+
+diesel::table! {
+    witnesses (election_id, name) {
+        election_id -> Text,
+        name -> Text,
+        position -> BigInt,
+        public_key -> Text,
+        url -> Text,
+        quorum -> BigInt,
+        cosigned_size -> BigInt,
+        cosigned_at -> Nullable<BigInt>,
+        attempted_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    cosignatures (election_id, size, name) {
+        election_id -> Text,
+        size -> BigInt,
+        name -> Text,
+        line -> Text,
+    }
+}

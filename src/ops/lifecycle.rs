@@ -47,6 +47,9 @@ pub fn open(
             )));
         }
         let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
+        // The witnesses co-signing the log are fixed here (FORMAT.md §6b).
+        let (witnesses, witness_quorum) = crate::store::witnesses::policy(conn, election)?;
+        let witnesses: Vec<_> = witnesses.into_iter().map(|w| w.witness).collect();
         elections::set_state(conn, election, State::Open)?;
         head.last_seal_at = now;
         crate::store::log::append(
@@ -60,6 +63,8 @@ pub fn open(
                 certification_quorum: u32::try_from(row.certification_quorum).unwrap_or(0),
                 closes_at: row.closes_at,
                 actor: actor.to_string(),
+                witnesses: Some(witnesses),
+                witness_quorum: Some(witness_quorum),
             }],
             now,
         )?;
@@ -262,6 +267,7 @@ pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Re
         diesel::delete(turnout::table.filter(turnout::election_id.eq(id))).execute(conn)?;
         diesel::delete(members_t::table.filter(members_t::election_id.eq(id))).execute(conn)?;
         crate::store::profiles::delete_election(conn, id)?;
+        crate::store::witnesses::delete_election(conn, id)?;
         diesel::delete(log_entries::table.filter(log_entries::election_id.eq(id))).execute(conn)?;
         diesel::delete(log_heads::table.filter(log_heads::election_id.eq(id))).execute(conn)?;
         diesel::delete(elections_t::table.filter(elections_t::id.eq(id))).execute(conn)?;

@@ -19,6 +19,7 @@ pub mod staff;
 pub mod status;
 pub mod tiles;
 pub mod tree;
+pub mod witnesses;
 
 use teller_audit::ballot::BallotProblem;
 use teller_audit::checkpoint::{Checkpoint, CheckpointReason, SignedCheckpoint, CHECKPOINT_FORMAT};

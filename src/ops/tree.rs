@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use teller_audit::cosignature;
 use teller_audit::crypto::Digest;
 use teller_audit::inclusion::{self, InclusionProof};
 use teller_audit::log::{Event, LogEntry};
@@ -22,7 +23,7 @@ use crate::db::AnyConnection;
 use crate::secrets::MasterSecret;
 use crate::store::elections::ElectionRow;
 use crate::store::log as logstore;
-use crate::store::{corrupt, StoreError};
+use crate::store::{corrupt, witnesses, StoreError};
 
 /// Log rows read per query while extending a tree.
 const PAGE: i64 = 10_000;
@@ -33,6 +34,8 @@ struct ElectionTree {
     tree: Tree,
     ballots: HashMap<Digest, u64>,
     seals: HashMap<u64, u64>,
+    /// Where the `polls_opened` entry is (it names the witnesses).
+    opened: Option<u64>,
     /// The newest signed note and its size (Ed25519 is deterministic, so a
     /// size's note is signed once, not per request).
     note: Option<(u64, String)>,
@@ -63,12 +66,37 @@ impl ElectionTree {
                     Event::Seal { seal, .. } => {
                         self.seals.insert(*seal, entry.seq);
                     }
+                    Event::PollsOpened { .. } => self.opened = Some(entry.seq),
                     _ => {}
                 }
                 self.tree.push(&entry.canonical_bytes());
             }
         }
         Ok(())
+    }
+}
+
+impl ElectionTree {
+    /// The election key's signed note of the tree of `size` entries (held).
+    /// The newest is kept: Ed25519 is deterministic, so a size's note is
+    /// signed once, not per request.
+    fn note_at(&mut self, secret: &MasterSecret, row: &ElectionRow, host: &str, size: u64) -> Result<String, OpError> {
+        if let Some((signed, note)) = &self.note {
+            if *signed == size {
+                return Ok(note.clone());
+            }
+        }
+        let checkpoint = TreeCheckpoint {
+            origin: origin(host, &row.id),
+            size,
+            root: self.tree.root_at(size).map_err(|e| StoreError::from(corrupt(e)))?,
+        };
+        let signer = secret.signer(&row.id, &row.secret_key)?;
+        let note = checkpoint.signed_note(&row.public_key()?, |bytes| signer.sign(bytes));
+        if self.note.as_ref().is_none_or(|(signed, _)| *signed < size) {
+            self.note = Some((size, note.clone()));
+        }
+        Ok(note)
     }
 }
 
@@ -103,7 +131,7 @@ fn signed<T>(
     trees: &Trees,
     row: &ElectionRow,
     host: &str,
-    then: impl FnOnce(&mut AnyConnection, &ElectionTree, u64, String) -> Result<T, OpError>,
+    then: impl FnOnce(&mut AnyConnection, &mut ElectionTree, u64, String) -> Result<T, OpError>,
 ) -> Result<Option<T>, OpError> {
     let Some(latest) = logstore::latest_checkpoint(conn, &row.id)? else {
         return Ok(None);
@@ -112,21 +140,8 @@ fn signed<T>(
     let tree = trees.of(&row.id);
     let mut tree = tree.lock().unwrap_or_else(|p| p.into_inner());
     tree.extend_to(conn, &row.id, size)?;
-    let note = match &tree.note {
-        Some((signed, note)) if *signed == size => note.clone(),
-        _ => {
-            let checkpoint = TreeCheckpoint {
-                origin: origin(host, &row.id),
-                size,
-                root: tree.tree.root_at(size).map_err(|e| StoreError::from(corrupt(e)))?,
-            };
-            let signer = secret.signer(&row.id, &row.secret_key)?;
-            let note = checkpoint.signed_note(&row.public_key()?, |bytes| signer.sign(bytes));
-            tree.note = Some((size, note.clone()));
-            note
-        }
-    };
-    then(conn, &tree, size, note).map(Some)
+    let note = tree.note_at(secret, row, host, size)?;
+    then(conn, &mut tree, size, note).map(Some)
 }
 
 /// The signed note of the newest tree checkpoint (§6a); `None` before the
@@ -138,7 +153,45 @@ pub fn checkpoint_note(
     row: &ElectionRow,
     host: &str,
 ) -> Result<Option<String>, OpError> {
-    signed(conn, secret, trees, row, host, |_, _, _, note| Ok(note))
+    signed(conn, secret, trees, row, host, |conn, _, size, note| {
+        cosigned(conn, &row.id, size, &note)
+    })
+}
+
+/// `note` (of the tree of `size` entries) with the cosignatures its
+/// witnesses returned (§6b).
+fn cosigned(conn: &mut AnyConnection, election: &str, size: u64, note: &str) -> Result<String, OpError> {
+    Ok(cosignature::add_lines(note, &witnesses::lines(conn, election, size)?))
+}
+
+/// What a witness that holds the tree of `old` entries is sent (§6b).
+#[derive(Debug, Clone)]
+pub struct WitnessStep {
+    /// The newest tree checkpoint's size.
+    pub size: u64,
+    /// The consistency proof from `old` to it.
+    pub proof: Vec<Digest>,
+    /// Its note as the election key signed it (without cosignatures).
+    pub note: String,
+}
+
+/// What to send a witness that holds the tree of `old` entries. `None`
+/// before the polls open; `Some(Err(size))` when `old` is past the newest
+/// checkpoint, of `size`.
+pub fn submission(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    trees: &Trees,
+    row: &ElectionRow,
+    host: &str,
+    old: u64,
+) -> Result<Option<Result<WitnessStep, u64>>, OpError> {
+    signed(conn, secret, trees, row, host, |_, tree, size, note| {
+        Ok(match tree.tree.consistency_proof(old, size) {
+            Ok(proof) => Ok(WitnessStep { size, proof, note }),
+            Err(_) => Err(size),
+        })
+    })
 }
 
 /// Run `then` on the election's tree as far as the newest tree checkpoint,
@@ -185,17 +238,45 @@ pub fn proof(
     };
     let seal = seal.unwrap_or(sealed);
     let found = signed(conn, secret, trees, row, host, |conn, tree, size, note| {
-        let (Some(&at), Some(&seal_at)) = (tree.ballots.get(tracker), tree.seals.get(&seal)) else {
+        let (Some(&at), Some(&seal_at), Some(opened_at)) =
+            (tree.ballots.get(tracker), tree.seals.get(&seal), tree.opened)
+        else {
             return Ok(Err(NoProof::NotYetSealed));
         };
         if at >= size || seal_at >= size {
             return Ok(Err(NoProof::NotYetSealed));
         }
-        let entries = [entry_at(conn, &row.id, at)?, entry_at(conn, &row.id, seal_at)?];
+        let (size, note) = match cosigned_size(conn, &row.id, seal_at + 1, size)? {
+            Some(cosigned) if cosigned != size => {
+                let note = tree.note_at(secret, row, host, cosigned)?;
+                (cosigned, self::cosigned(conn, &row.id, cosigned, &note)?)
+            }
+            _ => (size, cosigned(conn, &row.id, size, &note)?),
+        };
+        let entries = [
+            entry_at(conn, &row.id, opened_at)?,
+            entry_at(conn, &row.id, at)?,
+            entry_at(conn, &row.id, seal_at)?,
+        ];
         let proof = inclusion::prove(&entries, &tree.tree, &row.id, tracker, seal, size, note);
         Ok(proof.ok_or(NoProof::NotYetSealed))
     })?;
     Ok(found.unwrap_or(Err(NoProof::NotYetSealed)))
+}
+
+/// The size a proof should use when the newest one (`newest`) lacks its
+/// witnesses' quorum: the largest size of at least `min` entries that a
+/// quorum co-signed, if any. `None` also when the election names no
+/// witnesses.
+fn cosigned_size(conn: &mut AnyConnection, election: &str, min: u64, newest: u64) -> Result<Option<u64>, OpError> {
+    let (list, quorum) = witnesses::policy(conn, election)?;
+    if list.is_empty() || quorum == 0 {
+        return Ok(None);
+    }
+    if witnesses::lines(conn, election, newest)?.len() >= quorum as usize {
+        return Ok(Some(newest));
+    }
+    Ok(witnesses::largest_cosigned(conn, election, min, quorum)?)
 }
 
 /// The stored entry at `seq`.
@@ -231,13 +312,13 @@ pub fn consistency(
     host: &str,
     from: u64,
 ) -> Result<Option<Result<Consistency, u64>>, OpError> {
-    signed(conn, secret, trees, row, host, |_, tree, size, note| {
+    signed(conn, secret, trees, row, host, |conn, tree, size, note| {
         Ok(match tree.tree.consistency_proof(from, size) {
             Ok(proof) => Ok(Consistency {
                 from,
                 to: size,
                 proof,
-                checkpoint: note,
+                checkpoint: cosigned(conn, &row.id, size, &note)?,
             }),
             Err(_) => Err(size),
         })

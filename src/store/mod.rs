@@ -15,6 +15,7 @@ pub mod roll_uploads;
 pub mod staff;
 pub mod texts;
 pub mod turnout;
+pub mod witnesses;
 
 /// A value in the database that Teller itself wrote but cannot read back:
 /// corruption or tampering, never a user's mistake.

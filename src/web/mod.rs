@@ -714,6 +714,7 @@ pub async fn serve_with(
     };
     let ticker = tokio::spawn(crate::scheduler::run(state.clone(), scheduler_tick));
     let sender = tokio::spawn(staff::delivery::run(state.clone()));
+    let cosigner = tokio::spawn(crate::scheduler::witnesses(state.clone(), scheduler_tick));
     let brand_follower = tokio::spawn(brand::follow(state.clone()));
     let ops = ops_listener.map(|l| {
         let app = ops_router(state.clone());
@@ -765,6 +766,7 @@ pub async fn serve_with(
     }
     ticker.abort();
     sender.abort();
+    cosigner.abort();
     brand_follower.abort();
     result
 }

@@ -51,3 +51,4 @@ mod time_zones;
 mod tls;
 mod transparency;
 mod upgrades;
+mod witnesses;

@@ -317,8 +317,15 @@ impl LogChecker {
                 tokens_issued,
                 lot_seed_commitment,
                 certification_quorum,
+                witnesses,
+                witness_quorum,
                 ..
             } => {
+                if let (Some(witnesses), Some(quorum)) = (witnesses, witness_quorum) {
+                    for problem in crate::log::policy_problems(witnesses, *quorum) {
+                        f.push(format!("§5 rule 8: {at}: {problem}"));
+                    }
+                }
                 if phase == Phase::Draft {
                     self.facts.quorum = *certification_quorum;
                     self.phase = Phase::Open;

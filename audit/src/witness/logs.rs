@@ -119,6 +119,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_docs_witness_md_parses() {
+        let docs = include_str!("../../../docs/WITNESS.md");
+        let example = docs
+            .lines()
+            .find(|l| l.trim_start().starts_with("vote.example.org/teller/"))
+            .unwrap();
+        let logs = parse(example).unwrap();
+        assert_eq!(logs[0].vkey(), example.trim());
+        let witness = docs
+            .lines()
+            .find(|l| l.trim_start().starts_with("witness.example.org/w1+"))
+            .unwrap();
+        assert!(crate::cosignature::WitnessKey::parse(witness.trim()).is_ok());
+    }
+
+    #[test]
     fn teller_origins() {
         assert!(is_teller_origin(ORIGIN));
         assert!(!is_teller_origin("/teller/2a6f16d2-c738-4ef1-8402-71c1bfa25a25"));

@@ -199,6 +199,8 @@ pub struct Witness {
     name: String,
     secret: Ed25519KeyPair,
     logs: HashMap<String, Log>,
+    /// Each origin by the lower-case hex of its SHA-256 (monitors' URLs).
+    by_hash: HashMap<String, String>,
     states: StateDir,
 }
 
@@ -227,10 +229,15 @@ impl Witness {
                 },
             );
         }
+        let by_hash = map
+            .keys()
+            .map(|origin| (Digest::of(origin.as_bytes()).to_hex(), origin.clone()))
+            .collect();
         Ok(Witness {
             name: name.to_string(),
             secret,
             logs: map,
+            by_hash,
             states,
         })
     }
@@ -250,10 +257,7 @@ impl Witness {
 
     /// The origin whose SHA-256, in lower-case hex, is `hash`.
     pub fn origin_of_hash(&self, hash: &str) -> Option<&str> {
-        self.logs
-            .keys()
-            .find(|origin| Digest::of(origin.as_bytes()).to_hex() == hash)
-            .map(String::as_str)
+        self.by_hash.get(hash).map(String::as_str)
     }
 
     /// `add-checkpoint`: check the request in the order of tlog-witness,

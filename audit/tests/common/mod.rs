@@ -228,6 +228,8 @@ pub fn mini_record_and_key() -> (Record, Receipt, Ed25519KeyPair) {
         certification_quorum: 0,
         closes_at: None,
         actor: "cli:test".into(),
+        witnesses: Some(vec![]),
+        witness_quorum: Some(0),
     });
     mini.checkpoint(CheckpointReason::Opened);
     let picks = [["ann", "bo"], ["ann", "cy"], ["bo", "cy"]];

@@ -172,6 +172,20 @@ pub fn certifier_key(n: usize) -> FixedKey {
     FixedKey::from_seed(&s)
 }
 
+/// A witness's key in the suite: fixed, so its cosignatures are.
+pub fn witness_key(n: usize) -> FixedKey {
+    let seed = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("teller conformance witness {n}").as_bytes(),
+    );
+    let mut s = [0u8; 32];
+    s.copy_from_slice(seed.as_ref());
+    FixedKey::from_seed(&s)
+}
+
+/// The board's witnesses' names (FORMAT.md §6b); both must co-sign.
+pub const WITNESSES: [&str; 2] = ["witness.auditors.example/w1", "witness.partner-society.example/w1"];
+
 /// Names of the board's certifiers, as registered.
 pub const CERTIFIERS: [&str; 3] = ["Ruth Okonjo", "Hamid Farouk", "Lena Svensson"];
 
@@ -206,6 +220,17 @@ fn board(s: &mut Server) -> Election {
         ops::certify::register_key(&mut s.conn, &id, &user, &certifiers[i].public_hex(), t).expect("key registered");
         users.push(user);
     }
+    // Two independent witnesses co-sign the log; both must (FORMAT.md §6b).
+    let witnesses: Vec<teller_audit::log::Witness> = WITNESSES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| teller_audit::log::Witness {
+            name: name.to_string(),
+            key: teller_audit::crypto::PublicKey::from_hex(&witness_key(i).public_hex()).expect("a key"),
+            url: format!("https://{}", name.trim_end_matches("/w1")),
+        })
+        .collect();
+    ops::witnesses::set_policy(&mut s.conn, &id, &witnesses, 2, ACTOR).expect("witnesses named");
     // A member who lost their code gets a new one (logged as token_reissued).
     let t = s.tick();
     ops::roll::reissue_token(&mut s.conn, &s.secret, &id, "M011", ACTOR, ops::roll::Notify::Member, t)

@@ -263,24 +263,53 @@ pub fn signed_note(
     (text, key_id, signature, note)
 }
 
-/// §7a: the inclusion proof of the ballot entry at `ballot` and the seal
-/// entry at `seal` in the tree of `entries` (each as the log shows it; its
-/// `hash`, if any, is not part of the leaf), with the signed `note`.
-pub fn inclusion_object(election: &str, entries: &[Value], ballot: usize, seal: usize, note: &str) -> Value {
+/// §7a: the inclusion proof of the ballot entry at `ballot`, the seal
+/// entry at `seal` and the `polls_opened` entry at `opened` in the tree of
+/// `entries` (each as the log shows it; its `hash`, if any, is not part of
+/// the leaf), with the signed `note`.
+pub fn inclusion_object(election: &str, entries: &[Value], [ballot, seal, opened]: [usize; 3], note: &str) -> Value {
     let leaves: Vec<Vec<u8>> = entries.iter().map(super::json::entry_bytes).collect();
     let bare = |i: usize| {
         let e = &entries[i];
         json!({"seq": e["seq"], "time": e["time"], "type": e["type"], "data": e["data"]})
     };
     json!({
-        "format": "teller-inclusion/1",
+        "format": "teller-inclusion/2",
         "election": election,
         "entry": bare(ballot),
         "proof": rfc9162::path(ballot, &leaves),
         "seal_entry": bare(seal),
         "seal_proof": rfc9162::path(seal, &leaves),
+        "opened_entry": bare(opened),
+        "opened_proof": rfc9162::path(opened, &leaves),
         "checkpoint": note,
     })
+}
+
+/// §6b: a witness's signature line of a checkpoint `text` at `time`, and
+/// its vkey, written out from the spec.
+pub fn cosignature_line(
+    name: &str,
+    public_hex: &str,
+    sign: &dyn Fn(&[u8]) -> String,
+    text: &str,
+    time: u64,
+) -> (String, String) {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let public = hex::decode(public_hex).expect("hex");
+    let key_id = hex::decode(sha256_hex(&[name.as_bytes(), b"\n", &[0x04], &public])).expect("hex")[..4].to_vec();
+    let message = format!("cosignature/v1\ntime {time}\n{text}");
+    let signature = hex::decode(sign(message.as_bytes())).expect("hex");
+    let mut blob = key_id.clone();
+    blob.extend_from_slice(&time.to_be_bytes());
+    blob.extend_from_slice(&signature);
+    let mut material = vec![0x04];
+    material.extend_from_slice(&public);
+    (
+        format!("\u{2014} {name} {}\n", STANDARD.encode(&blob)),
+        format!("{name}+{}+{}", hex::encode(&key_id), STANDARD.encode(&material)),
+    )
 }
 
 /// §6a: the tree checkpoint of the chain vectors' log (its Merkle root,
@@ -300,14 +329,39 @@ fn note_vector() -> Value {
     })
 }
 
+/// §6b: the `note` vector's checkpoint cosigned by a witness whose key is
+/// RFC 8032 TEST 1, as `c2sp.org/tlog-cosignature` v1 (Ed25519) defines it.
+fn cosignature_vector() -> Value {
+    let k = key(RFC8032_1);
+    let name = "witness.example.org/w1";
+    let time: u64 = 1_796_116_380;
+    let note = note_vector();
+    let text = note["text"].as_str().expect("text").to_string();
+    let public = hex::decode(RFC8032_1.1).expect("hex");
+    let key_id = hex::decode(sha256_hex(&[name.as_bytes(), b"\n", &[0x04], &public])).expect("hex")[..4].to_vec();
+    let message = format!("cosignature/v1\ntime {time}\n{text}");
+    let signature = hex::decode(k.sign(message.as_bytes())).expect("hex");
+    let (line, vkey) = cosignature_line(name, RFC8032_1.1, &|b| k.sign(b), &text, time);
+    json!({
+        "description": "§6b: the note vector's checkpoint cosigned by a witness (RFC 8032 TEST 1 as the witness key) per c2sp.org/tlog-cosignature v1 (Ed25519). key id = SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4]; the signed message is \"cosignature/v1\\n\", \"time <decimal>\\n\" and the checkpoint text; the line carries base64(key id ‖ time as u64 big-endian ‖ Ed25519 signature of the message); vkey = name+hex(key id)+base64(0x04 ‖ public key).",
+        "seed": RFC8032_1.0, "public_key": RFC8032_1.1,
+        "name": name, "key_id": hex::encode(&key_id), "vkey": vkey,
+        "time": time, "checkpoint_text": text,
+        "signed_message": {"text": message, "hex": hex::encode(message.as_bytes())},
+        "signature": hex::encode(&signature),
+        "line": line,
+        "cosigned_note": format!("{}{line}", note["note"].as_str().expect("note")),
+    })
+}
+
 /// §7a: the inclusion proof of the chain vectors' second ballot (entry 5)
 /// and its seal (entry 6), with the note of `note_vector`.
 fn inclusion_vector() -> Value {
     let note = note_vector()["note"].as_str().expect("a note").to_string();
     let entries = chain_entries();
     json!({
-        "description": "A whole teller-inclusion/1 object (§7a): the ballot entry 5 and the seal entry 6 of the chain vectors' log with their paths PATH(5, D[7]) and PATH(6, D[7]), and the note vector's checkpoint. It holds for a receipt of tracker entries[5].data.tracker promising seal 1.",
-        "proof": inclusion_object(ELECTION, &entries, 5, 6, &note),
+        "description": "A whole teller-inclusion/2 object (§7a): the ballot entry 5, the seal entry 6 and the polls_opened entry 3 of the chain vectors' log with their paths PATH(5, D[7]), PATH(6, D[7]) and PATH(3, D[7]), and the note vector's checkpoint (no witnesses: that polls_opened names none). It holds for a receipt of tracker entries[5].data.tracker promising seal 1.",
+        "proof": inclusion_object(ELECTION, &entries, [5, 6, 3], &note),
     })
 }
 
@@ -506,6 +560,7 @@ pub fn write(path: &Path) {
         "trackers": tracker_vectors(),
         "checkpoint": checkpoint_vector(),
         "note": note_vector(),
+        "cosignature": cosignature_vector(),
         "inclusion": inclusion_vector(),
         "receipt": receipt_vector(),
         "certification": certification_vector(),

@@ -92,6 +92,18 @@ struct ElectionConsole {
     my_key: Option<String>,
     signed_count: usize,
     personal_data: Option<PersonalData>,
+    witnesses: Vec<WitnessRow>,
+    witness_quorum: u32,
+}
+
+/// A witness as the console shows it (audit/FORMAT.md §6b).
+#[derive(Serialize)]
+struct WitnessRow {
+    name: String,
+    vkey: String,
+    url: String,
+    progress: String,
+    error: Option<String>,
 }
 
 /// What the console says about the election's personal data once its
@@ -222,6 +234,7 @@ async fn page_asking(
                 acc
             });
             let confirm = crate::ops::confirm::figures(conn, &s.election.id)?;
+            let witnesses = crate::ops::witnesses::statuses(conn, &s.election.id)?;
             let retention = if s.state >= Lifecycle::Tallied {
                 Some(crate::ops::purge::plan(conn, &s.election.id, window_days)?)
             } else {
@@ -237,11 +250,12 @@ async fn page_asking(
                 mail,
                 confirm,
                 retention,
+                witnesses,
             ))
         })
         .await;
     #[allow(clippy::type_complexity)]
-    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail, confirm, retention): (
+    let (s, tokens_issued, history, certifiers, my_key, signed_count, mail, confirm, retention, witnesses): (
         Status,
         u64,
         _,
@@ -251,6 +265,7 @@ async fn page_asking(
         [i64; 4],
         (i64, i64),
         Option<crate::ops::purge::Plan>,
+        (Vec<crate::store::witnesses::WitnessStatus>, u32),
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
@@ -300,6 +315,8 @@ async fn page_asking(
         my_key,
         signed_count,
         personal_data: retention.map(|plan| personal_data(&plan, window_days, confirm_purge, now())),
+        witness_quorum: witnesses.1,
+        witnesses: witnesses.0.into_iter().map(|w| witness_row(w, &zone)).collect(),
     };
     render(
         status_code,
@@ -310,6 +327,26 @@ async fn page_asking(
             body,
         },
     )
+}
+
+/// How far a witness has co-signed, in words.
+fn witness_row(w: crate::store::witnesses::WitnessStatus, zone: &crate::time::Zone) -> WitnessRow {
+    let key = teller_audit::cosignature::WitnessKey {
+        name: w.witness.name.clone(),
+        key: w.witness.key.0,
+    };
+    let progress = match (w.cosigned_size, w.cosigned_at) {
+        (0, _) => "Nothing co-signed yet".to_string(),
+        (n, Some(at)) => format!("Co-signed the log up to {n} entries ({})", zone.local(at).short()),
+        (n, None) => format!("Co-signed the log up to {n} entries"),
+    };
+    WitnessRow {
+        name: w.witness.name,
+        vkey: key.vkey(),
+        url: w.witness.url,
+        progress,
+        error: w.last_error,
+    }
 }
 
 /// The election page with a notice (after an action elsewhere).

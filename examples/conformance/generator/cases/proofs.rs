@@ -3,7 +3,8 @@
 //! from RFC 9162's definitions over the board's certified log, and the
 //! notes from §6a, by the generator's own code (`vectors.rs`).
 
-use super::super::vectors::{inclusion_object, rfc9162, signed_note};
+use super::super::elections::{witness_key, WITNESSES};
+use super::super::vectors::{cosignature_line, inclusion_object, rfc9162, signed_note};
 use super::*;
 
 /// What a proof is made from: the board's log and the receipt's entries.
@@ -11,35 +12,68 @@ struct Proofs<'a> {
     el: &'a Election,
     entries: Vec<Value>,
     public: String,
-    /// The receipt's ballot entry and its seal entry.
+    /// The receipt's ballot entry, its seal entry and the opening.
     ballot: usize,
     seal: usize,
+    opened: usize,
 }
+
+/// When the witnesses co-signed (a fixed time, so the suite is the same
+/// each time it is written).
+const COSIGNED_AT: u64 = 1_796_200_000;
 
 impl Proofs<'_> {
     fn origin(election: &str) -> String {
         format!("vote.example.org/teller/{election}")
     }
 
-    /// The note of the tree of the first `size` entries, signed by `sign`
-    /// under `public` and the origin of `election`.
+    /// The text and note of the tree of the first `size` entries, signed by
+    /// `sign` under `public` and the origin of `election`.
     fn note_by(&self, election: &str, size: usize, public: &str, sign: &dyn Fn(&[u8]) -> String) -> String {
+        self.text_and_note(election, size, public, sign).1
+    }
+
+    fn text_and_note(
+        &self,
+        election: &str,
+        size: usize,
+        public: &str,
+        sign: &dyn Fn(&[u8]) -> String,
+    ) -> (String, String) {
         let leaves: Vec<Vec<u8>> = self.entries[..size]
             .iter()
             .map(super::super::json::entry_bytes)
             .collect();
-        signed_note(&Self::origin(election), size, &rfc9162::mth(&leaves), public, sign).3
+        let (text, _, _, note) = signed_note(&Self::origin(election), size, &rfc9162::mth(&leaves), public, sign);
+        (text, note)
     }
 
-    /// The election key's note of the first `size` entries.
+    /// The election key's note of the first `size` entries, co-signed by
+    /// the witnesses `by` (indexes into `WITNESSES`).
+    fn cosigned(&self, size: usize, by: &[usize]) -> String {
+        let (text, mut note) = self.text_and_note(&self.el.id, size, &self.public, &|b| self.el.key.sign(b));
+        for &i in by {
+            let k = witness_key(i);
+            note.push_str(&cosignature_line(WITNESSES[i], &k.public_hex(), &|b| k.sign(b), &text, COSIGNED_AT).0);
+        }
+        note
+    }
+
+    /// The election key's note of the first `size` entries, co-signed by
+    /// both witnesses.
     fn note(&self, size: usize) -> String {
-        self.note_by(&self.el.id, size, &self.public, &|b| self.el.key.sign(b))
+        self.cosigned(size, &[0, 1])
     }
 
     /// The proof of the entries at `ballot` and `seal` in the tree of the
     /// first `size` entries.
     fn proof_at(&self, ballot: usize, seal: usize, size: usize) -> Value {
-        inclusion_object(&self.el.id, &self.entries[..size], ballot, seal, &self.note(size))
+        inclusion_object(
+            &self.el.id,
+            &self.entries[..size],
+            [ballot, seal, self.opened],
+            &self.note(size),
+        )
     }
 
     /// The receipt's proof at the whole certified log.
@@ -66,6 +100,7 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         public: record.v["public_key"].as_str().unwrap_or_default().to_string(),
         ballot: position(&entries, "ballot", "tracker", &receipt["tracker"]),
         seal: position(&entries, "seal", "seal", &receipt["seal"]),
+        opened: entries.iter().position(|e| e["type"] == "polls_opened").unwrap_or(0),
         entries,
     };
     let other_ballot = position(&p.entries, "ballot", "tracker", &el.receipts["seal-2"]["tracker"]);
@@ -98,14 +133,14 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
 
     // format: the proof is read strictly.
     let mut v = p.proof();
-    v["format"] = json!("teller-inclusion/2");
+    v["format"] = json!("teller-inclusion/1");
     s.proof(
         meta(
             "proof-format-version",
             "format",
             "§7a, §13",
             "the proof's format",
-            "A proof whose format is teller-inclusion/2.",
+            "A proof whose format is teller-inclusion/1 (version 2 of the formats).",
         ),
         given(),
         object(&v),
@@ -311,4 +346,123 @@ pub(super) fn cases(s: &mut Suite, e: &Elections, b: &Bases) {
         given(),
         object(&v),
     );
+
+    // proof-witnesses: the witnesses named at the opening co-signed.
+    let witness_case = |s: &mut Suite, id: &str, covers: &str, description: &str, v: Value| {
+        s.proof(
+            meta(id, "proof-witnesses", "§6b, §7a", covers, description),
+            given(),
+            object(&v),
+        );
+    };
+    for (id, by, description) in [
+        ("proof-witnesses-none", &[][..], "The proof's note with no cosignature."),
+        (
+            "proof-witnesses-one-of-two",
+            &[1][..],
+            "The note co-signed by one of the two witnesses; both must.",
+        ),
+    ] {
+        let mut v = p.proof();
+        v["checkpoint"] = json!(p.cosigned(size, by));
+        witness_case(s, id, "the quorum of the witnesses co-signed", description, v);
+    }
+    let mut v = p.proof();
+    let (text, mut note) = p.text_and_note(&el.id, size, &p.public, &|b| el.key.sign(b));
+    for (i, name) in WITNESSES.iter().enumerate() {
+        let stranger = FixedKey::from_seed(&[0xb0 + i as u8; 32]);
+        note.push_str(&cosignature_line(name, &stranger.public_hex(), &|b| stranger.sign(b), &text, COSIGNED_AT).0);
+    }
+    v["checkpoint"] = json!(note);
+    witness_case(
+        s,
+        "proof-witnesses-other-keys",
+        "a cosignature counts only under the witness's own key",
+        "The note co-signed under the witnesses' names by two other keys.",
+        v,
+    );
+    let mut v = p.proof();
+    let (text, mut note) = p.text_and_note(&el.id, size, &p.public, &|b| el.key.sign(b));
+    for (i, name) in WITNESSES.iter().enumerate() {
+        let k = witness_key(i);
+        let line = cosignature_line(name, &k.public_hex(), &|b| k.sign(b), &text, COSIGNED_AT).0;
+        // The same signature, claimed for a second later.
+        note.push_str(&retime(&line, COSIGNED_AT + 1));
+    }
+    v["checkpoint"] = json!(note);
+    witness_case(
+        s,
+        "proof-witnesses-time-changed",
+        "the cosignature covers its time",
+        "Both cosignatures' times moved by a second, their signatures left.",
+        v,
+    );
+    let mut v = p.proof();
+    let last = v["opened_proof"].as_array().map_or(0, Vec::len).saturating_sub(1);
+    let h = v["opened_proof"][last].as_str().unwrap_or_default().to_string();
+    v["opened_proof"][last] = json!(flip(&h));
+    witness_case(
+        s,
+        "proof-witnesses-opened-path",
+        "the witnesses are those of the signed log",
+        "The polls_opened entry's path with its last hash altered.",
+        v,
+    );
+    let roll = p.entries.iter().position(|e| e["type"] == "roll_imported").unwrap_or(0);
+    let leaves: Vec<Vec<u8>> = p.entries.iter().map(super::super::json::entry_bytes).collect();
+    let mut v = p.proof();
+    v["opened_entry"] = json!({"seq": p.entries[roll]["seq"], "time": p.entries[roll]["time"], "type": p.entries[roll]["type"], "data": p.entries[roll]["data"]});
+    v["opened_proof"] = json!(rfc9162::path(roll, &leaves));
+    witness_case(
+        s,
+        "proof-witnesses-not-the-opening",
+        "the policy comes from the polls_opened entry",
+        "A sound proof of the roll_imported entry in place of polls_opened.",
+        v,
+    );
+
+    // §5 rule 8 in the record: a quorum above the witnesses named.
+    let mut r = record.clone();
+    let at = r.find("polls_opened", 0);
+    r.log()[at]["data"]["witness_quorum"] = json!(3);
+    r.fix(&el.key, &el.certifiers);
+    s.verify(
+        meta(
+            "log-structure-witness-quorum",
+            "log-structure",
+            "§5 rule 8",
+            "a witness quorum within the witnesses named",
+            "polls_opened names two witnesses with a quorum of 3; chain and checkpoints redone.",
+        ),
+        super::text(&r),
+        vec![],
+    );
+    let mut r = record.clone();
+    let at = r.find("polls_opened", 0);
+    let first = r.log()[at]["data"]["witnesses"][0]["name"].clone();
+    r.log()[at]["data"]["witnesses"][1]["name"] = first;
+    r.fix(&el.key, &el.certifiers);
+    s.verify(
+        meta(
+            "log-structure-witness-twice",
+            "log-structure",
+            "§5 rule 8",
+            "each witness named once",
+            "polls_opened names one witness name twice; chain and checkpoints redone.",
+        ),
+        super::text(&r),
+        vec![],
+    );
+}
+
+/// A cosignature line with its time changed and its signature kept.
+fn retime(line: &str, time: u64) -> String {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let (head, blob) = line.trim_end().rsplit_once(' ').unwrap_or_default();
+    let mut bytes = STANDARD.decode(blob).unwrap_or_default();
+    if bytes.len() == 76 {
+        bytes[4..12].copy_from_slice(&time.to_be_bytes());
+    }
+    format!("{head} {}\n", STANDARD.encode(&bytes))
 }
