@@ -96,6 +96,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let id = create::create_election(&mut conn, &secret, &parsed, actor, now())?;
     roll::import_roll(&mut conn, &id, sample_roll(members.max(1)).as_bytes(), actor, now())?;
     demo_presentation(&mut conn, &id, &parsed.definition)?;
+    let witnesses = demo_witnesses(&mut conn, &dir, &id, &public_url, actor)?;
     let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
     let tokens_path = dir.join("tokens.csv");
     let file =
@@ -149,6 +150,22 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     let _ = writeln!(banner, "  cargo run --release -p teller-audit -- verify record.json\n");
     let _ = writeln!(
         banner,
+        "Two independent witnesses co-sign the log's checkpoints (here in this process,"
+    );
+    let _ = writeln!(
+        banner,
+        "on loopback; their keys and state are in {}). Each could run on its own machine:",
+        dir.display()
+    );
+    for w in &witnesses.printed {
+        let _ = writeln!(banner, "  {w}");
+    }
+    let _ = writeln!(
+        banner,
+        "  The cosigned checkpoint: {public_url}/api/v1/elections/{id}/log/checkpoint\n"
+    );
+    let _ = writeln!(
+        banner,
         "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;"
     );
     let _ = write!(banner, "its files stay in {}.", dir.display());
@@ -172,6 +189,83 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         None,
         |_| {},
     )
+}
+
+/// The demo's witnesses, serving on their own thread until the demo stops.
+struct DemoWitnesses {
+    /// The command that would run each on its own.
+    printed: Vec<String>,
+}
+
+/// Two witnesses (audit/FORMAT.md §6b) for the demo election: keys made as
+/// `teller-audit witness keygen` makes them, a logs file naming the
+/// election's log, state directories, all in `dir`; served on loopback
+/// ports on a thread of their own; named by the election, both required.
+fn demo_witnesses(
+    conn: &mut db::AnyConnection,
+    dir: &std::path::Path,
+    id: &str,
+    public_url: &str,
+    actor: &str,
+) -> Result<DemoWitnesses> {
+    use teller_audit::witness::{cli, server, state::StateDir, Witness};
+    let row = crate::store::elections::find(conn, id)?.context("the demo election")?;
+    let log = teller_audit::note::LogKey {
+        origin: teller_audit::note::origin(crate::ops::tree::host_of(public_url), id),
+        key: row.public_key()?,
+    };
+    let logs_file = dir.join("witness-logs.txt");
+    std::fs::write(&logs_file, format!("# The demo election's log.\n{}\n", log.vkey()))?;
+    let mut named = Vec::new();
+    let mut running = Vec::new();
+    let mut printed = Vec::new();
+    for (i, name) in ["auditors.demo.example/witness", "partner-society.demo.example/witness"]
+        .iter()
+        .enumerate()
+    {
+        let key_file = dir.join(format!("witness-{}.key", i + 1));
+        let vkey = cli::new_key_file(name, &key_file).map_err(anyhow::Error::msg)?;
+        let (name, pair) = cli::read_key(&key_file).map_err(anyhow::Error::msg)?;
+        let state = dir.join(format!("witness-{}", i + 1));
+        let witness = Witness::open(&name, pair, std::slice::from_ref(&log), StateDir::open(&state)?)?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        named.push(crate::ops::witnesses::parse_witness(&vkey, &format!("http://{addr}")).map_err(anyhow::Error::msg)?);
+        printed.push(format!(
+            "teller-audit witness serve --key {} --logs {} --state {} --listen {addr}",
+            key_file.display(),
+            logs_file.display(),
+            state.display()
+        ));
+        running.push((listener, witness));
+    }
+    crate::ops::witnesses::set_policy(conn, id, &named, 2, actor)?;
+    std::thread::Builder::new()
+        .name("demo-witnesses".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                let mut served = Vec::new();
+                for (listener, witness) in running {
+                    if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                        let stop = std::future::pending::<()>();
+                        served.push(tokio::spawn(server::serve(
+                            listener,
+                            std::sync::Arc::new(witness),
+                            server::Limits::default(),
+                            stop,
+                        )));
+                    }
+                }
+                for s in served {
+                    let _ = s.await;
+                }
+            });
+        })?;
+    Ok(DemoWitnesses { printed })
 }
 
 /// The election in Spanish, and the Board candidates' photos and profiles

@@ -29,6 +29,7 @@ mod committee;
 mod confirmations;
 mod console;
 mod delivery;
+mod demo;
 mod election;
 mod files;
 mod fuzz_corpus;

@@ -75,6 +75,16 @@ pub fn run(command: &WitnessCommand) -> Result<(), String> {
 
 /// `witness keygen`: a new key in a new owner-only file; print the vkey.
 fn keygen(name: &str, out: &Path) -> Result<(), String> {
+    let vkey = new_key_file(name, out)?;
+    println!("Wrote the witness's private key to {} (keep it safe).", out.display());
+    println!("Verifier key (give it to the logs you witness):");
+    println!("{vkey}");
+    Ok(())
+}
+
+/// Make a witness key named `name` in the new owner-only file `out` (it
+/// must not exist); returns its vkey.
+pub fn new_key_file(name: &str, out: &Path) -> Result<String, String> {
     if !is_key_name(name) {
         return Err(format!(
             "{name:?} cannot name a key: it must be non-empty, without spaces or plus signs"
@@ -102,15 +112,12 @@ fn keygen(name: &str, out: &Path) -> Result<(), String> {
         .open(out)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
         .map_err(|e| format!("cannot create {} (it must not exist yet): {e}", out.display()))?;
-    println!("Wrote the witness's private key to {} (keep it safe).", out.display());
-    println!("Verifier key (give it to the logs you witness):");
-    println!("{vkey}");
-    Ok(())
+    Ok(vkey)
 }
 
 /// Read a witness key file: the key pair and its name; the vkey written in
 /// it must be the key's.
-fn read_key(path: &Path) -> Result<(String, Ed25519KeyPair), String> {
+pub fn read_key(path: &Path) -> Result<(String, Ed25519KeyPair), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
     let damaged = || format!("{} is not a teller-audit witness key file", path.display());
     let file: KeyFile = serde_json::from_slice(&bytes).map_err(|_| damaged())?;
