@@ -168,6 +168,12 @@ fn monitor(url: &str, state: &Path, key: Option<&str>, timeout: u64) -> ExitCode
                 );
             }
             println!("{outcome}");
+            if outcome.short_of_witnesses() {
+                println!(
+                    "election {}: warning: this checkpoint lacks its witnesses' quorum; if it stays so, the log may be shown differently to others",
+                    outcome.election
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -188,6 +188,28 @@ async fn witnessed_election(backend: Backend) {
         );
     }
 
+    // A monitor sees the same: the log consistent, co-signed by the two
+    // that answer of the three named, which meets the quorum.
+    let monitored = tempfile::tempdir().unwrap();
+    let outcome = {
+        let options = teller_audit::monitor::Options {
+            url: app.url(&format!("/api/v1/elections/{id}")),
+            state_dir: monitored.path().to_path_buf(),
+            key: Some(key),
+            timeout: Duration::from_secs(10),
+        };
+        tokio::task::spawn_blocking(move || teller_audit::monitor::run(&options).unwrap())
+            .await
+            .unwrap()
+    };
+    assert!(!outcome.short_of_witnesses());
+    assert!(
+        outcome
+            .to_string()
+            .contains("co-signed by 2 of the 3 witnesses named (quorum 2)"),
+        "{outcome}"
+    );
+
     // Staff see how far each got, and why the silent one has not.
     let out = app.teller_ok(&["election", "witnesses", &id]);
     let size = checkpoint.size.to_string();

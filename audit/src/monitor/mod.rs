@@ -19,6 +19,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::checkpoint::SignedCheckpoint;
+use crate::cosignature::{count_valid, WitnessKey};
 use crate::crypto::{Digest, PublicKey};
 use crate::http;
 use crate::log::{Event, LogEntry};
@@ -63,6 +64,20 @@ pub struct Outcome {
     pub bytes: u64,
     /// Set when the key was trusted on this first run, from entry 0.
     pub trusted_key: Option<PublicKey>,
+    /// The witnesses named at the opening that co-signed the checkpoint,
+    /// how many were named, and the quorum (§6b); `None` before the
+    /// opening or when none are named.
+    pub witnessed: Option<(Vec<String>, usize, u32)>,
+}
+
+impl Outcome {
+    /// Whether the checkpoint lacks its witnesses' quorum (not proof of a
+    /// rewrite: witnesses may not have co-signed the newest checkpoint yet).
+    pub fn short_of_witnesses(&self) -> bool {
+        self.witnessed
+            .as_ref()
+            .is_some_and(|(signed, _, quorum)| signed.len() < *quorum as usize)
+    }
 }
 
 impl std::fmt::Display for Outcome {
@@ -71,7 +86,20 @@ impl std::fmt::Display for Outcome {
             f,
             "election {}: log consistent, {} → {} entries; {} entries checked, {} bytes fetched",
             self.election, self.old_size, self.new_size, self.entries, self.bytes
-        )
+        )?;
+        if let Some((signed, named, quorum)) = &self.witnessed {
+            let names = if signed.is_empty() {
+                "none".to_string()
+            } else {
+                signed.join(", ")
+            };
+            write!(
+                f,
+                "; co-signed by {} of the {named} witnesses named (quorum {quorum}): {names}",
+                signed.len()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -382,6 +410,21 @@ pub fn run(options: &Options) -> Result<Outcome, MonitorError> {
         return Err(run.rewritten("rule", b.to_string()));
     }
     check_chain_head(&mut service, &run, &key, &rules)?;
+    let witnessed = (!rules.witnesses.is_empty()).then(|| {
+        let keys: Vec<WitnessKey> = rules
+            .witnesses
+            .iter()
+            .map(|w| WitnessKey {
+                name: w.name.clone(),
+                key: w.key.0,
+            })
+            .collect();
+        (
+            count_valid(&keys, &checkpoint.text(), &note),
+            keys.len(),
+            rules.witness_quorum,
+        )
+    });
 
     let state = State {
         format: STATE_FORMAT.into(),
@@ -403,6 +446,7 @@ pub fn run(options: &Options) -> Result<Outcome, MonitorError> {
         entries: checked,
         bytes: service.bytes,
         trusted_key: (run.previous.is_none() && source == KeySource::FirstUse).then_some(key),
+        witnessed,
     })
 }
 

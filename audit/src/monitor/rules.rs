@@ -61,6 +61,12 @@ pub struct Rules {
     pub certifiers: Vec<PublicKey>,
     /// The kind of the last entry.
     pub last_kind: Option<String>,
+    /// The witnesses `polls_opened` named (§6b), and how many must co-sign.
+    #[serde(default)]
+    pub witnesses: Vec<crate::log::Witness>,
+    /// Their quorum (0: none named).
+    #[serde(default)]
+    pub witness_quorum: u32,
 }
 
 impl Default for Rules {
@@ -75,6 +81,8 @@ impl Default for Rules {
             ballots: 0,
             certifiers: Vec::new(),
             last_kind: None,
+            witnesses: Vec::new(),
+            witness_quorum: 0,
         }
     }
 }
@@ -192,7 +200,19 @@ impl Rules {
     /// The effects of one event, once its state is allowed.
     fn event(&mut self, event: &Event) -> Result<(), (&'static str, String)> {
         match event {
-            Event::PollsOpened { .. } => self.phase = Phase::Open,
+            Event::PollsOpened {
+                witnesses,
+                witness_quorum,
+                ..
+            } => {
+                let (list, quorum) = (witnesses.clone().unwrap_or_default(), witness_quorum.unwrap_or(0));
+                if let Some(problem) = crate::log::policy_problems(&list, quorum).into_iter().next() {
+                    return Err(("§5 rule 8", problem));
+                }
+                self.witnesses = list;
+                self.witness_quorum = quorum;
+                self.phase = Phase::Open;
+            }
             Event::Ballot { tracker } => {
                 if let Some(last) = self.batch_last.filter(|last| tracker <= last) {
                     return Err((
