@@ -438,6 +438,7 @@ board-api-proof = The proof that one ballot is in the log, to check a receipt of
 board-api-signed-checkpoint = The newest checkpoint in Teller's own JSON format, as the record holds them.
 board-back = Back to the bulletin board.
 board-pages = Pages
+board-pages-end = Pages (end of the list)
 board-page-of = Page { $page } of { $pages }
 board-first = First page
 board-previous = Previous page

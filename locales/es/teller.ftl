@@ -435,6 +435,7 @@ board-api-proof = La prueba de que una papeleta está en el registro, para compr
 board-api-signed-checkpoint = El punto de control más reciente en el formato JSON propio de Teller, como los guarda el registro de la elección.
 board-back = Volver al tablón público.
 board-pages = Páginas
+board-pages-end = Páginas (final de la lista)
 board-page-of = Página { $page } de { $pages }
 board-first = Primera página
 board-previous = Página anterior

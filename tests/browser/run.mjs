@@ -464,6 +464,9 @@ async function spanishFlow() {
   if (!(await page.textContent('main')).includes('Junta Directiva')) throw new Error("the profile does not name the contest in Spanish");
   await checkPage(page, at('candidate profile'), { js, screenshot: 'member-candidate-es.png' });
 
+  await page.goto(`${fixture.base}/e/${fixture.member_election}/board`);
+  await checkPage(page, at('bulletin board'), { js });
+
   await page.goto(`${fixture.base}/vote`);
   await expectHeading(page, /Introduzca su código/);
   await typeInto(page, '#code', fixture.codes[3]);
@@ -646,6 +649,15 @@ async function staffFlow() {
 
   await page.goto(`${fixture.base}/e/${id}/results`);
   await checkPage(page, at('public results'), { js: true });
+
+  // The public bulletin board: checkpoint, log entries and sealed trackers.
+  await page.goto(`${fixture.base}/e/${id}/board`);
+  await expectHeading(page, /board/i);
+  await checkPage(page, at('bulletin board'), { js: true });
+  await page.goto(`${fixture.base}/e/${id}/board/log`);
+  await checkPage(page, at('bulletin board: log'), { js: true });
+  await page.goto(`${fixture.base}/e/${id}/board/trackers`);
+  await checkPage(page, at('bulletin board: trackers'), { js: true });
 
   await page.goto(`${fixture.base}/staff/account`);
   await checkPage(page, at('your account'), { js: true });
