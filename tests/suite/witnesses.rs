@@ -253,3 +253,220 @@ async fn witnessed_election(backend: Backend) {
 }
 
 on_both_backends!(two_witnesses_cosign_a_whole_election, witnessed_election);
+
+/// A witness served on `listener`, already bound (until then, submissions
+/// to its address wait unanswered).
+async fn serve_witness_on(
+    listener: tokio::net::TcpListener,
+    name: &str,
+    log: &LogKey,
+    dir: &std::path::Path,
+) -> tokio::sync::oneshot::Sender<()> {
+    let pair =
+        Ed25519KeyPair::from_seed_unchecked(ring::digest::digest(&ring::digest::SHA256, name.as_bytes()).as_ref())
+            .unwrap();
+    let witness = Witness::open(name, pair, std::slice::from_ref(log), StateDir::open(dir).unwrap()).unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, Arc::new(witness), Limits::default(), async {
+        let _ = rx.await;
+    }));
+    tx
+}
+
+/// The tree checkpoint in the proof of `tracker`'s ballot.
+async fn proof_note(app: &TestApp, id: &str, tracker: &str) -> String {
+    let (status, body) = app
+        .get_json(&format!("/api/v1/elections/{id}/receipts/{tracker}/proof"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value::<InclusionProof>(body).unwrap().checkpoint
+}
+
+/// Cast five ballots (the least a staff seal seals) and seal them.
+async fn cast_five_and_seal(app: &TestApp, id: &str, tokens: &[(String, String)]) -> String {
+    let mut first = None;
+    for (i, (_, token)) in tokens.iter().take(5).enumerate() {
+        let (status, receipt) = app.cast(id, token, example_choices(i)).await;
+        assert_eq!(status, 201, "{receipt}");
+        first.get_or_insert(
+            serde_json::from_value::<Receipt>(receipt)
+                .unwrap()
+                .body
+                .tracker
+                .to_hex(),
+        );
+    }
+    assert!(app.teller_ok(&["seal", id]).contains("Sealed 5 ballots"));
+    first.unwrap()
+}
+
+/// The instance keeps the witnesses' policy and the lines of fully
+/// co-signed sizes between requests: a proof or checkpoint served before a
+/// cosignature or a checkpoint existed never hides it once it does.
+async fn served_notes_follow_new_cosignatures_and_checkpoints(backend: Backend) {
+    let captured: Arc<Mutex<Option<AppState>>> = Arc::default();
+    let keep = captured.clone();
+    let app = TestApp::spawn_configured(backend, None, None, move |s| *keep.lock().unwrap() = Some(s.clone())).await;
+    let state = captured.lock().unwrap().clone().unwrap();
+    let (id, tokens) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 10);
+    let key = app.export(&id).public_key;
+    let log = LogKey {
+        origin: origin(teller::ops::tree::host_of(&app.base), &id),
+        key,
+    };
+    let dirs = tempfile::tempdir().unwrap();
+    let w1 = start_witness("witness.auditors.test/w1", &log, &dirs.path().join("w1")).await;
+    // The second witness's address is bound, but nobody answers there yet.
+    let late_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let late_url = format!("http://{}", late_listener.local_addr().unwrap());
+    let late_name = "witness.partner.test/w1";
+    let late_key = WitnessKey::of(
+        late_name,
+        &Ed25519KeyPair::from_seed_unchecked(
+            ring::digest::digest(&ring::digest::SHA256, late_name.as_bytes()).as_ref(),
+        )
+        .unwrap(),
+    );
+    app.teller_ok(&[
+        "election",
+        "witnesses",
+        &id,
+        "--witness",
+        &format!("{} {}", w1.key.vkey(), w1.url),
+        "--witness",
+        &format!("{} {late_url}", late_key.vkey()),
+        "--quorum",
+        "1",
+    ]);
+    app.teller_ok(&["election", "open", &id]);
+    let keys = [w1.key.clone(), late_key.clone()];
+    let tracker = cast_five_and_seal(&app, &id, &tokens[..5]).await;
+    let signed_by = |note: &str| {
+        let c = TreeCheckpoint::open(note, &id, &key).unwrap();
+        (c.size, count_valid(&keys, &c.text(), note).len())
+    };
+
+    // Served before any witness answered: no cosignature yet.
+    let sealed = app.export(&id).log.len() as u64;
+    assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 0));
+    assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (sealed, 0));
+
+    // The first witness co-signs: the very next proof and checkpoint carry it.
+    assert_eq!(round(&state, Duration::from_secs(1)).await, 1);
+    assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 1));
+    assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (sealed, 1));
+
+    // The second starts answering and co-signs too.
+    let _late = serve_witness_on(late_listener, late_name, &log, &dirs.path().join("w2")).await;
+    assert_eq!(round(&state, Duration::from_secs(2)).await, 1);
+    assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 2));
+    assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (sealed, 2));
+
+    // A new seal: the checkpoint is the new one at once; the proof keeps
+    // the co-signed size until the quorum co-signs the new one, then moves.
+    cast_five_and_seal(&app, &id, &tokens[5..]).await;
+    let resealed = app.export(&id).log.len() as u64;
+    assert!(resealed > sealed);
+    assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (resealed, 0));
+    assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 2));
+    assert_eq!(round(&state, Duration::from_secs(2)).await, 2);
+    assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (resealed, 2));
+    assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (resealed, 2));
+}
+
+on_both_backends!(
+    served_notes_follow_new_cosignatures_and_checkpoints_test,
+    served_notes_follow_new_cosignatures_and_checkpoints
+);
+
+/// Staff name the witnesses in the console while the election is a draft:
+/// a bad line changes nothing and says which; the opening freezes them.
+async fn named_in_the_console(backend: Backend) {
+    use common::staff::{act, add_staff, get, sign_in};
+    use reqwest::StatusCode;
+    let app = TestApp::spawn(backend).await;
+    let (id, _) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 3);
+    add_staff(&app, "olga", "officer", "officer password!");
+    add_staff(&app, "oscar", "observer", "observer password!");
+    let officer = sign_in(&app, "olga", "officer password!", "").await.unwrap();
+    let observer = sign_in(&app, "oscar", "observer password!", "").await.unwrap();
+    let key = |n: u8| {
+        WitnessKey::of(
+            &format!("w{n}.example.org/w"),
+            &Ed25519KeyPair::from_seed_unchecked(&[n; 32]).unwrap(),
+        )
+    };
+    let (_, page) = get(&app, &officer, &format!("/staff/elections/{id}")).await;
+    assert!(
+        page.contains("names no witnesses") && page.contains("Save the witnesses"),
+        "{page}"
+    );
+
+    let two = format!(
+        "{} https://w1.example.org/\n\n{} https://w2.example.org\n",
+        key(1).vkey(),
+        key(2).vkey()
+    );
+    let (status, page) = act(
+        &app,
+        &officer,
+        &id,
+        &[("action", "witnesses"), ("witnesses", &two), ("witness_quorum", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("2 witnesses named; 2 must co-sign each checkpoint."),
+        "{page}"
+    );
+    assert!(
+        page.contains(&key(2).vkey()) && page.contains("https://w1.example.org<"),
+        "{page}"
+    );
+
+    // A bad key or quorum: nothing changes, and the notice says why.
+    for (lines, quorum, says) in [
+        (
+            format!("{} https://w1.example.org\nnot-a-key https://x", key(1).vkey()),
+            "1",
+            "line 2",
+        ),
+        (two.clone(), "3", "witness_quorum"),
+        (two.clone(), "two", "whole number"),
+        (format!("{} ftp://w1.example.org", key(1).vkey()), "1", "url"),
+    ] {
+        let (status, page) = act(
+            &app,
+            &officer,
+            &id,
+            &[
+                ("action", "witnesses"),
+                ("witnesses", &lines),
+                ("witness_quorum", quorum),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+        assert!(page.contains(says), "{says}: {page}");
+    }
+    let out = app.teller_ok(&["election", "witnesses", &id]);
+    assert!(
+        out.contains("2 witnesses must co-sign") && out.contains(&key(1).vkey()),
+        "{out}"
+    );
+    // Observers cannot name them.
+    let (status, _) = act(&app, &observer, &id, &[("action", "witnesses"), ("witnesses", "")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The opening freezes them: the form is gone and a late change refused.
+    app.teller_ok(&["election", "open", &id]);
+    let (_, page) = get(&app, &officer, &format!("/staff/elections/{id}")).await;
+    assert!(
+        !page.contains("Save the witnesses") && page.contains("Nothing co-signed yet"),
+        "{page}"
+    );
+    let (status, _) = act(&app, &officer, &id, &[("action", "witnesses"), ("witnesses", "")]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(app.teller_ok(&["election", "witnesses", &id]).contains(&key(2).vkey()));
+}
+on_both_backends!(staff_name_witnesses_in_the_console, named_in_the_console);

@@ -379,6 +379,44 @@ pub struct ActionForm {
     /// title, typed to confirm deleting personal data.
     #[serde(default)]
     confirm: String,
+    /// The witnesses, one per line: verifier key, a space, URL.
+    #[serde(default)]
+    witnesses: String,
+    /// How many of them must co-sign.
+    #[serde(default)]
+    witness_quorum: String,
+}
+
+/// The witnesses as staff typed them, one per line (`VKEY URL`; blank
+/// lines skipped), and the quorum (blank: all of them).
+fn parse_witnesses(lines: &str, quorum: &str) -> Result<(Vec<teller_audit::log::Witness>, u32), OpError> {
+    let mut list = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in lines.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let parsed = line
+            .trim()
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| "give the verifier key, a space and the URL".to_string())
+            .and_then(|(vkey, url)| crate::ops::witnesses::parse_witness(vkey, url));
+        match parsed {
+            Ok(w) => list.push(w),
+            Err(e) => problems.push(format!("line {}: {e}", i + 1)),
+        }
+    }
+    let quorum = match quorum.trim() {
+        "" => list.len() as u32,
+        q => q.parse().unwrap_or_else(|_| {
+            problems.push(format!(
+                "the number that must co-sign: expected a whole number, found {q:?}"
+            ));
+            0
+        }),
+    };
+    if problems.is_empty() {
+        Ok((list, quorum))
+    } else {
+        Err(OpError::Definition(problems))
+    }
 }
 
 /// Parse `2026-12-15T17:00` (as a browser's datetime-local field sends it)
@@ -394,7 +432,7 @@ fn parse_when(text: &str, zone: &crate::time::Zone) -> Result<i64, OpError> {
 }
 
 /// `POST /staff/elections/{id}`: open, close, extend, seal, tally, register a
-/// key, certify.
+/// key, certify, name the witnesses.
 pub async fn act(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -484,6 +522,19 @@ pub async fn act(
                             )
                         } else {
                             format!("Your signature is accepted: {} of {} needed.", p.signed, p.quorum)
+                        }
+                    })
+                }
+                "witnesses" => {
+                    let (list, quorum) = parse_witnesses(&form.witnesses, &form.witness_quorum)?;
+                    crate::ops::witnesses::set_policy(conn, &election, &list, quorum, &actor).map(|()| {
+                        if list.is_empty() {
+                            "No witnesses are named.".to_string()
+                        } else {
+                            format!(
+                                "{} named; {quorum} must co-sign each checkpoint.",
+                                crate::text::count(list.len() as u64, "witness", "witnesses")
+                            )
                         }
                     })
                 }
