@@ -16,6 +16,7 @@ pub mod load;
 pub mod machine;
 pub mod memory;
 pub mod prepare;
+pub mod proofs;
 pub mod raw_commit;
 pub mod record;
 pub mod report;

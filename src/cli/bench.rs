@@ -66,6 +66,19 @@ pub struct BenchArgs {
     /// serve`) and through `teller voters import`, with time and peak memory.
     #[arg(long, value_name = "MEMBERS")]
     roll: Option<u64>,
+    /// Instead of the suite: serve inclusion and consistency proofs of an
+    /// election of this many sealed ballots to concurrent clients over
+    /// HTTP (beside the plain election summary as a baseline), then cast
+    /// with and without witnesses; --level-seconds bounds each level
+    /// [default: 10], --max-casts the casts into each election [default: 100000].
+    #[arg(long, value_name = "BALLOTS")]
+    proofs: Option<u64>,
+    /// Concurrent clients reading proofs, with --proofs.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    proof_clients: usize,
+    /// The most requests of one read level, with --proofs.
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    proof_reads: usize,
     /// Leave out parts of the suite.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PART,…")]
     skip: Vec<Part>,
@@ -88,6 +101,23 @@ pub fn run(args: BenchArgs) -> Result<()> {
         anyhow::ensure!(members >= 1, "--roll takes a number of members");
         let parent = args.work_dir.clone().unwrap_or_else(bench::roll::default_parent);
         bench::roll::run(members, args.postgres_url.as_deref(), &parent, args.out.as_deref())?;
+        return Ok(());
+    }
+    if let Some(ballots) = args.proofs {
+        anyhow::ensure!(ballots >= 1, "--proofs takes a number of ballots");
+        anyhow::ensure!(
+            (1..=1000).contains(&args.proof_clients),
+            "--proof-clients takes a number from 1 to 1000"
+        );
+        let settings = bench::proofs::Settings {
+            ballots,
+            clients: args.proof_clients,
+            max_reads: args.proof_reads.max(1),
+            time_limit: Duration::from_secs(args.level_seconds.unwrap_or(10)),
+            casts: args.max_casts.unwrap_or(100_000).max(1),
+        };
+        let parent = args.work_dir.clone().unwrap_or_else(bench::roll::default_parent);
+        bench::proofs::run(&settings, args.postgres_url.as_deref(), &parent, args.out.as_deref())?;
         return Ok(());
     }
     let options = options(args, command_line())?;
