@@ -204,6 +204,91 @@ pub struct Witness {
     pub url: String,
 }
 
+/// The lifecycle states of §5, in order: the state of an election after
+/// each entry of its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Before `polls_opened`.
+    Draft,
+    /// Until `polls_closed`.
+    Open,
+    /// Until `tallied`.
+    Closed,
+    /// Until `certified`.
+    Tallied,
+    /// After `certified`.
+    Certified,
+}
+
+impl Phase {
+    /// The state as FORMAT.md and the record name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::Open => "open",
+            Phase::Closed => "closed",
+            Phase::Tallied => "tallied",
+            Phase::Certified => "certified",
+        }
+    }
+}
+
+/// What is wrong with an `actor` (§5 rule 6), if anything.
+pub fn actor_problem(actor: &str) -> Option<String> {
+    let named = |prefix: &str| {
+        actor
+            .strip_prefix(prefix)
+            .is_some_and(|name| !name.is_empty() && !name.chars().any(char::is_control))
+    };
+    if actor == "scheduler" || actor == "delivery" || named("cli:") || named("staff:") {
+        None
+    } else {
+        Some(format!(
+            "expected an actor of the form cli:USER, staff:USERNAME, scheduler or delivery (the name not empty, without control characters), found {actor:?}"
+        ))
+    }
+}
+
+impl Event {
+    /// The states in which an entry of this type may appear (§5 rule 2).
+    pub fn phases(&self) -> &'static [Phase] {
+        use Phase::*;
+        match self {
+            Event::ElectionCreated { .. } => &[],
+            Event::DefinitionUpdated { .. }
+            | Event::RollImported { .. }
+            | Event::CertifierRegistered { .. }
+            | Event::PollsOpened { .. } => &[Draft],
+            Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
+            Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => {
+                &[Open]
+            }
+            Event::Tallied { .. } => &[Closed],
+            Event::Certification { .. } => &[Tallied, Certified],
+            Event::Certified { .. } => &[Tallied],
+        }
+    }
+
+    /// The `actor` of an event that names one (§5 rule 6).
+    pub fn actor(&self) -> Option<&str> {
+        match self {
+            Event::ElectionCreated { actor, .. }
+            | Event::DefinitionUpdated { actor, .. }
+            | Event::RollImported { actor, .. }
+            | Event::CertifierRegistered { actor, .. }
+            | Event::TokensIssued { actor, .. }
+            | Event::TokensSent { actor, .. }
+            | Event::TokenReissued { actor, .. }
+            | Event::PollsOpened { actor, .. }
+            | Event::ScheduleChanged { actor, .. }
+            | Event::PollsClosed { actor, .. }
+            | Event::Tallied { actor, .. } => Some(actor),
+            Event::Ballot { .. } | Event::Seal { .. } | Event::Certification { .. } | Event::Certified { .. } => None,
+        }
+    }
+}
+
 /// What is wrong with a witness policy (FORMAT.md §5 rule 8), if anything:
 /// each witness's name is a note key name (not empty, at most 100
 /// characters, no `+`, no white space or control character) and unique, its

@@ -9,23 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{Digest, PublicKey};
-use crate::log::{Event, LogEntry, GENESIS};
-
-/// The lifecycle states of §5, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// Before `polls_opened`.
-    Draft,
-    /// Until `polls_closed`.
-    Open,
-    /// Until `tallied`.
-    Closed,
-    /// Until `certified`.
-    Tallied,
-    /// After `certified`.
-    Certified,
-}
+use crate::log::{actor_problem, Event, LogEntry, Phase, GENESIS};
 
 /// A rule the log breaks, at an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,60 +71,6 @@ impl Default for Rules {
     }
 }
 
-/// The states in which an entry of this type may appear (§5 rule 2).
-fn allowed(event: &Event) -> &'static [Phase] {
-    use Phase::*;
-    match event {
-        Event::ElectionCreated { .. } => &[],
-        Event::DefinitionUpdated { .. }
-        | Event::RollImported { .. }
-        | Event::CertifierRegistered { .. }
-        | Event::PollsOpened { .. } => &[Draft],
-        Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
-        Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => {
-            &[Open]
-        }
-        Event::Tallied { .. } => &[Closed],
-        Event::Certification { .. } => &[Tallied, Certified],
-        Event::Certified { .. } => &[Tallied],
-    }
-}
-
-/// What is wrong with an `actor` (§5 rule 6), if anything: the same rule
-/// `teller-audit verify` checks.
-fn actor_problem(actor: &str) -> Option<String> {
-    let named = |prefix: &str| {
-        actor
-            .strip_prefix(prefix)
-            .is_some_and(|name| !name.is_empty() && !name.chars().any(char::is_control))
-    };
-    if actor == "scheduler" || actor == "delivery" || named("cli:") || named("staff:") {
-        None
-    } else {
-        Some(format!(
-            "expected an actor cli:USER, staff:USERNAME, scheduler or delivery, found {actor:?}"
-        ))
-    }
-}
-
-/// The `actor` of an event that names one.
-fn actor_of(event: &Event) -> Option<&str> {
-    match event {
-        Event::ElectionCreated { actor, .. }
-        | Event::DefinitionUpdated { actor, .. }
-        | Event::RollImported { actor, .. }
-        | Event::CertifierRegistered { actor, .. }
-        | Event::TokensIssued { actor, .. }
-        | Event::TokensSent { actor, .. }
-        | Event::TokenReissued { actor, .. }
-        | Event::PollsOpened { actor, .. }
-        | Event::ScheduleChanged { actor, .. }
-        | Event::PollsClosed { actor, .. }
-        | Event::Tallied { actor, .. } => Some(actor),
-        Event::Ballot { .. } | Event::Seal { .. } | Event::Certification { .. } | Event::Certified { .. } => None,
-    }
-}
-
 impl Rules {
     /// Check the next entry of the election `election` whose key is `key`,
     /// and remember what later entries need.
@@ -153,7 +83,7 @@ impl Rules {
         self.head = entry.chain_hash(&self.head);
         self.size += 1;
         self.last_kind = Some(entry.event.kind().to_string());
-        if let Some(problem) = actor_of(&entry.event).and_then(actor_problem) {
+        if let Some(problem) = entry.event.actor().and_then(actor_problem) {
             return Err(broken("§5 rule 6", problem));
         }
         if seq == 0 {
@@ -176,7 +106,7 @@ impl Rules {
                 )),
             };
         }
-        let allowed = allowed(&entry.event);
+        let allowed = entry.event.phases();
         if !allowed.contains(&self.phase) {
             return Err(broken(
                 "§5 rule 2",

@@ -4,7 +4,7 @@
 
 use crate::checkpoint::CheckpointReason;
 use crate::crypto::{Digest, PublicKey, Seed, Signature};
-use crate::log::{ChainedEntry, Event, GENESIS};
+use crate::log::{actor_problem, ChainedEntry, Event, Phase, GENESIS};
 
 use super::report::Failures;
 
@@ -125,61 +125,6 @@ impl LogFacts {
     }
 }
 
-/// The lifecycle phases of §5 rule 2, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Phase {
-    Draft,
-    Open,
-    Closed,
-    Tallied,
-    Certified,
-}
-
-impl Phase {
-    fn name(self) -> &'static str {
-        match self {
-            Phase::Draft => "draft",
-            Phase::Open => "open",
-            Phase::Closed => "closed",
-            Phase::Tallied => "tallied",
-            Phase::Certified => "certified",
-        }
-    }
-}
-
-/// The phases in which an entry of this type may appear (§5 rule 2).
-fn allowed(event: &Event) -> &'static [Phase] {
-    use Phase::*;
-    match event {
-        Event::ElectionCreated { .. } => &[],
-        Event::DefinitionUpdated { .. } | Event::RollImported { .. } | Event::CertifierRegistered { .. } => &[Draft],
-        Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
-        Event::PollsOpened { .. } => &[Draft],
-        Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => {
-            &[Open]
-        }
-        Event::Tallied { .. } => &[Closed],
-        Event::Certification { .. } => &[Tallied, Certified],
-        Event::Certified { .. } => &[Tallied],
-    }
-}
-
-/// What is wrong with an `actor` (§5 rule 6), if anything.
-pub(crate) fn actor_problem(actor: &str) -> Option<String> {
-    let named = |prefix: &str| {
-        actor
-            .strip_prefix(prefix)
-            .is_some_and(|name| !name.is_empty() && !name.chars().any(char::is_control))
-    };
-    if actor == "scheduler" || actor == "delivery" || named("cli:") || named("staff:") {
-        None
-    } else {
-        Some(format!(
-            "expected an actor of the form cli:USER, staff:USERNAME, scheduler or delivery (the name not empty, without control characters), found {actor:?}"
-        ))
-    }
-}
-
 /// Checks the log as its entries arrive.
 pub(crate) struct LogChecker {
     facts: LogFacts,
@@ -206,24 +151,6 @@ impl Default for LogChecker {
             next_seal: 1,
             total_ballots: 0,
         }
-    }
-}
-
-/// The `actor` of an event that names one.
-fn actor_of(event: &Event) -> Option<&str> {
-    match event {
-        Event::ElectionCreated { actor, .. }
-        | Event::DefinitionUpdated { actor, .. }
-        | Event::RollImported { actor, .. }
-        | Event::CertifierRegistered { actor, .. }
-        | Event::TokensIssued { actor, .. }
-        | Event::TokensSent { actor, .. }
-        | Event::TokenReissued { actor, .. }
-        | Event::PollsOpened { actor, .. }
-        | Event::ScheduleChanged { actor, .. }
-        | Event::PollsClosed { actor, .. }
-        | Event::Tallied { actor, .. } => Some(actor),
-        Event::Ballot { .. } | Event::Seal { .. } | Event::Certification { .. } | Event::Certified { .. } => None,
     }
 }
 
@@ -256,7 +183,7 @@ impl LogChecker {
     fn structure(&mut self, seq: u64, event: &Event) {
         let kind = event.kind();
         let at = format!("entry {seq} ({kind})");
-        if let Some(problem) = actor_of(event).and_then(actor_problem) {
+        if let Some(problem) = event.actor().and_then(actor_problem) {
             self.structure.push(format!("§5 rule 6: {at}: {problem}"));
         }
         if seq == 0 {
@@ -275,7 +202,7 @@ impl LogChecker {
         let ballots_waiting = self.batch_len > 0;
         let phase = self.phase;
         let f = &mut self.structure;
-        let allowed = allowed(event);
+        let allowed = event.phases();
         if matches!(event, Event::ElectionCreated { .. }) {
             f.push(format!("§5 rule 1: {at}: only entry 0 is election_created"));
         } else if !allowed.contains(&phase) {
