@@ -532,7 +532,7 @@ fn cast_with_and_without_witnesses(
             path: format!("/api/v1/elections/{election}/ballots"),
             bodies,
             voters: CAST_VOTERS,
-            time_limit: settings.time_limit,
+            time_limit: cast_window(settings),
             watch_pid: Some(server.pid()),
             watch_comm: None,
             rate: None,
@@ -573,6 +573,12 @@ fn cast_with_and_without_witnesses(
         log_size,
         server_problems,
     })
+}
+
+/// How long voters cast into each election: the level's time, and at
+/// least long enough for two seals (so both windows see sealing alike).
+fn cast_window(settings: &Settings) -> Duration {
+    settings.time_limit.max(Duration::from_secs(SEAL_SECONDS * 5 / 2))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -632,9 +638,10 @@ fn render(settings: &Settings, figures: &[Figures]) -> String {
     );
     let _ = writeln!(
         s,
-        "## Casting with and without witnesses ({CAST_VOTERS} voters, sealing every {SEAL_SECONDS} s)\n\n\
+        "## Casting with and without witnesses ({CAST_VOTERS} voters for {} s each, sealing every {SEAL_SECONDS} s)\n\n\
          | backend | witnesses | casts | casts/s | p50 | p99 | max | seals meanwhile | problems |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|"
+         |---|---|---:|---:|---:|---:|---:|---:|---:|",
+        cast_window(settings).as_secs()
     );
     for f in figures {
         for w in &f.casting {

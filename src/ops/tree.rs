@@ -36,10 +36,21 @@ struct ElectionTree {
     seals: HashMap<u64, u64>,
     /// Where the `polls_opened` entry is (it names the witnesses).
     opened: Option<u64>,
-    /// The newest signed note and its size (Ed25519 is deterministic, so a
-    /// size's note is signed once, not per request).
-    note: Option<(u64, String)>,
+    /// The signed notes of the newest sizes asked for (Ed25519 is
+    /// deterministic, so a size's note is signed once, not per request):
+    /// the newest checkpoint's, and the co-signed one proofs fall back to.
+    notes: Vec<(u64, String)>,
+    /// How many witnesses the election names, and its quorum, read once:
+    /// the opening froze them (§5 rule 8), and a tree is read only once a
+    /// checkpoint exists, that is after the opening.
+    witnesses: Option<(usize, u32)>,
+    /// The cosignature lines of sizes every witness has co-signed: a size
+    /// has one line per witness at most, so these can gain no other.
+    complete: HashMap<u64, Vec<String>>,
 }
+
+/// Signed notes kept per election.
+const NOTES_KEPT: usize = 4;
 
 impl ElectionTree {
     /// Read the stored log up to `size` entries into the tree.
@@ -77,14 +88,11 @@ impl ElectionTree {
 }
 
 impl ElectionTree {
-    /// The election key's signed note of the tree of `size` entries (held).
-    /// The newest is kept: Ed25519 is deterministic, so a size's note is
-    /// signed once, not per request.
+    /// The election key's signed note of the tree of `size` entries (held),
+    /// kept among the [`NOTES_KEPT`] newest sizes asked for.
     fn note_at(&mut self, secret: &MasterSecret, row: &ElectionRow, host: &str, size: u64) -> Result<String, OpError> {
-        if let Some((signed, note)) = &self.note {
-            if *signed == size {
-                return Ok(note.clone());
-            }
+        if let Some((_, note)) = self.notes.iter().find(|(signed, _)| *signed == size) {
+            return Ok(note.clone());
         }
         let checkpoint = TreeCheckpoint {
             origin: origin(host, &row.id),
@@ -93,10 +101,44 @@ impl ElectionTree {
         };
         let signer = secret.signer(&row.id, &row.secret_key)?;
         let note = checkpoint.signed_note(&row.public_key()?, |bytes| signer.sign(bytes));
-        if self.note.as_ref().is_none_or(|(signed, _)| *signed < size) {
-            self.note = Some((size, note.clone()));
-        }
+        self.notes.push((size, note.clone()));
+        self.notes.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+        self.notes.truncate(NOTES_KEPT);
         Ok(note)
+    }
+
+    /// How many witnesses the election names, and the quorum.
+    fn witnesses(&mut self, conn: &mut AnyConnection, election: &str) -> Result<(usize, u32), StoreError> {
+        if let Some(policy) = self.witnesses {
+            return Ok(policy);
+        }
+        let (list, quorum) = witnesses::policy(conn, election)?;
+        let policy = (list.len(), quorum);
+        self.witnesses = Some(policy);
+        Ok(policy)
+    }
+
+    /// The cosignature lines of the checkpoint of `size`, in witness-name
+    /// order: read each time until every witness has co-signed it.
+    fn lines(&mut self, conn: &mut AnyConnection, election: &str, size: u64) -> Result<Vec<String>, StoreError> {
+        let (named, _) = self.witnesses(conn, election)?;
+        if named == 0 {
+            return Ok(Vec::new());
+        }
+        if let Some(lines) = self.complete.get(&size) {
+            return Ok(lines.clone());
+        }
+        let lines = witnesses::lines(conn, election, size)?;
+        if lines.len() >= named {
+            self.complete.insert(size, lines.clone());
+        }
+        Ok(lines)
+    }
+
+    /// `note` (of the tree of `size` entries) with the cosignatures its
+    /// witnesses returned (§6b).
+    fn cosigned(&mut self, conn: &mut AnyConnection, election: &str, size: u64, note: &str) -> Result<String, OpError> {
+        Ok(cosignature::add_lines(note, &self.lines(conn, election, size)?))
     }
 }
 
@@ -153,15 +195,9 @@ pub fn checkpoint_note(
     row: &ElectionRow,
     host: &str,
 ) -> Result<Option<String>, OpError> {
-    signed(conn, secret, trees, row, host, |conn, _, size, note| {
-        cosigned(conn, &row.id, size, &note)
+    signed(conn, secret, trees, row, host, |conn, tree, size, note| {
+        tree.cosigned(conn, &row.id, size, &note)
     })
-}
-
-/// `note` (of the tree of `size` entries) with the cosignatures its
-/// witnesses returned (§6b).
-fn cosigned(conn: &mut AnyConnection, election: &str, size: u64, note: &str) -> Result<String, OpError> {
-    Ok(cosignature::add_lines(note, &witnesses::lines(conn, election, size)?))
 }
 
 /// What a witness that holds the tree of `old` entries is sent (§6b).
@@ -246,18 +282,14 @@ pub fn proof(
         if at >= size || seal_at >= size {
             return Ok(Err(NoProof::NotYetSealed));
         }
-        let (size, note) = match cosigned_size(conn, &row.id, seal_at + 1, size)? {
+        let (size, note) = match cosigned_size(conn, tree, &row.id, seal_at + 1, size)? {
             Some(cosigned) if cosigned != size => {
                 let note = tree.note_at(secret, row, host, cosigned)?;
-                (cosigned, self::cosigned(conn, &row.id, cosigned, &note)?)
+                (cosigned, tree.cosigned(conn, &row.id, cosigned, &note)?)
             }
-            _ => (size, cosigned(conn, &row.id, size, &note)?),
+            _ => (size, tree.cosigned(conn, &row.id, size, &note)?),
         };
-        let entries = [
-            entry_at(conn, &row.id, opened_at)?,
-            entry_at(conn, &row.id, at)?,
-            entry_at(conn, &row.id, seal_at)?,
-        ];
+        let entries = entries_at(conn, &row.id, [opened_at, at, seal_at])?;
         let proof = inclusion::prove(&entries, &tree.tree, &row.id, tracker, seal, size, note);
         Ok(proof.ok_or(NoProof::NotYetSealed))
     })?;
@@ -268,24 +300,40 @@ pub fn proof(
 /// witnesses' quorum: the largest size of at least `min` entries that a
 /// quorum co-signed, if any. `None` also when the election names no
 /// witnesses.
-fn cosigned_size(conn: &mut AnyConnection, election: &str, min: u64, newest: u64) -> Result<Option<u64>, OpError> {
-    let (list, quorum) = witnesses::policy(conn, election)?;
-    if list.is_empty() || quorum == 0 {
+fn cosigned_size(
+    conn: &mut AnyConnection,
+    tree: &mut ElectionTree,
+    election: &str,
+    min: u64,
+    newest: u64,
+) -> Result<Option<u64>, OpError> {
+    let (named, quorum) = tree.witnesses(conn, election)?;
+    if named == 0 || quorum == 0 {
         return Ok(None);
     }
-    if witnesses::lines(conn, election, newest)?.len() >= quorum as usize {
+    if tree.lines(conn, election, newest)?.len() >= quorum as usize {
         return Ok(Some(newest));
     }
     Ok(witnesses::largest_cosigned(conn, election, min, quorum)?)
 }
 
-/// The stored entry at `seq`.
-fn entry_at(conn: &mut AnyConnection, election: &str, seq: u64) -> Result<LogEntry, OpError> {
-    let rows = logstore::entry_rows(conn, election, seq as i64, 1)?;
-    match rows.into_iter().next() {
-        Some((at, body, _)) if at as u64 == seq => Ok(logstore::parse_entry(conn, election, at, &body)?),
-        _ => Err(StoreError::from(corrupt(format!("log entry {seq} is missing"))).into()),
+/// The stored entries at `seqs`, read in one query.
+fn entries_at<const N: usize>(
+    conn: &mut AnyConnection,
+    election: &str,
+    seqs: [u64; N],
+) -> Result<[LogEntry; N], OpError> {
+    let wanted: Vec<i64> = seqs.iter().map(|&s| s as i64).collect();
+    let rows = logstore::entry_rows_at(conn, election, &wanted)?;
+    let mut out = Vec::with_capacity(N);
+    for seq in seqs {
+        let Some((at, body, _)) = rows.iter().find(|(at, _, _)| *at as u64 == seq) else {
+            return Err(StoreError::from(corrupt(format!("log entry {seq} is missing"))).into());
+        };
+        out.push(logstore::parse_entry(conn, election, *at, body)?);
     }
+    out.try_into()
+        .map_err(|_| StoreError::from(corrupt("log entries out of place")).into())
 }
 
 /// A consistency proof (§5a) from size `from` to the newest tree
@@ -318,7 +366,7 @@ pub fn consistency(
                 from,
                 to: size,
                 proof,
-                checkpoint: cosigned(conn, &row.id, size, &note)?,
+                checkpoint: tree.cosigned(conn, &row.id, size, &note)?,
             }),
             Err(_) => Err(size),
         })

@@ -225,6 +225,21 @@ pub fn entry_rows(
         .load(conn)?)
 }
 
+/// The log rows `(seq, body, hash)` at `seqs`, in order of `seq`, in one
+/// query (a proof's few entries).
+pub fn entry_rows_at(
+    conn: &mut AnyConnection,
+    election: &str,
+    seqs: &[i64],
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(log_entries::table
+        .filter(log_entries::election_id.eq(election))
+        .filter(log_entries::seq.eq_any(seqs))
+        .order(log_entries::seq)
+        .select((log_entries::seq, log_entries::body, log_entries::hash))
+        .load(conn)?)
+}
+
 /// Store a signed checkpoint.
 pub fn insert_checkpoint(conn: &mut AnyConnection, cp: &SignedCheckpoint) -> Result<(), StoreError> {
     let body = serde_json::to_string(cp).map_err(corrupt)?;
@@ -256,9 +271,33 @@ pub fn checkpoints(conn: &mut AnyConnection, election: &str) -> Result<Vec<Signe
     Ok(out)
 }
 
-/// The newest checkpoint.
+/// The newest checkpoint: the last [`checkpoints`] gives, read in one
+/// query of the rows of the largest sizes (served with every proof, so it
+/// must not cost a read of every seal's checkpoint).
 pub fn latest_checkpoint(conn: &mut AnyConnection, election: &str) -> Result<Option<SignedCheckpoint>, StoreError> {
-    Ok(checkpoints(conn, election)?.pop())
+    // A size has at most one checkpoint per reason (the key is election,
+    // size, reason): this many rows hold every one of the largest size.
+    const REASONS: i64 = 5;
+    let rows: Vec<(i64, String)> = checkpoints::table
+        .filter(checkpoints::election_id.eq(election))
+        .order((checkpoints::size.desc(), checkpoints::reason))
+        .limit(REASONS)
+        .select((checkpoints::size, checkpoints::body))
+        .load(conn)?;
+    let largest = rows.first().map(|(size, _)| *size);
+    let rows = rows
+        .into_iter()
+        .filter(|(size, _)| Some(*size) == largest)
+        .map(|(_, body)| body);
+    let mut newest: Option<SignedCheckpoint> = None;
+    for body in rows {
+        let cp: SignedCheckpoint = serde_json::from_str(&body).map_err(|e| corrupt(format!("checkpoint: {e}")))?;
+        // Same size: the one signed last, as `checkpoints` orders them.
+        if newest.as_ref().is_none_or(|n| n.checkpoint.time <= cp.checkpoint.time) {
+            newest = Some(cp);
+        }
+    }
+    Ok(newest)
 }
 
 /// Record a seal for the turnout chart.

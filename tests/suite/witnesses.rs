@@ -254,10 +254,9 @@ async fn witnessed_election(backend: Backend) {
 
 on_both_backends!(two_witnesses_cosign_a_whole_election, witnessed_election);
 
-/// A witness served on `listener`, already bound (until then, submissions
-/// to its address wait unanswered).
+/// A witness served at `addr` (until then, submissions to it are refused).
 async fn serve_witness_on(
-    listener: tokio::net::TcpListener,
+    addr: std::net::SocketAddr,
     name: &str,
     log: &LogKey,
     dir: &std::path::Path,
@@ -266,6 +265,7 @@ async fn serve_witness_on(
         Ed25519KeyPair::from_seed_unchecked(ring::digest::digest(&ring::digest::SHA256, name.as_bytes()).as_ref())
             .unwrap();
     let witness = Witness::open(name, pair, std::slice::from_ref(log), StateDir::open(dir).unwrap()).unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(listener, Arc::new(witness), Limits::default(), async {
         let _ = rx.await;
@@ -316,9 +316,12 @@ async fn served_notes_follow_new_cosignatures_and_checkpoints(backend: Backend) 
     };
     let dirs = tempfile::tempdir().unwrap();
     let w1 = start_witness("witness.auditors.test/w1", &log, &dirs.path().join("w1")).await;
-    // The second witness's address is bound, but nobody answers there yet.
-    let late_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let late_url = format!("http://{}", late_listener.local_addr().unwrap());
+    // The second witness's address: nobody listens there yet.
+    let late_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let late_url = format!("http://{late_addr}");
     let late_name = "witness.partner.test/w1";
     let late_key = WitnessKey::of(
         late_name,
@@ -352,13 +355,14 @@ async fn served_notes_follow_new_cosignatures_and_checkpoints(backend: Backend) 
     assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (sealed, 0));
 
     // The first witness co-signs: the very next proof and checkpoint carry it.
-    assert_eq!(round(&state, Duration::from_secs(1)).await, 1);
+    assert_eq!(round(&state, Duration::from_secs(3)).await, 1);
     assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 1));
     assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (sealed, 1));
 
     // The second starts answering and co-signs too.
-    let _late = serve_witness_on(late_listener, late_name, &log, &dirs.path().join("w2")).await;
-    assert_eq!(round(&state, Duration::from_secs(2)).await, 1);
+    let _late = serve_witness_on(late_addr, late_name, &log, &dirs.path().join("w2")).await;
+    let n = round(&state, Duration::from_secs(10)).await;
+    assert_eq!(n, 1, "{}", app.teller_ok(&["election", "witnesses", &id]));
     assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 2));
     assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (sealed, 2));
 
@@ -369,7 +373,7 @@ async fn served_notes_follow_new_cosignatures_and_checkpoints(backend: Backend) 
     assert!(resealed > sealed);
     assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (resealed, 0));
     assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (sealed, 2));
-    assert_eq!(round(&state, Duration::from_secs(2)).await, 2);
+    assert_eq!(round(&state, Duration::from_secs(10)).await, 2);
     assert_eq!(signed_by(&proof_note(&app, &id, &tracker).await), (resealed, 2));
     assert_eq!(signed_by(&checkpoint_note(&app, &id).await), (resealed, 2));
 }
