@@ -180,6 +180,19 @@ pub(crate) fn actor_problem(actor: &str) -> Option<String> {
     }
 }
 
+/// An entry named in a failure: `entry 12 (ballot)`.
+#[derive(Clone, Copy)]
+struct At {
+    seq: u64,
+    kind: &'static str,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "entry {} ({})", self.seq, self.kind)
+    }
+}
+
 /// Checks the log as its entries arrive.
 pub(crate) struct LogChecker {
     facts: LogFacts,
@@ -255,7 +268,8 @@ impl LogChecker {
 
     fn structure(&mut self, seq: u64, event: &Event) {
         let kind = event.kind();
-        let at = format!("entry {seq} ({kind})");
+        // Formatted only into a failure: most entries have none.
+        let at = At { seq, kind };
         if let Some(problem) = actor_of(event).and_then(actor_problem) {
             self.structure.push(format!("§5 rule 6: {at}: {problem}"));
         }
