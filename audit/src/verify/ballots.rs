@@ -53,11 +53,15 @@ impl BallotChecker {
         }
     }
 
-    /// Check and count one ballot.
-    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts) {
+    /// Check and count one ballot. `hashed` is its tracker as computed
+    /// ahead (on a parser thread) for the election it names, if it was.
+    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts, hashed: Option<(&str, Digest)>) {
         let i = self.count;
         self.count += 1;
-        let computed = b.computed_tracker(&self.election);
+        let computed = match hashed {
+            Some((election, tracker)) if election == self.election => tracker,
+            _ => b.computed_tracker(&self.election),
+        };
         if computed != b.tracker {
             self.tracker.push(format!(
                 "§4: ballot {i} (tracker {}): expected its content to hash to its tracker, found {computed}; the content or tracker was changed",

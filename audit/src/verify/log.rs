@@ -241,8 +241,9 @@ fn actor_of(event: &Event) -> Option<&str> {
 }
 
 impl LogChecker {
-    /// Check one entry.
-    pub fn entry(&mut self, chained: &ChainedEntry) {
+    /// Check one entry; `canonical` is its canonical encoding if it was
+    /// computed ahead (on a parser thread).
+    pub fn entry(&mut self, chained: &ChainedEntry, canonical: Option<&[u8]>) {
         let position = self.facts.hashes.len() as u64;
         let entry = &chained.entry;
         if entry.seq != position {
@@ -253,7 +254,10 @@ impl LogChecker {
             ));
         }
         let previous = self.previous.unwrap_or(GENESIS);
-        let computed = entry.chain_hash(&previous);
+        let computed = match canonical {
+            Some(bytes) => Digest::of_parts(&[&previous.0, bytes]),
+            None => entry.chain_hash(&previous),
+        };
         if computed != chained.hash {
             self.chain.push(format!(
                 "§5: entry {position} ({}): expected hash SHA-256(previous hash ‖ canonical(entry)) = {computed}, found {}",

@@ -24,7 +24,7 @@
 //! depth included) in place, so what reads here reads there too.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::de::{self, DeserializeOwned, SeqAccess};
 use serde_json::value::RawValue;
@@ -33,7 +33,7 @@ use super::stream::{read_record, Sink};
 use super::Verifier;
 use crate::ballot::PublishedBallot;
 use crate::checkpoint::SignedCheckpoint;
-use crate::crypto::PublicKey;
+use crate::crypto::{Digest, PublicKey};
 use crate::log::ChainedEntry;
 use crate::record::{Counts, ElectionInfo};
 use crate::tally::Tally;
@@ -49,25 +49,34 @@ const MAX_PARSERS: usize = 8;
 /// A batch's decoded elements, or `None` if one could not be read.
 type Parsed<T> = Option<Vec<T>>;
 
+/// A log entry with its canonical encoding, which its chain hash covers.
+type Encoded = (ChainedEntry, Vec<u8>);
+
+/// A ballot with its tracker as computed for the election named with the
+/// batch, when the record's `election` came before its ballots.
+type Hashed = (PublishedBallot, Option<Digest>);
+
 /// One piece of the record, for the checker, in record order.
 enum Piece {
     Format(String),
     Election(ElectionInfo),
     PublicKey(PublicKey),
-    Log(Receiver<Parsed<ChainedEntry>>),
+    Log(Receiver<Parsed<Encoded>>),
     LogEnd,
     Checkpoints(Vec<SignedCheckpoint>),
     NoBallots,
-    Ballots(Receiver<Parsed<PublishedBallot>>),
+    Ballots(Receiver<Parsed<Hashed>>, Option<Arc<str>>),
     BallotsEnd,
     Counts(Counts),
     Tally(Option<Tally>),
 }
 
-/// A batch for a parser, and where its result goes.
+/// A batch for a parser, and where its result goes. Beside decoding, the
+/// parsers do the work of the checks that needs nothing but the element:
+/// a log entry's canonical encoding, a ballot's tracker.
 enum Job<'de> {
-    Log(Vec<&'de RawValue>, SyncSender<Parsed<ChainedEntry>>),
-    Ballots(Vec<&'de RawValue>, SyncSender<Parsed<PublishedBallot>>),
+    Log(Vec<&'de RawValue>, SyncSender<Parsed<Encoded>>),
+    Ballots(Vec<&'de RawValue>, Option<Arc<str>>, SyncSender<Parsed<Hashed>>),
 }
 
 /// Read the record in `bytes` into `verifier` on every core. `None` if any
@@ -87,6 +96,7 @@ pub(super) fn read<'a>(bytes: &[u8], mut verifier: Verifier<'a>) -> Option<Verif
             pieces: piece_tx,
             jobs: job_tx,
             stopped: false,
+            election: None,
         };
         // The file name only labels failures, which are not reported here.
         let read = read_record(serde_json::Deserializer::from_slice(bytes), &mut dispatch, "");
@@ -107,15 +117,30 @@ fn parse(jobs: &Mutex<Receiver<Job<'_>>>) {
         };
         // A send fails only if the checker has stopped: nothing to do then.
         match job {
-            Ok(Job::Log(raw, result)) => drop(result.send(decode(&raw))),
-            Ok(Job::Ballots(raw, result)) => drop(result.send(decode(&raw))),
+            Ok(Job::Log(raw, result)) => {
+                let encode = |e: ChainedEntry| {
+                    let bytes = e.entry.canonical_bytes();
+                    (e, bytes)
+                };
+                drop(result.send(decode(&raw, encode)));
+            }
+            Ok(Job::Ballots(raw, election, result)) => {
+                let hash = |b: PublishedBallot| {
+                    let tracker = election.as_deref().map(|id| b.computed_tracker(id));
+                    (b, tracker)
+                };
+                drop(result.send(decode(&raw, hash)));
+            }
             Err(_) => return,
         }
     }
 }
 
-fn decode<T: DeserializeOwned>(raw: &[&RawValue]) -> Parsed<T> {
-    raw.iter().map(|r| serde_json::from_str(r.get()).ok()).collect()
+/// Decode each raw element, then `prepare` it for the checks.
+fn decode<T: DeserializeOwned, U>(raw: &[&RawValue], prepare: impl Fn(T) -> U) -> Parsed<U> {
+    raw.iter()
+        .map(|r| serde_json::from_str(r.get()).ok().map(&prepare))
+        .collect()
 }
 
 /// The checker's loop: feed every piece to the verifier in order. Whether
@@ -127,14 +152,23 @@ fn check(verifier: &mut Verifier<'_>, pieces: &Receiver<Piece>) -> bool {
             Piece::Election(election) => verifier.election(election),
             Piece::PublicKey(key) => verifier.public_key(key),
             Piece::Log(batch) => match batch.recv() {
-                Ok(Some(entries)) => entries.iter().for_each(|e| verifier.log_entry(e)),
+                Ok(Some(entries)) => {
+                    for (entry, canonical) in &entries {
+                        verifier.encoded_log_entry(entry, Some(canonical));
+                    }
+                }
                 _ => return false,
             },
             Piece::LogEnd => verifier.log_end(),
             Piece::Checkpoints(checkpoints) => verifier.checkpoints(checkpoints),
             Piece::NoBallots => verifier.no_ballots(),
-            Piece::Ballots(batch) => match batch.recv() {
-                Ok(Some(ballots)) => ballots.iter().for_each(|b| verifier.ballot(b)),
+            Piece::Ballots(batch, election) => match batch.recv() {
+                Ok(Some(ballots)) => {
+                    for (ballot, tracker) in &ballots {
+                        let hashed = election.as_deref().zip(*tracker);
+                        verifier.hashed_ballot(ballot, hashed);
+                    }
+                }
                 _ => return false,
             },
             Piece::BallotsEnd => verifier.ballots_end(),
@@ -152,6 +186,9 @@ struct Dispatch<'de> {
     jobs: SyncSender<Job<'de>>,
     /// The checker stopped early (a batch could not be read).
     stopped: bool,
+    /// The record's election id, once read: ballots' trackers are
+    /// computed for it.
+    election: Option<Arc<str>>,
 }
 
 impl Dispatch<'_> {
@@ -165,6 +202,7 @@ impl<'de> Sink<'de> for Dispatch<'de> {
         self.send(Piece::Format(format.to_string()));
     }
     fn election(&mut self, election: ElectionInfo) {
+        self.election = Some(Arc::from(election.id.as_str()));
         self.send(Piece::Election(election));
     }
     fn public_key(&mut self, key: PublicKey) {
@@ -183,7 +221,10 @@ impl<'de> Sink<'de> for Dispatch<'de> {
         self.send(Piece::NoBallots);
     }
     fn ballots<A: SeqAccess<'de>>(&mut self, seq: A) -> Result<(), A::Error> {
-        split(self, seq, Job::Ballots, Piece::Ballots)
+        let election = self.election.clone();
+        let job = |raw, result| Job::Ballots(raw, election.clone(), result);
+        let piece = |parsed| Piece::Ballots(parsed, election.clone());
+        split(self, seq, job, piece)
     }
     fn ballots_end(&mut self) {
         self.send(Piece::BallotsEnd);
@@ -201,8 +242,8 @@ impl<'de> Sink<'de> for Dispatch<'de> {
 fn split<'de, A: SeqAccess<'de>, T>(
     dispatch: &mut Dispatch<'de>,
     mut seq: A,
-    job: fn(Vec<&'de RawValue>, SyncSender<Parsed<T>>) -> Job<'de>,
-    piece: fn(Receiver<Parsed<T>>) -> Piece,
+    job: impl Fn(Vec<&'de RawValue>, SyncSender<Parsed<T>>) -> Job<'de>,
+    piece: impl Fn(Receiver<Parsed<T>>) -> Piece,
 ) -> Result<(), A::Error> {
     let stop = || de::Error::custom("the checker stopped");
     loop {
