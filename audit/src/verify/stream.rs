@@ -141,9 +141,9 @@ pub fn verify_slice_receipts(
     if let Some(verifier) = super::parallel::read(bytes, Verifier::with_receipts(seen, receipts)) {
         return Ok(verifier.finish_each());
     }
-    let mut verifier = Verifier::with_receipts(seen, receipts);
-    let read = read_record(serde_json::Deserializer::from_slice(bytes), &mut verifier, file);
-    reports(read, verifier, receipts)
+    // Through `io::Read`, as from a file: serde_json's slice reader can
+    // place a failure one column apart from its stream reader.
+    verify_reader_receipts(bytes, file, seen, receipts)
 }
 
 /// Records up to this size are read whole and verified on every core
