@@ -142,6 +142,37 @@ fn collapse_spaces(name: &str) -> String {
 /// Check choices against the definition; every problem is returned, each
 /// naming its contest. Contests missing from `choices` are reported too.
 pub fn problems(definition: &Definition, choices: &BTreeMap<String, Vec<String>>) -> Vec<BallotProblem> {
+    let indexes: Vec<ContestIndex> = definition.contests.iter().map(ContestIndex::new).collect();
+    indexed_problems(definition, &indexes, choices)
+}
+
+/// A definition with each contest's candidates indexed once, for checking
+/// many ballots ([`problems`] indexes them at every call).
+pub struct Rules {
+    definition: Definition,
+    /// One per contest, in the definition's order.
+    indexes: Vec<ContestIndex>,
+}
+
+impl Rules {
+    /// Index `definition`'s contests.
+    pub fn new(definition: Definition) -> Self {
+        let indexes = definition.contests.iter().map(ContestIndex::new).collect();
+        Rules { definition, indexes }
+    }
+
+    /// What [`problems`] returns for `choices` under this definition.
+    pub fn problems(&self, choices: &BTreeMap<String, Vec<String>>) -> Vec<BallotProblem> {
+        indexed_problems(&self.definition, &self.indexes, choices)
+    }
+}
+
+/// [`problems`], with `indexes` the index of each of `definition`'s contests.
+fn indexed_problems(
+    definition: &Definition,
+    indexes: &[ContestIndex],
+    choices: &BTreeMap<String, Vec<String>>,
+) -> Vec<BallotProblem> {
     let mut out = Vec::new();
     for key in choices.keys() {
         if definition.contest(key).is_none() {
@@ -151,14 +182,15 @@ pub fn problems(definition: &Definition, choices: &BTreeMap<String, Vec<String>>
             });
         }
     }
-    for contest in &definition.contests {
+    let mut positions = Vec::new();
+    for (contest, index) in definition.contests.iter().zip(indexes) {
         match choices.get(&contest.id) {
             None => out.push(BallotProblem {
                 contest: contest.id.clone(),
                 message: format!("{}: the ballot has no entry for this contest", contest.title),
             }),
             Some(chosen) => {
-                if let Some(message) = contest_problem(contest, chosen) {
+                if let Err(message) = check_choices(contest, index, chosen, &mut positions) {
                     out.push(BallotProblem {
                         contest: contest.id.clone(),
                         message: format!("{}: {message}", contest.title),

@@ -266,16 +266,17 @@ fn read_input<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result
     }
 }
 
-/// Stream the record from disk: a million ballots need not fit in memory.
+/// Verify the record on disk: read whole and checked on every core when it
+/// is at most `verify::IN_MEMORY_LIMIT` bytes, streamed otherwise.
 fn verify_file(path: &Path, seen: &[SignedCheckpoint], receipt: Option<&Receipt>) -> Result<verify::Report, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the record {}: {e}", path.display()))?;
-    verify::verify_reader(
-        std::io::BufReader::with_capacity(1 << 20, file),
-        &path.display().to_string(),
-        seen,
-        receipt,
-    )
-    .map_err(|e| e.to_string())
+    let receipts = receipt.map_or(&[][..], std::slice::from_ref);
+    let (mut report, each) =
+        verify::verify_file_receipts(file, &path.display().to_string(), seen, receipts).map_err(|e| e.to_string())?;
+    for r in each {
+        report.checks.extend(r.checks);
+    }
+    Ok(report)
 }
 
 /// The receipt files named: files as given, directories as their `.json`
@@ -326,13 +327,8 @@ fn verify_receipts(record: &Path, paths: &[PathBuf], json: bool) -> Result<bool,
         }
     }
     let file = std::fs::File::open(record).map_err(|e| format!("cannot open the record {}: {e}", record.display()))?;
-    let (record_report, checked) = verify::verify_reader_receipts(
-        std::io::BufReader::with_capacity(1 << 20, file),
-        &record.display().to_string(),
-        &[],
-        &readable,
-    )
-    .map_err(|e| e.to_string())?;
+    let (record_report, checked) =
+        verify::verify_file_receipts(file, &record.display().to_string(), &[], &readable).map_err(|e| e.to_string())?;
     let mut checked = checked.into_iter();
     let reports: Vec<verify::Report> = reports
         .into_iter()

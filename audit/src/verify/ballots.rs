@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ballot::{self, PublishedBallot};
+use crate::ballot::{PublishedBallot, Rules};
 use crate::crypto::Digest;
 use crate::definition::Definition;
 use crate::tally::Tallier;
@@ -15,7 +15,11 @@ use super::report::Failures;
 /// Checks ballots as they arrive, against the finished log.
 pub(crate) struct BallotChecker {
     election: String,
-    definition: Definition,
+    /// The definition's rules, its contests indexed once.
+    rules: Rules,
+    /// Where the previous ballot's tracker was among the log's (ballots come
+    /// in tracker order, so the next is usually the one after it).
+    hint: usize,
     /// Which of the log's trackers (sorted) a ballot has matched.
     matched: Vec<bool>,
     previous: Option<Digest>,
@@ -34,7 +38,8 @@ impl BallotChecker {
     pub fn new(election: &str, definition: &Definition, facts: &LogFacts, watch: HashSet<Digest>) -> Self {
         BallotChecker {
             election: election.to_string(),
-            definition: definition.clone(),
+            rules: Rules::new(definition.clone()),
+            hint: 0,
             matched: vec![false; facts.trackers.len()],
             previous: None,
             count: 0,
@@ -48,11 +53,15 @@ impl BallotChecker {
         }
     }
 
-    /// Check and count one ballot.
-    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts) {
+    /// Check and count one ballot. `hashed` is its tracker as computed
+    /// ahead (on a parser thread) for the election it names, if it was.
+    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts, hashed: Option<(&str, Digest)>) {
         let i = self.count;
         self.count += 1;
-        let computed = b.computed_tracker(&self.election);
+        let computed = match hashed {
+            Some((election, tracker)) if election == self.election => tracker,
+            _ => b.computed_tracker(&self.election),
+        };
         if computed != b.tracker {
             self.tracker.push(format!(
                 "§4: ballot {i} (tracker {}): expected its content to hash to its tracker, found {computed}; the content or tracker was changed",
@@ -69,14 +78,17 @@ impl BallotChecker {
             }
         }
         self.previous = Some(b.tracker);
-        match facts.trackers.binary_search_by(|(t, _)| t.cmp(&b.tracker)) {
-            Ok(k) => self.matched[k] = true,
+        match lookup(&facts.trackers, &b.tracker, self.hint) {
+            Ok(k) => {
+                self.matched[k] = true;
+                self.hint = k + 1;
+            }
             Err(_) => self.matching.push(format!(
                 "§8: ballot {i} (tracker {}): expected a tracker of a ballot entry, found one the log does not hold (an added ballot)",
                 b.tracker
             )),
         }
-        for p in ballot::problems(&self.definition, &b.choices) {
+        for p in self.rules.problems(&b.choices) {
             let contest = if p.contest.is_empty() {
                 String::new()
             } else {
@@ -111,4 +123,16 @@ impl BallotChecker {
         }
         self.count
     }
+}
+
+/// `trackers.binary_search_by` for `tracker`, answered without a search
+/// when the tracker is at `hint` and appears once: there, the search could
+/// only find it at `hint` too.
+fn lookup(trackers: &[(Digest, u64)], tracker: &Digest, hint: usize) -> Result<usize, usize> {
+    let at = |i: usize| trackers.get(i).map(|(t, _)| t);
+    let before = hint.checked_sub(1).and_then(at);
+    if at(hint) == Some(tracker) && before != Some(tracker) && at(hint + 1) != Some(tracker) {
+        return Ok(hint);
+    }
+    trackers.binary_search_by(|(t, _)| t.cmp(tracker))
 }

@@ -125,6 +125,19 @@ impl LogFacts {
     }
 }
 
+/// An entry named in a failure: `entry 12 (ballot)`.
+#[derive(Clone, Copy)]
+struct At {
+    seq: u64,
+    kind: &'static str,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "entry {} ({})", self.seq, self.kind)
+    }
+}
+
 /// Checks the log as its entries arrive.
 pub(crate) struct LogChecker {
     facts: LogFacts,
@@ -155,8 +168,9 @@ impl Default for LogChecker {
 }
 
 impl LogChecker {
-    /// Check one entry.
-    pub fn entry(&mut self, chained: &ChainedEntry) {
+    /// Check one entry; `canonical` is its canonical encoding if it was
+    /// computed ahead (on a parser thread).
+    pub fn entry(&mut self, chained: &ChainedEntry, canonical: Option<&[u8]>) {
         let position = self.facts.hashes.len() as u64;
         let entry = &chained.entry;
         if entry.seq != position {
@@ -167,7 +181,10 @@ impl LogChecker {
             ));
         }
         let previous = self.previous.unwrap_or(GENESIS);
-        let computed = entry.chain_hash(&previous);
+        let computed = match canonical {
+            Some(bytes) => Digest::of_parts(&[&previous.0, bytes]),
+            None => entry.chain_hash(&previous),
+        };
         if computed != chained.hash {
             self.chain.push(format!(
                 "§5: entry {position} ({}): expected hash SHA-256(previous hash ‖ canonical(entry)) = {computed}, found {}",
@@ -182,7 +199,8 @@ impl LogChecker {
 
     fn structure(&mut self, seq: u64, event: &Event) {
         let kind = event.kind();
-        let at = format!("entry {seq} ({kind})");
+        // Formatted only into a failure: most entries have none.
+        let at = At { seq, kind };
         if let Some(problem) = event.actor().and_then(actor_problem) {
             self.structure.push(format!("§5 rule 6: {at}: {problem}"));
         }

@@ -123,13 +123,87 @@ pub fn verify_reader_receipts<R: Read>(
     receipts: &[Receipt],
 ) -> Result<(Report, Vec<Report>), ReadError> {
     let mut verifier = Verifier::with_receipts(seen, receipts);
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    let read = read_record(serde_json::Deserializer::from_reader(reader), &mut verifier, file);
+    reports(read, verifier, receipts)
+}
+
+/// Verify a record held in memory, and any number of receipts against it,
+/// as [`verify_reader_receipts`] does, with the log and the ballots parsed
+/// on every core (see `parallel.rs`). The reports are the same, failures
+/// and their order included: a record that is not well-formed is read
+/// again on one thread, which names what is wrong exactly as streaming does.
+pub fn verify_slice_receipts(
+    bytes: &[u8],
+    file: &str,
+    seen: &[SignedCheckpoint],
+    receipts: &[Receipt],
+) -> Result<(Report, Vec<Report>), ReadError> {
+    if let Some(verifier) = super::parallel::read(bytes, Verifier::with_receipts(seen, receipts)) {
+        return Ok(verifier.finish_each());
+    }
+    // Through `io::Read`, as from a file: serde_json's slice reader can
+    // place a failure one column apart from its stream reader.
+    verify_reader_receipts(bytes, file, seen, receipts)
+}
+
+/// Records up to this size are read whole and verified on every core
+/// ([`verify_slice_receipts`]); larger ones, and inputs that are not
+/// regular files, are streamed on one thread ([`verify_reader_receipts`]).
+/// The text, the verifier's state (about 80 bytes a ballot) and the batches
+/// in flight then stay under 1 GiB whatever the input.
+pub const IN_MEMORY_LIMIT: u64 = 640 << 20;
+
+/// Verify the record in `file` (named `name`), and any number of receipts
+/// against it: read whole when it is at most [`IN_MEMORY_LIMIT`] bytes,
+/// streamed otherwise. The reports do not depend on which.
+pub fn verify_file_receipts(
+    mut file: std::fs::File,
+    name: &str,
+    seen: &[SignedCheckpoint],
+    receipts: &[Receipt],
+) -> Result<(Report, Vec<Report>), ReadError> {
+    let io = |source| ReadError::Io {
+        file: name.to_string(),
+        source,
+    };
+    let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let Some(size) = size.filter(|&n| n <= IN_MEMORY_LIMIT) else {
+        return verify_reader_receipts(std::io::BufReader::with_capacity(1 << 20, file), name, seen, receipts);
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    (&mut file)
+        .take(IN_MEMORY_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 <= IN_MEMORY_LIMIT {
+        return verify_slice_receipts(&bytes, name, seen, receipts);
+    }
+    // The file grew past the limit while being read: stream the rest.
+    let rest = std::io::Cursor::new(bytes).chain(file);
+    verify_reader_receipts(std::io::BufReader::with_capacity(1 << 20, rest), name, seen, receipts)
+}
+
+/// Read a whole record from `de` into `sink`, strictly (FORMAT.md §1).
+pub(super) fn read_record<'de, R: serde_json::de::Read<'de>, S: Sink<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut S,
+    file: &str,
+) -> Result<(), ReadError> {
     let mut track = serde_path_to_error::Track::new();
-    let read = RecordSeed(&mut verifier).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
-    let read = match read {
+    let read = RecordSeed(sink).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    match read {
         Ok(()) => de.end().map_err(|e| failure(file, ".".into(), &e)),
         Err(e) => Err(failure(file, track.path().to_string(), &e)),
-    };
+    }
+}
+
+/// The reports once the record has been read into `verifier`, or its
+/// `format` failure.
+fn reports(
+    read: Result<(), ReadError>,
+    verifier: Verifier<'_>,
+    receipts: &[Receipt],
+) -> Result<(Report, Vec<Report>), ReadError> {
     match read {
         Ok(()) => Ok(verifier.finish_each()),
         Err(ReadError::Invalid(f)) => {
@@ -149,7 +223,78 @@ pub fn verify_reader_receipts<R: Read>(
     }
 }
 
-struct RecordSeed<'v, 'a>(&'v mut Verifier<'a>);
+/// Where the reader hands a record's members, in the order they come: the
+/// [`Verifier`] itself (streaming, one thread), or the parallel reader's
+/// dispatcher. The log's and the ballots' elements are read by the sink,
+/// so that each can choose how.
+pub(super) trait Sink<'de> {
+    /// The record's `format`.
+    fn format(&mut self, format: &str);
+    /// The record's `election`.
+    fn election(&mut self, election: ElectionInfo);
+    /// The record's `public_key`.
+    fn public_key(&mut self, key: PublicKey);
+    /// The log's entries, read from `seq`.
+    fn log<A: SeqAccess<'de>>(&mut self, seq: A) -> Result<(), A::Error>;
+    /// The log is complete.
+    fn log_end(&mut self);
+    /// The record's checkpoints.
+    fn checkpoints(&mut self, checkpoints: Vec<SignedCheckpoint>);
+    /// `"ballots": null`.
+    fn no_ballots(&mut self);
+    /// The published ballots, read from `seq`.
+    fn ballots<A: SeqAccess<'de>>(&mut self, seq: A) -> Result<(), A::Error>;
+    /// The last published ballot has been read.
+    fn ballots_end(&mut self);
+    /// The record's counts.
+    fn counts(&mut self, counts: Counts);
+    /// The record's tally.
+    fn tally(&mut self, tally: Option<Tally>);
+}
+
+impl<'de> Sink<'de> for Verifier<'_> {
+    fn format(&mut self, format: &str) {
+        Verifier::format(self, format);
+    }
+    fn election(&mut self, election: ElectionInfo) {
+        Verifier::election(self, election);
+    }
+    fn public_key(&mut self, key: PublicKey) {
+        Verifier::public_key(self, key);
+    }
+    fn log<A: SeqAccess<'de>>(&mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(entry) = seq.next_element::<ChainedEntry>()? {
+            self.log_entry(&entry);
+        }
+        Ok(())
+    }
+    fn log_end(&mut self) {
+        Verifier::log_end(self);
+    }
+    fn checkpoints(&mut self, checkpoints: Vec<SignedCheckpoint>) {
+        Verifier::checkpoints(self, checkpoints);
+    }
+    fn no_ballots(&mut self) {
+        Verifier::no_ballots(self);
+    }
+    fn ballots<A: SeqAccess<'de>>(&mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(b) = seq.next_element::<PublishedBallot>()? {
+            self.ballot(&b);
+        }
+        Ok(())
+    }
+    fn ballots_end(&mut self) {
+        Verifier::ballots_end(self);
+    }
+    fn counts(&mut self, counts: Counts) {
+        Verifier::counts(self, counts);
+    }
+    fn tally(&mut self, tally: Option<Tally>) {
+        Verifier::tally(self, tally);
+    }
+}
+
+struct RecordSeed<'s, S>(&'s mut S);
 
 const MEMBERS: &[&str] = &[
     "format",
@@ -162,7 +307,7 @@ const MEMBERS: &[&str] = &[
     "tally",
 ];
 
-impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for RecordSeed<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -170,9 +315,9 @@ impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
     }
 }
 
-struct RecordVisitor<'v, 'a>(&'v mut Verifier<'a>);
+struct RecordVisitor<'s, S>(&'s mut S);
 
-impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
+impl<'de, S: Sink<'de>> Visitor<'de> for RecordVisitor<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -261,9 +406,9 @@ impl<'de> DeserializeSeed<'de> for FormatSeed {
     }
 }
 
-struct LogSeed<'v, 'a>(&'v mut Verifier<'a>);
+struct LogSeed<'s, S>(&'s mut S);
 
-impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for LogSeed<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -271,24 +416,21 @@ impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for LogSeed<'_, '_> {
+impl<'de, S: Sink<'de>> Visitor<'de> for LogSeed<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("the log: an array of entries")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(entry) = seq.next_element::<ChainedEntry>()? {
-            self.0.log_entry(&entry);
-        }
-        Ok(())
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.log(seq)
     }
 }
 
-struct BallotsSeed<'v, 'a>(&'v mut Verifier<'a>);
+struct BallotsSeed<'s, S>(&'s mut S);
 
-impl<'de> DeserializeSeed<'de> for BallotsSeed<'_, '_> {
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for BallotsSeed<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -296,7 +438,7 @@ impl<'de> DeserializeSeed<'de> for BallotsSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for BallotsSeed<'_, '_> {
+impl<'de, S: Sink<'de>> Visitor<'de> for BallotsSeed<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -316,10 +458,8 @@ impl<'de> Visitor<'de> for BallotsSeed<'_, '_> {
         d.deserialize_seq(self)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(b) = seq.next_element::<PublishedBallot>()? {
-            self.0.ballot(&b);
-        }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.ballots(seq)?;
         self.0.ballots_end();
         Ok(())
     }

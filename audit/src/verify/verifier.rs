@@ -7,7 +7,7 @@ use crate::ballot::PublishedBallot;
 use std::collections::HashMap;
 
 use crate::checkpoint::{SignedCheckpoint, CHECKPOINT_FORMAT};
-use crate::crypto::PublicKey;
+use crate::crypto::{Digest, PublicKey};
 use crate::log::ChainedEntry;
 use crate::receipt::Receipt;
 use crate::record::{Counts, ElectionInfo, RECORD_FORMAT};
@@ -90,7 +90,13 @@ impl<'a> Verifier<'a> {
 
     /// The next log entry.
     pub fn log_entry(&mut self, entry: &ChainedEntry) {
-        self.log.get_or_insert_with(LogChecker::default).entry(entry);
+        self.encoded_log_entry(entry, None);
+    }
+
+    /// The next log entry, with its canonical encoding if it was computed
+    /// ahead (on a parser thread).
+    pub(super) fn encoded_log_entry(&mut self, entry: &ChainedEntry, canonical: Option<&[u8]>) {
+        self.log.get_or_insert_with(LogChecker::default).entry(entry, canonical);
     }
 
     /// The log is complete.
@@ -113,12 +119,18 @@ impl<'a> Verifier<'a> {
 
     /// The next published ballot.
     pub fn ballot(&mut self, b: &PublishedBallot) {
+        self.hashed_ballot(b, None);
+    }
+
+    /// The next published ballot, with its tracker as computed ahead (on a
+    /// parser thread) for the election named, if it was.
+    pub(super) fn hashed_ballot(&mut self, b: &PublishedBallot, hashed: Option<(&str, Digest)>) {
         if matches!(self.ballots, Ballots::NotYet) {
             self.ballots = Ballots::Held(vec![]);
             self.start_ballots();
         }
         match (&mut self.ballots, &self.facts) {
-            (Ballots::Checking(checker), Some((facts, _, _))) => checker.ballot(b, facts),
+            (Ballots::Checking(checker), Some((facts, _, _))) => checker.ballot(b, facts, hashed),
             (Ballots::Held(held), _) => held.push(b.clone()),
             _ => {}
         }
@@ -155,7 +167,7 @@ impl<'a> Verifier<'a> {
             let watch = self.receipts.iter().map(|r| r.body.tracker).collect();
             let mut checker = Box::new(BallotChecker::new(&election.id, &election.definition, facts, watch));
             for b in &held {
-                checker.ballot(b, facts);
+                checker.ballot(b, facts, None);
             }
             self.ballots = Ballots::Checking(checker);
             if self.ballots_ended {
