@@ -200,6 +200,36 @@ pub fn send(sub: &Submission, timeout: Duration) -> Outcome {
     }
 }
 
+/// The witness's cosignature of the checkpoint `sub` sent, read from the
+/// latest note it serves for the log (`GET <url>/<SHA-256(origin)>/checkpoint`,
+/// FORMAT.md §6b): `None` unless that note is of the same text and carries
+/// the witness's valid line.
+fn fetch_cosigned(sub: &Submission, timeout: Duration) -> Option<String> {
+    let text = checkpoint_text(&sub.note)?;
+    let origin = text.lines().next()?;
+    let url = format!(
+        "{}/{}/checkpoint",
+        sub.witness.url,
+        teller_audit::crypto::Digest::of(origin.as_bytes()).to_hex()
+    );
+    let res = teller_audit::http::get(&url, MAX_ANSWER, timeout).ok()?;
+    if res.status != 200 {
+        return None;
+    }
+    let note = String::from_utf8(res.body).ok()?;
+    if checkpoint_text(&note)? != text {
+        return None;
+    }
+    let key = WitnessKey {
+        name: sub.witness.name.clone(),
+        key: sub.witness.key.0,
+    };
+    cosignature::cosignature_lines(&note)
+        .into_iter()
+        .find(|line| cosignature::verify(&key, &text, line).is_ok())
+        .map(str::to_string)
+}
+
 /// The checkpoint text of a note: everything before the blank line.
 fn checkpoint_text(note: &str) -> Option<String> {
     note.split_once("\n\n").map(|(text, _)| format!("{text}\n"))
@@ -278,9 +308,13 @@ fn submit(
                 sub = again;
                 outcome = send(&sub, timeout);
             }
-            // Another instance sent it this checkpoint first, and keeps
-            // its cosignature in the shared database.
-            None if held == sub.size => return Ok(false),
+            // It holds this very checkpoint: another instance sent it, or
+            // its answer to us was lost. Its cosignature is read from the
+            // witness's own copy (or another instance keeps it already).
+            None if held == sub.size => match fetch_cosigned(&sub, timeout) {
+                Some(line) => outcome = Outcome::Cosigned(line),
+                None => return Ok(false),
+            },
             None => {
                 outcome = Outcome::Failed(format!(
                 "the witness holds size {held}, past this log's newest checkpoint of {}: it may have seen another log",

@@ -13,7 +13,7 @@ use crate::common;
 use common::{example_choices, Backend, TestApp};
 use ring::signature::Ed25519KeyPair;
 use teller::web::AppState;
-use teller_audit::cosignature::{count_valid, WitnessKey};
+use teller_audit::cosignature::{cosignature_lines, count_valid, WitnessKey};
 use teller_audit::inclusion::{verify_receipt_with_proof, InclusionProof};
 use teller_audit::note::{origin, LogKey, TreeCheckpoint};
 use teller_audit::receipt::Receipt;
@@ -474,3 +474,59 @@ async fn named_in_the_console(backend: Backend) {
     assert!(app.teller_ok(&["election", "witnesses", &id]).contains(&key(2).vkey()));
 }
 on_both_backends!(staff_name_witnesses_in_the_console, named_in_the_console);
+
+/// A witness co-signed, but its answer never reached Teller (or another
+/// instance sent the checkpoint first): the next round reads the
+/// cosignature from the witness's own copy, and the served note has it.
+async fn a_lost_answer_is_recovered(backend: Backend) {
+    let captured: Arc<Mutex<Option<AppState>>> = Arc::default();
+    let keep = captured.clone();
+    let app = TestApp::spawn_configured(backend, None, None, move |s| *keep.lock().unwrap() = Some(s.clone())).await;
+    let state = captured.lock().unwrap().clone().unwrap();
+    let (id, _) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 3);
+    let key = app.export(&id).public_key;
+    let log = LogKey {
+        origin: origin(teller::ops::tree::host_of(&app.base), &id),
+        key,
+    };
+    let dirs = tempfile::tempdir().unwrap();
+    let w = start_witness("witness.lost.test/w1", &log, dirs.path()).await;
+    app.teller_ok(&[
+        "election",
+        "witnesses",
+        &id,
+        "--witness",
+        &format!("{} {}", w.key.vkey(), w.url),
+    ]);
+    app.teller_ok(&["election", "open", &id]);
+
+    // The submission is sent, and its answer dropped.
+    let s = state.clone();
+    let sent = tokio::task::spawn_blocking(move || {
+        let mut conn = teller::db::get(s.pool()).unwrap();
+        let subs = teller::ops::witnesses::due(&mut conn, s.secret(), s.trees(), s.public_url()).unwrap();
+        assert_eq!(subs.len(), 1);
+        teller::ops::witnesses::send(&subs[0], Duration::from_secs(5))
+    })
+    .await
+    .unwrap();
+    assert!(matches!(sent, teller::ops::witnesses::Outcome::Cosigned(_)), "{sent:?}");
+    let note = checkpoint_note(&app, &id).await;
+    assert!(cosignature_lines(&note).is_empty(), "{note}");
+
+    // The next round hears 409 (the witness holds that size) and reads the
+    // line from the witness.
+    assert_eq!(round(&state, Duration::from_secs(5)).await, 1);
+    let note = checkpoint_note(&app, &id).await;
+    let checkpoint = TreeCheckpoint::open(&note, &id, &key).unwrap();
+    assert_eq!(
+        count_valid(&[w.key.clone()], &checkpoint.text(), &note),
+        vec![w.key.name.clone()]
+    );
+    let out = app.teller_ok(&["election", "witnesses", &id]);
+    assert!(
+        out.contains(&format!("co-signed up to {} entries", checkpoint.size)),
+        "{out}"
+    );
+}
+on_both_backends!(a_lost_answer_is_recovered_from_the_witness, a_lost_answer_is_recovered);
