@@ -520,7 +520,7 @@ async fn a_lost_answer_is_recovered(backend: Backend) {
     let note = checkpoint_note(&app, &id).await;
     let checkpoint = TreeCheckpoint::open(&note, &id, &key).unwrap();
     assert_eq!(
-        count_valid(&[w.key.clone()], &checkpoint.text(), &note),
+        count_valid(std::slice::from_ref(&w.key), &checkpoint.text(), &note),
         vec![w.key.name.clone()]
     );
     let out = app.teller_ok(&["election", "witnesses", &id]);
