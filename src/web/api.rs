@@ -360,7 +360,20 @@ pub async fn tree_checkpoint(State(state): State<AppState>, Path(id): Path<Strin
 pub struct ProofQuery {
     /// The seal the receipt promised, when not the one that sealed the ballot.
     #[serde(default)]
-    seal: Option<u64>,
+    seal: Option<String>,
+}
+
+/// A query parameter that is a count: decimal digits only, at most 18 of
+/// them; anything else is a JSON `400 invalid_query` naming the parameter.
+fn count_param(name: &str, value: &str) -> Result<u64, ApiError> {
+    let digits = !value.is_empty() && value.len() <= 18 && value.bytes().all(|b| b.is_ascii_digit());
+    match value.parse::<u64>() {
+        Ok(n) if digits => Ok(n),
+        _ => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("{name} must be a whole number, such as {name}=3; found {value:?}"),
+        )),
+    }
 }
 
 /// `GET /api/v1/elections/{id}/receipts/{tracker}/proof[?seal=N]`: the
@@ -373,8 +386,9 @@ pub async fn inclusion_proof(
 ) -> Result<Response, ApiError> {
     let digest = Digest::from_hex(&tracker.to_ascii_lowercase())
         .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
+    let seal = q.seal.as_deref().map(|s| count_param("seal", s)).transpose()?;
     let found = with_tree(&state, id, move |conn, secret, trees, row, host| {
-        crate::ops::tree::proof(conn, secret, trees, row, host, &digest, q.seal)
+        crate::ops::tree::proof(conn, secret, trees, row, host, &digest, seal)
     })
     .await?;
     match found {
@@ -390,7 +404,8 @@ pub async fn inclusion_proof(
 
 #[derive(Deserialize)]
 pub struct ConsistencyQuery {
-    from: u64,
+    #[serde(default)]
+    from: Option<String>,
 }
 
 /// `GET /api/v1/elections/{id}/log/consistency?from=N`: the proof that the
@@ -401,8 +416,17 @@ pub async fn consistency(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
 ) -> Result<Response, ApiError> {
+    let from = match q.from.as_deref() {
+        Some(from) => count_param("from", from)?,
+        None => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "give the size of the checkpoint you hold, such as ?from=120",
+            ))
+        }
+    };
     let found = with_tree(&state, id, move |conn, secret, trees, row, host| {
-        crate::ops::tree::consistency(conn, secret, trees, row, host, q.from)
+        crate::ops::tree::consistency(conn, secret, trees, row, host, from)
     })
     .await?;
     match found {

@@ -152,5 +152,28 @@ async fn consistency_between_checkpoints(backend: Backend) {
         ))
         .await;
     assert_eq!(status, 400);
+    // Malformed numbers are refused in JSON, naming the parameter.
+    for (path, name) in [
+        (format!("/api/v1/elections/{id}/log/consistency?from=abc"), "from"),
+        (format!("/api/v1/elections/{id}/log/consistency?from=-1"), "from"),
+        (format!("/api/v1/elections/{id}/log/consistency?from=+3"), "from"),
+        (format!("/api/v1/elections/{id}/log/consistency"), "from="),
+        (
+            format!("/api/v1/elections/{id}/receipts/{}/proof?seal=x", "0".repeat(64)),
+            "seal",
+        ),
+        (
+            format!(
+                "/api/v1/elections/{id}/receipts/{}/proof?seal=99999999999999999999",
+                "0".repeat(64)
+            ),
+            "seal",
+        ),
+    ] {
+        let (status, body) = app.get_json(&path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"], "invalid_query", "{path}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(name), "{path}: {body}");
+    }
 }
 on_both_backends!(checkpoints_are_proved_consistent, consistency_between_checkpoints);
