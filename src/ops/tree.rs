@@ -5,7 +5,8 @@
 //! Each instance keeps, per election, the tree's hashes and where each
 //! ballot and seal entry is, built from the stored log on first use and
 //! extended a page at a time as the log grows; it holds about 100 bytes
-//! per entry, whatever clients ask. Only sizes that a checkpoint covers
+//! per entry, whatever clients ask, for at most the 16 elections used most
+//! recently (`MAX_TREES`; an evicted tree is rebuilt when asked for). Only sizes that a checkpoint covers
 //! are ever signed, so two tree checkpoints of one log always agree.
 
 use std::collections::HashMap;
@@ -145,13 +146,53 @@ impl ElectionTree {
 /// The trees of the elections this instance has served proofs for.
 #[derive(Default)]
 pub struct Trees {
-    elections: Mutex<HashMap<String, Arc<Mutex<ElectionTree>>>>,
+    elections: Mutex<Cached>,
 }
+
+/// The cached trees, each with when it was last used (a counter).
+#[derive(Default)]
+struct Cached {
+    trees: HashMap<String, (Arc<Mutex<ElectionTree>>, u64)>,
+    uses: u64,
+}
+
+/// The most elections whose trees an instance keeps: a tree holds about 100
+/// bytes per entry, so memory stays bounded however many elections a
+/// service has run; the least recently used is dropped (and rebuilt from
+/// the stored log if asked for again).
+const MAX_TREES: usize = 16;
 
 impl Trees {
     fn of(&self, election: &str) -> Arc<Mutex<ElectionTree>> {
-        let mut map = self.elections.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(election.to_string()).or_default().clone()
+        let mut cached = self.elections.lock().unwrap_or_else(|p| p.into_inner());
+        cached.uses += 1;
+        let now = cached.uses;
+        let tree = {
+            let entry = cached.trees.entry(election.to_string()).or_default();
+            entry.1 = now;
+            entry.0.clone()
+        };
+        if cached.trees.len() > MAX_TREES {
+            let oldest = cached
+                .trees
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                cached.trees.remove(&oldest);
+            }
+        }
+        tree
+    }
+
+    /// How many elections' trees are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.elections.lock().unwrap_or_else(|p| p.into_inner()).trees.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -371,4 +412,26 @@ pub fn consistency(
             Err(_) => Err(size),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_trees_only() {
+        let trees = Trees::default();
+        let first = trees.of("e0");
+        for i in 1..40 {
+            trees.of(&format!("e{i}"));
+            // e0 is used between the others: it stays.
+            assert!(Arc::ptr_eq(&first, &trees.of("e0")));
+            assert!(trees.len() <= MAX_TREES);
+        }
+        assert_eq!(trees.len(), MAX_TREES);
+        // e1 was used least recently: dropped, and a new tree is made for it.
+        let again = trees.of("e1");
+        assert_eq!(again.lock().unwrap().tree.size(), 0);
+        assert!(Arc::ptr_eq(&first, &trees.of("e0")));
+    }
 }
