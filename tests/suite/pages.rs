@@ -226,7 +226,10 @@ async fn voting_in_the_browser(backend: Backend) {
     assert!(details.contains("teller-audit verify-receipt"));
     // The commands it gives are the ones teller-audit takes: with the
     // proof the tracker check offers, or with the record.
-    assert!(details.contains("verify-receipt receipt.json --proof proof.json"), "{details}");
+    assert!(
+        details.contains("verify-receipt receipt.json --proof proof.json"),
+        "{details}"
+    );
     assert!(details.contains("verify-receipt receipt.json record.json"), "{details}");
     assert!(!details.contains("--record"), "{details}");
 
