@@ -417,18 +417,7 @@ fn keygen(out: &Path) -> Result<(), String> {
         private_key_pkcs8: hex::encode(pkcs8.as_ref()),
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    use std::io::Write;
-    options
-        .open(out)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| format!("cannot create {} (it must not exist yet): {e}", out.display()))?;
+    teller_audit::witness::cli::write_private_new(out, &text)?;
     println!(
         "Wrote your private key to {} (keep it safe and offline).",
         out.display()

@@ -101,6 +101,14 @@ pub fn new_key_file(name: &str, out: &Path) -> Result<String, String> {
         private_key_pkcs8: hex::encode(pkcs8.as_ref()),
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+    write_private_new(out, &text)?;
+    Ok(vkey)
+}
+
+/// Write `text` to `out`, a new file readable only by its owner, and flush
+/// it to disk; refuses to replace a file that exists (a private key must
+/// never be overwritten). Certifiers' and witnesses' keys are written so.
+pub fn write_private_new(out: &Path, text: &str) -> Result<(), String> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -111,8 +119,7 @@ pub fn new_key_file(name: &str, out: &Path) -> Result<String, String> {
     options
         .open(out)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
-        .map_err(|e| format!("cannot create {} (it must not exist yet): {e}", out.display()))?;
-    Ok(vkey)
+        .map_err(|e| format!("cannot create {} (it must not exist yet): {e}", out.display()))
 }
 
 /// Read a witness key file: the key pair and its name; the vkey written in
