@@ -1,13 +1,13 @@
 // Exponential ElGamal, §14.9: Enc_h(m; r) = (g^r, h^r · g^m).
 
-import { G, encodeElement, mul } from "./group.js";
+import { G, TABLE_WINDOW, encodeElement, mul } from "./group.js";
 
 /**
- * The joint key h made ready for many multiplications: a window-8 table,
- * built on first use (§D: `h.precompute(8)`). Returns the same point.
+ * The joint key h made ready for many multiplications: a fixed-base table
+ * like g's, built on first use (§D: `h.precompute(W)`). Returns the same point.
  */
 export function prepareKey(h) {
-  return h.precompute(8);
+  return h.precompute(TABLE_WINDOW);
 }
 
 /**

@@ -22,11 +22,17 @@ export const ELL = Fn.ORDER;
 export const IDENTITY = Point.ZERO;
 
 /**
- * The generator g of RFC 9496 §4.4, the only one ever used (§14.1). A copy
- * of `Point.BASE` of our own, so that its window-8 table (built lazily on
- * first use) is ours and does not change the library's shared BASE.
+ * The window of the fixed-base tables of g and h (@noble/curves'
+ * `precompute(W)`): 2^(W−1)·(⌈256/W⌉ + 1) points each, built on first use.
  */
-export const G = Point.fromBytes(Point.BASE.toBytes()).precompute(8);
+export const TABLE_WINDOW = 8;
+
+/**
+ * The generator g of RFC 9496 §4.4, the only one ever used (§14.1). A copy
+ * of `Point.BASE` of our own, so that its table (built lazily on first use)
+ * is ours and does not change the library's shared BASE.
+ */
+export const G = Point.fromBytes(Point.BASE.toBytes()).precompute(TABLE_WINDOW);
 
 const HEX = /^[0-9a-f]*$/;
 

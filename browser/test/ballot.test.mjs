@@ -9,7 +9,7 @@ import { canonical } from "../src/canonical.js";
 import { contestLimits, countsFromChoices } from "../src/contests.js";
 import { toHex } from "../src/group.js";
 import { openBallot, readBallot, verifyAudited, verifyBallot } from "../src/verify.js";
-import { EXAMPLE_ELECTION, copy, exampleDefinition, exampleElection, refusal, seeded } from "./helpers.mjs";
+import { EXAMPLE_ELECTION, copy, exampleDefinition, exampleElection, refusal, seeded } from "../fixtures/example.mjs";
 
 const { params } = exampleElection();
 const choices = { directors: ["amara-okafor", "priya-raman"], treasurer: [], "bylaw-amendment-7": ["yes"] };

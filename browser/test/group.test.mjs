@@ -6,7 +6,7 @@ import { test } from "node:test";
 import {
   ELL, Fn, G, IDENTITY, decodeElement, decodeScalar, encodeElement, encodeScalar, gPow, mul, randomScalar, scalarFromWide,
 } from "../src/group.js";
-import { drawOf, refusal, scripted } from "./helpers.mjs";
+import { drawOf, refusal, scripted } from "../fixtures/example.mjs";
 
 const leHex = (n) => {
   let s = "";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { combine, encrypt, prepareKey } from "../src/elgamal.js";
 import { Fn, G, IDENTITY, elementBytes, encodeElement, mul } from "../src/group.js";
 import { proveContest, proveSelection, verifyContest, verifySelection } from "../src/proofs.js";
-import { copy, drawOf, labelScalar, refusal, scripted, seeded } from "./helpers.mjs";
+import { copy, drawOf, labelScalar, refusal, scripted, seeded } from "../fixtures/example.mjs";
 
 const h = prepareKey(mul(G, labelScalar("joint-secret")));
 const fp = new Uint8Array(32).fill(7);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { G, IDENTITY, Point, decodeElement, encodeElement } from "../src/group.js";
-import { refusal } from "./helpers.mjs";
+import { refusal } from "../fixtures/example.mjs";
 
 const text = readFileSync(new URL("./rfc9496-appendix-a.txt", import.meta.url), "utf8");
 const a1 = text.slice(text.indexOf("A.1."), text.indexOf("A.2."));
