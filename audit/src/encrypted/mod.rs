@@ -1,0 +1,20 @@
+//! Encrypted ballots: the cryptographic core of issue 13, as
+//! docs/design/encrypted-ballots.md §14–§15 specify it (to become FORMAT.md
+//! §14–§15).
+//!
+//! What lives where:
+//!
+//! | module | what | section |
+//! |---|---|---|
+//! | [`group`] | ristretto255 elements and scalars: canonical decoding with named refusals, encoding, identity checks, unbiased random scalars, the [`group::RandomSource`] every prover takes | §14.1–§14.4 |
+//! | [`hash`] | framed, domain-separated hashing (`H256`, `HS`) and the domain tags | §14.5–§14.6 |
+//! | [`elgamal`] | exponential ElGamal under the joint key | §14.9 |
+//!
+//! Everything read from outside is decoded at the edge into types that
+//! cannot hold an invalid value ([`group::Element`], canonical scalars);
+//! provers take their randomness as an argument, so the test vectors
+//! (`audit/conformance/encrypted-vectors.json`) fix every drawn value.
+
+pub mod elgamal;
+pub mod group;
+pub mod hash;
