@@ -282,6 +282,7 @@ pub fn commit_batch(
 /// awaiting one really will include it.
 pub fn find_stored(conn: &mut AnyConnection, p: &Prepared, now: i64) -> Result<Option<Unsigned>, OpError> {
     write_tx(conn, |conn| {
+        members::wait_for_token(conn, &p.election, &p.token_hash)?;
         let Some(open) = open_election(conn, &p.election, now)? else {
             return Ok(None);
         };

@@ -1,5 +1,6 @@
 //! The member roll and its tokens (stored only as keyed hashes).
 
+use diesel::connection::SimpleConnection;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -163,6 +164,26 @@ pub fn token_status(conn: &mut AnyConnection, hash: &str) -> Result<TokenStatus,
         None => TokenStatus::Unknown,
         Some((election, voted)) => TokenStatus::Known { election, voted },
     })
+}
+
+/// Wait until no other transaction holds the row of this token, so that
+/// what is read next is the outcome of any cast that was committing it.
+///
+/// A cast whose connection was cut during COMMIT may still be committing
+/// on the server (a slow disk); until it finishes it holds the row it
+/// marked used. PostgreSQL: `FOR UPDATE` waits for that, bounded by a
+/// `lock_timeout` (an error then, and the caller asks again later). SQLite:
+/// nothing to wait for (an embedded database has no connection to lose,
+/// and `BEGIN IMMEDIATE` already excludes every other writer).
+pub fn wait_for_token(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        pg.batch_execute("SET LOCAL lock_timeout = '5s'")?;
+        diesel::sql_query("SELECT 1 FROM members WHERE election_id = $1 AND token_hash = $2 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(election)
+            .bind::<diesel::sql_types::Text, _>(hash)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// The weight of the member holding a used token of `election` (`None` if

@@ -85,9 +85,11 @@ async fn relay(client: TcpStream, server: TcpStream, fault: Arc<AtomicU8>) {
                 // Stop relaying answers first, so that Teller hears nothing.
                 answers.abort();
                 if armed == CUT_AFTER_COMMIT {
+                    // Cut at once: PostgreSQL reads the COMMIT before it
+                    // sees the connection end, so it commits — possibly
+                    // after Teller has started asking what was stored
+                    // (which must then wait for it, not answer "nothing").
                     let _ = server_write.write_all(chunk).await;
-                    // Give PostgreSQL time to commit before the cut.
-                    tokio::time::sleep(Duration::from_millis(300)).await;
                 }
                 return; // both halves dropped: the connection is cut
             }
