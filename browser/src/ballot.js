@@ -3,9 +3,9 @@
 //
 // Order of the random draws, so that a test vector can fix each one: the
 // seed (32 bytes), the ballot nonce (16 bytes); then, contest by contest in
-// definition order, each selection's proof in option order (§15.2: 2p + 1
-// scalars of 64 bytes) and then the contest's proof (§15.3: 3L + 2), each in
-// the order proofs.js states. If a derived r is 0 (probability 2^-252), the
+// definition order, each selection's proof in option order (§15.2: 2(p + 1)
+// scalars of 64 bytes) and then the contest's proof (§15.3: 3(L + 1)), each
+// in the order proofs.js states. If a derived r is 0 (probability 2^-252), the
 // seed and nonce are drawn again (§14.10).
 
 import { sha256 } from "@noble/hashes/sha2.js";

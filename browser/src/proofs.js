@@ -4,10 +4,12 @@
 // commitment).
 //
 // Provers take their randomness from `random(n)` (n bytes), so a test vector
-// can fix every drawn value. They draw in the spec's order (§15.2 and §15.3,
-// steps 1 and 2): c_j and v_j (c_j, v1_j, v2_j) for each simulated branch
-// j ≠ m in increasing j, then u (u1, u2). Each draw is 64 bytes reduced
-// mod ℓ, drawn again if 0 (§14.4).
+// can fix every drawn value. Every branch draws, for j = 0 … p in order, c_j
+// then v_j (c_j, v1_j, v2_j in a contest proof); in the real branch the
+// drawn v is the nonce u (v1, v2 are u1, u2) and the drawn c is discarded.
+// So the draws are the same whatever the vote, as in the Rust prover
+// (audit/src/encrypted/proofs.rs). Each draw is 64 bytes reduced mod ℓ,
+// drawn again if 0 (§14.4).
 //
 // Decision 11 of issue 13: every branch does identical operations, so the
 // timing of the page does not tell the real branch from the simulated ones.
@@ -70,9 +72,8 @@ export function selectionChallenge({ fp, nonce, contest, option, p, alpha, beta,
  */
 export function proveSelection({ fp, nonce, contest, option, p, h, alpha, beta, m, r, random }) {
   if (!Number.isInteger(m) || m < 0 || m > p) throw new RangeError(`no proof that ${m} is in 0…${p}: it is not`);
-  const simulated = [];
-  for (let j = 0; j < p; j++) simulated.push([randomScalar(random), randomScalar(random)]);
-  const draws = inBranchOrder(simulated, [0n, randomScalar(random)], m);
+  const draws = [];
+  for (let j = 0; j <= p; j++) draws.push([randomScalar(random), randomScalar(random)]);
   const M = BigInt(m);
   const branches = draws.map(([x, y], j) => {
     const real = isReal(j, m);
@@ -169,10 +170,8 @@ export function proveContest({ fp, nonce, contest, L, h, indicator, sum, b, tota
     throw new RangeError(`no proof for (b, Σ) = (${b}, ${total}) with L = ${L}: it is not true`);
   }
   const k = total; // the real branch: 0 when blank (b = 0), else Σ (b = 1)
-  const simulated = [];
-  for (let j = 0; j < L; j++) simulated.push([randomScalar(random), randomScalar(random), randomScalar(random)]);
-  const u1 = randomScalar(random);
-  const draws = inBranchOrder(simulated, [0n, u1, randomScalar(random)], k);
+  const draws = [];
+  for (let j = 0; j <= L; j++) draws.push([randomScalar(random), randomScalar(random), randomScalar(random)]);
   const B = BigInt(b);
   const S = BigInt(total);
   const branches = draws.map(([x, y1, y2], j) => {
@@ -242,16 +241,6 @@ export function verifyContest({ fp, nonce, contest, L, h, indicator, sum, proof,
 }
 
 // ---------------------------------------------------------------------------
-
-/**
- * The draws of each branch, in branch order: the simulated branches' draws
- * with the real branch's (a 0 in place of its challenge, then its nonces)
- * put at index `real`. This is the one step that depends on the real
- * branch, and it does no arithmetic.
- */
-function inBranchOrder(simulated, realDraws, real) {
-  return [...simulated.slice(0, real), realDraws, ...simulated.slice(real)];
-}
 
 /** A point and the bytes it was read from (its encoding: E(D(b)) = b, §14.2). */
 function decodeWithBytes(hex, path) {

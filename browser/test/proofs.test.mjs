@@ -33,17 +33,17 @@ test("§15.2: a selection proof verifies for every m in 0…p (p = 1 and p = 3)"
   }
 });
 
-test("§15.2: the prover draws c_j, v_j for each j ≠ m in order, then u; its output follows from them", () => {
+test("§15.2: the prover draws c_j, v_j for j = 0…p in order (the real branch's v is u, its c discarded); its output follows from them", () => {
   const p = 3;
   const m = 2;
   const r = labelScalar("r");
-  const draws = { c: [11n, 12n, 0n, 14n], v: [21n, 22n, 0n, 24n], u: 33n };
+  const draws = { c: [11n, 12n, 13n, 14n], v: [21n, 22n, 33n, 24n], u: 33n };
   const script = [];
-  for (let j = 0; j <= p; j++) if (j !== m) script.push(drawOf(draws.c[j]), drawOf(draws.v[j]));
-  script.push(drawOf(draws.u));
+  for (let j = 0; j <= p; j++) script.push(drawOf(draws.c[j]), drawOf(draws.v[j]));
   const random = scripted(script);
   const { statement, proof } = selection({ p, m, r, random });
-  assert.equal(random.used(), 2 * p + 1);
+  assert.equal(random.used(), 2 * (p + 1));
+  assert.notEqual(proof[m].c, encodeElementScalar(draws.c[m]), "the real branch's drawn c is replaced");
   verifySelection({ ...statement, proof, path: "proof" });
   // Simulated branches carry the drawn c_j and v_j; the real one a_m = g^u, b_m = h^u.
   for (let j = 0; j <= p; j++) {
@@ -149,7 +149,7 @@ test("§15.3: a contest proof verifies, blank (k = 0), partly filled, and full (
   verifyContest({ ...statement, proof, path: "proof" });
 });
 
-test("§15.3: the prover draws c_j, v1_j, v2_j for each j ≠ k, then u1, u2; the same count whatever k", () => {
+test("§15.3: the prover draws c_j, v1_j, v2_j for j = 0…L (the real branch's v1, v2 are u1, u2); the same count whatever k", () => {
   const used = [];
   for (const counts of [[0, 0, 0], [1, 0, 0], [1, 1, 0]]) {
     const random = seeded(`k-draws-${counts}`);
@@ -158,14 +158,13 @@ test("§15.3: the prover draws c_j, v1_j, v2_j for each j ≠ k, then u1, u2; th
   }
   assert.equal(new Set(used).size, 1);
   const script = [];
-  for (let j = 1; j <= 2; j++) script.push(drawOf(BigInt(10 + j)), drawOf(BigInt(20 + j)), drawOf(BigInt(30 + j)));
-  script.push(drawOf(41n), drawOf(42n));
+  for (let j = 0; j <= 2; j++) script.push(drawOf(BigInt(10 + j)), drawOf(BigInt(20 + j)), drawOf(BigInt(30 + j)));
   const random = scripted(script);
   const { statement, proof } = contest({ counts: [0, 0, 0], L: 2, random });
-  assert.equal(random.used(), 8);
+  assert.equal(random.used(), 9);
   verifyContest({ ...statement, proof, path: "proof" });
-  assert.equal(proof[0].a1, encodeElement(mul(G, 41n)));
-  assert.equal(proof[0].b2, encodeElement(mul(h, 42n)));
+  assert.equal(proof[0].a1, encodeElement(mul(G, 20n)), "a1_0 = g^u1");
+  assert.equal(proof[0].b2, encodeElement(mul(h, 30n)), "b2_0 = h^u2");
   assert.equal(proof[2].c, encodeElementScalar(12n));
   assert.equal(proof[2].v2, encodeElementScalar(32n));
 });

@@ -2510,9 +2510,8 @@
   }
   function proveSelection({ fp, nonce, contest, option, p, h, alpha, beta, m, r, random }) {
     if (!Number.isInteger(m) || m < 0 || m > p) throw new RangeError(`no proof that ${m} is in 0\u2026${p}: it is not`);
-    const simulated = [];
-    for (let j = 0; j < p; j++) simulated.push([randomScalar(random), randomScalar(random)]);
-    const draws = inBranchOrder(simulated, [0n, randomScalar(random)], m);
+    const draws = [];
+    for (let j = 0; j <= p; j++) draws.push([randomScalar(random), randomScalar(random)]);
     const M = BigInt(m);
     const branches = draws.map(([x, y], j) => {
       const real = isReal(j, m);
@@ -2586,10 +2585,8 @@
       throw new RangeError(`no proof for (b, \u03A3) = (${b}, ${total}) with L = ${L}: it is not true`);
     }
     const k = total;
-    const simulated = [];
-    for (let j = 0; j < L; j++) simulated.push([randomScalar(random), randomScalar(random), randomScalar(random)]);
-    const u1 = randomScalar(random);
-    const draws = inBranchOrder(simulated, [0n, u1, randomScalar(random)], k);
+    const draws = [];
+    for (let j = 0; j <= L; j++) draws.push([randomScalar(random), randomScalar(random), randomScalar(random)]);
     const B = BigInt(b);
     const S = BigInt(total);
     const branches = draws.map(([x, y1, y2], j) => {
@@ -2656,9 +2653,6 @@
       const ok = G.multiplyUnsafe(v1).equals(a1.add(ax.multiplyUnsafe(c))) && h.multiplyUnsafe(v1).equals(b1.add(bx.subtract(gPow(bj)).multiplyUnsafe(c))) && G.multiplyUnsafe(v2).equals(a2.add(as.multiplyUnsafe(c))) && h.multiplyUnsafe(v2).equals(b2.add(bs.subtract(gPow(sj)).multiplyUnsafe(c)));
       if (!ok) throw new Refused("ballot-proofs", `${path}[${j}]`, `branch ${j}'s equations do not hold`);
     });
-  }
-  function inBranchOrder(simulated, realDraws, real) {
-    return [...simulated.slice(0, real), realDraws, ...simulated.slice(real)];
   }
   function decodeWithBytes(hex, path) {
     return { point: decodeElement(hex, path), bytes: hexBytes(hex, 32, path) };
