@@ -13,7 +13,7 @@ import { canonicalBytes } from "./canonical.js";
 import { countsFromChoices, contestLimits } from "./contests.js";
 import { combine, encrypt, prepareKey } from "./elgamal.js";
 import { definitionHash, fingerprint } from "./fingerprint.js";
-import { Fn, decodeElement, elementBytes, toHex } from "./group.js";
+import { Fn, decodeElement, elementBytes, randomScalar, toHex } from "./group.js";
 import { indicatorNonce, optionNonce } from "./nonces.js";
 import { proveContest, proveSelection } from "./proofs.js";
 
@@ -135,6 +135,27 @@ export function createBallot(params, choices, random) {
       if (!(e instanceof UnusableSeed)) throw e;
     }
   }
+}
+
+/**
+ * What the page does while the member reads the ballot (§A: nobody should
+ * wait at the encryption step): build the tables of g and h, and run one
+ * throwaway encryption, selection proof and contest proof so that the
+ * engine has compiled the code before the member submits. Nothing of it is
+ * kept or sent.
+ */
+export function warmUp(params, random) {
+  const { fp, h } = params;
+  const nonce = random(16);
+  const r = randomScalar(random);
+  const ct = withBytes(encrypt(h, 1, r));
+  proveSelection({ fp, nonce, contest: "warm-up", option: "warm-up", p: 1, h, alpha: ct.alpha, beta: ct.beta, m: 1, r, random });
+  proveContest({
+    fp, nonce, contest: "warm-up", L: 1, h,
+    indicator: [ct.alpha, ct.beta],
+    sum: [ct.alpha, ct.beta],
+    b: 1, total: 1, rx: r, R: r, random,
+  });
 }
 
 /**

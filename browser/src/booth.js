@@ -12,9 +12,9 @@
 // script files); the page's texts come from the page, in its language.
 
 import { randomBytes } from "@noble/hashes/utils.js";
-import { auditedBallot, createBallot, electionParams } from "./ballot.js";
+import { auditedBallot, createBallot, electionParams, warmUp } from "./ballot.js";
 import { canonical } from "./canonical.js";
-import { G, mul, toHex } from "./group.js";
+import { toHex } from "./group.js";
 import { Refused } from "./refused.js";
 import { verifyAudited } from "./verify.js";
 
@@ -43,12 +43,9 @@ async function start(form, panel) {
     return;
   }
   fill(panel, "[data-teller-fingerprint]", fp.slice(0, 16));
-  // Build the g and h tables while the member reads the ballot (§A: the
-  // encryption step must not keep anyone waiting).
-  setTimeout(() => {
-    mul(G, 1n);
-    mul(params.h, 1n);
-  }, 0);
+  // While the member reads the ballot (§A: the encryption step must not
+  // keep anyone waiting): the tables of g and h, and a throwaway proof.
+  setTimeout(() => warmUp(params, randomBytes), 0);
 
   let current = null; // {ballot, tracker, seed, choices} while shown
   form.addEventListener("submit", async (event) => {

@@ -2783,6 +2783,27 @@
       }
     }
   }
+  function warmUp(params, random) {
+    const { fp, h } = params;
+    const nonce = random(16);
+    const r = randomScalar(random);
+    const ct = withBytes2(encrypt(h, 1, r));
+    proveSelection({ fp, nonce, contest: "warm-up", option: "warm-up", p: 1, h, alpha: ct.alpha, beta: ct.beta, m: 1, r, random });
+    proveContest({
+      fp,
+      nonce,
+      contest: "warm-up",
+      L: 1,
+      h,
+      indicator: [ct.alpha, ct.beta],
+      sum: [ct.alpha, ct.beta],
+      b: 1,
+      total: 1,
+      rx: r,
+      R: r,
+      random
+    });
+  }
   function auditedBallot(params, ballot, tracker, seed, choices) {
     return {
       format: AUDITED_FORMAT,
@@ -3013,10 +3034,7 @@
       return;
     }
     fill(panel2, "[data-teller-fingerprint]", fp.slice(0, 16));
-    setTimeout(() => {
-      mul(G, 1n);
-      mul(params.h, 1n);
-    }, 0);
+    setTimeout(() => warmUp(params, randomBytes), 0);
     let current = null;
     form2.addEventListener("submit", async (event) => {
       event.preventDefault();
