@@ -471,3 +471,77 @@ fn cosignature_vector() {
     );
     assert_eq!(count_valid(&[key], text, note), vec![name.to_string()]);
 }
+
+#[test]
+fn tiles_vectors() {
+    use teller_audit::crypto::Digest;
+    use teller_audit::merkle::Tree;
+    use teller_audit::tiles::{split_bundle, Tile, TileKind};
+    let group = &vectors()["tiles"];
+    let kind_of = |k: &str| match k {
+        "entries" => TileKind::Entries,
+        level => TileKind::Hashes(level.parse().unwrap()),
+    };
+    for v in group["paths"].as_array().unwrap() {
+        let tile = Tile {
+            kind: kind_of(str_of(&v["kind"])),
+            index: v["index"].as_u64().unwrap(),
+            width: v["width"].as_u64().unwrap() as u16,
+        };
+        assert_eq!(tile.path(), str_of(&v["path"]));
+        assert_eq!(Tile::parse(str_of(&v["path"])), Ok(tile));
+    }
+    for v in group["refused"].as_array().unwrap() {
+        let path = str_of(&v["path"]);
+        assert!(Tile::parse(path).is_err(), "{path} was read ({})", str_of(&v["why"]));
+    }
+    for v in group["sizes"].as_array().unwrap() {
+        let size = v["size"].as_u64().unwrap();
+        let tiles = Tile::all_for(size);
+        let partial: Vec<String> = tiles.iter().filter(|t| !t.is_full()).map(Tile::path).collect();
+        let expected: Vec<&str> = v["partial"].as_array().unwrap().iter().map(str_of).collect();
+        assert_eq!(partial, expected, "partial tiles of {size}");
+        for (kind, count) in v["full"].as_object().unwrap() {
+            let full = tiles.iter().filter(|t| t.is_full() && t.kind == kind_of(kind)).count();
+            assert_eq!(full as u64, count.as_u64().unwrap(), "full {kind} tiles of {size}");
+        }
+        if let Some(all) = v["all"].as_array() {
+            let paths: Vec<String> = tiles.iter().map(Tile::path).collect();
+            let expected: Vec<&str> = all.iter().map(str_of).collect();
+            assert_eq!(paths, expected, "the tiles of {size}");
+        }
+    }
+    // Tile contents from the verifier's own tree.
+    let contents = &group["contents"];
+    let mut tree = Tree::new();
+    for i in 0..contents["leaves"].as_u64().unwrap() {
+        tree.push(&i.to_be_bytes());
+    }
+    assert_eq!(tree.root(), Digest::from_hex(str_of(&contents["root"])).unwrap());
+    for v in contents["tiles"].as_array().unwrap() {
+        let tile = Tile::parse(str_of(&v["tile"])).unwrap();
+        let TileKind::Hashes(level) = tile.kind else {
+            panic!("a hash tile")
+        };
+        let bytes: Vec<u8> = (0..u64::from(tile.width))
+            .flat_map(|i| tree.complete(8 * u32::from(level), tile.start() + i).unwrap().0)
+            .collect();
+        assert_eq!(bytes.len() as u64, v["bytes"].as_u64().unwrap(), "{tile}");
+        assert_eq!(sha256_hex(&[&bytes]), str_of(&v["sha256"]), "{tile}");
+        if let Some(h) = v["hex"].as_str() {
+            assert_eq!(hex::encode(&bytes), h, "{tile}");
+        }
+    }
+    // The entry bundle: split, each entry is the chain vectors' log's.
+    let bundle = hex::decode(str_of(&group["bundle"]["hex"])).unwrap();
+    let entries = split_bundle(&bundle, 7).unwrap();
+    let log = &vectors()["merkle"]["log"]["leaves"];
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(hex::encode(entry), str_of(&log[i]["hex"]), "bundle entry {i}");
+    }
+    assert!(
+        split_bundle(&bundle[..bundle.len() - 1], 7).is_err(),
+        "a truncated bundle was read"
+    );
+    assert!(split_bundle(&bundle, 6).is_err(), "a bundle of 7 read as 6");
+}

@@ -217,6 +217,133 @@ fn merkle_vectors() -> Value {
     })
 }
 
+/// §6a "Tiles": tile paths (and paths a reader must refuse), which tiles a
+/// tree of a given size has, the contents of hash tiles at levels 0, 1 and
+/// 2 of a 65,793-leaf tree, and an entry bundle of the chain vectors' log.
+/// Hashes are computed from RFC 9162's definitions over the leaves
+/// (`rfc9162::mth`), not by the verifier's tree.
+fn tiles_vector() -> Value {
+    let path = |kind: &str, index: u64, width: u64| {
+        let mut p = format!("{kind}/{}", index_path(index));
+        if width != 256 {
+            p.push_str(&format!(".p/{width}"));
+        }
+        p
+    };
+    let paths: Vec<Value> = [
+        ("0", 0, 256),
+        ("0", 7, 256),
+        ("0", 999, 256),
+        ("0", 1000, 256),
+        ("1", 1_234_067, 256),
+        ("2", 0, 1),
+        ("63", 5, 255),
+        ("entries", 0, 7),
+        ("entries", 1_000_000, 256),
+    ]
+    .iter()
+    .map(|(kind, index, width)| json!({"kind": kind, "index": index, "width": width, "path": path(kind, *index, *width)}))
+    .collect();
+    let refused: Vec<Value> = [
+        ("0/7", "an index element is three digits"),
+        ("0/0007", "an index element is three digits"),
+        ("0/x000/007", "no needless leading x000 element"),
+        ("0/x1/007", "an x element is x and three digits"),
+        ("00/000", "the level has no leading zero"),
+        ("64/000", "the level is at most 63"),
+        ("0/000.p/0", "a partial width is 1 to 255"),
+        ("0/000.p/256", "a full tile has no .p/ suffix"),
+        ("0/000.p/07", "the width has no leading zero"),
+        ("0/-01", "an index element is three digits"),
+        ("data/000", "the kind is a level or entries"),
+        ("0/000/", "nothing after the index"),
+    ]
+    .iter()
+    .map(|(p, why)| json!({"path": p, "why": why}))
+    .collect();
+    // Which tiles a tree of each size has: full tiles counted per kind,
+    // partial ones listed (a complete list for the small sizes).
+    let tiles_for = |size: u64| -> Value {
+        let mut full = serde_json::Map::new();
+        let mut partial = Vec::new();
+        let mut all = Vec::new();
+        for (kind, shift) in std::iter::once(("entries".to_string(), 0)).chain((0..64).map(|l| (l.to_string(), 8 * l)))
+        {
+            let count = if shift >= 64 { 0 } else { size >> shift };
+            if count == 0 {
+                continue;
+            }
+            full.insert(kind.clone(), json!(count / 256));
+            for index in 0..count / 256 {
+                all.push(json!(path(&kind, index, 256)));
+            }
+            if count % 256 != 0 {
+                partial.push(json!(path(&kind, count / 256, count % 256)));
+                all.push(json!(path(&kind, count / 256, count % 256)));
+            }
+        }
+        let mut v = json!({"size": size, "full": full, "partial": partial});
+        if size <= 600 {
+            v["all"] = json!(all);
+        }
+        v
+    };
+    let sizes: Vec<Value> = [0, 1, 7, 255, 256, 257, 513, 65_536, 65_793]
+        .into_iter()
+        .map(tiles_for)
+        .collect();
+    // Leaf i of the contents tree: i as 8 bytes, big-endian.
+    let leaves: Vec<Vec<u8>> = (0..65_793u64).map(|i| i.to_be_bytes().to_vec()).collect();
+    let hashes = |level: u32, from: usize, count: usize| -> Vec<u8> {
+        let span = 1usize << (8 * level);
+        (from..from + count)
+            .flat_map(|i| hex::decode(rfc9162::mth(&leaves[i * span..(i + 1) * span])).expect("hex"))
+            .collect()
+    };
+    let content = |name: &str, level: u32, index: usize, width: usize| {
+        let bytes = hashes(level, index * 256, width);
+        let mut v = json!({"tile": name, "bytes": bytes.len(), "sha256": sha256_hex(&[&bytes])});
+        if bytes.len() <= 64 {
+            v["hex"] = json!(hex::encode(&bytes));
+        }
+        v
+    };
+    let contents = vec![
+        content("0/000", 0, 0, 256),
+        content("0/257.p/1", 0, 257, 1),
+        content("1/000", 1, 0, 256),
+        content("1/001.p/1", 1, 1, 1),
+        content("2/000.p/1", 2, 0, 1),
+    ];
+    let log: Vec<Vec<u8>> = chain_entries().iter().map(canonical).collect();
+    let mut bundle = Vec::new();
+    for entry in &log {
+        bundle.extend_from_slice(&(entry.len() as u16).to_be_bytes());
+        bundle.extend_from_slice(entry);
+    }
+    json!({
+        "description": "§6a Tiles (c2sp.org/tlog-tiles): `paths` are tiles and their one path below tile/; a reader refuses every `refused` path. `sizes`: for a tree of each size, the number of full tiles of each kind, the partial tiles, and (size ≤ 600) every path. `contents`: hash tiles of the tree whose leaf i is i as 8 bytes big-endian, 65,793 leaves (root given): a tile's bytes are its hashes concatenated, hash i of tile N at level L being MTH of the 256^L leaves from (256·N + i)·256^L. `bundle`: the chain vectors' log (7 entries) as entries/000.p/7, each entry a big-endian uint16 length and its canonical bytes.",
+        "paths": paths,
+        "refused": refused,
+        "sizes": sizes,
+        "contents": {"leaves": 65_793, "root": rfc9162::mth(&leaves), "tiles": contents},
+        "bundle": {"tile": "entries/000.p/7", "entries": log.len(), "hex": hex::encode(&bundle), "sha256": sha256_hex(&[&bundle])},
+    })
+}
+
+/// A tile index as its path: groups of three digits, all but the last
+/// prefixed `x` (written here from the spec, not by the verifier's code).
+fn index_path(mut index: u64) -> String {
+    let mut groups = vec![format!("{:03}", index % 1000)];
+    index /= 1000;
+    while index > 0 {
+        groups.push(format!("x{:03}", index % 1000));
+        index /= 1000;
+    }
+    groups.reverse();
+    groups.join("/")
+}
+
 fn signed(key: &FixedKey, body: &Value) -> (Value, String) {
     let b = canonical(body);
     let sig = key.sign(&b);
@@ -562,6 +689,7 @@ pub fn write(path: &Path) {
         "note": note_vector(),
         "cosignature": cosignature_vector(),
         "inclusion": inclusion_vector(),
+        "tiles": tiles_vector(),
         "receipt": receipt_vector(),
         "certification": certification_vector(),
         "lots": lot_vectors(),
