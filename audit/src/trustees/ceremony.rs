@@ -702,8 +702,7 @@ pub fn finish(
     let j = secret.trustee();
     let keys = board
         .public_keys()
-        .ok_or_else(|| RoundError::NotNow("the checks are not all in, or a complaint ended the attempt".into()))?
-        .clone();
+        .ok_or_else(|| RoundError::NotNow("the checks are not all in, or a complaint ended the attempt".into()))?;
     if polynomial.attempt() != attempt {
         return Err(RoundError::Mismatch(format!(
             "the polynomial was drawn for attempt {}, the board is at attempt {attempt}",
@@ -723,29 +722,45 @@ pub fn finish(
             .map_err(|e: OpenError| RoundError::Mismatch(format!("trustee {i}'s share: {e}")))?;
         *x += *s;
     }
-    let mine = Element::from_point(g_pow(&x));
-    if keys.verification_key(j) != Some(&mine) {
+    let share = KeyShare {
+        election: secret.election().to_string(),
+        attempt,
+        trustee: j,
+        verification_key: Element::from_point(g_pow(&x)),
+        secret: x,
+        joint_key: keys.joint_key,
+    };
+    let message = finish_message(secret, board, &share, rng)?;
+    Ok((share, message))
+}
+
+/// The `finish` message for a key share already computed (and kept in its
+/// file): the board's keys, with a fresh proof of possession of `x_j`.
+pub fn finish_message(
+    secret: &TrusteeSecret,
+    board: &Board,
+    share: &KeyShare,
+    rng: &mut dyn RandomSource,
+) -> Result<Envelope, RoundError> {
+    let attempt = board.attempt();
+    let j = secret.trustee();
+    let keys = board
+        .public_keys()
+        .ok_or_else(|| RoundError::NotNow("the checks are not all in, or a complaint ended the attempt".into()))?;
+    if share.attempt != attempt || keys.verification_key(j) != Some(&share.verification_key) {
         return Err(RoundError::Mismatch(format!(
-            "the key share computed does not match the verification key K_{j} the board's commitments give"
+            "the key share computed does not match the verification key K_{j} the board's commitments give for attempt {attempt}"
         )));
     }
-    let possession = SchnorrProof::prove(&x, rng, |a| {
-        share_possession_challenge(secret.election(), attempt, j, &mine, a)
+    let possession = SchnorrProof::prove(&share.secret, rng, |a| {
+        share_possession_challenge(secret.election(), attempt, j, &share.verification_key, a)
     });
     let body = FinishBody {
         joint_key: keys.joint_key,
         verification_keys: keys.verification_keys.clone(),
         possession,
     };
-    let share = KeyShare {
-        election: secret.election().to_string(),
-        attempt,
-        trustee: j,
-        secret: x,
-        verification_key: mine,
-        joint_key: keys.joint_key,
-    };
-    Ok((share, secret.sign(attempt, Round::Finish, &body)))
+    Ok(secret.sign(attempt, Round::Finish, &body))
 }
 
 /// Decode a round's body, naming what is wrong with it.

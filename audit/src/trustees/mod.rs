@@ -29,8 +29,10 @@
 
 pub mod board;
 pub mod ceremony;
+pub mod decrypt;
 pub mod dlog;
 pub mod envelope;
+pub mod files;
 pub mod proofs;
 pub mod share;
 

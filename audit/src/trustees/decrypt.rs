@@ -1,0 +1,687 @@
+//! The tally under encryption (§16.6–§16.8): the encrypted totals, each
+//! trustee's partial decryption with its proof, and their combination.
+//!
+//! - [`Aggregator`] multiplies the cast ballots' ciphertexts per option and
+//!   per contest indicator, each raised to the ballot's weight (an exact
+//!   integer after scaling by `10^d`), into the [`Aggregate`]'s targets.
+//! - [`partial_decrypt`]: trustee `j` computes `M_j = A^{x_j}` for every
+//!   target with a DLEQ proof that `log_g K_j = log_A M_j`.
+//! - [`check_partial`]: the server's (and a verifier's) check of an
+//!   uploaded partial decryption; a refusal names the trustee, the reason
+//!   and the first failing target.
+//! - [`combine`]: with the `K` lowest accepted indices `Q`, the Lagrange
+//!   coefficients at 0 give `M = Π M_j^{λ_j} = A^x`, and `t` is the bounded
+//!   discrete log of `B / M` ([`super::dlog`]).
+
+use std::collections::BTreeMap;
+
+use curve25519_dalek::traits::VartimeMultiscalarMul;
+use serde::{Deserialize, Serialize};
+
+use super::board::Outcome;
+use super::ceremony::{read_body, KeyShare, TrusteeSecret};
+use super::dlog::{BoundTooLarge, DlogTable};
+use super::envelope::{Envelope, Round, ENVELOPE_FORMAT};
+use super::proofs::DleqProof;
+use super::TrusteeIndex;
+use crate::count::{Weight, WEIGHT_DECIMALS};
+use crate::crypto::Digest;
+use crate::definition::{self, Definition, Method};
+use crate::encrypted::elgamal::RawCiphertext;
+use crate::encrypted::group::{g_pow, int, Element, RandomSource, RistrettoPoint, Scalar};
+use crate::encrypted::hash::{tag, Framer};
+
+/// What a target totals (§16.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// An option's weighted votes.
+    Option,
+    /// The contest's cast weight (ballots that marked anything, weighted).
+    IndicatorWeight,
+    /// The number of ballots that marked anything in the contest.
+    IndicatorCount,
+}
+
+impl TargetKind {
+    /// The kind's name, as written and hashed.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Option => "option",
+            TargetKind::IndicatorWeight => "indicator-weight",
+            TargetKind::IndicatorCount => "indicator-count",
+        }
+    }
+}
+
+/// One encrypted total:
+/// `{"contest", "kind", "option": id | null, "alpha", "beta", "bound"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The contest.
+    pub contest: String,
+    /// What it totals.
+    pub kind: TargetKind,
+    /// The option, for kind `option`; `null` otherwise.
+    pub option: Option<String>,
+    /// `A`.
+    pub alpha: Element,
+    /// `B`.
+    pub beta: Element,
+    /// The most it can decrypt to.
+    pub bound: u64,
+}
+
+/// The encrypted totals: `{"weight_decimals": d, "targets": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregate {
+    /// `d`: weights are scaled by `10^d` to integers.
+    pub weight_decimals: u32,
+    /// For each contest in definition order: its options in option order,
+    /// then `indicator-weight`, then `indicator-count`.
+    pub targets: Vec<Target>,
+}
+
+impl Aggregate {
+    /// `H256("teller/aggregate/v1"; raw(fp), u32(d), list(str(contest),
+    /// str(kind), str(option or ""), elt(A), elt(B), u64(bound) per target))`.
+    pub fn digest(&self, fp: &Digest) -> Digest {
+        let mut h = Framer::h256(tag::AGGREGATE);
+        h.raw(&fp.0).u32(self.weight_decimals).list(self.targets.len());
+        for t in &self.targets {
+            h.str(&t.contest)
+                .str(t.kind.name())
+                .str(t.option.as_deref().unwrap_or(""))
+                .elt(&t.alpha)
+                .elt(&t.beta)
+                .u64(t.bound);
+        }
+        Digest(h.digest())
+    }
+
+    /// The largest bound of any target.
+    pub fn max_bound(&self) -> u64 {
+        self.targets.iter().map(|t| t.bound).max().unwrap_or(0)
+    }
+}
+
+/// A contest as the aggregate sees it: its options in order and `p`, the
+/// most one option can receive from one ballot (§14.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContestShape {
+    /// The contest's id.
+    pub contest: String,
+    /// Its option ids, in option order.
+    pub options: Vec<String>,
+    /// `p`.
+    pub per_option: u64,
+}
+
+impl ContestShape {
+    /// The shapes of a definition's contests, or the first contest that
+    /// cannot be counted under encryption (§14.8).
+    pub fn of(definition: &Definition) -> Result<Vec<ContestShape>, String> {
+        definition
+            .contests
+            .iter()
+            .map(|c| {
+                let per_option = match &c.method {
+                    Method::Plurality { write_ins: false, .. } | Method::Approval | Method::Referendum { .. } => 1,
+                    Method::Cumulative { points } => u64::from(*points),
+                    _ => {
+                        return Err(format!(
+                            "contest {}: ranked methods and write-ins cannot be counted under encryption yet",
+                            c.id
+                        ))
+                    }
+                };
+                Ok(ContestShape {
+                    contest: c.id.clone(),
+                    options: definition::options(c).into_iter().map(|(id, _)| id).collect(),
+                    per_option,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Ciphertexts per ballot for these shapes: each contest's options, then
+/// its indicator.
+pub fn ciphertexts_per_ballot(shapes: &[ContestShape]) -> usize {
+    shapes.iter().map(|s| s.options.len() + 1).sum()
+}
+
+/// Why the totals cannot be formed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AggregateError {
+    /// A ballot has the wrong number of ciphertexts.
+    #[error("a ballot has {found} ciphertexts where the definition gives {expected}")]
+    Shape {
+        /// How many it has.
+        found: usize,
+        /// How many the shapes give.
+        expected: usize,
+    },
+    /// A bound does not fit in 64 bits.
+    #[error("the bound of contest {0} does not fit in 64 bits")]
+    Bound(String),
+}
+
+/// The ballots of one weight, multiplied together.
+#[derive(Clone)]
+struct Group {
+    ballots: u64,
+    products: Vec<RawCiphertext>,
+}
+
+/// Multiplies cast ballots into the encrypted totals. Ballots are grouped
+/// by weight first (elections have few distinct weights), so that each
+/// target then costs one multiscalar multiplication over the weights.
+#[derive(Clone)]
+pub struct Aggregator {
+    shapes: Vec<ContestShape>,
+    width: usize,
+    groups: BTreeMap<u64, Group>,
+}
+
+impl Aggregator {
+    /// An empty aggregate for these contests.
+    pub fn new(shapes: Vec<ContestShape>) -> Aggregator {
+        let width = ciphertexts_per_ballot(&shapes);
+        Aggregator {
+            shapes,
+            width,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    /// Add a cast ballot of `weight` whose ciphertexts are, per contest in
+    /// order, its options then its indicator.
+    pub fn add(&mut self, weight: Weight, ciphertexts: &[RawCiphertext]) -> Result<(), AggregateError> {
+        if ciphertexts.len() != self.width {
+            return Err(AggregateError::Shape {
+                found: ciphertexts.len(),
+                expected: self.width,
+            });
+        }
+        let width = self.width;
+        let group = self.groups.entry(weight.micros()).or_insert_with(|| Group {
+            ballots: 0,
+            products: vec![RawCiphertext::identity(); width],
+        });
+        group.ballots += 1;
+        for (p, c) in group.products.iter_mut().zip(ciphertexts) {
+            p.alpha += c.alpha;
+            p.beta += c.beta;
+        }
+        Ok(())
+    }
+
+    /// Add another aggregator's ballots (for aggregating in parallel).
+    pub fn merge(&mut self, other: Aggregator) {
+        for (weight, group) in other.groups {
+            match self.groups.get_mut(&weight) {
+                Some(mine) => {
+                    mine.ballots += group.ballots;
+                    for (p, c) in mine.products.iter_mut().zip(&group.products) {
+                        p.alpha += c.alpha;
+                        p.beta += c.beta;
+                    }
+                }
+                None => {
+                    self.groups.insert(weight, group);
+                }
+            }
+        }
+    }
+
+    /// The number of ballots added.
+    pub fn ballots(&self) -> u64 {
+        self.groups.values().map(|g| g.ballots).sum()
+    }
+
+    /// `d`: the most decimals of any ballot's weight (as written
+    /// canonically, without trailing zeros), 0 if there is none.
+    pub fn weight_decimals(&self) -> u32 {
+        self.groups.keys().map(|&micros| decimals(micros)).max().unwrap_or(0)
+    }
+
+    /// The targets (§16.6).
+    pub fn finish(&self) -> Result<Aggregate, AggregateError> {
+        let d = self.weight_decimals();
+        let divisor = 10u64.pow(WEIGHT_DECIMALS - d);
+        // e = weight × 10^d for each group, with its ballot count.
+        let groups: Vec<(u64, &Group)> = self.groups.iter().map(|(&m, g)| (m / divisor, g)).collect();
+        let scalars: Vec<Scalar> = groups.iter().map(|(e, _)| int(*e)).collect();
+        let total_weight: u128 = groups.iter().map(|(e, g)| u128::from(*e) * u128::from(g.ballots)).sum();
+        let total_ballots: u128 = groups.iter().map(|(_, g)| u128::from(g.ballots)).sum();
+        let weighted = |index: usize| {
+            let alphas = groups.iter().map(|(_, g)| g.products[index].alpha);
+            let betas = groups.iter().map(|(_, g)| g.products[index].beta);
+            (
+                RistrettoPoint::vartime_multiscalar_mul(&scalars, alphas),
+                RistrettoPoint::vartime_multiscalar_mul(&scalars, betas),
+            )
+        };
+        let counted = |index: usize| {
+            groups
+                .iter()
+                .fold(RawCiphertext::identity(), |acc, (_, g)| acc.mul(&g.products[index]))
+        };
+        let mut targets = Vec::new();
+        let mut index = 0;
+        for shape in &self.shapes {
+            let bound = |total: u128| u64::try_from(total).map_err(|_| AggregateError::Bound(shape.contest.clone()));
+            let option_bound = bound(total_weight * u128::from(shape.per_option))?;
+            let target = |kind, option: Option<&String>, (a, b): (RistrettoPoint, RistrettoPoint), bound| Target {
+                contest: shape.contest.clone(),
+                kind,
+                option: option.cloned(),
+                alpha: Element::from_point(a),
+                beta: Element::from_point(b),
+                bound,
+            };
+            for option in &shape.options {
+                targets.push(target(TargetKind::Option, Some(option), weighted(index), option_bound));
+                index += 1;
+            }
+            targets.push(target(
+                TargetKind::IndicatorWeight,
+                None,
+                weighted(index),
+                bound(total_weight)?,
+            ));
+            let c = counted(index);
+            targets.push(target(
+                TargetKind::IndicatorCount,
+                None,
+                (c.alpha, c.beta),
+                bound(total_ballots)?,
+            ));
+            index += 1;
+        }
+        Ok(Aggregate {
+            weight_decimals: d,
+            targets,
+        })
+    }
+}
+
+/// The decimals of a weight of `micros` micro-votes, written without
+/// trailing zeros (`2.5` → 1, `1` → 0, `0.000001` → 6).
+pub fn decimals(micros: u64) -> u32 {
+    let mut d = WEIGHT_DECIMALS;
+    let mut m = micros;
+    while d > 0 && m % 10 == 0 {
+        m /= 10;
+        d -= 1;
+    }
+    d
+}
+
+/// Aggregate many ballots on up to two threads: `(weight, ciphertexts)`
+/// per cast ballot.
+pub fn aggregate(
+    shapes: Vec<ContestShape>,
+    ballots: &[(Weight, Vec<RawCiphertext>)],
+) -> Result<Aggregate, AggregateError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
+    let chunk = ballots.len().div_ceil(threads).max(1);
+    let parts: Vec<Option<Result<Aggregator, AggregateError>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ballots
+            .chunks(chunk)
+            .map(|part| {
+                let shapes = shapes.clone();
+                scope.spawn(move || {
+                    let mut a = Aggregator::new(shapes);
+                    for (weight, cts) in part {
+                        a.add(*weight, cts)?;
+                    }
+                    Ok(a)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok()).collect()
+    });
+    let mut total = Aggregator::new(shapes);
+    if parts.iter().any(Option::is_none) {
+        // A thread died: aggregate on this one instead.
+        for (weight, cts) in ballots {
+            total.add(*weight, cts)?;
+        }
+        return total.finish();
+    }
+    for part in parts.into_iter().flatten() {
+        total.merge(part?);
+    }
+    total.finish()
+}
+
+// ---------------------------------------------------------------- partial decryptions
+
+/// `decrypt`'s body: the aggregate digest and one factor per target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptBody {
+    /// The aggregate digest decrypted.
+    pub aggregate: Digest,
+    /// `{"factor": E(M_j), "proof": {...}}` per target, in target order.
+    pub factors: Vec<Factor>,
+}
+
+/// One target's decryption factor with its proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Factor {
+    /// `M_j = A^{x_j}`.
+    pub factor: Element,
+    /// `log_g K_j = log_A M_j` ([`decryption_challenge`]).
+    pub proof: DleqProof,
+}
+
+/// `c = HS("teller/decryption-proof/v1"; raw(fp), u32(j), str(contest),
+/// str(kind), str(option or ""), elt(A), elt(B), elt(K_j), elt(M_j), elt(a), elt(b))`.
+pub fn decryption_challenge(
+    fp: &Digest,
+    j: TrusteeIndex,
+    target: &Target,
+    key: &Element,
+    factor: &Element,
+    a: &Element,
+    b: &Element,
+) -> Scalar {
+    let mut h = Framer::hs(tag::DECRYPTION_PROOF);
+    h.raw(&fp.0)
+        .u32(j)
+        .str(&target.contest)
+        .str(target.kind.name())
+        .str(target.option.as_deref().unwrap_or(""))
+        .elt(&target.alpha)
+        .elt(&target.beta)
+        .elt(key)
+        .elt(factor)
+        .elt(a)
+        .elt(b);
+    h.scalar()
+}
+
+/// Trustee `j`'s `decrypt` message (§16.7): `M_j = A^{x_j}` with its proof
+/// for every target, drawing one nonce per target in order.
+pub fn partial_decrypt(
+    secret: &TrusteeSecret,
+    share: &KeyShare,
+    fp: &Digest,
+    aggregate: &Aggregate,
+    rng: &mut dyn RandomSource,
+) -> Envelope {
+    let j = share.trustee;
+    let factors = aggregate
+        .targets
+        .iter()
+        .map(|t| {
+            let factor = Element::from_point(t.alpha.point() * *share.secret);
+            let proof = DleqProof::prove(&share.secret, &t.alpha, rng, |a, b| {
+                decryption_challenge(fp, j, t, &share.verification_key, &factor, a, b)
+            });
+            Factor { factor, proof }
+        })
+        .collect();
+    let body = DecryptBody {
+        aggregate: aggregate.digest(fp),
+        factors,
+    };
+    secret.sign(share.attempt, Round::Decrypt, &body)
+}
+
+/// An accepted partial decryption: one factor per target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialDecryption {
+    /// The trustee.
+    pub trustee: TrusteeIndex,
+    /// `M_j` per target.
+    pub factors: Vec<Element>,
+}
+
+/// Why a partial decryption is refused (`decryption_refused.reason`, §16.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalReason {
+    /// Not a `teller-ceremony/1` `decrypt` envelope for this election and
+    /// the completing attempt.
+    Envelope,
+    /// The sender is not a trustee of the completing attempt.
+    NotMember,
+    /// The signature is not the trustee's.
+    Signature,
+    /// The body does not have the shape of §16.7.
+    Malformed,
+    /// It decrypts another aggregate.
+    Aggregate,
+    /// It has a factor count other than the number of targets.
+    Count,
+    /// A factor's proof fails.
+    Proof,
+}
+
+impl RefusalReason {
+    /// The reason's name, as logged.
+    pub fn name(self) -> &'static str {
+        match self {
+            RefusalReason::Envelope => "envelope",
+            RefusalReason::NotMember => "not-a-trustee",
+            RefusalReason::Signature => "signature",
+            RefusalReason::Malformed => "malformed",
+            RefusalReason::Aggregate => "aggregate-digest",
+            RefusalReason::Count => "factor-count",
+            RefusalReason::Proof => "proof",
+        }
+    }
+}
+
+/// A refused partial decryption: who, why, and the first failing target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trustee {trustee}'s partial decryption is refused ({}): {detail}", reason.name())]
+pub struct DecryptionRefusal {
+    /// The sender.
+    pub trustee: TrusteeIndex,
+    /// Why.
+    pub reason: RefusalReason,
+    /// The first target at fault, for [`RefusalReason::Proof`].
+    pub target: Option<usize>,
+    /// In words.
+    pub detail: String,
+}
+
+/// Check an uploaded `decrypt` message against the ceremony's outcome,
+/// the fingerprint and the aggregate (§16.7).
+pub fn check_partial(
+    outcome: &Outcome,
+    fp: &Digest,
+    aggregate: &Aggregate,
+    e: &Envelope,
+) -> Result<PartialDecryption, DecryptionRefusal> {
+    let j = e.trustee;
+    let refuse = |reason, target: Option<usize>, detail: String| DecryptionRefusal {
+        trustee: j,
+        reason,
+        target,
+        detail,
+    };
+    if e.format != ENVELOPE_FORMAT || e.round != Round::Decrypt || e.election != outcome.election {
+        return Err(refuse(
+            RefusalReason::Envelope,
+            None,
+            "not a decrypt message of this election".into(),
+        ));
+    }
+    if e.attempt != outcome.attempt {
+        return Err(refuse(
+            RefusalReason::Envelope,
+            None,
+            format!(
+                "it names attempt {}, the ceremony completed in attempt {}",
+                e.attempt, outcome.attempt
+            ),
+        ));
+    }
+    let member = outcome.member(j).ok_or_else(|| {
+        refuse(
+            RefusalReason::NotMember,
+            None,
+            format!("trustee {j} is not a trustee of the completed ceremony"),
+        )
+    })?;
+    if !e.signed_by(&member.signing_key) {
+        return Err(refuse(
+            RefusalReason::Signature,
+            None,
+            "the signature is not the trustee's".into(),
+        ));
+    }
+    let body: DecryptBody = read_body(&e.body).map_err(|d| refuse(RefusalReason::Malformed, None, d))?;
+    if body.aggregate != aggregate.digest(fp) {
+        return Err(refuse(
+            RefusalReason::Aggregate,
+            None,
+            "it decrypts another aggregate than the one logged".into(),
+        ));
+    }
+    if body.factors.len() != aggregate.targets.len() {
+        return Err(refuse(
+            RefusalReason::Count,
+            None,
+            format!(
+                "it has {} factors for {} targets",
+                body.factors.len(),
+                aggregate.targets.len()
+            ),
+        ));
+    }
+    let key = &member.verification_key;
+    for (n, (f, t)) in body.factors.iter().zip(&aggregate.targets).enumerate() {
+        let holds = f.proof.verify(key, &t.alpha, &f.factor, |a, b| {
+            decryption_challenge(fp, j, t, key, &f.factor, a, b)
+        });
+        if !holds {
+            return Err(refuse(
+                RefusalReason::Proof,
+                Some(n),
+                format!(
+                    "the proof for target {n} ({} {} {}) fails",
+                    t.contest,
+                    t.kind.name(),
+                    t.option.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    Ok(PartialDecryption {
+        trustee: j,
+        factors: body.factors.into_iter().map(|f| f.factor).collect(),
+    })
+}
+
+// ---------------------------------------------------------------- combination
+
+/// `λ_j = Π_{m∈Q, m≠j} m · (m − j)^{-1} mod ℓ` for each `j` of `Q` (distinct).
+pub fn lagrange_at_zero(q: &[TrusteeIndex]) -> Vec<Scalar> {
+    q.iter()
+        .map(|&j| {
+            let (mut num, mut den) = (Scalar::ONE, Scalar::ONE);
+            for &m in q.iter().filter(|&&m| m != j) {
+                num *= int(u64::from(m));
+                den *= int(u64::from(m)) - int(u64::from(j));
+            }
+            num * den.invert()
+        })
+        .collect()
+}
+
+/// `B / Π_{j∈Q} M_j^{λ_j}` for one target: `g^t` when the factors are right.
+pub fn combined_point(target: &Target, lambdas: &[Scalar], factors: &[&Element]) -> RistrettoPoint {
+    let m = RistrettoPoint::vartime_multiscalar_mul(lambdas, factors.iter().map(|f| *f.point()));
+    target.beta.point() - m
+}
+
+/// The decrypted totals: `Q` and one `t` per target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    /// `Q`: the `K` lowest indices among the accepted shares.
+    pub trustees: Vec<TrusteeIndex>,
+    /// `t` per target, in target order.
+    pub values: Vec<u64>,
+}
+
+/// Why the totals cannot be combined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CombineError {
+    /// Fewer than `K` accepted partial decryptions.
+    #[error("{have} partial decryption(s) from distinct trustees; {need} are needed")]
+    TooFew {
+        /// Distinct trustees with an accepted share.
+        have: usize,
+        /// `K`.
+        need: u32,
+    },
+    /// A partial decryption has the wrong number of factors.
+    #[error("trustee {0}'s partial decryption has the wrong number of factors")]
+    Count(TrusteeIndex),
+    /// A bound is beyond the discrete log's reach.
+    #[error(transparent)]
+    Bound(#[from] BoundTooLarge),
+    /// No `t ≤ bound`: impossible with valid proofs (an internal error).
+    #[error("target {0} decrypts to no value within its bound: an internal error, since every proof held")]
+    NoLog(usize),
+}
+
+/// `Q` for these accepted shares: the `K` lowest distinct indices.
+pub fn quorum(partials: &[PartialDecryption], threshold: u32) -> Result<Vec<TrusteeIndex>, CombineError> {
+    let mut q: Vec<TrusteeIndex> = partials.iter().map(|p| p.trustee).collect();
+    q.sort_unstable();
+    q.dedup();
+    if q.len() < threshold as usize {
+        return Err(CombineError::TooFew {
+            have: q.len(),
+            need: threshold,
+        });
+    }
+    q.truncate(threshold as usize);
+    Ok(q)
+}
+
+/// Combine accepted partial decryptions into the totals (§16.8): `Q`, the
+/// Lagrange coefficients, `T = B / M`, and the bounded discrete log.
+pub fn combine(
+    outcome: &Outcome,
+    aggregate: &Aggregate,
+    partials: &[PartialDecryption],
+) -> Result<Totals, CombineError> {
+    let q = quorum(partials, outcome.threshold)?;
+    let lambdas = lagrange_at_zero(&q);
+    let chosen: Vec<&PartialDecryption> = q
+        .iter()
+        .filter_map(|j| partials.iter().find(|p| p.trustee == *j))
+        .collect();
+    if let Some(p) = chosen.iter().find(|p| p.factors.len() != aggregate.targets.len()) {
+        return Err(CombineError::Count(p.trustee));
+    }
+    let table = DlogTable::new(aggregate.max_bound())?;
+    let values = aggregate
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(n, t)| {
+            let factors: Vec<&Element> = chosen.iter().map(|p| &p.factors[n]).collect();
+            let point = combined_point(t, &lambdas, &factors);
+            table.solve(&point, t.bound).ok_or(CombineError::NoLog(n))
+        })
+        .collect::<Result<Vec<u64>, CombineError>>()?;
+    Ok(Totals { trustees: q, values })
+}
+
+/// A verifier's check of one published total (§16.11 step 15): `t ≤ bound`
+/// and `B / Π M_j^{λ_j} = g^t`, without searching.
+pub fn total_holds(target: &Target, lambdas: &[Scalar], factors: &[&Element], t: u64) -> bool {
+    t <= target.bound && combined_point(target, lambdas, factors) == g_pow(&int(t))
+}
