@@ -7,10 +7,14 @@ import { Refused } from "./refused.js";
 
 const REFERENDUM_OPTIONS = ["yes", "no", "abstain"];
 
+/** The most points × candidates an encrypted cumulative contest may have (issue 13, decision 5). */
+export const MAX_CUMULATIVE_BRANCHES = 500;
+
 /**
  * The encrypted contests of a definition, in definition order:
  * `[{id, options, p, L}]`. Refuses (check `definition`) a ranked method or
- * write-ins, which cannot be counted under encryption yet.
+ * write-ins, which cannot be counted under encryption yet, and a cumulative
+ * contest whose points × candidates is over 500.
  */
 export function contestLimits(definition) {
   return definition.contests.map((contest, i) => {
@@ -27,8 +31,18 @@ export function contestLimits(definition) {
         return { id: contest.id, options: candidates, p: 1, L: candidates.length };
       case "referendum":
         return { id: contest.id, options: REFERENDUM_OPTIONS, p: 1, L: 1 };
-      case "cumulative":
+      case "cumulative": {
+        // Issue 13, decision 5: each option's proof has points + 1 branches.
+        const product = method.points * candidates.length;
+        if (product > MAX_CUMULATIVE_BRANCHES) {
+          throw new Refused(
+            "definition", path,
+            `cumulative voting under encryption allows at most ${MAX_CUMULATIVE_BRANCHES} for points × candidates, ` +
+              `and this contest has ${method.points} × ${candidates.length} = ${product}; give fewer points or split the contest`,
+          );
+        }
         return { id: contest.id, options: candidates, p: method.points, L: method.points };
+      }
       default:
         throw new Refused("definition", path, "ranked methods and write-ins cannot be counted under encryption yet");
     }

@@ -101,31 +101,49 @@ export function proveSelection({ fp, nonce, contest, option, p, h, alpha, beta, 
 }
 
 /**
- * §15.2's verifier. `alpha`, `beta` are decoded, with their bytes; `proof`
- * is the JSON as received. Refuses in `format` (shape, decoding) or
- * `ballot-proofs` (the challenge or an equation), naming the path.
+ * Read a selection proof strictly (FORMAT.md §1): an array of branches,
+ * each exactly `{a, b, c, v}`, every element and scalar decoded (check
+ * `format`). The branch count is the statement's business.
  */
-export function verifySelection({ fp, nonce, contest, option, p, h, alpha, beta, proof, path }) {
-  shaped(proof, p + 1, ["a", "b", "c", "v"], path);
-  if (alpha.point.is0()) throw new Refused("format", path, "alpha is the identity");
-  const branches = proof.map((br, j) => ({
-    a: decodeWithBytes(br.a, `${path}[${j}].a`),
-    b: decodeWithBytes(br.b, `${path}[${j}].b`),
-    c: decodeScalar(br.c, `${path}[${j}].c`),
-    v: decodeScalar(br.v, `${path}[${j}].v`),
+export function readSelectionProof(json, path) {
+  return readBranches(json, path, ["a", "b", "c", "v"], (br, at) => ({
+    a: decodeWithBytes(br.a, `${at}.a`),
+    b: decodeWithBytes(br.b, `${at}.b`),
+    c: decodeScalar(br.c, `${at}.c`),
+    v: decodeScalar(br.v, `${at}.v`),
   }));
+}
+
+/**
+ * §15.2's verifier, on a proof as received (JSON): reads it, then checks
+ * it against the statement. `alpha`, `beta` are decoded with their bytes.
+ */
+export function verifySelection(statement) {
+  checkSelection({ ...statement, proof: readSelectionProof(statement.proof, statement.path) });
+}
+
+/**
+ * §15.2's verifier on a proof already read. Refuses in `ballot-proofs`,
+ * at the proof's path, with the reason's name as the Rust verifier gives
+ * it: `branch-count` (not p + 1 branches), `identity` (α is the
+ * identity), `challenge` (the hash is not Σ c_j), `equation` (a branch's
+ * equations fail; the reason names the branch).
+ */
+export function checkSelection({ fp, nonce, contest, option, p, h, alpha, beta, proof, path }) {
+  branchCount(proof, p + 1, path);
+  if (alpha.point.is0()) throw new Refused("ballot-proofs", path, "alpha is the identity element", "identity");
   const challenge = selectionChallenge({
     fp, nonce, contest, option, p,
     alpha: alpha.bytes,
     beta: beta.bytes,
-    commitments: branches.map(({ a, b }) => [a.bytes, b.bytes]),
+    commitments: proof.map(({ a, b }) => [a.bytes, b.bytes]),
   });
-  sumOfChallenges(challenge, branches, path);
-  branches.forEach(({ a, b, c, v }, j) => {
+  sumOfChallenges(challenge, proof, path);
+  proof.forEach(({ a, b, c, v }, j) => {
     const ok =
       G.multiplyUnsafe(v).equals(a.point.add(alpha.point.multiplyUnsafe(c))) &&
       h.multiplyUnsafe(v).equals(b.point.add(beta.point.subtract(gPow(j)).multiplyUnsafe(c)));
-    if (!ok) throw new Refused("ballot-proofs", `${path}[${j}]`, `branch ${j}'s equations do not hold`);
+    if (!ok) equationFails(path, j);
   });
 }
 
@@ -209,26 +227,38 @@ export function proveContest({ fp, nonce, contest, L, h, indicator, sum, b, tota
   }));
 }
 
-/** §15.3's verifier; `indicator` and `sum` are [α, β] decoded with their bytes. */
-export function verifyContest({ fp, nonce, contest, L, h, indicator, sum, proof, path }) {
-  shaped(proof, L + 1, ["a1", "b1", "a2", "b2", "c", "v1", "v2"], path);
-  if (indicator[0].point.is0()) throw new Refused("format", path, "the indicator's alpha is the identity");
-  const branches = proof.map((br, j) => ({
-    four: ["a1", "b1", "a2", "b2"].map((key) => decodeWithBytes(br[key], `${path}[${j}].${key}`)),
-    c: decodeScalar(br.c, `${path}[${j}].c`),
-    v1: decodeScalar(br.v1, `${path}[${j}].v1`),
-    v2: decodeScalar(br.v2, `${path}[${j}].v2`),
+/** Read a contest proof strictly: branches of exactly `{a1, b1, a2, b2, c, v1, v2}`, decoded. */
+export function readContestProof(json, path) {
+  return readBranches(json, path, ["a1", "b1", "a2", "b2", "c", "v1", "v2"], (br, at) => ({
+    four: ["a1", "b1", "a2", "b2"].map((key) => decodeWithBytes(br[key], `${at}.${key}`)),
+    c: decodeScalar(br.c, `${at}.c`),
+    v1: decodeScalar(br.v1, `${at}.v1`),
+    v2: decodeScalar(br.v2, `${at}.v2`),
   }));
+}
+
+/** §15.3's verifier, on a proof as received (JSON). */
+export function verifyContest(statement) {
+  checkContest({ ...statement, proof: readContestProof(statement.proof, statement.path) });
+}
+
+/**
+ * §15.3's verifier on a proof already read; `indicator` and `sum` are
+ * [α, β] decoded with their bytes. Refuses as `checkSelection` does.
+ */
+export function checkContest({ fp, nonce, contest, L, h, indicator, sum, proof, path }) {
+  branchCount(proof, L + 1, path);
+  if (indicator[0].point.is0()) throw new Refused("ballot-proofs", path, "the indicator's alpha is the identity element", "identity");
   const challenge = contestChallenge({
     fp, nonce, contest, L,
     indicator: indicator.map((e) => e.bytes),
     sum: sum.map((e) => e.bytes),
-    commitments: branches.map(({ four }) => four.map((e) => e.bytes)),
+    commitments: proof.map(({ four }) => four.map((e) => e.bytes)),
   });
-  sumOfChallenges(challenge, branches, path);
+  sumOfChallenges(challenge, proof, path);
   const [ax, bx] = indicator.map((e) => e.point);
   const [as, bs] = sum.map((e) => e.point);
-  branches.forEach(({ four, c, v1, v2 }, j) => {
+  proof.forEach(({ four, c, v1, v2 }, j) => {
     const [bj, sj] = branchPair(j);
     const [a1, b1, a2, b2] = four.map((e) => e.point);
     const ok =
@@ -236,7 +266,7 @@ export function verifyContest({ fp, nonce, contest, L, h, indicator, sum, proof,
       h.multiplyUnsafe(v1).equals(b1.add(bx.subtract(gPow(bj)).multiplyUnsafe(c))) &&
       G.multiplyUnsafe(v2).equals(a2.add(as.multiplyUnsafe(c))) &&
       h.multiplyUnsafe(v2).equals(b2.add(bs.subtract(gPow(sj)).multiplyUnsafe(c)));
-    if (!ok) throw new Refused("ballot-proofs", `${path}[${j}]`, `branch ${j}'s equations do not hold`);
+    if (!ok) equationFails(path, j);
   });
 }
 
@@ -252,15 +282,33 @@ function sumOfChallenges(challenge, branches, path) {
   let sum = 0n;
   for (const { c } of branches) sum = Fn.add(sum, c);
   if (sum !== challenge) {
-    throw new Refused("ballot-proofs", path, "the branches' challenges do not add up to the hash (another election, ballot, option or statement)");
+    throw new Refused(
+      "ballot-proofs", path,
+      "the challenge recomputed from the statement and commitments is not the sum of the branch challenges",
+      "challenge",
+    );
   }
 }
 
-/** Exactly `count` branches, each an object with exactly `keys` (strict reading, FORMAT.md §1). */
-function shaped(proof, count, keys, path) {
-  if (!Array.isArray(proof)) throw new Refused("format", path, "expected an array of branches");
-  if (proof.length !== count) throw new Refused("ballot-elements", path, `expected ${count} branches, found ${proof.length}`);
-  proof.forEach((br, j) => exactKeys(br, keys, `${path}[${j}]`));
+function branchCount(proof, count, path) {
+  if (proof.length !== count) {
+    throw new Refused("ballot-proofs", path, `the proof has ${proof.length} branches where ${count} are required`, "branch-count");
+  }
+}
+
+function equationFails(path, j) {
+  const e = new Refused("ballot-proofs", path, `the verification equation of branch ${j} does not hold`, "equation");
+  e.branch = j;
+  throw e;
+}
+
+/** An array of branches, each a plain object with exactly `keys`, each read by `read`. */
+function readBranches(json, path, keys, read) {
+  if (!Array.isArray(json)) throw new Refused("format", path, "expected an array of branches");
+  return json.map((br, j) => {
+    exactKeys(br, keys, `${path}[${j}]`);
+    return read(br, `${path}[${j}]`);
+  });
 }
 
 /** Refuses (in `format`) anything but a plain object with exactly `keys`. */
@@ -269,9 +317,14 @@ export function exactKeys(obj, keys, path) {
     throw new Refused("format", path, "expected an object");
   }
   for (const key of Object.keys(obj)) {
-    if (!keys.includes(key)) throw new Refused("format", `${path}.${key}`, "a member the format does not define");
+    if (!keys.includes(key)) throw new Refused("format", join(path, key), "a member the format does not define");
   }
   for (const key of keys) {
-    if (!(key in obj)) throw new Refused("format", `${path}.${key}`, "missing");
+    if (!(key in obj)) throw new Refused("format", join(path, key), "missing");
   }
+}
+
+/** A JSON path and a member: "contests[0]" + "proof", or just "proof" at the top. */
+export function join(path, key) {
+  return path ? `${path}.${key}` : key;
 }

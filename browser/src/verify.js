@@ -12,7 +12,7 @@ import { choicesFromCounts, countsFromChoices } from "./contests.js";
 import { combine, encrypt } from "./elgamal.js";
 import { decodeElement, elementBytes, gPow, hexBytes, toHex } from "./group.js";
 import { indicatorNonce, optionNonce } from "./nonces.js";
-import { exactKeys, verifyContest, verifySelection } from "./proofs.js";
+import { checkContest, checkSelection, exactKeys, join, readContestProof, readSelectionProof } from "./proofs.js";
 import { Refused } from "./refused.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,124 +31,158 @@ export function isCanonicalWeight(w) {
 }
 
 /** A point and the bytes it was read from (which are its encoding: E(D(b)) = b, §14.2). */
-function decoded(hex, path, options) {
-  return { point: decodeElement(hex, path, options), bytes: hexBytes(hex, 32, path) };
+function decoded(hex, path) {
+  return { point: decodeElement(hex, path), bytes: hexBytes(hex, 32, path) };
 }
 
 /**
- * Read an encrypted ballot strictly (§14.11, FORMAT.md §1) against the
- * election's parameters: members, types and hex in `format`; the shape
- * against the definition, the election, fingerprint and weight in
- * `ballot-elements`. Every element is decoded; no alpha may be the identity.
- *
- * @param {object} json the ballot as parsed
- * @param {ReturnType<typeof electionParams>} params
- * @param {{withElection?: boolean, path?: string, weight?: boolean}} [opts]
- *   `withElection: false` for a record's ballot (published without
- *   `election`, §14.11); `weight: false` when the weight is not known (an
- *   audited ballot: the record's roll is not at hand).
+ * Read an encrypted ballot strictly (§14.11, FORMAT.md §1; check `format`):
+ * exactly the members of §14.11 at every depth, the right JSON types, an
+ * election id in its canonical form, canonical hex and weight, and every
+ * element and scalar decoded (§14.2–§14.3). Nothing is compared with the
+ * election yet. `withElection: false` reads a ballot as the record
+ * publishes it (without `election`, §14.11); `path` prefixes every path.
  */
-export function readBallot(json, params, { withElection = true, path = "ballot", weight = true } = {}) {
+export function readBallot(json, { withElection = true, path = "" } = {}) {
+  const at = (key) => join(path, key);
   const keys = ["format", "fingerprint", "nonce", "weight", "contests"];
   exactKeys(json, withElection ? ["election", ...keys] : keys, path);
-  if (string(json.format, `${path}.format`) !== BALLOT_FORMAT) {
-    throw new Refused("format", `${path}.format`, `expected "${BALLOT_FORMAT}"`);
+  const format = string(json.format, at("format"));
+  if (withElection && !UUID.test(string(json.election, at("election")))) {
+    throw new Refused("format", at("election"), "not an election id in its canonical form");
   }
-  if (withElection) {
-    if (!UUID.test(string(json.election, `${path}.election`))) {
-      throw new Refused("format", `${path}.election`, "not an election id in its canonical form");
-    }
-    if (json.election !== params.election) {
-      throw new Refused("ballot-elements", `${path}.election`, "a ballot for another election");
-    }
-  }
-  const fp = hexBytes(json.fingerprint, 32, `${path}.fingerprint`);
-  if (toHex(fp) !== toHex(params.fp)) {
-    throw new Refused("ballot-elements", `${path}.fingerprint`, "not this election's fingerprint");
-  }
-  const nonce = hexBytes(json.nonce, 16, `${path}.nonce`);
-  if (!isCanonicalWeight(json.weight)) throw new Refused("format", `${path}.weight`, "not a weight as FORMAT.md §4 spells it");
-  if (weight && json.weight !== params.weight) {
-    throw new Refused("ballot-elements", `${path}.weight`, `expected the member's weight ${params.weight}`);
-  }
-  if (!Array.isArray(json.contests)) throw new Refused("format", `${path}.contests`, "expected an array");
-  if (json.contests.length !== params.limits.length) {
-    throw new Refused("ballot-elements", `${path}.contests`, `expected ${params.limits.length} contests, found ${json.contests.length}`);
-  }
-  const contests = params.limits.map((limit, ci) => {
-    const cpath = `${path}.contests[${ci}]`;
-    const c = json.contests[ci];
+  const fp = hexBytes(json.fingerprint, 32, at("fingerprint"));
+  const nonce = hexBytes(json.nonce, 16, at("nonce"));
+  if (!isCanonicalWeight(json.weight)) throw new Refused("format", at("weight"), "not a weight as FORMAT.md §4 spells it");
+  if (!Array.isArray(json.contests)) throw new Refused("format", at("contests"), "expected an array");
+  const contests = json.contests.map((c, i) => {
+    const cpath = `${at("contests")}[${i}]`;
     exactKeys(c, ["contest", "selections", "indicator", "proof"], cpath);
-    if (string(c.contest, `${cpath}.contest`) !== limit.id) {
-      throw new Refused("ballot-elements", `${cpath}.contest`, `expected contest "${limit.id}"`);
-    }
+    const id = string(c.contest, `${cpath}.contest`);
     if (!Array.isArray(c.selections)) throw new Refused("format", `${cpath}.selections`, "expected an array");
-    if (c.selections.length !== limit.options.length) {
-      throw new Refused("ballot-elements", `${cpath}.selections`, `expected ${limit.options.length} selections, found ${c.selections.length}`);
-    }
-    const selections = limit.options.map((option, i) => {
-      const spath = `${cpath}.selections[${i}]`;
-      const s = c.selections[i];
+    const selections = c.selections.map((s, j) => {
+      const spath = `${cpath}.selections[${j}]`;
       exactKeys(s, ["option", "alpha", "beta", "proof"], spath);
-      if (string(s.option, `${spath}.option`) !== option) {
-        throw new Refused("ballot-elements", `${spath}.option`, `expected option "${option}"`);
-      }
       return {
-        option,
-        alphaHex: s.alpha,
-        alpha: decoded(s.alpha, `${spath}.alpha`, { nonIdentity: true }),
+        option: string(s.option, `${spath}.option`),
+        alpha: decoded(s.alpha, `${spath}.alpha`),
         beta: decoded(s.beta, `${spath}.beta`),
-        proof: s.proof,
+        proof: readSelectionProof(s.proof, `${spath}.proof`),
         path: spath,
       };
     });
     exactKeys(c.indicator, ["alpha", "beta"], `${cpath}.indicator`);
     const indicator = {
-      alphaHex: c.indicator.alpha,
-      alpha: decoded(c.indicator.alpha, `${cpath}.indicator.alpha`, { nonIdentity: true }),
+      alpha: decoded(c.indicator.alpha, `${cpath}.indicator.alpha`),
       beta: decoded(c.indicator.beta, `${cpath}.indicator.beta`),
     };
-    return { ...limit, selections, indicator, proof: c.proof, path: cpath };
+    return { id, selections, indicator, proof: readContestProof(c.proof, `${cpath}.proof`), path: cpath };
   });
-  return { fp, nonce, weight: json.weight, contests };
+  return { format, election: json.election, fp, nonce, weight: json.weight, contests, path };
 }
 
 /**
- * §15.7 steps 1–5 for one ballot. Throws a `Refused` naming the first check
- * that fails; returns the ballot's tracker.
+ * §14.11's shape for the election's definition (check `ballot-shape`): the
+ * format string, one contest per contest in definition order, one
+ * selection per option in option order, p + 1 and L + 1 branches. Adds each
+ * contest's limits to the ballot read.
+ */
+export function checkShape(ballot, params) {
+  const at = (key) => join(ballot.path, key);
+  if (ballot.format !== BALLOT_FORMAT) {
+    throw new Refused("ballot-shape", at("format"), `expected "${BALLOT_FORMAT}", found ${JSON.stringify(ballot.format)}`);
+  }
+  if (ballot.contests.length !== params.limits.length) {
+    throw new Refused("ballot-shape", at("contests"), `expected ${params.limits.length} contests, found ${ballot.contests.length}`);
+  }
+  params.limits.forEach((limit, i) => {
+    const c = ballot.contests[i];
+    if (c.id !== limit.id) throw new Refused("ballot-shape", `${c.path}.contest`, `expected "${limit.id}", found ${JSON.stringify(c.id)}`);
+    if (c.selections.length !== limit.options.length) {
+      throw new Refused("ballot-shape", `${c.path}.selections`, `expected ${limit.options.length} options, found ${c.selections.length}`);
+    }
+    limit.options.forEach((option, j) => {
+      const s = c.selections[j];
+      if (s.option !== option) throw new Refused("ballot-shape", `${s.path}.option`, `expected "${option}", found ${JSON.stringify(s.option)}`);
+      if (s.proof.length !== limit.p + 1) {
+        throw new Refused("ballot-shape", `${s.path}.proof`, `expected ${limit.p + 1} branches, found ${s.proof.length}`);
+      }
+    });
+    if (c.proof.length !== limit.L + 1) {
+      throw new Refused("ballot-shape", `${c.path}.proof`, `expected ${limit.L + 1} branches, found ${c.proof.length}`);
+    }
+    Object.assign(c, { p: limit.p, L: limit.L });
+  });
+}
+
+/** Every alpha of a ballot read, with its path: each selection's, then the indicator's, contest by contest. */
+function alphas(ballot) {
+  return ballot.contests.flatMap((c) => [
+    ...c.selections.map((s) => [s.alpha, `${s.path}.alpha`]),
+    [c.indicator.alpha, `${c.path}.indicator.alpha`],
+  ]);
+}
+
+/**
+ * §15.7 rules 1–5 for one ballot, in the Rust verifier's order
+ * (audit/src/encrypted/cast.rs), each refusal named as it names it:
+ * `format` (strict reading), `ballot-shape`, `ballot-election`,
+ * `ballot-fingerprint`, `ballot-weight`, `ballot-elements` (an identity
+ * alpha), `ballot-duplicates` (an alpha twice in the ballot),
+ * `ballot-proofs`. Rule 4 against stored ballots and rule 6 need the
+ * server's database. Returns the ballot's tracker.
+ *
+ * @param {object} json the ballot, as parsed
+ * @param {ReturnType<typeof electionParams>} params the election (and the member's weight)
+ * @param {{withElection?: boolean, path?: string, weight?: boolean}} [opts] as `readBallot`;
+ *   `weight: false` when the weight is not known (an audited ballot)
  */
 export function verifyBallot(json, params, opts = {}) {
-  const ballot = readBallot(json, params, opts);
-  // Step 4 within the ballot: a repeated alpha is reused randomness.
-  const seen = new Map();
-  ballot.contests.forEach((c) => {
-    const alphas = [
-      ...c.selections.map((s) => [s.alphaHex, `${s.path}.alpha`]),
-      [c.indicator.alphaHex, `${c.path}.indicator.alpha`],
-    ];
-    for (const [hex, at] of alphas) {
-      if (seen.has(hex)) throw new Refused("ballot-duplicates", at, `the same alpha as ${seen.get(hex)}`);
-      seen.set(hex, at);
-    }
-  });
+  const ballot = readBallot(json, opts);
+  checkBallot(ballot, params, opts);
   verifyProofs(ballot, params);
   return trackerOf(json);
 }
 
-/** Every selection proof (§15.2) and contest proof (§15.3) of a ballot read by `readBallot`. */
+/** Rules 1 (shape), 2, 3 and 4 within the ballot, on a ballot read. */
+export function checkBallot(ballot, params, { withElection = true, weight = true } = {}) {
+  const at = (key) => join(ballot.path, key);
+  checkShape(ballot, params);
+  if (withElection && ballot.election !== params.election) {
+    throw new Refused("ballot-election", at("election"), `the ballot is for election ${ballot.election}, not this one`);
+  }
+  if (toHex(ballot.fp) !== toHex(params.fp)) {
+    throw new Refused("ballot-fingerprint", at("fingerprint"), `the ballot's fingerprint ${toHex(ballot.fp)} is not this election's (${toHex(params.fp)})`);
+  }
+  if (weight && ballot.weight !== params.weight) {
+    throw new Refused("ballot-weight", at("weight"), `the ballot's weight ${ballot.weight} is not the member's weight ${params.weight}`);
+  }
+  const all = alphas(ballot);
+  for (const [alpha, path] of all) {
+    if (alpha.point.is0()) throw new Refused("ballot-elements", path, `${path} is the identity element`, "identity");
+  }
+  const seen = new Set();
+  for (const [alpha, path] of all) {
+    const hex = toHex(alpha.bytes);
+    if (seen.has(hex)) throw new Refused("ballot-duplicates", path, `${path} is an alpha already used (in this ballot)`);
+    seen.add(hex);
+  }
+}
+
+/** Every selection proof (§15.2) and contest proof (§15.3) of a ballot read and shaped, in ballot order. */
 export function verifyProofs(ballot, params) {
   const { fp, nonce } = ballot;
   const { h } = params;
   for (const c of ballot.contests) {
     for (const s of c.selections) {
-      verifySelection({
+      checkSelection({
         fp, nonce, contest: c.id, option: s.option, p: c.p, h,
         alpha: s.alpha, beta: s.beta, proof: s.proof, path: `${s.path}.proof`,
       });
     }
     // The sum is not transmitted: the verifier computes it (§15.3).
     const sum = c.selections.map((s) => ({ alpha: s.alpha.point, beta: s.beta.point })).reduce(combine);
-    verifyContest({
+    checkContest({
       fp, nonce, contest: c.id, L: c.L, h,
       indicator: [c.indicator.alpha, c.indicator.beta],
       sum: [sum.alpha, sum.beta].map((point) => ({ point, bytes: elementBytes(point) })),
@@ -165,6 +199,7 @@ export function verifyProofs(ballot, params) {
  * blank. Returns the counts (contest id → counts in option order).
  */
 export function openBallot(ballot, seed, params) {
+  checkShape(ballot, params);
   const { fp, nonce } = ballot;
   const counts = new Map();
   for (const c of ballot.contests) {
@@ -213,17 +248,19 @@ export function verifyAudited(file) {
     encryption: file.encryption,
     weight: file.ballot.weight,
   });
+  const ballot = readBallot(file.ballot, { path: "ballot" });
+  asFormat(() => checkShape(ballot, params)); // §16.10: the shape of §14.11 for its definition is `format`
   if (file.ballot.fingerprint !== toHex(params.fp)) {
     throw new Refused("audit-fingerprint", "ballot.fingerprint", `the fingerprint recomputed from the file is ${toHex(params.fp)}`);
   }
-  const ballot = readBallot(file.ballot, params, { weight: false });
+  asFormat(() => checkBallot(ballot, params, { weight: false }));
   if (toHex(tracker) !== trackerOf(file.ballot)) {
     throw new Refused("audit-tracker", "tracker", "not SHA-256 of the canonical ballot");
   }
   try {
     verifyProofs(ballot, params);
   } catch (e) {
-    if (e instanceof Refused && e.check === "ballot-proofs") throw new Refused("audit-proofs", e.path, e.reason);
+    if (e instanceof Refused && e.check === "ballot-proofs") throw new Refused("audit-proofs", e.path, e.reason, e.code);
     throw e;
   }
   const counts = openBallot(ballot, seed, params);
@@ -249,4 +286,14 @@ export function verifyAudited(file) {
     counts,
     choices: choicesFromCounts(params.limits, counts),
   };
+}
+
+/** Run `f`, reporting any refusal of the ballot's own checks as `format`. */
+function asFormat(f) {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof Refused && e.check.startsWith("ballot-")) throw new Refused("format", e.path, e.reason, e.code);
+    throw e;
+  }
 }

@@ -94,9 +94,9 @@ test("§15.2: refusals — another election, ballot, contest, option, bound, cip
   assert.equal(bad((pr) => (pr[1].v = encodeElementScalar(1n))).check, "ballot-proofs");
   assert.equal(bad((pr) => ([pr[0].a, pr[1].a] = [pr[1].a, pr[0].a])).check, "ballot-proofs");
   let e = bad((pr) => pr.pop());
-  assert.deepEqual([e.check, e.path], ["ballot-elements", "proof"]);
+  assert.deepEqual([e.check, e.path, e.code], ["ballot-proofs", "proof", "branch-count"]);
   e = bad((pr) => pr.push(pr[0]));
-  assert.equal(e.check, "ballot-elements");
+  assert.deepEqual([e.check, e.code], ["ballot-proofs", "branch-count"]);
   e = bad((pr) => (pr[1].b = "ed" + "ff".repeat(30) + "7f"));
   assert.deepEqual([e.check, e.path, e.code], ["format", "proof[1].b", "non-canonical"]);
   e = bad((pr) => (pr[0].v = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"));
@@ -106,7 +106,13 @@ test("§15.2: refusals — another election, ballot, contest, option, bound, cip
   e = bad((pr) => delete pr[0].v);
   assert.deepEqual([e.check, e.path], ["format", "proof[0].v"]);
   const identity = { point: IDENTITY, bytes: new Uint8Array(32) };
-  assert.equal(check({ ...statement, alpha: identity }, proof).check, "format");
+  e = check({ ...statement, alpha: identity }, proof);
+  assert.deepEqual([e.check, e.code], ["ballot-proofs", "identity"]);
+  // An equation: a consistent-looking branch with a wrong v (challenge kept).
+  const pr = copy(proof);
+  pr[1].v = encodeElementScalar(Fn.add(Fn.fromBytes(Buffer.from(pr[1].v, "hex")), 1n));
+  e = check(statement, pr);
+  assert.deepEqual([e.check, e.path, e.code, e.branch], ["ballot-proofs", "proof", "equation", 1]);
 });
 
 test("§15.2: no valid proof for m outside 0…p", () => {
@@ -194,7 +200,7 @@ test("§15.3: refusals — over the limit, a lying indicator, another contest or
   pr[1].v1 = pr[0].v1;
   assert.equal(check(statement, pr).check, "ballot-proofs");
   const short = copy(proof).slice(0, 2);
-  assert.equal(check(statement, short).check, "ballot-elements");
+  assert.equal(check(statement, short).code, "branch-count");
   const identity = { point: IDENTITY, bytes: new Uint8Array(32) };
-  assert.equal(check({ ...statement, indicator: [identity, statement.indicator[1]] }, proof).check, "format");
+  assert.equal(check({ ...statement, indicator: [identity, statement.indicator[1]] }, proof).code, "identity");
 });

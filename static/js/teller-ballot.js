@@ -786,6 +786,7 @@
 
   // src/contests.js
   var REFERENDUM_OPTIONS = ["yes", "no", "abstain"];
+  var MAX_CUMULATIVE_BRANCHES = 500;
   function contestLimits(definition) {
     return definition.contests.map((contest, i) => {
       const path = `definition.contests[${i}]`;
@@ -801,8 +802,17 @@
           return { id: contest.id, options: candidates, p: 1, L: candidates.length };
         case "referendum":
           return { id: contest.id, options: REFERENDUM_OPTIONS, p: 1, L: 1 };
-        case "cumulative":
+        case "cumulative": {
+          const product = method.points * candidates.length;
+          if (product > MAX_CUMULATIVE_BRANCHES) {
+            throw new Refused(
+              "definition",
+              path,
+              `cumulative voting under encryption allows at most ${MAX_CUMULATIVE_BRANCHES} for points \xD7 candidates, and this contest has ${method.points} \xD7 ${candidates.length} = ${product}; give fewer points or split the contest`
+            );
+          }
           return { id: contest.id, options: candidates, p: method.points, L: method.points };
+        }
         default:
           throw new Refused("definition", path, "ranked methods and write-ins cannot be counted under encryption yet");
       }
@@ -2541,15 +2551,17 @@
       v: encodeScalar(Fn2.add(y, Fn2.mul(real, Fn2.mul(rest, r))))
     }));
   }
-  function verifySelection({ fp, nonce, contest, option, p, h, alpha, beta, proof, path }) {
-    shaped(proof, p + 1, ["a", "b", "c", "v"], path);
-    if (alpha.point.is0()) throw new Refused("format", path, "alpha is the identity");
-    const branches = proof.map((br, j) => ({
-      a: decodeWithBytes(br.a, `${path}[${j}].a`),
-      b: decodeWithBytes(br.b, `${path}[${j}].b`),
-      c: decodeScalar(br.c, `${path}[${j}].c`),
-      v: decodeScalar(br.v, `${path}[${j}].v`)
+  function readSelectionProof(json, path) {
+    return readBranches(json, path, ["a", "b", "c", "v"], (br, at) => ({
+      a: decodeWithBytes(br.a, `${at}.a`),
+      b: decodeWithBytes(br.b, `${at}.b`),
+      c: decodeScalar(br.c, `${at}.c`),
+      v: decodeScalar(br.v, `${at}.v`)
     }));
+  }
+  function checkSelection({ fp, nonce, contest, option, p, h, alpha, beta, proof, path }) {
+    branchCount(proof, p + 1, path);
+    if (alpha.point.is0()) throw new Refused("ballot-proofs", path, "alpha is the identity element", "identity");
     const challenge = selectionChallenge({
       fp,
       nonce,
@@ -2558,12 +2570,12 @@
       p,
       alpha: alpha.bytes,
       beta: beta.bytes,
-      commitments: branches.map(({ a, b }) => [a.bytes, b.bytes])
+      commitments: proof.map(({ a, b }) => [a.bytes, b.bytes])
     });
-    sumOfChallenges(challenge, branches, path);
-    branches.forEach(({ a, b, c, v }, j) => {
+    sumOfChallenges(challenge, proof, path);
+    proof.forEach(({ a, b, c, v }, j) => {
       const ok = G.multiplyUnsafe(v).equals(a.point.add(alpha.point.multiplyUnsafe(c))) && h.multiplyUnsafe(v).equals(b.point.add(beta.point.subtract(gPow(j)).multiplyUnsafe(c)));
-      if (!ok) throw new Refused("ballot-proofs", `${path}[${j}]`, `branch ${j}'s equations do not hold`);
+      if (!ok) equationFails(path, j);
     });
   }
   var branchPair = (j) => j === 0 ? [0n, 0n] : [1n, BigInt(j)];
@@ -2626,15 +2638,17 @@
       v2: encodeScalar(Fn2.add(y2, Fn2.mul(real, Fn2.mul(rest, R))))
     }));
   }
-  function verifyContest({ fp, nonce, contest, L, h, indicator, sum, proof, path }) {
-    shaped(proof, L + 1, ["a1", "b1", "a2", "b2", "c", "v1", "v2"], path);
-    if (indicator[0].point.is0()) throw new Refused("format", path, "the indicator's alpha is the identity");
-    const branches = proof.map((br, j) => ({
-      four: ["a1", "b1", "a2", "b2"].map((key) => decodeWithBytes(br[key], `${path}[${j}].${key}`)),
-      c: decodeScalar(br.c, `${path}[${j}].c`),
-      v1: decodeScalar(br.v1, `${path}[${j}].v1`),
-      v2: decodeScalar(br.v2, `${path}[${j}].v2`)
+  function readContestProof(json, path) {
+    return readBranches(json, path, ["a1", "b1", "a2", "b2", "c", "v1", "v2"], (br, at) => ({
+      four: ["a1", "b1", "a2", "b2"].map((key) => decodeWithBytes(br[key], `${at}.${key}`)),
+      c: decodeScalar(br.c, `${at}.c`),
+      v1: decodeScalar(br.v1, `${at}.v1`),
+      v2: decodeScalar(br.v2, `${at}.v2`)
     }));
+  }
+  function checkContest({ fp, nonce, contest, L, h, indicator, sum, proof, path }) {
+    branchCount(proof, L + 1, path);
+    if (indicator[0].point.is0()) throw new Refused("ballot-proofs", path, "the indicator's alpha is the identity element", "identity");
     const challenge = contestChallenge({
       fp,
       nonce,
@@ -2642,16 +2656,16 @@
       L,
       indicator: indicator.map((e) => e.bytes),
       sum: sum.map((e) => e.bytes),
-      commitments: branches.map(({ four }) => four.map((e) => e.bytes))
+      commitments: proof.map(({ four }) => four.map((e) => e.bytes))
     });
-    sumOfChallenges(challenge, branches, path);
+    sumOfChallenges(challenge, proof, path);
     const [ax, bx] = indicator.map((e) => e.point);
     const [as, bs] = sum.map((e) => e.point);
-    branches.forEach(({ four, c, v1, v2 }, j) => {
+    proof.forEach(({ four, c, v1, v2 }, j) => {
       const [bj, sj] = branchPair(j);
       const [a1, b1, a2, b2] = four.map((e) => e.point);
       const ok = G.multiplyUnsafe(v1).equals(a1.add(ax.multiplyUnsafe(c))) && h.multiplyUnsafe(v1).equals(b1.add(bx.subtract(gPow(bj)).multiplyUnsafe(c))) && G.multiplyUnsafe(v2).equals(a2.add(as.multiplyUnsafe(c))) && h.multiplyUnsafe(v2).equals(b2.add(bs.subtract(gPow(sj)).multiplyUnsafe(c)));
-      if (!ok) throw new Refused("ballot-proofs", `${path}[${j}]`, `branch ${j}'s equations do not hold`);
+      if (!ok) equationFails(path, j);
     });
   }
   function decodeWithBytes(hex, path) {
@@ -2661,24 +2675,44 @@
     let sum = 0n;
     for (const { c } of branches) sum = Fn2.add(sum, c);
     if (sum !== challenge) {
-      throw new Refused("ballot-proofs", path, "the branches' challenges do not add up to the hash (another election, ballot, option or statement)");
+      throw new Refused(
+        "ballot-proofs",
+        path,
+        "the challenge recomputed from the statement and commitments is not the sum of the branch challenges",
+        "challenge"
+      );
     }
   }
-  function shaped(proof, count, keys, path) {
-    if (!Array.isArray(proof)) throw new Refused("format", path, "expected an array of branches");
-    if (proof.length !== count) throw new Refused("ballot-elements", path, `expected ${count} branches, found ${proof.length}`);
-    proof.forEach((br, j) => exactKeys(br, keys, `${path}[${j}]`));
+  function branchCount(proof, count, path) {
+    if (proof.length !== count) {
+      throw new Refused("ballot-proofs", path, `the proof has ${proof.length} branches where ${count} are required`, "branch-count");
+    }
+  }
+  function equationFails(path, j) {
+    const e = new Refused("ballot-proofs", path, `the verification equation of branch ${j} does not hold`, "equation");
+    e.branch = j;
+    throw e;
+  }
+  function readBranches(json, path, keys, read) {
+    if (!Array.isArray(json)) throw new Refused("format", path, "expected an array of branches");
+    return json.map((br, j) => {
+      exactKeys(br, keys, `${path}[${j}]`);
+      return read(br, `${path}[${j}]`);
+    });
   }
   function exactKeys(obj, keys, path) {
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
       throw new Refused("format", path, "expected an object");
     }
     for (const key of Object.keys(obj)) {
-      if (!keys.includes(key)) throw new Refused("format", `${path}.${key}`, "a member the format does not define");
+      if (!keys.includes(key)) throw new Refused("format", join(path, key), "a member the format does not define");
     }
     for (const key of keys) {
-      if (!(key in obj)) throw new Refused("format", `${path}.${key}`, "missing");
+      if (!(key in obj)) throw new Refused("format", join(path, key), "missing");
     }
+  }
+  function join(path, key) {
+    return path ? `${path}.${key}` : key;
   }
 
   // src/ballot.js
@@ -2835,79 +2869,108 @@
     const [whole, fraction] = w.split(".");
     return BigInt(whole) < 10n ** 12n || BigInt(whole) === 10n ** 12n && fraction === void 0;
   }
-  function decoded(hex, path, options) {
-    return { point: decodeElement(hex, path, options), bytes: hexBytes(hex, 32, path) };
+  function decoded(hex, path) {
+    return { point: decodeElement(hex, path), bytes: hexBytes(hex, 32, path) };
   }
-  function readBallot(json, params, { withElection = true, path = "ballot", weight = true } = {}) {
+  function readBallot(json, { withElection = true, path = "" } = {}) {
+    const at = (key) => join(path, key);
     const keys = ["format", "fingerprint", "nonce", "weight", "contests"];
     exactKeys(json, withElection ? ["election", ...keys] : keys, path);
-    if (string2(json.format, `${path}.format`) !== BALLOT_FORMAT) {
-      throw new Refused("format", `${path}.format`, `expected "${BALLOT_FORMAT}"`);
+    const format = string2(json.format, at("format"));
+    if (withElection && !UUID.test(string2(json.election, at("election")))) {
+      throw new Refused("format", at("election"), "not an election id in its canonical form");
     }
-    if (withElection) {
-      if (!UUID.test(string2(json.election, `${path}.election`))) {
-        throw new Refused("format", `${path}.election`, "not an election id in its canonical form");
-      }
-      if (json.election !== params.election) {
-        throw new Refused("ballot-elements", `${path}.election`, "a ballot for another election");
-      }
-    }
-    const fp = hexBytes(json.fingerprint, 32, `${path}.fingerprint`);
-    if (toHex(fp) !== toHex(params.fp)) {
-      throw new Refused("ballot-elements", `${path}.fingerprint`, "not this election's fingerprint");
-    }
-    const nonce = hexBytes(json.nonce, 16, `${path}.nonce`);
-    if (!isCanonicalWeight(json.weight)) throw new Refused("format", `${path}.weight`, "not a weight as FORMAT.md \xA74 spells it");
-    if (weight && json.weight !== params.weight) {
-      throw new Refused("ballot-elements", `${path}.weight`, `expected the member's weight ${params.weight}`);
-    }
-    if (!Array.isArray(json.contests)) throw new Refused("format", `${path}.contests`, "expected an array");
-    if (json.contests.length !== params.limits.length) {
-      throw new Refused("ballot-elements", `${path}.contests`, `expected ${params.limits.length} contests, found ${json.contests.length}`);
-    }
-    const contests = params.limits.map((limit, ci) => {
-      const cpath = `${path}.contests[${ci}]`;
-      const c = json.contests[ci];
+    const fp = hexBytes(json.fingerprint, 32, at("fingerprint"));
+    const nonce = hexBytes(json.nonce, 16, at("nonce"));
+    if (!isCanonicalWeight(json.weight)) throw new Refused("format", at("weight"), "not a weight as FORMAT.md \xA74 spells it");
+    if (!Array.isArray(json.contests)) throw new Refused("format", at("contests"), "expected an array");
+    const contests = json.contests.map((c, i) => {
+      const cpath = `${at("contests")}[${i}]`;
       exactKeys(c, ["contest", "selections", "indicator", "proof"], cpath);
-      if (string2(c.contest, `${cpath}.contest`) !== limit.id) {
-        throw new Refused("ballot-elements", `${cpath}.contest`, `expected contest "${limit.id}"`);
-      }
+      const id = string2(c.contest, `${cpath}.contest`);
       if (!Array.isArray(c.selections)) throw new Refused("format", `${cpath}.selections`, "expected an array");
-      if (c.selections.length !== limit.options.length) {
-        throw new Refused("ballot-elements", `${cpath}.selections`, `expected ${limit.options.length} selections, found ${c.selections.length}`);
-      }
-      const selections = limit.options.map((option, i) => {
-        const spath = `${cpath}.selections[${i}]`;
-        const s = c.selections[i];
+      const selections = c.selections.map((s, j) => {
+        const spath = `${cpath}.selections[${j}]`;
         exactKeys(s, ["option", "alpha", "beta", "proof"], spath);
-        if (string2(s.option, `${spath}.option`) !== option) {
-          throw new Refused("ballot-elements", `${spath}.option`, `expected option "${option}"`);
-        }
         return {
-          option,
-          alphaHex: s.alpha,
-          alpha: decoded(s.alpha, `${spath}.alpha`, { nonIdentity: true }),
+          option: string2(s.option, `${spath}.option`),
+          alpha: decoded(s.alpha, `${spath}.alpha`),
           beta: decoded(s.beta, `${spath}.beta`),
-          proof: s.proof,
+          proof: readSelectionProof(s.proof, `${spath}.proof`),
           path: spath
         };
       });
       exactKeys(c.indicator, ["alpha", "beta"], `${cpath}.indicator`);
       const indicator = {
-        alphaHex: c.indicator.alpha,
-        alpha: decoded(c.indicator.alpha, `${cpath}.indicator.alpha`, { nonIdentity: true }),
+        alpha: decoded(c.indicator.alpha, `${cpath}.indicator.alpha`),
         beta: decoded(c.indicator.beta, `${cpath}.indicator.beta`)
       };
-      return { ...limit, selections, indicator, proof: c.proof, path: cpath };
+      return { id, selections, indicator, proof: readContestProof(c.proof, `${cpath}.proof`), path: cpath };
     });
-    return { fp, nonce, weight: json.weight, contests };
+    return { format, election: json.election, fp, nonce, weight: json.weight, contests, path };
+  }
+  function checkShape(ballot, params) {
+    const at = (key) => join(ballot.path, key);
+    if (ballot.format !== BALLOT_FORMAT) {
+      throw new Refused("ballot-shape", at("format"), `expected "${BALLOT_FORMAT}", found ${JSON.stringify(ballot.format)}`);
+    }
+    if (ballot.contests.length !== params.limits.length) {
+      throw new Refused("ballot-shape", at("contests"), `expected ${params.limits.length} contests, found ${ballot.contests.length}`);
+    }
+    params.limits.forEach((limit, i) => {
+      const c = ballot.contests[i];
+      if (c.id !== limit.id) throw new Refused("ballot-shape", `${c.path}.contest`, `expected "${limit.id}", found ${JSON.stringify(c.id)}`);
+      if (c.selections.length !== limit.options.length) {
+        throw new Refused("ballot-shape", `${c.path}.selections`, `expected ${limit.options.length} options, found ${c.selections.length}`);
+      }
+      limit.options.forEach((option, j) => {
+        const s = c.selections[j];
+        if (s.option !== option) throw new Refused("ballot-shape", `${s.path}.option`, `expected "${option}", found ${JSON.stringify(s.option)}`);
+        if (s.proof.length !== limit.p + 1) {
+          throw new Refused("ballot-shape", `${s.path}.proof`, `expected ${limit.p + 1} branches, found ${s.proof.length}`);
+        }
+      });
+      if (c.proof.length !== limit.L + 1) {
+        throw new Refused("ballot-shape", `${c.path}.proof`, `expected ${limit.L + 1} branches, found ${c.proof.length}`);
+      }
+      Object.assign(c, { p: limit.p, L: limit.L });
+    });
+  }
+  function alphas(ballot) {
+    return ballot.contests.flatMap((c) => [
+      ...c.selections.map((s) => [s.alpha, `${s.path}.alpha`]),
+      [c.indicator.alpha, `${c.path}.indicator.alpha`]
+    ]);
+  }
+  function checkBallot(ballot, params, { withElection = true, weight = true } = {}) {
+    const at = (key) => join(ballot.path, key);
+    checkShape(ballot, params);
+    if (withElection && ballot.election !== params.election) {
+      throw new Refused("ballot-election", at("election"), `the ballot is for election ${ballot.election}, not this one`);
+    }
+    if (toHex(ballot.fp) !== toHex(params.fp)) {
+      throw new Refused("ballot-fingerprint", at("fingerprint"), `the ballot's fingerprint ${toHex(ballot.fp)} is not this election's (${toHex(params.fp)})`);
+    }
+    if (weight && ballot.weight !== params.weight) {
+      throw new Refused("ballot-weight", at("weight"), `the ballot's weight ${ballot.weight} is not the member's weight ${params.weight}`);
+    }
+    const all = alphas(ballot);
+    for (const [alpha, path] of all) {
+      if (alpha.point.is0()) throw new Refused("ballot-elements", path, `${path} is the identity element`, "identity");
+    }
+    const seen = /* @__PURE__ */ new Set();
+    for (const [alpha, path] of all) {
+      const hex = toHex(alpha.bytes);
+      if (seen.has(hex)) throw new Refused("ballot-duplicates", path, `${path} is an alpha already used (in this ballot)`);
+      seen.add(hex);
+    }
   }
   function verifyProofs(ballot, params) {
     const { fp, nonce } = ballot;
     const { h } = params;
     for (const c of ballot.contests) {
       for (const s of c.selections) {
-        verifySelection({
+        checkSelection({
           fp,
           nonce,
           contest: c.id,
@@ -2921,7 +2984,7 @@
         });
       }
       const sum = c.selections.map((s) => ({ alpha: s.alpha.point, beta: s.beta.point })).reduce(combine);
-      verifyContest({
+      checkContest({
         fp,
         nonce,
         contest: c.id,
@@ -2935,6 +2998,7 @@
     }
   }
   function openBallot(ballot, seed, params) {
+    checkShape(ballot, params);
     const { fp, nonce } = ballot;
     const counts = /* @__PURE__ */ new Map();
     for (const c of ballot.contests) {
@@ -2975,17 +3039,19 @@
       encryption: file.encryption,
       weight: file.ballot.weight
     });
+    const ballot = readBallot(file.ballot, { path: "ballot" });
+    asFormat(() => checkShape(ballot, params));
     if (file.ballot.fingerprint !== toHex(params.fp)) {
       throw new Refused("audit-fingerprint", "ballot.fingerprint", `the fingerprint recomputed from the file is ${toHex(params.fp)}`);
     }
-    const ballot = readBallot(file.ballot, params, { weight: false });
+    asFormat(() => checkBallot(ballot, params, { weight: false }));
     if (toHex(tracker) !== trackerOf(file.ballot)) {
       throw new Refused("audit-tracker", "tracker", "not SHA-256 of the canonical ballot");
     }
     try {
       verifyProofs(ballot, params);
     } catch (e) {
-      if (e instanceof Refused && e.check === "ballot-proofs") throw new Refused("audit-proofs", e.path, e.reason);
+      if (e instanceof Refused && e.check === "ballot-proofs") throw new Refused("audit-proofs", e.path, e.reason, e.code);
       throw e;
     }
     const counts = openBallot(ballot, seed, params);
@@ -3011,6 +3077,14 @@
       counts,
       choices: choicesFromCounts(params.limits, counts)
     };
+  }
+  function asFormat(f) {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof Refused && e.check.startsWith("ballot-")) throw new Refused("format", e.path, e.reason, e.code);
+      throw e;
+    }
   }
 
   // src/booth.js
