@@ -13,13 +13,17 @@
 //! | [`nonces`] | a ballot's seed and the encryption randomness derived from it | §14.10 |
 //! | [`proofs`] | the selection proof (`m ∈ {0…p}`) and the contest proof (indicator and limit), strong Fiat–Shamir | §15.1–§15.3 |
 //! | [`batch`] | checking proof equations one by one or in sound random-weighted batches | §15.6 |
+//! | [`ballot`] | which contests may be encrypted and their limits, the encrypted ballot's JSON and tracker, encrypting a member's choices | §14.8, §14.11 |
+//! | [`cast`] | what the server checks when a ballot is cast, each refusal named | §15.7 |
 //!
 //! Everything read from outside is decoded at the edge into types that
 //! cannot hold an invalid value ([`group::Element`], canonical scalars);
 //! provers take their randomness as an argument, so the test vectors
 //! (`audit/conformance/encrypted-vectors.json`) fix every drawn value.
 
+pub mod ballot;
 pub mod batch;
+pub mod cast;
 pub mod elgamal;
 pub mod fingerprint;
 pub mod group;
