@@ -103,6 +103,12 @@ enum Command {
     /// docs/WITNESS.md).
     #[command(subcommand)]
     Witness(teller_audit::witness::cli::WitnessCommand),
+    /// A trustee of an encrypted election: the key ceremony (keygen, share,
+    /// check, finish) and, after the close, the partial decryption of the
+    /// totals (decrypt). Each command reads the board you downloaded and
+    /// writes your next message to upload; your secrets stay in --dir.
+    #[command(subcommand)]
+    Trustee(teller_audit::trustees::cli::TrusteeCommand),
     /// Certify a result: verify the record, then sign its tally with your
     /// key. Upload what it writes in the console.
     Sign {
@@ -239,6 +245,7 @@ fn run(command: Command) -> Result<bool, String> {
         Command::Count(_) | Command::Monitor { .. } => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),
         Command::Witness(command) => return teller_audit::witness::cli::run(&command).map(|()| true),
+        Command::Trustee(command) => return teller_audit::trustees::cli::run(&command),
         Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),
     };
     Ok(print_report(&report, json))

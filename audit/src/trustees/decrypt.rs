@@ -26,7 +26,7 @@ use super::proofs::DleqProof;
 use super::TrusteeIndex;
 use crate::count::{Weight, WEIGHT_DECIMALS};
 use crate::crypto::Digest;
-use crate::definition::{self, Definition, Method};
+use crate::encrypted::ballot::{BallotShape, ContestShape, EncryptedBallot};
 use crate::encrypted::elgamal::RawCiphertext;
 use crate::encrypted::group::{g_pow, int, Element, RandomSource, RistrettoPoint, Scalar};
 use crate::encrypted::hash::{tag, Framer};
@@ -107,50 +107,10 @@ impl Aggregate {
     }
 }
 
-/// A contest as the aggregate sees it: its options in order and `p`, the
-/// most one option can receive from one ballot (§14.8).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContestShape {
-    /// The contest's id.
-    pub contest: String,
-    /// Its option ids, in option order.
-    pub options: Vec<String>,
-    /// `p`.
-    pub per_option: u64,
-}
-
-impl ContestShape {
-    /// The shapes of a definition's contests, or the first contest that
-    /// cannot be counted under encryption (§14.8).
-    pub fn of(definition: &Definition) -> Result<Vec<ContestShape>, String> {
-        definition
-            .contests
-            .iter()
-            .map(|c| {
-                let per_option = match &c.method {
-                    Method::Plurality { write_ins: false, .. } | Method::Approval | Method::Referendum { .. } => 1,
-                    Method::Cumulative { points } => u64::from(*points),
-                    _ => {
-                        return Err(format!(
-                            "contest {}: ranked methods and write-ins cannot be counted under encryption yet",
-                            c.id
-                        ))
-                    }
-                };
-                Ok(ContestShape {
-                    contest: c.id.clone(),
-                    options: definition::options(c).into_iter().map(|(id, _)| id).collect(),
-                    per_option,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Ciphertexts per ballot for these shapes: each contest's options, then
+/// Ciphertexts per ballot for this shape: each contest's options, then
 /// its indicator.
-pub fn ciphertexts_per_ballot(shapes: &[ContestShape]) -> usize {
-    shapes.iter().map(|s| s.options.len() + 1).sum()
+pub fn ciphertexts_per_ballot(shape: &BallotShape) -> usize {
+    shape.contests.iter().map(|c| c.options.len() + 1).sum()
 }
 
 /// Why the totals cannot be formed.
@@ -182,16 +142,17 @@ struct Group {
 #[derive(Clone)]
 pub struct Aggregator {
     shapes: Vec<ContestShape>,
+    // Ciphertexts per ballot.
     width: usize,
     groups: BTreeMap<u64, Group>,
 }
 
 impl Aggregator {
-    /// An empty aggregate for these contests.
-    pub fn new(shapes: Vec<ContestShape>) -> Aggregator {
-        let width = ciphertexts_per_ballot(&shapes);
+    /// An empty aggregate for the contests of `shape` (§14.8).
+    pub fn new(shape: &BallotShape) -> Aggregator {
+        let width = ciphertexts_per_ballot(shape);
         Aggregator {
-            shapes,
+            shapes: shape.contests.clone(),
             width,
             groups: BTreeMap::new(),
         }
@@ -206,17 +167,47 @@ impl Aggregator {
                 expected: self.width,
             });
         }
+        let group = self.group(weight);
+        for (p, c) in group.products.iter_mut().zip(ciphertexts) {
+            p.alpha += c.alpha;
+            p.beta += c.beta;
+        }
+        Ok(())
+    }
+
+    /// Add a cast ballot, whose shape the caller has checked
+    /// (`CastContext::check_shape`); its contests and options in order.
+    pub fn add_ballot(&mut self, ballot: &EncryptedBallot) -> Result<(), AggregateError> {
+        let found: usize = ballot.contests.iter().map(|c| c.selections.len() + 1).sum();
+        if found != self.width {
+            return Err(AggregateError::Shape {
+                found,
+                expected: self.width,
+            });
+        }
+        let group = self.group(ballot.weight);
+        let ciphertexts = ballot.contests.iter().flat_map(|c| {
+            c.selections
+                .iter()
+                .map(|s| (&s.alpha, &s.beta))
+                .chain([(&c.indicator.alpha, &c.indicator.beta)])
+        });
+        for (p, (alpha, beta)) in group.products.iter_mut().zip(ciphertexts) {
+            p.alpha += alpha.point();
+            p.beta += beta.point();
+        }
+        Ok(())
+    }
+
+    /// The group of ballots of `weight`, counting one more ballot.
+    fn group(&mut self, weight: Weight) -> &mut Group {
         let width = self.width;
         let group = self.groups.entry(weight.micros()).or_insert_with(|| Group {
             ballots: 0,
             products: vec![RawCiphertext::identity(); width],
         });
         group.ballots += 1;
-        for (p, c) in group.products.iter_mut().zip(ciphertexts) {
-            p.alpha += c.alpha;
-            p.beta += c.beta;
-        }
-        Ok(())
+        group
     }
 
     /// Add another aggregator's ballots (for aggregating in parallel).
@@ -273,10 +264,10 @@ impl Aggregator {
         let mut targets = Vec::new();
         let mut index = 0;
         for shape in &self.shapes {
-            let bound = |total: u128| u64::try_from(total).map_err(|_| AggregateError::Bound(shape.contest.clone()));
+            let bound = |total: u128| u64::try_from(total).map_err(|_| AggregateError::Bound(shape.id.clone()));
             let option_bound = bound(total_weight * u128::from(shape.per_option))?;
             let target = |kind, option: Option<&String>, (a, b): (RistrettoPoint, RistrettoPoint), bound| Target {
-                contest: shape.contest.clone(),
+                contest: shape.id.clone(),
                 kind,
                 option: option.cloned(),
                 alpha: Element::from_point(a),
@@ -321,23 +312,18 @@ pub fn decimals(micros: u64) -> u32 {
     d
 }
 
-/// Aggregate many ballots on up to two threads: `(weight, ciphertexts)`
-/// per cast ballot.
-pub fn aggregate(
-    shapes: Vec<ContestShape>,
-    ballots: &[(Weight, Vec<RawCiphertext>)],
-) -> Result<Aggregate, AggregateError> {
+/// Aggregate cast ballots (their shapes checked) on up to two threads.
+pub fn aggregate(shape: &BallotShape, ballots: &[EncryptedBallot]) -> Result<Aggregate, AggregateError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
     let chunk = ballots.len().div_ceil(threads).max(1);
     let parts: Vec<Option<Result<Aggregator, AggregateError>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ballots
             .chunks(chunk)
             .map(|part| {
-                let shapes = shapes.clone();
                 scope.spawn(move || {
-                    let mut a = Aggregator::new(shapes);
-                    for (weight, cts) in part {
-                        a.add(*weight, cts)?;
+                    let mut a = Aggregator::new(shape);
+                    for ballot in part {
+                        a.add_ballot(ballot)?;
                     }
                     Ok(a)
                 })
@@ -345,11 +331,11 @@ pub fn aggregate(
             .collect();
         handles.into_iter().map(|h| h.join().ok()).collect()
     });
-    let mut total = Aggregator::new(shapes);
+    let mut total = Aggregator::new(shape);
     if parts.iter().any(Option::is_none) {
         // A thread died: aggregate on this one instead.
-        for (weight, cts) in ballots {
-            total.add(*weight, cts)?;
+        for ballot in ballots {
+            total.add_ballot(ballot)?;
         }
         return total.finish();
     }

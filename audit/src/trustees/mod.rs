@@ -29,6 +29,7 @@
 
 pub mod board;
 pub mod ceremony;
+pub mod cli;
 pub mod decrypt;
 pub mod dlog;
 pub mod envelope;
