@@ -23,18 +23,23 @@ export function definitionHash(definition) {
  * @param {{trustee: number, key: Point}[]} a.verificationKeys K_j, by increasing j
  * @returns {Uint8Array} 32 bytes
  */
-export function fingerprint({ election, definitionHash, threshold, jointKey, verificationKeys }) {
+export function fingerprint(input) {
+  return H256(TAGS.fingerprint, fingerprintItems(input));
+}
+
+/** The items the fingerprint hashes after its tag (for test vectors). */
+export function fingerprintItems({ election, definitionHash, threshold, jointKey, verificationKeys }) {
   for (let i = 1; i < verificationKeys.length; i++) {
     if (verificationKeys[i].trustee <= verificationKeys[i - 1].trustee) {
       throw new Error("verification keys must be listed by increasing trustee index");
     }
   }
-  return H256(TAGS.fingerprint, [
+  return [
     str(election),
     raw(definitionHash),
     str("ristretto255"),
     u32(threshold),
     elt(jointKey),
     list(verificationKeys.map(({ trustee, key }) => [u32(trustee), elt(key)])),
-  ]);
+  ];
 }

@@ -11,7 +11,7 @@ import { HS, TAGS, raw, str } from "./hash.js";
  *                             raw(seed), str(c), str("option"), str(o))
  */
 export function optionNonce(fp, nonce, seed, contest, option) {
-  return HS(TAGS.encryptionNonce, [raw(fp), raw(nonce), raw(seed), str(contest), str("option"), str(option)]);
+  return HS(TAGS.encryptionNonce, nonceItems(fp, nonce, seed, contest, "option", option));
 }
 
 /**
@@ -19,5 +19,10 @@ export function optionNonce(fp, nonce, seed, contest, option) {
  *                              raw(seed), str(c), str("indicator"), str(""))
  */
 export function indicatorNonce(fp, nonce, seed, contest) {
-  return HS(TAGS.encryptionNonce, [raw(fp), raw(nonce), raw(seed), str(contest), str("indicator"), str("")]);
+  return HS(TAGS.encryptionNonce, nonceItems(fp, nonce, seed, contest, "indicator", ""));
+}
+
+/** The items both derivations hash after their tag; `kind` is "option" or "indicator". */
+export function nonceItems(fp, nonce, seed, contest, kind, option) {
+  return [raw(fp), raw(nonce), raw(seed), str(contest), str(kind), str(option)];
 }

@@ -43,8 +43,13 @@ function withBytes(point) {
  *        str(option id), u32(p), elt(α), elt(β), elt(a₀), elt(b₀), …, elt(a_p), elt(b_p))
  * Elements are given as their 32 bytes (as received, or as encoded).
  */
-export function selectionChallenge({ fp, nonce, contest, option, p, alpha, beta, commitments }) {
-  return HS(TAGS.selectionProof, [
+export function selectionChallenge(statement) {
+  return HS(TAGS.selectionProof, selectionChallengeItems(statement));
+}
+
+/** The items `selectionChallenge` hashes after its tag (for test vectors). */
+export function selectionChallengeItems({ fp, nonce, contest, option, p, alpha, beta, commitments }) {
+  return [
     raw(fp),
     raw(nonce),
     str(contest),
@@ -53,7 +58,7 @@ export function selectionChallenge({ fp, nonce, contest, option, p, alpha, beta,
     elt(alpha),
     elt(beta),
     ...commitments.flatMap(([a, b]) => [elt(a), elt(b)]),
-  ]);
+  ];
 }
 
 /**
@@ -158,8 +163,13 @@ const branchPair = (j) => (j === 0 ? [0n, 0n] : [1n, BigInt(j)]);
  *        elt(α_x), elt(β_x), elt(α_Σ), elt(β_Σ),
  *        for j = 0 … L: elt(a1_j), elt(b1_j), elt(a2_j), elt(b2_j))
  */
-export function contestChallenge({ fp, nonce, contest, L, indicator, sum, commitments }) {
-  return HS(TAGS.contestProof, [
+export function contestChallenge(statement) {
+  return HS(TAGS.contestProof, contestChallengeItems(statement));
+}
+
+/** The items `contestChallenge` hashes after its tag (for test vectors). */
+export function contestChallengeItems({ fp, nonce, contest, L, indicator, sum, commitments }) {
+  return [
     raw(fp),
     raw(nonce),
     str(contest),
@@ -169,7 +179,7 @@ export function contestChallenge({ fp, nonce, contest, L, indicator, sum, commit
     elt(sum[0]),
     elt(sum[1]),
     ...commitments.flatMap((four) => four.map(elt)),
-  ]);
+  ];
 }
 
 /**

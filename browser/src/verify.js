@@ -129,19 +129,34 @@ function alphas(ballot) {
  * `format` (strict reading), `ballot-shape`, `ballot-election`,
  * `ballot-fingerprint`, `ballot-weight`, `ballot-elements` (an identity
  * alpha), `ballot-duplicates` (an alpha twice in the ballot),
- * `ballot-proofs`. Rule 4 against stored ballots and rule 6 need the
- * server's database. Returns the ballot's tracker.
+ * `ballot-proofs`, and with what the server's database knows (the alphas
+ * of stored cast and audited ballots, the audited trackers, as hex sets in
+ * `opts.storedAlphas` and `opts.auditedTrackers`) rule 4 against stored
+ * ballots and rule 6 (`ballot-audited`). Returns the ballot's tracker.
  *
  * @param {object} json the ballot, as parsed
  * @param {ReturnType<typeof electionParams>} params the election (and the member's weight)
- * @param {{withElection?: boolean, path?: string, weight?: boolean}} [opts] as `readBallot`;
+ * @param {{withElection?: boolean, path?: string, weight?: boolean,
+ *   storedAlphas?: Set<string>, auditedTrackers?: Set<string>}} [opts] as `readBallot`;
  *   `weight: false` when the weight is not known (an audited ballot)
  */
 export function verifyBallot(json, params, opts = {}) {
   const ballot = readBallot(json, opts);
   checkBallot(ballot, params, opts);
+  const { storedAlphas, auditedTrackers } = opts;
+  if (storedAlphas) {
+    for (const [alpha, path] of alphas(ballot)) {
+      if (storedAlphas.has(toHex(alpha.bytes))) {
+        throw new Refused("ballot-duplicates", path, `${path} is an alpha already used (by a stored ballot)`);
+      }
+    }
+  }
   verifyProofs(ballot, params);
-  return trackerOf(json);
+  const tracker = trackerOf(json);
+  if (auditedTrackers?.has(tracker)) {
+    throw new Refused("ballot-audited", "", `this ballot (${tracker}) was audited, so it cannot be cast; encrypt again`);
+  }
+  return tracker;
 }
 
 /** Rules 1 (shape), 2, 3 and 4 within the ballot, on a ballot read. */

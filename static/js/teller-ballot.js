@@ -2477,28 +2477,34 @@
   function definitionHash(definition) {
     return sha256(canonicalBytes(definition));
   }
-  function fingerprint({ election, definitionHash: definitionHash2, threshold, jointKey, verificationKeys }) {
+  function fingerprint(input) {
+    return H256(TAGS.fingerprint, fingerprintItems(input));
+  }
+  function fingerprintItems({ election, definitionHash: definitionHash2, threshold, jointKey, verificationKeys }) {
     for (let i = 1; i < verificationKeys.length; i++) {
       if (verificationKeys[i].trustee <= verificationKeys[i - 1].trustee) {
         throw new Error("verification keys must be listed by increasing trustee index");
       }
     }
-    return H256(TAGS.fingerprint, [
+    return [
       str(election),
       raw(definitionHash2),
       str("ristretto255"),
       u32(threshold),
       elt(jointKey),
       list(verificationKeys.map(({ trustee, key }) => [u32(trustee), elt(key)]))
-    ]);
+    ];
   }
 
   // src/nonces.js
   function optionNonce(fp, nonce, seed, contest, option) {
-    return HS(TAGS.encryptionNonce, [raw(fp), raw(nonce), raw(seed), str(contest), str("option"), str(option)]);
+    return HS(TAGS.encryptionNonce, nonceItems(fp, nonce, seed, contest, "option", option));
   }
   function indicatorNonce(fp, nonce, seed, contest) {
-    return HS(TAGS.encryptionNonce, [raw(fp), raw(nonce), raw(seed), str(contest), str("indicator"), str("")]);
+    return HS(TAGS.encryptionNonce, nonceItems(fp, nonce, seed, contest, "indicator", ""));
+  }
+  function nonceItems(fp, nonce, seed, contest, kind, option) {
+    return [raw(fp), raw(nonce), raw(seed), str(contest), str(kind), str(option)];
   }
 
   // src/proofs.js
@@ -2506,8 +2512,11 @@
   function withBytes(point) {
     return { point, bytes: elementBytes(point) };
   }
-  function selectionChallenge({ fp, nonce, contest, option, p, alpha, beta, commitments }) {
-    return HS(TAGS.selectionProof, [
+  function selectionChallenge(statement) {
+    return HS(TAGS.selectionProof, selectionChallengeItems(statement));
+  }
+  function selectionChallengeItems({ fp, nonce, contest, option, p, alpha, beta, commitments }) {
+    return [
       raw(fp),
       raw(nonce),
       str(contest),
@@ -2516,7 +2525,7 @@
       elt(alpha),
       elt(beta),
       ...commitments.flatMap(([a, b]) => [elt(a), elt(b)])
-    ]);
+    ];
   }
   function proveSelection({ fp, nonce, contest, option, p, h, alpha, beta, m, r, random }) {
     if (!Number.isInteger(m) || m < 0 || m > p) throw new RangeError(`no proof that ${m} is in 0\u2026${p}: it is not`);
@@ -2579,8 +2588,11 @@
     });
   }
   var branchPair = (j) => j === 0 ? [0n, 0n] : [1n, BigInt(j)];
-  function contestChallenge({ fp, nonce, contest, L, indicator, sum, commitments }) {
-    return HS(TAGS.contestProof, [
+  function contestChallenge(statement) {
+    return HS(TAGS.contestProof, contestChallengeItems(statement));
+  }
+  function contestChallengeItems({ fp, nonce, contest, L, indicator, sum, commitments }) {
+    return [
       raw(fp),
       raw(nonce),
       str(contest),
@@ -2590,7 +2602,7 @@
       elt(sum[0]),
       elt(sum[1]),
       ...commitments.flatMap((four) => four.map(elt))
-    ]);
+    ];
   }
   function proveContest({ fp, nonce, contest, L, h, indicator, sum, b, total, rx, R, random }) {
     if (!Number.isInteger(total) || total < 0 || total > L || b !== (total >= 1 ? 1 : 0)) {
