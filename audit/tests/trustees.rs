@@ -1029,3 +1029,253 @@ fn a_bad_dealer_is_excluded_and_the_cli_restarts_without_them() {
     assert!(accepted.exclusions.is_empty());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+// ---------------------------------------------------------------- test vectors (§B)
+
+#[path = "../examples/trustee_vectors.rs"]
+mod trustee_vectors;
+
+fn vector_file() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/trustee-vectors.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn scalar(v: &Value) -> Scalar {
+    teller_audit::encrypted::group::scalar_from_hex(v.as_str().unwrap()).unwrap()
+}
+
+fn element(v: &Value) -> Element {
+    Element::from_hex(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn the_trustee_vectors_are_reproduced_byte_for_byte() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/trustee-vectors.json");
+    let on_disk = std::fs::read_to_string(path).unwrap();
+    assert!(
+        trustee_vectors::text() == on_disk,
+        "audit/conformance/trustee-vectors.json differs from the vectors computed now"
+    );
+}
+
+#[test]
+fn the_share_encryption_vectors_check_independently() {
+    use teller_audit::encrypted::hash::test_scalar;
+    let v = vector_file();
+    for case in v["share-encryption"]["cases"].as_array().unwrap() {
+        let i = &case["inputs"];
+        let label = |name: &str| {
+            let s = test_scalar(i[name]["label"].as_str().unwrap());
+            assert_eq!(s, scalar(&i[name]["scalar"]), "{name}");
+            s
+        };
+        let (d, y, s) = (label("recipient_secret"), label("y"), label("share"));
+        let key = Element::from_point(g_pow(&d));
+        assert_eq!(key, element(&i["recipient_key"]));
+        let ctx = ShareContext {
+            election: i["election"].as_str().unwrap(),
+            attempt: i["attempt"].as_u64().unwrap() as u32,
+            dealer: i["dealer"].as_u64().unwrap() as u32,
+            recipient: i["recipient"].as_u64().unwrap() as u32,
+        };
+        let e = &case["expected"];
+        // §16.3 step by step.
+        let ephemeral = Element::from_point(g_pow(&y));
+        assert_eq!(ephemeral, element(&e["ephemeral"]));
+        let secret = Element::from_point(key.point() * y);
+        assert_eq!(secret, element(&e["secret"]));
+        assert_eq!(share::shared_secret(&ephemeral, &d), secret);
+        let info = share::info(&ctx, &ephemeral, &key);
+        assert_eq!(hex::encode(&info), e["info"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(*share::derive_key(&secret, &info)),
+            e["key"].as_str().unwrap()
+        );
+        let sealed: share::SealedShare = serde_json::from_value(e["sealed"].clone()).unwrap();
+        assert_eq!(sealed, share::seal_with(&ctx, &key, &s, &y).sealed);
+        assert_eq!(*share::open(&ctx, &d, &key, &sealed).unwrap(), s);
+    }
+    let first = &v["share-encryption"]["cases"][0]["inputs"];
+    let d = scalar(&first["recipient_secret"]["scalar"]);
+    let ctx = ShareContext {
+        election: ELECTION,
+        attempt: 1,
+        dealer: 1,
+        recipient: 2,
+    };
+    for refusal in v["share-encryption"]["refusals"].as_array().unwrap() {
+        let sealed: share::SealedShare = serde_json::from_value(refusal["sealed"].clone()).unwrap();
+        let err = share::open(&ctx, &d, &element(&first["recipient_key"]), &sealed).unwrap_err();
+        let name = match err {
+            share::OpenError::Tag => "tag",
+            share::OpenError::IdentityEphemeral => "identity-ephemeral",
+            share::OpenError::NonCanonical => "non-canonical",
+        };
+        assert_eq!(name, refusal["error"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn the_ceremony_vector_checks_independently() {
+    use teller_audit::trustees::envelope::public_key;
+    let v = vector_file();
+    let c = &v["ceremony"];
+    // Each trustee's keys are its secrets'.
+    let mut signing = BTreeMap::new();
+    for s in c["secrets"].as_array().unwrap() {
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(s["signing_seed"].as_str().unwrap(), &mut seed).unwrap();
+        let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+        assert_eq!(serde_json::to_value(public_key(&pair)).unwrap(), s["signing_key"]);
+        assert_eq!(
+            Element::from_point(g_pow(&scalar(&s["encryption_secret"]))),
+            element(&s["encryption_key"])
+        );
+        signing.insert(s["trustee"].as_u64().unwrap() as u32, public_key(&pair));
+    }
+    for p in c["polynomials"].as_array().unwrap() {
+        for (a, big_a) in p["coefficients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(p["commitments"].as_array().unwrap())
+        {
+            assert_eq!(Element::from_point(g_pow(&scalar(a))), element(big_a));
+        }
+    }
+    // Every message: its signed bytes, signature and digest.
+    let mut file =
+        BoardFile::new(&Parameters::new(ELECTION, 2, vec!["Ada".into(), "Grace".into(), "Hedy".into()]).unwrap());
+    for m in c["messages"].as_array().unwrap() {
+        let e: Envelope = serde_json::from_value(m["envelope"].clone()).unwrap();
+        assert_eq!(
+            String::from_utf8(e.signed_bytes()).unwrap(),
+            m["signed"].as_str().unwrap()
+        );
+        assert!(e.signed_by(&signing[&e.trustee]));
+        assert_eq!(serde_json::to_value(e.digest()).unwrap(), m["digest"]);
+        file.messages.push(e);
+    }
+    // Replayed, the board excludes trustee 2 (bad-share) and completes in attempt 2.
+    file.exclusions = serde_json::from_value(c["exclusions"].clone()).unwrap();
+    let board = replay(&file, false).unwrap().board;
+    assert_eq!(serde_json::to_value(board.roster().unwrap()).unwrap(), c["roster"]);
+    let x = &board.exclusions()[0];
+    assert_eq!((x.attempt, x.trustee, x.rule), (1, 2, Rule::BadShare));
+    let outcome = board.outcome().unwrap();
+    assert_eq!(outcome.attempt, 2);
+    assert_eq!(outcome.joint_key, element(&c["completed"]["joint_key"]));
+    let keys: Vec<Value> = outcome
+        .members
+        .iter()
+        .map(|m| serde_json::json!({"trustee": m.trustee, "key": m.verification_key}))
+        .collect();
+    assert_eq!(Value::Array(keys), c["completed"]["verification_keys"]);
+    // The key shares give the keys, and together the joint key.
+    let mut shares = Vec::new();
+    for s in c["key_shares"].as_array().unwrap() {
+        let x = scalar(&s["key_share"]);
+        assert_eq!(Element::from_point(g_pow(&x)), element(&s["verification_key"]));
+        shares.push((s["trustee"].as_u64().unwrap() as u32, x));
+    }
+    let q: Vec<u32> = shares.iter().map(|(j, _)| *j).collect();
+    let x: Scalar = lagrange_at_zero(&q).iter().zip(&shares).map(|(l, (_, s))| l * s).sum();
+    assert_eq!(Element::from_point(g_pow(&x)), outcome.joint_key);
+    // The fingerprint, from its framed bytes.
+    let definition: Definition = serde_json::from_value(c["fingerprint"]["definition"].clone()).unwrap();
+    assert_eq!(
+        serde_json::to_value(definition.hash()).unwrap(),
+        c["fingerprint"]["definition_hash"]
+    );
+    let framed = hex::decode(c["fingerprint"]["framed"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        serde_json::to_value(Digest::of(&framed)).unwrap(),
+        c["fingerprint"]["fingerprint"]
+    );
+    let fp = teller_audit::trustees::cli::fingerprint(&definition, &board).unwrap();
+    assert_eq!(serde_json::to_value(fp).unwrap(), c["fingerprint"]["fingerprint"]);
+}
+
+#[test]
+fn the_decryption_vector_checks_independently() {
+    use teller_audit::encrypted::hash::test_scalar;
+    let v = vector_file();
+    let (c, d) = (&v["ceremony"], &v["decryption"]);
+    let h = element(&c["completed"]["joint_key"]);
+    let key = EncryptionKey::new(h).unwrap();
+    let fp: Digest = serde_json::from_value(d["fingerprint"].clone()).unwrap();
+    assert_eq!(d["fingerprint"], c["fingerprint"]["fingerprint"]);
+    // Each ballot's ciphertexts from their labelled randomness, aggregated.
+    let definition: Definition = serde_json::from_value(c["fingerprint"]["definition"].clone()).unwrap();
+    let mut aggregator = Aggregator::new(&BallotShape::of(&definition).unwrap());
+    for (n, b) in d["ballots"].as_array().unwrap().iter().enumerate() {
+        let cts: Vec<RawCiphertext> = b["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                key.encrypt_raw(
+                    m.as_u64().unwrap(),
+                    &test_scalar(&format!("decryption/ballot-{n}/ciphertext-{i}")),
+                )
+            })
+            .collect();
+        let listed: Vec<Value> = cts.iter().map(|c| serde_json::to_value(c.encode()).unwrap()).collect();
+        assert_eq!(Value::Array(listed), b["ciphertexts"]);
+        aggregator
+            .add(Weight::parse(b["weight"].as_str().unwrap()).unwrap(), &cts)
+            .unwrap();
+    }
+    let aggregate: Aggregate = serde_json::from_value(d["aggregate"].clone()).unwrap();
+    assert_eq!(aggregator.finish().unwrap(), aggregate);
+    assert_eq!(
+        serde_json::to_value(aggregate.digest(&fp)).unwrap(),
+        d["aggregate_digest"]
+    );
+    // The ceremony's outcome, from the ceremony vector's messages.
+    let mut file =
+        BoardFile::new(&Parameters::new(ELECTION, 2, vec!["Ada".into(), "Grace".into(), "Hedy".into()]).unwrap());
+    file.messages = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_value(m["envelope"].clone()).unwrap())
+        .collect();
+    let board = replay(&file, false).unwrap().board;
+    let outcome = board.outcome().unwrap();
+    let partials: Vec<PartialDecryption> = d["decryptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let e: Envelope = serde_json::from_value(m["envelope"].clone()).unwrap();
+            assert_eq!(serde_json::to_value(e.digest()).unwrap(), m["digest"]);
+            check_partial(outcome, &fp, &aggregate, &e).unwrap()
+        })
+        .collect();
+    let lambdas = lagrange_at_zero(&[1, 3]);
+    for (l, listed) in lambdas.iter().zip(d["lagrange"].as_array().unwrap()) {
+        assert_eq!(*l, scalar(&listed["lambda"]));
+    }
+    // λ₁ = 3/(3−1), λ₃ = 1/(1−3).
+    assert_eq!(lambdas[0] * int(2), int(3));
+    assert_eq!(lambdas[1] * -int(2), int(1));
+    for (n, (t, combined)) in aggregate
+        .targets
+        .iter()
+        .zip(d["combined"].as_array().unwrap())
+        .enumerate()
+    {
+        let value = d["totals"][n].as_u64().unwrap();
+        assert_eq!(combined["t"].as_u64().unwrap(), value);
+        let factors: Vec<&Element> = partials.iter().map(|p| &p.factors[n]).collect();
+        assert!(total_holds(t, &lambdas, &factors, value));
+        assert_eq!(element(&combined["T"]), Element::from_point(g_pow(&int(value))));
+        assert_eq!(
+            Element::from_point(t.beta.point() - element(&combined["T"]).point()),
+            element(&combined["M"])
+        );
+    }
+    assert_eq!(d["totals"], serde_json::json!([15, 25, 10, 50, 4, 15, 10, 25, 40, 3]));
+}
