@@ -3,9 +3,9 @@
 //!
 //! In this order:
 //!
-//! 1. strict reading ([`read_ballot`], check `format`) and the shape of
-//!    §14.11 for the election's definition (`ballot-shape`: format string,
-//!    contests, options, branch counts);
+//! 1. strict reading ([`read_ballot`] and the `format` string, check
+//!    `format`) and the shape of §14.11 for the election's definition
+//!    (`ballot-shape`: contests, options, branch counts);
 //! 2. `election` (`ballot-election`), `fingerprint` (`ballot-fingerprint`)
 //!    and `weight` (`ballot-weight`) are this election's and the member's;
 //! 3. no `alpha` is the identity (`ballot-elements`; every element already
@@ -271,16 +271,18 @@ impl CastContext<'_> {
         Ok(())
     }
 
-    /// Rule 1's shape: the format, one contest per contest of the
+    /// Rule 1's shape: the format string (refused as `format`), one contest per contest of the
     /// definition in order, one selection per option in order, and the
     /// branch counts `p + 1` and `L + 1`.
     pub fn check_shape(&self, ballot: &EncryptedBallot) -> Result<(), CastRefusal> {
         let shape_err = |path: String, message: String| Err(CastRefusal::Shape { path, message });
         if ballot.format != ENCRYPTED_BALLOT_FORMAT {
-            return shape_err(
-                "format".into(),
-                format!("expected {ENCRYPTED_BALLOT_FORMAT:?}, found {:?}", ballot.format),
-            );
+            // An enumerated string that is not one of its values: strict
+            // reading (FORMAT.md §1, rule 6).
+            return Err(CastRefusal::Format {
+                path: "format".into(),
+                message: format!("expected {ENCRYPTED_BALLOT_FORMAT:?}, found {:?}", ballot.format),
+            });
         }
         if ballot.contests.len() != self.shape.contests.len() {
             return shape_err(

@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use super::batch::{Bases, Equation, Equations};
 use super::elgamal::{Ciphertext, EncryptionKey};
 use super::group::{g_pow, hex_scalar, int, random_scalar, Element, RandomSource, Scalar};
-use super::hash::{tag, Framer};
+use super::hash::{tag, Framer, Sink};
 use crate::crypto::{Digest, Nonce};
 
 /// Why a proof does not verify.
@@ -125,6 +125,19 @@ impl SelectionStatement<'_> {
     /// str(option), u32(p), elt(α), elt(β), elt(a₀), elt(b₀), …, elt(a_p), elt(b_p))`.
     pub fn challenge<'e>(&self, commitments: impl IntoIterator<Item = (&'e Element, &'e Element)>) -> Scalar {
         let mut h = Framer::hs(tag::SELECTION_PROOF);
+        self.write(&mut h, commitments);
+        h.scalar()
+    }
+
+    /// The framed bytes the challenge hashes (tag included), for test
+    /// vectors.
+    pub fn challenge_input<'e>(&self, commitments: impl IntoIterator<Item = (&'e Element, &'e Element)>) -> Vec<u8> {
+        let mut f = Framer::bytes(tag::SELECTION_PROOF);
+        self.write(&mut f, commitments);
+        f.into_bytes()
+    }
+
+    fn write<'e, S: Sink>(&self, h: &mut Framer<S>, commitments: impl IntoIterator<Item = (&'e Element, &'e Element)>) {
         h.raw(&self.fingerprint.0)
             .raw(&self.nonce.0)
             .str(self.contest)
@@ -135,7 +148,6 @@ impl SelectionStatement<'_> {
         for (a, b) in commitments {
             h.elt(a).elt(b);
         }
-        h.scalar()
     }
 
     /// Prove that the ciphertext, made with randomness `r`, encrypts `m`.
@@ -309,6 +321,19 @@ impl ContestStatement<'_> {
     /// elt(a1_j), elt(b1_j), elt(a2_j), elt(b2_j))`.
     pub fn challenge<'e>(&self, commitments: impl IntoIterator<Item = [&'e Element; 4]>) -> Scalar {
         let mut h = Framer::hs(tag::CONTEST_PROOF);
+        self.write(&mut h, commitments);
+        h.scalar()
+    }
+
+    /// The framed bytes the challenge hashes (tag included), for test
+    /// vectors.
+    pub fn challenge_input<'e>(&self, commitments: impl IntoIterator<Item = [&'e Element; 4]>) -> Vec<u8> {
+        let mut f = Framer::bytes(tag::CONTEST_PROOF);
+        self.write(&mut f, commitments);
+        f.into_bytes()
+    }
+
+    fn write<'e, S: Sink>(&self, h: &mut Framer<S>, commitments: impl IntoIterator<Item = [&'e Element; 4]>) {
         h.raw(&self.fingerprint.0)
             .raw(&self.nonce.0)
             .str(self.contest)
@@ -320,7 +345,6 @@ impl ContestStatement<'_> {
         for [a1, b1, a2, b2] in commitments {
             h.elt(a1).elt(b1).elt(a2).elt(b2);
         }
-        h.scalar()
     }
 
     /// Prove that branch `k` holds: `k = 0` when the contest is blank,
