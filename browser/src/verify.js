@@ -82,15 +82,17 @@ export function readBallot(json, { withElection = true, path = "" } = {}) {
 }
 
 /**
- * §14.11's shape for the election's definition (check `ballot-shape`): the
- * format string, one contest per contest in definition order, one
+ * §14.11's shape for the election's definition (check `ballot-shape`; the
+ * format string, first, is `format`): one contest per contest in definition order, one
  * selection per option in option order, p + 1 and L + 1 branches. Adds each
  * contest's limits to the ballot read.
  */
 export function checkShape(ballot, params) {
   const at = (key) => join(ballot.path, key);
   if (ballot.format !== BALLOT_FORMAT) {
-    throw new Refused("ballot-shape", at("format"), `expected "${BALLOT_FORMAT}", found ${JSON.stringify(ballot.format)}`);
+    // An enumerated string that is not one of its values: strict reading
+    // (FORMAT.md §1, rule 6), so `format`, checked first here as in Rust.
+    throw new Refused("format", at("format"), `expected "${BALLOT_FORMAT}", found ${JSON.stringify(ballot.format)}`);
   }
   if (ballot.contests.length !== params.limits.length) {
     throw new Refused("ballot-shape", at("contests"), `expected ${params.limits.length} contests, found ${ballot.contests.length}`);

@@ -115,7 +115,7 @@ test("§15.7 and §16.11: each malformed or foreign ballot is refused, naming th
     [(b) => (b.contests[0].selections[1].beta = "01" + "00".repeat(31)), "format", "contests[0].selections[1].beta"],
     [(b) => (b.contests[0].proof[2].v2 = "ff".repeat(32)), "format", "contests[0].proof[2].v2"],
     [(b) => (b.contests[1].selections[0].proof[0].extra = "x"), "format", "contests[1].selections[0].proof[0].extra"],
-    [(b) => (b.format = "teller-encrypted-ballot/2"), "ballot-shape", "format"],
+    [(b) => (b.format = "teller-encrypted-ballot/2"), "format", "format"],
     [(b) => b.contests.pop(), "ballot-shape", "contests"],
     [(b) => b.contests.reverse(), "ballot-shape", "contests[0].contest"],
     [(b) => b.contests[0].selections.reverse(), "ballot-shape", "contests[0].selections[0].option"],

@@ -2924,7 +2924,7 @@
   function checkShape(ballot, params) {
     const at = (key) => join(ballot.path, key);
     if (ballot.format !== BALLOT_FORMAT) {
-      throw new Refused("ballot-shape", at("format"), `expected "${BALLOT_FORMAT}", found ${JSON.stringify(ballot.format)}`);
+      throw new Refused("format", at("format"), `expected "${BALLOT_FORMAT}", found ${JSON.stringify(ballot.format)}`);
     }
     if (ballot.contests.length !== params.limits.length) {
       throw new Refused("ballot-shape", at("contests"), `expected ${params.limits.length} contests, found ${ballot.contests.length}`);
