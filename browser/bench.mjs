@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { cpus, loadavg } from "node:os";
 import { createBallot, warmUp } from "./src/ballot.js";
 import { combine, encrypt } from "./src/elgamal.js";
-import { Fn, G, TABLE_WINDOW, elementBytes, mul } from "./src/group.js";
+import { Fn, G, TABLE_WINDOW, elementBytes } from "./src/group.js";
 import { proveContest, proveSelection } from "./src/proofs.js";
 import { exampleElection, seeded } from "./fixtures/example.mjs";
 

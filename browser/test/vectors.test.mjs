@@ -12,7 +12,7 @@ import { canonical } from "../src/canonical.js";
 import { combine, decryptToPoint, encrypt } from "../src/elgamal.js";
 import { definitionHash, fingerprint, fingerprintItems } from "../src/fingerprint.js";
 import {
-  Fn, G, IDENTITY, decodeElement, decodeScalar, encodeElement, encodeScalar, hexBytes, mul, scalarFromWide, toHex,
+  Fn, G, IDENTITY, decodeElement, decodeScalar, encodeElement, encodeScalar, mul, scalarFromWide, toHex,
 } from "../src/group.js";
 import { H256, HS, TAGS, elt, framed, list, raw, sc, str, u32, u64 } from "../src/hash.js";
 import { indicatorNonce, nonceItems, optionNonce } from "../src/nonces.js";
