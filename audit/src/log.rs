@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::canonical;
 use crate::crypto::{Digest, PublicKey, Seed, Signature};
+use crate::encrypted::group::Element;
+use crate::trustees::ceremony::KeyEntry;
 
 /// One log entry, without its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,7 +192,76 @@ pub enum Event {
         /// Who ran the tally.
         actor: String,
     },
+    /// Staff named trustee `trustee` of an encrypted election
+    /// (docs/design/encrypted-ballots.md §16.9).
+    TrusteeNamed {
+        /// Its index, `1 … N`, in the order staff named them.
+        trustee: u32,
+        /// Its name.
+        name: String,
+        /// Who named it.
+        actor: String,
+    },
+    /// A trustee's `register` message was accepted (§16.2).
+    TrusteeRegistered {
+        /// The trustee.
+        trustee: u32,
+        /// The key that signs its messages.
+        signing_key: PublicKey,
+        /// `E_j`, the key its shares are sealed to.
+        encryption_key: Element,
+        /// SHA-256 of the message's canonical encoding, signature included.
+        message: Digest,
+    },
+    /// A `commit`, `deal`, `check` or `finish` message was accepted (§16.2).
+    CeremonyMessage {
+        /// The ceremony's attempt (from 1).
+        attempt: u32,
+        /// The trustee who posted it.
+        trustee: u32,
+        /// `commit`, `deal`, `check` or `finish`.
+        round: String,
+        /// SHA-256 of the message's canonical encoding, signature included.
+        message: Digest,
+    },
+    /// A trustee is out of the ceremony from attempt `attempt + 1` on
+    /// (§16.4).
+    TrusteeExcluded {
+        /// The attempt it was excluded in (0 while registering).
+        attempt: u32,
+        /// The trustee.
+        trustee: u32,
+        /// `invalid-deal`, `false-complaint`, `bad-share`, `invalid-finish`
+        /// or `absent`.
+        rule: String,
+        /// The staff member, for `absent`; null for the rules the board
+        /// applies itself.
+        actor: Option<String>,
+    },
+    /// The key ceremony is complete (§16.4, §16.5).
+    CeremonyCompleted {
+        /// The completing attempt.
+        attempt: u32,
+        /// `K`.
+        threshold: u32,
+        /// The joint key `h`.
+        joint_key: Element,
+        /// `K_j` of each trustee of the completing attempt, by increasing index.
+        verification_keys: Vec<KeyEntry>,
+    },
 }
+
+/// The rounds a `ceremony_message` entry may name.
+pub const CEREMONY_ROUNDS: &[&str] = &["commit", "deal", "check", "finish"];
+
+/// The rules a `trustee_excluded` entry may name (§16.4).
+pub const EXCLUSION_RULES: &[&str] = &[
+    "invalid-deal",
+    "false-complaint",
+    "bad-share",
+    "invalid-finish",
+    "absent",
+];
 
 /// A witness named when the polls opened (FORMAT.md §5, §6b).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,7 +330,12 @@ impl Event {
             Event::DefinitionUpdated { .. }
             | Event::RollImported { .. }
             | Event::CertifierRegistered { .. }
-            | Event::PollsOpened { .. } => &[Draft],
+            | Event::PollsOpened { .. }
+            | Event::TrusteeNamed { .. }
+            | Event::TrusteeRegistered { .. }
+            | Event::CeremonyMessage { .. }
+            | Event::TrusteeExcluded { .. }
+            | Event::CeremonyCompleted { .. } => &[Draft],
             Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
             Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => {
                 &[Open]
@@ -283,8 +359,16 @@ impl Event {
             | Event::PollsOpened { actor, .. }
             | Event::ScheduleChanged { actor, .. }
             | Event::PollsClosed { actor, .. }
-            | Event::Tallied { actor, .. } => Some(actor),
-            Event::Ballot { .. } | Event::Seal { .. } | Event::Certification { .. } | Event::Certified { .. } => None,
+            | Event::Tallied { actor, .. }
+            | Event::TrusteeNamed { actor, .. } => Some(actor),
+            Event::TrusteeExcluded { actor, .. } => actor.as_deref(),
+            Event::Ballot { .. }
+            | Event::Seal { .. }
+            | Event::Certification { .. }
+            | Event::Certified { .. }
+            | Event::TrusteeRegistered { .. }
+            | Event::CeremonyMessage { .. }
+            | Event::CeremonyCompleted { .. } => None,
         }
     }
 }
@@ -355,6 +439,11 @@ impl Event {
             Event::CertifierRegistered { .. } => "certifier_registered",
             Event::Certification { .. } => "certification",
             Event::Certified { .. } => "certified",
+            Event::TrusteeNamed { .. } => "trustee_named",
+            Event::TrusteeRegistered { .. } => "trustee_registered",
+            Event::CeremonyMessage { .. } => "ceremony_message",
+            Event::TrusteeExcluded { .. } => "trustee_excluded",
+            Event::CeremonyCompleted { .. } => "ceremony_completed",
         }
     }
 }
@@ -445,6 +534,17 @@ struct AnyData {
     lot_seed: Option<Seed>,
     witnesses: Option<Vec<Witness>>,
     witness_quorum: Option<u32>,
+    trustee: Option<u32>,
+    name: Option<String>,
+    signing_key: Option<PublicKey>,
+    encryption_key: Option<Element>,
+    message: Option<Digest>,
+    attempt: Option<u32>,
+    round: Option<String>,
+    rule: Option<String>,
+    threshold: Option<u32>,
+    joint_key: Option<Element>,
+    verification_keys: Option<Vec<KeyEntry>>,
 }
 
 /// A member that may be null: `Some(null)` when present, `None` when absent.
@@ -469,6 +569,11 @@ pub const ENTRY_TYPES: &[&str] = &[
     "tallied",
     "certification",
     "certified",
+    "trustee_named",
+    "trustee_registered",
+    "ceremony_message",
+    "trustee_excluded",
+    "ceremony_completed",
 ];
 
 /// The `kind`s of a `tokens_sent` entry.
@@ -591,6 +696,58 @@ impl AnyData {
                 signatures: take!(signatures),
                 quorum: take!(quorum),
             },
+            "trustee_named" => Event::TrusteeNamed {
+                trustee: take!(trustee),
+                name: take!(name),
+                actor: take!(actor),
+            },
+            "trustee_registered" => Event::TrusteeRegistered {
+                trustee: take!(trustee),
+                signing_key: take!(signing_key),
+                encryption_key: take!(encryption_key),
+                message: take!(message),
+            },
+            "ceremony_message" => {
+                let round = take!(round);
+                if !CEREMONY_ROUNDS.contains(&round.as_str()) {
+                    return Err(format!(
+                        "data.round: expected one of {CEREMONY_ROUNDS:?} (§5), found {round:?}"
+                    ));
+                }
+                Event::CeremonyMessage {
+                    attempt: take!(attempt),
+                    trustee: take!(trustee),
+                    round,
+                    message: take!(message),
+                }
+            }
+            "trustee_excluded" => {
+                let rule = take!(rule);
+                if !EXCLUSION_RULES.contains(&rule.as_str()) {
+                    return Err(format!(
+                        "data.rule: expected one of {EXCLUSION_RULES:?} (§5), found {rule:?}"
+                    ));
+                }
+                // Staff's word names them; the board's own rules name nobody.
+                let actor = self.actor.take();
+                if (rule == "absent") != actor.is_some() {
+                    return Err(format!(
+                        "data.actor: a trustee_excluded entry names the staff actor for the rule \"absent\" and is null for the others (§5); rule {rule:?} with actor {actor:?}"
+                    ));
+                }
+                Event::TrusteeExcluded {
+                    attempt: take!(attempt),
+                    trustee: take!(trustee),
+                    rule,
+                    actor,
+                }
+            }
+            "ceremony_completed" => Event::CeremonyCompleted {
+                attempt: take!(attempt),
+                threshold: take!(threshold),
+                joint_key: take!(joint_key),
+                verification_keys: take!(verification_keys),
+            },
             other => {
                 return Err(format!(
                     "type: expected an entry type of §5 ({}), found {other:?}",
@@ -637,6 +794,17 @@ impl AnyData {
             ("lot_seed", self.lot_seed.is_some()),
             ("witnesses", self.witnesses.is_some()),
             ("witness_quorum", self.witness_quorum.is_some()),
+            ("trustee", self.trustee.is_some()),
+            ("name", self.name.is_some()),
+            ("signing_key", self.signing_key.is_some()),
+            ("encryption_key", self.encryption_key.is_some()),
+            ("message", self.message.is_some()),
+            ("attempt", self.attempt.is_some()),
+            ("round", self.round.is_some()),
+            ("rule", self.rule.is_some()),
+            ("threshold", self.threshold.is_some()),
+            ("joint_key", self.joint_key.is_some()),
+            ("verification_keys", self.verification_keys.is_some()),
         ];
         present.iter().find(|(_, p)| *p).map(|(name, _)| *name)
     }
@@ -696,6 +864,60 @@ mod tests {
             },
         };
         assert_eq!(e.canonical_bytes(), canonical::to_bytes(&e).unwrap());
+    }
+
+    #[test]
+    fn ceremony_entries_read_back_and_exclusions_name_staff_only_for_absent() {
+        let key = Element::from_point(curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT);
+        let events = [
+            Event::TrusteeNamed {
+                trustee: 1,
+                name: "Ada".into(),
+                actor: "staff:ada".into(),
+            },
+            Event::CeremonyMessage {
+                attempt: 1,
+                trustee: 2,
+                round: "deal".into(),
+                message: Digest([3; 32]),
+            },
+            Event::TrusteeExcluded {
+                attempt: 1,
+                trustee: 3,
+                rule: "bad-share".into(),
+                actor: None,
+            },
+            Event::TrusteeExcluded {
+                attempt: 2,
+                trustee: 2,
+                rule: "absent".into(),
+                actor: Some("staff:ada".into()),
+            },
+            Event::CeremonyCompleted {
+                attempt: 2,
+                threshold: 2,
+                joint_key: key,
+                verification_keys: vec![KeyEntry { trustee: 1, key }],
+            },
+        ];
+        for (seq, event) in events.into_iter().enumerate() {
+            let e = LogEntry {
+                seq: seq as u64,
+                time: 5,
+                event,
+            };
+            let back: LogEntry = serde_json::from_slice(&e.canonical_bytes()).unwrap();
+            assert_eq!(back, e);
+        }
+        let refused = [
+            r#"{"data":{"attempt":1,"trustee":3,"rule":"bad-share","actor":"staff:ada"},"seq":1,"time":5,"type":"trustee_excluded"}"#,
+            r#"{"data":{"attempt":1,"trustee":3,"rule":"absent","actor":null},"seq":1,"time":5,"type":"trustee_excluded"}"#,
+            r#"{"data":{"attempt":1,"trustee":3,"rule":"tired","actor":null},"seq":1,"time":5,"type":"trustee_excluded"}"#,
+            r#"{"data":{"attempt":1,"trustee":3,"round":"decrypt","message":"0303030303030303030303030303030303030303030303030303030303030303"},"seq":1,"time":5,"type":"ceremony_message"}"#,
+        ];
+        for text in refused {
+            assert!(serde_json::from_str::<LogEntry>(text).is_err(), "{text}");
+        }
     }
 
     #[test]

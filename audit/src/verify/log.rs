@@ -245,7 +245,14 @@ impl LogChecker {
             | Event::DefinitionUpdated { .. }
             | Event::TokensIssued { .. }
             | Event::TokensSent { .. }
-            | Event::ScheduleChanged { .. } => {}
+            | Event::ScheduleChanged { .. }
+            // The key ceremony's entries (§16.9): their state is rule 2's;
+            // what they hold is checked against the record's ceremony.
+            | Event::TrusteeNamed { .. }
+            | Event::TrusteeRegistered { .. }
+            | Event::CeremonyMessage { .. }
+            | Event::TrusteeExcluded { .. }
+            | Event::CeremonyCompleted { .. } => {}
             Event::TokenReissued { .. } => self.facts.replaced += 1,
             Event::RollImported { added, total, .. } => {
                 if phase == Phase::Draft {
