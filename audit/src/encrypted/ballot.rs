@@ -16,7 +16,7 @@ use super::nonces::{indicator_randomness, option_randomness, random_nonce, Ballo
 use super::proofs::{ContestProof, ContestStatement, SelectionProof, SelectionStatement};
 use crate::canonical;
 use crate::count::Weight;
-use crate::crypto::{Digest, Nonce};
+use crate::crypto::{push_hex, Digest, Nonce};
 use crate::definition::{self, Definition, Method};
 
 /// The `format` of an encrypted ballot.
@@ -239,9 +239,93 @@ impl EncryptedContest {
 }
 
 impl EncryptedBallot {
-    /// The canonical encoding (FORMAT.md §2).
+    /// The canonical encoding (FORMAT.md §2), written directly (the same
+    /// bytes as `canonical::to_bytes`, several times faster: the server
+    /// computes it for every cast).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        canonical::to_bytes(self).expect(canonical::ENCODABLE)
+        let mut out = Vec::with_capacity(16 * 1024);
+        let hex = |out: &mut Vec<u8>, bytes: &[u8]| {
+            out.push(b'"');
+            push_hex(bytes, out);
+            out.push(b'"');
+        };
+        out.extend_from_slice(b"{\"contests\":[");
+        for (i, contest) in self.contests.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"contest\":");
+            canonical::write_string(&contest.contest, &mut out);
+            out.extend_from_slice(b",\"indicator\":{\"alpha\":");
+            hex(&mut out, contest.indicator.alpha.as_bytes());
+            out.extend_from_slice(b",\"beta\":");
+            hex(&mut out, contest.indicator.beta.as_bytes());
+            out.extend_from_slice(b"},\"proof\":[");
+            for (j, br) in contest.proof.branches.iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                for (k, (name, bytes)) in [
+                    ("a1", br.a1.as_bytes()),
+                    ("a2", br.a2.as_bytes()),
+                    ("b1", br.b1.as_bytes()),
+                    ("b2", br.b2.as_bytes()),
+                    ("c", br.c.as_bytes()),
+                    ("v1", br.v1.as_bytes()),
+                    ("v2", br.v2.as_bytes()),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    out.push(if k == 0 { b'{' } else { b',' });
+                    canonical::write_string(name, &mut out);
+                    out.push(b':');
+                    hex(&mut out, bytes);
+                }
+                out.push(b'}');
+            }
+            out.extend_from_slice(b"],\"selections\":[");
+            for (j, sel) in contest.selections.iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"alpha\":");
+                hex(&mut out, sel.alpha.as_bytes());
+                out.extend_from_slice(b",\"beta\":");
+                hex(&mut out, sel.beta.as_bytes());
+                out.extend_from_slice(b",\"option\":");
+                canonical::write_string(&sel.option, &mut out);
+                out.extend_from_slice(b",\"proof\":[");
+                for (k, br) in sel.proof.branches.iter().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"{\"a\":");
+                    hex(&mut out, br.a.as_bytes());
+                    out.extend_from_slice(b",\"b\":");
+                    hex(&mut out, br.b.as_bytes());
+                    out.extend_from_slice(b",\"c\":");
+                    hex(&mut out, br.c.as_bytes());
+                    out.extend_from_slice(b",\"v\":");
+                    hex(&mut out, br.v.as_bytes());
+                    out.push(b'}');
+                }
+                out.extend_from_slice(b"]}");
+            }
+            out.extend_from_slice(b"]}");
+        }
+        out.extend_from_slice(b"],\"election\":");
+        canonical::write_string(&self.election, &mut out);
+        out.extend_from_slice(b",\"fingerprint\":");
+        hex(&mut out, &self.fingerprint.0);
+        out.extend_from_slice(b",\"format\":");
+        canonical::write_string(&self.format, &mut out);
+        out.extend_from_slice(b",\"nonce\":");
+        hex(&mut out, &self.nonce.0);
+        out.extend_from_slice(b",\"weight\":\"");
+        out.extend_from_slice(self.weight.to_string().as_bytes());
+        out.extend_from_slice(b"\"}");
+        out
     }
 
     /// The tracker: SHA-256 of the canonical encoding of the whole ballot.
@@ -486,6 +570,43 @@ mod tests {
         let big = definition(vec![contest("x", Method::Cumulative { points: 100 }, 1, 6)]);
         let err = BallotShape::of(&big).unwrap_err();
         assert!(err.message.contains("100 × 6 = 600"), "{err}");
+    }
+
+    #[test]
+    fn the_direct_canonical_encoding_is_canonical_json() {
+        use crate::encrypted::group::{g_pow, random_scalar, OsRandom};
+        let d = definition(vec![
+            contest(
+                "a",
+                Method::Plurality {
+                    majority_required: false,
+                    write_ins: false,
+                },
+                2,
+                3,
+            ),
+            contest("e", Method::Cumulative { points: 2 }, 1, 2),
+        ]);
+        let shape = BallotShape::of(&d).unwrap();
+        let key = EncryptionKey::new(Element::from_point(g_pow(&random_scalar(&mut OsRandom)))).unwrap();
+        let encrypter = Encrypter {
+            election: "2a6f16d2-c738-4ef1-8402-71c1bfa25a25",
+            fingerprint: Digest::of(b"fp"),
+            key: &key,
+            shape: &shape,
+        };
+        let choices = BTreeMap::from([
+            ("a".to_string(), vec!["c1".to_string()]),
+            ("e".to_string(), vec!["c0".to_string(), "c0".to_string()]),
+        ]);
+        let (mut ballot, _) = encrypter
+            .encrypt(&choices, Weight::parse("2.5").unwrap(), &mut OsRandom)
+            .unwrap();
+        assert_eq!(ballot.canonical_bytes(), canonical::to_bytes(&ballot).unwrap());
+        ballot.format = "q\"\\\u{1}é/".into();
+        ballot.contests[0].selections[0].option = "\u{7f}".into();
+        assert_eq!(ballot.canonical_bytes(), canonical::to_bytes(&ballot).unwrap());
+        assert_eq!(ballot.tracker(), Digest::of(&canonical::to_bytes(&ballot).unwrap()));
     }
 
     #[test]

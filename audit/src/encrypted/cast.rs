@@ -143,16 +143,20 @@ impl CastRefusal {
 /// and every element and scalar decoded (§14.2–§14.3). A failure names the
 /// JSON path.
 pub fn read_ballot(bytes: &[u8]) -> Result<EncryptedBallot, CastRefusal> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let ballot: EncryptedBallot = serde_path_to_error::deserialize(&mut de).map_err(|e| CastRefusal::Format {
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })?;
-    de.end().map_err(|e| CastRefusal::Format {
-        path: ".".into(),
-        message: e.to_string(),
-    })?;
-    Ok(ballot)
+    // The fast path reads without tracking paths; only a ballot that fails
+    // is read again, to name the path at fault.
+    serde_json::from_slice(bytes).or_else(|_| {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let ballot: EncryptedBallot = serde_path_to_error::deserialize(&mut de).map_err(|e| CastRefusal::Format {
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+        })?;
+        de.end().map_err(|e| CastRefusal::Format {
+            path: ".".into(),
+            message: e.to_string(),
+        })?;
+        Ok(ballot)
+    })
 }
 
 /// What only the server's database knows (rules 4 and 6).
