@@ -16,6 +16,10 @@
 //! | [`ballot`] | which contests may be encrypted and their limits, the encrypted ballot's JSON and tracker, encrypting a member's choices | §14.8, §14.11 |
 //! | [`cast`] | what the server checks when a ballot is cast, each refusal named | §15.7 |
 //!
+//! The single-statement proofs of §15.4–§15.5 (DLEQ and Schnorr) serve only
+//! the trustees' ceremony and decryption, and live with them
+//! (`trustees::proofs`), built on [`group`] and [`hash`].
+//!
 //! Everything read from outside is decoded at the edge into types that
 //! cannot hold an invalid value ([`group::Element`], canonical scalars);
 //! provers take their randomness as an argument, so the test vectors
