@@ -286,3 +286,47 @@ diesel::table! {
         line -> Text,
     }
 }
+
+diesel::table! {
+    ceremonies (election_id) {
+        election_id -> Text,
+        trustees -> BigInt,
+        threshold -> BigInt,
+    }
+}
+
+diesel::table! {
+    trustees (election_id, trustee) {
+        election_id -> Text,
+        trustee -> BigInt,
+        name -> Text,
+        email -> Nullable<Text>,
+        code_hash -> Text,
+        named_by -> Text,
+        named_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ceremony_messages (election_id, position) {
+        election_id -> Text,
+        position -> BigInt,
+        attempt -> BigInt,
+        trustee -> BigInt,
+        round -> Text,
+        envelope -> Text,
+        digest -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ceremony_exclusions (election_id, position) {
+        election_id -> Text,
+        position -> BigInt,
+        attempt -> BigInt,
+        trustee -> BigInt,
+        rule -> Text,
+        actor -> Nullable<Text>,
+    }
+}

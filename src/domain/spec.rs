@@ -32,6 +32,20 @@ pub struct ElectionSpec {
     /// Members may ask for an e-mail with their tracker when their ballot
     /// is sealed (off unless asked for).
     pub send_confirmations: bool,
+    /// Ballots encrypted under trustees' keys (`encryption = "trustees"`);
+    /// `None` for a plain election, the default.
+    pub encryption: Option<Encryption>,
+}
+
+/// `encryption = "trustees"`, `trustees = N`, `threshold = K`: ballots are
+/// encrypted under a key that any `K` of the `N` trustees can use to decrypt
+/// the totals, and no fewer (docs/design/encrypted-ballots.md §16.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encryption {
+    /// `N`.
+    pub trustees: u32,
+    /// `K`.
+    pub threshold: u32,
 }
 
 /// An election as written in its file, or as the console's election
@@ -65,6 +79,13 @@ pub struct FileElection {
     /// their tracker once their ballot is sealed.
     #[serde(default)]
     pub confirmation_emails: bool,
+    /// `"trustees"` to encrypt ballots under trustees' keys; absent (or
+    /// `"none"`) for a plain election.
+    pub encryption: Option<String>,
+    /// With `encryption = "trustees"`: how many trustees (`N`).
+    pub trustees: Option<u32>,
+    /// With `encryption = "trustees"`: how many of them decrypt (`K`).
+    pub threshold: Option<u32>,
     /// The contests, in ballot order.
     #[serde(default, rename = "contest")]
     pub contests: Vec<FileContest>,
@@ -362,7 +383,15 @@ pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
     if certification_quorum > 50 {
         problems.push("certification.quorum must be at most 50".into());
     }
+    let encryption = encryption_of(
+        &file.encryption,
+        file.trustees,
+        file.threshold,
+        &definition,
+        &mut problems,
+    );
     let spec = ElectionSpec {
+        encryption,
         certification_quorum,
         send_confirmations: file.confirmation_emails,
         definition,
@@ -374,6 +403,81 @@ pub fn assemble(file: FileElection) -> (ElectionSpec, Vec<String>) {
         announced: file.announce,
     };
     (spec, problems)
+}
+
+/// The encryption an election file asks for, adding what is wrong to
+/// `problems`: `K` and `N` out of range (§16.1), and each contest an
+/// encrypted election cannot have (§14.8, the check of
+/// `teller_audit::encrypted::ballot::BallotShape`).
+fn encryption_of(
+    mode: &Option<String>,
+    trustees: Option<u32>,
+    threshold: Option<u32>,
+    definition: &Definition,
+    problems: &mut Vec<String>,
+) -> Option<Encryption> {
+    match mode.as_deref().map(str::trim) {
+        None | Some("") | Some("none") => {
+            if trustees.is_some() || threshold.is_some() {
+                problems.push(
+                    "trustees and threshold apply only to an encrypted election (encryption = \"trustees\")".into(),
+                );
+            }
+            None
+        }
+        Some("trustees") => {
+            let (Some(n), Some(k)) = (trustees, threshold) else {
+                problems.push("encryption = \"trustees\" needs trustees (how many trustees, N) and threshold (how many of them decrypt, K), such as trustees = 3 and threshold = 2".into());
+                return None;
+            };
+            if k < 2 || n < k || n > teller_audit::trustees::MAX_TRUSTEES {
+                problems.push(format!(
+                    "encryption: the threshold K = {k} and the number of trustees N = {n} must satisfy 2 <= K <= N <= {} \
+                     (with K = 1 one trustee alone could decrypt every ballot)",
+                    teller_audit::trustees::MAX_TRUSTEES
+                ));
+            }
+            problems.extend(unencryptable(definition));
+            Some(Encryption {
+                trustees: n,
+                threshold: k,
+            })
+        }
+        Some(other) => {
+            problems.push(format!(
+                "encryption {other:?} is not available; use \"trustees\" (ballots encrypted under trustees' keys) or leave it out for a plain election"
+            ));
+            None
+        }
+    }
+}
+
+/// Each contest of `definition` that an encrypted election cannot have
+/// (§14.8), in words staff can act on.
+pub fn unencryptable(definition: &Definition) -> Vec<String> {
+    use teller_audit::encrypted::ballot::BallotShape;
+    definition
+        .contests
+        .iter()
+        .filter_map(|contest| {
+            let alone = Definition {
+                contests: vec![contest.clone()],
+                ..definition.clone()
+            };
+            let refused = BallotShape::of(&alone).err()?;
+            let why = match &contest.method {
+                m if m.ranks() => "ranked ballots under encryption need a verifiable mixnet, not available yet; \
+                                   use plurality, approval, cumulative or a referendum, or a plain election"
+                    .to_string(),
+                Method::Plurality { write_ins: true, .. } => {
+                    "write-ins cannot be counted under encryption yet; turn write-ins off, or use a plain election"
+                        .to_string()
+                }
+                _ => refused.message,
+            };
+            Some(format!("encryption: contest {:?}: {why}", contest.id))
+        })
+        .collect()
 }
 
 /// The threshold as the election file writes it.

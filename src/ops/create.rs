@@ -7,6 +7,7 @@ use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::State;
 use crate::domain::spec::ElectionSpec;
 use crate::secrets::MasterSecret;
+use crate::store::ceremony::{self, CeremonyRow};
 use crate::store::elections::{self, ElectionRow};
 use crate::store::log as logstore;
 use crate::store::{corrupt, StoreError};
@@ -71,6 +72,7 @@ pub fn create_draft(
     };
     write_tx(conn, |conn| {
         elections::insert(conn, &row)?;
+        ceremony::set_parameters(conn, &id, spec.encryption.map(ceremony_row))?;
         let mut head = logstore::create_head(conn, &id, now)?;
         logstore::append(
             conn,
@@ -126,6 +128,17 @@ pub fn update_draft(
             ..row
         };
         elections::update_draft(conn, &updated)?;
+        let wanted = spec.encryption.map(ceremony_row);
+        if ceremony::parameters(conn, election)? != wanted {
+            // N and K are fixed once a trustee is named (§16.1: indices are
+            // never reused); K is never lowered in place (decision 6).
+            if !ceremony::trustees(conn, election)?.is_empty() {
+                return Err(OpError::Refused(
+                    "trustees have been named, so whether the ballots are encrypted, and the number of trustees and the threshold, can no longer change; nothing was saved. Start a new election to change them".into(),
+                ));
+            }
+            ceremony::set_parameters(conn, election, wanted)?;
+        }
         // Photos and profiles of candidates no longer on the ballot go with
         // them, so that a later candidate given the same id does not inherit them.
         let keep: Vec<(String, String)> = spec
@@ -146,6 +159,13 @@ pub fn update_draft(
         )?;
         Ok(())
     })
+}
+
+fn ceremony_row(e: crate::domain::spec::Encryption) -> CeremonyRow {
+    CeremonyRow {
+        trustees: e.trustees,
+        threshold: e.threshold,
+    }
 }
 
 /// A short fingerprint of everything the election builder edits, so that two

@@ -34,6 +34,15 @@ pub fn open(
         if !problems.is_empty() {
             return Err(OpError::Definition(problems));
         }
+        // An encrypted election opens only once its trustees' key ceremony
+        // is complete (§16.4), and only with contests it can encrypt (§14.8).
+        let ceremony = super::ceremony::completed(conn, election)?;
+        if ceremony.is_some() {
+            let refused = crate::domain::spec::unencryptable(&definition);
+            if !refused.is_empty() {
+                return Err(OpError::Definition(refused));
+            }
+        }
         let counts = members::counts(conn, election)?;
         if counts.members == 0 {
             return Err(OpError::EmptyRoll);
@@ -268,6 +277,7 @@ pub fn delete_draft(conn: &mut AnyConnection, election: &str, actor: &str) -> Re
         diesel::delete(members_t::table.filter(members_t::election_id.eq(id))).execute(conn)?;
         crate::store::profiles::delete_election(conn, id)?;
         crate::store::witnesses::delete_election(conn, id)?;
+        crate::store::ceremony::delete_election(conn, id)?;
         diesel::delete(log_entries::table.filter(log_entries::election_id.eq(id))).execute(conn)?;
         diesel::delete(log_heads::table.filter(log_heads::election_id.eq(id))).execute(conn)?;
         diesel::delete(elections_t::table.filter(elections_t::id.eq(id))).execute(conn)?;

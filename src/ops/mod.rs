@@ -3,6 +3,7 @@
 //! The command line and the web layer both call these.
 
 pub mod cast;
+pub mod ceremony;
 pub mod certify;
 pub mod confirm;
 pub mod create;
@@ -95,6 +96,16 @@ pub enum OpError {
     /// match, say).
     #[error("{0}")]
     Refused(String),
+    /// A key-ceremony message or action refused by the board's rules
+    /// (docs/design/encrypted-ballots.md §16.2–§16.4), with its stable
+    /// name; nothing changed.
+    #[error("{message}")]
+    Ceremony {
+        /// The refusal's name, as the API gives it (`bad_signature`, …).
+        code: &'static str,
+        /// What is wrong, in words.
+        message: String,
+    },
     /// The database failed while committing a cast and could not be asked
     /// afterwards whether the ballot was stored: the one case where Teller
     /// cannot say that nothing changed.

@@ -2,6 +2,7 @@
 //! connection; transactions are the caller's (see `ops`).
 
 pub mod ballots;
+pub mod ceremony;
 pub mod certify;
 pub mod confirmations;
 pub mod deliveries;

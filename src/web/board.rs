@@ -295,6 +295,11 @@ fn event_key(kind: &str) -> Option<&'static str> {
         "tallied" => "board-event-tallied",
         "certification" => "board-event-certification",
         "certified" => "board-event-certified",
+        "trustee_named" => "board-event-trustee-named",
+        "trustee_registered" => "board-event-trustee-registered",
+        "ceremony_message" => "board-event-ceremony-message",
+        "trustee_excluded" => "board-event-trustee-excluded",
+        "ceremony_completed" => "board-event-ceremony-completed",
         _ => return None,
     })
 }

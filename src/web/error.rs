@@ -28,6 +28,7 @@ pub fn classify(e: &OpError) -> (StatusCode, &'static str) {
         OpError::PollsNotOpen(NotOpen::NotYet(_)) => (StatusCode::LOCKED, "polls_not_open"),
         OpError::InvalidBallot(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_ballot"),
         OpError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+        OpError::Ceremony { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
         OpError::Db(crate::db::DbError::Connect(_)) | OpError::OutcomeUnknown => {
             (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
         }
@@ -76,6 +77,16 @@ impl ApiError {
                 "too many voting codes from this address did not work; wait {} and try again",
                 super::limits::minutes_text(wait)
             ),
+            problems: vec![],
+        }
+    }
+
+    /// A request whose credentials do not work.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            code,
+            message: message.into(),
             problems: vec![],
         }
     }

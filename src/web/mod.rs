@@ -5,6 +5,7 @@ pub mod board;
 pub mod brand;
 pub mod candidates;
 pub mod cast_queue;
+pub mod ceremony;
 pub mod client;
 pub mod error;
 pub mod health;
@@ -543,6 +544,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections", get(api::list))
         .route("/api/v1/elections/{id}", get(api::election))
         .route("/api/v1/elections/{id}/ballots", post(api::cast))
+        .route("/api/v1/elections/{id}/ceremony", get(ceremony::api_board))
+        .route("/api/v1/elections/{id}/ceremony/messages", post(ceremony::api_post))
+        .route("/trustee", get(ceremony::show).post(ceremony::sign_in))
+        .route("/trustee/sign-out", post(ceremony::sign_out))
+        .route("/trustee/board.json", get(ceremony::download))
+        .route("/trustee/message", post(ceremony::upload))
         .route("/api/v1/elections/{id}/record", get(api::record))
         .route("/api/v1/elections/{id}/results", get(api::results))
         .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))

@@ -24,6 +24,7 @@ mod accounts;
 mod anonymity;
 mod board;
 mod candidates;
+mod ceremony;
 mod commit_unknown;
 mod committee;
 mod confirmations;

@@ -29,6 +29,7 @@ use crate::domain::spec::{
 use crate::ops::create::{create_draft, draft_version, update_draft};
 use crate::ops::staff::StaffUser;
 use crate::ops::OpError;
+use crate::store::ceremony::{self, CeremonyRow};
 use crate::store::elections::{self, ElectionRow};
 use crate::time::{now, LocalTimeError, Zone, COMMON_ZONES};
 use crate::web::candidates::{Audience, Media};
@@ -131,6 +132,12 @@ struct DraftForm {
     quorum: String,
     /// Members may ask for a confirmation e-mail.
     confirmations: bool,
+    /// Ballots encrypted under trustees' keys.
+    encrypted: bool,
+    /// `N`, with `encrypted`.
+    trustees: String,
+    /// `K`, with `encrypted`.
+    decrypt_threshold: String,
     contests: Vec<ContestRow>,
 }
 
@@ -145,8 +152,9 @@ impl DraftForm {
         }
     }
 
-    /// The form showing a stored election.
-    fn of(row: &ElectionRow) -> Result<Self, OpError> {
+    /// The form showing a stored election, with its ceremony's parameters
+    /// if it is encrypted.
+    fn of(row: &ElectionRow, encryption: Option<CeremonyRow>) -> Result<Self, OpError> {
         let def = row.definition()?;
         let contests = def
             .contests
@@ -203,6 +211,9 @@ impl DraftForm {
             seal_min: row.seal_min_ballots.to_string(),
             quorum: row.certification_quorum.to_string(),
             confirmations: row.send_confirmations,
+            encrypted: encryption.is_some(),
+            trustees: encryption.map(|e| e.trustees.to_string()).unwrap_or_default(),
+            decrypt_threshold: encryption.map(|e| e.threshold.to_string()).unwrap_or_default(),
             contests,
         })
     }
@@ -229,6 +240,9 @@ impl DraftForm {
                 "seal_min" => form.seal_min = value,
                 "quorum" => form.quorum = value,
                 "confirmations" => form.confirmations = value == "on",
+                "encrypted" => form.encrypted = value == "on",
+                "trustees" => form.trustees = value,
+                "decrypt_threshold" => form.decrypt_threshold = value,
                 "action" => action = value,
                 "base" => base = value,
                 _ => {
@@ -387,6 +401,14 @@ impl DraftForm {
         let seal_minutes = number("Seal every (minutes)", &self.seal_minutes, &mut problems);
         let seal_min = number("Smallest batch", &self.seal_min, &mut problems);
         let quorum = number("Certifiers who must sign", &self.quorum, &mut problems);
+        let (trustees, threshold) = if self.encrypted {
+            let n = number("Trustees", &self.trustees, &mut problems);
+            let k = number("Trustees needed to decrypt", &self.decrypt_threshold, &mut problems);
+            let small = |v: Option<u64>| v.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+            (small(n), small(k))
+        } else {
+            (None, None)
+        };
         let mut contests = Vec::new();
         for (i, c) in self.contests.iter().enumerate() {
             let at = format!("Contest {} ({})", i + 1, c.title.trim());
@@ -466,6 +488,9 @@ impl DraftForm {
                 quorum: quorum.map(|q| u32::try_from(q).unwrap_or(u32::MAX)),
             },
             confirmation_emails: self.confirmations,
+            encryption: self.encrypted.then(|| "trustees".to_string()),
+            trustees,
+            threshold,
             contests,
         };
         let (spec, more) = assemble(file);
@@ -598,6 +623,9 @@ struct BuilderPage {
     seal_min: String,
     quorum: String,
     confirmations: bool,
+    encrypted: bool,
+    trustees: String,
+    decrypt_threshold: String,
     contests: Vec<ContestView>,
     new_contest: ContestView,
     /// What the form could not hold: nothing was saved.
@@ -672,6 +700,9 @@ fn builder_page(
         seal_min: form.seal_min.clone(),
         quorum: form.quorum.clone(),
         confirmations: form.confirmations,
+        encrypted: form.encrypted,
+        trustees: form.trustees.clone(),
+        decrypt_threshold: form.decrypt_threshold.clone(),
         contests: form
             .contests
             .iter()
@@ -803,15 +834,21 @@ pub async fn edit_form(
         Err(r) => return r,
     };
     let lookup = id.clone();
-    let row = match state.run(move |conn, _| Ok(elections::find(conn, &lookup)?)).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return PageError::from(OpError::NoSuchElection(id)).into_response(),
+    let found = state
+        .run(move |conn, _| {
+            let row = elections::find(conn, &lookup)?;
+            Ok((row, ceremony::parameters(conn, &lookup)?))
+        })
+        .await;
+    let (row, encryption) = match found {
+        Ok((Some(row), encryption)) => (row, encryption),
+        Ok((None, _)) => return PageError::from(OpError::NoSuchElection(id)).into_response(),
         Err(e) => return PageError::from(e).into_response(),
     };
-    show_row(&user, &row, q.saved.is_some())
+    show_row(&user, &row, encryption, q.saved.is_some())
 }
 
-fn show_row(user: &StaffUser, row: &ElectionRow, saved: bool) -> Response {
+fn show_row(user: &StaffUser, row: &ElectionRow, encryption: Option<CeremonyRow>, saved: bool) -> Response {
     let state = match row.state() {
         Ok(s) => s,
         Err(e) => return PageError::from(OpError::from(e)).into_response(),
@@ -819,11 +856,20 @@ fn show_row(user: &StaffUser, row: &ElectionRow, saved: bool) -> Response {
     if state != Lifecycle::Draft {
         return locked(row);
     }
-    let form = match DraftForm::of(row) {
+    let form = match DraftForm::of(row, encryption) {
         Ok(f) => f,
         Err(e) => return PageError::from(e).into_response(),
     };
-    let missing = row.definition().map(|d| d.problems()).unwrap_or_default();
+    let missing = row
+        .definition()
+        .map(|d| {
+            let mut problems = d.problems();
+            if encryption.is_some() {
+                problems.extend(crate::domain::spec::unencryptable(&d));
+            }
+            problems
+        })
+        .unwrap_or_default();
     builder_page(
         user,
         Some(row),

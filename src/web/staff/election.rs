@@ -94,6 +94,94 @@ struct ElectionConsole {
     personal_data: Option<PersonalData>,
     witnesses: Vec<WitnessRow>,
     witness_quorum: u32,
+    /// The trustees' key ceremony, for an encrypted election.
+    ceremony: Option<CeremonyConsole>,
+}
+
+/// An encrypted election's key ceremony as the console shows it.
+#[derive(Serialize)]
+struct CeremonyConsole {
+    trustees: u32,
+    threshold: u32,
+    /// Staff may name another trustee.
+    may_name: bool,
+    /// Where the ceremony is, in words.
+    progress: String,
+    complete: bool,
+    rows: Vec<TrusteeConsoleRow>,
+    /// Trustees whose message the board awaits (staff may exclude them).
+    awaited: Vec<TrusteeConsoleRow>,
+}
+
+#[derive(Serialize)]
+struct TrusteeConsoleRow {
+    trustee: u32,
+    name: String,
+    email: Option<String>,
+    state: String,
+}
+
+fn ceremony_console(c: &crate::ops::ceremony::Ceremony) -> CeremonyConsole {
+    use teller_audit::trustees::board::list;
+    let row = |j: u32, state: String| {
+        let named = c.named.iter().find(|n| n.trustee == j);
+        TrusteeConsoleRow {
+            trustee: j,
+            name: named.map(|n| n.name.clone()).unwrap_or_default(),
+            email: named.and_then(|n| n.email.clone()),
+            state,
+        }
+    };
+    let mut view = CeremonyConsole {
+        trustees: c.params.trustees,
+        threshold: c.params.threshold,
+        may_name: c.named.len() < c.params.trustees as usize,
+        progress: String::new(),
+        complete: false,
+        rows: Vec::new(),
+        awaited: Vec::new(),
+    };
+    let Some((_, board)) = &c.board else {
+        view.progress = format!(
+            "{} of {} trustees named. The ceremony starts when all are named; the polls cannot open before it completes.",
+            c.named.len(),
+            c.params.trustees
+        );
+        view.rows = c.named.iter().map(|n| row(n.trustee, "Named".into())).collect();
+        return view;
+    };
+    let awaiting = board.awaiting();
+    view.rows = c
+        .named
+        .iter()
+        .map(|n| {
+            let state = match board.exclusions().iter().find(|x| x.trustee == n.trustee) {
+                Some(x) => format!("Excluded in attempt {} ({})", x.attempt, x.rule),
+                None if awaiting.contains(&n.trustee) => "Message awaited".into(),
+                None => "Up to date".into(),
+            };
+            row(n.trustee, state)
+        })
+        .collect();
+    view.progress = if let Some(o) = board.outcome() {
+        view.complete = true;
+        format!(
+            "Complete in attempt {}: the election's key is {}…. The polls can open.",
+            o.attempt,
+            &o.joint_key.to_hex()[..16]
+        )
+    } else if let Some(why) = board.failure() {
+        format!("Failed: {why}")
+    } else {
+        let round = board.phase().round().map_or("no", |r| r.name());
+        view.awaited = awaiting.iter().map(|&j| row(j, String::new())).collect();
+        format!(
+            "Attempt {}: waiting for the {round} messages of trustee(s) {}. The polls cannot open until the ceremony completes.",
+            board.attempt(),
+            list(&awaiting)
+        )
+    };
+    view
 }
 
 /// A witness as the console shows it (audit/FORMAT.md §6b).
@@ -235,6 +323,7 @@ async fn page_asking(
             });
             let confirm = crate::ops::confirm::figures(conn, &s.election.id)?;
             let witnesses = crate::ops::witnesses::statuses(conn, &s.election.id)?;
+            let ceremony = crate::ops::ceremony::load(conn, &s.election.id)?.map(|c| ceremony_console(&c));
             let retention = if s.state >= Lifecycle::Tallied {
                 Some(crate::ops::purge::plan(conn, &s.election.id, window_days)?)
             } else {
@@ -250,7 +339,7 @@ async fn page_asking(
                 mail,
                 confirm,
                 retention,
-                witnesses,
+                (witnesses, ceremony),
             ))
         })
         .await;
@@ -265,11 +354,15 @@ async fn page_asking(
         [i64; 4],
         (i64, i64),
         Option<crate::ops::purge::Plan>,
-        (Vec<crate::store::witnesses::WitnessStatus>, u32),
+        (
+            (Vec<crate::store::witnesses::WitnessStatus>, u32),
+            Option<CeremonyConsole>,
+        ),
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let (witnesses, ceremony) = witnesses;
     let zone = s.election.zone();
     let local = |t: i64| zone.local(t).english();
     let schedule = match (s.election.opens_at, s.election.closes_at) {
@@ -317,6 +410,7 @@ async fn page_asking(
         personal_data: retention.map(|plan| personal_data(&plan, window_days, confirm_purge, now())),
         witness_quorum: witnesses.1,
         witnesses: witnesses.0.into_iter().map(|w| witness_row(w, &zone)).collect(),
+        ceremony,
     };
     render(
         status_code,
@@ -385,6 +479,15 @@ pub struct ActionForm {
     /// How many of them must co-sign.
     #[serde(default)]
     witness_quorum: String,
+    /// A trustee's name, to name them.
+    #[serde(default)]
+    trustee_name: String,
+    /// Their e-mail address, if staff have one.
+    #[serde(default)]
+    trustee_email: String,
+    /// A trustee's number, to exclude them as absent.
+    #[serde(default)]
+    trustee: String,
 }
 
 /// The witnesses as staff typed them, one per line (`VKEY URL`; blank
@@ -536,6 +639,32 @@ pub async fn act(
                                 crate::text::count(list.len() as u64, "witness", "witnesses")
                             )
                         }
+                    })
+                }
+                "name-trustee" => {
+                    let email = Some(form.trustee_email.as_str());
+                    crate::ops::ceremony::name_trustee(conn, &election, &form.trustee_name, email, &actor, t).map(|n| {
+                        format!(
+                            "Trustee {} is named. Their access code is {}: give it to them privately (it is shown only now). \
+                             They sign in with it at /trustee, where they follow the ceremony",
+                            n.trustee,
+                            n.code.grouped()
+                        )
+                    })
+                }
+                "exclude-trustee" => {
+                    let j: u32 = form
+                        .trustee
+                        .trim()
+                        .parse()
+                        .map_err(|_| OpError::Refused("choose the trustee to stop waiting for".into()))?;
+                    crate::ops::ceremony::exclude_absent(conn, &election, &[j], &actor, t).map(|x| {
+                        format!(
+                            "Trustee {j} is excluded as absent{}; the log names you",
+                            x.first()
+                                .map(|x| format!(" in attempt {}", x.attempt))
+                                .unwrap_or_default()
+                        )
                     })
                 }
                 "delete-draft" => lifecycle::delete_draft(conn, &election, &actor)
