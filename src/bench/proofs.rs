@@ -102,6 +102,9 @@ pub struct Reads {
     pub load_cpu: Duration,
     /// CPUs' worth of work the whole machine did meanwhile.
     pub machine_cpus_busy: f64,
+    /// The machine's one-minute load average at the end (other work on it
+    /// shows here: the figures are only comparable at similar loads).
+    pub load_average: Option<f64>,
 }
 
 impl Reads {
@@ -242,7 +245,7 @@ fn measure(
         server.check_alive()?;
         eprintln!(
             "  {label}: {name}: {} in {:.1} s = {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {:.0} bytes each, {} problems, \
-             server CPU {:.0} µs each, {:.2} CPUs busy",
+             server CPU {:.0} µs each, load generator CPU {:.0} µs each, {:.2} CPUs busy, load average {}",
             reads.ok,
             reads.elapsed.as_secs_f64(),
             reads.per_second(),
@@ -251,7 +254,9 @@ fn measure(
             reads.bytes as f64 / reads.ok.max(1) as f64,
             reads.problems(),
             reads.server_cpu.as_secs_f64() * 1e6 / reads.ok.max(1) as f64,
-            reads.machine_cpus_busy
+            reads.load_cpu.as_secs_f64() * 1e6 / reads.ok.max(1) as f64,
+            reads.machine_cpus_busy,
+            load_text(reads.load_average)
         );
         if let Some(problem) = &reads.first_problem {
             eprintln!("    first problem: {problem}");
@@ -364,8 +369,19 @@ fn reads(addr: SocketAddr, paths: Vec<String>, settings: &Settings, server_pid: 
                 a.cpus_busy_until(&b, std::thread::available_parallelism().map_or(1, |n| n.get()));
         }
         total.latencies = Latencies::from_micros(latencies);
+        total.load_average = load_average();
         Ok(total)
     })
+}
+
+/// The one-minute load average (`/proc/loadavg`).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 type ReadShared = (Vec<String>, AtomicUsize, usize, Duration);
@@ -581,6 +597,10 @@ fn cast_window(settings: &Settings) -> Duration {
     settings.time_limit.max(Duration::from_secs(SEAL_SECONDS * 5 / 2))
 }
 
+fn load_text(load: Option<f64>) -> String {
+    load.map_or_else(|| "-".to_string(), |l| format!("{l:.2}"))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -591,8 +611,8 @@ fn render(settings: &Settings, figures: &[Figures]) -> String {
     let _ = writeln!(
         s,
         "## Reads over HTTP ({} ballots, {} clients)\n\n\
-         | backend | request | per second | p50 | p99 | max | bytes each | server CPU each | machine busy | problems |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+         | backend | request | per second | p50 | p99 | max | bytes each | server CPU each | load generator CPU each | machine busy | load average | problems |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         settings.ballots, settings.clients
     );
     for f in figures {
@@ -603,7 +623,7 @@ fn render(settings: &Settings, figures: &[Figures]) -> String {
         ] {
             let _ = writeln!(
                 s,
-                "| {} | {name} | {:.0} | {:.2} ms | {:.2} ms | {:.1} ms | {:.0} | {:.0} µs | {:.2} CPUs | {} |",
+                "| {} | {name} | {:.0} | {:.2} ms | {:.2} ms | {:.1} ms | {:.0} | {:.0} µs | {:.0} µs | {:.2} CPUs | {} | {} |",
                 f.backend,
                 r.per_second(),
                 ms(r.latencies.p50),
@@ -611,7 +631,9 @@ fn render(settings: &Settings, figures: &[Figures]) -> String {
                 ms(r.latencies.max),
                 r.bytes as f64 / r.ok.max(1) as f64,
                 r.server_cpu.as_secs_f64() * 1e6 / r.ok.max(1) as f64,
+                r.load_cpu.as_secs_f64() * 1e6 / r.ok.max(1) as f64,
                 r.machine_cpus_busy,
+                load_text(r.load_average),
                 r.problems()
             );
         }

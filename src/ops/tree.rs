@@ -8,43 +8,78 @@
 //! per entry, whatever clients ask, for at most the 16 elections used most
 //! recently (`MAX_TREES`; an evicted tree is rebuilt when asked for). Only sizes that a checkpoint covers
 //! are ever signed, so two tree checkpoints of one log always agree.
+//!
+//! Serving a proof reads no log entry from the database: the tree keeps
+//! the `polls_opened` and seal entries (one per seal, so few), and a
+//! ballot's entry is its tracker, its position and its seal's time (a seal
+//! appends its ballots and itself at one time, `ops::seal`), checked
+//! against the tree's leaf before it is served. The tree's lock is held
+//! only for lookups in memory, never across a query, so concurrent proofs
+//! of one election do not queue behind each other's reads.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use teller_audit::cosignature;
 use teller_audit::crypto::Digest;
-use teller_audit::inclusion::{self, InclusionProof};
+use teller_audit::inclusion::{InclusionProof, INCLUSION_FORMAT};
 use teller_audit::log::{Event, LogEntry};
-use teller_audit::merkle::Tree;
+use teller_audit::merkle::{self, Tree};
 use teller_audit::note::{origin, TreeCheckpoint};
 
 use super::OpError;
 use crate::db::AnyConnection;
 use crate::secrets::MasterSecret;
-use crate::store::elections::ElectionRow;
+use crate::store::elections::{self, ElectionRow};
 use crate::store::log as logstore;
 use crate::store::{corrupt, witnesses, StoreError};
 
 /// Log rows read per query while extending a tree.
 const PAGE: i64 = 10_000;
 
-/// One election's tree, and where its ballot and seal entries are.
+/// Lock `m`; a panic elsewhere while it was held leaves data that is still
+/// whole (every change below is a single insertion or push).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One election's tree and what is kept beside it, each behind its own
+/// lock so that none is held across a query.
 #[derive(Default)]
 struct ElectionTree {
-    tree: Tree,
-    ballots: HashMap<Digest, u64>,
-    seals: HashMap<u64, u64>,
-    /// Where the `polls_opened` entry is (it names the witnesses).
-    opened: Option<u64>,
+    log: Mutex<LogTree>,
     /// The signed notes of the newest sizes asked for (Ed25519 is
     /// deterministic, so a size's note is signed once, not per request):
     /// the newest checkpoint's, and the co-signed one proofs fall back to.
-    notes: Vec<(u64, String)>,
+    notes: Mutex<Vec<(u64, String)>>,
+    witnesses: Mutex<WitnessCache>,
+    /// Set once the election's row has been seen past the draft, for
+    /// public reads by id: an election never returns to draft (nor is one
+    /// deleted) once its polls open, so the row is read for this once.
+    public: OnceLock<()>,
+}
+
+/// The tree's hashes, and where its ballot and seal entries are.
+#[derive(Default)]
+struct LogTree {
+    tree: Tree,
+    ballots: HashMap<Digest, u64>,
+    /// The seal entries, by seal number.
+    seals: HashMap<u64, LogEntry>,
+    /// `(position, seal number)` of each seal entry, in log order: the
+    /// seal that sealed a ballot is the first after it.
+    seal_order: Vec<(u64, u64)>,
+    /// The `polls_opened` entry (it names the witnesses).
+    opened: Option<LogEntry>,
+}
+
+/// What is known of the election's witnesses.
+#[derive(Default)]
+struct WitnessCache {
     /// How many witnesses the election names, and its quorum, read once:
     /// the opening froze them (§5 rule 8), and a tree is read only once a
     /// checkpoint exists, that is after the opening.
-    witnesses: Option<(usize, u32)>,
+    policy: Option<(usize, u32)>,
     /// The cosignature lines of sizes every witness has co-signed: a size
     /// has one line per witness at most, so these can gain no other.
     complete: HashMap<u64, Vec<String>>,
@@ -53,7 +88,14 @@ struct ElectionTree {
 /// Signed notes kept per election.
 const NOTES_KEPT: usize = 4;
 
-impl ElectionTree {
+/// The election served: its row when the caller has read it, else its id.
+#[derive(Clone, Copy)]
+enum Election<'a> {
+    Row(&'a ElectionRow),
+    Id(&'a str),
+}
+
+impl LogTree {
     /// Read the stored log up to `size` entries into the tree.
     fn extend_to(&mut self, conn: &mut AnyConnection, election: &str, size: u64) -> Result<(), StoreError> {
         while self.tree.size() < size {
@@ -71,74 +113,103 @@ impl ElectionTree {
                     return Err(corrupt(format!("log entry {seq} out of place")).into());
                 }
                 let entry = logstore::parse_entry(conn, election, seq, &body)?;
+                self.tree.push(&entry.canonical_bytes());
                 match &entry.event {
                     Event::Ballot { tracker } => {
                         self.ballots.insert(*tracker, entry.seq);
                     }
                     Event::Seal { seal, .. } => {
-                        self.seals.insert(*seal, entry.seq);
+                        self.seal_order.push((entry.seq, *seal));
+                        self.seals.insert(*seal, entry);
                     }
-                    Event::PollsOpened { .. } => self.opened = Some(entry.seq),
+                    Event::PollsOpened { .. } => self.opened = Some(entry),
                     _ => {}
                 }
-                self.tree.push(&entry.canonical_bytes());
             }
         }
         Ok(())
+    }
+
+    /// The number of the first seal entry after position `at`.
+    fn seal_after(&self, at: u64) -> Option<u64> {
+        let i = self.seal_order.partition_point(|(seq, _)| *seq <= at);
+        self.seal_order.get(i).map(|(_, seal)| *seal)
     }
 }
 
 impl ElectionTree {
     /// The election key's signed note of the tree of `size` entries (held),
-    /// kept among the [`NOTES_KEPT`] newest sizes asked for.
-    fn note_at(&mut self, secret: &MasterSecret, row: &ElectionRow, host: &str, size: u64) -> Result<String, OpError> {
-        if let Some((_, note)) = self.notes.iter().find(|(signed, _)| *signed == size) {
+    /// kept among the [`NOTES_KEPT`] newest sizes asked for. The election's
+    /// row (its keys) is read only to sign, when the caller has not.
+    fn note_at(
+        &self,
+        conn: &mut AnyConnection,
+        secret: &MasterSecret,
+        election: Election,
+        host: &str,
+        size: u64,
+    ) -> Result<String, OpError> {
+        if let Some((_, note)) = lock(&self.notes).iter().find(|(signed, _)| *signed == size) {
             return Ok(note.clone());
         }
+        let root = lock(&self.log).tree.root_at(size);
+        let read;
+        let row = match election {
+            Election::Row(row) => row,
+            Election::Id(id) => {
+                read = elections::find(conn, id)?.ok_or_else(|| OpError::NoSuchElection(id.to_string()))?;
+                &read
+            }
+        };
         let checkpoint = TreeCheckpoint {
             origin: origin(host, &row.id),
             size,
-            root: self.tree.root_at(size).map_err(|e| StoreError::from(corrupt(e)))?,
+            root: root.map_err(|e| StoreError::from(corrupt(e)))?,
         };
         let signer = secret.signer(&row.id, &row.secret_key)?;
         let note = checkpoint.signed_note(&row.public_key()?, |bytes| signer.sign(bytes));
-        self.notes.push((size, note.clone()));
-        self.notes.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
-        self.notes.truncate(NOTES_KEPT);
+        let mut notes = lock(&self.notes);
+        // Another request may have signed it meanwhile: the same note.
+        if !notes.iter().any(|(signed, _)| *signed == size) {
+            notes.push((size, note.clone()));
+            notes.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+            notes.truncate(NOTES_KEPT);
+        }
         Ok(note)
     }
 
     /// How many witnesses the election names, and the quorum.
-    fn witnesses(&mut self, conn: &mut AnyConnection, election: &str) -> Result<(usize, u32), StoreError> {
-        if let Some(policy) = self.witnesses {
+    fn witnesses(&self, conn: &mut AnyConnection, election: &str) -> Result<(usize, u32), StoreError> {
+        if let Some(policy) = lock(&self.witnesses).policy {
             return Ok(policy);
         }
         let (list, quorum) = witnesses::policy(conn, election)?;
         let policy = (list.len(), quorum);
-        self.witnesses = Some(policy);
+        lock(&self.witnesses).policy = Some(policy);
         Ok(policy)
     }
 
     /// The cosignature lines of the checkpoint of `size`, in witness-name
     /// order: read each time until every witness has co-signed it.
-    fn lines(&mut self, conn: &mut AnyConnection, election: &str, size: u64) -> Result<Vec<String>, StoreError> {
+    fn lines(&self, conn: &mut AnyConnection, election: &str, size: u64) -> Result<Vec<String>, StoreError> {
         let (named, _) = self.witnesses(conn, election)?;
         if named == 0 {
             return Ok(Vec::new());
         }
-        if let Some(lines) = self.complete.get(&size) {
-            return Ok(lines.clone());
+        let kept = lock(&self.witnesses).complete.get(&size).cloned();
+        if let Some(lines) = kept {
+            return Ok(lines);
         }
         let lines = witnesses::lines(conn, election, size)?;
         if lines.len() >= named {
-            self.complete.insert(size, lines.clone());
+            lock(&self.witnesses).complete.insert(size, lines.clone());
         }
         Ok(lines)
     }
 
     /// `note` (of the tree of `size` entries) with the cosignatures its
     /// witnesses returned (§6b).
-    fn cosigned(&mut self, conn: &mut AnyConnection, election: &str, size: u64, note: &str) -> Result<String, OpError> {
+    fn cosigned(&self, conn: &mut AnyConnection, election: &str, size: u64, note: &str) -> Result<String, OpError> {
         Ok(cosignature::add_lines(note, &self.lines(conn, election, size)?))
     }
 }
@@ -152,7 +223,7 @@ pub struct Trees {
 /// The cached trees, each with when it was last used (a counter).
 #[derive(Default)]
 struct Cached {
-    trees: HashMap<String, (Arc<Mutex<ElectionTree>>, u64)>,
+    trees: HashMap<String, (Arc<ElectionTree>, u64)>,
     uses: u64,
 }
 
@@ -163,15 +234,16 @@ struct Cached {
 const MAX_TREES: usize = 16;
 
 impl Trees {
-    fn of(&self, election: &str) -> Arc<Mutex<ElectionTree>> {
-        let mut cached = self.elections.lock().unwrap_or_else(|p| p.into_inner());
+    fn of(&self, election: &str) -> Arc<ElectionTree> {
+        let mut cached = lock(&self.elections);
         cached.uses += 1;
         let now = cached.uses;
-        let tree = {
-            let entry = cached.trees.entry(election.to_string()).or_default();
-            entry.1 = now;
-            entry.0.clone()
-        };
+        if let Some((tree, used)) = cached.trees.get_mut(election) {
+            *used = now;
+            return tree.clone();
+        }
+        let tree = Arc::new(ElectionTree::default());
+        cached.trees.insert(election.to_string(), (tree.clone(), now));
         if cached.trees.len() > MAX_TREES {
             let oldest = cached
                 .trees
@@ -187,7 +259,7 @@ impl Trees {
 
     /// How many elections' trees are kept (for tests).
     pub fn len(&self) -> usize {
-        self.elections.lock().unwrap_or_else(|p| p.into_inner()).trees.len()
+        lock(&self.elections).trees.len()
     }
 
     /// Whether none is.
@@ -206,25 +278,21 @@ pub fn host_of(public_url: &str) -> &str {
     rest.trim_end_matches('/')
 }
 
-/// The newest tree checkpoint, signed: `None` before the polls open.
-/// With it, the election's tree (locked) and the checkpoint's size.
-fn signed<T>(
+/// The election's tree, read from the log as far as the newest checkpoint,
+/// and that checkpoint's size; `None` before the polls open.
+fn checkpointed(
     conn: &mut AnyConnection,
-    secret: &MasterSecret,
     trees: &Trees,
-    row: &ElectionRow,
-    host: &str,
-    then: impl FnOnce(&mut AnyConnection, &mut ElectionTree, u64, String) -> Result<T, OpError>,
-) -> Result<Option<T>, OpError> {
-    let Some(latest) = logstore::latest_checkpoint(conn, &row.id)? else {
+    election: &str,
+) -> Result<Option<(Arc<ElectionTree>, u64)>, OpError> {
+    let Some(size) = logstore::latest_checkpoint_size(conn, election)? else {
         return Ok(None);
     };
-    let size = latest.checkpoint.size;
-    let tree = trees.of(&row.id);
-    let mut tree = tree.lock().unwrap_or_else(|p| p.into_inner());
-    tree.extend_to(conn, &row.id, size)?;
-    let note = tree.note_at(secret, row, host, size)?;
-    then(conn, &mut tree, size, note).map(Some)
+    let tree = trees.of(election);
+    // Held while reading the log, so that one request extends it; only
+    // when a checkpoint is newer than the tree.
+    lock(&tree.log).extend_to(conn, election, size)?;
+    Ok(Some((tree, size)))
 }
 
 /// The signed note of the newest tree checkpoint (§6a); `None` before the
@@ -236,9 +304,11 @@ pub fn checkpoint_note(
     row: &ElectionRow,
     host: &str,
 ) -> Result<Option<String>, OpError> {
-    signed(conn, secret, trees, row, host, |conn, tree, size, note| {
-        tree.cosigned(conn, &row.id, size, &note)
-    })
+    let Some((tree, size)) = checkpointed(conn, trees, &row.id)? else {
+        return Ok(None);
+    };
+    let note = tree.note_at(conn, secret, Election::Row(row), host, size)?;
+    tree.cosigned(conn, &row.id, size, &note).map(Some)
 }
 
 /// What a witness that holds the tree of `old` entries is sent (§6b).
@@ -263,12 +333,15 @@ pub fn submission(
     host: &str,
     old: u64,
 ) -> Result<Option<Result<WitnessStep, u64>>, OpError> {
-    signed(conn, secret, trees, row, host, |_, tree, size, note| {
-        Ok(match tree.tree.consistency_proof(old, size) {
-            Ok(proof) => Ok(WitnessStep { size, proof, note }),
-            Err(_) => Err(size),
-        })
-    })
+    let Some((tree, size)) = checkpointed(conn, trees, &row.id)? else {
+        return Ok(None);
+    };
+    let note = tree.note_at(conn, secret, Election::Row(row), host, size)?;
+    let proof = lock(&tree.log).tree.consistency_proof(old, size);
+    Ok(Some(match proof {
+        Ok(proof) => Ok(WitnessStep { size, proof, note }),
+        Err(_) => Err(size),
+    }))
 }
 
 /// Run `then` on the election's tree as far as the newest tree checkpoint,
@@ -282,9 +355,13 @@ pub fn with_checkpointed_tree<T>(
     host: &str,
     then: impl FnOnce(&Tree, u64) -> Result<T, OpError>,
 ) -> Result<Option<T>, OpError> {
-    signed(conn, secret, trees, row, host, |_, tree, size, _| {
-        then(&tree.tree, size)
-    })
+    let Some((tree, size)) = checkpointed(conn, trees, &row.id)? else {
+        return Ok(None);
+    };
+    // Signed as for every size served (kept, so once).
+    tree.note_at(conn, secret, Election::Row(row), host, size)?;
+    let log = lock(&tree.log);
+    then(&log.tree, size).map(Some)
 }
 
 /// Why there is no proof for a tracker yet.
@@ -298,43 +375,143 @@ pub enum NoProof {
 
 /// The inclusion proof (§7a) of the ballot with `tracker` and of seal
 /// `seal` (by default the seal that sealed it) in the newest tree
-/// checkpoint.
+/// checkpoint of the election `election`, as the public may see it (an
+/// unknown election or a draft is [`OpError::NoSuchElection`]).
+///
+/// The election's row is read only the first time its tree is used (to
+/// see that it is not a draft) and when a note must be signed (its keys).
 pub fn proof(
     conn: &mut AnyConnection,
     secret: &MasterSecret,
     trees: &Trees,
-    row: &ElectionRow,
+    election: &str,
     host: &str,
     tracker: &Digest,
     seal: Option<u64>,
 ) -> Result<Result<InclusionProof, NoProof>, OpError> {
-    let sealed = match crate::store::ballots::seal_of(conn, &row.id, tracker)? {
-        None => return Ok(Err(NoProof::Unknown)),
-        Some(None) => return Ok(Err(NoProof::NotYetSealed)),
-        Some(Some(k)) => k as u64,
+    let Some(newest) = logstore::latest_checkpoint_size(conn, election)? else {
+        super::resolve_public_election(conn, election)?;
+        return not_in_tree(conn, election, tracker);
+    };
+    let tree = trees.of(election);
+    if tree.public.get().is_none() {
+        super::resolve_public_election(conn, election)?;
+        let _ = tree.public.set(());
+    }
+    lock(&tree.log).extend_to(conn, election, newest)?;
+    // Where the ballot is and which seal sealed it. A ballot in a
+    // checkpointed tree was sealed by the first seal after it (a seal
+    // appends its batch, then itself: `ops::seal`), as its stored row says.
+    let found = {
+        let log = lock(&tree.log);
+        let at = log.ballots.get(tracker).copied().filter(|&at| at < newest);
+        at.map(|at| (at, log.seal_after(at)))
+    };
+    let (at, sealed) = match found {
+        None => return not_in_tree(conn, election, tracker),
+        Some((at, Some(sealed))) => (at, sealed),
+        // No seal after it in the tree: the stored row says which.
+        Some((at, None)) => match crate::store::ballots::seal_of(conn, election, tracker)? {
+            None => return Ok(Err(NoProof::Unknown)),
+            Some(None) => return Ok(Err(NoProof::NotYetSealed)),
+            Some(Some(k)) => (at, k as u64),
+        },
     };
     let seal = seal.unwrap_or(sealed);
-    let found = signed(conn, secret, trees, row, host, |conn, tree, size, note| {
-        let (Some(&at), Some(&seal_at), Some(opened_at)) =
-            (tree.ballots.get(tracker), tree.seals.get(&seal), tree.opened)
-        else {
+    let (seal_entry, opened_entry, ballot_time) = {
+        let log = lock(&tree.log);
+        let (Some(seal_entry), Some(opened_entry)) = (log.seals.get(&seal), &log.opened) else {
             return Ok(Err(NoProof::NotYetSealed));
         };
-        if at >= size || seal_at >= size {
-            return Ok(Err(NoProof::NotYetSealed));
+        (
+            seal_entry.clone(),
+            opened_entry.clone(),
+            log.seals.get(&sealed).map(|e| e.time),
+        )
+    };
+    if seal_entry.seq >= newest {
+        return Ok(Err(NoProof::NotYetSealed));
+    }
+    let size = match cosigned_size(conn, &tree, election, seal_entry.seq + 1, newest)? {
+        Some(cosigned) => cosigned,
+        None => newest,
+    };
+    let note = tree.note_at(conn, secret, Election::Id(election), host, size)?;
+    let note = tree.cosigned(conn, election, size, &note)?;
+    let paths = {
+        let log = lock(&tree.log);
+        let path = |seq: u64| log.tree.inclusion_proof(seq, size).ok();
+        (
+            path(at),
+            path(seal_entry.seq),
+            path(opened_entry.seq),
+            log.tree.leaf(at),
+        )
+    };
+    let (Some(proof), Some(seal_proof), Some(opened_proof), Some(leaf)) = paths else {
+        return Ok(Err(NoProof::NotYetSealed));
+    };
+    let Some(entry) = ballot_entry(conn, election, tracker, at, ballot_time, &leaf)? else {
+        return Ok(Err(NoProof::NotYetSealed));
+    };
+    Ok(Ok(InclusionProof {
+        format: INCLUSION_FORMAT.into(),
+        election: election.to_string(),
+        entry,
+        proof,
+        seal_entry,
+        seal_proof,
+        opened_entry,
+        opened_proof,
+        checkpoint: note,
+    }))
+}
+
+/// Why a tracker whose ballot is not in the checkpointed tree has no proof,
+/// as its stored row says.
+fn not_in_tree(
+    conn: &mut AnyConnection,
+    election: &str,
+    tracker: &Digest,
+) -> Result<Result<InclusionProof, NoProof>, OpError> {
+    Ok(Err(match crate::store::ballots::seal_of(conn, election, tracker)? {
+        None => NoProof::Unknown,
+        Some(_) => NoProof::NotYetSealed,
+    }))
+}
+
+/// The ballot entry of `tracker` at position `at`, whose leaf hash in the
+/// tree is `leaf`: made from what the tree knows when `time` (its seal's)
+/// is given and the result hashes to `leaf`, which makes it the stored
+/// entry, byte for byte; otherwise read from the log. `None` when the entry
+/// there is not that ballot's.
+fn ballot_entry(
+    conn: &mut AnyConnection,
+    election: &str,
+    tracker: &Digest,
+    at: u64,
+    time: Option<i64>,
+    leaf: &Digest,
+) -> Result<Option<LogEntry>, OpError> {
+    if let Some(time) = time {
+        let entry = LogEntry {
+            seq: at,
+            time,
+            event: Event::Ballot { tracker: *tracker },
+        };
+        if merkle::leaf_hash(&entry.canonical_bytes()) == *leaf {
+            return Ok(Some(entry));
         }
-        let (size, note) = match cosigned_size(conn, tree, &row.id, seal_at + 1, size)? {
-            Some(cosigned) if cosigned != size => {
-                let note = tree.note_at(secret, row, host, cosigned)?;
-                (cosigned, tree.cosigned(conn, &row.id, cosigned, &note)?)
-            }
-            _ => (size, tree.cosigned(conn, &row.id, size, &note)?),
-        };
-        let entries = entries_at(conn, &row.id, [opened_at, at, seal_at])?;
-        let proof = inclusion::prove(&entries, &tree.tree, &row.id, tracker, seal, size, note);
-        Ok(proof.ok_or(NoProof::NotYetSealed))
-    })?;
-    Ok(found.unwrap_or(Err(NoProof::NotYetSealed)))
+    }
+    let Ok(seq) = i64::try_from(at) else {
+        return Ok(None);
+    };
+    let rows = logstore::entry_rows(conn, election, seq, 1)?;
+    let Some((_, body, _)) = rows.into_iter().find(|(s, _, _)| *s == seq) else {
+        return Err(StoreError::from(corrupt(format!("log entry {at} is missing"))).into());
+    };
+    let entry = logstore::parse_entry(conn, election, seq, &body)?;
+    Ok(matches!(&entry.event, Event::Ballot { tracker: t } if t == tracker).then_some(entry))
 }
 
 /// The size a proof should use when the newest one (`newest`) lacks its
@@ -343,7 +520,7 @@ pub fn proof(
 /// witnesses.
 fn cosigned_size(
     conn: &mut AnyConnection,
-    tree: &mut ElectionTree,
+    tree: &ElectionTree,
     election: &str,
     min: u64,
     newest: u64,
@@ -356,25 +533,6 @@ fn cosigned_size(
         return Ok(Some(newest));
     }
     Ok(witnesses::largest_cosigned(conn, election, min, quorum)?)
-}
-
-/// The stored entries at `seqs`, read in one query.
-fn entries_at<const N: usize>(
-    conn: &mut AnyConnection,
-    election: &str,
-    seqs: [u64; N],
-) -> Result<[LogEntry; N], OpError> {
-    let wanted: Vec<i64> = seqs.iter().map(|&s| s as i64).collect();
-    let rows = logstore::entry_rows_at(conn, election, &wanted)?;
-    let mut out = Vec::with_capacity(N);
-    for seq in seqs {
-        let Some((at, body, _)) = rows.iter().find(|(at, _, _)| *at as u64 == seq) else {
-            return Err(StoreError::from(corrupt(format!("log entry {seq} is missing"))).into());
-        };
-        out.push(logstore::parse_entry(conn, election, *at, body)?);
-    }
-    out.try_into()
-        .map_err(|_| StoreError::from(corrupt("log entries out of place")).into())
 }
 
 /// A consistency proof (§5a) from size `from` to the newest tree
@@ -401,17 +559,20 @@ pub fn consistency(
     host: &str,
     from: u64,
 ) -> Result<Option<Result<Consistency, u64>>, OpError> {
-    signed(conn, secret, trees, row, host, |conn, tree, size, note| {
-        Ok(match tree.tree.consistency_proof(from, size) {
-            Ok(proof) => Ok(Consistency {
-                from,
-                to: size,
-                proof,
-                checkpoint: tree.cosigned(conn, &row.id, size, &note)?,
-            }),
-            Err(_) => Err(size),
-        })
-    })
+    let Some((tree, size)) = checkpointed(conn, trees, &row.id)? else {
+        return Ok(None);
+    };
+    let note = tree.note_at(conn, secret, Election::Row(row), host, size)?;
+    let proof = lock(&tree.log).tree.consistency_proof(from, size);
+    Ok(Some(match proof {
+        Ok(proof) => Ok(Consistency {
+            from,
+            to: size,
+            proof,
+            checkpoint: tree.cosigned(conn, &row.id, size, &note)?,
+        }),
+        Err(_) => Err(size),
+    }))
 }
 
 #[cfg(test)]
@@ -431,7 +592,7 @@ mod tests {
         assert_eq!(trees.len(), MAX_TREES);
         // e1 was used least recently: dropped, and a new tree is made for it.
         let again = trees.of("e1");
-        assert_eq!(again.lock().unwrap().tree.size(), 0);
+        assert_eq!(lock(&again.log).tree.size(), 0);
         assert!(Arc::ptr_eq(&first, &trees.of("e0")));
     }
 }

@@ -300,6 +300,20 @@ pub fn latest_checkpoint(conn: &mut AnyConnection, election: &str) -> Result<Opt
     Ok(newest)
 }
 
+/// The size of the newest checkpoint, without reading any checkpoint's
+/// body: the size is all a tree checkpoint or a proof needs of it
+/// (`ops::tree`), and it is asked for on every one.
+pub fn latest_checkpoint_size(conn: &mut AnyConnection, election: &str) -> Result<Option<u64>, StoreError> {
+    let size: Option<i64> = checkpoints::table
+        .filter(checkpoints::election_id.eq(election))
+        .order(checkpoints::size.desc())
+        .select(checkpoints::size)
+        .first(conn)
+        .optional()?;
+    size.map(|s| u64::try_from(s).map_err(|_| corrupt(format!("checkpoint size {s}")).into()))
+        .transpose()
+}
+
 /// Record a seal for the turnout chart.
 pub fn record_seal(
     conn: &mut AnyConnection,

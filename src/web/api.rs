@@ -387,12 +387,15 @@ pub async fn inclusion_proof(
     let digest = Digest::from_hex(&tracker.to_ascii_lowercase())
         .map_err(|_| ApiError::bad_request("invalid_tracker", "a tracker is 64 hex digits"))?;
     let seal = q.seal.as_deref().map(|s| count_param("seal", s)).transpose()?;
-    let found = with_tree(&state, id, move |conn, secret, trees, row, host| {
-        crate::ops::tree::proof(conn, secret, trees, row, host, &digest, seal)
-    })
-    .await?;
+    let shared = state.clone();
+    let found = state
+        .run(move |conn, secret| {
+            let host = crate::ops::tree::host_of(shared.public_url());
+            crate::ops::tree::proof(conn, secret, shared.trees(), &id, host, &digest, seal)
+        })
+        .await?;
     match found {
-        Ok(proof) => Ok(Json(proof).into_response()),
+        Ok(proof) => Ok(proof_json(&proof)?),
         Err(crate::ops::tree::NoProof::Unknown) => {
             Err(ApiError::not_found("no ballot has this tracker in this election"))
         }
@@ -400,6 +403,22 @@ pub async fn inclusion_proof(
             "the ballot is not yet in a signed checkpoint: it is sealed at the seal its receipt names; try again after it",
         )),
     }
+}
+
+/// A proof as the JSON body of a response, written into a buffer of about
+/// its size at once (a proof is about 5 KB: growing from a small buffer
+/// would copy it several times).
+fn proof_json(proof: &teller_audit::inclusion::InclusionProof) -> Result<Response, OpError> {
+    let mut body = Vec::with_capacity(8 * 1024);
+    serde_json::to_writer(&mut body, proof).map_err(|e| crate::store::StoreError::from(crate::store::corrupt(e)))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ use super::board::{message_page, page_error};
 use super::error::PageError;
 use super::AppState;
 use crate::ops::tree::NoProof;
-use crate::ops::{resolve_public_election, OpError};
+use crate::ops::OpError;
 use crate::store::{corrupt, StoreError};
 
 /// A member-facing message without arguments, in the page's language.
@@ -66,9 +66,8 @@ pub async fn download(
     let shared = state.clone();
     let found = state
         .run(move |conn, secret| {
-            let row = resolve_public_election(conn, &id)?;
             let host = crate::ops::tree::host_of(shared.public_url());
-            crate::ops::tree::proof(conn, secret, shared.trees(), &row, host, &digest, seal)
+            crate::ops::tree::proof(conn, secret, shared.trees(), &id, host, &digest, seal)
         })
         .await
         .map_err(page_error)?;

@@ -78,6 +78,12 @@ async fn receipts_proved_offline(backend: Backend) {
         let bytes = res.bytes().await.unwrap();
         assert!(bytes.len() < 2048, "a proof of {} bytes", bytes.len());
         let proof: InclusionProof = serde_json::from_slice(&bytes).unwrap();
+        // The entries served are the stored ones (the server makes the
+        // ballot's from its tree, and keeps the seal's and the opening's).
+        for served in [&proof.entry, &proof.seal_entry, &proof.opened_entry] {
+            let stored = &record.log[served.seq as usize].entry;
+            assert_eq!(served.canonical_bytes(), stored.canonical_bytes());
+        }
         let report = verify_receipt_with_proof(receipt, &proof);
         assert!(report.ok(), "{report}");
         assert_eq!(report.check("receipt-inclusion").unwrap().status, Status::Pass);
@@ -103,6 +109,15 @@ async fn receipts_proved_offline(backend: Backend) {
         .get_json(&format!("/api/v1/elections/{id}/receipts/{tracker}/proof?seal=9"))
         .await;
     assert_eq!(status, 404);
+    // No such election, and a draft (which has no checkpoint): the same 404.
+    let (draft, _) = app.draft_with_tokens(include_str!("../../examples/board-election.toml"), 2);
+    for election in [uuid::Uuid::new_v4().to_string(), draft] {
+        let (status, body) = app
+            .get_json(&format!("/api/v1/elections/{election}/receipts/{tracker}/proof"))
+            .await;
+        assert_eq!(status, 404, "{body}");
+        assert!(body.to_string().contains("no election"), "{body}");
+    }
 }
 on_both_backends!(
     receipts_are_proved_offline_from_their_inclusion_proofs,
