@@ -4,13 +4,22 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ballot::{PublishedBallot, Rules};
+use crate::ballot::{BallotProblem, PublishedBallot, Rules};
 use crate::crypto::Digest;
 use crate::definition::Definition;
 use crate::tally::Tallier;
 
 use super::log::LogFacts;
 use super::report::Failures;
+
+/// The part of a ballot's checks that needs nothing but the ballot and the
+/// election, done ahead (on a parser thread).
+pub(crate) struct Precheck {
+    /// The tracker its content hashes to.
+    pub tracker: Digest,
+    /// What is wrong with its choices under the definition.
+    pub problems: Vec<BallotProblem>,
+}
 
 /// Checks ballots as they arrive, against the finished log.
 pub(crate) struct BallotChecker {
@@ -53,15 +62,14 @@ impl BallotChecker {
         }
     }
 
-    /// Check and count one ballot. `hashed` is its tracker as computed
-    /// ahead (on a parser thread) for the election it names, if it was.
-    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts, hashed: Option<(&str, Digest)>) {
+    /// Check and count one ballot, with its checks done `ahead` for the
+    /// election named, if they were. They were done under the definition
+    /// of the record's only `election`, which is this checker's.
+    pub fn ballot(&mut self, b: &PublishedBallot, facts: &LogFacts, ahead: Option<(&str, &Precheck)>) {
         let i = self.count;
         self.count += 1;
-        let computed = match hashed {
-            Some((election, tracker)) if election == self.election => tracker,
-            _ => b.computed_tracker(&self.election),
-        };
+        let ahead = ahead.filter(|(election, _)| *election == self.election).map(|(_, p)| p);
+        let computed = ahead.map_or_else(|| b.computed_tracker(&self.election), |p| p.tracker);
         if computed != b.tracker {
             self.tracker.push(format!(
                 "§4: ballot {i} (tracker {}): expected its content to hash to its tracker, found {computed}; the content or tracker was changed",
@@ -88,7 +96,15 @@ impl BallotChecker {
                 b.tracker
             )),
         }
-        for p in self.rules.problems(&b.choices) {
+        let problems;
+        let problems = match ahead {
+            Some(p) => &p.problems,
+            None => {
+                problems = self.rules.problems(&b.choices);
+                &problems
+            }
+        };
+        for p in problems {
             let contest = if p.contest.is_empty() {
                 String::new()
             } else {

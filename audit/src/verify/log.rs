@@ -138,10 +138,24 @@ impl std::fmt::Display for At {
     }
 }
 
+/// Work on an entry's chain hash done ahead (on a parser thread).
+pub(crate) enum Ahead {
+    /// None: the entry is encoded and hashed here.
+    Nothing,
+    /// The entry's canonical encoding.
+    Canonical(Vec<u8>),
+    /// SHA-256(the hash the record gives the entry before ‖ the entry's
+    /// canonical encoding): the entry's hash, if the chain holds up to it.
+    Chained(Digest),
+}
+
 /// Checks the log as its entries arrive.
 pub(crate) struct LogChecker {
     facts: LogFacts,
+    /// The hash after the previous entry, as recomputed.
     previous: Option<Digest>,
+    /// The hash the record gives the previous entry.
+    claimed: Option<Digest>,
     chain: Failures,
     structure: Failures,
     phase: Phase,
@@ -156,6 +170,7 @@ impl Default for LogChecker {
         LogChecker {
             facts: LogFacts::default(),
             previous: None,
+            claimed: None,
             chain: Failures::default(),
             structure: Failures::default(),
             phase: Phase::Draft,
@@ -168,9 +183,8 @@ impl Default for LogChecker {
 }
 
 impl LogChecker {
-    /// Check one entry; `canonical` is its canonical encoding if it was
-    /// computed ahead (on a parser thread).
-    pub fn entry(&mut self, chained: &ChainedEntry, canonical: Option<&[u8]>) {
+    /// Check one entry, with whatever was done `ahead` on its hash.
+    pub fn entry(&mut self, chained: &ChainedEntry, ahead: Ahead) {
         let position = self.facts.hashes.len() as u64;
         let entry = &chained.entry;
         if entry.seq != position {
@@ -181,9 +195,12 @@ impl LogChecker {
             ));
         }
         let previous = self.previous.unwrap_or(GENESIS);
-        let computed = match canonical {
-            Some(bytes) => Digest::of_parts(&[&previous.0, bytes]),
-            None => entry.chain_hash(&previous),
+        let computed = match ahead {
+            // Hashed ahead with the record's previous hash, which is the
+            // recomputed one while the chain holds.
+            Ahead::Chained(hash) if self.previous.is_some() && self.previous == self.claimed => hash,
+            Ahead::Canonical(bytes) => Digest::of_parts(&[&previous.0, &bytes]),
+            Ahead::Chained(_) | Ahead::Nothing => entry.chain_hash(&previous),
         };
         if computed != chained.hash {
             self.chain.push(format!(
@@ -194,6 +211,7 @@ impl LogChecker {
         }
         self.facts.hashes.push(computed);
         self.previous = Some(computed);
+        self.claimed = Some(chained.hash);
         self.structure(position, &entry.event);
     }
 
@@ -419,7 +437,9 @@ impl LogChecker {
                 self.batch_len
             ));
         }
-        self.facts.trackers.sort_unstable();
+        // Stable sort: each sealed batch is a sorted run already, and it
+        // merges runs rather than sorting afresh.
+        self.facts.trackers.sort();
         for pair in self.facts.trackers.windows(2) {
             if pair[0].0 == pair[1].0 {
                 self.structure.push(format!(

@@ -6,21 +6,22 @@
 //! The checks run incrementally (see [`Verifier`]): a record is read as a
 //! stream, entry by entry and ballot by ballot, keeping only what later
 //! checks need — the log's hashes and trackers, and running counts — so a
-//! million-ballot record verifies in bounded memory. A record held in
-//! memory is parsed on every core while the checks run (`parallel.rs`),
+//! million-ballot record verifies in bounded memory. A record in a file or
+//! in memory is parsed on every core while the checks run (`parallel.rs`),
 //! with the same report.
 
 mod ballots;
 mod log;
 mod parallel;
 mod report;
+mod split;
 mod stream;
 mod verifier;
 
 pub use report::{Check, Report, Status, RECEIPT_CHECKS, RECORD_CHECKS, REPORT_FORMAT};
 pub use stream::{
     read_strict, verify_file_receipts, verify_reader, verify_reader_receipts, verify_slice_receipts, ParseFailure,
-    ReadError, IN_MEMORY_LIMIT,
+    ReadError,
 };
 pub use verifier::Verifier;
 

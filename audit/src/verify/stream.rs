@@ -3,7 +3,7 @@
 //! [`Verifier`] and dropped.
 
 use std::fmt;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -141,56 +141,41 @@ pub fn verify_slice_receipts(
     if let Some(verifier) = super::parallel::read(bytes, Verifier::with_receipts(seen, receipts)) {
         return Ok(verifier.finish_each());
     }
-    // Through `io::Read`, as from a file: serde_json's slice reader can
-    // place a failure one column apart from its stream reader.
     verify_reader_receipts(bytes, file, seen, receipts)
 }
 
-/// Records up to this size are read whole and verified on every core
-/// ([`verify_slice_receipts`]); larger ones, and inputs that are not
-/// regular files, are streamed on one thread ([`verify_reader_receipts`]).
-/// The text, the verifier's state (about 80 bytes a ballot) and the batches
-/// in flight then stay under 1 GiB whatever the input.
-pub const IN_MEMORY_LIMIT: u64 = 640 << 20;
-
 /// Verify the record in `file` (named `name`), and any number of receipts
-/// against it: read whole when it is at most [`IN_MEMORY_LIMIT`] bytes,
-/// streamed otherwise. The reports do not depend on which.
+/// against it. A regular file is read in chunks and checked on every core
+/// (see `parallel.rs`); if it is not well-formed, it is read again from
+/// the start on one thread, which names the failure. Anything else (a
+/// pipe) is streamed on one thread. The reports do not depend on which,
+/// and memory stays bounded whatever the size.
 pub fn verify_file_receipts(
     mut file: std::fs::File,
     name: &str,
     seen: &[SignedCheckpoint],
     receipts: &[Receipt],
 ) -> Result<(Report, Vec<Report>), ReadError> {
-    let io = |source| ReadError::Io {
-        file: name.to_string(),
-        source,
-    };
-    let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-    let Some(size) = size.filter(|&n| n <= IN_MEMORY_LIMIT) else {
-        return verify_reader_receipts(std::io::BufReader::with_capacity(1 << 20, file), name, seen, receipts);
-    };
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    (&mut file)
-        .take(IN_MEMORY_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 <= IN_MEMORY_LIMIT {
-        return verify_slice_receipts(&bytes, name, seen, receipts);
+    if file.metadata().is_ok_and(|m| m.is_file()) {
+        if let Some(verifier) = super::parallel::read(&mut file, Verifier::with_receipts(seen, receipts)) {
+            return Ok(verifier.finish_each());
+        }
+        file.rewind().map_err(|source| ReadError::Io {
+            file: name.to_string(),
+            source,
+        })?;
     }
-    // The file grew past the limit while being read: stream the rest.
-    let rest = std::io::Cursor::new(bytes).chain(file);
-    verify_reader_receipts(std::io::BufReader::with_capacity(1 << 20, rest), name, seen, receipts)
+    verify_reader_receipts(std::io::BufReader::with_capacity(1 << 20, file), name, seen, receipts)
 }
 
-/// Read a whole record from `de` into `sink`, strictly (FORMAT.md §1).
-pub(super) fn read_record<'de, R: serde_json::de::Read<'de>, S: Sink<'de>>(
+/// Read a whole record from `de` into `verifier`, strictly (FORMAT.md §1).
+fn read_record<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
-    sink: &mut S,
+    verifier: &mut Verifier<'_>,
     file: &str,
 ) -> Result<(), ReadError> {
     let mut track = serde_path_to_error::Track::new();
-    let read = RecordSeed(sink).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let read = RecordSeed(verifier).deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
     match read {
         Ok(()) => de.end().map_err(|e| failure(file, ".".into(), &e)),
         Err(e) => Err(failure(file, track.path().to_string(), &e)),
@@ -223,80 +208,11 @@ fn reports(
     }
 }
 
-/// Where the reader hands a record's members, in the order they come: the
-/// [`Verifier`] itself (streaming, one thread), or the parallel reader's
-/// dispatcher. The log's and the ballots' elements are read by the sink,
-/// so that each can choose how.
-pub(super) trait Sink<'de> {
-    /// The record's `format`.
-    fn format(&mut self, format: &str);
-    /// The record's `election`.
-    fn election(&mut self, election: ElectionInfo);
-    /// The record's `public_key`.
-    fn public_key(&mut self, key: PublicKey);
-    /// The log's entries, read from `seq`.
-    fn log<A: SeqAccess<'de>>(&mut self, seq: A) -> Result<(), A::Error>;
-    /// The log is complete.
-    fn log_end(&mut self);
-    /// The record's checkpoints.
-    fn checkpoints(&mut self, checkpoints: Vec<SignedCheckpoint>);
-    /// `"ballots": null`.
-    fn no_ballots(&mut self);
-    /// The published ballots, read from `seq`.
-    fn ballots<A: SeqAccess<'de>>(&mut self, seq: A) -> Result<(), A::Error>;
-    /// The last published ballot has been read.
-    fn ballots_end(&mut self);
-    /// The record's counts.
-    fn counts(&mut self, counts: Counts);
-    /// The record's tally.
-    fn tally(&mut self, tally: Option<Tally>);
-}
+/// The record, read into a verifier.
+struct RecordSeed<'s, 'v>(&'s mut Verifier<'v>);
 
-impl<'de> Sink<'de> for Verifier<'_> {
-    fn format(&mut self, format: &str) {
-        Verifier::format(self, format);
-    }
-    fn election(&mut self, election: ElectionInfo) {
-        Verifier::election(self, election);
-    }
-    fn public_key(&mut self, key: PublicKey) {
-        Verifier::public_key(self, key);
-    }
-    fn log<A: SeqAccess<'de>>(&mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(entry) = seq.next_element::<ChainedEntry>()? {
-            self.log_entry(&entry);
-        }
-        Ok(())
-    }
-    fn log_end(&mut self) {
-        Verifier::log_end(self);
-    }
-    fn checkpoints(&mut self, checkpoints: Vec<SignedCheckpoint>) {
-        Verifier::checkpoints(self, checkpoints);
-    }
-    fn no_ballots(&mut self) {
-        Verifier::no_ballots(self);
-    }
-    fn ballots<A: SeqAccess<'de>>(&mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(b) = seq.next_element::<PublishedBallot>()? {
-            self.ballot(&b);
-        }
-        Ok(())
-    }
-    fn ballots_end(&mut self) {
-        Verifier::ballots_end(self);
-    }
-    fn counts(&mut self, counts: Counts) {
-        Verifier::counts(self, counts);
-    }
-    fn tally(&mut self, tally: Option<Tally>) {
-        Verifier::tally(self, tally);
-    }
-}
-
-struct RecordSeed<'s, S>(&'s mut S);
-
-const MEMBERS: &[&str] = &[
+/// The record's members (§8), each required once.
+pub(super) const MEMBERS: &[&str] = &[
     "format",
     "election",
     "public_key",
@@ -307,7 +223,7 @@ const MEMBERS: &[&str] = &[
     "tally",
 ];
 
-impl<'de, S: Sink<'de>> DeserializeSeed<'de> for RecordSeed<'_, S> {
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -315,9 +231,9 @@ impl<'de, S: Sink<'de>> DeserializeSeed<'de> for RecordSeed<'_, S> {
     }
 }
 
-struct RecordVisitor<'s, S>(&'s mut S);
+struct RecordVisitor<'s, 'v>(&'s mut Verifier<'v>);
 
-impl<'de, S: Sink<'de>> Visitor<'de> for RecordVisitor<'_, S> {
+impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -406,9 +322,9 @@ impl<'de> DeserializeSeed<'de> for FormatSeed {
     }
 }
 
-struct LogSeed<'s, S>(&'s mut S);
+struct LogSeed<'s, 'v>(&'s mut Verifier<'v>);
 
-impl<'de, S: Sink<'de>> DeserializeSeed<'de> for LogSeed<'_, S> {
+impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -416,21 +332,24 @@ impl<'de, S: Sink<'de>> DeserializeSeed<'de> for LogSeed<'_, S> {
     }
 }
 
-impl<'de, S: Sink<'de>> Visitor<'de> for LogSeed<'_, S> {
+impl<'de> Visitor<'de> for LogSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("the log: an array of entries")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        self.0.log(seq)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(entry) = seq.next_element::<ChainedEntry>()? {
+            self.0.log_entry(&entry);
+        }
+        Ok(())
     }
 }
 
-struct BallotsSeed<'s, S>(&'s mut S);
+struct BallotsSeed<'s, 'v>(&'s mut Verifier<'v>);
 
-impl<'de, S: Sink<'de>> DeserializeSeed<'de> for BallotsSeed<'_, S> {
+impl<'de> DeserializeSeed<'de> for BallotsSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -438,7 +357,7 @@ impl<'de, S: Sink<'de>> DeserializeSeed<'de> for BallotsSeed<'_, S> {
     }
 }
 
-impl<'de, S: Sink<'de>> Visitor<'de> for BallotsSeed<'_, S> {
+impl<'de> Visitor<'de> for BallotsSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -458,8 +377,10 @@ impl<'de, S: Sink<'de>> Visitor<'de> for BallotsSeed<'_, S> {
         d.deserialize_seq(self)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        self.0.ballots(seq)?;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(ballot) = seq.next_element::<PublishedBallot>()? {
+            self.0.ballot(&ballot);
+        }
         self.0.ballots_end();
         Ok(())
     }

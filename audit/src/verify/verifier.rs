@@ -7,14 +7,15 @@ use crate::ballot::PublishedBallot;
 use std::collections::HashMap;
 
 use crate::checkpoint::{SignedCheckpoint, CHECKPOINT_FORMAT};
-use crate::crypto::{Digest, PublicKey};
+use crate::crypto::PublicKey;
 use crate::log::ChainedEntry;
 use crate::receipt::Receipt;
 use crate::record::{Counts, ElectionInfo, RECORD_FORMAT};
 use crate::tally::Tally;
 
 use super::ballots::BallotChecker;
-use super::log::{LogChecker, LogFacts};
+use super::ballots::Precheck;
+use super::log::{Ahead, LogChecker, LogFacts};
 use super::report::{Failures, Report};
 
 enum Ballots {
@@ -90,13 +91,13 @@ impl<'a> Verifier<'a> {
 
     /// The next log entry.
     pub fn log_entry(&mut self, entry: &ChainedEntry) {
-        self.encoded_log_entry(entry, None);
+        self.prepared_log_entry(entry, Ahead::Nothing);
     }
 
-    /// The next log entry, with its canonical encoding if it was computed
-    /// ahead (on a parser thread).
-    pub(super) fn encoded_log_entry(&mut self, entry: &ChainedEntry, canonical: Option<&[u8]>) {
-        self.log.get_or_insert_with(LogChecker::default).entry(entry, canonical);
+    /// The next log entry, with the work on its hash done `ahead` (on a
+    /// parser thread).
+    pub(super) fn prepared_log_entry(&mut self, entry: &ChainedEntry, ahead: Ahead) {
+        self.log.get_or_insert_with(LogChecker::default).entry(entry, ahead);
     }
 
     /// The log is complete.
@@ -119,18 +120,18 @@ impl<'a> Verifier<'a> {
 
     /// The next published ballot.
     pub fn ballot(&mut self, b: &PublishedBallot) {
-        self.hashed_ballot(b, None);
+        self.prechecked_ballot(b, None);
     }
 
-    /// The next published ballot, with its tracker as computed ahead (on a
-    /// parser thread) for the election named, if it was.
-    pub(super) fn hashed_ballot(&mut self, b: &PublishedBallot, hashed: Option<(&str, Digest)>) {
+    /// The next published ballot, with its checks done `ahead` (on a
+    /// parser thread) for the election named, if they were.
+    pub(super) fn prechecked_ballot(&mut self, b: &PublishedBallot, ahead: Option<(&str, &Precheck)>) {
         if matches!(self.ballots, Ballots::NotYet) {
             self.ballots = Ballots::Held(vec![]);
             self.start_ballots();
         }
         match (&mut self.ballots, &self.facts) {
-            (Ballots::Checking(checker), Some((facts, _, _))) => checker.ballot(b, facts, hashed),
+            (Ballots::Checking(checker), Some((facts, _, _))) => checker.ballot(b, facts, ahead),
             (Ballots::Held(held), _) => held.push(b.clone()),
             _ => {}
         }
