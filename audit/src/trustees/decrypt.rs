@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use curve25519_dalek::traits::VartimeMultiscalarMul;
+use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
 use serde::{Deserialize, Serialize};
 
 use super::board::Outcome;
@@ -27,7 +27,7 @@ use super::TrusteeIndex;
 use crate::count::{Weight, WEIGHT_DECIMALS};
 use crate::crypto::Digest;
 use crate::encrypted::ballot::{BallotShape, ContestShape, EncryptedBallot};
-use crate::encrypted::elgamal::RawCiphertext;
+use crate::encrypted::elgamal::{Ciphertext, RawCiphertext};
 use crate::encrypted::group::{g_pow, int, Element, RandomSource, RistrettoPoint, Scalar};
 use crate::encrypted::hash::{tag, Framer};
 
@@ -136,6 +136,28 @@ struct Group {
     products: Vec<RawCiphertext>,
 }
 
+/// An [`Aggregator`]'s running products, encoded:
+/// `{"groups": [{"weight": "2.5", "ballots": n, "products": [{"alpha", "beta"}, …]}, …]}`,
+/// the products in ballot order (per contest, its options then its indicator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregatorState {
+    /// One per weight, by increasing weight.
+    pub groups: Vec<WeightGroup>,
+}
+
+/// The ballots of one weight, multiplied together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightGroup {
+    /// The weight.
+    pub weight: Weight,
+    /// How many ballots.
+    pub ballots: u64,
+    /// The products of their ciphertexts, in ballot order.
+    pub products: Vec<Ciphertext>,
+}
+
 /// Multiplies cast ballots into the encrypted totals. Ballots are grouped
 /// by weight first (elections have few distinct weights), so that each
 /// target then costs one multiscalar multiplication over the weights.
@@ -228,6 +250,45 @@ impl Aggregator {
         }
     }
 
+    /// What it holds, encoded: for a server that aggregates as ballots are
+    /// cast (their check decoded them already) and keeps the running
+    /// products across restarts, instead of decoding every ballot again at
+    /// the close.
+    pub fn state(&self) -> AggregatorState {
+        AggregatorState {
+            groups: self
+                .groups
+                .iter()
+                .map(|(&micros, g)| WeightGroup {
+                    weight: Weight::from_micros(micros).unwrap_or(Weight::ZERO),
+                    ballots: g.ballots,
+                    products: g.products.iter().map(RawCiphertext::encode).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// An aggregator holding `state` again.
+    pub fn restore(shape: &BallotShape, state: &AggregatorState) -> Result<Aggregator, AggregateError> {
+        let mut a = Aggregator::new(shape);
+        for g in &state.groups {
+            if g.products.len() != a.width {
+                return Err(AggregateError::Shape {
+                    found: g.products.len(),
+                    expected: a.width,
+                });
+            }
+            a.groups.insert(
+                g.weight.micros(),
+                Group {
+                    ballots: g.ballots,
+                    products: g.products.iter().map(Ciphertext::raw).collect(),
+                },
+            );
+        }
+        Ok(a)
+    }
+
     /// The number of ballots added.
     pub fn ballots(&self) -> u64 {
         self.groups.values().map(|g| g.ballots).sum()
@@ -245,16 +306,13 @@ impl Aggregator {
         let divisor = 10u64.pow(WEIGHT_DECIMALS - d);
         // e = weight × 10^d for each group, with its ballot count.
         let groups: Vec<(u64, &Group)> = self.groups.iter().map(|(&m, g)| (m / divisor, g)).collect();
-        let scalars: Vec<Scalar> = groups.iter().map(|(e, _)| int(*e)).collect();
+        let weights: Vec<u64> = groups.iter().map(|(e, _)| *e).collect();
         let total_weight: u128 = groups.iter().map(|(e, g)| u128::from(*e) * u128::from(g.ballots)).sum();
         let total_ballots: u128 = groups.iter().map(|(_, g)| u128::from(g.ballots)).sum();
         let weighted = |index: usize| {
-            let alphas = groups.iter().map(|(_, g)| g.products[index].alpha);
-            let betas = groups.iter().map(|(_, g)| g.products[index].beta);
-            (
-                RistrettoPoint::vartime_multiscalar_mul(&scalars, alphas),
-                RistrettoPoint::vartime_multiscalar_mul(&scalars, betas),
-            )
+            let alphas: Vec<RistrettoPoint> = groups.iter().map(|(_, g)| g.products[index].alpha).collect();
+            let betas: Vec<RistrettoPoint> = groups.iter().map(|(_, g)| g.products[index].beta).collect();
+            (weighted_sum(&weights, &alphas), weighted_sum(&weights, &betas))
         };
         let counted = |index: usize| {
             groups
@@ -298,6 +356,49 @@ impl Aggregator {
             targets,
         })
     }
+}
+
+/// `Σ e_i · P_i` for integer weights `e_i < 2^64`, by the bucket method
+/// over only the bits the largest weight has: with many distinct weights
+/// this is several times faster than a multiscalar multiplication over
+/// 256-bit scalars. Variable time: the weights and points are public.
+pub fn weighted_sum(weights: &[u64], points: &[RistrettoPoint]) -> RistrettoPoint {
+    let n = weights.len().min(points.len());
+    let bits = 64 - weights.iter().max().copied().unwrap_or(0).leading_zeros();
+    if n == 0 || bits == 0 {
+        return RistrettoPoint::identity();
+    }
+    if n < 16 {
+        let scalars: Vec<Scalar> = weights[..n].iter().map(|&e| int(e)).collect();
+        return RistrettoPoint::vartime_multiscalar_mul(&scalars, &points[..n]);
+    }
+    // A window of about log2(n) − 3 bits balances n additions per window
+    // against the 2^(w+1) of summing its buckets.
+    let w = (usize::BITS - n.leading_zeros()).saturating_sub(4).clamp(1, 14);
+    let windows = bits.div_ceil(w);
+    let mask = (1u64 << w) - 1;
+    let mut result = RistrettoPoint::identity();
+    let mut buckets = vec![RistrettoPoint::identity(); 1 << w];
+    for window in (0..windows).rev() {
+        for _ in 0..w {
+            result = result + result;
+        }
+        buckets.iter_mut().for_each(|b| *b = RistrettoPoint::identity());
+        for (&e, p) in weights[..n].iter().zip(&points[..n]) {
+            let digit = ((e >> (window * w)) & mask) as usize;
+            if digit != 0 {
+                buckets[digit] += p;
+            }
+        }
+        // Σ_d d·bucket_d as running sums from the top.
+        let (mut running, mut sum) = (RistrettoPoint::identity(), RistrettoPoint::identity());
+        for b in buckets[1..].iter().rev() {
+            running += b;
+            sum += running;
+        }
+        result += sum;
+    }
+    result
 }
 
 /// The decimals of a weight of `micros` micro-votes, written without
@@ -653,15 +754,34 @@ pub fn combine(
         return Err(CombineError::Count(p.trustee));
     }
     let table = DlogTable::new(aggregate.max_bound())?;
-    let values = aggregate
+    let points: Vec<(usize, RistrettoPoint, u64)> = aggregate
         .targets
         .iter()
         .enumerate()
         .map(|(n, t)| {
             let factors: Vec<&Element> = chosen.iter().map(|p| &p.factors[n]).collect();
-            let point = combined_point(t, &lambdas, &factors);
-            table.solve(&point, t.bound).ok_or(CombineError::NoLog(n))
+            (n, combined_point(t, &lambdas, &factors), t.bound)
         })
+        .collect();
+    // The searches are independent: two threads share the table.
+    let half = points.len().div_ceil(2).max(1);
+    let found: Vec<Option<Vec<Option<u64>>>> = std::thread::scope(|scope| {
+        let table = &table;
+        let handles: Vec<_> = points
+            .chunks(half)
+            .map(|part| scope.spawn(move || part.iter().map(|(_, p, b)| table.solve(p, *b)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().ok()).collect()
+    });
+    let values = if found.iter().all(Option::is_some) {
+        found.into_iter().flatten().flatten().collect::<Vec<Option<u64>>>()
+    } else {
+        points.iter().map(|(_, p, b)| table.solve(p, *b)).collect()
+    };
+    let values = values
+        .into_iter()
+        .enumerate()
+        .map(|(n, v)| v.ok_or(CombineError::NoLog(n)))
         .collect::<Result<Vec<u64>, CombineError>>()?;
     Ok(Totals { trustees: q, values })
 }
@@ -670,4 +790,86 @@ pub fn combine(
 /// and `B / Π M_j^{λ_j} = g^t`, without searching.
 pub fn total_holds(target: &Target, lambdas: &[Scalar], factors: &[&Element], t: u64) -> bool {
     t <= target.bound && combined_point(target, lambdas, factors) == g_pow(&int(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_sums_are_multiscalar_multiplications() {
+        for n in [0usize, 1, 5, 16, 17, 300, 2000] {
+            let points: Vec<RistrettoPoint> = (0..n).map(|i| g_pow(&int(i as u64 * 7919 + 3))).collect();
+            let mut state = 0x9e37_79b9_7f4a_7c15u64;
+            let weights: Vec<u64> = (0..n)
+                .map(|i| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    match i % 3 {
+                        0 => state >> 4,
+                        1 => state % 1000,
+                        _ => 0,
+                    }
+                })
+                .collect();
+            let scalars: Vec<Scalar> = weights.iter().map(|&e| int(e)).collect();
+            assert_eq!(
+                weighted_sum(&weights, &points),
+                RistrettoPoint::vartime_multiscalar_mul(&scalars, &points),
+                "n = {n}"
+            );
+        }
+        assert_eq!(weighted_sum(&[u64::MAX], &[g_pow(&int(1))]), g_pow(&int(u64::MAX)));
+    }
+
+    #[test]
+    fn an_aggregator_is_restored_from_its_state() {
+        use crate::definition::{Candidate, Contest, Definition};
+        let definition = Definition {
+            title: "t".into(),
+            description: String::new(),
+            contests: vec![Contest {
+                id: "c".into(),
+                title: "c".into(),
+                description: String::new(),
+                seats: 1,
+                candidates: vec![Candidate {
+                    id: "a".into(),
+                    name: "A".into(),
+                    statement: String::new(),
+                }],
+                method: crate::definition::Method::Approval,
+            }],
+        };
+        let shape = BallotShape::of(&definition).unwrap();
+        let mut a = Aggregator::new(&shape);
+        let ct = |n: u64| RawCiphertext {
+            alpha: g_pow(&int(n)),
+            beta: g_pow(&int(n + 1)),
+        };
+        a.add(Weight::ONE, &[ct(1), ct(2)]).unwrap();
+        a.add(Weight::parse("2.5").unwrap(), &[ct(3), ct(4)]).unwrap();
+        let state = a.state();
+        let json = serde_json::to_string(&state).unwrap();
+        let back = Aggregator::restore(&shape, &serde_json::from_str(&json).unwrap()).unwrap();
+        assert_eq!(back.finish().unwrap(), a.finish().unwrap());
+        assert_eq!(back.ballots(), 2);
+    }
+
+    #[test]
+    fn decimals_are_those_of_the_canonical_spelling() {
+        assert_eq!(decimals(1_000_000), 0);
+        assert_eq!(decimals(2_500_000), 1);
+        assert_eq!(decimals(1), 6);
+        assert_eq!(decimals(0), 0);
+        assert_eq!(decimals(1_230_000), 2);
+    }
+
+    #[test]
+    fn lagrange_coefficients_at_zero_interpolate() {
+        // f(z) = 5 + 3z: f(2) = 11, f(5) = 20; λ gives f(0) = 5.
+        let l = lagrange_at_zero(&[2, 5]);
+        assert_eq!(l[0] * int(11) + l[1] * int(20), int(5));
+    }
 }

@@ -18,6 +18,7 @@
 //! `E(g^i) = E(2 · (i · g/2))`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
@@ -36,10 +37,33 @@ const BATCH: usize = 2048;
 #[error("a total bounded by {0} exceeds the largest the discrete log supports (2^44)")]
 pub struct BoundTooLarge(pub u64);
 
+/// The table's keys are already uniform (bytes of point encodings), so
+/// they are their own hash: no SipHash over 2^22 insertions and lookups.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Keys = HashMap<u64, u32, BuildHasherDefault<KeyHasher>>;
+
 /// A baby-step table for bounds up to the one it was made for.
 pub struct DlogTable {
     width: u64,
-    keys: HashMap<u64, u32>,
+    keys: Keys,
     /// Keys that collided with one already in `keys` (8 bytes of 2^22
     /// encodings: about one chance in two million), kept so no `i` is lost.
     collisions: Vec<(u64, u32)>,
@@ -134,7 +158,7 @@ impl DlogTable {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
         });
-        let mut keys = HashMap::with_capacity(total);
+        let mut keys = Keys::with_capacity_and_hasher(total, BuildHasherDefault::default());
         let mut collisions = Vec::new();
         for (k, i) in parts.into_iter().flatten() {
             if let Some(&first) = keys.get(&k) {
@@ -159,7 +183,7 @@ impl DlogTable {
     /// The same table built on this thread only.
     fn single(width: u64) -> DlogTable {
         let half_g = G * half();
-        let mut keys = HashMap::with_capacity(width as usize);
+        let mut keys = Keys::with_capacity_and_hasher(width as usize, BuildHasherDefault::default());
         let mut collisions = Vec::new();
         encode_progression(RistrettoPoint::identity(), half_g, width as usize, &mut |n, e| {
             let k = key(&e);
