@@ -267,6 +267,9 @@ pub enum Refusal {
     /// Staff named a trustee who is not awaited.
     #[error("trustee {0} is not one the board is waiting for")]
     NotAbsent(TrusteeIndex),
+    /// Staff named no trustee to exclude.
+    #[error("name at least one trustee to exclude")]
+    NoneNamed,
 }
 
 /// One ceremony's public state.
@@ -478,6 +481,9 @@ impl Board {
             Phase::Complete => return Err(Refusal::Over("complete")),
             Phase::Failed => return Err(Refusal::Over("failed")),
             _ => {}
+        }
+        if trustees.is_empty() {
+            return Err(Refusal::NoneNamed);
         }
         let awaited = self.awaiting();
         if let Some(&j) = trustees.iter().find(|j| !awaited.contains(j)) {

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
 use ring::signature::Ed25519KeyPair;
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::board::Board;
 use super::envelope::{public_key, Envelope, Round};
@@ -447,11 +447,13 @@ impl Polynomial {
     }
 
     /// Rebuild from the coefficients kept in the polynomial file.
-    pub fn from_coefficients(attempt: u32, coefficients: Vec<Scalar>) -> Polynomial {
-        Polynomial {
+    pub fn from_coefficients(attempt: u32, mut coefficients: Vec<Scalar>) -> Polynomial {
+        let p = Polynomial {
             attempt,
-            coefficients: coefficients.into_iter().map(Zeroizing::new).collect(),
-        }
+            coefficients: coefficients.iter().copied().map(Zeroizing::new).collect(),
+        };
+        coefficients.zeroize();
+        p
     }
 
     /// The attempt it was drawn for.

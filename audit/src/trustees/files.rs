@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::board::{Board, Exclusion, Rule};
 use super::ceremony::{KeyShare, Polynomial, TrusteeSecret};
@@ -307,6 +307,13 @@ struct SecretFile {
     encryption_key: Element,
 }
 
+impl Drop for SecretFile {
+    fn drop(&mut self) {
+        self.signing_seed.0.zeroize();
+        self.encryption_secret.zeroize();
+    }
+}
+
 /// `attempt-A-polynomial.json`: a polynomial between commit and finish.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,6 +325,12 @@ struct PolynomialFile {
     attempt: u32,
     #[serde(with = "hex_scalars")]
     coefficients: Vec<Scalar>,
+}
+
+impl Drop for PolynomialFile {
+    fn drop(&mut self) {
+        self.coefficients.zeroize();
+    }
 }
 
 /// `attempt-A-key-share.json`: `x_j` and its public values.
@@ -333,6 +346,12 @@ struct KeyShareFile {
     key_share: Scalar,
     verification_key: Element,
     joint_key: Element,
+}
+
+impl Drop for KeyShareFile {
+    fn drop(&mut self) {
+        self.key_share.zeroize();
+    }
 }
 
 /// Serde for a list of scalars as hex.
@@ -451,7 +470,7 @@ pub fn read_polynomial(dir: &Path, secret: &TrusteeSecret, attempt: u32) -> Resu
     if !path.exists() {
         return Ok(None);
     }
-    let file: PolynomialFile = read_json(&path, "polynomial file")?;
+    let mut file: PolynomialFile = read_json(&path, "polynomial file")?;
     if file.format != POLYNOMIAL_FORMAT
         || file.election != secret.election()
         || file.trustee != secret.trustee()
@@ -462,7 +481,11 @@ pub fn read_polynomial(dir: &Path, secret: &TrusteeSecret, attempt: u32) -> Resu
             path.display()
         ));
     }
-    Ok(Some(Polynomial::from_coefficients(attempt, file.coefficients)))
+    // Taken, not copied: the file's copy is wiped when it drops.
+    Ok(Some(Polynomial::from_coefficients(
+        attempt,
+        std::mem::take(&mut file.coefficients),
+    )))
 }
 
 /// Erase every polynomial file in `dir` (after `finish`: the key share is
@@ -524,7 +547,7 @@ pub fn read_key_share(dir: &Path, secret: &TrusteeSecret, attempt: u32) -> Resul
         ));
     }
     Ok(Some(KeyShare {
-        election: file.election,
+        election: file.election.clone(),
         attempt,
         trustee: file.trustee,
         secret: Zeroizing::new(file.key_share),
