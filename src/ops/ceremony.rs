@@ -71,6 +71,7 @@ fn refusal(r: Refusal) -> OpError {
         Refusal::Signature(_) => "bad_signature",
         Refusal::Body { .. } => "invalid_body",
         Refusal::NotAbsent(_) => "not_awaited",
+        Refusal::NoneNamed => "none_named",
     };
     refused(code, r.to_string())
 }
