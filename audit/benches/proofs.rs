@@ -105,6 +105,7 @@ fn fixture() -> Fixture {
                         .collect(),
                 ),
                 witness_quorum: Some(2),
+                encryption: Some(None),
             },
         ),
         entry(BALLOT, Event::Ballot { tracker }),

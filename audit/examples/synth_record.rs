@@ -198,6 +198,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             actor: actor(),
             witnesses: Some(vec![]),
             witness_quorum: Some(0),
+            encryption: Some(None),
         },
     );
     checkpoint(&log, CheckpointReason::Opened);

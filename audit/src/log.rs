@@ -131,6 +131,11 @@ pub enum Event {
         /// How many of them must co-sign a checkpoint (0 when none are named).
         #[serde(skip_serializing_if = "Option::is_none")]
         witness_quorum: Option<u32>,
+        /// How the ballots are encrypted (docs/design/encrypted-ballots.md
+        /// §16.9): `Some(None)`, written as `null`, in a plain election;
+        /// `None`, absent, in logs opened before format version 4.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        encryption: Option<Option<OpenedEncryption>>,
     },
     /// A ballot, sealed into the log. Its content is published after the tally.
     Ballot {
@@ -262,6 +267,24 @@ pub const EXCLUSION_RULES: &[&str] = &[
     "invalid-finish",
     "absent",
 ];
+
+/// `polls_opened.encryption` of an encrypted election (§16.9):
+/// `{"mode": "trustees", "threshold": K, "joint_key": E(h), "fingerprint": hex(fp)}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenedEncryption {
+    /// Always `trustees`.
+    pub mode: String,
+    /// `K`.
+    pub threshold: u32,
+    /// The joint key `h`, from `ceremony_completed`.
+    pub joint_key: Element,
+    /// The election fingerprint (§14.7) every ballot carries.
+    pub fingerprint: Digest,
+}
+
+/// The one `polls_opened.encryption.mode` there is.
+pub const ENCRYPTION_MODE: &str = "trustees";
 
 /// A witness named when the polls opened (FORMAT.md §5, §6b).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -545,6 +568,14 @@ struct AnyData {
     threshold: Option<u32>,
     joint_key: Option<Element>,
     verification_keys: Option<Vec<KeyEntry>>,
+    /// Present (`Some`), with an object or null.
+    #[serde(default, deserialize_with = "present_encryption")]
+    encryption: Option<Option<OpenedEncryption>>,
+}
+
+/// `encryption`, which may be null: `Some(null)` when present.
+fn present_encryption<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<OpenedEncryption>>, D::Error> {
+    Option::<OpenedEncryption>::deserialize(d).map(Some)
 }
 
 /// A member that may be null: `Some(null)` when present, `None` when absent.
@@ -651,7 +682,22 @@ impl AnyData {
                         "§5: a polls_opened entry's data has both `witnesses` and `witness_quorum` (format version 3) or neither (version 2); it has one".into(),
                     );
                 }
+                let encryption = self.encryption.take();
+                if let Some(Some(e)) = &encryption {
+                    if e.mode != ENCRYPTION_MODE {
+                        return Err(format!(
+                            "data.encryption.mode: expected {ENCRYPTION_MODE:?} (§5), found {:?}",
+                            e.mode
+                        ));
+                    }
+                }
+                if encryption.is_some() && witnesses.is_none() {
+                    return Err(
+                        "§5: a polls_opened entry's data with `encryption` (format version 4) has `witnesses` and `witness_quorum` (version 3) too; it has not".into(),
+                    );
+                }
                 Event::PollsOpened {
+                    encryption,
                     definition_hash: take!(definition_hash),
                     eligible: take!(eligible),
                     tokens_issued: take!(tokens_issued),
@@ -805,6 +851,7 @@ impl AnyData {
             ("threshold", self.threshold.is_some()),
             ("joint_key", self.joint_key.is_some()),
             ("verification_keys", self.verification_keys.is_some()),
+            ("encryption", self.encryption.is_some()),
         ];
         present.iter().find(|(_, p)| *p).map(|(name, _)| *name)
     }

@@ -179,6 +179,7 @@ fn build() -> Fixture {
         actor: "cli:fuzz".into(),
         witnesses: None,
         witness_quorum: None,
+        encryption: None,
     });
     log.checkpoint(CheckpointReason::Opened);
     let ballots: Vec<Ballot> = (0..9u8)

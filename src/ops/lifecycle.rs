@@ -37,12 +37,32 @@ pub fn open(
         // An encrypted election opens only once its trustees' key ceremony
         // is complete (§16.4), and only with contests it can encrypt (§14.8).
         let ceremony = super::ceremony::completed(conn, election)?;
-        if ceremony.is_some() {
-            let refused = crate::domain::spec::unencryptable(&definition);
-            if !refused.is_empty() {
-                return Err(OpError::Definition(refused));
+        let encryption = match &ceremony {
+            None => None,
+            Some(outcome) => {
+                let refused = crate::domain::spec::unencryptable(&definition);
+                if !refused.is_empty() {
+                    return Err(OpError::Definition(refused));
+                }
+                // The fingerprint binds every proof to this election, this
+                // frozen definition and this key (§14.7).
+                let keys = outcome.verification_keys();
+                let fingerprint = teller_audit::encrypted::fingerprint::FingerprintInput {
+                    election: &row.id,
+                    definition_hash: definition.hash(),
+                    threshold: outcome.threshold,
+                    joint_key: outcome.joint_key,
+                    verification_keys: &keys,
+                }
+                .fingerprint();
+                Some(teller_audit::log::OpenedEncryption {
+                    mode: teller_audit::log::ENCRYPTION_MODE.to_string(),
+                    threshold: outcome.threshold,
+                    joint_key: outcome.joint_key,
+                    fingerprint,
+                })
             }
-        }
+        };
         let counts = members::counts(conn, election)?;
         if counts.members == 0 {
             return Err(OpError::EmptyRoll);
@@ -74,6 +94,7 @@ pub fn open(
                 actor: actor.to_string(),
                 witnesses: Some(witnesses),
                 witness_quorum: Some(witness_quorum),
+                encryption: Some(encryption),
             }],
             now,
         )?;

@@ -228,6 +228,41 @@ fn ceremony_log(app: &TestApp, election: &str) -> Vec<String> {
         .collect()
 }
 
+/// `polls_opened.encryption` and `ceremony_completed`'s key and
+/// verification keys.
+#[allow(clippy::type_complexity)]
+fn opened_and_completed(
+    app: &TestApp,
+    election: &str,
+) -> (
+    Option<teller_audit::log::OpenedEncryption>,
+    Option<(
+        teller_audit::encrypted::group::Element,
+        Vec<(u32, teller_audit::encrypted::group::Element)>,
+    )>,
+) {
+    let mut conn = app.db.conn();
+    let mut opened = None;
+    let mut completed = None;
+    for c in teller::store::log::entries(&mut conn, election).unwrap() {
+        match c.entry.event {
+            Event::PollsOpened { encryption, .. } => opened = Some(encryption.expect("written by version 4")),
+            Event::CeremonyCompleted {
+                joint_key,
+                verification_keys,
+                ..
+            } => {
+                completed = Some((
+                    joint_key,
+                    verification_keys.iter().map(|k| (k.trustee, k.key)).collect(),
+                ))
+            }
+            _ => {}
+        }
+    }
+    (opened.expect("polls_opened"), completed)
+}
+
 fn count(app: &TestApp, sql: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
@@ -534,6 +569,33 @@ async fn whole_ceremony(backend: Backend) {
         "polls_opened",
     ];
     assert_eq!(log, expected);
+    // polls_opened says how the ballots are encrypted (§16.9): the joint
+    // key of ceremony_completed, and the fingerprint of §14.7.
+    let (opened, completed) = opened_and_completed(&app, &election);
+    let encryption = opened.expect("polls_opened.encryption");
+    let (joint_key, keys) = completed.unwrap();
+    assert_eq!(encryption.mode, "trustees");
+    assert_eq!(encryption.threshold, 2);
+    assert_eq!(encryption.joint_key, joint_key);
+    let definition_hash = {
+        let mut conn = app.db.conn();
+        teller::store::elections::find(&mut conn, &election)
+            .unwrap()
+            .unwrap()
+            .definition()
+            .unwrap()
+            .hash()
+    };
+    let fp = teller_audit::encrypted::fingerprint::FingerprintInput {
+        election: &election,
+        definition_hash,
+        threshold: 2,
+        joint_key,
+        verification_keys: &keys,
+    }
+    .fingerprint();
+    assert_eq!(encryption.fingerprint, fp);
+    assert_eq!(keys.iter().map(|(j, _)| *j).collect::<Vec<_>>(), [1, 2]);
     // The record of the open election still verifies.
     let record = app.export(&election);
     let report = teller_audit::verify::verify_record(&record, &[]);
@@ -635,6 +697,8 @@ async fn definitions_refused_and_plain_unchanged(backend: Backend) {
     assert!(page.contains("this election is not encrypted"), "{page}");
     app.teller_ok(&["election", "open", &election]);
     assert!(ceremony_log(&app, &election) == ["polls_opened"]);
+    // Its polls_opened says so: encryption is null (decision 10).
+    assert_eq!(opened_and_completed(&app, &election), (None, None));
 }
 
 on_both_backends!(a_whole_ceremony_with_a_bad_share_and_a_restart, whole_ceremony);

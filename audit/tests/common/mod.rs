@@ -230,6 +230,7 @@ pub fn mini_record_and_key() -> (Record, Receipt, Ed25519KeyPair) {
         actor: "cli:test".into(),
         witnesses: Some(vec![]),
         witness_quorum: Some(0),
+        encryption: Some(None),
     });
     mini.checkpoint(CheckpointReason::Opened);
     let picks = [["ann", "bo"], ["ann", "cy"], ["bo", "cy"]];

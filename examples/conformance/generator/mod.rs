@@ -225,7 +225,7 @@ impl Suite {
             .collect();
         let text = format!(
             "{{\n  \"format\": \"teller-conformance/1\",\n  \"spec\": {},\n  \"checks\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
-            json(&json!("Teller public formats, version 3 (audit/FORMAT.md)")),
+            json(&json!("Teller public formats, version 4 (audit/FORMAT.md)")),
             json(&json!(checks())),
             cases.join(",\n")
         );
