@@ -615,9 +615,23 @@ async fn absent_trustee(backend: Backend) {
             cookie: None,
         });
     }
+    // The two registrations arrive at once (on PostgreSQL, as if at two
+    // instances): both are appended, one after the other.
+    let mut files = Vec::new();
     for t in &trustees {
-        t.turn(&app, &election, "register", 0).await;
+        t.download(&app, &election).await;
+        let command = t.next_command(&app, "register", 0).await;
+        files.push(std::fs::read(t.run(&command)).unwrap());
     }
+    let (a, b) = tokio::join!(
+        trustees[0].upload(&app, &election, files[0].clone()),
+        trustees[1].upload(&app, &election, files[1].clone())
+    );
+    assert_eq!((a.0, b.0), (StatusCode::CREATED, StatusCode::CREATED), "{a:?} {b:?}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(DISTINCT position) AS n FROM ceremony_messages"),
+        2
+    );
     // Trustee 3 never registers; staff stop waiting.
     let (status, page) = act(
         &app,
