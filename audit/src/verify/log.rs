@@ -184,7 +184,7 @@ impl Default for LogChecker {
 
 impl LogChecker {
     /// Check one entry, with whatever was done `ahead` on its hash.
-    pub fn entry(&mut self, chained: &ChainedEntry, ahead: Ahead) {
+    pub fn entry(&mut self, chained: &ChainedEntry, ahead: &Ahead) {
         let position = self.facts.hashes.len() as u64;
         let entry = &chained.entry;
         if entry.seq != position {
@@ -198,8 +198,8 @@ impl LogChecker {
         let computed = match ahead {
             // Hashed ahead with the record's previous hash, which is the
             // recomputed one while the chain holds.
-            Ahead::Chained(hash) if self.previous.is_some() && self.previous == self.claimed => hash,
-            Ahead::Canonical(bytes) => Digest::of_parts(&[&previous.0, &bytes]),
+            Ahead::Chained(hash) if self.previous.is_some() && self.previous == self.claimed => *hash,
+            Ahead::Canonical(bytes) => Digest::of_parts(&[&previous.0, bytes]),
             Ahead::Chained(_) | Ahead::Nothing => entry.chain_hash(&previous),
         };
         if computed != chained.hash {

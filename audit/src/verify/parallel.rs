@@ -30,6 +30,7 @@
 //! every value is decoded strictly by serde_json, and the bytes between
 //! values are checked here.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::ops::Range;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
@@ -228,36 +229,65 @@ impl Parser {
 struct Recycled<T> {
     back: Sender<Vec<T>>,
     spent: Receiver<Vec<T>>,
+    /// Vectors the checker has returned, their elements not yet freed.
+    returned: VecDeque<Vec<T>>,
+    /// Empty vectors, to be filled again.
+    empty: Vec<Vec<T>>,
 }
 
 impl<T> Recycled<T> {
     fn new() -> Self {
         let (back, spent) = channel();
-        Recycled { back, spent }
+        Recycled {
+            back,
+            spent,
+            returned: VecDeque::new(),
+            empty: Vec::new(),
+        }
     }
 
     /// Decode each element of `batch` strictly, then `prepare` it, in
-    /// order, into a vector the checker has returned (its elements freed
-    /// here), or a new one.
+    /// order, into an empty vector (or a new one of the batch's size).
+    /// One returned element is freed per element decoded: what it frees,
+    /// the next decoding allocates again straight away, which keeps the
+    /// allocator on its fast path (freed in bulk, a batch's thousands of
+    /// small maps and strings cost more to allocate again than to decode).
     fn decode<E: DeserializeOwned>(&mut self, batch: &Batch, mut prepare: impl FnMut(E) -> T) -> Option<Decoded<T>> {
-        let mut items = Vec::new();
-        for mut spent in self.spent.try_iter() {
-            spent.clear();
-            items = spent;
-        }
-        let start = batch.elements.first()?.start;
-        let end = batch.elements.last()?.end;
-        // One check of the whole batch's UTF-8, then each element as text.
-        let text = std::str::from_utf8(batch.text.get(start..end)?).ok()?;
-        for e in &batch.elements {
-            let element = text.get(e.start - start..e.end - start)?;
-            items.push(prepare(serde_json::from_str(element).ok()?));
-        }
+        self.returned.extend(self.spent.try_iter());
+        let mut items = self
+            .empty
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(batch.elements.len()));
+        let mut old = self.returned.pop_front().unwrap_or_default();
+        let decoded = decode_into(batch, &mut items, &mut old, &mut prepare);
+        old.clear();
+        self.empty.push(old);
+        decoded?;
         Some(Decoded {
             items,
             back: self.back.clone(),
         })
     }
+}
+
+/// [`Recycled::decode`]'s loop: `None` if an element cannot be read.
+fn decode_into<E: DeserializeOwned, T>(
+    batch: &Batch,
+    items: &mut Vec<T>,
+    old: &mut Vec<T>,
+    prepare: &mut impl FnMut(E) -> T,
+) -> Option<()> {
+    let start = batch.elements.first()?.start;
+    let end = batch.elements.last()?.end;
+    // One check of the whole batch's UTF-8, then each element as text.
+    let text = std::str::from_utf8(batch.text.get(start..end)?).ok()?;
+    let mut old = old.drain(..);
+    for e in &batch.elements {
+        drop(old.next());
+        let element = text.get(e.start - start..e.end - start)?;
+        items.push(prepare(serde_json::from_str(element).ok()?));
+    }
+    Some(())
 }
 
 /// The checker's loop: feed every piece to the verifier in order. Whether
@@ -269,11 +299,11 @@ fn check(verifier: &mut Verifier<'_>, pieces: &Receiver<Piece>) -> bool {
             Piece::Election(election) => verifier.election(election),
             Piece::PublicKey(key) => verifier.public_key(key),
             Piece::Log(batch) => match batch.recv() {
-                Ok(Some(mut decoded)) => {
-                    for (entry, ahead) in decoded.items.drain(..) {
-                        verifier.prepared_log_entry(&entry, ahead);
+                Ok(Some(decoded)) => {
+                    for (entry, ahead) in &decoded.items {
+                        verifier.prepared_log_entry(entry, ahead);
                     }
-                    // If the parser has ended, the vector is freed here.
+                    // If the parser has ended, they are freed here.
                     drop(decoded.back.send(decoded.items));
                 }
                 _ => return false,

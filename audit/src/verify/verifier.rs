@@ -91,12 +91,12 @@ impl<'a> Verifier<'a> {
 
     /// The next log entry.
     pub fn log_entry(&mut self, entry: &ChainedEntry) {
-        self.prepared_log_entry(entry, Ahead::Nothing);
+        self.prepared_log_entry(entry, &Ahead::Nothing);
     }
 
     /// The next log entry, with the work on its hash done `ahead` (on a
     /// parser thread).
-    pub(super) fn prepared_log_entry(&mut self, entry: &ChainedEntry, ahead: Ahead) {
+    pub(super) fn prepared_log_entry(&mut self, entry: &ChainedEntry, ahead: &Ahead) {
         self.log.get_or_insert_with(LogChecker::default).entry(entry, ahead);
     }
 
