@@ -7,9 +7,8 @@
 //! the profile's version; pages link them with `?v=VERSION`, so a saved
 //! change shows on the next page a browser loads.
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -18,9 +17,10 @@ use crate::organisation::{self, Organisation};
 /// How long browsers may keep the stylesheet and the logo without asking.
 const CACHE: &str = "public, max-age=300";
 
-/// Set the instance's copy of the profile as the request's, for rendering.
-pub async fn scope(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    organisation::scope(state.organisation(), next.run(req)).await
+/// Run `f` (a request, `web::every_request`) with the instance's copy of
+/// the profile as the request's, for rendering.
+pub async fn scope<F: std::future::Future>(state: &AppState, f: F) -> F::Output {
+    organisation::scope(state.organisation(), f).await
 }
 
 fn etag(organisation: &Organisation, what: &str) -> String {

@@ -6,7 +6,6 @@
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -65,15 +64,19 @@ fn back_to(method: &Method, path: &str, query: Option<&str>) -> Option<String> {
     })
 }
 
-/// Middleware: render the request's pages in its language.
-pub async fn choose(req: Request, next: Next) -> Response {
+/// Render the request's pages in its language: `run` (the rest of the
+/// stack) in its scope; part of every request's layer (`web::every_request`).
+pub async fn choose<F: std::future::Future<Output = Response>>(
+    req: Request,
+    run: impl FnOnce(Request) -> F,
+) -> Response {
     let back = back_to(req.method(), req.uri().path(), req.uri().query());
     let lang = if back.is_some() {
         of_request(req.headers())
     } else {
         Lang::En
     };
-    crate::i18n::scope(RequestLang { lang, back }, next.run(req)).await
+    crate::i18n::scope(RequestLang { lang, back }, run(req)).await
 }
 
 /// A path to come back to, made safe for a query string.

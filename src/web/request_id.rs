@@ -11,6 +11,7 @@
 //! account as the span's `actor` (`staff:NAME`). Nothing of the query, the body, the cookies or the
 //! headers is logged.
 
+use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -34,6 +35,16 @@ pub fn well_formed(id: &str) -> bool {
 
 /// The middleware.
 pub async fn tag(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    tagged(&state, req, |req| next.run(req)).await
+}
+
+/// [`tag`] around `run` (the rest of the stack), for the main router's
+/// single layer (`web::every_request`).
+pub async fn tagged<F: Future<Output = Response>>(
+    state: &AppState,
+    req: Request,
+    run: impl FnOnce(Request) -> F,
+) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let from_proxy = peer.is_some_and(|ip| state.client_settings().is_trusted(ip));
     let given = req
@@ -52,7 +63,7 @@ pub async fn tag(State(state): State<AppState>, req: Request, next: Next) -> Res
     // (`staff::signed_in`), so a staff action's line names the account.
     let span = tracing::info_span!("request", request_id = %id, actor = tracing::field::Empty);
     let started = std::time::Instant::now();
-    let mut res = next.run(req).instrument(span.clone()).await;
+    let mut res = run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let ms = started.elapsed().as_millis() as u64;
     let staff = method != Method::GET && method != Method::HEAD && route.starts_with("/staff");
