@@ -273,8 +273,9 @@ fn read_input<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result
     }
 }
 
-/// Verify the record on disk: read whole and checked on every core when it
-/// is at most `verify::IN_MEMORY_LIMIT` bytes, streamed otherwise.
+/// Verify the record on disk: a regular file is read in chunks and checked
+/// on every core, anything else (or a file that fails to read) streamed on
+/// one thread, which names the failure.
 fn verify_file(path: &Path, seen: &[SignedCheckpoint], receipt: Option<&Receipt>) -> Result<verify::Report, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the record {}: {e}", path.display()))?;
     let receipts = receipt.map_or(&[][..], std::slice::from_ref);
