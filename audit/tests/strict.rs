@@ -290,6 +290,29 @@ fn schedule_changed_outside_the_open_polls_breaks_rule_2() {
 }
 
 #[test]
+fn a_ceremony_entry_after_the_opening_breaks_rule_2() {
+    // Trustees are named (and the key made) only while a draft: a trustee
+    // slipped in once the polls are open would change who can decrypt.
+    let (mut record, _, key) = mini_record_and_key();
+    let opened = position(&record, "polls_opened");
+    let named = Event::TrusteeNamed {
+        trustee: 1,
+        name: "Late Trustee".into(),
+        actor: "staff:olga".into(),
+    };
+    record.log.insert(opened + 1, entry(0, named));
+    reseal(&mut record, &key);
+    first_fails(
+        &verify(&record),
+        "log-structure",
+        &format!(
+            "§5 rule 2: entry {} (trustee_named): expected while the election is draft, found while it is open",
+            opened + 1
+        ),
+    );
+}
+
+#[test]
 fn polls_closed_and_tallied_happen_at_most_once() {
     for kind in ["polls_opened", "polls_closed", "tallied"] {
         let (mut record, _, key) = mini_record_and_key();
