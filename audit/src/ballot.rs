@@ -68,7 +68,12 @@ fn canonical_ballot(election: &str, nonce: &Nonce, choices: &BTreeMap<String, Ve
     out.extend_from_slice(b",\"nonce\":\"");
     crate::crypto::push_hex(&nonce.0, &mut out);
     out.extend_from_slice(b"\",\"weight\":\"");
-    out.extend_from_slice(weight.to_string().as_bytes());
+    // Most ballots weigh 1: written without formatting.
+    if weight == Weight::ONE {
+        out.push(b'1');
+    } else {
+        out.extend_from_slice(weight.to_string().as_bytes());
+    }
     out.extend_from_slice(b"\"}");
     out
 }

@@ -46,7 +46,7 @@ use super::Verifier;
 use crate::ballot::{PublishedBallot, Rules};
 use crate::checkpoint::SignedCheckpoint;
 use crate::crypto::{Digest, PublicKey};
-use crate::log::ChainedEntry;
+use crate::log::{ballot_entry_fast, ChainedEntry};
 use crate::record::{Counts, ElectionInfo, RECORD_FORMAT};
 use crate::tally::Tally;
 
@@ -201,14 +201,24 @@ impl Parser {
     /// batch: its encoding is hashed by the checker.
     fn prepare_entries(&mut self, batch: &Batch) -> Option<Decoded<Prepared>> {
         let mut before: Option<Digest> = None;
-        self.log.decode(batch, |chained: ChainedEntry| {
-            let canonical = chained.entry.canonical_bytes();
+        let mut canonical = Vec::new();
+        self.log.decode_with(batch, |text: &str| {
+            // Ballot entries as Teller writes them are read directly; any
+            // other text strictly, by serde (which reads the same ones).
+            let chained = match ballot_entry_fast(text.as_bytes(), &mut canonical) {
+                Some(chained) => chained,
+                None => {
+                    let chained: ChainedEntry = serde_json::from_str(text).ok()?;
+                    canonical = chained.entry.canonical_bytes();
+                    chained
+                }
+            };
             let ahead = match before {
                 Some(hash) => Ahead::Chained(Digest::of_parts(&[&hash.0, &canonical])),
-                None => Ahead::Canonical(canonical),
+                None => Ahead::Canonical(canonical.clone()),
             };
             before = Some(chained.hash);
-            (chained, ahead)
+            Some((chained, ahead))
         })
     }
 
@@ -248,18 +258,25 @@ impl<T> Recycled<T> {
 
     /// Decode each element of `batch` strictly, then `prepare` it, in
     /// order, into an empty vector (or a new one of the batch's size).
-    /// One returned element is freed per element decoded: what it frees,
-    /// the next decoding allocates again straight away, which keeps the
-    /// allocator on its fast path (freed in bulk, a batch's thousands of
-    /// small maps and strings cost more to allocate again than to decode).
     fn decode<E: DeserializeOwned>(&mut self, batch: &Batch, mut prepare: impl FnMut(E) -> T) -> Option<Decoded<T>> {
+        self.decode_with(batch, |text| serde_json::from_str(text).ok().map(&mut prepare))
+    }
+
+    /// Read each element of `batch` with `read` (`None`: it cannot be
+    /// read), in order, into an empty vector (or a new one of the batch's
+    /// size). One returned element is freed per element read: what it
+    /// frees, the next reading allocates again straight away, which keeps
+    /// the allocator on its fast path (freed in bulk, a batch's thousands
+    /// of small maps and strings cost more to allocate again than to
+    /// decode).
+    fn decode_with(&mut self, batch: &Batch, mut read: impl FnMut(&str) -> Option<T>) -> Option<Decoded<T>> {
         self.returned.extend(self.spent.try_iter());
         let mut items = self
             .empty
             .pop()
             .unwrap_or_else(|| Vec::with_capacity(batch.elements.len()));
         let mut old = self.returned.pop_front().unwrap_or_default();
-        let decoded = decode_into(batch, &mut items, &mut old, &mut prepare);
+        let decoded = decode_into(batch, &mut items, &mut old, &mut read);
         old.clear();
         self.empty.push(old);
         decoded?;
@@ -270,12 +287,12 @@ impl<T> Recycled<T> {
     }
 }
 
-/// [`Recycled::decode`]'s loop: `None` if an element cannot be read.
-fn decode_into<E: DeserializeOwned, T>(
+/// [`Recycled::decode_with`]'s loop: `None` if an element cannot be read.
+fn decode_into<T>(
     batch: &Batch,
     items: &mut Vec<T>,
     old: &mut Vec<T>,
-    prepare: &mut impl FnMut(E) -> T,
+    read: &mut impl FnMut(&str) -> Option<T>,
 ) -> Option<()> {
     let start = batch.elements.first()?.start;
     let end = batch.elements.last()?.end;
@@ -285,7 +302,7 @@ fn decode_into<E: DeserializeOwned, T>(
     for e in &batch.elements {
         drop(old.next());
         let element = text.get(e.start - start..e.end - start)?;
-        items.push(prepare(serde_json::from_str(element).ok()?));
+        items.push(read(element)?);
     }
     Some(())
 }
