@@ -254,7 +254,48 @@ pub enum Event {
         /// `K_j` of each trustee of the completing attempt, by increasing index.
         verification_keys: Vec<KeyEntry>,
     },
+    /// An audited (spoiled) encrypted ballot: it can never be cast (§16.10).
+    Audited {
+        /// The audited ballot's tracker.
+        tracker: Digest,
+    },
+    /// The encrypted totals are fixed, after the close (§16.6).
+    Aggregated {
+        /// The aggregate's digest: what the trustees decrypt.
+        aggregate_digest: Digest,
+        /// The cast ballots it sums.
+        ballots: u64,
+        /// `d`: the most decimals of any cast ballot's weight.
+        weight_decimals: u32,
+    },
+    /// A trustee's partial decryption was accepted (§16.7).
+    DecryptionShare {
+        /// The trustee's index.
+        trustee: u32,
+        /// SHA-256 of the `decrypt` envelope's canonical bytes.
+        message: Digest,
+    },
+    /// A trustee's partial decryption was refused, and why (§16.7).
+    DecryptionRefused {
+        /// The trustee's index (0 when the sender is not a trustee).
+        trustee: u32,
+        /// One of [`DECRYPTION_REFUSALS`].
+        reason: String,
+        /// The first failing target, for `proof`; otherwise null.
+        target: Option<u32>,
+    },
 }
+
+/// The `reason`s of a `decryption_refused` entry (§16.7).
+pub const DECRYPTION_REFUSALS: &[&str] = &[
+    "envelope",
+    "not-a-trustee",
+    "signature",
+    "malformed",
+    "aggregate-digest",
+    "factor-count",
+    "proof",
+];
 
 /// The rounds a `ceremony_message` entry may name.
 pub const CEREMONY_ROUNDS: &[&str] = &["commit", "deal", "check", "finish"];
@@ -359,6 +400,8 @@ impl Event {
             | Event::CeremonyMessage { .. }
             | Event::TrusteeExcluded { .. }
             | Event::CeremonyCompleted { .. } => &[Draft],
+            Event::Audited { .. } => &[Open],
+            Event::Aggregated { .. } | Event::DecryptionShare { .. } | Event::DecryptionRefused { .. } => &[Closed],
             Event::TokensIssued { .. } | Event::TokenReissued { .. } | Event::TokensSent { .. } => &[Draft, Open],
             Event::Ballot { .. } | Event::Seal { .. } | Event::ScheduleChanged { .. } | Event::PollsClosed { .. } => {
                 &[Open]
@@ -391,7 +434,11 @@ impl Event {
             | Event::Certified { .. }
             | Event::TrusteeRegistered { .. }
             | Event::CeremonyMessage { .. }
-            | Event::CeremonyCompleted { .. } => None,
+            | Event::CeremonyCompleted { .. }
+            | Event::Audited { .. }
+            | Event::Aggregated { .. }
+            | Event::DecryptionShare { .. }
+            | Event::DecryptionRefused { .. } => None,
         }
     }
 }
@@ -467,6 +514,10 @@ impl Event {
             Event::CeremonyMessage { .. } => "ceremony_message",
             Event::TrusteeExcluded { .. } => "trustee_excluded",
             Event::CeremonyCompleted { .. } => "ceremony_completed",
+            Event::Audited { .. } => "audited",
+            Event::Aggregated { .. } => "aggregated",
+            Event::DecryptionShare { .. } => "decryption_share",
+            Event::DecryptionRefused { .. } => "decryption_refused",
         }
     }
 }
@@ -571,6 +622,16 @@ struct AnyData {
     /// Present (`Some`), with an object or null.
     #[serde(default, deserialize_with = "present_encryption")]
     encryption: Option<Option<OpenedEncryption>>,
+    aggregate_digest: Option<Digest>,
+    weight_decimals: Option<u32>,
+    /// Present (`Some`), with an index or null.
+    #[serde(default, deserialize_with = "present_target")]
+    target: Option<Option<u32>>,
+}
+
+/// `target`, which may be null: `Some(null)` when present.
+fn present_target<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(d).map(Some)
 }
 
 /// `encryption`, which may be null: `Some(null)` when present.
@@ -605,6 +666,10 @@ pub const ENTRY_TYPES: &[&str] = &[
     "ceremony_message",
     "trustee_excluded",
     "ceremony_completed",
+    "audited",
+    "aggregated",
+    "decryption_share",
+    "decryption_refused",
 ];
 
 /// The `kind`s of a `tokens_sent` entry.
@@ -794,6 +859,31 @@ impl AnyData {
                 joint_key: take!(joint_key),
                 verification_keys: take!(verification_keys),
             },
+            "audited" => Event::Audited {
+                tracker: take!(tracker),
+            },
+            "aggregated" => Event::Aggregated {
+                aggregate_digest: take!(aggregate_digest),
+                ballots: take!(ballots),
+                weight_decimals: take!(weight_decimals),
+            },
+            "decryption_share" => Event::DecryptionShare {
+                trustee: take!(trustee),
+                message: take!(message),
+            },
+            "decryption_refused" => {
+                let reason = take!(reason);
+                if !DECRYPTION_REFUSALS.contains(&reason.as_str()) {
+                    return Err(format!(
+                        "data.reason: expected one of {DECRYPTION_REFUSALS:?} (§16.7), found {reason:?}"
+                    ));
+                }
+                Event::DecryptionRefused {
+                    trustee: take!(trustee),
+                    reason,
+                    target: take!(target),
+                }
+            }
             other => {
                 return Err(format!(
                     "type: expected an entry type of §5 ({}), found {other:?}",
@@ -852,6 +942,9 @@ impl AnyData {
             ("joint_key", self.joint_key.is_some()),
             ("verification_keys", self.verification_keys.is_some()),
             ("encryption", self.encryption.is_some()),
+            ("aggregate_digest", self.aggregate_digest.is_some()),
+            ("weight_decimals", self.weight_decimals.is_some()),
+            ("target", self.target.is_some()),
         ];
         present.iter().find(|(_, p)| *p).map(|(name, _)| *name)
     }

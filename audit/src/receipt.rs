@@ -3,9 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use crate::ballot::Ballot;
 use crate::canonical;
-use crate::crypto::{Digest, PublicKey, Signature};
+use crate::count::Weight;
+use crate::crypto::{Digest, Nonce, PublicKey, Signature};
+use crate::encrypted::ballot::{EncryptedBallot, EncryptedContest};
 
 /// The `format` value of a receipt.
 pub const RECEIPT_FORMAT: &str = "teller-receipt/1";
@@ -21,12 +25,116 @@ pub struct ReceiptBody {
     pub election: String,
     /// The ballot's tracker.
     pub tracker: Digest,
-    /// The ballot itself (whoever holds the receipt can see its choices).
-    pub ballot: Ballot,
+    /// The ballot itself: in a plain election whoever holds the receipt
+    /// can see its choices; in an encrypted one, only its ciphertexts.
+    pub ballot: ReceiptBallot,
     /// The ballot will be in the log no later than this seal.
     pub seal: u64,
     /// The election key that signs.
     pub public_key: PublicKey,
+}
+
+/// The ballot a receipt carries: a plain ballot (FORMAT.md §4) or an
+/// encrypted one (§14.11), told apart by the encrypted ballot's `format`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[serde(try_from = "AnyBallot")]
+pub enum ReceiptBallot {
+    /// A plain ballot.
+    Plain(Ballot),
+    /// An encrypted ballot.
+    Encrypted(EncryptedBallot),
+}
+
+impl ReceiptBallot {
+    /// The election the ballot names.
+    pub fn election(&self) -> &str {
+        match self {
+            ReceiptBallot::Plain(b) => &b.election,
+            ReceiptBallot::Encrypted(b) => &b.election,
+        }
+    }
+
+    /// The ballot's tracker: SHA-256 of its canonical encoding.
+    pub fn tracker(&self) -> Digest {
+        match self {
+            ReceiptBallot::Plain(b) => b.tracker(),
+            ReceiptBallot::Encrypted(b) => b.tracker(),
+        }
+    }
+
+    /// The plain ballot, if it is one.
+    pub fn plain(&self) -> Option<&Ballot> {
+        match self {
+            ReceiptBallot::Plain(b) => Some(b),
+            ReceiptBallot::Encrypted(_) => None,
+        }
+    }
+
+    /// The encrypted ballot, if it is one.
+    pub fn encrypted(&self) -> Option<&EncryptedBallot> {
+        match self {
+            ReceiptBallot::Plain(_) => None,
+            ReceiptBallot::Encrypted(b) => Some(b),
+        }
+    }
+}
+
+impl From<Ballot> for ReceiptBallot {
+    fn from(b: Ballot) -> Self {
+        ReceiptBallot::Plain(b)
+    }
+}
+
+impl From<EncryptedBallot> for ReceiptBallot {
+    fn from(b: EncryptedBallot) -> Self {
+        ReceiptBallot::Encrypted(b)
+    }
+}
+
+/// Every member of either kind of ballot, read strictly (each member's
+/// path is kept for the report), then sorted out by `format`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnyBallot {
+    format: Option<String>,
+    #[serde(deserialize_with = "canonical::election_id")]
+    election: String,
+    fingerprint: Option<Digest>,
+    nonce: Nonce,
+    #[serde(default, deserialize_with = "some_strict_map")]
+    choices: Option<BTreeMap<String, Vec<String>>>,
+    weight: Weight,
+    contests: Option<Vec<EncryptedContest>>,
+}
+
+fn some_strict_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<BTreeMap<String, Vec<String>>>, D::Error> {
+    canonical::strict_map(d).map(Some)
+}
+
+impl TryFrom<AnyBallot> for ReceiptBallot {
+    type Error = String;
+    fn try_from(b: AnyBallot) -> Result<Self, String> {
+        match (b.format, b.fingerprint, b.choices, b.contests) {
+            (None, None, Some(choices), None) => Ok(ReceiptBallot::Plain(Ballot {
+                election: b.election,
+                nonce: b.nonce,
+                choices,
+                weight: b.weight,
+            })),
+            (Some(format), Some(fingerprint), None, Some(contests)) => Ok(ReceiptBallot::Encrypted(EncryptedBallot {
+                format,
+                election: b.election,
+                fingerprint,
+                nonce: b.nonce,
+                weight: b.weight,
+                contests,
+            })),
+            _ => Err(
+                "expected a ballot (§4: election, nonce, choices, weight) or an encrypted ballot (§14.11: format, election, fingerprint, nonce, weight, contests)".into(),
+            ),
+        }
+    }
 }
 
 /// A receipt as the voter downloads it.
@@ -48,7 +156,7 @@ struct ReceiptWire {
     #[serde(deserialize_with = "canonical::election_id")]
     election: String,
     tracker: Digest,
-    ballot: Ballot,
+    ballot: ReceiptBallot,
     seal: u64,
     public_key: PublicKey,
     signature: Signature,
@@ -113,10 +221,10 @@ impl Receipt {
         if b.format != RECEIPT_FORMAT {
             out.push(ReceiptProblem::Format(b.format.clone()));
         }
-        if b.ballot.election != b.election {
+        if b.ballot.election() != b.election {
             out.push(ReceiptProblem::ElectionMismatch {
                 receipt: b.election.clone(),
-                ballot: b.ballot.election.clone(),
+                ballot: b.ballot.election().to_string(),
             });
         }
         let computed = b.ballot.tracker();

@@ -206,3 +206,45 @@ fn the_browsers_audited_ballots_reopen_to_their_choices() {
     }
     assert!(checked >= 2, "the fixture holds audited ballots ({checked})");
 }
+
+/// A receipt carries an encrypted ballot unchanged: signed, written, read
+/// back strictly to the same ballot and tracker; a ballot mixing the two
+/// kinds' members is refused.
+#[test]
+fn a_receipt_carries_an_encrypted_ballot() {
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+    use teller_audit::crypto::{PublicKey, Signature};
+    use teller_audit::receipt::{Receipt, ReceiptBallot, ReceiptBody, RECEIPT_FORMAT};
+    let fx = fixture();
+    let e = &fx["elections"][0];
+    let b = &e["ballots"][0];
+    let ballot: EncryptedBallot = serde_json::from_value(b["ballot"].clone()).unwrap();
+    let tracker = ballot.tracker();
+    assert_eq!(tracker.to_hex(), s(&b["tracker"]));
+    let key = Ed25519KeyPair::from_seed_unchecked(&[7; 32]).unwrap();
+    let body = ReceiptBody {
+        format: RECEIPT_FORMAT.into(),
+        election: ballot.election.clone(),
+        tracker,
+        ballot: ReceiptBallot::Encrypted(ballot.clone()),
+        seal: 3,
+        public_key: PublicKey(key.public_key().as_ref().try_into().unwrap()),
+    };
+    let receipt = Receipt {
+        signature: Signature(key.sign(&body.signed_bytes()).as_ref().try_into().unwrap()),
+        body,
+    };
+    assert!(receipt.problems().is_empty(), "{:?}", receipt.problems());
+    let text = serde_json::to_string(&receipt).unwrap();
+    let back: Receipt = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, receipt);
+    assert_eq!(back.body.ballot.encrypted(), Some(&ballot));
+    assert_eq!(back.body.ballot.tracker(), tracker);
+    // An encrypted ballot with `choices` too, or without `format`: refused.
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["ballot"]["choices"] = serde_json::json!({});
+    assert!(serde_json::from_value::<Receipt>(v.clone()).is_err());
+    v["ballot"].as_object_mut().unwrap().remove("choices");
+    v["ballot"].as_object_mut().unwrap().remove("format");
+    assert!(serde_json::from_value::<Receipt>(v).is_err());
+}

@@ -206,7 +206,7 @@ fn build() -> Fixture {
         format: RECEIPT_FORMAT.into(),
         election: ELECTION.into(),
         tracker: ballots[1].tracker(),
-        ballot: ballots[1].clone(),
+        ballot: ballots[1].clone().into(),
         seal: 1,
         public_key: log.public(),
     };

@@ -553,10 +553,14 @@ fn receipt_checks(
     out.push(in_log);
     if state.results_public() {
         let counted = match &stored {
+            // An encrypted ballot stored under the receipt's tracker is the
+            // receipt's: the tracker is the hash of all of it.
+            Some((_, Some(_))) if receipt.body.ballot.encrypted().is_some() => true,
             Some((body, Some(_))) => serde_json::from_str::<serde_json::Value>(body)
                 .ok()
                 .and_then(|v| v.get("choices").cloned())
-                .is_some_and(|c| serde_json::to_value(&receipt.body.ballot.choices).is_ok_and(|r| r == c)),
+                .zip(receipt.body.ballot.plain())
+                .is_some_and(|(c, b)| serde_json::to_value(&b.choices).is_ok_and(|r| r == c)),
             _ => false,
         };
         out.push(Check {

@@ -237,7 +237,10 @@ async fn voting_in_the_browser(backend: Backend) {
     let json = unescape(attribute(&html, "name=\"receipt\" value=\""));
     let receipt: Receipt = serde_json::from_str(&json).unwrap();
     assert!(receipt.problems().is_empty());
-    assert_eq!(receipt.body.ballot.choices["treasurer"], ["write-in:Jo Bloggs"]);
+    assert_eq!(
+        receipt.body.ballot.plain().unwrap().choices["treasurer"],
+        ["write-in:Jo Bloggs"]
+    );
     let grouped: String = receipt
         .body
         .tracker

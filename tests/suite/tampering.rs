@@ -79,7 +79,7 @@ fn ballot_body(app: &TestApp, tracker: &str) -> String {
 fn yes_receipt(receipts: &[Receipt]) -> &Receipt {
     receipts
         .iter()
-        .find(|r| r.body.ballot.choices["bylaw-amendment-7"] == ["yes"])
+        .find(|r| r.body.ballot.plain().unwrap().choices["bylaw-amendment-7"] == ["yes"])
         .unwrap()
 }
 
@@ -104,7 +104,7 @@ async fn ballot_content_and_tracker_changed(backend: Backend) {
     let (app, id, receipts) = tallied(backend).await;
     let victim = yes_receipt(&receipts);
     let old = victim.body.tracker.to_hex();
-    let mut forged = victim.body.ballot.clone();
+    let mut forged = victim.body.ballot.plain().unwrap().clone();
     forged.choices.insert("bylaw-amendment-7".into(), vec!["no".into()]);
     let new = forged.tracker().to_hex();
     let body = String::from_utf8(

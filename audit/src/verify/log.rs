@@ -270,7 +270,13 @@ impl LogChecker {
             | Event::TrusteeRegistered { .. }
             | Event::CeremonyMessage { .. }
             | Event::TrusteeExcluded { .. }
-            | Event::CeremonyCompleted { .. } => {}
+            | Event::CeremonyCompleted { .. }
+            // Encrypted elections' audited ballots and decryption (§16.9):
+            // checked against the record's `encryption` member.
+            | Event::Audited { .. }
+            | Event::Aggregated { .. }
+            | Event::DecryptionShare { .. }
+            | Event::DecryptionRefused { .. } => {}
             Event::TokenReissued { .. } => self.facts.replaced += 1,
             Event::RollImported { added, total, .. } => {
                 if phase == Phase::Draft {

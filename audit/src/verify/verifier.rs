@@ -820,7 +820,14 @@ impl<'a> Verifier<'a> {
         }
         if ballots_published {
             let failures = match watched {
-                Some(b) if b.nonce == body.ballot.nonce && b.choices == body.ballot.choices => vec![],
+                Some(b)
+                    if body
+                        .ballot
+                        .plain()
+                        .is_some_and(|p| b.nonce == p.nonce && b.choices == p.choices) =>
+                {
+                    vec![]
+                }
                 Some(_) => vec![format!(
                     "§7: expected the published ballot with tracker {} to have the receipt's nonce and choices, found different ones",
                     body.tracker

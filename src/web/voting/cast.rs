@@ -70,7 +70,13 @@ fn receipt_page(title: &str, def: &teller_audit::definition::Definition, receipt
         election_id: receipt.body.election.clone(),
         tracker_grouped: grouped_tracker(&receipt.body.tracker.to_hex()),
         seal: receipt.body.seal,
-        contests: summaries(def, &receipt.body.ballot.choices),
+        // An encrypted ballot's receipt shows no choices: it holds none.
+        contests: receipt
+            .body
+            .ballot
+            .plain()
+            .map(|b| summaries(def, &b.choices))
+            .unwrap_or_default(),
         receipt_json,
     };
     render(
