@@ -49,3 +49,36 @@ pub fn approval(profile: &Profile<ApprovalBallots>, seats: usize, breaker: &TieB
     }
     .finish(&eligible, breaker))
 }
+
+/// Counts approval voting from totals already summed (an encrypted
+/// election's decrypted totals, docs/design/encrypted-ballots.md §16.8):
+/// the count [`approval`] makes of ballots that give these `totals` (in
+/// micro-votes per candidate) and weigh `total_micros`, each approving at
+/// least one candidate, none withdrawn.
+pub fn approval_from_totals(
+    candidates: &[String],
+    seats: usize,
+    total_micros: u128,
+    totals: &[u128],
+    breaker: &TieBreaker,
+) -> Result<Outcome, CountError> {
+    let profile = Profile::new(candidates.to_vec(), ());
+    check_profile(&profile, totals.len(), seats)?;
+    let eligible = vec![true; totals.len()];
+    Ok(TotalsCount {
+        method: Method::Approval,
+        rule: "Approval voting: highest approval totals win",
+        candidates: &profile.candidates,
+        withdrawn: &profile.withdrawn,
+        seats,
+        total_micros,
+        unused_micros: 0,
+        totals,
+        scale: 6,
+        parameters: vec![Parameter::new(
+            "Ties",
+            "equal totals for the last seat: tie order or lots",
+        )],
+    }
+    .finish(&eligible, breaker))
+}

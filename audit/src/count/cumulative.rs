@@ -48,3 +48,37 @@ pub fn cumulative(profile: &Profile<ScoreBallots>, seats: usize, breaker: &TieBr
     }
     .finish(&eligible, breaker))
 }
+
+/// Counts cumulative voting from totals already summed (an encrypted
+/// election's decrypted totals, docs/design/encrypted-ballots.md §16.8):
+/// the count [`cumulative`] makes of ballots of up to `points` points that
+/// give these `totals` (points × micro-votes per candidate) and weigh
+/// `total_micros`, each giving a point to someone, none withdrawn.
+pub fn cumulative_from_totals(
+    candidates: &[String],
+    seats: usize,
+    points: u32,
+    total_micros: u128,
+    totals: &[u128],
+    breaker: &TieBreaker,
+) -> Result<Outcome, CountError> {
+    let profile = Profile::new(candidates.to_vec(), ());
+    check_profile(&profile, totals.len(), seats)?;
+    let eligible = vec![true; totals.len()];
+    Ok(TotalsCount {
+        method: Method::Cumulative,
+        rule: "Cumulative voting: highest point totals win",
+        candidates: &profile.candidates,
+        withdrawn: &profile.withdrawn,
+        seats,
+        total_micros,
+        unused_micros: 0,
+        totals,
+        scale: 6,
+        parameters: vec![
+            Parameter::new("Points per voter", points.to_string()),
+            Parameter::new("Ties", "equal totals for the last seat: tie order or lots"),
+        ],
+    }
+    .finish(&eligible, breaker))
+}

@@ -36,12 +36,12 @@ mod ties;
 mod transcript;
 mod weight;
 
-pub use approval::approval;
+pub use approval::{approval, approval_from_totals};
 pub use ballots::{
     ApprovalBallots, BallotError, Profile, RankedBallots, RankedBallotsBuilder, ScoreBallots, MAX_CANDIDATES,
 };
 pub use blt::parse_blt;
-pub use cumulative::cumulative;
+pub use cumulative::{cumulative, cumulative_from_totals};
 pub use decimal::Decimal;
 pub use error::CountError;
 pub use irv::irv;

@@ -6,6 +6,8 @@ mod plurality;
 mod ranked;
 mod referendum;
 
+pub mod encrypted;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -71,22 +71,28 @@ impl Collected {
                 return failed(contest, why);
             }
         };
-        match result {
-            Ok(outcome) => Outcome::Counted {
-                counted_by: contest.method.name().to_string(),
-                elected: outcome
-                    .elected
-                    .iter()
-                    .filter_map(|&i| contest.candidates.get(i).map(|c| c.id.clone()))
-                    .collect(),
-                transcript: serde_json::to_value(&outcome.transcript).expect(crate::canonical::ENCODABLE),
-            },
-            Err(e) => failed(contest, e.to_string()),
-        }
+        counted(contest, result)
     }
 }
 
-fn failed(contest: &Contest, why: String) -> Outcome {
+/// A counting method's result as the tally's figures (an engine's refusal
+/// as a failed count).
+pub(super) fn counted(contest: &Contest, result: Result<crate::count::Outcome, crate::count::CountError>) -> Outcome {
+    match result {
+        Ok(outcome) => Outcome::Counted {
+            counted_by: contest.method.name().to_string(),
+            elected: outcome
+                .elected
+                .iter()
+                .filter_map(|&i| contest.candidates.get(i).map(|c| c.id.clone()))
+                .collect(),
+            transcript: serde_json::to_value(&outcome.transcript).expect(crate::canonical::ENCODABLE),
+        },
+        Err(e) => failed(contest, e.to_string()),
+    }
+}
+
+pub(super) fn failed(contest: &Contest, why: String) -> Outcome {
     Outcome::Counted {
         counted_by: contest.method.name().to_string(),
         elected: vec![],
