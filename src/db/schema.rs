@@ -330,3 +330,38 @@ diesel::table! {
         actor -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    aggregates (election_id) {
+        election_id -> Text,
+        ballots -> BigInt,
+        weight -> Text,
+        weight_decimals -> BigInt,
+        aggregate -> Text,
+        digest -> Text,
+        totals -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    decryption_shares (election_id, position) {
+        election_id -> Text,
+        position -> BigInt,
+        trustee -> BigInt,
+        envelope -> Text,
+        digest -> Text,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    decryption_refusals (election_id, position) {
+        election_id -> Text,
+        position -> BigInt,
+        trustee -> BigInt,
+        reason -> Text,
+        target -> Nullable<BigInt>,
+        detail -> Text,
+        received_at -> BigInt,
+    }
+}

@@ -9,6 +9,8 @@ use super::{checkpoint, lock_election, require_state, OpError};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::lifecycle::State;
 use crate::secrets::MasterSecret;
+use crate::store::elections::ElectionRow;
+use crate::store::log::HeadRow;
 use crate::store::{ballots, corrupt, elections, members, StoreError};
 
 /// Open the polls: freeze the definition, log its hash, the roll size and
@@ -215,6 +217,12 @@ fn close_polls(
             }],
             now,
         )?;
+        // An encrypted election's totals are fixed now, before any
+        // decryption (docs/design/encrypted-ballots.md §16.6): the closing
+        // checkpoint signs the `aggregated` entry too.
+        if crate::store::ceremony::parameters(conn, election)?.is_some() {
+            super::decryption::aggregate_locked(conn, &mut head, &row, now)?;
+        }
         checkpoint(conn, secret, &row, &head, CheckpointReason::Closed, now)?;
         Ok(Closed {
             ballots,
@@ -243,29 +251,51 @@ pub fn tally(
                     .into(),
             ));
         }
+        // An encrypted election is counted from its decrypted totals, once
+        // the trustees have decrypted them (§16.8), never from ballots.
+        if crate::store::ceremony::parameters(conn, election)?.is_some() {
+            return super::decryption::tally_locked(conn, secret, &mut head, &row, actor, now);
+        }
         let definition = row.definition()?;
         let seed = secret.lot_seed(&row.id, &row.lot_seed)?;
         let all = ballots::all_sealed(conn, election)?;
         let result = tally::tally(&row.id, &definition, &all, &seed);
-        let json = teller_audit::canonical::to_bytes(&result)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| StoreError::from(corrupt("the tally could not be encoded")))?;
-        elections::set_tally(conn, election, &json)?;
-        elections::set_state(conn, election, State::Tallied)?;
-        crate::store::log::append(
-            conn,
-            &mut head,
-            vec![Event::Tallied {
-                tally_digest: result.digest(),
-                lot_seed: seed,
-                actor: actor.to_string(),
-            }],
-            now,
-        )?;
-        checkpoint(conn, secret, &row, &head, CheckpointReason::Tallied, now)?;
+        publish_tally(conn, secret, &mut head, &row, &result, seed, actor, now)?;
         Ok(result)
     })
+}
+
+/// Store and log a tally with the revealed lot seed, and sign (the head
+/// locked, the election closed): the election is tallied.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn publish_tally(
+    conn: &mut AnyConnection,
+    secret: &MasterSecret,
+    head: &mut HeadRow,
+    row: &ElectionRow,
+    result: &Tally,
+    seed: teller_audit::crypto::Seed,
+    actor: &str,
+    now: i64,
+) -> Result<(), OpError> {
+    let json = teller_audit::canonical::to_bytes(result)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| StoreError::from(corrupt("the tally could not be encoded")))?;
+    elections::set_tally(conn, &row.id, &json)?;
+    elections::set_state(conn, &row.id, State::Tallied)?;
+    crate::store::log::append(
+        conn,
+        head,
+        vec![Event::Tallied {
+            tally_digest: result.digest(),
+            lot_seed: seed,
+            actor: actor.to_string(),
+        }],
+        now,
+    )?;
+    checkpoint(conn, secret, row, head, CheckpointReason::Tallied, now)?;
+    Ok(())
 }
 
 /// Delete a draft election with everything staff prepared for it (its roll,

@@ -7,6 +7,7 @@ pub mod ceremony;
 pub mod certify;
 pub mod confirm;
 pub mod create;
+pub mod decryption;
 pub mod delivery;
 pub mod lifecycle;
 pub mod profiles;

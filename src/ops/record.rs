@@ -121,8 +121,14 @@ pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Wri
         let checkpoints = logstore::checkpoints(conn, &id)?;
         json(out, &checkpoints)?;
 
+        // An encrypted election's ballots reveal nothing: they are
+        // published from the close, for the trustees and anyone to check
+        // before the decryption (docs/design/encrypted-ballots.md §16.9).
+        let encrypted = crate::store::ceremony::parameters(conn, &id)?.is_some();
         out.write_all(b",\"ballots\":")?;
-        let published = if state.results_public() {
+        let published = if encrypted && state >= State::Closed {
+            Some(write_encrypted_ballots(conn, &id, out)?)
+        } else if state.results_public() {
             out.write_all(b"[")?;
             let mut n = 0u64;
             let mut after = String::new();
@@ -168,6 +174,10 @@ pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Wri
             (Some(t), true) => out.write_all(t.as_bytes())?,
             _ => out.write_all(b"null")?,
         }
+        if encrypted {
+            out.write_all(b",\"encryption\":")?;
+            write_encryption(conn, &id, state, out)?;
+        }
         out.write_all(b"}\n")?;
         out.flush()?;
         Ok(Written {
@@ -178,6 +188,58 @@ pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Wri
             ballots: published,
         })
     })
+}
+
+/// An encrypted election's ballots: each stored body is its published
+/// form already (§14.11 without `election`, canonical JSON), by tracker.
+fn write_encrypted_ballots(conn: &mut AnyConnection, id: &str, out: &mut impl Write) -> Result<u64, ExportError> {
+    out.write_all(b"[")?;
+    let mut n = 0u64;
+    let mut after = String::new();
+    loop {
+        let page = ballots::sealed_rows_after(conn, id, &after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        for (tracker, body) in &page {
+            if !body.starts_with('{') {
+                return Err(StoreError::from(corrupt(format!("ballot {tracker} is not a JSON object"))).into());
+            }
+            if n > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(body.as_bytes())?;
+            n += 1;
+        }
+    }
+    out.write_all(b"]")?;
+    Ok(n)
+}
+
+/// The record's `encryption` member (§16.9): the trustees, every accepted
+/// ceremony message in log order, the audited ballots (from the close),
+/// the aggregate, every accepted partial decryption in log order, and the
+/// decrypted totals.
+fn write_encryption(conn: &mut AnyConnection, id: &str, state: State, out: &mut impl Write) -> Result<(), ExportError> {
+    use crate::store::{ceremony, decryption};
+    let trustees: Vec<serde_json::Value> = ceremony::trustees(conn, id)?
+        .into_iter()
+        .map(|t| serde_json::json!({"trustee": t.trustee, "name": t.name}))
+        .collect();
+    let messages = ceremony::messages(conn, id)?;
+    let stored = decryption::aggregate(conn, id)?;
+    // Audited ballots are kept by encrypted casting; none are published
+    // until it stores them.
+    let audited = (state >= State::Closed).then(Vec::<serde_json::Value>::new);
+    let member = serde_json::json!({
+        "format": "teller-encryption/1",
+        "trustees": trustees,
+        "ceremony": messages,
+        "audited": audited,
+        "aggregate": stored.as_ref().map(|s| &s.aggregate),
+        "decryptions": decryption::shares(conn, id)?,
+        "totals": stored.as_ref().and_then(|s| s.totals.as_ref()),
+    });
+    json(out, &member)
 }
 
 /// The record in memory (for the API on small elections, and tests). A

@@ -5,6 +5,7 @@ pub mod ballots;
 pub mod ceremony;
 pub mod certify;
 pub mod confirmations;
+pub mod decryption;
 pub mod deliveries;
 pub mod elections;
 pub mod log;

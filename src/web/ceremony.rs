@@ -50,9 +50,9 @@ fn clear_cookie() -> HeaderValue {
 }
 
 /// A signed-in trustee: which election, which index.
-struct Trustee {
-    election: String,
-    trustee: TrusteeIndex,
+pub(super) struct Trustee {
+    pub(super) election: String,
+    pub(super) trustee: TrusteeIndex,
 }
 
 /// Who an access code belongs to; a code that opens nothing counts as a
@@ -78,7 +78,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The trustee the request's bearer code names, for election `id`.
-async fn api_trustee(
+pub(super) async fn api_trustee(
     state: &AppState,
     ip: std::net::IpAddr,
     headers: &HeaderMap,
@@ -207,6 +207,8 @@ struct TrusteePage {
     /// The result of an upload.
     notice: Option<String>,
     refused: Option<String>,
+    /// After the close: the decryption step (§16.7).
+    decryption: Option<super::decryption::DecryptionView>,
 }
 
 #[derive(Serialize)]
@@ -239,17 +241,23 @@ fn page(status: StatusCode, body: TrusteePage) -> Response {
 }
 
 /// The page for trustee `t`, with a notice or a refusal.
-async fn trustee_page(state: &AppState, t: &Trustee, notice: Option<String>, refused: Option<String>) -> Response {
+pub(super) async fn trustee_page(
+    state: &AppState,
+    t: &Trustee,
+    notice: Option<String>,
+    refused: Option<String>,
+) -> Response {
     let (election, j) = (t.election.clone(), t.trustee);
     let loaded = state
         .run(move |conn, _| {
             let row = elections::find(conn, &election)?.ok_or_else(|| OpError::NoSuchElection(election.clone()))?;
             let c = ceremony::load(conn, &election)?
                 .ok_or_else(|| OpError::Refused("this election has no trustees".into()))?;
-            Ok((row, c))
+            let progress = crate::ops::decryption::progress(conn, &election)?;
+            Ok((row, c, progress))
         })
         .await;
-    let (row, c) = match loaded {
+    let (row, c, progress) = match loaded {
         Ok(v) => v,
         Err(e) => return PageError::from(e).into_response(),
     };
@@ -259,6 +267,7 @@ async fn trustee_page(state: &AppState, t: &Trustee, notice: Option<String>, ref
         StatusCode::OK
     };
     let mut body = view(&c, j);
+    body.decryption = progress.map(|p| super::decryption::view(&c, &p, j));
     body.election_title = row.title;
     body.notice = notice;
     body.refused = refused;
@@ -385,7 +394,11 @@ fn roster_state(board: &Board, j: TrusteeIndex) -> String {
 }
 
 /// The signed-in trustee, from the cookie, if its code still works.
-async fn from_cookie(state: &AppState, ip: std::net::IpAddr, headers: &HeaderMap) -> Result<Option<Trustee>, OpError> {
+pub(super) async fn from_cookie(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> Result<Option<Trustee>, OpError> {
     match super::cookie(headers, COOKIE) {
         Some(code) => who(state, ip, &code).await,
         None => Ok(None),

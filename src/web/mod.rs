@@ -7,6 +7,7 @@ pub mod candidates;
 pub mod cast_queue;
 pub mod ceremony;
 pub mod client;
+pub mod decryption;
 pub mod error;
 pub mod health;
 pub mod language;
@@ -59,6 +60,9 @@ struct Inner {
     casts: cast_queue::CastQueue,
     /// Definitions of elections whose polls have opened (frozen, so safe to keep).
     definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<CachedDefinition>>>,
+    /// Open elections' encryption (`None`: plain), kept once the polls
+    /// have opened: fixed from then on.
+    encryptions: std::sync::Mutex<std::collections::HashMap<String, Option<Arc<crate::ops::encrypted::Encryption>>>>,
     /// Candidates' photos and profiles of elections whose polls have opened
     /// (frozen then too, `ops::profiles`).
     media: std::sync::Mutex<std::collections::HashMap<String, Arc<candidates::Media>>>,
@@ -167,6 +171,7 @@ impl AppState {
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
                 definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
+                encryptions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 media: std::sync::Mutex::new(std::collections::HashMap::new()),
                 trees: crate::ops::tree::Trees::default(),
                 limiter: limits::Limiter::new(limits),
@@ -274,6 +279,92 @@ impl AppState {
     ) -> Result<teller_audit::receipt::Receipt, OpError> {
         let cached = self.definition(&request.election).await?;
         let prepared = crate::ops::cast::prepare(&cached.definition, cached.hash, &self.inner.secret, request)?;
+        self.inner.casts.commit(prepared).await
+    }
+
+    /// An open election's encryption: `None` for a plain election, or one
+    /// whose polls have not opened. Kept in memory once the polls have
+    /// opened.
+    pub async fn encryption(&self, election: &str) -> Result<Option<Arc<crate::ops::encrypted::Encryption>>, OpError> {
+        let cached = self
+            .inner
+            .encryptions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(election)
+            .cloned();
+        if let Some(e) = cached {
+            return Ok(e);
+        }
+        let id = election.to_string();
+        let (encryption, frozen) = self
+            .run(move |conn, _| {
+                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
+                let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
+                Ok((
+                    crate::ops::encrypted::Encryption::load(conn, &id)?.map(Arc::new),
+                    frozen,
+                ))
+            })
+            .await?;
+        if frozen {
+            self.inner
+                .encryptions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(election.to_string(), encryption.clone());
+        }
+        Ok(encryption)
+    }
+
+    /// Cast an encrypted ballot (`bytes`, as the device sent it): its
+    /// proofs are checked on the blocking pool, then it goes through the
+    /// group-commit queue as any cast.
+    pub async fn cast_encrypted(
+        &self,
+        election: &str,
+        token: crate::domain::token::Token,
+        bytes: Vec<u8>,
+        confirm: bool,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        let started = std::time::Instant::now();
+        let result = self.cast_encrypted_unmeasured(election, token, bytes, confirm).await;
+        match &result {
+            Ok(_) => self.inner.metrics.accepted(started.elapsed().as_secs_f64()),
+            Err(e) => self.inner.metrics.refused(metrics::Refusal::of(e)),
+        }
+        result
+    }
+
+    async fn cast_encrypted_unmeasured(
+        &self,
+        election: &str,
+        token: crate::domain::token::Token,
+        bytes: Vec<u8>,
+        confirm: bool,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        let Some(encryption) = self.encryption(election).await? else {
+            // Plain, or not open yet: say which.
+            let id = election.to_string();
+            let encrypted = self
+                .run(move |conn, _| Ok(crate::store::ceremony::parameters(conn, &id)?.is_some()))
+                .await?;
+            return Err(if encrypted {
+                OpError::PollsNotOpen(crate::domain::lifecycle::NotOpen::NotYet(None))
+            } else {
+                OpError::Refused(crate::ops::cast::PLAIN_ONLY.into())
+            });
+        };
+        let secret = self.inner.secret.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            let confirm = match confirm {
+                true => Some(hex::encode(crate::secrets::random_bytes::<16>()?)),
+                false => None,
+            };
+            crate::ops::encrypted::prepare(&encryption, &secret, &token, &bytes, confirm)
+        })
+        .await
+        .map_err(|e| OpError::Db(db::DbError::Connect(format!("worker failed: {e}"))))??;
         self.inner.casts.commit(prepared).await
     }
 
@@ -467,6 +558,21 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ));
+    // Trustees' partial decryptions: up to 1 MiB (about 330 bytes a target).
+    let partials = Router::new()
+        .route("/api/v1/elections/{id}/decryption/partials", post(decryption::api_post))
+        .route("/trustee/decryption", post(decryption::upload))
+        .route_layer(middleware::from_fn(paths::election_ids))
+        .layer(DefaultBodyLimit::max(
+            crate::ops::decryption::MAX_SHARE_BYTES + 64 * 1024,
+        ))
+        .layer(RequestBodyLimitLayer::new(
+            crate::ops::decryption::MAX_SHARE_BYTES + 64 * 1024,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
@@ -543,12 +649,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections", get(api::list))
         .route("/api/v1/elections/{id}", get(api::election))
         .route("/api/v1/elections/{id}/ballots", post(api::cast))
+        .route("/api/v1/elections/{id}/encryption", get(api::encryption))
+        .route("/api/v1/elections/{id}/audited", post(api::audited))
         .route("/api/v1/elections/{id}/ceremony", get(ceremony::api_board))
         .route("/api/v1/elections/{id}/ceremony/messages", post(ceremony::api_post))
         .route("/trustee", get(ceremony::show).post(ceremony::sign_in))
         .route("/trustee/sign-out", post(ceremony::sign_out))
         .route("/trustee/board.json", get(ceremony::download))
         .route("/trustee/message", post(ceremony::upload))
+        .route("/trustee/decryption-request.json", get(decryption::download))
+        .route(
+            "/api/v1/elections/{id}/decryption/request",
+            get(decryption::api_request),
+        )
         .route("/api/v1/elections/{id}/record", get(api::record))
         .route("/api/v1/elections/{id}/results", get(api::results))
         .route("/api/v1/elections/{id}/trackers/{tracker}", get(api::tracker))
@@ -575,6 +688,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz));
     small
         .merge(uploads)
+        .merge(partials)
         .merge(photos)
         .merge(logo)
         .merge(health)

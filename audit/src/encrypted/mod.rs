@@ -15,6 +15,7 @@
 //! | [`batch`] | checking proof equations one by one or in sound random-weighted batches | §15.6 |
 //! | [`ballot`] | which contests may be encrypted and their limits, the encrypted ballot's JSON and tracker, encrypting a member's choices | §14.8, §14.11 |
 //! | [`cast`] | what the server checks when a ballot is cast, each refusal named | §15.7 |
+//! | [`published`] | an encrypted ballot as the record publishes it (without `election`) | §16.9 |
 //!
 //! The single-statement proofs of §15.4–§15.5 (DLEQ and Schnorr) serve only
 //! the trustees' ceremony and decryption, and live with them
@@ -25,6 +26,7 @@
 //! provers take their randomness as an argument, so the test vectors
 //! (`audit/conformance/encrypted-vectors.json`) fix every drawn value.
 
+pub mod audited;
 pub mod ballot;
 pub mod batch;
 pub mod cast;
@@ -34,3 +36,4 @@ pub mod group;
 pub mod hash;
 pub mod nonces;
 pub mod proofs;
+pub mod published;

@@ -103,6 +103,8 @@ pub(crate) struct LogFacts {
     pub state: &'static str,
     /// `token_reissued` entries: codes replaced one by one by staff.
     pub replaced: u64,
+    /// What the log says about encryption (docs/design/encrypted-ballots.md §16.9).
+    pub encryption: super::encrypted::EncLog,
 }
 
 impl LogFacts {
@@ -161,6 +163,8 @@ pub(crate) struct LogChecker {
     phase: Phase,
     batch_len: u64,
     batch_last: Option<Digest>,
+    /// `audited` entries since the previous seal (§16.9: sealed with the ballots).
+    batch_audited: u64,
     next_seal: u64,
     total_ballots: u64,
 }
@@ -176,6 +180,7 @@ impl Default for LogChecker {
             phase: Phase::Draft,
             batch_len: 0,
             batch_last: None,
+            batch_audited: 0,
             next_seal: 1,
             total_ballots: 0,
         }
@@ -235,7 +240,8 @@ impl LogChecker {
             }
             return;
         }
-        let ballots_waiting = self.batch_len > 0;
+        self.facts.encryption.entry(seq, event);
+        let ballots_waiting = self.batch_len + self.batch_audited > 0;
         let phase = self.phase;
         let f = &mut self.structure;
         let allowed = event.phases();
@@ -271,9 +277,8 @@ impl LogChecker {
             | Event::CeremonyMessage { .. }
             | Event::TrusteeExcluded { .. }
             | Event::CeremonyCompleted { .. }
-            // Encrypted elections' audited ballots and decryption (§16.9):
-            // checked against the record's `encryption` member.
-            | Event::Audited { .. }
+            // Encrypted elections' decryption (§16.9): checked against
+            // the record's `encryption` member.
             | Event::Aggregated { .. }
             | Event::DecryptionShare { .. }
             | Event::DecryptionRefused { .. } => {}
@@ -327,6 +332,9 @@ impl LogChecker {
                 self.batch_len += 1;
                 self.batch_last = Some(*tracker);
             }
+            // Sealed in batches after the batch's ballot entries (§16.9);
+            // what it holds is checked against the record's `encryption`.
+            Event::Audited { .. } => self.batch_audited += 1,
             Event::Seal { seal, ballots } => {
                 if *seal != self.next_seal {
                     f.push(format!(
@@ -334,7 +342,7 @@ impl LogChecker {
                         self.next_seal
                     ));
                 }
-                if *ballots != self.batch_len || self.batch_len == 0 {
+                if *ballots != self.batch_len || self.batch_len + self.batch_audited == 0 {
                     f.push(format!(
                         "§5 rule 3: {at}: expected ballots = {} (the ballot entries since the previous seal, at least 1), found {ballots}",
                         self.batch_len
@@ -342,6 +350,7 @@ impl LogChecker {
                 }
                 self.total_ballots += self.batch_len;
                 self.batch_len = 0;
+                self.batch_audited = 0;
                 self.batch_last = None;
                 self.facts.seals.push((*seal, seq));
                 self.need(seq, kind, CheckpointReason::Sealed);
@@ -421,12 +430,13 @@ impl LogChecker {
                 }
             }
         }
-        if ballots_waiting && !matches!(event, Event::Ballot { .. } | Event::Seal { .. }) {
+        if ballots_waiting && !matches!(event, Event::Ballot { .. } | Event::Seal { .. } | Event::Audited { .. }) {
             self.structure.push(format!(
                 "§5 rule 3: {at}: expected the seal of the {} ballot entries before it, found {kind}",
-                self.batch_len
+                self.batch_len + self.batch_audited
             ));
             self.batch_len = 0;
+            self.batch_audited = 0;
             self.batch_last = None;
         }
     }
@@ -437,10 +447,10 @@ impl LogChecker {
 
     /// The log is complete: returns its facts and the two checks' failures.
     pub fn finish(mut self) -> (LogFacts, Failures, Failures) {
-        if self.batch_len > 0 {
+        if self.batch_len + self.batch_audited > 0 {
             self.structure.push(format!(
                 "§5 rule 3: expected a seal after the last {} ballot entries, found the end of the log",
-                self.batch_len
+                self.batch_len + self.batch_audited
             ));
         }
         // Stable sort: each sealed batch is a sorted run already, and it

@@ -11,9 +11,10 @@
 //! with the same report.
 
 mod ballots;
+mod encrypted;
 mod log;
 mod parallel;
-mod report;
+pub(crate) mod report;
 mod split;
 mod stream;
 mod verifier;
@@ -55,14 +56,23 @@ fn feed(v: &mut Verifier<'_>, record: &Record) {
     }
     v.log_end();
     v.checkpoints(record.checkpoints.clone());
-    match &record.ballots {
-        None => v.no_ballots(),
-        Some(ballots) => {
+    if let Some(e) = &record.encryption {
+        v.encryption(e.clone());
+    }
+    match (&record.ballots, &record.encrypted_ballots) {
+        (Some(ballots), _) => {
             for b in ballots {
                 v.ballot(b);
             }
             v.ballots_end();
         }
+        (None, Some(ballots)) => {
+            for b in ballots {
+                v.encrypted_ballot(b.clone());
+            }
+            v.ballots_end();
+        }
+        (None, None) => v.no_ballots(),
     }
     v.counts(record.counts);
     v.tally(record.tally.clone());

@@ -81,6 +81,14 @@ impl Failures {
         }
     }
 
+    /// Add `other`'s failures after these.
+    pub(crate) fn extend(&mut self, other: Failures) {
+        self.more += other.more;
+        for f in other.items {
+            self.push(f);
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -14,7 +14,7 @@ use crate::checkpoint::SignedCheckpoint;
 use crate::crypto::PublicKey;
 use crate::log::ChainedEntry;
 use crate::receipt::Receipt;
-use crate::record::{Counts, ElectionInfo, EARLIER_RECORD_FORMATS, RECORD_FORMAT};
+use crate::record::{Counts, ElectionInfo, EncryptionRecord, EARLIER_RECORD_FORMATS, RECORD_FORMAT};
 use crate::tally::Tally;
 
 /// Why an input could not be used.
@@ -223,6 +223,12 @@ pub(super) const MEMBERS: &[&str] = &[
     "tally",
 ];
 
+/// The member an encrypted election's record has besides those of §8
+/// (docs/design/encrypted-ballots.md §16.9). The parallel reader does not
+/// know it: a record with it is read here, on one thread for the log and
+/// on every core for the ballots' proofs.
+pub(super) const ENCRYPTION_MEMBER: &str = "encryption";
+
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
     type Value = ();
 
@@ -242,10 +248,14 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let v = self.0;
-        let mut seen = [false; 8];
+        let mut seen = [false; 9];
         while let Some(key) = map.next_key::<String>()? {
+            let position = MEMBERS
+                .iter()
+                .position(|m| *m == key)
+                .or((key == ENCRYPTION_MEMBER).then_some(MEMBERS.len()));
             // Refused while reading the value, so that the path names the member.
-            let Some(index) = MEMBERS.iter().position(|m| *m == key) else {
+            let Some(index) = position else {
                 let message = format!(
                     "unknown member {key:?} of the record, expected one of {}",
                     MEMBERS.join(", ")
@@ -267,7 +277,8 @@ impl<'de> Visitor<'de> for RecordVisitor<'_, '_> {
                 4 => v.checkpoints(map.next_value::<Vec<SignedCheckpoint>>()?),
                 5 => map.next_value_seed(BallotsSeed(v))?,
                 6 => v.counts(map.next_value::<Counts>()?),
-                _ => v.tally(map.next_value::<Option<Tally>>()?),
+                7 => v.tally(map.next_value::<Option<Tally>>()?),
+                _ => v.encryption(map.next_value::<EncryptionRecord>()?),
             }
         }
         if let Some(missing) = MEMBERS.iter().zip(seen).find(|(_, s)| !s) {
@@ -378,10 +389,126 @@ impl<'de> Visitor<'de> for BallotsSeed<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.0.is_encrypted() == Some(true) {
+            return encrypted_ballots(self.0, seq);
+        }
         while let Some(ballot) = seq.next_element::<PublishedBallot>()? {
             self.0.ballot(&ballot);
         }
         self.0.ballots_end();
         Ok(())
     }
+}
+
+/// Ballots checked per job on a worker thread.
+const ENCRYPTED_BATCH: usize = 16;
+
+/// An encrypted election's ballots: read here as raw JSON, then decoded
+/// and checked (shape, proofs, tracker, aggregate) on every core, the
+/// results taken back in record order for the checks across ballots.
+fn encrypted_ballots<'de, A: SeqAccess<'de>>(v: &mut Verifier<'_>, mut seq: A) -> Result<(), A::Error> {
+    use super::encrypted::{check_text, Checked, EncryptedBallots};
+    use crate::trustees::decrypt::Aggregator;
+    use std::collections::BTreeMap;
+    use std::sync::mpsc::{channel, sync_channel};
+    use std::sync::Mutex;
+
+    let Some(ctx) = v.encrypted_context() else {
+        while let Some(b) = seq.next_element::<crate::encrypted::published::PublishedEncryptedBallot>()? {
+            v.encrypted_ballot(b);
+        }
+        v.ballots_end();
+        return Ok(());
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let mut checker = EncryptedBallots::new(&ctx.shape);
+    type Done = (usize, Vec<Result<Checked, String>>);
+    let (work_tx, work_rx) = sync_channel::<(usize, Vec<Box<serde_json::value::RawValue>>)>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = channel::<Done>();
+    let outcome: Result<Option<String>, A::Error> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (rx, tx, ctx) = (&work_rx, done_tx.clone(), &ctx);
+                scope.spawn(move || {
+                    let mut aggregator = Aggregator::new(&ctx.shape);
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((n, texts)) = job else { break };
+                        let out = texts
+                            .iter()
+                            .map(|t| check_text(ctx, t.get(), &mut aggregator))
+                            .collect();
+                        if tx.send((n, out)).is_err() {
+                            break;
+                        }
+                    }
+                    aggregator
+                })
+            })
+            .collect();
+        drop(done_tx);
+        let mut pending: BTreeMap<usize, Vec<Result<Checked, String>>> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut first_error: Option<String> = None;
+        let mut take = |done: Done, checker: &mut EncryptedBallots, first_error: &mut Option<String>| {
+            pending.insert(done.0, done.1);
+            while let Some(results) = pending.remove(&next) {
+                for (k, r) in results.into_iter().enumerate() {
+                    match r {
+                        Ok(c) => checker.add(c),
+                        Err(e) => {
+                            first_error.get_or_insert_with(|| format!("ballots[{}].{e}", next * ENCRYPTED_BATCH + k));
+                        }
+                    }
+                }
+                next += 1;
+            }
+        };
+        let mut batch = Vec::with_capacity(ENCRYPTED_BATCH);
+        let mut jobs = 0usize;
+        let read: Result<(), A::Error> = loop {
+            match seq.next_element::<Box<serde_json::value::RawValue>>() {
+                Ok(Some(raw)) => {
+                    batch.push(raw);
+                    if batch.len() == ENCRYPTED_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(ENCRYPTED_BATCH));
+                        if work_tx.send((jobs, full)).is_err() {
+                            break Ok(());
+                        }
+                        jobs += 1;
+                        while let Ok(done) = done_rx.try_recv() {
+                            take(done, &mut checker, &mut first_error);
+                        }
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        if !batch.is_empty() && read.is_ok() {
+            let _ = work_tx.send((jobs, std::mem::take(&mut batch)));
+        }
+        drop(work_tx);
+        for done in done_rx.iter() {
+            take(done, &mut checker, &mut first_error);
+        }
+        for w in workers {
+            match w.join() {
+                Ok(a) => checker.aggregator.merge(a),
+                Err(_) => {
+                    first_error.get_or_insert_with(|| "a worker thread failed".into());
+                }
+            }
+        }
+        read.map(|()| first_error)
+    });
+    if let Some(e) = outcome? {
+        return Err(de::Error::custom(e));
+    }
+    v.encrypted_ballots_checked(checker);
+    Ok(())
 }

@@ -8,13 +8,15 @@ use std::collections::HashMap;
 
 use crate::checkpoint::{SignedCheckpoint, CHECKPOINT_FORMAT};
 use crate::crypto::PublicKey;
+use crate::encrypted::published::PublishedEncryptedBallot;
 use crate::log::ChainedEntry;
 use crate::receipt::Receipt;
-use crate::record::{Counts, ElectionInfo, RECORD_FORMAT};
+use crate::record::{Counts, ElectionInfo, EncryptionRecord, RECORD_FORMAT};
 use crate::tally::Tally;
 
 use super::ballots::BallotChecker;
 use super::ballots::Precheck;
+use super::encrypted::{self as enc, Context, EncryptedBallots};
 use super::log::{Ahead, LogChecker, LogFacts};
 use super::report::{Failures, Report};
 
@@ -45,6 +47,11 @@ pub struct Verifier<'a> {
     ballots_ended: bool,
     counts: Option<Counts>,
     tally: Option<Tally>,
+    /// The record's `encryption` member (§16.9), if it has one.
+    encryption: Option<EncryptionRecord>,
+    /// An encrypted election's ballots, checked as they arrive.
+    encrypted: Option<Box<EncryptedBallots>>,
+    encrypted_context: Option<Context>,
 }
 
 impl<'a> Verifier<'a> {
@@ -70,6 +77,9 @@ impl<'a> Verifier<'a> {
             ballots_ended: false,
             counts: None,
             tally: None,
+            encryption: None,
+            encrypted: None,
+            encrypted_context: None,
         }
     }
 
@@ -145,6 +155,61 @@ impl<'a> Verifier<'a> {
         }
         self.ballots_ended = true;
         self.end_ballots();
+    }
+
+    /// The record's `encryption` member (docs/design/encrypted-ballots.md §16.9).
+    pub fn encryption(&mut self, encryption: EncryptionRecord) {
+        self.encryption = Some(encryption);
+    }
+
+    /// Whether the log (read already) shows an encrypted election, whose
+    /// `ballots` are encrypted ones; `None` before the log is read.
+    pub fn is_encrypted(&self) -> Option<bool> {
+        self.facts.as_ref().map(|(f, _, _)| f.encryption.is_encrypted())
+    }
+
+    /// What encrypted ballots are checked against, once the election and
+    /// the log are known and the polls opened encrypted.
+    pub(super) fn encrypted_context(&self) -> Option<Context> {
+        self.context_with(&self.facts.as_ref()?.0)
+    }
+
+    fn context_with(&self, facts: &LogFacts) -> Option<Context> {
+        let election = self.election.as_ref()?;
+        let opened = facts.encryption.encryption()?;
+        let watch = self.receipts.iter().map(|r| r.body.tracker).collect();
+        Context::new(&election.id, &election.definition, opened, watch)
+    }
+
+    /// The next published encrypted ballot, checked on this thread (a
+    /// reader may check them on several threads instead and hand over the
+    /// result with [`Verifier::encrypted_ballots_checked`]).
+    pub fn encrypted_ballot(&mut self, b: PublishedEncryptedBallot) {
+        if self.encrypted_context.is_none() {
+            self.encrypted_context = self.encrypted_context();
+        }
+        let Some(ctx) = &self.encrypted_context else {
+            let checker = self.encrypted.get_or_insert_with(|| {
+                Box::new(EncryptedBallots::new(&crate::encrypted::ballot::BallotShape {
+                    contests: vec![],
+                }))
+            });
+            checker.unreadable.get_or_insert_with(|| {
+                "§16.9: the record publishes encrypted ballots, but its log opens no encrypted election".into()
+            });
+            return;
+        };
+        let checker = self
+            .encrypted
+            .get_or_insert_with(|| Box::new(EncryptedBallots::new(&ctx.shape)));
+        let checked = enc::check_ballot(ctx, b, &mut checker.aggregator);
+        checker.add(checked);
+    }
+
+    /// Encrypted ballots checked elsewhere: all of them, in record order.
+    pub(super) fn encrypted_ballots_checked(&mut self, checked: EncryptedBallots) {
+        self.encrypted = Some(Box::new(checked));
+        self.ballots_ended = true;
     }
 
     /// The record's counts.
@@ -268,6 +333,10 @@ impl<'a> Verifier<'a> {
             structure,
         );
         self.check_definition(&facts, &mut report);
+        if facts.encryption.is_encrypted() || self.encryption.is_some() {
+            let reports = self.finish_encrypted(&facts, report);
+            return (reports.0, reports.1);
+        }
         self.check_checkpoints(&facts, &mut report);
         // Ballots fed but never ended (an in-memory caller's slip) still count.
         if self.ballots_ended || matches!(self.ballots, Ballots::Checking(_)) {
@@ -347,11 +416,276 @@ impl<'a> Verifier<'a> {
             .map(|receipt| {
                 let mut own = Report::default();
                 let published_ballot = watched.get(&receipt.body.tracker).cloned();
-                self.check_receipt(receipt, &facts, published.is_some(), published_ballot, &mut own);
+                self.check_receipt(receipt, &facts, published.is_some(), published_ballot, None, &mut own);
                 own
             })
             .collect();
         (report, receipts)
+    }
+
+    /// The rest of an encrypted record's report, after `definition`:
+    /// docs/design/encrypted-ballots.md §16.11's steps in their places in
+    /// FORMAT.md §10's order.
+    fn finish_encrypted(&mut self, facts: &LogFacts, mut report: Report) -> (Report, Vec<Report>) {
+        let (id, definition) = match &self.election {
+            Some(e) => (e.id.clone(), e.definition.clone()),
+            None => (
+                String::new(),
+                crate::definition::Definition {
+                    title: String::new(),
+                    description: String::new(),
+                    contests: vec![],
+                },
+            ),
+        };
+        let log = &facts.encryption;
+        // Steps 1–8.
+        let outcome = enc::ceremony_checks(&id, &definition, log, self.encryption.as_ref(), &mut report);
+        self.check_checkpoints(facts, &mut report);
+        let ctx = self.encrypted_context.take().or_else(|| self.context_with(facts));
+        let fp = log.encryption().map(|e| e.fingerprint);
+        let mut ballots = self.encrypted.take();
+        if let Some(b) = ballots.as_deref_mut() {
+            b.finish(&facts.trackers);
+        }
+        // Steps 9–13, where ballot-validity stands for a plain record.
+        let mut audited = Report::default();
+        let duplicates = match ballots.as_deref_mut() {
+            Some(b) => {
+                report.skip(
+                    "ballot-tracker",
+                    "an encrypted record publishes no trackers: each is computed from its ballot and matched with the log (ballots-match-log)",
+                );
+                report.push(
+                    "ballot-order",
+                    "ballots are sorted by tracker, none twice",
+                    std::mem::take(&mut b.order),
+                );
+                report.push(
+                    "ballots-match-log",
+                    "the published ballots are exactly the log's",
+                    std::mem::take(&mut b.matching),
+                );
+                if let Some(u) = b.unreadable.take() {
+                    b.elements.push(u);
+                }
+                report.push(
+                    "ballot-elements",
+                    format!(
+                        "{} encrypted ballots have the definition's shape, fingerprint and elements",
+                        b.count
+                    ),
+                    std::mem::take(&mut b.elements),
+                );
+                report.push(
+                    "ballot-proofs",
+                    format!(
+                        "every selection and contest proof of {} ballots verifies (batched)",
+                        b.count
+                    ),
+                    std::mem::take(&mut b.proofs),
+                );
+                let cast: std::collections::HashSet<_> = b.trackers.iter().copied().collect();
+                let mut more = crate::verify::report::Failures::default();
+                enc::audited_checks(
+                    ctx.as_ref(),
+                    log,
+                    self.encryption.as_ref(),
+                    &cast,
+                    &mut |a, t| b.note_alpha(a, t),
+                    &mut more,
+                    &mut audited,
+                );
+                let mut duplicates = std::mem::take(&mut b.duplicates);
+                duplicates.extend(more);
+                duplicates
+            }
+            None => {
+                for name in [
+                    "ballot-tracker",
+                    "ballot-order",
+                    "ballots-match-log",
+                    "ballot-elements",
+                    "ballot-proofs",
+                ] {
+                    report.skip(
+                        name,
+                        "the record publishes no ballots (they are published from the close)",
+                    );
+                }
+                let mut seen = std::collections::HashMap::new();
+                let mut more = crate::verify::report::Failures::default();
+                enc::audited_checks(
+                    ctx.as_ref(),
+                    log,
+                    self.encryption.as_ref(),
+                    &Default::default(),
+                    &mut |a, t| seen.insert(*a, t),
+                    &mut more,
+                    &mut audited,
+                );
+                more
+            }
+        };
+        report.push(
+            "ballot-duplicates",
+            "no alpha appears twice among the cast and audited ballots",
+            duplicates,
+        );
+        report.checks.extend(audited.checks);
+        let aggregate = enc::aggregate_check(
+            fp.as_ref(),
+            log,
+            self.encryption.as_ref(),
+            ballots.as_deref(),
+            &mut report,
+        );
+        // §16.9: encrypted ballots are published from the close.
+        let published = ballots.as_ref().map(|b| b.count);
+        let closed = facts.closed.is_some();
+        let failures = match (closed, published) {
+            (true, None) => vec![format!(
+                "§16.9: ballots: expected the published encrypted ballots (the election is {}), found null",
+                facts.state
+            )],
+            (false, Some(n)) => vec![format!(
+                "§16.9: ballots: expected null (the election is {}: encrypted ballots are published from the close), found {n} ballots",
+                facts.state
+            )],
+            _ => vec![],
+        };
+        report.push_list(
+            "ballots-published",
+            if closed {
+                "the encrypted ballots are published from the close"
+            } else {
+                "no ballot is published before the close"
+            },
+            failures,
+        );
+        self.check_counts(facts, published, &mut report);
+        self.check_certification(facts, &mut report);
+        // Steps 14–15, then the tally (step 16).
+        let totals = enc::decryption_checks(
+            fp.as_ref(),
+            outcome.as_ref(),
+            log,
+            self.encryption.as_ref(),
+            aggregate.as_ref(),
+            &mut report,
+        );
+        self.check_encrypted_tally(
+            facts,
+            aggregate.as_ref(),
+            totals.as_ref(),
+            ballots.as_deref(),
+            &mut report,
+        );
+        let watched = ballots.map(|b| b.watched).unwrap_or_default();
+        let receipts = self
+            .receipts
+            .iter()
+            .map(|receipt| {
+                let mut own = Report::default();
+                let kept = watched.get(&receipt.body.tracker).cloned();
+                self.check_receipt(receipt, facts, published.is_some(), None, Some(kept), &mut own);
+                own
+            })
+            .collect();
+        (report, receipts)
+    }
+
+    /// Step 16: the tally made from the decrypted totals (§16.8).
+    fn check_encrypted_tally(
+        &self,
+        facts: &LogFacts,
+        aggregate: Option<&crate::trustees::decrypt::Aggregate>,
+        totals: Option<&crate::trustees::decrypt::Totals>,
+        ballots: Option<&EncryptedBallots>,
+        report: &mut Report,
+    ) {
+        let Some(tallied) = facts.tallied else {
+            if self.tally.is_some() {
+                report.push_list(
+                    "tally",
+                    "the tally is published with the tallied entry",
+                    vec!["§8: tally: expected null (the log has no tallied entry), found a tally".into()],
+                );
+            } else {
+                report.skip("tally", "the election is not tallied yet");
+            }
+            return;
+        };
+        let seq = tallied.seq;
+        let mut failures = Vec::new();
+        if let Some(opened) = facts.opened {
+            if tallied.lot_seed.commitment() != opened.lot_seed_commitment {
+                failures.push(format!(
+                    "§9.1: entry {seq} (tallied): expected a lot seed whose SHA-256 is {} (entry {}, polls_opened), found one hashing to {}",
+                    opened.lot_seed_commitment,
+                    opened.seq,
+                    tallied.lot_seed.commitment()
+                ));
+            }
+        }
+        let Some(published) = &self.tally else {
+            failures.push(format!(
+                "§8: entry {seq} (tallied): expected the record's tally, found none"
+            ));
+            report.push_list("tally", "the tally from the decrypted totals", failures);
+            return;
+        };
+        if published.digest() != tallied.tally_digest {
+            failures.push(format!(
+                "§9: tally: expected the digest {} logged in entry {seq} (tallied), found a tally hashing to {}",
+                tallied.tally_digest,
+                published.digest()
+            ));
+        }
+        let (Some(election), Some(aggregate), Some(totals), Some(ballots)) =
+            (&self.election, aggregate, totals, ballots)
+        else {
+            failures.push(format!(
+                "§16.11 step 16: entry {seq} (tallied): expected ballots, an aggregate and decrypted totals that hold to tally from, found {}",
+                if ballots.is_none() { "no ballots" } else { "none that hold" }
+            ));
+            report.push_list("tally", "the tally from the decrypted totals", failures);
+            return;
+        };
+        let weight = crate::count::Weight::from_micros(ballots.total_weight).unwrap_or(crate::count::Weight::ONE);
+        match crate::tally::encrypted::tally(
+            &election.id,
+            &election.definition,
+            aggregate,
+            totals,
+            ballots.count,
+            weight,
+            &tallied.lot_seed,
+        ) {
+            Ok(recount) => {
+                if &recount != published {
+                    for (mine, theirs) in recount.contests.iter().zip(&published.contests) {
+                        if mine != theirs {
+                            failures.push(format!(
+                                "§16.8: contest {:?}: expected the result the decrypted totals give, found a published result that differs",
+                                mine.contest
+                            ));
+                        }
+                    }
+                    if failures.is_empty() {
+                        failures.push(
+                            "§16.8: tally: expected the tally the decrypted totals give, found one that differs".into(),
+                        );
+                    }
+                }
+            }
+            Err(e) => failures.push(format!("§16.8: the decrypted totals make no tally: {e}")),
+        }
+        report.push_list(
+            "tally",
+            "the tally from the decrypted totals equals the published tally",
+            failures,
+        );
     }
 
     fn check_definition(&self, facts: &LogFacts, report: &mut Report) {
@@ -751,6 +1085,7 @@ impl<'a> Verifier<'a> {
         facts: &LogFacts,
         ballots_published: bool,
         watched: Option<PublishedBallot>,
+        encrypted: Option<Option<PublishedEncryptedBallot>>,
         report: &mut Report,
     ) {
         let body = &receipt.body;
@@ -818,7 +1153,24 @@ impl<'a> Verifier<'a> {
                 format!("seal {} has not happened yet; check again later", body.seal),
             ),
         }
-        if ballots_published {
+        if let (true, Some(kept)) = (ballots_published, &encrypted) {
+            let failures = match (kept, body.ballot.encrypted()) {
+                (Some(b), Some(mine)) if b.with_election(id) == *mine => vec![],
+                (Some(_), _) => vec![format!(
+                    "§7: expected the published encrypted ballot with tracker {} to be the receipt's, found a different one",
+                    body.tracker
+                )],
+                (None, _) => vec![format!(
+                    "§7: expected a published ballot with tracker {}, found none",
+                    body.tracker
+                )],
+            };
+            report.push_list(
+                "receipt-content",
+                "the published ballot is the one in the receipt",
+                failures,
+            );
+        } else if ballots_published {
             let failures = match watched {
                 Some(b)
                     if body

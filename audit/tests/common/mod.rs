@@ -311,6 +311,8 @@ pub fn mini_record_and_key() -> (Record, Receipt, Ed25519KeyPair) {
         log: mini.log,
         checkpoints: mini.checkpoints,
         ballots: Some(published),
+        encrypted_ballots: None,
+        encryption: None,
         counts: Counts {
             eligible: 10,
             tokens_issued: 10,

@@ -111,6 +111,15 @@ struct CeremonyConsole {
     rows: Vec<TrusteeConsoleRow>,
     /// Trustees whose message the board awaits (staff may exclude them).
     awaited: Vec<TrusteeConsoleRow>,
+    /// After the close: the trustees' decryption.
+    decryption: Option<DecryptionConsole>,
+}
+
+/// The trustees' decryption as the console shows it.
+#[derive(Serialize)]
+struct DecryptionConsole {
+    progress: String,
+    refusals: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +149,7 @@ fn ceremony_console(c: &crate::ops::ceremony::Ceremony) -> CeremonyConsole {
         complete: false,
         rows: Vec::new(),
         awaited: Vec::new(),
+        decryption: None,
     };
     let Some((_, board)) = &c.board else {
         view.progress = format!(
@@ -323,7 +333,19 @@ async fn page_asking(
             });
             let confirm = crate::ops::confirm::figures(conn, &s.election.id)?;
             let witnesses = crate::ops::witnesses::statuses(conn, &s.election.id)?;
-            let ceremony = crate::ops::ceremony::load(conn, &s.election.id)?.map(|c| ceremony_console(&c));
+            let decryption = crate::ops::decryption::progress(conn, &s.election.id)?;
+            let ceremony = crate::ops::ceremony::load(conn, &s.election.id)?.map(|c| {
+                let mut view = ceremony_console(&c);
+                view.decryption = decryption.as_ref().map(|p| DecryptionConsole {
+                    progress: if p.decrypted {
+                        crate::i18n::t("decryption-done", &[])
+                    } else {
+                        crate::web::decryption::progress_text(&c, p)
+                    },
+                    refusals: crate::web::decryption::refusal_texts(&c, p),
+                });
+                view
+            });
             let retention = if s.state >= Lifecycle::Tallied {
                 Some(crate::ops::purge::plan(conn, &s.election.id, window_days)?)
             } else {

@@ -1,0 +1,3 @@
+DROP TABLE decryption_refusals;
+DROP TABLE decryption_shares;
+DROP TABLE aggregates;
