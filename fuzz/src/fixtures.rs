@@ -257,6 +257,7 @@ fn build() -> Fixture {
         log: log.entries,
         checkpoints: log.checkpoints,
         ballots: Some(published),
+        encrypted_ballots: None,
         counts: Counts {
             eligible: 10,
             tokens_issued: 10,
@@ -264,6 +265,7 @@ fn build() -> Fixture {
             ballots: 9,
         },
         tally: Some(tally),
+        encryption: None,
     };
     Fixture {
         record,
