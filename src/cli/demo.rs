@@ -98,6 +98,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     demo_presentation(&mut conn, &id, &parsed.definition)?;
     let witnesses = demo_witnesses(&mut conn, &dir, &id, &public_url, actor)?;
     let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
+    let encrypted = super::demo_encrypted::create(&mut conn, &secret, &dir, &public_url, members, actor)?;
     let tokens_path = dir.join("tokens.csv");
     let file =
         crate::files::create_new(&tokens_path).with_context(|| format!("cannot create {}", tokens_path.display()))?;
@@ -164,6 +165,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         banner,
         "  The cosigned checkpoint: {public_url}/api/v1/elections/{id}/log/checkpoint\n"
     );
+    banner.push_str(&super::demo_encrypted::banner(&encrypted, &public_url, &dir));
     let _ = writeln!(
         banner,
         "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;"

@@ -2,6 +2,7 @@
 
 mod bench;
 pub mod demo;
+pub mod demo_encrypted;
 mod staff;
 
 use std::path::PathBuf;
@@ -189,6 +190,18 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         members: u32,
     },
+    /// Finish the demo's encrypted election: close its polls, then have
+    /// two of its demo trustees decrypt the totals (running `teller-audit
+    /// trustee decrypt` in their folders, as each trustee would) and upload
+    /// their partial decryptions, which publishes the result.
+    DemoDecrypt {
+        /// The encrypted election's id (or a unique prefix), as `teller
+        /// demo` printed it.
+        election: String,
+        /// The demo's data directory, as `teller demo` printed it.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
     /// Create, list, open, close and tally elections.
     #[command(subcommand)]
     Election(staff::ElectionCommand),
@@ -352,6 +365,7 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             members,
         } => demo::run(data_dir, &listen, g.public_url.clone(), members),
+        Command::DemoDecrypt { election, data_dir } => demo_encrypted::decrypt(&data_dir, &election, &g.public_url()),
         Command::Election(c) => staff::election(&g, c),
         Command::Voters(c) => staff::voters(&g, c),
         Command::Tokens(c) => staff::tokens(&g, c),
