@@ -332,6 +332,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    ballot_alphas (election_id, alpha) {
+        election_id -> Text,
+        alpha -> Text,
+    }
+}
+
+diesel::table! {
+    audited_ballots (election_id, tracker) {
+        election_id -> Text,
+        tracker -> Text,
+        body -> Text,
+        received_at -> BigInt,
+        seal -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     aggregates (election_id) {
         election_id -> Text,
         ballots -> BigInt,

@@ -22,7 +22,9 @@ use teller_audit::ballot::{self, Ballot};
 use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce, PublicKey};
 use teller_audit::definition::{Definition, WRITE_IN_PREFIX};
-use teller_audit::receipt::{Receipt, ReceiptBody, RECEIPT_FORMAT};
+use teller_audit::encrypted::ballot::EncryptedBallot;
+use teller_audit::encrypted::cast::CastRefusal;
+use teller_audit::receipt::{Receipt, ReceiptBallot, ReceiptBody, RECEIPT_FORMAT};
 
 use super::OpError;
 use crate::db::{write_tx, AnyConnection};
@@ -76,12 +78,83 @@ pub struct CastRequest {
 pub struct Prepared {
     election: String,
     token_hash: String,
-    choices: Choices,
-    nonce: Nonce,
+    content: Content,
     /// The definition the ballot was checked against.
     definition_hash: Digest,
     /// A confirmation asked for: its random place in the sending order.
     confirm: Option<String>,
+}
+
+/// What a cast holds: plain choices (the server draws the nonce), or an
+/// encrypted ballot made on the member's device (or by the server for a
+/// member without JavaScript), already checked as far as the election
+/// alone allows (`ops::encrypted::prepare`).
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// A plain ballot's choices and nonce.
+    Plain {
+        /// The normalised choices.
+        choices: Choices,
+        /// The nonce drawn for it.
+        nonce: Nonce,
+    },
+    /// An encrypted ballot.
+    Encrypted(Box<EncryptedCast>),
+}
+
+/// An encrypted ballot ready to store.
+#[derive(Debug, Clone)]
+pub struct EncryptedCast {
+    ballot: EncryptedBallot,
+    tracker: Digest,
+    /// Its published form (canonical JSON without `election`, §16.9).
+    body: String,
+    /// Its ciphertexts' `alpha`s, in hex, in the ballot's order.
+    alphas: Vec<String>,
+}
+
+impl Content {
+    /// An encrypted ballot's content.
+    pub fn encrypted(ballot: EncryptedBallot) -> Content {
+        let tracker = ballot.tracker();
+        let alphas = ballot.alphas().into_iter().map(|(_, a)| a.to_hex()).collect();
+        Content::Encrypted(Box::new(EncryptedCast {
+            body: published_body(&ballot),
+            ballot,
+            tracker,
+            alphas,
+        }))
+    }
+}
+
+/// An encrypted ballot's published form: canonical JSON without its
+/// `election` (the record's `ballots`, §16.9; `ballots.body`).
+pub fn published_body(ballot: &EncryptedBallot) -> String {
+    let mut value = serde_json::to_value(ballot).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("election");
+    }
+    let bytes = teller_audit::canonical::to_bytes(&value).unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+impl Prepared {
+    /// A cast prepared elsewhere (`ops::encrypted`).
+    pub(crate) fn new(
+        election: String,
+        token_hash: String,
+        content: Content,
+        definition_hash: Digest,
+        confirm: Option<String>,
+    ) -> Prepared {
+        Prepared {
+            election,
+            token_hash,
+            content,
+            definition_hash,
+            confirm,
+        }
+    }
 }
 
 /// Check a request against the election's (frozen) definition, whose hash
@@ -105,10 +178,12 @@ pub fn prepare(
     Ok(Prepared {
         confirm,
         token_hash: secret.token_hash(request.token.as_str()),
-        nonce: Nonce(random_bytes::<16>()?),
+        content: Content::Plain {
+            nonce: Nonce(random_bytes::<16>()?),
+            choices,
+        },
         definition_hash,
         election: request.election,
-        choices,
     })
 }
 
@@ -212,14 +287,16 @@ pub fn cast_batch(
         .collect())
 }
 
+/// Why plain choices are refused in an encrypted election: taking them
+/// would break its promise that the server never sees a ballot's content.
+pub const ENCRYPTED_ONLY: &str = "this election's ballots must be encrypted under its trustees' key before they are sent (FORMAT: teller-encrypted-ballot/1); plain choices are not taken. Nothing was cast and your code still works";
+
+/// Why an encrypted ballot is refused in a plain election.
+pub const PLAIN_ONLY: &str =
+    "this election takes plain ballots, not encrypted ones; nothing was cast and your code still works";
+
 /// What one transaction knows about an election, loaded once per batch under
 /// the election's shared lock.
-/// Why a cast in an encrypted election is refused, for now: its key
-/// ceremony runs and its polls open, but casting encrypted ballots (the
-/// member's device encrypting them, docs/design/encrypted-ballots.md) is
-/// not built yet, and taking plain choices there would break its promise.
-pub const ENCRYPTED_NOT_YET: &str = "this election's ballots must be encrypted on your device under its trustees' key, and this version of Teller cannot take encrypted ballots yet; nothing was cast and your code still works";
-
 struct Open {
     next_seal: i64,
     window: Result<(), NotOpen>,
@@ -228,8 +305,7 @@ struct Open {
     sealed_key: Arc<String>,
     /// The election sends confirmation e-mails.
     confirmations: bool,
-    /// Its ballots are to be encrypted under trustees' keys (issue 13),
-    /// which this version cannot take yet: every cast is refused.
+    /// Its ballots are encrypted under trustees' keys (issue 13).
     encrypted: bool,
 }
 
@@ -300,13 +376,19 @@ pub fn find_stored(conn: &mut AnyConnection, p: &Prepared, now: i64) -> Result<O
             return Ok(None);
         };
         let weight = Weight::parse(&weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
-        let ballot = Ballot {
-            election: p.election.clone(),
-            nonce: p.nonce,
-            choices: p.choices.clone(),
-            weight,
+        let (ballot, tracker): (ReceiptBallot, Digest) = match &p.content {
+            Content::Plain { choices, nonce } => {
+                let ballot = Ballot {
+                    election: p.election.clone(),
+                    nonce: *nonce,
+                    choices: choices.clone(),
+                    weight,
+                };
+                let tracker = ballot.tracker();
+                (ballot.into(), tracker)
+            }
+            Content::Encrypted(cast) => (cast.ballot.clone().into(), cast.tracker),
         };
-        let tracker = ballot.tracker();
         let seal = match ballots::seal_of(conn, &p.election, &tracker)? {
             None => return Ok(None),
             Some(Some(sealed_in)) => sealed_in,
@@ -317,7 +399,7 @@ pub fn find_stored(conn: &mut AnyConnection, p: &Prepared, now: i64) -> Result<O
                 format: RECEIPT_FORMAT.to_string(),
                 election: p.election.clone(),
                 tracker,
-                ballot: ballot.into(),
+                ballot,
                 seal: seal as u64,
                 public_key: open.public_key,
             },
@@ -328,39 +410,35 @@ pub fn find_stored(conn: &mut AnyConnection, p: &Prepared, now: i64) -> Result<O
 
 fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsigned, OpError> {
     open.window.map_err(OpError::PollsNotOpen)?;
-    if open.encrypted {
-        return Err(OpError::Refused(ENCRYPTED_NOT_YET.into()));
-    }
     if p.definition_hash != open.definition_hash {
         return Err(OpError::Refused(
             "the ballot changed while you were voting; reload it and vote again".into(),
         ));
     }
+    let (choices, nonce) = match p.content {
+        Content::Plain { choices, nonce } => (choices, nonce),
+        Content::Encrypted(cast) => {
+            return commit_encrypted(conn, open, p.election, p.token_hash, *cast, p.confirm);
+        }
+    };
+    if open.encrypted {
+        return Err(OpError::Refused(ENCRYPTED_ONLY.into()));
+    }
     // Consume the token: nothing else can happen before this succeeds, so a
     // refused cast writes nothing and needs no savepoint.
     let Some(member) = members::consume_returning_weight(conn, &p.election, &p.token_hash)? else {
-        return Err(match members::token_status(conn, &p.token_hash)? {
-            TokenStatus::Known { election, voted: true } if election == p.election => OpError::TokenUsed,
-            _ => OpError::UnknownToken,
-        });
+        return Err(used_or_unknown(conn, &p.election, &p.token_hash)?);
     };
     let weight = Weight::parse(&member.weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
     let ballot = Ballot {
         election: p.election.clone(),
-        nonce: p.nonce,
-        choices: p.choices,
+        nonce,
+        choices,
         weight,
     };
     let tracker = ballot.tracker();
     ballots::insert(conn, &p.election, &tracker, &ballot.nonce, &ballot.choices, weight)?;
-    // In the cast's own transaction: a confirmation is stored exactly when
-    // its ballot is. Asked for on a form, so checked here: only if the
-    // election sends them and the member has an address.
-    if let Some(send_order) = &p.confirm {
-        if open.confirmations && !member.email.trim().is_empty() {
-            confirmations::insert_pending(conn, &p.election, &tracker.to_hex(), &member.member_id, send_order)?;
-        }
-    }
+    confirm_later(conn, open, &p.election, &tracker, &member, p.confirm.as_deref())?;
     Ok(Unsigned {
         body: ReceiptBody {
             format: RECEIPT_FORMAT.to_string(),
@@ -372,4 +450,111 @@ fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsi
         },
         sealed_key: open.sealed_key.clone(),
     })
+}
+
+/// Why a token could not be consumed: used (in this election) or unknown.
+fn used_or_unknown(conn: &mut AnyConnection, election: &str, token_hash: &str) -> Result<OpError, OpError> {
+    Ok(match members::token_status(conn, token_hash)? {
+        TokenStatus::Known {
+            election: e,
+            voted: true,
+        } if e == election => OpError::TokenUsed,
+        _ => OpError::UnknownToken,
+    })
+}
+
+/// In the cast's own transaction: a confirmation is stored exactly when its
+/// ballot is. Asked for on a form, so checked here: only if the election
+/// sends them and the member has an address.
+fn confirm_later(
+    conn: &mut AnyConnection,
+    open: &Open,
+    election: &str,
+    tracker: &Digest,
+    member: &members::Consumed,
+    send_order: Option<&str>,
+) -> Result<(), OpError> {
+    if let Some(send_order) = send_order {
+        if open.confirmations && !member.email.trim().is_empty() {
+            confirmations::insert_pending(conn, election, &tracker.to_hex(), &member.member_id, send_order)?;
+        }
+    }
+    Ok(())
+}
+
+/// Commit an encrypted ballot (§15.7 rules 4, 6 and the weight): the checks
+/// that need the database, in the cast's transaction.
+///
+/// A retry of a cast whose answer was lost sends the same bytes: if the
+/// token is used and a ballot with exactly this tracker is stored, the
+/// answer is that ballot's receipt again, as if the first answer had
+/// arrived (§14.11). No link between token and ballot is stored or needed:
+/// the receipt says nothing a reader of the log cannot see.
+fn commit_encrypted(
+    conn: &mut AnyConnection,
+    open: &Open,
+    election: String,
+    token_hash: String,
+    cast: EncryptedCast,
+    confirm: Option<String>,
+) -> Result<Unsigned, OpError> {
+    if !open.encrypted {
+        return Err(OpError::Refused(PLAIN_ONLY.into()));
+    }
+    let receipt = |seal: i64, cast: EncryptedCast, election: String| Unsigned {
+        body: ReceiptBody {
+            format: RECEIPT_FORMAT.to_string(),
+            election,
+            tracker: cast.tracker,
+            ballot: cast.ballot.into(),
+            seal: seal as u64,
+            public_key: open.public_key,
+        },
+        sealed_key: open.sealed_key.clone(),
+    };
+    if let Some(sealed_in) = ballots::seal_of(conn, &election, &cast.tracker)? {
+        return match members::token_status(conn, &token_hash)? {
+            TokenStatus::Known {
+                election: e,
+                voted: true,
+            } if e == election => Ok(receipt(sealed_in.unwrap_or(open.next_seal), cast, election)),
+            // The same ballot with a code that has not voted: a replay.
+            TokenStatus::Known {
+                election: e,
+                voted: false,
+            } if e == election => Err(super::encrypted::refusal(CastRefusal::Duplicate {
+                path: "contests".into(),
+                found_in: "this very ballot was already cast",
+            })),
+            _ => Err(OpError::UnknownToken),
+        };
+    }
+    if ballots::is_audited(conn, &election, &cast.tracker)? {
+        return Err(super::encrypted::refusal(CastRefusal::Audited {
+            tracker: cast.tracker,
+        }));
+    }
+    if let Some(i) = ballots::stored_alpha(conn, &election, &cast.alphas)? {
+        let path = cast.ballot.alphas().get(i).map(|(p, _)| p.clone()).unwrap_or_default();
+        return Err(super::encrypted::refusal(CastRefusal::Duplicate {
+            path,
+            found_in: "by a stored ballot",
+        }));
+    }
+    let Some(member) = members::consume_returning_weight(conn, &election, &token_hash)? else {
+        return Err(used_or_unknown(conn, &election, &token_hash)?);
+    };
+    let weight = Weight::parse(&member.weight).map_err(|e| StoreError::from(corrupt(format!("member weight: {e}"))))?;
+    if weight != cast.ballot.weight {
+        // Not this member's ballot as sent: give the code back, in the same
+        // transaction, so that nothing changes.
+        members::unconsume(conn, &election, &token_hash)?;
+        return Err(super::encrypted::refusal(CastRefusal::Weight {
+            expected: weight,
+            found: cast.ballot.weight,
+        }));
+    }
+    ballots::insert_encrypted(conn, &election, &cast.tracker, &cast.body, &cast.alphas)?;
+    confirm_later(conn, open, &election, &cast.tracker, &member, confirm.as_deref())?;
+    Ok(receipt(open.next_seal, cast, election))
 }

@@ -9,6 +9,7 @@ pub mod confirm;
 pub mod create;
 pub mod decryption;
 pub mod delivery;
+pub mod encrypted;
 pub mod lifecycle;
 pub mod profiles;
 pub mod purge;
@@ -104,6 +105,15 @@ pub enum OpError {
     Ceremony {
         /// The refusal's name, as the API gives it (`bad_signature`, …).
         code: &'static str,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// An encrypted ballot refused by a named check (§15.7); nothing was
+    /// cast.
+    #[error("the ballot was not cast: {message}")]
+    Encrypted {
+        /// The check's name (`ballot-proofs`, …), as the API gives it.
+        check: &'static str,
         /// What is wrong, in words.
         message: String,
     },

@@ -71,10 +71,13 @@ pub(crate) fn seal_locked(
     now: i64,
 ) -> Result<Option<Sealed>, OpError> {
     let waiting = ballots::pending(conn, &row.id)?;
-    if waiting.is_empty() {
+    // Audited ballots (encrypted elections, §16.10) are sealed with the
+    // ballots, after them.
+    let audited = ballots::pending_audited(conn, &row.id)?;
+    if waiting.is_empty() && audited.is_empty() {
         return Ok(None);
     }
-    let too_few = (waiting.len() as i64) < row.seal_min_ballots;
+    let too_few = ((waiting.len() + audited.len()) as i64) < row.seal_min_ballots;
     let too_soon = now - head.last_seal_at < row.seal_interval_seconds;
     match when {
         SealWhen::Due if too_soon || too_few => return Ok(None),
@@ -88,11 +91,13 @@ pub(crate) fn seal_locked(
     let trackers: Vec<String> = waiting.iter().map(|t| t.to_hex()).collect();
     confirmations::queue_sealed(conn, &row.id, &trackers, seal, now)?;
     let mut events: Vec<Event> = waiting.into_iter().map(|tracker| Event::Ballot { tracker }).collect();
+    events.extend(audited.into_iter().map(|tracker| Event::Audited { tracker }));
     events.push(Event::Seal {
         seal: seal as u64,
         ballots: count,
     });
     ballots::mark_sealed(conn, &row.id, seal)?;
+    ballots::mark_audited_sealed(conn, &row.id, seal)?;
     let revealed = members::reveal_voted(conn, &row.id)?;
     turnout::add_voted(conn, &row.id, revealed as u64)?;
     head.next_seal += 1;

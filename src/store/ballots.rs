@@ -188,3 +188,144 @@ pub fn sealed_in_log_order(
         .load(conn)?;
     Ok(rows.into_iter().filter_map(|(t, s)| s.map(|s| (t, s))).collect())
 }
+
+/// Store a cast encrypted ballot, awaiting its seal: `body` is its
+/// published form (canonical JSON, without `election`), `alphas` its
+/// ciphertexts' `alpha`s in hex. The caller has checked that none is
+/// stored ([`stored_alpha`]); the primary key refuses one anyway.
+pub fn insert_encrypted(
+    conn: &mut AnyConnection,
+    election: &str,
+    tracker: &Digest,
+    body: &str,
+    alphas: &[String],
+) -> Result<(), StoreError> {
+    diesel::insert_into(ballots::table)
+        .values((
+            ballots::election_id.eq(election),
+            ballots::tracker.eq(tracker.to_hex()),
+            ballots::body.eq(body),
+            ballots::seal.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    insert_alphas(conn, election, alphas)
+}
+
+/// Keep `alphas` (hex) as used in `election`.
+pub fn insert_alphas(conn: &mut AnyConnection, election: &str, alphas: &[String]) -> Result<(), StoreError> {
+    use crate::db::schema::ballot_alphas;
+    // One row per statement: batch inserts are not portable across the two
+    // backends here, and a ballot has a few dozen alphas at most, inserted
+    // in the cast's own transaction.
+    for a in alphas {
+        diesel::insert_into(ballot_alphas::table)
+            .values((ballot_alphas::election_id.eq(election), ballot_alphas::alpha.eq(a)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The first of `alphas` (hex) already used in `election` by a cast or
+/// audited ballot, by its index in `alphas`.
+pub fn stored_alpha(conn: &mut AnyConnection, election: &str, alphas: &[String]) -> Result<Option<usize>, StoreError> {
+    use crate::db::schema::ballot_alphas;
+    let mut found: Vec<String> = Vec::new();
+    for chunk in alphas.chunks(200) {
+        found.extend(
+            ballot_alphas::table
+                .filter(ballot_alphas::election_id.eq(election))
+                .filter(ballot_alphas::alpha.eq_any(chunk))
+                .select(ballot_alphas::alpha)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(alphas.iter().position(|a| found.contains(a)))
+}
+
+/// Every stored ballot's body `(tracker, body)`, sealed or not, in tracker
+/// order (an encrypted election's aggregate, after the close).
+pub fn all_bodies(conn: &mut AnyConnection, election: &str) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(ballots::table
+        .filter(ballots::election_id.eq(election))
+        .order(ballots::tracker)
+        .select((ballots::tracker, ballots::body))
+        .load(conn)?)
+}
+
+/// Whether `tracker` is an audited ballot of `election`.
+pub fn is_audited(conn: &mut AnyConnection, election: &str, tracker: &Digest) -> Result<bool, StoreError> {
+    use crate::db::schema::audited_ballots;
+    let n: i64 = audited_ballots::table
+        .filter(audited_ballots::election_id.eq(election))
+        .filter(audited_ballots::tracker.eq(tracker.to_hex()))
+        .select(count_star())
+        .first(conn)?;
+    Ok(n > 0)
+}
+
+/// Store an audited ballot (its file, canonical JSON) and its alphas.
+pub fn insert_audited(
+    conn: &mut AnyConnection,
+    election: &str,
+    tracker: &Digest,
+    body: &str,
+    alphas: &[String],
+    now: i64,
+) -> Result<(), StoreError> {
+    use crate::db::schema::audited_ballots;
+    diesel::insert_into(audited_ballots::table)
+        .values((
+            audited_ballots::election_id.eq(election),
+            audited_ballots::tracker.eq(tracker.to_hex()),
+            audited_ballots::body.eq(body),
+            audited_ballots::received_at.eq(now),
+            audited_ballots::seal.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    insert_alphas(conn, election, alphas)
+}
+
+/// Every audited ballot's file `(tracker, body)`, in tracker order.
+pub fn audited(conn: &mut AnyConnection, election: &str) -> Result<Vec<(String, String)>, StoreError> {
+    use crate::db::schema::audited_ballots;
+    Ok(audited_ballots::table
+        .filter(audited_ballots::election_id.eq(election))
+        .order(audited_ballots::tracker)
+        .select((audited_ballots::tracker, audited_ballots::body))
+        .load(conn)?)
+}
+
+/// Audited ballots awaiting a seal (their `audited` entries), in tracker
+/// order.
+pub fn pending_audited(conn: &mut AnyConnection, election: &str) -> Result<Vec<Digest>, StoreError> {
+    use crate::db::schema::audited_ballots;
+    let rows: Vec<String> = audited_ballots::table
+        .filter(audited_ballots::election_id.eq(election))
+        .filter(audited_ballots::seal.is_null())
+        .order(audited_ballots::tracker)
+        .select(audited_ballots::tracker)
+        .load(conn)?;
+    rows.iter()
+        .map(|t| Digest::from_hex(t).map_err(|e| corrupt(format!("audited tracker: {e}")).into()))
+        .collect()
+}
+
+/// Mark every waiting audited ballot as sealed by `seal`.
+pub fn mark_audited_sealed(conn: &mut AnyConnection, election: &str, seal: i64) -> Result<usize, StoreError> {
+    use crate::db::schema::audited_ballots;
+    Ok(diesel::update(audited_ballots::table)
+        .filter(audited_ballots::election_id.eq(election))
+        .filter(audited_ballots::seal.is_null())
+        .set(audited_ballots::seal.eq(Some(seal)))
+        .execute(conn)?)
+}
+
+/// How many audited ballots `election` has.
+pub fn audited_count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    use crate::db::schema::audited_ballots;
+    let n: i64 = audited_ballots::table
+        .filter(audited_ballots::election_id.eq(election))
+        .select(count_star())
+        .first(conn)?;
+    Ok(n.max(0) as u64)
+}

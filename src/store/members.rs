@@ -203,6 +203,19 @@ pub fn weight_of_used_token(
         .optional()?)
 }
 
+/// The weight (decimal text) of the member of `election` holding this
+/// unused token, if any: an encrypted ballot carries it (FORMAT.md §4), so
+/// the ballot page hands it to the member's device.
+pub fn weight_of_token(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<Option<String>, StoreError> {
+    Ok(members::table
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.eq(hash))
+        .filter(members::voted.eq(false))
+        .select(members::weight)
+        .first(conn)
+        .optional()?)
+}
+
 /// Whether the member holding this (unused) token of `election` has an
 /// e-mail address on the roll (the review page offers a confirmation only
 /// then).
@@ -226,6 +239,19 @@ pub fn consume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<b
         .set(members::voted.eq(true))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Give back a token consumed earlier in the same transaction (an
+/// encrypted ballot whose weight is not the member's): as if the cast had
+/// never begun.
+pub fn unconsume(conn: &mut AnyConnection, election: &str, hash: &str) -> Result<(), StoreError> {
+    diesel::update(members::table)
+        .filter(members::election_id.eq(election))
+        .filter(members::token_hash.eq(hash))
+        .filter(members::voted.eq(true))
+        .set(members::voted.eq(false))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The member whose token a cast consumed.

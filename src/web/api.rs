@@ -159,8 +159,13 @@ pub async fn election(State(state): State<AppState>, Path(id): Path<String>) -> 
 #[serde(deny_unknown_fields)]
 pub struct CastBody {
     token: String,
+    /// A plain election's choices.
     #[serde(default)]
-    choices: BTreeMap<String, Vec<String>>,
+    choices: Option<BTreeMap<String, Vec<String>>>,
+    /// An encrypted election's ballot (`teller-encrypted-ballot/1`), kept
+    /// as sent so that it is read strictly (a repeated member is refused).
+    #[serde(default)]
+    ballot: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// A code that did not work, through the API: counted against the client
@@ -215,14 +220,27 @@ pub async fn cast(
             _ => return failed_code(&state, ip, &id, limited, OpError::UnknownToken.into()).await,
         }
     }
-    let result = state
-        .cast(CastRequest {
-            election: id.clone(),
-            token,
-            choices: body.choices,
-            confirm: false,
-        })
-        .await;
+    let result = match (body.ballot, body.choices) {
+        (Some(ballot), None) => {
+            state
+                .cast_encrypted(&id, token, ballot.get().as_bytes().to_vec(), false)
+                .await
+        }
+        (None, choices) => {
+            state
+                .cast(CastRequest {
+                    election: id.clone(),
+                    token,
+                    choices: choices.unwrap_or_default(),
+                    confirm: false,
+                })
+                .await
+        }
+        (Some(_), Some(_)) => Err(OpError::Refused(
+            "a cast has either `choices` (a plain election) or `ballot` (an encrypted one), not both; nothing was cast"
+                .into(),
+        )),
+    };
     match result {
         Ok(receipt) => Ok((StatusCode::CREATED, Json(receipt)).into_response()),
         Err(e @ (OpError::UnknownToken | OpError::TokenUsed)) => {
@@ -494,4 +512,50 @@ pub async fn tile(
             "no checkpoint has been signed yet: the polls have not opened",
         )),
     }
+}
+
+/// `GET /api/v1/elections/{id}/encryption`: what a device needs to encrypt
+/// a ballot of this open encrypted election (browser/README.md, "The page
+/// contract", without `weight`: a ballot carries its member's weight from
+/// the roll, and a cast with another is refused, `ballot-weight`). 404 for
+/// a plain election or one not open yet.
+pub async fn encryption(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let row = {
+        let id = id.clone();
+        state.run(move |conn, _| resolve_public_election(conn, &id)).await?
+    };
+    match state.encryption(&row.id).await? {
+        Some(enc) => Ok(Json(enc.device_params(None)).into_response()),
+        None => Err(OpError::Refused(format!(
+            "election {} takes no encrypted ballots now: it is plain, or its polls have not opened",
+            row.id
+        ))
+        .into()),
+    }
+}
+
+/// `POST /api/v1/elections/{id}/audited`: keep an audited ballot
+/// (`teller-audited-ballot/1`, §16.10) a device checked instead of casting.
+/// No token: an audit is anonymous. 201 with its tracker; the same file
+/// again, 201 and nothing changes; a file that fails a check, 422 naming it.
+pub async fn audited(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let row = {
+        let id = id.clone();
+        state.run(move |conn, _| resolve_public_election(conn, &id)).await?
+    };
+    let Some(enc) = state.encryption(&row.id).await? else {
+        return Err(OpError::Refused(format!(
+            "election {} takes no audited ballots: it is plain, or its polls have not opened",
+            row.id
+        ))
+        .into());
+    };
+    let tracker = state
+        .run(move |conn, _| crate::ops::encrypted::accept_audited(conn, &enc, &body, crate::time::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"tracker": tracker}))).into_response())
 }

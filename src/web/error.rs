@@ -29,6 +29,7 @@ pub fn classify(e: &OpError) -> (StatusCode, &'static str) {
         OpError::InvalidBallot(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_ballot"),
         OpError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
         OpError::Ceremony { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
+        OpError::Encrypted { check, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *check),
         OpError::Db(crate::db::DbError::Connect(_)) | OpError::OutcomeUnknown => {
             (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
         }

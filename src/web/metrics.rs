@@ -78,7 +78,7 @@ impl Refusal {
             OpError::UnknownToken => Refusal::BadCode,
             OpError::TokenUsed => Refusal::UsedCode,
             OpError::PollsNotOpen(_) | OpError::WrongState { .. } | OpError::NoSuchElection(_) => Refusal::Closed,
-            OpError::InvalidBallot(_) => Refusal::InvalidBallot,
+            OpError::InvalidBallot(_) | OpError::Encrypted { .. } => Refusal::InvalidBallot,
             _ => Refusal::Overloaded,
         }
     }

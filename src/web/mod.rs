@@ -60,6 +60,9 @@ struct Inner {
     casts: cast_queue::CastQueue,
     /// Definitions of elections whose polls have opened (frozen, so safe to keep).
     definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<CachedDefinition>>>,
+    /// Open elections' encryption (`None`: plain), kept once the polls
+    /// have opened: fixed from then on.
+    encryptions: std::sync::Mutex<std::collections::HashMap<String, Option<Arc<crate::ops::encrypted::Encryption>>>>,
     /// Candidates' photos and profiles of elections whose polls have opened
     /// (frozen then too, `ops::profiles`).
     media: std::sync::Mutex<std::collections::HashMap<String, Arc<candidates::Media>>>,
@@ -168,6 +171,7 @@ impl AppState {
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
                 definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
+                encryptions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 media: std::sync::Mutex::new(std::collections::HashMap::new()),
                 trees: crate::ops::tree::Trees::default(),
                 limiter: limits::Limiter::new(limits),
@@ -275,6 +279,92 @@ impl AppState {
     ) -> Result<teller_audit::receipt::Receipt, OpError> {
         let cached = self.definition(&request.election).await?;
         let prepared = crate::ops::cast::prepare(&cached.definition, cached.hash, &self.inner.secret, request)?;
+        self.inner.casts.commit(prepared).await
+    }
+
+    /// An open election's encryption: `None` for a plain election, or one
+    /// whose polls have not opened. Kept in memory once the polls have
+    /// opened.
+    pub async fn encryption(&self, election: &str) -> Result<Option<Arc<crate::ops::encrypted::Encryption>>, OpError> {
+        let cached = self
+            .inner
+            .encryptions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(election)
+            .cloned();
+        if let Some(e) = cached {
+            return Ok(e);
+        }
+        let id = election.to_string();
+        let (encryption, frozen) = self
+            .run(move |conn, _| {
+                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
+                let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
+                Ok((
+                    crate::ops::encrypted::Encryption::load(conn, &id)?.map(Arc::new),
+                    frozen,
+                ))
+            })
+            .await?;
+        if frozen {
+            self.inner
+                .encryptions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(election.to_string(), encryption.clone());
+        }
+        Ok(encryption)
+    }
+
+    /// Cast an encrypted ballot (`bytes`, as the device sent it): its
+    /// proofs are checked on the blocking pool, then it goes through the
+    /// group-commit queue as any cast.
+    pub async fn cast_encrypted(
+        &self,
+        election: &str,
+        token: crate::domain::token::Token,
+        bytes: Vec<u8>,
+        confirm: bool,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        let started = std::time::Instant::now();
+        let result = self.cast_encrypted_unmeasured(election, token, bytes, confirm).await;
+        match &result {
+            Ok(_) => self.inner.metrics.accepted(started.elapsed().as_secs_f64()),
+            Err(e) => self.inner.metrics.refused(metrics::Refusal::of(e)),
+        }
+        result
+    }
+
+    async fn cast_encrypted_unmeasured(
+        &self,
+        election: &str,
+        token: crate::domain::token::Token,
+        bytes: Vec<u8>,
+        confirm: bool,
+    ) -> Result<teller_audit::receipt::Receipt, OpError> {
+        let Some(encryption) = self.encryption(election).await? else {
+            // Plain, or not open yet: say which.
+            let id = election.to_string();
+            let encrypted = self
+                .run(move |conn, _| Ok(crate::store::ceremony::parameters(conn, &id)?.is_some()))
+                .await?;
+            return Err(if encrypted {
+                OpError::PollsNotOpen(crate::domain::lifecycle::NotOpen::NotYet(None))
+            } else {
+                OpError::Refused(crate::ops::cast::PLAIN_ONLY.into())
+            });
+        };
+        let secret = self.inner.secret.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            let confirm = match confirm {
+                true => Some(hex::encode(crate::secrets::random_bytes::<16>()?)),
+                false => None,
+            };
+            crate::ops::encrypted::prepare(&encryption, &secret, &token, &bytes, confirm)
+        })
+        .await
+        .map_err(|e| OpError::Db(db::DbError::Connect(format!("worker failed: {e}"))))??;
         self.inner.casts.commit(prepared).await
     }
 
@@ -486,6 +576,7 @@ pub fn router(state: AppState) -> Router {
     let small = Router::new()
         .route("/", get(public::home))
         .route("/static/{name}", get(pages::static_file))
+        .route("/static/js/{name}", get(pages::static_script))
         .route("/lang/{code}", get(language::switch))
         .route("/brand.css", get(brand::stylesheet))
         .route("/brand/logo.png", get(brand::logo))
@@ -503,6 +594,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ballot", get(voting::ballot::show).post(voting::ballot::change))
         .route("/ballot/review", post(voting::ballot::review))
         .route("/ballot/cast", post(voting::cast::cast))
+        .route("/ballot/audit", post(voting::encrypted::audit))
+        .route("/ballot/audit/download", post(voting::encrypted::download))
         .route("/receipt", get(voting::cast::show_receipt))
         .route("/receipt/done", post(voting::cast::forget_receipt))
         .route("/receipt/download", post(voting::cast::download_receipt))
@@ -559,6 +652,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/elections", get(api::list))
         .route("/api/v1/elections/{id}", get(api::election))
         .route("/api/v1/elections/{id}/ballots", post(api::cast))
+        .route("/api/v1/elections/{id}/encryption", get(api::encryption))
+        .route("/api/v1/elections/{id}/audited", post(api::audited))
         .route("/api/v1/elections/{id}/ceremony", get(ceremony::api_board))
         .route("/api/v1/elections/{id}/ceremony/messages", post(ceremony::api_post))
         .route("/trustee", get(ceremony::show).post(ceremony::sign_in))
@@ -639,13 +734,14 @@ fn friendly_timeouts(api: bool, res: Response) -> Response {
 /// no framing, no referrer (voting links carry a token), no sniffing, no
 /// caching of anything but static assets.
 fn security_headers(https: bool, mut res: Response) -> Response {
+    // Only a page that runs Teller's own script file (the encrypted
+    // ballot's booth) says so, and gets `script-src 'self'` for it.
+    let csp = match res.extensions().get::<pages::RunsScript>() {
+        Some(_) => pages::CSP_WITH_SCRIPT,
+        None => pages::CSP,
+    };
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

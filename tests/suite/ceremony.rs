@@ -32,7 +32,7 @@ const PASSWORD: &str = "correct horse battery staple 9";
 
 /// An election the trustees can encrypt: plurality without write-ins and
 /// a referendum.
-const ENCRYPTED: &str = r#"
+pub(crate) const ENCRYPTED: &str = r#"
 title = "Encrypted board election"
 encryption = "trustees"
 trustees = 3
@@ -65,12 +65,12 @@ struct Audit {
 }
 
 /// One trustee: their code, folder, and how they reach Teller.
-struct Trustee {
-    number: u32,
-    code: String,
-    dir: PathBuf,
+pub(crate) struct Trustee {
+    pub(crate) number: u32,
+    pub(crate) code: String,
+    pub(crate) dir: PathBuf,
     /// Signed in on the page (cookie), or `None` for the API.
-    cookie: Option<String>,
+    pub(crate) cookie: Option<String>,
 }
 
 impl Trustee {
@@ -181,7 +181,7 @@ impl Trustee {
     }
 
     /// Take a turn: download, run the command, upload; expect acceptance.
-    async fn turn(&self, app: &TestApp, election: &str, round: &str, attempt: u32) -> PathBuf {
+    pub(crate) async fn turn(&self, app: &TestApp, election: &str, round: &str, attempt: u32) -> PathBuf {
         self.download(app, election).await;
         let command = self.next_command(app, round, attempt).await;
         let file = self.run(&command);
@@ -198,7 +198,7 @@ impl Trustee {
 }
 
 /// The ceremony's log entries, as (type, trustee, round or rule, attempt).
-fn ceremony_log(app: &TestApp, election: &str) -> Vec<String> {
+pub(crate) fn ceremony_log(app: &TestApp, election: &str) -> Vec<String> {
     let mut conn = app.db.conn();
     teller::store::log::entries(&mut conn, election)
         .unwrap()
@@ -263,7 +263,7 @@ fn opened_and_completed(
     (opened.expect("polls_opened"), completed)
 }
 
-fn count(app: &TestApp, sql: &str) -> i64 {
+pub(crate) fn count(app: &TestApp, sql: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct N {
@@ -276,7 +276,7 @@ fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// Staff sign in and name the trustees; returns the codes.
-async fn name_trustees(app: &TestApp, election: &str, names: &[&str]) -> (String, Vec<String>) {
+pub(crate) async fn name_trustees(app: &TestApp, election: &str, names: &[&str]) -> (String, Vec<String>) {
     add_staff(app, "olga", "officer", PASSWORD);
     let cookie = sign_in(app, "olga", PASSWORD, "").await.unwrap();
     let (_, page) = get(app, &cookie, &format!("/staff/elections/{election}")).await;
@@ -331,7 +331,7 @@ async fn trustee_cookie(app: &TestApp, code: &str) -> String {
     cookie.split(';').next().unwrap().to_string()
 }
 
-fn folder(app: &TestApp, j: u32) -> PathBuf {
+pub(crate) fn folder(app: &TestApp, j: u32) -> PathBuf {
     let dir = app.path(&format!("trustee-{j}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -357,6 +357,35 @@ fn bad_deal(dir: &Path, honest: &Path, victim: u32, victim_key: teller_audit::en
     let at = body.shares.iter().position(|s| s.to == victim).unwrap();
     body.shares[at] = seal(&ctx, &victim_key, &wrong, &mut OsRandom);
     secret.sign(e.attempt, Round::Deal, &body).canonical_bytes()
+}
+
+/// An encrypted election (`toml`) with `members` members, its three
+/// trustees' ceremony run to completion over the API (no restart), and its
+/// polls open: the election, the members' tokens and the trustees.
+pub(crate) async fn open_encrypted(
+    app: &TestApp,
+    toml: &str,
+    members: usize,
+) -> (String, Vec<(String, String)>, Vec<Trustee>) {
+    let (election, tokens) = app.draft_with_tokens(toml, members);
+    let (_, codes) = name_trustees(app, &election, &["Ada Lovelace", "Bo Diddley", "Cy Twombly"]).await;
+    let trustees: Vec<Trustee> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, code)| Trustee {
+            number: i as u32 + 1,
+            code: code.clone(),
+            dir: folder(app, i as u32 + 1),
+            cookie: None,
+        })
+        .collect();
+    for (round, attempt) in [("register", 0), ("commit", 1), ("deal", 1), ("check", 1), ("finish", 1)] {
+        for t in &trustees {
+            t.turn(app, &election, round, attempt).await;
+        }
+    }
+    app.teller_ok(&["election", "open", &election]);
+    (election, tokens, trustees)
 }
 
 async fn whole_ceremony(backend: Backend) {
@@ -596,9 +625,8 @@ async fn whole_ceremony(backend: Backend) {
     .fingerprint();
     assert_eq!(encryption.fingerprint, fp);
     assert_eq!(keys.iter().map(|(j, _)| *j).collect::<Vec<_>>(), [1, 2]);
-    // Casting encrypted ballots is not built yet: a plain cast is refused
-    // (never stored as plain choices in an encrypted election), and the
-    // code still works.
+    // A plain cast is refused (never stored as plain choices in an
+    // encrypted election), and the code still works.
     let res = app
         .http
         .post(app.url(&format!("/api/v1/elections/{election}/ballots")))
@@ -608,7 +636,7 @@ async fn whole_ceremony(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["message"], teller::ops::cast::ENCRYPTED_NOT_YET, "{body}");
+    assert_eq!(body["message"], teller::ops::cast::ENCRYPTED_ONLY, "{body}");
     // The record of the open election still verifies.
     let record = app.export(&election);
     let report = teller_audit::verify::verify_record(&record, &[]);

@@ -32,6 +32,8 @@ mod console;
 mod delivery;
 mod demo;
 mod election;
+mod encrypted;
+mod encrypted_pages;
 mod files;
 mod fuzz_corpus;
 mod hardening;

@@ -1,0 +1,2 @@
+DROP TABLE audited_ballots;
+DROP TABLE ballot_alphas;
