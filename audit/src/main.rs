@@ -68,6 +68,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check an audited (spoiled) encrypted ballot, as the ballot page
+    /// saves it: that it encrypts exactly the choices shown, under the
+    /// election's key, with valid proofs; with --record, that the record
+    /// logged it as audited. Ends with the choices in the definition's
+    /// words. Exits 0 only when every check passes.
+    VerifyAudit {
+        /// The audited ballot file (teller-audited-ballot/1).
+        file: PathBuf,
+        /// The election's record, to check the file against.
+        #[arg(long, value_name = "RECORD")]
+        record: Option<PathBuf>,
+        /// Print the report as JSON (with the choices) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Follow an election's log over HTTP: check its newest tree checkpoint
     /// against the last one verified, fetch only the new entries, check
     /// them and recompute the root. Exits 0 when consistent, 1 when the log
@@ -242,6 +257,7 @@ fn run(command: Command) -> Result<bool, String> {
             }
         }
         Command::VerifyReceipts { record, receipts, json } => return verify_receipts(&record, &receipts, json),
+        Command::VerifyAudit { file, record, json } => return verify_audit(&file, record.as_deref(), json),
         Command::Count(_) | Command::Monitor { .. } => return Ok(true),
         Command::Keygen { out } => return keygen(&out).map(|()| true),
         Command::Witness(command) => return teller_audit::witness::cli::run(&command).map(|()| true),
@@ -249,6 +265,36 @@ fn run(command: Command) -> Result<bool, String> {
         Command::Sign { record, key, out } => return sign(&record, &key, out.as_deref()),
     };
     Ok(print_report(&report, json))
+}
+
+/// `verify-audit`: the report, then the choices; whether every check passed.
+fn verify_audit(file: &Path, record: Option<&Path>, json: bool) -> Result<bool, String> {
+    let audited = read_input::<teller_audit::encrypted::audited::AuditedBallot>(file, "audited ballot")?;
+    let record = match record {
+        None => None,
+        Some(path) => {
+            let file =
+                std::fs::File::open(path).map_err(|e| format!("cannot open the record {}: {e}", path.display()))?;
+            let reader = std::io::BufReader::with_capacity(1 << 20, file);
+            Some(
+                serde_json::from_reader::<_, verify::audit::RecordSummary>(reader)
+                    .map_err(|e| format!("the record {} cannot be read: {e}", path.display())),
+            )
+        }
+    };
+    let out = verify::audit::verify_audit(audited, record);
+    if json {
+        println!("{:#}", out.to_json());
+    } else {
+        print!("{}", out.report);
+        if !out.choices.is_empty() {
+            println!("\nThis ballot decrypts to:");
+            for line in &out.choices {
+                println!("  {line}");
+            }
+        }
+    }
+    Ok(out.report.ok())
 }
 
 /// Print the report as text or JSON; whether every check passed.

@@ -187,3 +187,32 @@ pub fn opening_problem(
     }
     None
 }
+
+/// The choices in the definition's words, one line per contest,
+/// `Title: Name, Name` (or `Title: nothing chosen`): how `verify-audit`
+/// ends its report.
+pub fn choices_in_words(definition: &Definition, choices: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    definition
+        .contests
+        .iter()
+        .map(|contest| {
+            let options = crate::definition::options(contest);
+            let chosen: Vec<String> = choices
+                .get(&contest.id)
+                .into_iter()
+                .flatten()
+                .map(|id| {
+                    options
+                        .iter()
+                        .find(|(o, _)| o == id)
+                        .map_or_else(|| id.clone(), |(_, name)| name.clone())
+                })
+                .collect();
+            if chosen.is_empty() {
+                format!("{}: nothing chosen", contest.title)
+            } else {
+                format!("{}: {}", contest.title, chosen.join(", "))
+            }
+        })
+        .collect()
+}

@@ -1039,8 +1039,15 @@ pub(crate) fn decryption_checks(
     report: &mut Report,
 ) -> Option<Totals> {
     let (Some(fp), Some(outcome), Some(enc), Some(aggregate)) = (fp, outcome, enc, aggregate) else {
-        report.skip("decryption-shares", "nothing is aggregated yet");
-        report.skip("decryption-combined", "nothing is aggregated yet");
+        let why = if fp.is_none() || enc.is_none() {
+            "the polls have not opened"
+        } else if outcome.is_none() {
+            "not run: the ceremony replayed from the record did not complete"
+        } else {
+            "nothing is aggregated yet"
+        };
+        report.skip("decryption-shares", why);
+        report.skip("decryption-combined", why);
         return None;
     };
     let mut shares = Failures::default();

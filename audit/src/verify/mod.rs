@@ -10,6 +10,7 @@
 //! in memory is parsed on every core while the checks run (`parallel.rs`),
 //! with the same report.
 
+pub mod audit;
 mod ballots;
 mod encrypted;
 mod log;
