@@ -1,6 +1,9 @@
 //! `teller demo`, as a newcomer runs it: the real binary starts an open
 //! election whose log two witnesses co-sign (audit/FORMAT.md §6b), and
-//! prints how to run those witnesses on their own.
+//! prints how to run those witnesses on their own; beside it an encrypted
+//! election whose three demo trustees' key ceremony the demo ran, with
+//! their folders in its data directory, which `teller demo-decrypt` closes
+//! and has two trustees decrypt into a published tally.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
@@ -114,4 +117,104 @@ async fn the_demo_election_is_cosigned_by_two_witnesses() {
         })
         .collect();
     assert_eq!(count_valid(&keys, &checkpoint.text(), &note).len(), 2);
+
+    the_encrypted_demo_election(&http, &listen, &banner, &dir.path().join("demo")).await;
+}
+
+/// The encrypted election beside it: open, encrypted under the key its
+/// three trustees made, their secrets in owner-only folders of the demo's
+/// data directory; `teller demo-decrypt` closes it and two trustees'
+/// partial decryptions publish its tally.
+async fn the_encrypted_demo_election(http: &reqwest::Client, listen: &str, banner: &str, data: &std::path::Path) {
+    let id = banner
+        .split("Encrypted election page:")
+        .nth(1)
+        .and_then(|rest| rest.split("/e/").nth(1))
+        .and_then(|rest| rest.get(..36))
+        .unwrap_or_else(|| panic!("no encrypted election in the banner:\n{banner}"))
+        .to_string();
+    // The banner shows the commands trustee 1 ran, one per round.
+    for command in [
+        "teller-audit trustee keygen --board board.json --trustee 1 --dir trustee-1",
+        "teller-audit trustee share --board board.json --dir trustee-1",
+        "teller-audit trustee check --board board.json --dir trustee-1",
+        "teller-audit trustee finish --board board.json --dir trustee-1",
+        &format!("demo-decrypt {id} --data-dir"),
+    ] {
+        assert!(banner.contains(command), "{command:?} not in\n{banner}");
+    }
+    let record = |http: reqwest::Client, url: String| async move {
+        let res = http.get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json::<teller_audit::record::Record>().await.unwrap()
+    };
+    let url = format!("http://{listen}/api/v1/elections/{id}/record");
+    let opened = record(http.clone(), url.clone()).await;
+    let encryption = opened
+        .log
+        .iter()
+        .find_map(|e| match &e.entry.event {
+            Event::PollsOpened { encryption, .. } => Some(encryption.clone()),
+            _ => None,
+        })
+        .expect("the encrypted demo election's polls are open");
+    let encryption = encryption.flatten().expect("its polls_opened names its encryption");
+    assert_eq!(encryption.threshold, 2);
+    assert!(opened
+        .log
+        .iter()
+        .any(|e| matches!(e.entry.event, Event::CeremonyCompleted { .. })));
+    assert!(opened.tally.is_none());
+
+    // Each trustee's folder holds its secret keys and key share, owner-only.
+    for j in 1..=3 {
+        let folder = data.join(format!("trustees/trustee-{j}"));
+        for file in ["trustee.json", "attempt-1-key-share.json"] {
+            assert!(folder.join(file).is_file(), "{}/{file}", folder.display());
+        }
+        assert!(
+            !folder.join("attempt-1-polynomial.json").exists(),
+            "finish erases the polynomial"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&folder), 0o700, "{}", folder.display());
+            assert_eq!(mode(&folder.join("attempt-1-key-share.json")), 0o600);
+        }
+    }
+
+    // The tally step, as the banner says to run it, while the demo runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_teller"))
+        .args(["demo-decrypt", &id, "--data-dir"])
+        .arg(data)
+        .args(["--public-url", &format!("http://{listen}")])
+        .env_remove("TELLER_DATABASE_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for j in 1..=2 {
+        assert!(
+            stdout.contains(&format!(
+                "teller-audit trustee decrypt --board board.json --dir trustee-{j} --request decryption-request.json"
+            )),
+            "{stdout}"
+        );
+    }
+    assert!(stdout.contains("The totals are decrypted"), "{stdout}");
+    let tallied = record(http.clone(), url).await;
+    let tally = tallied.tally.expect("the trustees' decryption published the tally");
+    assert_eq!(tally.contests.len(), 3);
+    let shares = tallied
+        .log
+        .iter()
+        .filter(|e| matches!(e.entry.event, Event::DecryptionShare { .. }))
+        .count();
+    assert_eq!(shares, 2);
 }
