@@ -191,6 +191,56 @@ receipt-bad-signature = That receipt is not validly signed.
 receipt-cannot-write = That receipt cannot be written out.
 elections-link = Elections
 
+
+## Encrypted ballots (issue 13)
+
+ballot-encrypted = This ballot is encrypted. With JavaScript on, your device encrypts your choices before anything is sent: the election service never sees them, only the trustees together can decrypt the totals, and you can check the encryption before casting. Without JavaScript, the next page explains what changes.
+booth-title = Your ballot is encrypted
+booth-tracker = Your ballot's tracker code:
+booth-fingerprint = The election's key fingerprint (compare it with the one the election page publishes):
+booth-choose = Cast this encrypted ballot, or check the encryption first. Checking opens this ballot on your device and shows what it holds; it then cannot be cast, and you encrypt again with the same choices.
+booth-cast = Cast my ballot
+booth-check = Check my encryption
+booth-change = Change my choices
+booth-audit-title = What this encryption holds
+booth-audit-text = Your device opened the encrypted ballot with its secret seed and checked every proof. It holds:
+booth-audit-after = This ballot has been checked, so it will never be cast. To vote, encrypt again: the new encryption is different, and holds the same choices.
+booth-audit-download = Download the checked ballot
+booth-again = Encrypt again
+booth-encrypting = Encrypting your ballot on this device…
+booth-ready = Your ballot is encrypted. Cast it, or check the encryption first.
+booth-invalid = Your ballot needs a change before it can be encrypted: check the contest shown.
+booth-failed = Your ballot could not be encrypted on this device. Nothing was sent. You can reload the page, or vote without JavaScript.
+booth-mismatch = The election's keys on this page do not match its fingerprint, so nothing will be encrypted or sent. Please tell the election office.
+booth-checking = Checking the encryption…
+booth-audit-sent = Checked. The election service has kept this checked ballot, so it can never be cast.
+booth-audit-unsent = Checked on this device, but the election service did not confirm that it kept the checked ballot. It still cannot be cast from this page.
+booth-blank = left blank
+booth-refused = Your ballot was not cast: the encrypted ballot failed the check { $check } ({ $reason }). Your voting code still works: please mark your choices and try again.
+booth-refused-plain = Your ballot was not cast: { $reason }. Your voting code still works.
+review-encrypted-title = How this ballot is encrypted
+review-encrypted-server = JavaScript is off in this browser, so the election service encrypts this ballot for you when you press Cast or Check the encryption: at that moment the service sees your choices. It keeps only the encrypted ballot, and no one can link it to you.
+review-encrypted-device = With JavaScript on, your own device encrypts the ballot and the election service never sees your choices.
+review-check = Check the encryption
+review-check-text = Check the encryption: the service encrypts this ballot and shows you what the encryption holds, with a file you can check on another device. That encryption is never cast, and your code still works.
+audit-title = Your encryption, checked
+audit-not-cast = Nothing has been cast: this encryption was opened to check it, so it can never be cast. Your voting code still works.
+audit-tracker = Tracker code of the checked encryption
+audit-holds = What the encryption holds
+audit-holds-text = The service encrypted your choices, then opened the encryption with its secret seed and checked every proof. It holds:
+audit-blank = Left blank.
+audit-file = The checked ballot file
+audit-file-text = To check it yourself on another device, download the file and run teller-audit verify-audit on it: it repeats every check and lists the choices the encryption holds.
+audit-download = Download the checked ballot
+audit-again-text = To vote, encrypt again: the new encryption is different, and holds the same choices.
+audit-again = Encrypt again
+audit-plain-election = This election's ballots are not encrypted: there is no encryption to check.
+audit-not-teller = That is not a checked ballot from Teller.
+receipt-encrypted-no-choices = Your receipt shows no choices: your ballot is encrypted, and only the trustees together can decrypt the totals, never one ballot.
+receipt-keep-text-encrypted = Your receipt is a small file, signed by the election service, that records your tracker code and your encrypted ballot. When the results are published, it lets you, or anyone you choose, check that your ballot is among those counted, exactly as you cast it. If it is not, the receipt is your proof.
+receipt-private-encrypted = It does not show how you voted:
+receipt-private-encrypted-text = it holds only the encrypted ballot. Keep it anyway: it is your proof that this ballot is yours.
+
 ## Checking a ballot
 
 track-title = Check the public log

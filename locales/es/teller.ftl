@@ -189,6 +189,56 @@ receipt-bad-signature = Ese recibo no tiene una firma válida.
 receipt-cannot-write = Ese recibo no se puede guardar.
 elections-link = Elecciones
 
+
+## Papeletas cifradas (issue 13)
+
+ballot-encrypted = Esta papeleta está cifrada. Con JavaScript activado, su dispositivo cifra sus opciones antes de enviar nada: el servicio electoral nunca las ve, solo los custodios juntos pueden descifrar los totales, y usted puede comprobar el cifrado antes de emitir. Sin JavaScript, la página siguiente explica qué cambia.
+booth-title = Su papeleta está cifrada
+booth-tracker = El código de seguimiento de su papeleta:
+booth-fingerprint = La huella de la clave de la elección (compárela con la que publica la página de la elección):
+booth-choose = Emita esta papeleta cifrada, o compruebe antes el cifrado. Al comprobarlo, su dispositivo abre esta papeleta y muestra lo que contiene; después ya no se puede emitir, y usted vuelve a cifrar con las mismas opciones.
+booth-cast = Emitir mi papeleta
+booth-check = Comprobar mi cifrado
+booth-change = Cambiar mis opciones
+booth-audit-title = Lo que contiene este cifrado
+booth-audit-text = Su dispositivo abrió la papeleta cifrada con su semilla secreta y comprobó todas las pruebas. Contiene:
+booth-audit-after = Esta papeleta se ha comprobado, así que nunca se emitirá. Para votar, vuelva a cifrar: el nuevo cifrado es distinto y contiene las mismas opciones.
+booth-audit-download = Descargar la papeleta comprobada
+booth-again = Volver a cifrar
+booth-encrypting = Cifrando su papeleta en este dispositivo…
+booth-ready = Su papeleta está cifrada. Emítala, o compruebe antes el cifrado.
+booth-invalid = Hay que cambiar algo en su papeleta antes de cifrarla: revise la votación indicada.
+booth-failed = No se pudo cifrar su papeleta en este dispositivo. No se envió nada. Puede recargar la página, o votar sin JavaScript.
+booth-mismatch = Las claves de la elección en esta página no coinciden con su huella, así que no se cifrará ni se enviará nada. Avise a la oficina electoral.
+booth-checking = Comprobando el cifrado…
+booth-audit-sent = Comprobado. El servicio electoral ha guardado esta papeleta comprobada, así que nunca se podrá emitir.
+booth-audit-unsent = Comprobado en este dispositivo, pero el servicio electoral no confirmó que guardara la papeleta comprobada. Aun así, no se puede emitir desde esta página.
+booth-blank = en blanco
+booth-refused = Su papeleta no se emitió: la papeleta cifrada no superó la comprobación { $check } ({ $reason }). Su código de votación sigue siendo válido: marque sus opciones y vuelva a intentarlo.
+booth-refused-plain = Su papeleta no se emitió: { $reason }. Su código de votación sigue siendo válido.
+review-encrypted-title = Cómo se cifra esta papeleta
+review-encrypted-server = JavaScript está desactivado en este navegador, así que el servicio electoral cifra esta papeleta por usted cuando pulse Emitir o Comprobar el cifrado: en ese momento el servicio ve sus opciones. Solo guarda la papeleta cifrada, y nadie puede relacionarla con usted.
+review-encrypted-device = Con JavaScript activado, su propio dispositivo cifra la papeleta y el servicio electoral nunca ve sus opciones.
+review-check = Comprobar el cifrado
+review-check-text = Comprobar el cifrado: el servicio cifra esta papeleta y le muestra lo que contiene el cifrado, con un archivo que puede comprobar en otro dispositivo. Ese cifrado nunca se emite, y su código sigue siendo válido.
+audit-title = Su cifrado, comprobado
+audit-not-cast = No se ha emitido nada: este cifrado se abrió para comprobarlo, así que nunca se podrá emitir. Su código de votación sigue siendo válido.
+audit-tracker = Código de seguimiento del cifrado comprobado
+audit-holds = Lo que contiene el cifrado
+audit-holds-text = El servicio cifró sus opciones, después abrió el cifrado con su semilla secreta y comprobó todas las pruebas. Contiene:
+audit-blank = En blanco.
+audit-file = El archivo de la papeleta comprobada
+audit-file-text = Para comprobarlo usted mismo en otro dispositivo, descargue el archivo y ejecute teller-audit verify-audit con él: repite todas las comprobaciones y enumera las opciones que contiene el cifrado.
+audit-download = Descargar la papeleta comprobada
+audit-again-text = Para votar, vuelva a cifrar: el nuevo cifrado es distinto y contiene las mismas opciones.
+audit-again = Volver a cifrar
+audit-plain-election = Las papeletas de esta elección no están cifradas: no hay cifrado que comprobar.
+audit-not-teller = Eso no es una papeleta comprobada de Teller.
+receipt-encrypted-no-choices = Su recibo no muestra opciones: su papeleta está cifrada, y solo los custodios juntos pueden descifrar los totales, nunca una papeleta.
+receipt-keep-text-encrypted = Su recibo es un pequeño archivo, firmado por el servicio electoral, que recoge su código de seguimiento y su papeleta cifrada. Cuando se publiquen los resultados, le permite a usted, o a quien usted elija, comprobar que su papeleta está entre las contadas, exactamente como la emitió. Si no es así, el recibo es su prueba.
+receipt-private-encrypted = No muestra cómo ha votado:
+receipt-private-encrypted-text = solo contiene la papeleta cifrada. Guárdelo de todos modos: es su prueba de que esta papeleta es suya.
+
 ## Comprobar una papeleta
 
 track-title = Consultar el registro público

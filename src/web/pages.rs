@@ -135,10 +135,40 @@ pub fn render_string<T: Serialize>(template: &str, page: &Page<T>) -> Result<Str
 
 /// Serve an embedded static file.
 pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
-    match Static::get(&name) {
+    serve_static(&name)
+}
+
+/// Serve an embedded script, `/static/js/{name}` (the encrypted ballot's
+/// `teller-ballot.js`): as `text/javascript`, or a browser told `nosniff`
+/// would not run it.
+pub async fn static_script(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    if !name.ends_with(".js") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    serve_static(&format!("js/{name}"))
+}
+
+/// The marker a page puts in its response's extensions when it runs
+/// Teller's own script (the booth of an encrypted ballot, browser/README.md):
+/// its CSP then allows `script-src 'self'` and `connect-src 'self'`, and
+/// nothing else changes. Every other page runs no script at all.
+#[derive(Debug, Clone, Copy)]
+pub struct RunsScript;
+
+/// The CSP of every page.
+pub const CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The CSP of a page marked [`RunsScript`]: [`CSP`] with same-origin script
+/// files (no inline script) and same-origin requests from them.
+pub const CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn serve_static(name: &str) -> Response {
+    match Static::get(name) {
         Some(file) => {
             let mime = if name.ends_with(".css") {
                 "text/css; charset=utf-8"
+            } else if name.ends_with(".js") {
+                "text/javascript; charset=utf-8"
             } else {
                 "application/octet-stream"
             };

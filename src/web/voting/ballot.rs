@@ -12,35 +12,48 @@ use super::form::{
     ballot_page, choices_from_marks, hidden_fields, marks_from_fields, summaries, ContestSummary, Hidden, Marks,
 };
 use crate::ops::cast::{normalise_choices, Choices};
+use crate::ops::OpError;
 use crate::web::client::ClientAddr;
 use crate::web::error::PageError;
 use crate::web::pages::{render, Page};
 use crate::web::AppState;
 use axum::response::IntoResponse;
 
-/// Render the ballot with `choices` marked and `problems` shown, with the
-/// candidates' photos and profile links.
+/// Render the voter's ballot with `marks` marked and `problems` shown, with
+/// the candidates' photos and profile links, and `notice` (why a cast was
+/// refused) above it. In an encrypted election the page carries the booth
+/// (`encrypted::booth`) and its script, and says so in its CSP.
 pub async fn render_ballot(
     state: &AppState,
-    election: &crate::store::elections::ElectionRow,
+    voter: &super::Voter,
     definition: &teller_audit::definition::Definition,
     marks: &Marks,
     problems: Vec<BallotProblem>,
+    notice: Option<String>,
 ) -> Response {
+    let election = &voter.election;
     let media = match state.candidate_media(&election.id).await {
         Ok(m) => m,
         Err(e) => return PageError::from(e).into_response(),
     };
+    let booth = match super::encrypted::booth(state, voter).await {
+        Ok(b) => b,
+        Err(OpError::TokenUsed) => return super::used_page(Some(election)),
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let title = definition.title.as_str();
-    let (status, page_title) = if problems.is_empty() {
+    let (status, page_title) = if problems.is_empty() && notice.is_none() {
         (StatusCode::OK, super::t("ballot-title"))
     } else {
         (StatusCode::UNPROCESSABLE_ENTITY, super::t("ballot-title-error"))
     };
+    let runs_script = booth.is_some();
     let mut body = ballot_page(definition, marks, problems);
     body.closing = crate::time::closing(election.closes_at, &election.zone(), crate::time::now());
     body.present(&election.id, &media, crate::web::candidates::Audience::Public);
-    render(
+    body.booth = booth;
+    body.notice = notice;
+    let mut res = render(
         status,
         "ballot",
         &Page {
@@ -48,7 +61,11 @@ pub async fn render_ballot(
             election_title: Some(title.to_string()),
             body,
         },
-    )
+    );
+    if runs_script {
+        res.extensions_mut().insert(crate::web::pages::RunsScript);
+    }
+    res
 }
 
 /// The choices the marks stand for, or every problem the form and the
@@ -148,7 +165,7 @@ pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, hea
     }
     let page = async {
         match voter.definition() {
-            Ok(def) => render_ballot(&state, &voter.election, &def, &Marks::new(), vec![]).await,
+            Ok(def) => render_ballot(&state, &voter, &def, &Marks::new(), vec![], None).await,
             Err(e) => PageError::from(e).into_response(),
         }
     };
@@ -177,7 +194,7 @@ pub async fn change(
     match voter.definition() {
         Ok(def) => {
             let marks = marks_from_fields(&def, &fields);
-            render_ballot(&state, &voter.election, &def, &marks, vec![]).await
+            render_ballot(&state, &voter, &def, &marks, vec![], None).await
         }
         Err(e) => PageError::from(e).into_response(),
     }
@@ -190,6 +207,9 @@ struct Review {
     closing: Option<crate::time::Closing>,
     /// Offer the box asking for a confirmation e-mail.
     offer_confirmation: bool,
+    /// An encrypted election: on this path (no JavaScript) the server
+    /// encrypts, the page says so, and offers to check the encryption.
+    encrypted: bool,
 }
 
 /// `POST /ballot/review`: check the marks; show problems on the ballot, or
@@ -211,7 +231,7 @@ pub async fn review(
     let marks = marks_from_fields(&def, &fields);
     let choices = match checked_choices(&def, &marks) {
         Ok(c) => c,
-        Err(problems) => return render_ballot(&state, &voter.election, &def, &marks, problems).await,
+        Err(problems) => return render_ballot(&state, &voter, &def, &marks, problems, None).await,
     };
     // Offered only where it can be honoured: the election sends
     // confirmations, this server can send mail, the member has an address.
@@ -221,6 +241,10 @@ pub async fn review(
             Ok(yes) => yes,
             Err(page) => return page,
         };
+    let encrypted = match state.encryption(&voter.election.id).await {
+        Ok(e) => e.is_some(),
+        Err(e) => return PageError::from(e).into_response(),
+    };
     render(
         StatusCode::OK,
         "review",
@@ -232,6 +256,7 @@ pub async fn review(
                 hidden: hidden_fields(&def, &choices),
                 closing: crate::time::closing(voter.election.closes_at, &voter.election.zone(), crate::time::now()),
                 offer_confirmation,
+                encrypted,
             },
         },
     )

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use teller_audit::receipt::Receipt;
 
 use super::ballot::{checked_choices, render_ballot};
-use super::form::{marks_from_fields, summaries, ContestSummary};
+use super::form::{marks_from_fields, summaries, ContestSummary, Marks};
 use super::{clear_cookie, current_voter, not_open_page, unknown_page, used_page};
 use crate::ops::cast::CastRequest;
 use crate::ops::OpError;
@@ -24,11 +24,17 @@ struct ReceiptPage {
     tracker_grouped: String,
     seal: u64,
     contests: Vec<ContestSummary>,
+    /// An encrypted ballot's receipt: it holds no choices to show.
+    encrypted: bool,
     receipt_json: String,
 }
 
 /// The review page's box asking for a confirmation e-mail (value `yes`).
 pub const CONFIRM_FIELD: &str = "confirm";
+
+/// The field the booth (`static/js/teller-ballot.js`) casts an encrypted
+/// ballot in: its canonical JSON (§14.11), as the device made it.
+pub const ENCRYPTED_FIELD: &str = "encrypted_ballot";
 
 /// A tracker in groups of four hex digits, for reading aloud or comparing.
 pub fn grouped_tracker(hex: &str) -> String {
@@ -77,6 +83,7 @@ fn receipt_page(title: &str, def: &teller_audit::definition::Definition, receipt
             .plain()
             .map(|b| summaries(def, &b.choices))
             .unwrap_or_default(),
+        encrypted: receipt.body.ballot.encrypted().is_some(),
         receipt_json,
     };
     render(
@@ -135,6 +142,11 @@ pub async fn forget_receipt(State(state): State<AppState>) -> Response {
 }
 
 /// `POST /ballot/cast`: cast, and show the receipt only once it is durable.
+///
+/// A plain election's marks are cast as they are. In an encrypted
+/// election the booth sends the encrypted ballot its device made
+/// (`encrypted_ballot`, and no marks); without JavaScript the marks come,
+/// and the server encrypts them for the member (the review page said so).
 pub async fn cast(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -149,49 +161,99 @@ pub async fn cast(
         Ok(d) => d,
         Err(e) => return PageError::from(e).into_response(),
     };
-    let marks = marks_from_fields(&def, &fields);
-    let choices = match checked_choices(&def, &marks) {
-        Ok(c) => c,
-        Err(problems) => {
-            state.metrics().refused(crate::web::metrics::Refusal::InvalidBallot);
-            return render_ballot(&state, &voter.election, &def, &marks, problems).await;
-        }
-    };
     // The box on the review page; honoured only where it was offered (the
     // election sends confirmations, this server can send mail, and the
     // member has an address: the last is checked in the cast itself).
     let confirm = voter.election.send_confirmations
         && state.mailer().is_some()
         && fields.iter().any(|(k, v)| k == CONFIRM_FIELD && v == "yes");
-    let result = state
-        .cast(CastRequest {
-            election: voter.election.id.clone(),
-            token: voter.token.clone(),
-            choices: choices.clone(),
-            confirm,
-        })
-        .await;
+    if let Some((_, ballot)) = fields.iter().find(|(k, _)| k == ENCRYPTED_FIELD) {
+        let result = state
+            .cast_encrypted(
+                &voter.election.id,
+                voter.token.clone(),
+                ballot.clone().into_bytes(),
+                confirm,
+            )
+            .await;
+        return answer(&state, ip, &voter, &def, &Marks::new(), result).await;
+    }
+    let marks = marks_from_fields(&def, &fields);
+    let choices = match checked_choices(&def, &marks) {
+        Ok(c) => c,
+        Err(problems) => {
+            state.metrics().refused(crate::web::metrics::Refusal::InvalidBallot);
+            return render_ballot(&state, &voter, &def, &marks, problems, None).await;
+        }
+    };
+    let result = match state.encryption(&voter.election.id).await {
+        Ok(Some(enc)) => encrypt_and_cast(&state, &voter, enc, choices, confirm).await,
+        Ok(None) => {
+            state
+                .cast(CastRequest {
+                    election: voter.election.id.clone(),
+                    token: voter.token.clone(),
+                    choices,
+                    confirm,
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    answer(&state, ip, &voter, &def, &marks, result).await
+}
+
+/// The path without JavaScript in an encrypted election: the server
+/// encrypts the member's choices (`Encryption::encrypt`, with their
+/// weight) and casts the ballot as a device's.
+async fn encrypt_and_cast(
+    state: &AppState,
+    voter: &super::Voter,
+    enc: std::sync::Arc<crate::ops::encrypted::Encryption>,
+    choices: crate::ops::cast::Choices,
+    confirm: bool,
+) -> Result<Receipt, OpError> {
+    let weight = super::encrypted::member_weight(state, voter).await?;
+    let bytes = tokio::task::spawn_blocking(move || enc.encrypt(&choices, weight).map(|e| e.bytes))
+        .await
+        .map_err(|e| OpError::Refused(format!("the encryption failed: {e}")))??;
+    state
+        .cast_encrypted(&voter.election.id, voter.token.clone(), bytes, confirm)
+        .await
+}
+
+/// The answer to a cast: the receipt, or the page that says why not.
+async fn answer(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    voter: &super::Voter,
+    def: &teller_audit::definition::Definition,
+    marks: &Marks,
+    result: Result<Receipt, OpError>,
+) -> Response {
     match result {
         Ok(receipt) => {
             // Post, redirect, get: the receipt page is a page of its own, so
-            // reloading it or coming Back to it shows it again.
+            // reloading it or coming Back to it shows it again. A receipt
+            // too large for a cookie (an encrypted ballot's, about 14 KB)
+            // is shown at once, as the answer to the cast.
             let cookie = serde_json::to_vec(&receipt)
                 .ok()
                 .map(hex::encode)
                 .filter(|v| v.len() <= MAX_RECEIPT_COOKIE)
-                .and_then(|v| receipt_cookie(&state, &v, RECEIPT_SECONDS));
+                .and_then(|v| receipt_cookie(state, &v, RECEIPT_SECONDS));
             let mut res = match cookie {
                 Some(c) => {
                     let mut res = Redirect::to("/receipt").into_response();
                     res.headers_mut().append(header::SET_COOKIE, c);
                     res
                 }
-                None => receipt_page(&def.title, &def, &receipt),
+                None => receipt_page(&def.title, def, &receipt),
             };
-            res.headers_mut().append(header::SET_COOKIE, clear_cookie(&state));
+            res.headers_mut().append(header::SET_COOKIE, clear_cookie(state));
             res
         }
-        Err(OpError::InvalidBallot(problems)) => render_ballot(&state, &voter.election, &def, &marks, problems).await,
+        Err(OpError::InvalidBallot(problems)) => render_ballot(state, voter, def, marks, problems, None).await,
         Err(OpError::TokenUsed) => {
             state.limiter().failed(ip, SITE);
             used_page(Some(&voter.election))
@@ -201,7 +263,12 @@ pub async fn cast(
             unknown_page()
         }
         Err(OpError::PollsNotOpen(why)) => not_open_page(&voter.election, why),
-        Err(e) => PageError::from(e).into_response(),
+        // An encrypted ballot refused by a check: the ballot again, saying
+        // why; the code still works.
+        Err(e) => match super::encrypted::refusal_notice(&e) {
+            Some(notice) => render_ballot(state, voter, def, marks, vec![], Some(notice)).await,
+            None => PageError::from(e).into_response(),
+        },
     }
 }
 

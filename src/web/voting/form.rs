@@ -330,6 +330,11 @@ pub struct BallotPage {
     pub preview_notice: Option<String>,
     /// When voting closes, and how long is left (members' ballot).
     pub closing: Option<crate::time::Closing>,
+    /// An encrypted election's booth (members' ballot): the page contract
+    /// of browser/README.md.
+    pub booth: Option<super::encrypted::Booth>,
+    /// Why the last attempt to cast was refused, above the ballot.
+    pub notice: Option<String>,
 }
 
 impl BallotPage {
@@ -485,6 +490,8 @@ pub fn ballot_page(definition: &Definition, marks: &Marks, problems: Vec<BallotP
         preview: None,
         preview_notice: None,
         closing: None,
+        booth: None,
+        notice: None,
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod ballot;
 pub mod cast;
+pub mod encrypted;
 pub mod entry;
 pub mod form;
 
