@@ -5,8 +5,9 @@
 //! their own machines and upload their partial decryptions, each checked
 //! here (`check_partial`) and logged as accepted (`decryption_share`) or
 //! refused with the reason (`decryption_refused`); the `K`th accepted share
-//! is combined into the totals, which make the tally (§16.8), published as
-//! a plain election's is.
+//! is combined into the totals (§16.8), from which staff's tally is made
+//! and published as a plain election's is (the `tallied` entry names the
+//! staff member, as FORMAT.md §5 rule 6 asks).
 //!
 //! The server never holds a key share: what it stores and logs is what the
 //! record publishes, and every step can be checked from it.
@@ -38,9 +39,6 @@ use crate::store::{corrupt, StoreError};
 /// The largest partial decryption a trustee may upload: about 330 bytes a
 /// target, so room for some 3,000 targets (contests × (options + 2)).
 pub const MAX_SHARE_BYTES: usize = 1024 * 1024;
-
-/// Who the `tallied` entry names when the trustees' last share makes it.
-pub const TALLY_ACTOR: &str = "trustees";
 
 fn refused(code: &'static str, message: impl Into<String>) -> OpError {
     OpError::Ceremony {
@@ -226,8 +224,9 @@ pub struct Accepted {
     pub accepted: usize,
     /// `K`.
     pub threshold: u32,
-    /// The tally, if this share completed the decryption.
-    pub tally: Option<Tally>,
+    /// Whether this share completed the decryption: the totals are
+    /// decrypted and staff can publish the tally.
+    pub decrypted: bool,
 }
 
 /// What the transaction decided: kept, or refused and logged as refused.
@@ -241,10 +240,9 @@ enum Decided {
 /// returned (`share_refused`, naming the reason and the first failing
 /// target); a file that is not a `decrypt` message of this trustee, or a
 /// second share, changes nothing. The `K`th accepted share is combined
-/// and the tally published in the same transaction.
+/// into the totals in the same transaction.
 pub fn post_share(
     conn: &mut AnyConnection,
-    secret: &MasterSecret,
     election: &str,
     trustee: TrusteeIndex,
     bytes: &[u8],
@@ -275,7 +273,7 @@ pub fn post_share(
             Some(_) => {
                 return Err(refused(
                     "decrypted",
-                    "the totals are decrypted and the result is published: no more partial decryptions are needed",
+                    "the totals are decrypted already: no more partial decryptions are needed",
                 ))
             }
             None => {
@@ -332,28 +330,17 @@ pub fn post_share(
                     now,
                 )?;
                 let accepted = shares.len() + 1;
-                let tally = if accepted >= outcome.threshold as usize {
+                let decrypted = accepted >= outcome.threshold as usize;
+                if decrypted {
                     let mut all = shares;
                     all.push(envelope.clone());
-                    Some(decrypt_and_tally(
-                        conn,
-                        secret,
-                        &mut head,
-                        &row,
-                        &definition,
-                        &outcome,
-                        &stored,
-                        &all,
-                        now,
-                    )?)
-                } else {
-                    None
-                };
+                    decrypt(conn, &row, &outcome, &stored, &all)?;
+                }
                 Ok(Decided::Accepted(Accepted {
                     digest,
                     accepted,
                     threshold: outcome.threshold,
-                    tally,
+                    decrypted,
                 }))
             }
         }
@@ -373,19 +360,14 @@ pub fn post_share(
 }
 
 /// Combine the accepted shares (each checked when accepted) into the
-/// totals (§16.8), store them, and publish the tally.
-#[allow(clippy::too_many_arguments)]
-fn decrypt_and_tally(
+/// totals (§16.8) and store them.
+fn decrypt(
     conn: &mut AnyConnection,
-    secret: &MasterSecret,
-    head: &mut HeadRow,
     row: &ElectionRow,
-    definition: &Definition,
     outcome: &Outcome,
     stored: &StoredAggregate,
     shares: &[Envelope],
-    now: i64,
-) -> Result<Tally, OpError> {
+) -> Result<(), OpError> {
     let partials = shares
         .iter()
         .map(|e| {
@@ -408,7 +390,7 @@ fn decrypt_and_tally(
         })
         .collect();
     store::set_totals(conn, &row.id, &entries)?;
-    tally_from(conn, secret, head, row, definition, stored, &totals, TALLY_ACTOR, now)
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

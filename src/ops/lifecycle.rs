@@ -217,13 +217,14 @@ fn close_polls(
             }],
             now,
         )?;
+        checkpoint(conn, secret, &row, &head, CheckpointReason::Closed, now)?;
         // An encrypted election's totals are fixed now, before any
-        // decryption (docs/design/encrypted-ballots.md §16.6): the closing
-        // checkpoint signs the `aggregated` entry too.
+        // decryption (docs/design/encrypted-ballots.md §16.6), in the same
+        // transaction: `aggregated` follows the closing checkpoint (which
+        // is at `polls_closed`, FORMAT.md §6) and the tally's signs it.
         if crate::store::ceremony::parameters(conn, election)?.is_some() {
             super::decryption::aggregate_locked(conn, &mut head, &row, now)?;
         }
-        checkpoint(conn, secret, &row, &head, CheckpointReason::Closed, now)?;
         Ok(Closed {
             ballots,
             tokens_used: counts.voted,

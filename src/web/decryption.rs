@@ -173,7 +173,7 @@ pub async fn download(State(state): State<AppState>, ClientAddr(ip): ClientAddr,
 async fn post(state: &AppState, t: &Trustee, bytes: Vec<u8>) -> Result<Accepted, OpError> {
     let (election, j) = (t.election.clone(), t.trustee);
     state
-        .run(move |conn, secret| decryption::post_share(conn, secret, &election, j, &bytes, now()))
+        .run(move |conn, _| decryption::post_share(conn, &election, j, &bytes, now()))
         .await
 }
 
@@ -194,12 +194,12 @@ struct AcceptedBody {
     digest: String,
     accepted: usize,
     threshold: u32,
-    tallied: bool,
+    decrypted: bool,
 }
 
 /// `POST /api/v1/elections/{id}/decryption/partials`: the partial
 /// decryption file as `teller-audit trustee decrypt` wrote it. `201` when
-/// accepted (and `tallied` when it completed the decryption); `422`
+/// accepted (and `decrypted` when it completed the decryption); `422`
 /// `share_refused` naming the reason and target (logged); `409` for a
 /// second share.
 pub async fn api_post(
@@ -217,7 +217,7 @@ pub async fn api_post(
                 digest: a.digest.to_hex(),
                 accepted: a.accepted,
                 threshold: a.threshold,
-                tallied: a.tally.is_some(),
+                decrypted: a.decrypted,
             }),
         )
             .into_response()),
@@ -266,8 +266,8 @@ pub async fn upload(
     }
     match post(&state, &who, bytes).await {
         Ok(a) => {
-            let key = if a.tally.is_some() {
-                "decryption-accepted-tallied"
+            let key = if a.decrypted {
+                "decryption-accepted-decrypted"
             } else {
                 "decryption-accepted"
             };

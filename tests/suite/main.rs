@@ -29,6 +29,7 @@ mod commit_unknown;
 mod committee;
 mod confirmations;
 mod console;
+mod decryption;
 mod delivery;
 mod demo;
 mod election;

@@ -338,7 +338,7 @@ async fn page_asking(
                 let mut view = ceremony_console(&c);
                 view.decryption = decryption.as_ref().map(|p| DecryptionConsole {
                     progress: if p.decrypted {
-                        crate::i18n::t("decryption-done", &[])
+                        "The totals are decrypted. Tally the election to publish the result.".to_string()
                     } else {
                         crate::web::decryption::progress_text(&c, p)
                     },
