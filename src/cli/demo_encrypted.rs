@@ -10,8 +10,8 @@
 //! ran, and a newcomer can read every file it made.
 //!
 //! `teller demo-decrypt` ([`decrypt`]) is the other half: it closes the
-//! polls and has trustees 1 and 2 decrypt the totals the same way, which
-//! publishes the result.
+//! polls, has trustees 1 and 2 decrypt the totals the same way, and
+//! publishes the tally made from them, as staff would.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -305,7 +305,8 @@ pub fn banner(demo: &EncryptedDemo, public_url: &str, data_dir: &Path) -> String
 /// `teller demo-decrypt`: close the demo's encrypted election (if its polls
 /// are open), then have trustees 1 and 2 run `teller-audit trustee
 /// decrypt` on the decryption request in their folders and upload their
-/// partial decryptions; the second publishes the result.
+/// partial decryptions, which decrypts the totals; then, as staff, publish
+/// the tally made from them.
 pub fn decrypt(data_dir: &Path, election: &str, public_url: &str) -> Result<()> {
     let db_path = data_dir.join("teller.db");
     let secret_path = data_dir.join("master.key");
@@ -337,20 +338,59 @@ pub fn decrypt(data_dir: &Path, election: &str, public_url: &str) -> Result<()> 
     }
     let progress = decryption::progress(&mut conn, &id)?
         .with_context(|| format!("election {id} is not an encrypted election whose polls have closed"))?;
-    if progress.decrypted {
-        println!("The totals are decrypted already and the result is published: {public_url}/e/{id}");
-        return Ok(());
+    if !progress.decrypted {
+        trustees_decrypt(&mut conn, &id, &base, &progress)?;
     }
-    download_board(&mut conn, &id, &base)?;
-    let request = decryption::request(&mut conn, &id)?;
+    let closed = crate::ops::resolve_election(&mut conn, &id)?.state()? == crate::domain::lifecycle::State::Closed;
+    if closed {
+        // The totals are decrypted; staff publish the tally made from them,
+        // as with a plain election (the `tallied` entry names who did).
+        println!("The totals are decrypted. Staff publish the tally made from them:");
+        println!("  teller election tally {id}");
+        let tally = lifecycle::tally(&mut conn, &secret, &id, &actor, now())?;
+        println!(
+            "Tallied {} ballot(s); the result is published, tally digest {}.",
+            tally.ballots,
+            tally.digest()
+        );
+        for r in &tally.contests {
+            println!("  {}: {} cast, {} blank", r.title, r.cast, r.blank);
+        }
+    } else {
+        println!("The totals are decrypted and the result is published already.");
+    }
+    println!("The result: {public_url}/e/{id}");
+    println!("Check it yourself, trusting nothing the server says:");
+    println!(
+        "  TELLER_DATABASE_URL={} cargo run --release -- export {id} --out record.json",
+        db_path.display()
+    );
+    println!("  cargo run --release -p teller-audit -- verify record.json");
+    Ok(())
+}
+
+/// The demo's trustees in turn, until `K` are accepted: download the board and the decryption
+/// request, run `teller-audit trustee decrypt`, upload the partial
+/// decryption; the `K`th accepted decrypts the totals.
+fn trustees_decrypt(
+    conn: &mut db::AnyConnection,
+    id: &str,
+    base: &Path,
+    progress: &decryption::Progress,
+) -> Result<()> {
+    download_board(conn, id, base)?;
+    let request = decryption::request(conn, id)?;
     let request_path = base.join("decryption-request.json");
     std::fs::write(&request_path, request).with_context(|| format!("cannot write {}", request_path.display()))?;
     println!(
         "Downloaded the board and the decryption request into {}; each trustee runs there:",
         base.display()
     );
-    let mut tally = None;
-    for j in 1..=progress.threshold {
+    let mut decrypted = false;
+    for j in 1..=TRUSTEES.len() as TrusteeIndex {
+        if decrypted {
+            break;
+        }
         if progress.accepted.contains(&j) {
             println!("  (trustee {j}'s partial decryption is accepted already)");
             continue;
@@ -360,9 +400,9 @@ pub fn decrypt(data_dir: &Path, election: &str, public_url: &str) -> Result<()> 
             "teller-audit trustee decrypt --board board.json --dir {dir} --request decryption-request.json --out messages/{dir}-partial.json"
         );
         println!("  {line}");
-        let written = run_trustee(&base, &line)?;
+        let written = run_trustee(base, &line)?;
         let bytes = std::fs::read(&written).with_context(|| format!("cannot read {}", written.display()))?;
-        let accepted = decryption::post_share(&mut conn, &secret, &id, j, &bytes, now())
+        let accepted = decryption::post_share(conn, id, j, &bytes, now())
             .with_context(|| format!("uploading {}", written.display()))?;
         println!(
             "    uploaded {}: accepted, {} of the {} needed",
@@ -370,23 +410,10 @@ pub fn decrypt(data_dir: &Path, election: &str, public_url: &str) -> Result<()> 
             accepted.accepted,
             accepted.threshold
         );
-        tally = tally.or(accepted.tally);
+        decrypted |= accepted.decrypted;
     }
-    let tally = tally.context("the trustees' partial decryptions did not complete the decryption")?;
-    println!(
-        "The totals are decrypted: {} ballot(s) counted, tally digest {}.",
-        tally.ballots,
-        tally.digest()
-    );
-    for r in &tally.contests {
-        println!("  {}: {} cast, {} blank", r.title, r.cast, r.blank);
+    if !decrypted {
+        anyhow::bail!("the trustees' partial decryptions did not complete the decryption");
     }
-    println!("The result: {public_url}/e/{id}");
-    println!("Check it yourself, trusting nothing the server says:");
-    println!(
-        "  TELLER_DATABASE_URL={} cargo run --release -- export {id} --out record.json",
-        db_path.display()
-    );
-    println!("  cargo run --release -p teller-audit -- verify record.json");
     Ok(())
 }
