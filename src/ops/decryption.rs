@@ -82,15 +82,19 @@ fn ballot_of(election: &str, tracker: &str, body: &str) -> Result<EncryptedBallo
     serde_json::from_value(serde_json::Value::Object(v)).map_err(|e| internal(format!("ballot {tracker}: {e}")))
 }
 
-/// Decode the stored ballots and add them up, half on each of two threads
-/// (decoding a point costs about 6 µs: it is most of the work).
-fn aggregate_bodies(
+/// Stored ballots read from the database at a time.
+const PAGE: i64 = 5_000;
+
+/// Decode the stored ballots and add them up, a page at a time (memory
+/// stays bounded), half of each page on each of two threads (decoding a
+/// point costs about 6 µs: it is most of the work); the two running sums
+/// are merged at the end.
+fn aggregate_ballots(
+    conn: &mut AnyConnection,
     election: &str,
     shape: &BallotShape,
-    rows: &[(String, String)],
 ) -> Result<(Aggregate, u64, Weight), OpError> {
-    let add = |part: &[(String, String)]| -> Result<(Aggregator, u128), OpError> {
-        let mut a = Aggregator::new(shape);
+    let add = |a: &mut Aggregator, part: &[(String, String)]| -> Result<u128, OpError> {
         let mut weight = 0u128;
         for (tracker, body) in part {
             let ballot = ballot_of(election, tracker, body)?;
@@ -98,24 +102,30 @@ fn aggregate_bodies(
             a.add_ballot(&ballot)
                 .map_err(|e| internal(format!("ballot {tracker}: {e}")))?;
         }
-        Ok((a, weight))
+        Ok(weight)
     };
-    let half = rows.len().div_ceil(2);
-    let (first, second) = rows.split_at(half);
-    let (a, b) = std::thread::scope(|s| {
-        let other = s.spawn(|| add(second));
-        let mine = add(first);
-        (mine, other.join())
-    });
-    let (mut total, w1) = a?;
-    let (other, w2) = b.map_err(|_| internal("a thread adding ballots failed"))??;
-    total.merge(other);
-    let aggregate = total.finish().map_err(internal)?;
-    let weight = u64::try_from(w1 + w2)
+    let (mut mine, mut theirs) = (Aggregator::new(shape), Aggregator::new(shape));
+    let mut weight = 0u128;
+    let mut after = String::new();
+    loop {
+        let page = crate::store::ballots::sealed_rows_after(conn, election, &after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        let (first, second) = page.split_at(page.len().div_ceil(2));
+        let (a, b) = std::thread::scope(|s| {
+            let other = s.spawn(|| add(&mut theirs, second));
+            let here = add(&mut mine, first);
+            (here, other.join())
+        });
+        weight += a? + b.map_err(|_| internal("a thread adding ballots failed"))??;
+    }
+    mine.merge(theirs);
+    let aggregate = mine.finish().map_err(internal)?;
+    let weight = u64::try_from(weight)
         .ok()
         .and_then(Weight::from_micros)
         .ok_or_else(|| internal("the ballots' total weight is out of range"))?;
-    Ok((aggregate, total.ballots(), weight))
+    Ok((aggregate, mine.ballots(), weight))
 }
 
 /// At the close of an encrypted election, with its head locked in the
@@ -130,8 +140,7 @@ pub(crate) fn aggregate_locked(
     let definition = row.definition()?;
     let (_, fp) = keys(conn, row, &definition)?;
     let shape = BallotShape::of(&definition).map_err(internal)?;
-    let rows = store::sealed_bodies(conn, &row.id)?;
-    let (aggregate, ballots, weight) = aggregate_bodies(&row.id, &shape, &rows)?;
+    let (aggregate, ballots, weight) = aggregate_ballots(conn, &row.id, &shape)?;
     let digest = aggregate.digest(&fp);
     store::insert_aggregate(conn, &row.id, ballots, weight, &aggregate, &digest)?;
     logstore::append(
@@ -152,6 +161,14 @@ pub(crate) fn aggregate_locked(
 /// tracker, and the aggregate. Exactly what `teller-audit trustee decrypt
 /// --request` reads.
 pub fn request(conn: &mut AnyConnection, election: &str) -> Result<Vec<u8>, OpError> {
+    let mut out = Vec::new();
+    write_request(conn, election, &mut out)?;
+    Ok(out)
+}
+
+/// [`request`], written to `out` as the ballots are paged out of the
+/// database (a ballot of the example election is about 14 KB).
+pub fn write_request(conn: &mut AnyConnection, election: &str, out: &mut Vec<u8>) -> Result<(), OpError> {
     let row = elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.to_string()))?;
     let stored = store::aggregate(conn, &row.id)?.ok_or_else(|| {
         refused(
@@ -159,25 +176,48 @@ pub fn request(conn: &mut AnyConnection, election: &str) -> Result<Vec<u8>, OpEr
             "there is nothing to decrypt yet: the decryption request is ready once the polls have closed",
         )
     })?;
-    let definition: serde_json::Value =
-        serde_json::from_str(&row.definition).map_err(|e| internal(format!("definition: {e}")))?;
-    let ballots = store::sealed_bodies(conn, &row.id)?
-        .into_iter()
-        .map(|(tracker, body)| {
-            let mut v: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&body).map_err(|e| internal(format!("ballot {tracker}: {e}")))?;
-            v.insert("election".into(), serde_json::Value::String(row.id.clone()));
-            Ok(serde_json::Value::Object(v))
-        })
-        .collect::<Result<Vec<_>, OpError>>()?;
-    let request = serde_json::json!({
-        "format": REQUEST_FORMAT,
-        "election": row.id,
-        "definition": definition,
-        "ballots": ballots,
-        "aggregate": stored.aggregate,
-    });
-    teller_audit::canonical::to_bytes(&request).map_err(internal)
+    let id = canonical(&row.id)?;
+    // Members in canonical order: aggregate, ballots, definition, election, format.
+    out.extend_from_slice(b"{\"aggregate\":");
+    out.extend(canonical(&stored.aggregate)?);
+    out.extend_from_slice(b",\"ballots\":[");
+    let mut after = String::new();
+    let mut first = true;
+    loop {
+        let page = crate::store::ballots::sealed_rows_after(conn, &row.id, &after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        for (tracker, body) in &page {
+            // The stored body is canonical, its members contests,
+            // fingerprint, format, nonce, weight: `election` goes before
+            // the top-level fingerprint, the last one in the text (only
+            // fixed members follow it).
+            let at = body
+                .rfind(",\"fingerprint\":\"")
+                .ok_or_else(|| internal(format!("ballot {tracker} has no fingerprint")))?;
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&body.as_bytes()[..at]);
+            out.extend_from_slice(b",\"election\":");
+            out.extend_from_slice(&id);
+            out.extend_from_slice(&body.as_bytes()[at..]);
+        }
+    }
+    // The stored definition is its canonical encoding already.
+    out.extend_from_slice(b"],\"definition\":");
+    out.extend_from_slice(row.definition.as_bytes());
+    out.extend_from_slice(b",\"election\":");
+    out.extend_from_slice(&id);
+    out.extend_from_slice(b",\"format\":");
+    out.extend(canonical(&REQUEST_FORMAT)?);
+    out.push(b'}');
+    Ok(())
+}
+
+fn canonical<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, OpError> {
+    teller_audit::canonical::to_bytes(value).map_err(internal)
 }
 
 /// Where the decryption stands, for trustees and staff.

@@ -11,7 +11,7 @@ use teller_audit::trustees::decrypt::Aggregate;
 use teller_audit::trustees::envelope::Envelope;
 
 use super::{corrupt, StoreError};
-use crate::db::schema::{aggregates, ballots, decryption_refusals, decryption_shares};
+use crate::db::schema::{aggregates, decryption_refusals, decryption_shares};
 use crate::db::AnyConnection;
 
 /// The aggregate as stored.
@@ -199,15 +199,4 @@ pub fn append_refusal(conn: &mut AnyConnection, election: &str, r: &RefusalRow) 
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Every sealed ballot's stored body `(tracker, body)`, in tracker order:
-/// for an encrypted election, the published form without `election`.
-pub fn sealed_bodies(conn: &mut AnyConnection, election: &str) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(ballots::table
-        .filter(ballots::election_id.eq(election))
-        .filter(ballots::seal.is_not_null())
-        .order(ballots::tracker)
-        .select((ballots::tracker, ballots::body))
-        .load(conn)?)
 }
