@@ -19,7 +19,7 @@ use crate::secrets::MasterSecret;
 
 /// Casts made before the measured levels, so that the server's first
 /// connections and caches are not counted against the first level.
-const WARM_UP_CASTS: usize = 50;
+pub(super) const WARM_UP_CASTS: usize = 50;
 /// How often the server's memory is sampled during a level.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
 
@@ -153,17 +153,17 @@ pub fn run(
 }
 
 /// The running server and what every level shares.
-struct Target<'a> {
-    backend: Backend,
-    server: &'a mut Server,
-    path: &'a str,
-    settings: &'a Settings,
-    label: &'a str,
+pub(super) struct Target<'a> {
+    pub(super) backend: Backend,
+    pub(super) server: &'a mut Server,
+    pub(super) path: &'a str,
+    pub(super) settings: &'a Settings,
+    pub(super) label: &'a str,
 }
 
 impl Target<'_> {
     /// One level: run the voters while sampling the server's memory.
-    fn level(&mut self, bodies: Vec<Vec<u8>>, voters: usize, offered: Option<f64>) -> Result<Level> {
+    pub(super) fn level(&mut self, bodies: Vec<Vec<u8>>, voters: usize, offered: Option<f64>) -> Result<Level> {
         let (backend, label) = (self.backend, self.label);
         let server = &mut *self.server;
         let plan = Plan {

@@ -11,6 +11,7 @@
 
 pub mod ballots;
 pub mod casting;
+pub mod encrypted;
 pub mod http;
 pub mod load;
 pub mod machine;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use crate::bench::{self, Options, Parts};
@@ -79,6 +79,11 @@ pub struct BenchArgs {
     /// The most requests of one read level, with --proofs.
     #[arg(long, default_value_t = 200_000, value_name = "N")]
     proof_reads: usize,
+    /// Instead of the suite: casting plain and encrypted ballots (issue 13),
+    /// at `--levels` voters (default 100,1000), `--max-casts` per level
+    /// (default 3000), on SQLite and, with a PostgreSQL URL, PostgreSQL.
+    #[arg(long)]
+    encrypted_casting: bool,
     /// Leave out parts of the suite.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PART,…")]
     skip: Vec<Part>,
@@ -119,6 +124,23 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let parent = args.work_dir.clone().unwrap_or_else(bench::roll::default_parent);
         bench::proofs::run(&settings, args.postgres_url.as_deref(), &parent, args.out.as_deref())?;
         return Ok(());
+    }
+    if args.encrypted_casting {
+        let settings = bench::casting::Settings {
+            levels: args.levels.clone().unwrap_or_else(|| vec![100, 1000]),
+            max_casts: args.max_casts.unwrap_or(3000).max(1),
+            time_limit: Duration::from_secs(args.level_seconds.unwrap_or(15)),
+            paced_share: None,
+        };
+        let parent = args.work_dir.clone().unwrap_or_else(bench::roll::default_parent);
+        let exe = std::env::current_exe().context("cannot find this program's own path")?;
+        return bench::encrypted::run(
+            &settings,
+            args.postgres_url.as_deref(),
+            &parent,
+            args.out.as_deref(),
+            &exe,
+        );
     }
     let options = options(args, command_line())?;
     bench::run(options)
