@@ -407,7 +407,7 @@ const ENCRYPTED_BATCH: usize = 16;
 /// and checked (shape, proofs, tracker, aggregate) on every core, the
 /// results taken back in record order for the checks across ballots.
 fn encrypted_ballots<'de, A: SeqAccess<'de>>(v: &mut Verifier<'_>, mut seq: A) -> Result<(), A::Error> {
-    use super::encrypted::{check_text, Checked, EncryptedBallots};
+    use super::encrypted::{check_texts, Checked, EncryptedBallots};
     use crate::trustees::decrypt::Aggregator;
     use std::collections::BTreeMap;
     use std::sync::mpsc::{channel, sync_channel};
@@ -438,10 +438,7 @@ fn encrypted_ballots<'de, A: SeqAccess<'de>>(v: &mut Verifier<'_>, mut seq: A) -
                             Err(_) => break,
                         };
                         let Ok((n, texts)) = job else { break };
-                        let out = texts
-                            .iter()
-                            .map(|t| check_text(ctx, t.get(), &mut aggregator))
-                            .collect();
+                        let out = check_texts(ctx, texts.iter().map(|t| t.get()), &mut aggregator);
                         if tx.send((n, out)).is_err() {
                             break;
                         }
