@@ -173,6 +173,136 @@ async fn browser_flows(backend: Backend) {
     );
 }
 
+/// Run `node SCRIPT FIXTURE` from the repository's root within [`LIMIT`]
+/// (on a blocking thread: the server runs on this runtime); prints its
+/// output, and fails the test if it fails.
+async fn run_node(app: &TestApp, script: &str, fixture: serde_json::Value) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core").is_dir(),
+        "the browser tests need their Node packages: run `npm ci --prefix tests/browser`"
+    );
+    let name = Path::new(script).file_stem().unwrap().to_string_lossy().into_owned();
+    let fixture_path = app.path(&format!("{name}-fixture.json"));
+    std::fs::write(&fixture_path, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
+    let stdout_path = app.path(&format!("{name}.out"));
+    let stderr_path = app.path(&format!("{name}.err"));
+    let (stdout_file, stderr_file) = (
+        std::fs::File::create(&stdout_path).unwrap(),
+        std::fs::File::create(&stderr_path).unwrap(),
+    );
+    let script = root.join(script);
+    let started = Instant::now();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new("node")
+            .arg(script)
+            .arg(&fixture_path)
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .stdout(stdout_file)
+            .stderr(stderr_file)
+            .spawn()
+            .expect("node (Node.js 20 or later) must be on PATH");
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if started.elapsed() > LIMIT {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    println!("{name} took {:.1} s", started.elapsed().as_secs_f64());
+    let status = status.unwrap_or_else(|| panic!("{name} did not finish within {LIMIT:?}"));
+    assert!(status.success(), "{name} failed ({status}):\n{stdout}\n{stderr}");
+}
+
+/// An encrypted election's ballot, JavaScript on (tests/browser/encrypted.mjs):
+/// the member encrypts, checks the encryption, encrypts again and casts;
+/// then the database holds one encrypted ballot and one audited ballot,
+/// and no POST the page sent carried a mark.
+async fn encrypted_flow(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The demo's encrypted election: its trustees' whole key ceremony run
+    // with the code a trustee runs, then its polls opened.
+    let dir = app.path("encrypted-demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = {
+        let mut conn = app.db.conn();
+        teller::cli::demo_encrypted::create(&mut conn, &common::secret(), &dir, &app.base, 3, "cli:test").unwrap()
+    };
+    let out = app.path("encrypted-browser");
+    run_node(
+        &app,
+        "tests/browser/encrypted.mjs",
+        json!({
+            "base": app.base,
+            "link": demo.links[0].1,
+            "election": demo.id,
+            "out": out.to_string_lossy(),
+        }),
+    )
+    .await;
+
+    let mut conn = app.db.conn();
+    let bodies = teller::store::ballots::all_bodies(&mut conn, &demo.id).unwrap();
+    assert_eq!(bodies.len(), 1, "one ballot cast");
+    let mut body: serde_json::Value = serde_json::from_str(&bodies[0].1).unwrap();
+    assert_eq!(body["format"], "teller-encrypted-ballot/1", "{body}");
+    assert!(body.get("choices").is_none(), "no plain choices stored: {body}");
+    // It passes the cast checks, as stored.
+    let enc = teller::ops::encrypted::Encryption::load(&mut conn, &demo.id)
+        .unwrap()
+        .unwrap();
+    body["election"] = serde_json::Value::String(demo.id.clone());
+    let bytes = teller_audit::canonical::value_to_bytes(&body).unwrap();
+    let ballot = teller_audit::encrypted::cast::read_ballot(&bytes).unwrap();
+    assert_eq!(ballot.tracker().to_hex(), bodies[0].0);
+    let ctx = enc.cast_context();
+    ctx.check_ballot(&ballot, ballot.weight).unwrap();
+    ctx.check_proofs(&ballot, &mut teller_audit::encrypted::group::OsRandom)
+        .unwrap();
+    assert_eq!(teller::store::ballots::audited_count(&mut conn, &demo.id).unwrap(), 1);
+    // What the page posted: never a mark field.
+    let posts: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(out.join("posts.json")).unwrap()).unwrap();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    for post in &posts {
+        let body = post["body"].as_str().unwrap();
+        let fields: Vec<String> = if post["url"] == "/ballot/cast" {
+            url::form_urlencoded::parse(body.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .collect()
+        } else {
+            vec![]
+        };
+        assert!(
+            fields.iter().all(|k| k == "encrypted_ballot"),
+            "{}: {fields:?}",
+            post["url"]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(teller_browser_tests),
+    ignore = "needs Chromium and `npm ci --prefix tests/browser`; build with TELLER_BROWSER_TESTS=1 to run"
+)]
+async fn an_encrypted_ballot_in_chromium() {
+    // SQLite only, as the flows below.
+    encrypted_flow(Backend::Sqlite).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[cfg_attr(
     not(teller_browser_tests),
