@@ -227,9 +227,17 @@ fn write_encryption(conn: &mut AnyConnection, id: &str, state: State, out: &mut 
         .collect();
     let messages = ceremony::messages(conn, id)?;
     let stored = decryption::aggregate(conn, id)?;
-    // Audited ballots are kept by encrypted casting; none are published
-    // until it stores them.
-    let audited = (state >= State::Closed).then(Vec::<serde_json::Value>::new);
+    // Audited ballots are published from the close (§16.9, decision 2).
+    let audited = if state >= State::Closed {
+        Some(
+            ballots::audited(conn, id)?
+                .iter()
+                .map(|(tracker, body)| published_audited(tracker, body))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    } else {
+        None
+    };
     let member = serde_json::json!({
         "format": "teller-encryption/1",
         "trustees": trustees,
@@ -240,6 +248,27 @@ fn write_encryption(conn: &mut AnyConnection, id: &str, state: State, out: &mut 
         "totals": stored.as_ref().and_then(|s| s.totals.as_ref()),
     });
     json(out, &member)
+}
+
+/// An audited ballot as the record publishes it (§16.9): the stored file
+/// (§16.10) without `definition` and `encryption`, which the record holds,
+/// and its ballot without `election`.
+fn published_audited(tracker: &str, body: &str) -> Result<serde_json::Value, StoreError> {
+    let bad = |what: &str| StoreError::from(corrupt(format!("audited ballot {tracker}: {what}")));
+    let mut file: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(body).map_err(|e| bad(&e.to_string()))?;
+    let mut take = |key: &str| file.remove(key).ok_or_else(|| bad(&format!("no {key}")));
+    let mut ballot = take("ballot")?;
+    ballot
+        .as_object_mut()
+        .ok_or_else(|| bad("its ballot is not an object"))?
+        .remove("election");
+    Ok(serde_json::json!({
+        "ballot": ballot,
+        "tracker": take("tracker")?,
+        "seed": take("seed")?,
+        "choices": take("choices")?,
+    }))
 }
 
 /// The record in memory (for the API on small elections, and tests). A

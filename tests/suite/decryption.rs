@@ -25,6 +25,7 @@ use teller_audit::ballot::PublishedBallot;
 use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce};
 use teller_audit::definition::Definition;
+use teller_audit::encrypted::audited::{AuditedBallot, AUDITED_BALLOT_FORMAT};
 use teller_audit::encrypted::ballot::{BallotShape, Encrypter};
 use teller_audit::encrypted::elgamal::EncryptionKey;
 use teller_audit::encrypted::group::{Element, OsRandom};
@@ -210,6 +211,34 @@ async fn from_close_to_result(backend: Backend) {
             weight: Weight::ONE,
         });
     }
+
+    // A member checks an encryption instead of casting it (§16.10): it is
+    // published from the close, never counted.
+    let spoiled_choices = BTreeMap::from([
+        (
+            "directors".to_string(),
+            vec![definition.contests[0].candidates[2].id.clone()],
+        ),
+        ("bylaw".to_string(), vec!["no".to_string()]),
+    ]);
+    let (spoiled, seed) = encrypter.encrypt(&spoiled_choices, Weight::ONE, &mut OsRandom).unwrap();
+    let audited = AuditedBallot {
+        format: AUDITED_BALLOT_FORMAT.into(),
+        definition: definition.clone(),
+        encryption: serde_json::from_value(params["encryption"].clone()).unwrap(),
+        tracker: spoiled.tracker(),
+        ballot: spoiled.clone(),
+        seed: Digest(*seed.as_bytes()),
+        choices: spoiled_choices,
+    };
+    let res = app
+        .http
+        .post(app.url(&format!("/api/v1/elections/{election}/audited")))
+        .json(&audited)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
 
     // Before the close there is nothing to decrypt.
     let res = app
@@ -446,7 +475,11 @@ async fn from_close_to_result(backend: Backend) {
     assert_eq!(enc["format"], "teller-encryption/1");
     assert_eq!(enc["trustees"][0], json!({"trustee": 1, "name": "Ada Lovelace"}));
     assert_eq!(enc["ceremony"].as_array().unwrap().len(), 3 * 5);
-    assert_eq!(enc["audited"], json!([]));
+    let published_audited = enc["audited"].as_array().unwrap();
+    assert_eq!(published_audited.len(), 1);
+    assert_eq!(published_audited[0]["tracker"], json!(spoiled.tracker().to_hex()));
+    assert!(published_audited[0]["ballot"].get("election").is_none());
+    assert!(published_audited[0].get("definition").is_none());
     assert_eq!(enc["aggregate"], request["aggregate"]);
     assert_eq!(enc["aggregate"]["targets"].as_array().unwrap().len(), 5 + 5);
     assert_eq!(enc["decryptions"].as_array().unwrap().len(), 2);
