@@ -549,6 +549,17 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             PHOTO_TIMEOUT,
         ));
+    // The member's cast and an audited ballot's download carry an encrypted
+    // ballot: larger than a plain form (voting::encrypted::MAX_FORM_BYTES).
+    let encrypted_forms = Router::new()
+        .route("/ballot/cast", post(voting::cast::cast))
+        .route("/ballot/audit/download", post(voting::encrypted::download))
+        .layer(DefaultBodyLimit::max(voting::encrypted::MAX_FORM_BYTES))
+        .layer(RequestBodyLimitLayer::new(voting::encrypted::MAX_FORM_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     // The organisation's logo: a file of up to 1 MiB, read to its end up to 4 MiB.
     let logo = Router::new()
         .route("/staff/organisation/logo", post(staff::organisation::upload_logo))
@@ -593,9 +604,7 @@ pub fn router(state: AppState) -> Router {
         .route("/vote", get(voting::entry::form).post(voting::entry::submit))
         .route("/ballot", get(voting::ballot::show).post(voting::ballot::change))
         .route("/ballot/review", post(voting::ballot::review))
-        .route("/ballot/cast", post(voting::cast::cast))
         .route("/ballot/audit", post(voting::encrypted::audit))
-        .route("/ballot/audit/download", post(voting::encrypted::download))
         .route("/receipt", get(voting::cast::show_receipt))
         .route("/receipt/done", post(voting::cast::forget_receipt))
         .route("/receipt/download", post(voting::cast::download_receipt))
@@ -693,6 +702,7 @@ pub fn router(state: AppState) -> Router {
         .merge(uploads)
         .merge(partials)
         .merge(photos)
+        .merge(encrypted_forms)
         .merge(logo)
         .merge(health)
         .layer(middleware::from_fn_with_state(state.clone(), every_request))

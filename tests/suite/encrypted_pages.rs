@@ -360,6 +360,12 @@ async fn device_cast(backend: Backend) {
         .await;
     assert_eq!(garbled.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(garbled.body.contains("failed the check format"), "{}", garbled.body);
+    // A large ballot (a cumulative contest's is up to about 200 KB) is read,
+    // not cut off at the plain forms' 64 KiB.
+    let large = format!("{{\"format\":\"{}\"}}", "0".repeat(300 * 1024));
+    let read = member.post("/ballot/cast", &[("encrypted_ballot", large)]).await;
+    assert_eq!(read.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(read.body.contains("failed the check format"), "{}", read.body);
     assert_eq!(voted(&app, &election), 0);
 
     // The device's ballot, alone (the marks never leave the device).
