@@ -37,11 +37,12 @@ use crate::web::pages::{render, Page};
 use crate::web::AppState;
 
 /// The largest form `POST /ballot/cast` and `POST /ballot/audit/download`
-/// read. An encrypted ballot is about 0.3 KB of JSON a proof branch (a
-/// 0/1 option has two, a cumulative option `points + 1`), so the largest
-/// ballot encryption allows (points × options ≤ 500, §C.5) comes to about
-/// 200 KB, and its audited file adds the definition; hex is not escaped in
-/// a form, so the form is barely larger.
+/// read. An encrypted ballot is roughly 0.45 KB of JSON a proof branch (the
+/// example ballot: 14 KB for 32 branches; a 0/1 option has two, a
+/// cumulative option `points + 1`), so the largest ballot encryption allows
+/// (points × options ≤ 500, §C.5) comes to some 250 KB, and its audited
+/// file adds the definition; hex is not escaped in a form, so the form is
+/// barely larger (the example's: 16.2 KB).
 pub const MAX_FORM_BYTES: usize = 512 * 1024;
 
 /// What the ballot page of an encrypted election hands the booth.
