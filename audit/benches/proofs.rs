@@ -124,7 +124,7 @@ fn fixture() -> Fixture {
         format: RECEIPT_FORMAT.into(),
         election: ELECTION.into(),
         tracker,
-        ballot,
+        ballot: ballot.into(),
         seal: 66,
         public_key: election_public,
     };

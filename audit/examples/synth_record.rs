@@ -263,7 +263,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 format: RECEIPT_FORMAT.into(),
                 election: ELECTION.into(),
                 tracker: b.tracker,
-                ballot,
+                ballot: ballot.into(),
                 seal: (j / 10_000) as u64 + 1,
                 public_key: public,
             };

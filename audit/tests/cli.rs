@@ -296,7 +296,7 @@ fn receipt_for(record: &Record, i: usize, seal: u64, key: &ring::signature::Ed25
         format: RECEIPT_FORMAT.into(),
         election: record.election.id.clone(),
         tracker: ballot.tracker(),
-        ballot,
+        ballot: ballot.into(),
         seal,
         public_key: record.public_key,
     };

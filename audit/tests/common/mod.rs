@@ -260,7 +260,7 @@ pub fn mini_record_and_key() -> (Record, Receipt, Ed25519KeyPair) {
         format: RECEIPT_FORMAT.into(),
         election: ELECTION.into(),
         tracker: ballots[0].tracker(),
-        ballot: ballots[0].clone(),
+        ballot: ballots[0].clone().into(),
         seal: 1,
         public_key: mini.public(),
     };
