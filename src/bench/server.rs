@@ -60,6 +60,10 @@ impl Server {
             // Warnings and errors only: per-request logging is not what is measured.
             .env("TELLER_LOG", "warn")
             .env("NO_COLOR", "1")
+            // The load generator is one client on loopback with up to
+            // 1,000 connections: as a trusted proxy it may hold them (one
+            // client's cap is 128, `web::client`).
+            .env("TELLER_TRUSTED_PROXIES", "127.0.0.1")
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
