@@ -118,7 +118,9 @@ pub(crate) struct EncLog {
 }
 
 impl EncLog {
-    /// Note an entry of the log.
+    /// Note an entry of the log (not called for `ballot` and `seal`).
+    #[cold]
+    #[inline(never)]
     pub fn entry(&mut self, seq: u64, event: &Event) {
         match event {
             Event::PollsOpened {
