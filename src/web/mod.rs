@@ -192,70 +192,58 @@ impl AppState {
     /// An election's definition: from memory once the polls have opened (it
     /// is frozen then), else from the database.
     pub async fn definition(&self, election: &str) -> Result<Arc<CachedDefinition>, OpError> {
-        let cached = self
-            .inner
-            .definitions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(election)
-            .cloned();
-        if let Some(d) = cached {
-            return Ok(d);
+        self.frozen(&self.inner.definitions, election, |conn, id| {
+            let row = crate::store::elections::find(conn, id)?.ok_or(OpError::NoSuchElection(id.to_string()))?;
+            let definition = row.definition()?;
+            let cached = Arc::new(CachedDefinition {
+                hash: definition.hash(),
+                definition,
+            });
+            Ok((cached, row.state()? >= crate::domain::lifecycle::State::Open))
+        })
+        .await
+    }
+
+    /// What `load` gives for `election` (with whether the polls have
+    /// opened, which fixes it): from `cache` once they have, else from the
+    /// database each time.
+    async fn frozen<T, F>(
+        &self,
+        cache: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+        election: &str,
+        load: F,
+    ) -> Result<T, OpError>
+    where
+        T: Clone + Send + 'static,
+        F: FnOnce(&mut AnyConnection, &str) -> Result<(T, bool), OpError> + Send + 'static,
+    {
+        let cached = cache.lock().unwrap_or_else(|p| p.into_inner()).get(election).cloned();
+        if let Some(value) = cached {
+            return Ok(value);
         }
         let id = election.to_string();
-        let (definition, frozen) = self
-            .run(move |conn, _| {
-                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
-                Ok((row.definition()?, row.state()? >= crate::domain::lifecycle::State::Open))
-            })
-            .await?;
-        let definition = Arc::new(CachedDefinition {
-            hash: definition.hash(),
-            definition,
-        });
+        let (value, frozen) = self.run(move |conn, _| load(conn, &id)).await?;
         if frozen {
-            self.inner
-                .definitions
+            cache
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .insert(election.to_string(), definition.clone());
+                .insert(election.to_string(), value.clone());
         }
-        Ok(definition)
+        Ok(value)
     }
 
     /// An election's candidate photos and profiles (which exist, not the
     /// photos): from memory once the polls have opened, else from the
     /// database.
     pub async fn candidate_media(&self, election: &str) -> Result<Arc<candidates::Media>, OpError> {
-        let cached = self
-            .inner
-            .media
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(election)
-            .cloned();
-        if let Some(m) = cached {
-            return Ok(m);
-        }
-        let id = election.to_string();
-        let (media, frozen) = self
-            .run(move |conn, _| {
-                // The state first: if the polls had opened by then, what
-                // follows can no longer change.
-                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
-                let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
-                Ok((candidates::Media::load(conn, &id)?, frozen))
-            })
-            .await?;
-        let media = Arc::new(media);
-        if frozen {
-            self.inner
-                .media
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(election.to_string(), media.clone());
-        }
-        Ok(media)
+        self.frozen(&self.inner.media, election, |conn, id| {
+            // The state first: if the polls had opened by then, what
+            // follows can no longer change.
+            let row = crate::store::elections::find(conn, id)?.ok_or(OpError::NoSuchElection(id.to_string()))?;
+            let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
+            Ok((Arc::new(candidates::Media::load(conn, id)?), frozen))
+        })
+        .await
     }
 
     /// Cast: check the ballot here, commit it through the group-commit
@@ -286,35 +274,12 @@ impl AppState {
     /// whose polls have not opened. Kept in memory once the polls have
     /// opened.
     pub async fn encryption(&self, election: &str) -> Result<Option<Arc<crate::ops::encrypted::Encryption>>, OpError> {
-        let cached = self
-            .inner
-            .encryptions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(election)
-            .cloned();
-        if let Some(e) = cached {
-            return Ok(e);
-        }
-        let id = election.to_string();
-        let (encryption, frozen) = self
-            .run(move |conn, _| {
-                let row = crate::store::elections::find(conn, &id)?.ok_or(OpError::NoSuchElection(id.clone()))?;
-                let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
-                Ok((
-                    crate::ops::encrypted::Encryption::load(conn, &id)?.map(Arc::new),
-                    frozen,
-                ))
-            })
-            .await?;
-        if frozen {
-            self.inner
-                .encryptions
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(election.to_string(), encryption.clone());
-        }
-        Ok(encryption)
+        self.frozen(&self.inner.encryptions, election, |conn, id| {
+            let row = crate::store::elections::find(conn, id)?.ok_or(OpError::NoSuchElection(id.to_string()))?;
+            let frozen = row.state()? >= crate::domain::lifecycle::State::Open;
+            Ok((crate::ops::encrypted::Encryption::load(conn, id)?.map(Arc::new), frozen))
+        })
+        .await
     }
 
     /// Cast an encrypted ballot (`bytes`, as the device sent it): its
