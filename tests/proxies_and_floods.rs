@@ -503,7 +503,7 @@ async fn api_bodies_over_the_limit_get_the_json_too_large_error() {
         &app,
         &format!("/api/v1/elections/{id}/ballots"),
         "application/json",
-        100 * 1024,
+        600 * 1024,
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");

@@ -525,6 +525,19 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ));
+    // The API's casts and audited ballots: an encrypted ballot is larger
+    // than a plain cast's 64 KiB allows for more than about 40 options.
+    let encrypted_api = Router::new()
+        .route("/api/v1/elections/{id}/ballots", post(api::cast))
+        .route("/api/v1/elections/{id}/audited", post(api::audited))
+        .route_layer(middleware::from_fn(paths::election_ids))
+        .layer(DefaultBodyLimit::max(voting::encrypted::MAX_FORM_BYTES))
+        .layer(RequestBodyLimitLayer::new(voting::encrypted::MAX_FORM_BYTES))
+        .layer(middleware::from_fn(paths::json_too_large))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
     // The organisation's logo: a file of up to 1 MiB, read to its end up to 4 MiB.
     let logo = Router::new()
         .route("/staff/organisation/logo", post(staff::organisation::upload_logo))
@@ -625,9 +638,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/account/totp", post(staff::account::enrol))
         .route("/api/v1/elections", get(api::list))
         .route("/api/v1/elections/{id}", get(api::election))
-        .route("/api/v1/elections/{id}/ballots", post(api::cast))
         .route("/api/v1/elections/{id}/encryption", get(api::encryption))
-        .route("/api/v1/elections/{id}/audited", post(api::audited))
         .route("/api/v1/elections/{id}/ceremony", get(ceremony::api_board))
         .route("/api/v1/elections/{id}/ceremony/messages", post(ceremony::api_post))
         .route("/trustee", get(ceremony::show).post(ceremony::sign_in))
@@ -668,6 +679,7 @@ pub fn router(state: AppState) -> Router {
         .merge(partials)
         .merge(photos)
         .merge(encrypted_forms)
+        .merge(encrypted_api)
         .merge(logo)
         .merge(health)
         .layer(middleware::from_fn_with_state(state.clone(), every_request))

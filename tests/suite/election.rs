@@ -222,7 +222,7 @@ async fn api_statuses(backend: Backend) {
     assert!(body["error"].is_string() && body["message"].is_string(), "{body}");
     // Oversized body: refused.
     // (On a connection of its own: the server drops a connection whose body it refused.)
-    let huge = "x".repeat(200 * 1024);
+    let huge = "x".repeat(600 * 1024);
     let res = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/elections/{id}/ballots")))
         .header("content-type", "application/json")

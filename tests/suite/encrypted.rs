@@ -195,6 +195,13 @@ async fn casting(backend: Backend) {
     let (status, body) = cast(&app, &election, &tokens[1].1, &short).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"], "format", "{body}");
+    // A ballot larger than a plain cast's 64 KiB is read (and refused by
+    // its check here), not cut off.
+    let mut big = serde_json::to_value(&other).unwrap();
+    big["contests"][0]["contest"] = json!("x".repeat(100 * 1024));
+    let (status, body) = cast(&app, &election, &tokens[1].1, &big).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "ballot-shape", "{body}");
     // A weight that is not the member's: refused, the code given back.
     let (heavy, _) = device.encrypt(&device.choices(1, "no"), Weight::parse("2").unwrap());
     let (status, body) = cast(&app, &election, &tokens[1].1, &serde_json::to_value(&heavy).unwrap()).await;
