@@ -300,6 +300,10 @@ fn event_key(kind: &str) -> Option<&'static str> {
         "ceremony_message" => "board-event-ceremony-message",
         "trustee_excluded" => "board-event-trustee-excluded",
         "ceremony_completed" => "board-event-ceremony-completed",
+        "audited" => "board-event-audited",
+        "aggregated" => "board-event-aggregated",
+        "decryption_share" => "board-event-decryption-share",
+        "decryption_refused" => "board-event-decryption-refused",
         _ => return None,
     })
 }
