@@ -201,6 +201,10 @@ fn close_polls(
         crate::store::confirmations::drop_pending(conn, election)?;
         // Delivery rows keep no finer time than the close (see `scrub`).
         crate::store::deliveries::coarsen_at_close(conn, election, now)?;
+        // An encrypted election's used alphas were needed only to refuse
+        // replays while casting; their rows were written by the casts (in
+        // casting order, with the casts' transaction ids), so they go.
+        crate::store::ballots::delete_alphas(conn, election)?;
         let counts = members::counts(conn, election)?;
         let tokens_issued = members::tokens_issued(conn, election)?;
         let ballots = head.sealed_ballots as u64;

@@ -23,6 +23,10 @@
 //!   rows leave behind: dead versions on PostgreSQL (and the heap order
 //!   and `xmin` of the casts), free pages and WAL frames on SQLite.
 //!
+//! - An encrypted election's used alphas (`ballot_alphas`, written by each
+//!   cast in its transaction) are deleted at the close; the rewrite drops
+//!   their dead versions on PostgreSQL as `VACUUM` does on SQLite.
+//!
 //! The rewrite takes a brief exclusive lock on the tables, so it runs once,
 //! after the close has committed.
 
@@ -38,7 +42,7 @@ pub fn scrub(conn: &mut AnyConnection) -> Result<(), OpError> {
         AnyConnection::Postgresql(c) => c.batch_execute(
             "CLUSTER members USING members_pkey; CLUSTER ballots USING ballots_pkey; \
                  CLUSTER deliveries USING deliveries_pkey; CLUSTER roll_upload_rows USING roll_upload_rows_pkey; \
-                 CLUSTER confirmations USING confirmations_pkey;",
+                 CLUSTER confirmations USING confirmations_pkey; CLUSTER ballot_alphas USING ballot_alphas_pkey;",
         )?,
         AnyConnection::Sqlite(c) => {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?

@@ -329,3 +329,9 @@ pub fn audited_count(conn: &mut AnyConnection, election: &str) -> Result<u64, St
         .first(conn)?;
     Ok(n.max(0) as u64)
 }
+
+/// Forget `election`'s used alphas (at the close: no cast can come).
+pub fn delete_alphas(conn: &mut AnyConnection, election: &str) -> Result<usize, StoreError> {
+    use crate::db::schema::ballot_alphas;
+    Ok(diesel::delete(ballot_alphas::table.filter(ballot_alphas::election_id.eq(election))).execute(conn)?)
+}

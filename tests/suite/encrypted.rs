@@ -282,11 +282,27 @@ async fn casting(backend: Backend) {
             "seal 2".to_string(),
         ]
     );
+    assert!(
+        crate::ceremony::count(
+            &app,
+            &format!("SELECT COUNT(*) AS n FROM ballot_alphas WHERE election_id = '{election}'")
+        ) > 0
+    );
     // The retry after the seal: the same receipt, now naming that seal.
     let (status, again) = cast(&app, &election, &tokens[0].1, &sent).await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
     let again: Receipt = serde_json::from_value(again).unwrap();
     assert_eq!(again.body.seal, receipt.body.seal);
+    // At the close the used alphas, written by the casts in casting order,
+    // are forgotten: they were needed only while casting.
+    app.teller_ok(&["election", "close", &election]);
+    assert_eq!(
+        crate::ceremony::count(
+            &app,
+            &format!("SELECT COUNT(*) AS n FROM ballot_alphas WHERE election_id = '{election}'")
+        ),
+        0
+    );
 }
 
 on_both_backends!(encrypted_ballots_are_cast_retried_refused_by_name_and_audited, casting);
