@@ -24,6 +24,7 @@ use teller_audit::crypto::{Digest, Nonce, PublicKey};
 use teller_audit::definition::{Definition, WRITE_IN_PREFIX};
 use teller_audit::encrypted::ballot::EncryptedBallot;
 use teller_audit::encrypted::cast::CastRefusal;
+use teller_audit::encrypted::published::PublishedEncryptedBallot;
 use teller_audit::receipt::{Receipt, ReceiptBallot, ReceiptBody, RECEIPT_FORMAT};
 
 use super::OpError;
@@ -130,12 +131,10 @@ impl Content {
 /// An encrypted ballot's published form: canonical JSON without its
 /// `election` (the record's `ballots`, §16.9; `ballots.body`).
 pub fn published_body(ballot: &EncryptedBallot) -> String {
-    let mut value = serde_json::to_value(ballot).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        map.remove("election");
-    }
-    let bytes = teller_audit::canonical::to_bytes(&value).unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    let published = PublishedEncryptedBallot::of(ballot.clone());
+    let bytes = teller_audit::canonical::to_bytes(&published).expect(teller_audit::canonical::ENCODABLE);
+    // Canonical JSON is UTF-8 by construction.
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 impl Prepared {

@@ -286,13 +286,13 @@ pub fn accept_audited(conn: &mut AnyConnection, enc: &Encryption, bytes: &[u8], 
     crate::db::write_tx(conn, |conn| {
         // The polls must be open, as for a cast: the shared lock keeps a
         // close from running meanwhile.
-        let Some(head) = crate::store::log::lock_head(conn, &enc.election, crate::store::log::Lock::Shared)? else {
+        // (The lock lasts until the transaction ends.)
+        if crate::store::log::lock_head(conn, &enc.election, crate::store::log::Lock::Shared)?.is_none() {
             return Err(OpError::NoSuchElection(enc.election.clone()));
-        };
+        }
         let row = elections::find(conn, &enc.election)?.ok_or_else(|| OpError::NoSuchElection(enc.election.clone()))?;
         crate::domain::lifecycle::voting_window(row.state()?, row.opens_at, row.closes_at, now)
             .map_err(OpError::PollsNotOpen)?;
-        drop(head);
         if ballots::is_audited(conn, &enc.election, &tracker)? {
             return Ok(tracker);
         }
