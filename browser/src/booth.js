@@ -21,6 +21,13 @@ import { verifyAudited } from "./verify.js";
 /** Fields that carry the member's marks (src/web/voting/form.rs): never sent on this path. */
 const MARK_FIELD = /^[cwrp]\./;
 
+/**
+ * What the panel shows only while its ballot can still be cast: Cast, and
+ * Check (which spoils it). Hidden once the ballot is checked, shown again
+ * for the next encryption.
+ */
+const CAST_ONLY = "[data-teller-cast], [data-teller-check]";
+
 const form = document.querySelector("form[data-teller-encrypt]");
 const panel = document.querySelector("[data-teller-booth]");
 if (form && panel) start(form, panel).catch((e) => block(form, panel, "failed", e));
@@ -67,6 +74,7 @@ async function start(form, panel) {
     }
     fill(panel, "[data-teller-tracker]", current.tracker);
     show(panel, "[data-teller-audit]", false);
+    show(panel, CAST_ONLY, true);
     panel.hidden = false;
     form.inert = true;
     say(panel, "ready");
@@ -92,6 +100,8 @@ async function start(form, panel) {
     if (!current) return;
     const { ballot, tracker, seed, choices } = current;
     current = null; // spoiled: this ballot can never be cast
+    // Nor offered for casting: only a new encryption can be cast (§16.10).
+    show(panel, CAST_ONLY, false);
     say(panel, "checking");
     await new Promise((resolve) => setTimeout(resolve, 0));
     const file = auditedBallot(params, ballot, tracker, seed, choices);
@@ -104,6 +114,7 @@ async function start(form, panel) {
       download.download = `audited-ballot-${tracker.slice(0, 16)}.json`;
     }
     show(panel, "[data-teller-audit]", true);
+    panel.querySelector("[data-teller-again]")?.focus(); // Check, focused until now, is hidden
     try {
       const answer = await fetch(form.dataset.tellerAuditAction, {
         method: "POST",

@@ -139,6 +139,8 @@ test("booth.js in Chromium: encrypt, check, encrypt again, cast; and the form wi
     assert.match(listed, /Amara Okafor, Priya Raman/);
     assert.match(listed, /Treasurer: Blank/);
     assert.match(await page.getAttribute("[data-teller-audit-download]", "href"), /^blob:/);
+    assert.ok(await page.isHidden("[data-teller-cast]"), "a checked ballot is not offered for casting");
+    assert.ok(await page.isHidden("[data-teller-check]"), "nor checked twice");
 
     // Encrypt again, then cast: a new tracker, and only the encrypted ballot leaves.
     await page.click("[data-teller-again]");
@@ -148,6 +150,7 @@ test("booth.js in Chromium: encrypt, check, encrypt again, cast; and the form wi
       return /^[0-9a-f]{64}$/.test(now) && now !== t && !document.querySelector("[data-teller-booth]").hidden;
     }, first);
     const second = await page.textContent("[data-teller-tracker]");
+    assert.ok(await page.isVisible("[data-teller-cast]"), "the new encryption can be cast");
     await Promise.all([page.waitForURL(origin + "/cast"), page.click("[data-teller-cast]")]);
     const cast = posts.find((p) => p.url === "/cast");
     const fields = new URLSearchParams(cast.body);

@@ -3101,6 +3101,7 @@
 
   // src/booth.js
   var MARK_FIELD = /^[cwrp]\./;
+  var CAST_ONLY = "[data-teller-cast], [data-teller-check]";
   var form = document.querySelector("form[data-teller-encrypt]");
   var panel = document.querySelector("[data-teller-booth]");
   if (form && panel) start(form, panel).catch((e) => block(form, panel, "failed", e));
@@ -3141,6 +3142,7 @@
       }
       fill(panel2, "[data-teller-tracker]", current.tracker);
       show(panel2, "[data-teller-audit]", false);
+      show(panel2, CAST_ONLY, true);
       panel2.hidden = false;
       form2.inert = true;
       say(panel2, "ready");
@@ -3164,6 +3166,7 @@
       if (!current) return;
       const { ballot, tracker, seed, choices } = current;
       current = null;
+      show(panel2, CAST_ONLY, false);
       say(panel2, "checking");
       await new Promise((resolve) => setTimeout(resolve, 0));
       const file = auditedBallot(params, ballot, tracker, seed, choices);
@@ -3176,6 +3179,7 @@
         download.download = `audited-ballot-${tracker.slice(0, 16)}.json`;
       }
       show(panel2, "[data-teller-audit]", true);
+      panel2.querySelector("[data-teller-again]")?.focus();
       try {
         const answer = await fetch(form2.dataset.tellerAuditAction, {
           method: "POST",

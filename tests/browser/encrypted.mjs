@@ -2,7 +2,8 @@
 // Teller serves (browser/README.md's page contract, under its own CSP) and
 // the committed bundle static/js/teller-ballot.js. A member opens the
 // ballot, marks it, presses the submit button and sees the tracker; checks
-// the encryption and sees the decrypted choices, with the file; encrypts
+// the encryption and sees the decrypted choices, with the file, and no
+// Cast button any more (a checked ballot can never be cast); encrypts
 // again, then casts and gets the receipt page. Every POST the page sends is
 // recorded (written to OUT/posts.json for tests/browser.rs): no mark field
 // may ever leave the device. axe-core checks the ballot with the booth
@@ -104,6 +105,8 @@ try {
     const tracker = (await page.textContent('[data-teller-tracker]')).trim();
     expect(/^[0-9a-f]{64}$/.test(tracker), `the booth shows no tracker: "${tracker}"`);
     expect(await page.evaluate(() => document.querySelector('form[data-teller-encrypt]').inert), 'the form is not inert while the booth shows');
+    expect(await page.getByRole('button', { name: 'Cast my ballot' }).isVisible(), 'a new encryption offers no Cast button');
+    expect(await page.getByRole('button', { name: 'Check my encryption' }).isVisible(), 'a new encryption offers no Check button');
     return tracker;
   };
   const first = await encrypt();
@@ -115,6 +118,12 @@ try {
   await page.getByRole('button', { name: 'Check my encryption' }).click();
   await page.waitForSelector('[data-teller-audit]', { state: 'visible' });
   await page.waitForFunction(() => /election service has kept/.test(document.querySelector('[data-teller-status]')?.textContent ?? ''));
+  // A checked ballot can never be cast: Cast (and Check) are gone; the
+  // member can only encrypt again (or change their choices).
+  expect(await page.isHidden('[data-teller-cast]'), 'Cast is still offered after the encryption was checked');
+  expect(await page.isHidden('[data-teller-check]'), 'Check is still offered after the encryption was checked');
+  expect(await page.getByRole('button', { name: 'Encrypt again' }).isVisible(), 'no Encrypt again after the check');
+  expect(await page.evaluate(() => document.activeElement?.matches('[data-teller-again]')), 'the focus is not on Encrypt again after the check');
   const listed = await page.$$eval('[data-teller-audit-choices] li', lis => lis.map(li => li.textContent.trim()));
   console.log(`  decrypted: ${listed.join(' | ')}`);
   const wanted = ['Ethics Committee: Helen Achterberg, Lucia Ferreira', 'Conference cities: Chicago, Denver', 'Dues for 2027: Yes'];
