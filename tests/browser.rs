@@ -231,14 +231,27 @@ async fn run_node(app: &TestApp, script: &str, fixture: serde_json::Value) {
 /// then the database holds one encrypted ballot and one audited ballot,
 /// and no POST the page sent carried a mark.
 async fn encrypted_flow(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // A mail server, so that the booth offers the confirmation box.
+    let sink = common::smtp::SmtpSink::start().await;
+    let app = TestApp::spawn_with_mail(backend, Some(sink.url())).await;
     // The demo's encrypted election: its trustees' whole key ceremony run
     // with the code a trustee runs, then its polls opened.
     let dir = app.path("encrypted-demo");
     std::fs::create_dir_all(&dir).unwrap();
     let demo = {
         let mut conn = app.db.conn();
-        teller::cli::demo_encrypted::create(&mut conn, &common::secret(), &dir, &app.base, 3, "cli:test").unwrap()
+        let demo =
+            teller::cli::demo_encrypted::create(&mut conn, &common::secret(), &dir, &app.base, 3, "cli:test").unwrap();
+        // Confirmation e-mails on (a draft's setting, set here after the
+        // fact: the demo's election does not send them).
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "UPDATE elections SET send_confirmations = TRUE WHERE id = '{}'",
+            demo.id
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        demo
     };
     let out = app.path("encrypted-browser");
     run_node(
@@ -272,6 +285,24 @@ async fn encrypted_flow(backend: Backend) {
     ctx.check_proofs(&ballot, &mut teller_audit::encrypted::group::OsRandom)
         .unwrap();
     assert_eq!(teller::store::ballots::audited_count(&mut conn, &demo.id).unwrap(), 1);
+    // The member ticked the booth's confirmation box: a confirmation of
+    // the cast ballot's tracker waits for its seal.
+    {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            tracker: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "SELECT tracker FROM confirmations WHERE election_id = '{}'",
+            demo.id
+        ))
+        .load(&mut conn)
+        .unwrap();
+        let trackers: Vec<&str> = rows.iter().map(|r| r.tracker.as_str()).collect();
+        assert_eq!(trackers, [bodies[0].0.as_str()], "one confirmation, of the cast ballot");
+    }
     // What the page posted: never a mark field.
     let posts: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(out.join("posts.json")).unwrap()).unwrap();
@@ -286,7 +317,7 @@ async fn encrypted_flow(backend: Backend) {
             vec![]
         };
         assert!(
-            fields.iter().all(|k| k == "encrypted_ballot"),
+            fields.iter().all(|k| k == "encrypted_ballot" || k == "confirm"),
             "{}: {fields:?}",
             post["url"]
         );

@@ -22,11 +22,12 @@ import { verifyAudited } from "./verify.js";
 const MARK_FIELD = /^[cwrp]\./;
 
 /**
- * What the panel shows only while its ballot can still be cast: Cast, and
- * Check (which spoils it). Hidden once the ballot is checked, shown again
- * for the next encryption.
+ * What the panel shows only while its ballot can still be cast: Cast,
+ * Check (which spoils it), and what goes with a cast (the box asking for a
+ * confirmation e-mail). Hidden once the ballot is checked, shown again for
+ * the next encryption.
  */
-const CAST_ONLY = "[data-teller-cast], [data-teller-check]";
+const CAST_ONLY = "[data-teller-cast], [data-teller-check], [data-teller-cast-only]";
 
 const form = document.querySelector("form[data-teller-encrypt]");
 const panel = document.querySelector("[data-teller-booth]");
@@ -90,6 +91,10 @@ async function start(form, panel) {
       if (!MARK_FIELD.test(input.name)) post.append(hidden(input.name, input.value));
     }
     post.append(hidden("encrypted_ballot", canonical(current.ballot)));
+    // The box asking for a confirmation e-mail, where the page offers it
+    // (as the review page does without JavaScript): `confirm=yes`.
+    const confirm = panel.querySelector("input[data-teller-confirm]");
+    if (confirm?.checked) post.append(hidden(confirm.name, confirm.value));
     current.seed.fill(0); // a cast ballot's seed is forgotten (§14.10)
     current = null;
     document.body.append(post);

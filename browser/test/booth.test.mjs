@@ -2,7 +2,8 @@
 // have (same-origin script file only): a page built to the contract of
 // browser/README.md, served from loopback with the committed bundle.
 // JavaScript on: encrypt, check (the audited ballot is posted, and decrypts
-// to the marks), encrypt again, cast (only the encrypted ballot is posted).
+// to the marks; Cast is gone), encrypt again, cast with the confirmation box
+// ticked (only the encrypted ballot and `confirm=yes` are posted).
 // JavaScript off: the form posts the marks, as today.
 //
 // Uses Debian's Chromium and tests/browser's playwright-core (both set up
@@ -64,6 +65,7 @@ ${contests}
      data-msg-audit-sent="Audit recorded" data-msg-audit-unsent="Audit not recorded" data-msg-invalid="Invalid"
      data-msg-failed="Failed" data-msg-mismatch="Mismatch" data-msg-blank="Blank">
   <p>Tracker <code data-teller-tracker></code> fingerprint <code data-teller-fingerprint></code></p>
+  <div data-teller-cast-only><input type="checkbox" id="confirm" name="confirm" value="yes" data-teller-confirm><label for="confirm">E-mail me</label></div>
   <button type="button" data-teller-cast>Cast</button>
   <button type="button" data-teller-check>Check my encryption</button>
   <button type="button" data-teller-change>Change</button>
@@ -141,6 +143,7 @@ test("booth.js in Chromium: encrypt, check, encrypt again, cast; and the form wi
     assert.match(await page.getAttribute("[data-teller-audit-download]", "href"), /^blob:/);
     assert.ok(await page.isHidden("[data-teller-cast]"), "a checked ballot is not offered for casting");
     assert.ok(await page.isHidden("[data-teller-check]"), "nor checked twice");
+    assert.ok(await page.isHidden("#confirm"), "nor a confirmation of its cast offered");
 
     // Encrypt again, then cast: a new tracker, and only the encrypted ballot leaves.
     await page.click("[data-teller-again]");
@@ -151,10 +154,12 @@ test("booth.js in Chromium: encrypt, check, encrypt again, cast; and the form wi
     }, first);
     const second = await page.textContent("[data-teller-tracker]");
     assert.ok(await page.isVisible("[data-teller-cast]"), "the new encryption can be cast");
+    await page.check("#confirm"); // ask for a confirmation e-mail
     await Promise.all([page.waitForURL(origin + "/cast"), page.click("[data-teller-cast]")]);
     const cast = posts.find((p) => p.url === "/cast");
     const fields = new URLSearchParams(cast.body);
-    assert.deepEqual([...fields.keys()].sort(), ["csrf", "encrypted_ballot"]);
+    assert.deepEqual([...fields.keys()].sort(), ["confirm", "csrf", "encrypted_ballot"]);
+    assert.equal(fields.get("confirm"), "yes");
     assert.equal(fields.get("csrf"), "token-123");
     const text = fields.get("encrypted_ballot");
     assert.equal(toHex(sha256(new TextEncoder().encode(text))), second, "the tracker is SHA-256 of the posted bytes");

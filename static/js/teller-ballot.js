@@ -3101,7 +3101,7 @@
 
   // src/booth.js
   var MARK_FIELD = /^[cwrp]\./;
-  var CAST_ONLY = "[data-teller-cast], [data-teller-check]";
+  var CAST_ONLY = "[data-teller-cast], [data-teller-check], [data-teller-cast-only]";
   var form = document.querySelector("form[data-teller-encrypt]");
   var panel = document.querySelector("[data-teller-booth]");
   if (form && panel) start(form, panel).catch((e) => block(form, panel, "failed", e));
@@ -3157,6 +3157,8 @@
         if (!MARK_FIELD.test(input.name)) post.append(hidden(input.name, input.value));
       }
       post.append(hidden("encrypted_ballot", canonical(current.ballot)));
+      const confirm = panel2.querySelector("input[data-teller-confirm]");
+      if (confirm?.checked) post.append(hidden(confirm.name, confirm.value));
       current.seed.fill(0);
       current = null;
       document.body.append(post);

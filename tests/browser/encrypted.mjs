@@ -4,7 +4,8 @@
 // ballot, marks it, presses the submit button and sees the tracker; checks
 // the encryption and sees the decrypted choices, with the file, and no
 // Cast button any more (a checked ballot can never be cast); encrypts
-// again, then casts and gets the receipt page. Every POST the page sends is
+// again, ticks the box asking for a confirmation e-mail, then casts and
+// gets the receipt page. Every POST the page sends is
 // recorded (written to OUT/posts.json for tests/browser.rs): no mark field
 // may ever leave the device. axe-core checks the ballot with the booth
 // shown, the checked encryption and the receipt.
@@ -122,6 +123,7 @@ try {
   // member can only encrypt again (or change their choices).
   expect(await page.isHidden('[data-teller-cast]'), 'Cast is still offered after the encryption was checked');
   expect(await page.isHidden('[data-teller-check]'), 'Check is still offered after the encryption was checked');
+  expect(await page.isHidden('[data-teller-confirm]'), 'the confirmation box is still offered after the encryption was checked');
   expect(await page.getByRole('button', { name: 'Encrypt again' }).isVisible(), 'no Encrypt again after the check');
   expect(await page.evaluate(() => document.activeElement?.matches('[data-teller-again]')), 'the focus is not on Encrypt again after the check');
   const listed = await page.$$eval('[data-teller-audit-choices] li', lis => lis.map(li => li.textContent.trim()));
@@ -143,6 +145,11 @@ try {
   const second = await encrypt();
   expect(second !== first, 'encrypting again gave the same tracker');
   console.log(`  encrypted again, tracker ${second}`);
+  // The box asking for a confirmation e-mail, beside Cast (the election
+  // sends confirmations, the server has mail, the member an address).
+  const box = page.getByLabel('E-mail me a confirmation when my ballot is in the public record');
+  expect(await box.isVisible() && !(await box.isChecked()), 'the booth offers no (unticked) confirmation box');
+  await box.check();
   await Promise.all([
     page.waitForNavigation({ waitUntil: 'load' }),
     page.getByRole('button', { name: 'Cast my ballot' }).click(),
@@ -158,7 +165,7 @@ try {
   const urls = posts.map(p => p.url);
   expect(JSON.stringify(urls) === JSON.stringify([`/api/v1/elections/${fixture.election}/audited`, '/ballot/cast']), `the page posted ${urls}`);
   const cast = new URLSearchParams(posts[1].body);
-  expect(JSON.stringify([...cast.keys()]) === '["encrypted_ballot"]', `the cast posted fields ${[...cast.keys()]}`);
+  expect(JSON.stringify([...cast.keys()]) === '["encrypted_ballot","confirm"]' && cast.get('confirm') === 'yes', `the cast posted fields ${[...cast.keys()]}`);
   // No form field of a mark in any POST. The audited ballot is JSON and,
   // by design, opens the spoiled ballot (its seed and choices): that one
   // is never cast. The cast names no candidate.

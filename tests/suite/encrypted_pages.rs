@@ -434,3 +434,99 @@ async fn script_and_csp(backend: Backend) {
     assert_eq!(audit.status, StatusCode::BAD_REQUEST);
 }
 on_both_backends!(the_ballot_script_and_its_csp, script_and_csp);
+
+/// The confirmation rows' trackers of `election`, as stored.
+fn confirmation_trackers(app: &TestApp, election: &str) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        tracker: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT tracker FROM confirmations WHERE election_id = '{election}' ORDER BY tracker"
+    ))
+    .load(&mut app.db.conn())
+    .unwrap();
+    rows.into_iter().map(|r| r.tracker).collect()
+}
+
+/// The booth offers the box asking for a confirmation e-mail where the
+/// review page does (confirmations on, a mail server, an address on the
+/// roll), beside Cast and outside the ballot form (so the marks' form never
+/// carries it); a device cast with `confirm=yes` stores a confirmation of
+/// its tracker, one without stores none. Without a mail server the box is
+/// not offered and a forged `confirm=yes` is ignored.
+async fn booth_confirmation(backend: Backend) {
+    let sink = crate::common::smtp::SmtpSink::start().await;
+    let app = TestApp::spawn_with_mail(backend, Some(sink.url())).await;
+    let toml = format!("confirmation_emails = true\n{ENCRYPTED}");
+    let (election, tokens, _trustees) = open_encrypted(&app, &toml, 3).await;
+    let enc = encryption(&app, &election);
+    let (_, choices) = marks(&enc);
+
+    let mut asks = Member::enter(&app, &tokens[0].1).await;
+    let ballot = asks.get("/ballot").await;
+    assert_eq!(ballot.status, StatusCode::OK);
+    let booth = &ballot.body[ballot.body.find("data-teller-booth").expect("the booth")..];
+    assert!(
+        booth.contains(r#"name="confirm" value="yes" data-teller-confirm"#),
+        "the booth offers the box: {booth}"
+    );
+    assert!(booth.contains("E-mail me a confirmation when my ballot is in the public record"));
+    let form = fields(&ballot.body, "/ballot/review");
+    assert!(
+        form.iter().all(|(k, _)| k != "confirm"),
+        "not a field of the ballot form: {form:?}"
+    );
+    let made = enc.encrypt(&choices, Weight::ONE).unwrap();
+    let cast = asks
+        .post(
+            "/ballot/cast",
+            &[
+                ("encrypted_ballot", String::from_utf8(made.bytes.clone()).unwrap()),
+                ("confirm", "yes".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(cast.status, StatusCode::OK, "{}", cast.body);
+    assert_eq!(shown_tracker(&cast.body), made.tracker.to_hex());
+    assert_eq!(confirmation_trackers(&app, &election), [made.tracker.to_hex()]);
+
+    // Not ticked: no confirmation.
+    let mut silent = Member::enter(&app, &tokens[1].1).await;
+    let other = enc.encrypt(&choices, Weight::ONE).unwrap();
+    let cast = silent
+        .post(
+            "/ballot/cast",
+            &[("encrypted_ballot", String::from_utf8(other.bytes).unwrap())],
+        )
+        .await;
+    assert_eq!(cast.status, StatusCode::OK, "{}", cast.body);
+    assert_eq!(confirmation_trackers(&app, &election), [made.tracker.to_hex()]);
+
+    // A server without mail: no box, and a forged field stores nothing.
+    let app = TestApp::spawn(backend).await;
+    let (election, tokens, _trustees) = open_encrypted(&app, &toml, 1).await;
+    let enc = encryption(&app, &election);
+    let mut member = Member::enter(&app, &tokens[0].1).await;
+    let ballot = member.get("/ballot").await;
+    assert!(ballot.body.contains("data-teller-booth"));
+    assert!(!ballot.body.contains("data-teller-confirm"), "{}", ballot.body);
+    let made = enc.encrypt(&choices, Weight::ONE).unwrap();
+    let cast = member
+        .post(
+            "/ballot/cast",
+            &[
+                ("encrypted_ballot", String::from_utf8(made.bytes).unwrap()),
+                ("confirm", "yes".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(cast.status, StatusCode::OK, "{}", cast.body);
+    assert!(confirmation_trackers(&app, &election).is_empty());
+}
+on_both_backends!(
+    the_booth_offers_a_confirmation_e_mail_as_the_review_page_does,
+    booth_confirmation
+);

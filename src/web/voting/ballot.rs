@@ -233,14 +233,10 @@ pub async fn review(
         Ok(c) => c,
         Err(problems) => return render_ballot(&state, &voter, &def, &marks, problems, None).await,
     };
-    // Offered only where it can be honoured: the election sends
-    // confirmations, this server can send mail, the member has an address.
-    let offer_confirmation = voter.election.send_confirmations
-        && state.mailer().is_some()
-        && match confirmation_possible(&state, &voter).await {
-            Ok(yes) => yes,
-            Err(page) => return page,
-        };
+    let offer_confirmation = match offer_confirmation(&state, &voter).await {
+        Ok(yes) => yes,
+        Err(e) => return PageError::from(e).into_response(),
+    };
     let encrypted = match state.encryption(&voter.election.id).await {
         Ok(e) => e.is_some(),
         Err(e) => return PageError::from(e).into_response(),
@@ -262,8 +258,14 @@ pub async fn review(
     )
 }
 
-/// Whether the voter has an e-mail address on the roll.
-async fn confirmation_possible(state: &AppState, voter: &super::Voter) -> Result<bool, Response> {
+/// Whether to offer the box asking for a confirmation e-mail (on the
+/// review page, and in an encrypted election's booth): only where it can be
+/// honoured, that is where the election sends confirmations, this server
+/// can send mail, and the member has an address on the roll.
+pub(super) async fn offer_confirmation(state: &AppState, voter: &super::Voter) -> Result<bool, OpError> {
+    if !voter.election.send_confirmations || state.mailer().is_none() {
+        return Ok(false);
+    }
     let election = voter.election.id.clone();
     let token = voter.token.clone();
     state
@@ -275,5 +277,4 @@ async fn confirmation_possible(state: &AppState, voter: &super::Voter) -> Result
             )?)
         })
         .await
-        .map_err(|e| PageError::from(e).into_response())
 }

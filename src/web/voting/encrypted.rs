@@ -54,6 +54,11 @@ pub struct Booth {
     params_json: String,
     /// The election, for the audited ballots' address.
     election: String,
+    /// Offer the box asking for a confirmation e-mail beside Cast, as the
+    /// review page does on the path without JavaScript
+    /// (`ballot::offer_confirmation`); the booth sends `confirm=yes` with
+    /// the encrypted ballot when it is ticked.
+    offer_confirmation: bool,
 }
 
 /// The weight of the member holding the voter's (unused) token: the
@@ -86,6 +91,7 @@ pub async fn booth(state: &AppState, voter: &Voter) -> Result<Option<Booth>, OpE
     Ok(Some(Booth {
         params_json,
         election: enc.election.clone(),
+        offer_confirmation: super::ballot::offer_confirmation(state, voter).await?,
     }))
 }
 
