@@ -530,3 +530,79 @@ on_both_backends!(
     the_booth_offers_a_confirmation_e_mail_as_the_review_page_does,
     booth_confirmation
 );
+
+/// Audited ballots are anonymous, so an election keeps at most
+/// `AUDITS_PER_MEMBER` per member on its roll plus `AUDITS_SPARE`
+/// (`ops::encrypted::accept_audited`). On a roll of one the cap is 105:
+/// filled to one short of it in the store (cheaply, as if earlier checks
+/// had been kept), the member's check takes the last place; the next one,
+/// on the page or through the API, is refused, saying why and what to do
+/// instead, and stores nothing: the count stays, the refused file's tracker
+/// is not kept, and its ballot, whose alphas were not taken, can still be
+/// cast.
+async fn audit_cap(backend: Backend) {
+    use teller::ops::encrypted::{AUDITS_PER_MEMBER, AUDITS_SPARE};
+    let app = TestApp::spawn(backend).await;
+    let (election, tokens, _trustees) = open_encrypted(&app, ENCRYPTED, 1).await;
+    let enc = encryption(&app, &election);
+    let (fields, choices) = marks(&enc);
+    let cap = AUDITS_PER_MEMBER + AUDITS_SPARE;
+    {
+        let mut conn = app.db.conn();
+        for i in 0..cap - 1 {
+            let tracker = teller_audit::crypto::Digest::of(format!("earlier audit {i}").as_bytes());
+            teller::store::ballots::insert_audited(&mut conn, &election, &tracker, "{}", &[], 0).unwrap();
+        }
+    }
+    assert_eq!(audited_count(&app, &election), cap as i64 - 1);
+
+    // The last place: taken.
+    let mut member = Member::enter(&app, &tokens[0].1).await;
+    let last = member.post("/ballot/audit", &fields).await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.body);
+    assert_eq!(audited_count(&app, &election), cap as i64);
+
+    // Over the cap on the page: refused, saying why, nothing kept.
+    let over = member.post("/ballot/audit", &fields).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", over.body);
+    // (The page starts the sentence with a capital.)
+    let why = format!("his election has taken {cap} audited ballots, as many as it keeps");
+    assert!(over.body.contains(&why), "{}", over.body);
+    assert!(over.body.contains("teller-audit verify-audit"), "{}", over.body);
+    assert_eq!(audited_count(&app, &election), cap as i64);
+
+    // Over the cap through the API (a device's check): 422 `refused`,
+    // the same words; nothing kept.
+    let made = enc.encrypt(&choices, Weight::ONE).unwrap();
+    let file = teller::web::voting::encrypted::audited_file(&enc, &made, &choices);
+    let res = app
+        .http
+        .post(app.url(&format!("/api/v1/elections/{election}/audited")))
+        .header(CONTENT_TYPE, "application/json")
+        .body(teller_audit::canonical::to_bytes(&file).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["error"], "refused", "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains(&why), "{answer}");
+    assert_eq!(audited_count(&app, &election), cap as i64);
+    {
+        let mut conn = app.db.conn();
+        assert!(!teller::store::ballots::is_audited(&mut conn, &election, &made.tracker).unwrap());
+    }
+    // Its alphas were not taken: the same encryption can still be cast
+    // (as a device would only if it had not shown it opened; here it
+    // proves that the refusal reserved nothing).
+    let cast = member
+        .post(
+            "/ballot/cast",
+            &[("encrypted_ballot", String::from_utf8(made.bytes).unwrap())],
+        )
+        .await;
+    assert_eq!(cast.status, StatusCode::OK, "{}", cast.body);
+    assert_eq!(shown_tracker(&cast.body), made.tracker.to_hex());
+    assert_eq!(audited_count(&app, &election), cap as i64);
+}
+on_both_backends!(audited_ballots_over_the_cap_are_refused_and_nothing_is_kept, audit_cap);
