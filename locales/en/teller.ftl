@@ -564,6 +564,7 @@ trustee-code-label = Your trustee access code
 trustee-sign-in = Sign in
 trustee-sign-in-failed = Signing in did not work
 trustee-code-unknown = This access code is not one the election office gave a trustee. Check it, or ask the election office.
+trustee-too-many = Too many access codes from your connection did not work, so every trustee access code, even a right one, is refused from it for { $wait }. Wait, then sign in again. If these attempts were not yours, tell the election office.
 trustee-sign-out = Sign out
 trustee-intro = You are trustee { $trustee }, { $name }, of “{ $title }”: any { $threshold } of its { $trustees } trustees can decrypt the totals after the close, and no fewer.
 trustee-progress = Where the ceremony is

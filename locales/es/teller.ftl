@@ -561,6 +561,7 @@ trustee-code-label = Su código de acceso de custodia
 trustee-sign-in = Entrar
 trustee-sign-in-failed = No se pudo entrar
 trustee-code-unknown = Este código de acceso no es uno que la oficina electoral haya dado a una persona custodia. Compruébelo o consulte a la oficina electoral.
+trustee-too-many = Demasiados códigos de acceso desde su conexión no funcionaron, así que se rechaza desde ella todo código de acceso de persona custodia, incluso uno correcto, durante { $wait }. Espere y vuelva a entrar. Si esos intentos no fueron suyos, avise a la oficina electoral.
 trustee-sign-out = Salir
 trustee-intro = Usted es la custodia { $trustee }, { $name }, de «{ $title }»: cualesquiera { $threshold } de sus { $trustees } custodias pueden descifrar los totales tras el cierre, y no menos.
 trustee-progress = En qué punto está la ceremonia

@@ -10,7 +10,14 @@
 //! HttpOnly, SameSite=Strict cookie after sign-in (so a page of another
 //! site cannot post in the trustee's name), in the API as
 //! `Authorization: Bearer CODE`. Codes that do not work count against the
-//! client's failed-attempt limits, as voting codes do.
+//! client's failed-attempt limits (`super::limits`: per client address,
+//! and for trustee codes as a whole), as voting codes do. Unlike a voting
+//! code, a trustee code is not let through a client's lockout: a handful
+//! of trustees can wait out ten minutes, and their codes guard the
+//! election's key, so from a locked-out client every trustee code, even a
+//! right one, is refused until the lockout ends, on the sign-in form, in
+//! the cookie of a signed-in page and on the API alike. Other clients are
+//! not affected.
 
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
@@ -393,20 +400,47 @@ fn roster_state(board: &Board, j: TrusteeIndex) -> String {
     }
 }
 
-/// The signed-in trustee, from the cookie, if its code still works.
+/// The signed-in trustee, from the cookie, if its code still works and
+/// the client is not locked out (a cookie is as much a guess as the form:
+/// without this, codes could be tried through it without limit). `None`
+/// sends the client to `/trustee`, which says why.
 pub(super) async fn from_cookie(
     state: &AppState,
     ip: std::net::IpAddr,
     headers: &HeaderMap,
 ) -> Result<Option<Trustee>, OpError> {
+    if state.limiter().check(ip, TARGET).is_err() {
+        return Ok(None);
+    }
     match super::cookie(headers, COOKIE) {
         Some(code) => who(state, ip, &code).await,
         None => Ok(None),
     }
 }
 
+/// The sign-in form of a client that is locked out: `429`, saying for how
+/// long and that even a right code is refused meanwhile, with `Retry-After`.
+fn locked_out(wait: std::time::Duration) -> Response {
+    let mut res = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        TrusteePage {
+            error: Some(crate::i18n::t(
+                "trustee-too-many",
+                &[("wait", super::limits::minutes_text(wait).into())],
+            )),
+            ..TrusteePage::default()
+        },
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, super::limits::retry_after(wait));
+    res
+}
+
 /// `GET /trustee`: the trustee's page, or the sign-in form.
 pub async fn show(State(state): State<AppState>, ClientAddr(ip): ClientAddr, headers: HeaderMap) -> Response {
+    if let Err(wait) = state.limiter().check(ip, TARGET) {
+        return locked_out(wait);
+    }
     match from_cookie(&state, ip, &headers).await {
         Ok(Some(t)) => trustee_page(&state, &t, None, None).await,
         Ok(None) => page(StatusCode::OK, TrusteePage::default()),
@@ -423,7 +457,7 @@ pub struct SignIn {
 /// `POST /trustee`: sign in with the access code.
 pub async fn sign_in(State(state): State<AppState>, ClientAddr(ip): ClientAddr, Form(form): Form<SignIn>) -> Response {
     if let Err(wait) = state.limiter().check(ip, TARGET) {
-        return ApiError::too_many(wait).into_response();
+        return locked_out(wait);
     }
     match who(&state, ip, &form.code).await {
         Ok(Some(_)) => {

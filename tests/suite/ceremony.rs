@@ -763,3 +763,140 @@ on_both_backends!(
     encrypted_definitions_are_refused_as_14_8_says_and_plain_elections_are_unchanged,
     definitions_refused_and_plain_unchanged
 );
+
+// ------------------------------------------------- trustee codes' lockout
+
+/// A client whose requests come from another loopback address.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Sign in with `code` from `client`: the status, the cookie if any, the page.
+async fn sign_in_from(app: &TestApp, client: &reqwest::Client, code: &str) -> (StatusCode, Option<String>, String) {
+    let res = client
+        .post(app.url("/trustee"))
+        .form(&[("code", code)])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string());
+    (status, cookie, res.text().await.unwrap())
+}
+
+/// Trustee codes that do not work lock their client out (the web layer's
+/// limits: 10 failures per address in 10 minutes): from then on every
+/// trustee code from that client, even a right one, is refused with `429`,
+/// `Retry-After` and a page saying so, on the sign-in form, through the
+/// cookie of a trustee signed in before, and on the API. The lockout is the
+/// client's: the same trustees sign in from another address, where a wrong
+/// code is only a wrong code.
+async fn trustee_lockout(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (election, _) = app.draft_with_tokens(ENCRYPTED, 2);
+    let (_, codes) = name_trustees(&app, &election, &["Ada Lovelace", "Bo Diddley", "Cy Twombly"]).await;
+    let guesser = client_from("127.0.0.2");
+    // Trustee 1 signed in from this address before the guessing.
+    let (status, cookie, _) = sign_in_from(&app, &guesser, &codes[0]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = cookie.unwrap();
+
+    let wrong = teller::domain::token::Token::generate().unwrap().as_str().to_string();
+    for _ in 0..10 {
+        let (status, _, page) = sign_in_from(&app, &guesser, &wrong).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(
+            page.contains("This access code is not one the election office gave a trustee"),
+            "{page}"
+        );
+    }
+
+    // Locked out: the right code too, with a clear page.
+    let res = guesser
+        .post(app.url("/trustee"))
+        .form(&[("code", codes[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get("set-cookie").is_none(), "no sign-in while locked out");
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&retry), "Retry-After: {retry}");
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Too many access codes from your connection did not work, so every trustee access code, even a right one, is refused from it for 10 minutes"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<form method="post" action="/trustee""#),
+        "the form, for later: {page}"
+    );
+    // The trustee signed in before: the cookie is a code like any other.
+    let res = guesser
+        .get(app.url("/trustee"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("even a right one") && !page.contains("Sign out"),
+        "{page}"
+    );
+    let res = guesser
+        .get(app.url("/trustee/board.json"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/trustee");
+    // And the API, with the right bearer code.
+    let res = guesser
+        .get(app.url(&format!("/api/v1/elections/{election}/ceremony")))
+        .bearer_auth(&codes[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "too_many_attempts", "{body}");
+
+    // Another address is not locked out: right codes sign in, the cookie
+    // works, and a wrong code is answered as a wrong code.
+    let other = client_from("127.0.0.3");
+    let (status, _, page) = sign_in_from(&app, &other, &wrong).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    for code in &codes[..2] {
+        let (status, cookie, page) = sign_in_from(&app, &other, code).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        assert!(cookie.unwrap().starts_with("teller_trustee="));
+    }
+    let res = other
+        .get(app.url("/trustee"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("You are trustee 1, Ada Lovelace"));
+    let res = other
+        .get(app.url(&format!("/api/v1/elections/{election}/ceremony")))
+        .bearer_auth(&codes[1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+on_both_backends!(
+    trustee_codes_lock_out_their_client_even_for_a_right_code,
+    trustee_lockout
+);
