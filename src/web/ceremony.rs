@@ -203,6 +203,8 @@ struct TrusteePage {
     threshold: u32,
     /// Every trustee, with where they are.
     roster: Vec<RosterRow>,
+    /// Some trustee has registered a key: show the fingerprints' column.
+    fingerprints: bool,
     /// What happens now, in words.
     status: String,
     /// The command to run next, if it is this trustee's turn.
@@ -223,6 +225,16 @@ struct RosterRow {
     trustee: u32,
     name: String,
     state: String,
+    /// The fingerprint of the signing key the trustee registered (the one
+    /// `teller-audit trustee keygen` printed them), once they have, for
+    /// trustees to compare with each other out of band (docs/TRUSTEES.md).
+    fingerprint: Option<String>,
+}
+
+/// Trustee `j`'s signing-key fingerprint on `board`, if they registered:
+/// `PublicKey::fingerprint`, as `keygen` prints it.
+pub fn key_fingerprint(board: &Board, j: TrusteeIndex) -> Option<String> {
+    board.registration(j).map(|r| r.signing_key.fingerprint())
 }
 
 fn page(status: StatusCode, body: TrusteePage) -> Response {
@@ -310,6 +322,7 @@ fn view(c: &Ceremony, j: TrusteeIndex) -> TrusteePage {
                 trustee: n.trustee,
                 name: n.name.clone(),
                 state: t("trustee-state-named", &[]),
+                fingerprint: None,
             })
             .collect();
         return body;
@@ -321,8 +334,10 @@ fn view(c: &Ceremony, j: TrusteeIndex) -> TrusteePage {
             trustee: n.trustee,
             name: n.name.clone(),
             state: roster_state(board, n.trustee),
+            fingerprint: key_fingerprint(board, n.trustee),
         })
         .collect();
+    body.fingerprints = body.roster.iter().any(|r| r.fingerprint.is_some());
     let dir = "teller-trustee";
     let attempt = board.attempt();
     let phase = board.phase();

@@ -900,3 +900,95 @@ on_both_backends!(
     trustee_codes_lock_out_their_client_even_for_a_right_code,
     trustee_lockout
 );
+
+// ------------------------------------------- the keys' fingerprints shown
+
+/// The signing-key fingerprint trustee `t`'s `keygen` printed them (the
+/// key in their folder).
+fn printed_fingerprint(t: &Trustee) -> String {
+    read_secret_file(&t.dir.join("teller-trustee"))
+        .unwrap()
+        .signing_key()
+        .fingerprint()
+}
+
+/// Each trustee's page and the staff console show every registered
+/// trustee's signing-key fingerprint (the one `keygen` printed), so that
+/// trustees can compare them out of band; a trustee not registered yet has
+/// none. A trustee's page shows the other trustees' fingerprints too, and
+/// they are the keys in those trustees' own folders.
+async fn fingerprints_shown(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (election, _) = app.draft_with_tokens(ENCRYPTED, 2);
+    let (staff, codes) = name_trustees(&app, &election, &["Ada Lovelace", "Bo Diddley", "Cy Twombly"]).await;
+    let mut trustees = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        trustees.push(Trustee {
+            number: i as u32 + 1,
+            code: code.clone(),
+            dir: folder(&app, i as u32 + 1),
+            cookie: Some(trustee_cookie(&app, code).await),
+        });
+    }
+    // Nobody registered: no fingerprints yet.
+    let page = trustees[1].page(&app).await;
+    assert!(!page.contains("Signing key fingerprint"), "{page}");
+
+    // Trustee 1 registers: everyone sees their fingerprint, and that the
+    // others have none yet.
+    trustees[0].turn(&app, &election, "register", 0).await;
+    let first = printed_fingerprint(&trustees[0]);
+    assert_eq!(first.len(), 16);
+    let page = trustees[1].page(&app).await;
+    assert!(page.contains("Signing key fingerprint"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "<td>Ada Lovelace</td><td>Has sent this round&#x27;s message</td><td><code>{first}</code></td>"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>Bo Diddley</td><td>Message awaited</td><td>Not registered yet</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Compare all of them with your fellow trustees, by phone or in person"),
+        "{page}"
+    );
+    let (_, console) = get(&app, &staff, &format!("/staff/elections/{election}")).await;
+    assert!(console.contains(&format!("<code>{first}</code>")), "{console}");
+    assert!(console.contains("Not registered yet"), "{console}");
+
+    // The whole ceremony: every page and the console list all three, each
+    // the key in that trustee's own folder.
+    for t in &trustees[1..] {
+        t.turn(&app, &election, "register", 0).await;
+    }
+    for (round, attempt) in [("commit", 1), ("deal", 1), ("check", 1), ("finish", 1)] {
+        for t in &trustees {
+            t.turn(&app, &election, round, attempt).await;
+        }
+    }
+    let printed: Vec<String> = trustees.iter().map(printed_fingerprint).collect();
+    assert!(printed[0] != printed[1] && printed[1] != printed[2], "{printed:?}");
+    for t in &trustees {
+        let page = t.page(&app).await;
+        assert!(page.contains("The ceremony is complete"), "{page}");
+        for fp in &printed {
+            assert!(
+                page.contains(&format!("<code>{fp}</code>")),
+                "trustee {}: {page}",
+                t.number
+            );
+        }
+        assert!(!page.contains("Not registered yet"), "{page}");
+    }
+    let (_, console) = get(&app, &staff, &format!("/staff/elections/{election}")).await;
+    for fp in &printed {
+        assert!(console.contains(&format!("<code>{fp}</code>")), "{console}");
+    }
+}
+on_both_backends!(
+    every_trustee_and_staff_see_each_trustees_key_fingerprint,
+    fingerprints_shown
+);

@@ -128,6 +128,9 @@ struct TrusteeConsoleRow {
     name: String,
     email: Option<String>,
     state: String,
+    /// The registered signing key's fingerprint (docs/TRUSTEES.md: trustees
+    /// compare them out of band; staff can read them out).
+    fingerprint: Option<String>,
 }
 
 fn ceremony_console(c: &crate::ops::ceremony::Ceremony) -> CeremonyConsole {
@@ -139,6 +142,10 @@ fn ceremony_console(c: &crate::ops::ceremony::Ceremony) -> CeremonyConsole {
             name: named.map(|n| n.name.clone()).unwrap_or_default(),
             email: named.and_then(|n| n.email.clone()),
             state,
+            fingerprint: c
+                .board
+                .as_ref()
+                .and_then(|(_, board)| crate::web::ceremony::key_fingerprint(board, j)),
         }
     };
     let mut view = CeremonyConsole {
