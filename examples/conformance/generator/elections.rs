@@ -47,6 +47,21 @@ pub struct Elections {
     pub weighted: Election,
     /// (c): ties broken by lots in every method.
     pub ties: Election,
+    /// (f): an encrypted election (FORMAT.md §14–§16): three trustees, any
+    /// two of whom decrypt.
+    pub encrypted: Encrypted,
+}
+
+/// The encrypted election as run, with what its cases need besides.
+pub struct Encrypted {
+    /// Its records, receipts and key, as for the plain elections.
+    pub election: Election,
+    /// The audited ballot file the member's device made (§16.10), as sent.
+    pub audited: Value,
+    /// The trustees' Ed25519 signing keys (trustee `j` at `j − 1`), from
+    /// their secret files: tampered ceremony messages and partial
+    /// decryptions are signed again with them.
+    pub trustees: Vec<FixedKey>,
 }
 
 struct Server {
@@ -146,6 +161,7 @@ impl Server {
 
 /// Run every election in a fresh database under `dir`.
 pub fn run(dir: &Path) -> Elections {
+    let trustees = dir.join("trustees");
     let url = dir.join("teller.db").to_string_lossy().to_string();
     let mut conn = db::connect_one(&url).expect("the database opens");
     db::migrate(&mut conn).expect("migrations run");
@@ -158,6 +174,7 @@ pub fn run(dir: &Path) -> Elections {
         board: board(&mut server),
         weighted: weighted(&mut server),
         ties: ties(&mut server),
+        encrypted: encrypted(&mut server, &trustees),
     }
 }
 
@@ -645,5 +662,235 @@ fn ties(s: &mut Server) -> Election {
         receipts: BTreeMap::new(),
         key,
         certifiers: vec![],
+    }
+}
+
+/// The trustees of the encrypted election, by index from 1.
+pub const TRUSTEES: [&str; 3] = ["Ada Lovelace", "Grace Hopper", "Alan Turing"];
+
+/// `teller-audit trustee …`, parsed as the binary parses it.
+#[derive(clap::Parser)]
+struct TrusteeCli {
+    #[command(subcommand)]
+    command: teller_audit::trustees::cli::TrusteeCommand,
+}
+
+/// Run a trustee's command line (`keygen --board … --dir …`) in process;
+/// whether it wrote a message.
+fn trustee_command(args: &[String]) -> bool {
+    use clap::Parser;
+    let cli = TrusteeCli::try_parse_from(std::iter::once("trustee".to_string()).chain(args.iter().cloned()))
+        .unwrap_or_else(|e| panic!("a trustee command line {args:?}: {e}"));
+    teller_audit::trustees::cli::run(&cli.command).unwrap_or_else(|e| panic!("trustee {args:?}: {e}"))
+}
+
+/// Path as a command-line word.
+fn word(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+impl Server {
+    /// Write the ceremony's board file, as Teller serves it, to `path`.
+    fn board(&mut self, id: &str, path: &Path) {
+        let ceremony = ops::ceremony::load(&mut self.conn, id)
+            .expect("the ceremony loads")
+            .expect("the election has trustees");
+        let (file, _) = ceremony.board.expect("every trustee is named");
+        std::fs::write(path, serde_json::to_vec(&file).expect("the board is JSON")).expect("write the board");
+    }
+
+    /// Each trustee runs `command` on the board as it stands and uploads
+    /// the message it writes (`extra`: arguments after the board's).
+    fn trustees_run(&mut self, id: &str, dir: &Path, command: &str, who: &[u32], extra: &[String]) {
+        for &j in who {
+            let board = dir.join("board.json");
+            self.board(id, &board);
+            let out = dir.join(format!("{command}-{j}-{}.json", self.now));
+            let mut args = vec![command.to_string(), "--board".into(), word(&board)];
+            if command == "keygen" {
+                args.extend(["--trustee".to_string(), j.to_string()]);
+            }
+            args.extend(["--dir".to_string(), word(&dir.join(format!("trustee-{j}")))]);
+            args.extend(extra.iter().cloned());
+            args.extend(["--out".to_string(), word(&out)]);
+            assert!(trustee_command(&args), "trustee {j} had nothing to do in {command}");
+            let bytes = std::fs::read(&out).expect("the message was written");
+            let t = self.tick();
+            if command == "decrypt" {
+                ops::decryption::post_share(&mut self.conn, id, j, &bytes, t)
+                    .expect("the partial decryption is accepted");
+            } else {
+                ops::ceremony::post(&mut self.conn, id, j, &bytes, t).expect("the ceremony message is accepted");
+            }
+        }
+    }
+
+    /// Encrypt `choices` for a member of `weight` as the no-JavaScript path
+    /// does (the server encrypts), with a fresh seed and nonce.
+    fn encrypt(&mut self, id: &str, choices: &Value, weight: &str) -> ops::encrypted::ServerEncrypted {
+        let enc = ops::encrypted::Encryption::load(&mut self.conn, id)
+            .expect("read")
+            .expect("the election is open and encrypted");
+        let choices: BTreeMap<String, Vec<String>> = serde_json::from_value(choices.clone()).expect("choices");
+        let weight = teller_audit::count::Weight::parse(weight).expect("a weight");
+        enc.encrypt(&choices, weight).expect("encrypted")
+    }
+
+    /// Cast an encrypted ballot (its bytes as a device posts them) with
+    /// `token`, through the cast checks of §15.7; the receipt.
+    fn cast_encrypted(&mut self, id: &str, token: &teller::domain::token::Token, bytes: &[u8]) -> Value {
+        let enc = ops::encrypted::Encryption::load(&mut self.conn, id)
+            .expect("read")
+            .expect("the election is open and encrypted");
+        let prepared = ops::encrypted::prepare(&enc, &self.secret, token, bytes, None)
+            .unwrap_or_else(|e| panic!("the cast checks refused a ballot: {e}"));
+        let t = self.tick();
+        let unsigned = ops::cast::commit_batch(&mut self.conn, vec![prepared], t)
+            .expect("the cast commits")
+            .pop()
+            .expect("one cast")
+            .unwrap_or_else(|e| panic!("the cast was refused: {e}"));
+        let receipt = ops::cast::sign_batch(&self.secret, vec![unsigned])
+            .pop()
+            .expect("one receipt")
+            .expect("signed");
+        serde_json::to_value(&receipt).expect("a receipt is JSON")
+    }
+}
+
+/// (f) The example encrypted election: the trustees' key ceremony run with
+/// their own commands (`teller-audit trustee keygen`, `share` twice,
+/// `check`, `finish`), members' ballots encrypted and cast through the cast
+/// checks, one ballot audited (cast-or-audit) instead of cast, the close's
+/// aggregate decrypted by trustees 1 and 3 (`teller-audit trustee decrypt`),
+/// and the tally made from the totals.
+fn encrypted(s: &mut Server, dir: &Path) -> Encrypted {
+    std::fs::create_dir_all(dir).expect("mkdir trustees");
+    let id = s.create(include_str!("../../encrypted-election.toml"), 0);
+    let tokens = s.roll(&id, &["1", "2.5", "1", "1", "0.5", "1"]);
+    for name in TRUSTEES {
+        let t = s.tick();
+        ops::ceremony::name_trustee(&mut s.conn, &id, name, None, ACTOR, t).expect("trustee named");
+    }
+    let all = [1, 2, 3];
+    s.trustees_run(&id, dir, "keygen", &all, &[]);
+    // Round commit, then round deal: both are `share`.
+    let mut records = BTreeMap::new();
+    s.trustees_run(&id, dir, "share", &all, &[]);
+    s.trustees_run(&id, dir, "share", &all, &[]);
+    // Mid-ceremony: every trustee has dealt, none has checked yet.
+    records.insert("dealt", s.export(&id));
+    s.trustees_run(&id, dir, "check", &all, &[]);
+    s.trustees_run(&id, dir, "finish", &all, &[]);
+    records.insert("draft", s.export(&id));
+    s.open(&id);
+    let definition = records["draft"].v["election"]["definition"].clone();
+    let contest = |i: usize| definition["contests"][i]["id"].as_str().unwrap_or_default().to_string();
+    let option = |c: usize, o: usize| {
+        definition["contests"][c]["candidates"][o]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let kinds: Vec<String> = definition["contests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["method"]["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // Contest `i`'s choice: its option `o` (a referendum: yes, no, abstain).
+    let pick = |i: usize, o: usize| -> Vec<String> {
+        match kinds[i].as_str() {
+            "referendum" => vec![["yes", "no", "abstain"][o % 3].to_string()],
+            _ => vec![option(i, o)],
+        }
+    };
+    let n = kinds.len();
+    // Choices in every contest: those `picks` names, the others blank.
+    let ballot = |picks: &[(usize, Vec<String>)]| {
+        let mut choices = serde_json::Map::new();
+        for i in 0..n {
+            let chosen = picks
+                .iter()
+                .find(|(k, _)| *k == i)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            choices.insert(contest(i), json!(chosen));
+        }
+        Value::Object(choices)
+    };
+    let votes: Vec<Value> = vec![
+        ballot(&(0..n).map(|i| (i, pick(i, 0))).collect::<Vec<_>>()),
+        ballot(&(0..n).map(|i| (i, pick(i, 1))).collect::<Vec<_>>()),
+        ballot(&[(0, [option(0, 0), option(0, 2)].to_vec())]),
+        ballot(&(0..n).map(|i| (i, pick(i, 2))).collect::<Vec<_>>()),
+        ballot(&[]),
+    ];
+    let weights = ["1", "2.5", "1", "1", "0.5"];
+    let mut receipts = BTreeMap::new();
+    let mut cast = Vec::new();
+    for (i, v) in votes.iter().enumerate().take(3) {
+        let e = s.encrypt(&id, v, weights[i]);
+        cast.push(s.cast_encrypted(&id, &tokens[i], &e.bytes));
+    }
+    // Member 3 checks an encryption first (cast-or-audit): the page makes
+    // the audited ballot, and the server keeps it; then they cast anew.
+    let checked = s.encrypt(&id, &votes[3], weights[3]);
+    let enc = ops::encrypted::Encryption::load(&mut s.conn, &id)
+        .expect("read")
+        .expect("open and encrypted");
+    let audited = json!({
+        "format": teller_audit::encrypted::audited::AUDITED_BALLOT_FORMAT,
+        "definition": definition,
+        "encryption": {
+            "threshold": enc.threshold,
+            "joint_key": enc.joint_key.to_hex(),
+            "verification_keys": enc.verification_keys.iter().map(|(j, k)| json!({"trustee": j, "key": k.to_hex()})).collect::<Vec<_>>(),
+        },
+        "ballot": checked.ballot,
+        "tracker": checked.tracker.to_hex(),
+        "seed": checked.seed.to_hex(),
+        "choices": votes[3],
+    });
+    let t = s.tick();
+    ops::encrypted::accept_audited(&mut s.conn, &enc, &canonical(&audited), t).expect("the audited ballot is kept");
+    s.seal(&id);
+    for (i, v) in votes.iter().enumerate().skip(3) {
+        let e = s.encrypt(&id, v, weights[i]);
+        cast.push(s.cast_encrypted(&id, &tokens[i], &e.bytes));
+    }
+    records.insert("open", s.export(&id));
+    s.close(&id);
+    records.insert("closed", s.export(&id));
+    let request = dir.join("request.json");
+    let bytes = ops::decryption::request(&mut s.conn, &id).expect("the decryption request");
+    std::fs::write(&request, bytes).expect("write the request");
+    s.trustees_run(&id, dir, "decrypt", &[1, 3], &["--request".to_string(), word(&request)]);
+    records.insert("decrypted", s.export(&id));
+    s.tally(&id);
+    records.insert("tallied", s.export(&id));
+    receipts.insert("seal-1", cast[0].clone());
+    receipts.insert("at-close", cast[4].clone());
+    let key = s.key(&id);
+    let trustees = (1..=TRUSTEES.len())
+        .map(|j| {
+            let file: Value = serde_json::from_slice(
+                &std::fs::read(dir.join(format!("trustee-{j}/trustee.json"))).expect("the trustee's secret file"),
+            )
+            .expect("JSON");
+            let seed = hex::decode(file["signing_seed"].as_str().unwrap_or_default()).expect("hex");
+            FixedKey::from_seed(&seed.try_into().expect("32 bytes"))
+        })
+        .collect();
+    Encrypted {
+        election: Election {
+            id,
+            records,
+            receipts,
+            key,
+            certifiers: vec![],
+        },
+        audited,
+        trustees,
     }
 }

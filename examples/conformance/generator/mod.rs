@@ -14,13 +14,35 @@ use serde_json::{json, Value};
 use teller_audit::inclusion::PROOF_CHECKS;
 use teller_audit::verify::{RECEIPT_CHECKS, RECORD_CHECKS};
 
+/// The checks an encrypted record adds (FORMAT.md §10, "Encrypted
+/// records"; §16.11 steps 1–15), as its table lists them; `teller-audit`
+/// reports them in these places of its order (`verify::encrypted`, which
+/// the crate does not export).
+pub const ENCRYPTED_CHECKS: [&str; 15] = [
+    "encryption-parameters",
+    "ceremony-roster",
+    "ceremony-messages",
+    "ceremony-deals",
+    "ceremony-exclusions",
+    "joint-key",
+    "verification-keys",
+    "election-fingerprint",
+    "ballot-elements",
+    "ballot-proofs",
+    "ballot-duplicates",
+    "audited-ballots",
+    "aggregate",
+    "decryption-shares",
+    "decryption-combined",
+];
+
 /// The checks of FORMAT.md §10 as its tables list them: the record checks,
-/// the receipt checks, then the proof checks not already listed. "First
-/// failing check" means the first failing one in the order the case's
-/// command reports them.
+/// the receipt checks, the proof checks not already listed, then the
+/// encrypted record's checks. "First failing check" means the first
+/// failing one in the order the case's command reports them.
 pub fn checks() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = RECORD_CHECKS.iter().chain(RECEIPT_CHECKS).copied().collect();
-    for c in PROOF_CHECKS {
+    for c in PROOF_CHECKS.iter().chain(ENCRYPTED_CHECKS.iter()) {
         if !all.contains(c) {
             all.push(c);
         }
@@ -225,7 +247,7 @@ impl Suite {
             .collect();
         let text = format!(
             "{{\n  \"format\": \"teller-conformance/1\",\n  \"spec\": {},\n  \"checks\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
-            json(&json!("Teller public formats, version 4 (audit/FORMAT.md)")),
+            json(&json!("Teller public formats, version 5 (audit/FORMAT.md)")),
             json(&json!(checks())),
             cases.join(",\n")
         );

@@ -8,6 +8,7 @@ mod certification;
 mod checkpoints;
 mod counts;
 mod definition;
+mod encrypted;
 mod format;
 mod log;
 mod proofs;
@@ -17,7 +18,7 @@ mod valid;
 
 use serde_json::{json, Value};
 
-use super::elections::{certifier_key, Election, Elections};
+use super::elections::{certifier_key, Election, Elections, Encrypted};
 use super::json::{canonical, render, render_record, resign_with, sha256_hex, statement, FixedKey, Record};
 use super::{meta, Src, Suite};
 
@@ -63,6 +64,7 @@ pub fn all(suite: &mut Suite, e: &Elections) {
     tally::cases(suite, e);
     receipts::cases(suite, e, &bases);
     proofs::cases(suite, e, &bases);
+    encrypted::cases(suite, e, &bases);
 }
 
 /// Paths of the shared files: records by "election/state", receipts and
@@ -91,7 +93,12 @@ fn bases(suite: &mut Suite, e: &Elections) -> Bases {
         receipts: Default::default(),
         checkpoints: Default::default(),
     };
-    for (name, el) in [("board", &e.board), ("weighted", &e.weighted), ("ties", &e.ties)] {
+    for (name, el) in [
+        ("board", &e.board),
+        ("weighted", &e.weighted),
+        ("ties", &e.ties),
+        ("encrypted", &e.encrypted.election),
+    ] {
         for (state, r) in &el.records {
             let path = suite.shared(&format!("cases/elections/{name}/{state}.json"), &render_record(&r.v));
             b.records.insert(format!("{name}/{state}"), path);
@@ -104,6 +111,12 @@ fn bases(suite: &mut Suite, e: &Elections) -> Bases {
             b.receipts.insert(format!("{name}/{label}"), path);
         }
     }
+    // The audited ballot as the member's device made it (§16.10), for
+    // `teller-audit verify-audit`.
+    suite.shared(
+        "cases/elections/encrypted/audited-ballot.json",
+        &(render(&e.encrypted.audited) + "\n"),
+    );
     // Checkpoints as a monitor keeps them: every one the board's record
     // holds, by reason and size.
     let board = &e.board.records["certified"];
