@@ -181,7 +181,35 @@ impl From<ReceiptWire> for Receipt {
 impl ReceiptBody {
     /// The bytes the election key signs.
     pub fn signed_bytes(&self) -> Vec<u8> {
-        canonical::to_bytes(self).expect(canonical::ENCODABLE)
+        let ReceiptBallot::Encrypted(ballot) = &self.ballot else {
+            return canonical::to_bytes(self).expect(canonical::ENCODABLE);
+        };
+        // The same bytes, faster (the server signs every cast): `ballot`
+        // sorts first of the body's members, and an encrypted ballot's
+        // canonical encoding is written directly, as for its tracker.
+        #[derive(Serialize)]
+        struct Rest<'a> {
+            format: &'a str,
+            election: &'a str,
+            tracker: &'a Digest,
+            seal: u64,
+            public_key: &'a PublicKey,
+        }
+        let rest = canonical::to_bytes(&Rest {
+            format: &self.format,
+            election: &self.election,
+            tracker: &self.tracker,
+            seal: self.seal,
+            public_key: &self.public_key,
+        })
+        .expect(canonical::ENCODABLE);
+        let ballot = ballot.canonical_bytes();
+        let mut out = Vec::with_capacity(ballot.len() + rest.len() + 16);
+        out.extend_from_slice(b"{\"ballot\":");
+        out.extend_from_slice(&ballot);
+        out.push(b',');
+        out.extend_from_slice(&rest[1..]);
+        out
     }
 }
 

@@ -339,6 +339,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    encrypted_totals (election_id) {
+        election_id -> Text,
+        ballots -> BigInt,
+        state -> Text,
+    }
+}
+
+diesel::table! {
     audited_ballots (election_id, tracker) {
         election_id -> Text,
         tracker -> Text,

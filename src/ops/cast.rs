@@ -22,10 +22,10 @@ use teller_audit::ballot::{self, Ballot};
 use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce, PublicKey};
 use teller_audit::definition::{Definition, WRITE_IN_PREFIX};
-use teller_audit::encrypted::ballot::EncryptedBallot;
+use teller_audit::encrypted::ballot::{BallotShape, EncryptedBallot};
 use teller_audit::encrypted::cast::CastRefusal;
-use teller_audit::encrypted::published::PublishedEncryptedBallot;
 use teller_audit::receipt::{Receipt, ReceiptBallot, ReceiptBody, RECEIPT_FORMAT};
+use teller_audit::trustees::decrypt::{Aggregator, AggregatorState};
 
 use super::OpError;
 use crate::db::{write_tx, AnyConnection};
@@ -112,11 +112,14 @@ pub struct EncryptedCast {
     body: String,
     /// Its ciphertexts' `alpha`s, in hex, in the ballot's order.
     alphas: Vec<String>,
+    /// The election's contests, for adding the ballot to its running
+    /// totals.
+    shape: Arc<BallotShape>,
 }
 
 impl Content {
-    /// An encrypted ballot's content.
-    pub fn encrypted(ballot: EncryptedBallot) -> Content {
+    /// An encrypted ballot's content; `shape` is its election's.
+    pub fn encrypted(ballot: EncryptedBallot, shape: Arc<BallotShape>) -> Content {
         let tracker = ballot.tracker();
         let alphas = ballot.alphas().into_iter().map(|(_, a)| a.to_hex()).collect();
         Content::Encrypted(Box::new(EncryptedCast {
@@ -124,6 +127,7 @@ impl Content {
             ballot,
             tracker,
             alphas,
+            shape,
         }))
     }
 }
@@ -131,13 +135,21 @@ impl Content {
 /// An encrypted ballot's published form: canonical JSON without its
 /// `election` (the record's `ballots`, §16.9; `ballots.body`).
 pub fn published_body(ballot: &EncryptedBallot) -> String {
-    let published = PublishedEncryptedBallot::of(ballot.clone());
-    let bytes = teller_audit::canonical::to_bytes(&published).expect(teller_audit::canonical::ENCODABLE);
-    // Canonical JSON is UTF-8 by construction.
-    String::from_utf8_lossy(&bytes).into_owned()
+    let bytes = ballot.published_canonical_bytes();
+    // Canonical JSON is UTF-8 by construction (it is written from Rust
+    // strings and hex); were it ever not, the lossy copy still stores text.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 impl Prepared {
+    /// The encrypted ballot it carries, if it is one.
+    pub fn encrypted_ballot(&self) -> Option<&EncryptedBallot> {
+        match &self.content {
+            Content::Plain { .. } => None,
+            Content::Encrypted(cast) => Some(&cast.ballot),
+        }
+    }
+
     /// A cast prepared elsewhere (`ops::encrypted`).
     pub(crate) fn new(
         election: String,
@@ -337,6 +349,7 @@ pub fn commit_batch(
 ) -> Result<Vec<Result<Unsigned, OpError>>, OpError> {
     write_tx(conn, |conn| {
         let mut opened: HashMap<String, Option<Open>> = HashMap::new();
+        let mut added = Added::new();
         let mut results = Vec::with_capacity(prepared.len());
         for p in prepared {
             if !opened.contains_key(&p.election) {
@@ -344,7 +357,7 @@ pub fn commit_batch(
                 opened.insert(p.election.clone(), o);
             }
             let result = match opened.get(&p.election) {
-                Some(Some(open)) => commit_one(conn, open, p),
+                Some(Some(open)) => commit_one(conn, open, p, &mut added),
                 _ => Err(OpError::NoSuchElection(p.election)),
             };
             match result {
@@ -352,8 +365,70 @@ pub fn commit_batch(
                 other => results.push(other),
             }
         }
+        for (election, (shape, aggregator)) in added {
+            add_to_running_totals(conn, &election, &shape, aggregator)?;
+        }
         Ok(results)
     })
+}
+
+/// The encrypted ballots a batch stored, per election (in id order, so
+/// that batches lock the elections' running totals in one order), added
+/// up: `(shape, products)`.
+type Added = BTreeMap<String, (Arc<BallotShape>, Aggregator)>;
+
+/// The state an encrypted election's running totals start from when its
+/// polls open: no ballots.
+pub fn empty_running_totals(shape: &BallotShape) -> String {
+    encode_state(&Aggregator::new(shape).state())
+}
+
+fn encode_state(state: &AggregatorState) -> String {
+    let bytes = teller_audit::canonical::to_bytes(state).expect(teller_audit::canonical::ENCODABLE);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `election`'s running totals as stored, and the number of ballots they
+/// hold (`None` if it has none: its polls opened before Teller kept them).
+/// Locks them on PostgreSQL for the rest of the transaction.
+pub(crate) fn running_totals(
+    conn: &mut AnyConnection,
+    election: &str,
+    shape: &BallotShape,
+) -> Result<Option<Aggregator>, OpError> {
+    let Some((ballots, state)) = ballots::running_totals_for_update(conn, election)? else {
+        return Ok(None);
+    };
+    let bad = |what: String| {
+        OpError::from(StoreError::from(corrupt(format!(
+            "running totals of {election}: {what}"
+        ))))
+    };
+    let state: AggregatorState = serde_json::from_str(&state).map_err(|e| bad(e.to_string()))?;
+    let totals = Aggregator::restore(shape, &state).map_err(|e| bad(e.to_string()))?;
+    if totals.ballots() != ballots {
+        return Err(bad(format!("they say {ballots} ballots but hold {}", totals.ballots())));
+    }
+    Ok(Some(totals))
+}
+
+/// Add a batch's encrypted ballots to their election's running totals, in
+/// the batch's transaction: the totals always equal the product of the
+/// ballots stored, and the close need not decode them all again
+/// (docs/design/encrypted-ballots.md §16.6). An election whose polls
+/// opened before the totals were kept has none, and gets none.
+fn add_to_running_totals(
+    conn: &mut AnyConnection,
+    election: &str,
+    shape: &BallotShape,
+    added: Aggregator,
+) -> Result<(), OpError> {
+    let Some(mut totals) = running_totals(conn, election, shape)? else {
+        return Ok(());
+    };
+    totals.merge(added);
+    ballots::save_running_totals(conn, election, totals.ballots(), &encode_state(&totals.state()))?;
+    Ok(())
 }
 
 /// After a commit whose outcome is unknown: the receipt (still to be
@@ -407,7 +482,7 @@ pub fn find_stored(conn: &mut AnyConnection, p: &Prepared, now: i64) -> Result<O
     })
 }
 
-fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsigned, OpError> {
+fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared, added: &mut Added) -> Result<Unsigned, OpError> {
     open.window.map_err(OpError::PollsNotOpen)?;
     if p.definition_hash != open.definition_hash {
         return Err(OpError::Refused(
@@ -417,7 +492,7 @@ fn commit_one(conn: &mut AnyConnection, open: &Open, p: Prepared) -> Result<Unsi
     let (choices, nonce) = match p.content {
         Content::Plain { choices, nonce } => (choices, nonce),
         Content::Encrypted(cast) => {
-            return commit_encrypted(conn, open, p.election, p.token_hash, *cast, p.confirm);
+            return commit_encrypted(conn, open, p.election, p.token_hash, *cast, p.confirm, added);
         }
     };
     if open.encrypted {
@@ -496,6 +571,7 @@ fn commit_encrypted(
     token_hash: String,
     cast: EncryptedCast,
     confirm: Option<String>,
+    added: &mut Added,
 ) -> Result<Unsigned, OpError> {
     if !open.encrypted {
         return Err(OpError::Refused(PLAIN_ONLY.into()));
@@ -511,29 +587,32 @@ fn commit_encrypted(
         },
         sealed_key: open.sealed_key.clone(),
     };
-    if let Some(sealed_in) = ballots::seal_of(conn, &election, &cast.tracker)? {
-        return match members::token_status(conn, &token_hash)? {
-            TokenStatus::Known {
-                election: e,
-                voted: true,
-            } if e == election => Ok(receipt(sealed_in.unwrap_or(open.next_seal), cast, election)),
-            // The same ballot with a code that has not voted: a replay.
-            TokenStatus::Known {
-                election: e,
-                voted: false,
-            } if e == election => Err(super::encrypted::refusal(CastRefusal::Duplicate {
-                path: "contests".into(),
-                found_in: "this very ballot was already cast",
-            })),
-            _ => Err(OpError::UnknownToken),
-        };
-    }
-    if ballots::is_audited(conn, &election, &cast.tracker)? {
-        return Err(super::encrypted::refusal(CastRefusal::Audited {
-            tracker: cast.tracker,
-        }));
-    }
+    // One query answers the common case (no alpha of this ballot stored
+    // yet); the rarer ones are told apart only when one is.
     if let Some(i) = ballots::stored_alpha(conn, &election, &cast.alphas)? {
+        if let Some(sealed_in) = ballots::seal_of(conn, &election, &cast.tracker)? {
+            return match members::token_status(conn, &token_hash)? {
+                TokenStatus::Known {
+                    election: e,
+                    voted: true,
+                } if e == election => Ok(receipt(sealed_in.unwrap_or(open.next_seal), cast, election)),
+                // The same ballot with a code that has not voted: a replay.
+                TokenStatus::Known {
+                    election: e,
+                    voted: false,
+                } if e == election => Err(super::encrypted::refusal(CastRefusal::Duplicate {
+                    path: "contests".into(),
+                    found_in: "this very ballot was already cast",
+                })),
+                _ => Err(OpError::UnknownToken),
+            };
+        }
+        // An audited ballot's alphas are stored too (§16.10).
+        if ballots::is_audited(conn, &election, &cast.tracker)? {
+            return Err(super::encrypted::refusal(CastRefusal::Audited {
+                tracker: cast.tracker,
+            }));
+        }
         let path = cast.ballot.alphas().get(i).map(|(p, _)| p.clone()).unwrap_or_default();
         return Err(super::encrypted::refusal(CastRefusal::Duplicate {
             path,
@@ -554,6 +633,13 @@ fn commit_encrypted(
         }));
     }
     ballots::insert_encrypted(conn, &election, &cast.tracker, &cast.body, &cast.alphas)?;
+    let (_, aggregator) = added
+        .entry(election.clone())
+        .or_insert_with(|| (cast.shape.clone(), Aggregator::new(&cast.shape)));
+    // The shape was checked before the queue (`encrypted::prepare`).
+    aggregator
+        .add_ballot(&cast.ballot)
+        .map_err(|e| StoreError::from(corrupt(format!("a checked ballot's shape: {e}"))))?;
     confirm_later(conn, open, &election, &cast.tracker, &member, confirm.as_deref())?;
     Ok(receipt(open.next_seal, cast, election))
 }

@@ -128,6 +128,43 @@ fn aggregate_ballots(
     Ok((aggregate, mine.ballots(), weight))
 }
 
+/// The aggregate from the running totals the casts kept (`ops::cast`),
+/// when they hold exactly the ballots stored: no ballot is decoded again.
+/// `None` for an election whose polls opened before the totals were kept
+/// (or, were it ever so, totals that do not count every stored ballot):
+/// the caller decodes them all.
+fn from_running_totals(
+    conn: &mut AnyConnection,
+    election: &str,
+    shape: &BallotShape,
+) -> Result<Option<(Aggregate, u64, Weight)>, OpError> {
+    let Some(totals) = super::cast::running_totals(conn, election, shape)? else {
+        return Ok(None);
+    };
+    let stored = crate::store::ballots::count(conn, election)?;
+    if totals.ballots() != stored {
+        tracing::warn!(
+            election,
+            totals = totals.ballots(),
+            stored,
+            "the running totals do not count every stored ballot; decoding the ballots instead"
+        );
+        return Ok(None);
+    }
+    let weight: u128 = totals
+        .state()
+        .groups
+        .iter()
+        .map(|g| u128::from(g.weight.micros()) * u128::from(g.ballots))
+        .sum();
+    let weight = u64::try_from(weight)
+        .ok()
+        .and_then(Weight::from_micros)
+        .ok_or_else(|| internal("the ballots' total weight is out of range"))?;
+    let aggregate = totals.finish().map_err(internal)?;
+    Ok(Some((aggregate, stored, weight)))
+}
+
 /// At the close of an encrypted election, with its head locked in the
 /// closing transaction: form the aggregate of the cast ballots (§16.6),
 /// store it and log `aggregated`. Trustees decrypt only what it pins.
@@ -140,7 +177,10 @@ pub(crate) fn aggregate_locked(
     let definition = row.definition()?;
     let (_, fp) = keys(conn, row, &definition)?;
     let shape = BallotShape::of(&definition).map_err(internal)?;
-    let (aggregate, ballots, weight) = aggregate_ballots(conn, &row.id, &shape)?;
+    let (aggregate, ballots, weight) = match from_running_totals(conn, &row.id, &shape)? {
+        Some(formed) => formed,
+        None => aggregate_ballots(conn, &row.id, &shape)?,
+    };
     let digest = aggregate.digest(&fp);
     store::insert_aggregate(conn, &row.id, ballots, weight, &aggregate, &digest)?;
     logstore::append(

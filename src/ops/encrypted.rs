@@ -11,6 +11,7 @@
 //! (`cast::commit_batch`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use teller_audit::count::Weight;
@@ -18,7 +19,7 @@ use teller_audit::crypto::Digest;
 use teller_audit::definition::Definition;
 use teller_audit::encrypted::audited::AuditedBallot;
 use teller_audit::encrypted::ballot::{BallotShape, EncryptedBallot, Encrypter};
-use teller_audit::encrypted::batch::Bases;
+use teller_audit::encrypted::batch::{Bases, Equations};
 use teller_audit::encrypted::cast::{read_ballot, CastContext, CastRefusal};
 use teller_audit::encrypted::elgamal::EncryptionKey;
 use teller_audit::encrypted::fingerprint::FingerprintInput;
@@ -41,8 +42,9 @@ pub struct Encryption {
     pub definition: Definition,
     /// Its hash.
     pub definition_hash: Digest,
-    /// Its contests and their limits (§14.8).
-    pub shape: BallotShape,
+    /// Its contests and their limits (§14.8); shared with each cast, whose
+    /// ciphertexts are added to the election's running totals.
+    pub shape: Arc<BallotShape>,
     /// `K`.
     pub threshold: u32,
     /// The joint key `h`.
@@ -130,7 +132,7 @@ impl Encryption {
             election: election.to_string(),
             fingerprint: fingerprint_of(election, &definition, &outcome),
             definition_hash: definition.hash(),
-            shape,
+            shape: Arc::new(shape),
             threshold: outcome.threshold,
             joint_key: outcome.joint_key,
             verification_keys: outcome.verification_keys(),
@@ -217,18 +219,51 @@ pub fn prepare(
     bytes: &[u8],
     confirm: Option<String>,
 ) -> Result<Prepared, OpError> {
+    let (prepared, equations) = prepare_unchecked(enc, secret, token, bytes, confirm)?;
+    let mut batch = teller_audit::encrypted::batch::Batch::new(&enc.bases);
+    batch.push((), equations);
+    match batch.verify(&mut OsRandom) {
+        Ok(()) => Ok(prepared),
+        Err(_) => name_failing_proof(enc, prepared),
+    }
+}
+
+/// [`prepare`] up to the proofs' group equations, which it returns for the
+/// caller to check, alone or in a batch with other casts'
+/// (`web::proof_batch`): everything else of rules 1–3 and 5 is checked.
+pub fn prepare_unchecked(
+    enc: &Encryption,
+    secret: &MasterSecret,
+    token: &Token,
+    bytes: &[u8],
+    confirm: Option<String>,
+) -> Result<(Prepared, Equations), OpError> {
     let ballot = read_ballot(bytes).map_err(refusal)?;
     let ctx = enc.cast_context();
     // The ballot's own weight here; the member's is compared at the commit.
     ctx.check_ballot(&ballot, ballot.weight).map_err(refusal)?;
-    ctx.check_proofs(&ballot, &mut OsRandom).map_err(refusal)?;
-    Ok(Prepared::new(
+    let equations = ctx.ballot_equations(&ballot).map_err(refusal)?;
+    let prepared = Prepared::new(
         enc.election.clone(),
         secret.token_hash(token.as_str()),
-        Content::encrypted(ballot),
+        Content::encrypted(ballot, enc.shape.clone()),
         enc.definition_hash,
         confirm,
-    ))
+    );
+    Ok((prepared, equations))
+}
+
+/// After a batch whose equations did not all hold: check the cast's proofs
+/// one by one, naming the first at fault — or, if each holds after all,
+/// the cast as prepared.
+pub fn name_failing_proof(enc: &Encryption, prepared: Prepared) -> Result<Prepared, OpError> {
+    let Some(ballot) = prepared.encrypted_ballot() else {
+        return Ok(prepared);
+    };
+    match enc.cast_context().check_proofs_unbatched(ballot) {
+        Ok(()) => Ok(prepared),
+        Err(r) => Err(refusal(r)),
+    }
 }
 
 /// Audited ballots an election keeps per member on its roll, and beyond.

@@ -57,6 +57,15 @@ pub fn open(
                     verification_keys: &keys,
                 }
                 .fingerprint();
+                // Its running totals start empty: each batch of casts adds
+                // its ballots in its own transaction (ops::cast).
+                let shape = teller_audit::encrypted::ballot::BallotShape::of(&definition)
+                    .map_err(|e| OpError::Definition(vec![e.to_string()]))?;
+                crate::store::ballots::create_running_totals(
+                    conn,
+                    election,
+                    &super::cast::empty_running_totals(&shape),
+                )?;
                 Some(teller_audit::log::OpenedEncryption {
                     mode: teller_audit::log::ENCRYPTION_MODE.to_string(),
                     threshold: outcome.threshold,

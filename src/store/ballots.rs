@@ -214,14 +214,21 @@ pub fn insert_encrypted(
 /// Keep `alphas` (hex) as used in `election`.
 pub fn insert_alphas(conn: &mut AnyConnection, election: &str, alphas: &[String]) -> Result<(), StoreError> {
     use crate::db::schema::ballot_alphas;
-    // One row per statement: batch inserts are not portable across the two
-    // backends here, and a ballot has a few dozen alphas at most, inserted
-    // in the cast's own transaction.
-    for a in alphas {
-        diesel::insert_into(ballot_alphas::table)
-            .values((ballot_alphas::election_id.eq(election), ballot_alphas::alpha.eq(a)))
-            .execute(conn)?;
+    // One statement for all of them (a cast writes a ballot's dozens in
+    // its own transaction, on the single writer): multi-row inserts are
+    // made on each backend's own connection, which supports them.
+    let rows: Vec<_> = alphas
+        .iter()
+        .map(|a| (ballot_alphas::election_id.eq(election), ballot_alphas::alpha.eq(a)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    let insert = diesel::insert_into(ballot_alphas::table).values(&rows);
+    match conn {
+        AnyConnection::Postgresql(pg) => insert.execute(pg)?,
+        AnyConnection::Sqlite(lite) => insert.execute(lite)?,
+    };
     Ok(())
 }
 
@@ -334,4 +341,62 @@ pub fn audited_count(conn: &mut AnyConnection, election: &str) -> Result<u64, St
 pub fn delete_alphas(conn: &mut AnyConnection, election: &str) -> Result<usize, StoreError> {
     use crate::db::schema::ballot_alphas;
     Ok(diesel::delete(ballot_alphas::table.filter(ballot_alphas::election_id.eq(election))).execute(conn)?)
+}
+
+/// How many ballots `election` has stored, sealed or not.
+pub fn count(conn: &mut AnyConnection, election: &str) -> Result<u64, StoreError> {
+    let n: i64 = ballots::table
+        .filter(ballots::election_id.eq(election))
+        .select(count_star())
+        .first(conn)?;
+    Ok(n.max(0) as u64)
+}
+
+/// An encrypted election's running totals `(ballots, state)`
+/// (`encrypted_totals`), `None` if it has none. On PostgreSQL the row is
+/// locked for the rest of the transaction: two instances' batches of casts
+/// must not both add to the same old totals. SQLite's write transaction
+/// (`BEGIN IMMEDIATE`) already excludes every other writer.
+pub fn running_totals_for_update(
+    conn: &mut AnyConnection,
+    election: &str,
+) -> Result<Option<(u64, String)>, StoreError> {
+    use crate::db::schema::encrypted_totals;
+    let query = encrypted_totals::table
+        .find(election)
+        .select((encrypted_totals::ballots, encrypted_totals::state));
+    let row: Option<(i64, String)> = match conn {
+        AnyConnection::Postgresql(pg) => query.for_update().first(pg).optional()?,
+        AnyConnection::Sqlite(_) => query.first(conn).optional()?,
+    };
+    Ok(row.map(|(n, state)| (n.max(0) as u64, state)))
+}
+
+/// Create `election`'s running totals (when its polls open): no ballots.
+pub fn create_running_totals(conn: &mut AnyConnection, election: &str, state: &str) -> Result<(), StoreError> {
+    use crate::db::schema::encrypted_totals;
+    diesel::insert_into(encrypted_totals::table)
+        .values((
+            encrypted_totals::election_id.eq(election),
+            encrypted_totals::ballots.eq(0i64),
+            encrypted_totals::state.eq(state),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Write back running totals read with [`running_totals_for_update`] in
+/// this transaction.
+pub fn save_running_totals(
+    conn: &mut AnyConnection,
+    election: &str,
+    ballots: u64,
+    state: &str,
+) -> Result<(), StoreError> {
+    use crate::db::schema::encrypted_totals;
+    let n = i64::try_from(ballots).map_err(|_| corrupt("running totals: the ballot count is out of range"))?;
+    diesel::update(encrypted_totals::table.find(election))
+        .set((encrypted_totals::ballots.eq(n), encrypted_totals::state.eq(state)))
+        .execute(conn)?;
+    Ok(())
 }

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod pages;
 pub mod paths;
+pub mod proof_batch;
 pub mod public;
 pub mod public_gate;
 pub mod receipt_proof;
@@ -58,6 +59,8 @@ struct Inner {
     secret: Arc<MasterSecret>,
     public_url: String,
     casts: cast_queue::CastQueue,
+    /// Checks encrypted casts' proofs, those arriving together at once.
+    proofs: proof_batch::ProofBatcher,
     /// Definitions of elections whose polls have opened (frozen, so safe to keep).
     definitions: std::sync::Mutex<std::collections::HashMap<String, Arc<CachedDefinition>>>,
     /// Open elections' encryption (`None`: plain), kept once the polls
@@ -170,6 +173,7 @@ impl AppState {
                 secret,
                 public_url: public_url.trim_end_matches('/').to_string(),
                 casts: queue,
+                proofs: proof_batch::ProofBatcher::start(1),
                 definitions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 encryptions: std::sync::Mutex::new(std::collections::HashMap::new()),
                 media: std::sync::Mutex::new(std::collections::HashMap::new()),
@@ -321,15 +325,26 @@ impl AppState {
             });
         };
         let secret = self.inner.secret.clone();
-        let prepared = tokio::task::spawn_blocking(move || {
+        let enc = encryption.clone();
+        let worker_failed =
+            |e: tokio::task::JoinError| OpError::Db(db::DbError::Connect(format!("worker failed: {e}")));
+        let (prepared, equations) = tokio::task::spawn_blocking(move || {
             let confirm = match confirm {
                 true => Some(hex::encode(crate::secrets::random_bytes::<16>()?)),
                 false => None,
             };
-            crate::ops::encrypted::prepare(&encryption, &secret, &token, &bytes, confirm)
+            crate::ops::encrypted::prepare_unchecked(&enc, &secret, &token, &bytes, confirm)
         })
         .await
-        .map_err(|e| OpError::Db(db::DbError::Connect(format!("worker failed: {e}"))))??;
+        .map_err(worker_failed)??;
+        // The proofs' equations, with those of the casts arriving together.
+        let prepared = if self.inner.proofs.holds(encryption.clone(), equations).await {
+            prepared
+        } else {
+            tokio::task::spawn_blocking(move || crate::ops::encrypted::name_failing_proof(&encryption, prepared))
+                .await
+                .map_err(worker_failed)??
+        };
         self.inner.casts.commit(prepared).await
     }
 

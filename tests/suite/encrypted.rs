@@ -306,3 +306,57 @@ async fn casting(backend: Backend) {
 }
 
 on_both_backends!(encrypted_ballots_are_cast_retried_refused_by_name_and_audited, casting);
+
+/// Each batch of casts adds its ballots to the election's running totals
+/// in its own transaction, and the close forms the aggregate from them; an
+/// election without them (its polls opened before Teller kept them) is
+/// aggregated from its stored ballots. Both give the aggregate the ballots
+/// make, computed here on the device's side.
+async fn running_totals(backend: Backend) {
+    use teller_audit::trustees::decrypt::Aggregator;
+    let toml = format!("{ENCRYPTED}\n[sealing]\nmin_ballots = 1\n");
+    for keep_totals in [true, false] {
+        let app = TestApp::spawn(backend).await;
+        let (election, tokens, _trustees) = open_encrypted(&app, &toml, 4).await;
+        let device = Device::fetch(&app, &election).await;
+        let mut expected = Aggregator::new(&device.shape);
+        for (i, (directors, bylaw)) in [(2, "yes"), (0, "no"), (1, "abstain")].into_iter().enumerate() {
+            let (ballot, _) = device.encrypt(&device.choices(directors, bylaw), Weight::ONE);
+            let (status, body) = cast(&app, &election, &tokens[i].1, &serde_json::to_value(&ballot).unwrap()).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            expected.add_ballot(&ballot).unwrap();
+        }
+        // A refused cast adds nothing.
+        let (ballot, _) = device.encrypt(&device.choices(1, "yes"), Weight::ONE);
+        let (status, _) = cast(&app, &election, "not-a-code", &serde_json::to_value(&ballot).unwrap()).await;
+        assert!(status.is_client_error());
+        let counted = format!("SELECT ballots AS n FROM encrypted_totals WHERE election_id = '{election}'");
+        assert_eq!(crate::ceremony::count(&app, &counted), 3);
+        if !keep_totals {
+            app.db.sql(&format!(
+                "DELETE FROM encrypted_totals WHERE election_id = '{election}'"
+            ));
+        }
+        app.teller_ok(&["election", "close", &election]);
+        let mut conn = app.db.conn();
+        let aggregated: Vec<(Digest, u64)> = teller::store::log::entries(&mut conn, &election)
+            .unwrap()
+            .into_iter()
+            .filter_map(|c| match c.entry.event {
+                Event::Aggregated {
+                    aggregate_digest,
+                    ballots,
+                    ..
+                } => Some((aggregate_digest, ballots)),
+                _ => None,
+            })
+            .collect();
+        let digest = expected.finish().unwrap().digest(&device.fingerprint);
+        assert_eq!(aggregated, [(digest, 3)], "keep_totals: {keep_totals}");
+    }
+}
+
+on_both_backends!(
+    the_close_aggregates_from_the_running_totals_the_casts_kept,
+    running_totals
+);

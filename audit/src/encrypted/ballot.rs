@@ -243,6 +243,19 @@ impl EncryptedBallot {
     /// bytes as `canonical::to_bytes`, several times faster: the server
     /// computes it for every cast).
     pub fn canonical_bytes(&self) -> Vec<u8> {
+        self.write_canonical(true)
+    }
+
+    /// The canonical encoding of the ballot as the record publishes it,
+    /// without `election` ([`super::published::PublishedEncryptedBallot`],
+    /// §16.9), written directly as [`EncryptedBallot::canonical_bytes`] is.
+    pub fn published_canonical_bytes(&self) -> Vec<u8> {
+        self.write_canonical(false)
+    }
+
+    /// Members in canonical order: contests, election (when `with_election`),
+    /// fingerprint, format, nonce, weight.
+    fn write_canonical(&self, with_election: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 * 1024);
         let hex = |out: &mut Vec<u8>, bytes: &[u8]| {
             out.push(b'"');
@@ -314,8 +327,11 @@ impl EncryptedBallot {
             }
             out.extend_from_slice(b"]}");
         }
-        out.extend_from_slice(b"],\"election\":");
-        canonical::write_string(&self.election, &mut out);
+        out.push(b']');
+        if with_election {
+            out.extend_from_slice(b",\"election\":");
+            canonical::write_string(&self.election, &mut out);
+        }
         out.extend_from_slice(b",\"fingerprint\":");
         hex(&mut out, &self.fingerprint.0);
         out.extend_from_slice(b",\"format\":");
@@ -607,6 +623,22 @@ mod tests {
         ballot.contests[0].selections[0].option = "\u{7f}".into();
         assert_eq!(ballot.canonical_bytes(), canonical::to_bytes(&ballot).unwrap());
         assert_eq!(ballot.tracker(), Digest::of(&canonical::to_bytes(&ballot).unwrap()));
+        let published = super::super::published::PublishedEncryptedBallot::of(ballot.clone());
+        assert_eq!(
+            ballot.published_canonical_bytes(),
+            canonical::to_bytes(&published).unwrap()
+        );
+        // A receipt of it is signed over the same bytes as the generic
+        // canonical encoder writes.
+        let body = crate::receipt::ReceiptBody {
+            format: crate::receipt::RECEIPT_FORMAT.into(),
+            election: ballot.election.clone(),
+            tracker: ballot.tracker(),
+            ballot: ballot.clone().into(),
+            seal: 7,
+            public_key: crate::crypto::PublicKey([9; 32]),
+        };
+        assert_eq!(body.signed_bytes(), canonical::to_bytes(&body).unwrap());
     }
 
     #[test]

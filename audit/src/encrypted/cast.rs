@@ -365,6 +365,20 @@ impl CastContext<'_> {
         }
     }
 
+    /// Every proof's own checks and challenge (rule 5's part that needs no
+    /// group arithmetic beyond decoding), then all the ballot's equations,
+    /// for a caller that checks them in a batch with other ballots'
+    /// (§15.6): the server batches the casts that arrive together. If the
+    /// batch fails, [`CastContext::check_proofs_unbatched`] names the proof
+    /// at fault. Assumes [`CastContext::check_shape`] passed.
+    pub fn ballot_equations(&self, ballot: &EncryptedBallot) -> Result<Equations, CastRefusal> {
+        let mut all = Equations::new();
+        for (_, equations) in self.proof_equations(ballot)? {
+            all.append(equations);
+        }
+        Ok(all)
+    }
+
     /// Rule 5 without batching: each proof checked on its own, in ballot
     /// order. The same verdict as [`CastContext::check_proofs`], slower.
     pub fn check_proofs_unbatched(&self, ballot: &EncryptedBallot) -> Result<(), CastRefusal> {
