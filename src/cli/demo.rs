@@ -62,7 +62,16 @@ pub fn sample_roll(members: u32) -> String {
     csv
 }
 
-pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, members: u32) -> Result<()> {
+/// `teller demo`. With `verbose`, the summary it prints also lists the
+/// encrypted election's trustees' folders and the commands trustee 1 ran
+/// (which are in `<data>/trustees/ceremony.log` either way).
+pub fn run(
+    data_dir: Option<PathBuf>,
+    listen: &str,
+    public_url: Option<String>,
+    members: u32,
+    verbose: bool,
+) -> Result<()> {
     let dir = match data_dir {
         Some(d) => d,
         None => std::env::temp_dir().join(format!(
@@ -98,7 +107,18 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
     demo_presentation(&mut conn, &id, &parsed.definition)?;
     let witnesses = demo_witnesses(&mut conn, &dir, &id, &public_url, actor)?;
     let issued = roll::issue_tokens(&mut conn, &secret, &id, actor, now())?;
-    let encrypted = super::demo_encrypted::create(&mut conn, &secret, &dir, &public_url, members, actor)?;
+    // The trustees' commands run in child processes, what they print kept
+    // in a file: the terminal gets the summary below.
+    let log = super::demo_encrypted::ceremony_log(&dir);
+    let encrypted = super::demo_encrypted::create_with(
+        &mut conn,
+        &secret,
+        &dir,
+        &public_url,
+        members,
+        actor,
+        super::demo_encrypted::Trustees::Logged(&log),
+    )?;
     let tokens_path = dir.join("tokens.csv");
     let file =
         crate::files::create_new(&tokens_path).with_context(|| format!("cannot create {}", tokens_path.display()))?;
@@ -165,7 +185,7 @@ pub fn run(data_dir: Option<PathBuf>, listen: &str, public_url: Option<String>, 
         banner,
         "  The cosigned checkpoint: {public_url}/api/v1/elections/{id}/log/checkpoint\n"
     );
-    banner.push_str(&super::demo_encrypted::banner(&encrypted, &public_url, &dir));
+    banner.push_str(&super::demo_encrypted::banner(&encrypted, &public_url, &dir, verbose));
     let _ = writeln!(
         banner,
         "Ballots are sealed into the public log every 30 seconds. Ctrl-C stops the demo;"

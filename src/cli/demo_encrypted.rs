@@ -6,8 +6,16 @@
 //! each step is a `teller-audit trustee …` command line, parsed as the
 //! binary parses it and run by `teller_audit::trustees::cli::run` on files,
 //! and the message it writes is posted with `ops::ceremony::post`, as the
-//! trustee page's upload does. So what the demo prints is exactly what it
+//! trustee page's upload does. So what the demo records is exactly what it
 //! ran, and a newcomer can read every file it made.
+//!
+//! `teller demo` keeps the terminal for a short summary: each trustee
+//! command then runs in a child process of the binary (`teller
+//! demo-trustee-step`), and the command lines with all they printed go to
+//! `<data>/trustees/ceremony.log` ([`Trustees::Logged`]); `--verbose` adds
+//! the trustees' folders and trustee 1's commands to the summary. Called
+//! as a library (tests, `teller bench`), the commands run in this process
+//! ([`Trustees::InProcess`]).
 //!
 //! `teller demo-decrypt` ([`decrypt`]) is the other half: it closes the
 //! polls, has trustees 1 and 2 decrypt the totals the same way, and
@@ -44,6 +52,22 @@ fn folder(j: TrusteeIndex) -> String {
     format!("trustee-{j}")
 }
 
+/// The file `teller demo` keeps the ceremony's command lines and all they
+/// printed in, in [`trustees_dir`].
+pub fn ceremony_log(data_dir: &Path) -> PathBuf {
+    trustees_dir(data_dir).join("ceremony.log")
+}
+
+/// Where the trustees' commands run, and so where what they print goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Trustees<'a> {
+    /// In this process: what they print goes to standard error.
+    InProcess,
+    /// Each in a child process of this binary (`teller demo-trustee-step`),
+    /// with the command line and all it printed appended to this file.
+    Logged(&'a Path),
+}
+
 /// What the demo made, for its banner.
 pub struct EncryptedDemo {
     /// The election's id.
@@ -66,10 +90,12 @@ pub struct EncryptedDemo {
     pub trustee_one: Vec<String>,
     /// How long the key ceremony took (five rounds, three trustees).
     pub ceremony_took: Duration,
+    /// Where the trustees' commands and their output were kept, if they were.
+    pub log: Option<PathBuf>,
 }
 
 /// Create the encrypted example election beside the plain one, name its
-/// trustees, run their key ceremony and open its polls.
+/// trustees, run their key ceremony (in this process) and open its polls.
 pub fn create(
     conn: &mut db::AnyConnection,
     secret: &MasterSecret,
@@ -77,6 +103,19 @@ pub fn create(
     public_url: &str,
     members: u32,
     actor: &str,
+) -> Result<EncryptedDemo> {
+    create_with(conn, secret, dir, public_url, members, actor, Trustees::InProcess)
+}
+
+/// [`create`], running the trustees' commands as `how` says.
+pub fn create_with(
+    conn: &mut db::AnyConnection,
+    secret: &MasterSecret,
+    dir: &Path,
+    public_url: &str,
+    members: u32,
+    actor: &str,
+    how: Trustees<'_>,
 ) -> Result<EncryptedDemo> {
     let mut parsed =
         spec::parse(include_str!("../../examples/encrypted-election.toml")).map_err(OpError::Definition)?;
@@ -113,7 +152,7 @@ pub fn create(
     write_codes(&codes_path, &id, &trustees)?;
 
     let started = Instant::now();
-    let trustee_one = run_ceremony(conn, &id, &base)?;
+    let trustee_one = run_ceremony(conn, &id, &base, how)?;
     let ceremony_took = started.elapsed();
 
     lifecycle::open(conn, secret, &id, actor, now())?;
@@ -132,6 +171,10 @@ pub fn create(
         codes_path,
         trustee_one,
         ceremony_took,
+        log: match how {
+            Trustees::Logged(path) => Some(path.to_path_buf()),
+            Trustees::InProcess => None,
+        },
     })
 }
 
@@ -163,12 +206,14 @@ fn download_board(conn: &mut db::AnyConnection, id: &str, base: &Path) -> Result
 /// The key ceremony's five rounds (§16.2), each trustee in turn: download
 /// the board, run the command the trustee page would show, upload the
 /// message. Returns trustee 1's commands.
-fn run_ceremony(conn: &mut db::AnyConnection, id: &str, base: &Path) -> Result<Vec<String>> {
-    eprintln!(
-        "Running the key ceremony of the demo's encrypted election: each of its {} trustees runs teller-audit trustee in {}.",
-        TRUSTEES.len(),
-        base.display()
-    );
+fn run_ceremony(conn: &mut db::AnyConnection, id: &str, base: &Path, how: Trustees<'_>) -> Result<Vec<String>> {
+    if let Trustees::InProcess = how {
+        eprintln!(
+            "Running the key ceremony of the demo's encrypted election: each of its {} trustees runs teller-audit trustee in {}.",
+            TRUSTEES.len(),
+            base.display()
+        );
+    }
     let mut trustee_one = Vec::new();
     let rounds: [(&str, &str); 5] = [
         ("keygen", "register"),
@@ -189,7 +234,7 @@ fn run_ceremony(conn: &mut db::AnyConnection, id: &str, base: &Path) -> Result<V
             let line = format!(
                 "teller-audit trustee {command} --board board.json{number} --dir {dir} --out messages/{dir}-{message}.json"
             );
-            let written = run_trustee(base, &line)?;
+            let written = run_trustee(base, &line, how)?;
             let bytes = std::fs::read(&written).with_context(|| format!("cannot read {}", written.display()))?;
             ceremony::post(conn, id, j, &bytes, now()).with_context(|| format!("posting {}", written.display()))?;
             if j == 1 {
@@ -216,8 +261,9 @@ enum AuditCommand {
 }
 
 /// Run a `teller-audit trustee …` command line as the binary would, with
-/// its file arguments relative to `base`; returns the file it wrote.
-fn run_trustee(base: &Path, line: &str) -> Result<PathBuf> {
+/// its file arguments relative to `base`, in this process or a child as
+/// `how` says; returns the file it wrote.
+fn run_trustee(base: &Path, line: &str, how: Trustees<'_>) -> Result<PathBuf> {
     let mut args: Vec<std::ffi::OsString> = Vec::new();
     let mut out = None;
     let mut path_next = None;
@@ -238,29 +284,73 @@ fn run_trustee(base: &Path, line: &str) -> Result<PathBuf> {
             }
         }
     }
-    let AuditCommand::Trustee(command) = AuditCli::try_parse_from(&args)
-        .with_context(|| format!("the demo's own command {line:?}"))?
+    let out = out.with_context(|| format!("{line:?} names no --out file"))?;
+    match how {
+        Trustees::InProcess => run_step(&args).with_context(|| line.to_string())?,
+        Trustees::Logged(log) => run_logged(&args, line, log)?,
+    }
+    Ok(out)
+}
+
+/// Run one trustee command line (`teller-audit trustee …`, parsed as that
+/// binary parses it) in this process; an error if it wrote nothing.
+fn run_step(args: &[std::ffi::OsString]) -> Result<()> {
+    let AuditCommand::Trustee(command) = AuditCli::try_parse_from(args)
+        .context("the demo's own trustee command does not parse")?
         .command;
     match teller_audit::trustees::cli::run(&command) {
-        Ok(true) => out.with_context(|| format!("{line:?} names no --out file")),
-        Ok(false) => anyhow::bail!("{line}: nothing to do, which the demo did not expect"),
-        Err(e) => anyhow::bail!("{line}: {e}"),
+        Ok(true) => Ok(()),
+        Ok(false) => anyhow::bail!("nothing to do, which the demo did not expect"),
+        Err(e) => anyhow::bail!("{e}"),
     }
 }
 
-/// The demo's paragraph about its encrypted election.
-pub fn banner(demo: &EncryptedDemo, public_url: &str, data_dir: &Path) -> String {
+/// Run one trustee command line in a child process of this binary,
+/// appending the line and all the command prints to `log`.
+fn run_logged(args: &[std::ffi::OsString], line: &str, log: &Path) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("cannot open {}", log.display()))?;
+    writeln!(file, "$ {line}").with_context(|| format!("cannot write {}", log.display()))?;
+    let exe = std::env::current_exe().context("cannot find this program, to run the demo's trustees")?;
+    let status = std::process::Command::new(exe)
+        .arg("demo-trustee-step")
+        .args(&args[1..])
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .status()
+        .context("cannot run the demo's trustee command")?;
+    if !status.success() {
+        anyhow::bail!("{line} failed; what it printed is in {}", log.display());
+    }
+    Ok(())
+}
+
+/// `teller demo-trustee-step trustee …`: one trustee command line of the
+/// demo's (`args` without the program name), run in this process.
+pub fn trustee_step(args: &[std::ffi::OsString]) -> Result<()> {
+    let mut line = vec![std::ffi::OsString::from("teller-audit")];
+    line.extend(args.iter().cloned());
+    run_step(&line)
+}
+
+/// The demo's paragraph about its encrypted election: what a newcomer
+/// needs (the page, links to vote, where trustees sign in, the command that
+/// tallies), and where the details are; with `verbose`, the trustees'
+/// folders and the commands trustee 1 ran too.
+pub fn banner(demo: &EncryptedDemo, public_url: &str, data_dir: &Path, verbose: bool) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "An encrypted election runs beside it: {}.", demo.title);
     let _ = writeln!(b, "  Encrypted election page:  {public_url}/e/{}", demo.id);
     let _ = writeln!(
         b,
-        "Each ballot is encrypted in the voter's browser; any 2 of its 3 trustees, together, decrypt the totals."
+        "  Vote (the ballot is encrypted in your browser): {}",
+        demo.links.first().map_or("", |(_, link)| link.as_str())
     );
-    let _ = writeln!(b, "Vote in it by opening a link:");
-    for (name, link) in &demo.links {
-        let _ = writeln!(b, "  {name:<22} {link}");
-    }
     let _ = writeln!(
         b,
         "  (all {} links are in {})",
@@ -269,36 +359,52 @@ pub fn banner(demo: &EncryptedDemo, public_url: &str, data_dir: &Path) -> String
     );
     let _ = writeln!(
         b,
-        "Its trustees' key ceremony ran just now ({:.2} s), each trustee's secrets in a folder of their own:",
-        demo.ceremony_took.as_secs_f64()
+        "  Any 2 of its 3 trustees decrypt the totals. Sign in as one at {public_url}/trustee"
     );
-    for (j, name, dir, _) in &demo.trustees {
-        let _ = writeln!(b, "  trustee {j} ({name}): {}", dir.display());
-    }
+    let _ = writeln!(b, "  with a code from {}.", demo.codes_path.display());
+    let _ = writeln!(b, "  To close it and have two trustees decrypt and publish the result:");
     let _ = writeln!(
         b,
-        "Trustee 1 ran these, in {} (board.json downloaded before each round, each message uploaded after):",
-        demo.trustees_dir.display()
-    );
-    for line in &demo.trustee_one {
-        let _ = writeln!(b, "  {line}");
-    }
-    let _ = writeln!(
-        b,
-        "Sign in as a trustee at {public_url}/trustee with a code from {}.",
-        demo.codes_path.display()
-    );
-    let _ = writeln!(
-        b,
-        "To close it and have trustees 1 and 2 decrypt the totals (from another terminal):"
-    );
-    let _ = writeln!(
-        b,
-        "  cargo run --release -- demo-decrypt {} --data-dir {}",
+        "    cargo run --release -- demo-decrypt {} --data-dir {}",
         demo.id,
         data_dir.display()
     );
-    let _ = writeln!(b, "What a trustee does, in plain words: docs/TRUSTEES.md\n");
+    match &demo.log {
+        Some(log) => {
+            let _ = writeln!(
+                b,
+                "  Its trustees' key ceremony ran just now ({:.2} s); every command they ran, with what",
+                demo.ceremony_took.as_secs_f64()
+            );
+            let _ = writeln!(
+                b,
+                "  it printed, is in {} (--verbose prints trustee 1's here too).",
+                log.display()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                b,
+                "  Its trustees' key ceremony ran just now ({:.2} s).",
+                demo.ceremony_took.as_secs_f64()
+            );
+        }
+    }
+    if verbose {
+        let _ = writeln!(b, "  Each trustee's secrets are in a folder of their own:");
+        for (j, name, dir, _) in &demo.trustees {
+            let _ = writeln!(b, "    trustee {j} ({name}): {}", dir.display());
+        }
+        let _ = writeln!(
+            b,
+            "  Trustee 1 ran these, in {} (board.json downloaded before each round, each message uploaded after):",
+            demo.trustees_dir.display()
+        );
+        for line in &demo.trustee_one {
+            let _ = writeln!(b, "    {line}");
+        }
+    }
+    let _ = writeln!(b, "  What a trustee does, in plain words: docs/TRUSTEES.md\n");
     b
 }
 
@@ -400,7 +506,7 @@ fn trustees_decrypt(
             "teller-audit trustee decrypt --board board.json --dir {dir} --request decryption-request.json --out messages/{dir}-partial.json"
         );
         println!("  {line}");
-        let written = run_trustee(base, &line)?;
+        let written = run_trustee(base, &line, Trustees::InProcess)?;
         let bytes = std::fs::read(&written).with_context(|| format!("cannot read {}", written.display()))?;
         let accepted = decryption::post_share(conn, id, j, &bytes, now())
             .with_context(|| format!("uploading {}", written.display()))?;
@@ -416,4 +522,69 @@ fn trustees_decrypt(
         anyhow::bail!("the trustees' partial decryptions did not complete the decryption");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn made() -> EncryptedDemo {
+        let base = PathBuf::from("/tmp/demo/trustees");
+        EncryptedDemo {
+            id: "0b7e4b4e-0000-4000-8000-000000000001".into(),
+            title: "Encrypted example".into(),
+            links: vec![
+                ("Ana".into(), "http://x/v/AAAA".into()),
+                ("Ben".into(), "http://x/v/BBBB".into()),
+            ],
+            members: 300,
+            tokens_path: PathBuf::from("/tmp/demo/tokens-encrypted.csv"),
+            trustees_dir: base.clone(),
+            trustees: (1..=3)
+                .map(|j| {
+                    (
+                        j,
+                        TRUSTEES[j as usize - 1].to_string(),
+                        base.join(folder(j)),
+                        Token::generate().unwrap(),
+                    )
+                })
+                .collect(),
+            codes_path: base.join("access-codes.txt"),
+            trustee_one: vec!["teller-audit trustee keygen --board board.json --trustee 1 --dir trustee-1".into()],
+            ceremony_took: Duration::from_millis(300),
+            log: Some(base.join("ceremony.log")),
+        }
+    }
+
+    /// The summary: what a newcomer needs, in a few lines, and where the
+    /// details are; the details themselves only with `--verbose`.
+    #[test]
+    fn the_banner_is_short_unless_verbose() {
+        let demo = made();
+        let short = banner(&demo, "http://x", Path::new("/tmp/demo"), false);
+        assert!(short.lines().count() <= 12, "{short}");
+        for needed in [
+            "http://x/e/0b7e4b4e-0000-4000-8000-000000000001",
+            "http://x/v/AAAA",
+            "http://x/trustee",
+            "/tmp/demo/trustees/access-codes.txt",
+            "demo-decrypt 0b7e4b4e-0000-4000-8000-000000000001 --data-dir /tmp/demo",
+            "/tmp/demo/trustees/ceremony.log",
+        ] {
+            assert!(short.contains(needed), "{needed:?} not in\n{short}");
+        }
+        assert!(!short.contains("teller-audit trustee keygen"), "{short}");
+        assert!(!short.contains("trustee-2"), "{short}");
+        let long = banner(&demo, "http://x", Path::new("/tmp/demo"), true);
+        assert!(long.starts_with(&short[..short.find("  What a trustee does").unwrap()]));
+        assert!(
+            long.contains("teller-audit trustee keygen --board board.json --trustee 1"),
+            "{long}"
+        );
+        assert!(
+            long.contains("trustee 2 (Ben Okafor): /tmp/demo/trustees/trustee-2"),
+            "{long}"
+        );
+    }
 }

@@ -189,6 +189,20 @@ enum Command {
         /// How many sample members to put on the roll.
         #[arg(long, default_value_t = 300)]
         members: u32,
+        /// Also print the encrypted election's trustees' folders and the
+        /// commands trustee 1 ran (every trustee command and what it printed
+        /// is in <data-dir>/trustees/ceremony.log either way).
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// One of the demo trustees' `teller-audit trustee …` commands, run by
+    /// `teller demo` in a process of its own so that what it prints goes to
+    /// the ceremony's log file, not the demo's terminal.
+    #[command(hide = true)]
+    DemoTrusteeStep {
+        /// The command line after `teller-audit`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<std::ffi::OsString>,
     },
     /// Finish the demo's encrypted election: close its polls, then have
     /// two of its demo trustees decrypt the totals (running `teller-audit
@@ -364,7 +378,9 @@ fn run(cli: Cli) -> Result<()> {
             data_dir,
             listen,
             members,
-        } => demo::run(data_dir, &listen, g.public_url.clone(), members),
+            verbose,
+        } => demo::run(data_dir, &listen, g.public_url.clone(), members, verbose),
+        Command::DemoTrusteeStep { args } => demo_encrypted::trustee_step(&args),
         Command::DemoDecrypt { election, data_dir } => demo_encrypted::decrypt(&data_dir, &election, &g.public_url()),
         Command::Election(c) => staff::election(&g, c),
         Command::Voters(c) => staff::voters(&g, c),

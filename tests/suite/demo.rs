@@ -38,10 +38,24 @@ async fn the_demo_election_is_cosigned_by_two_witnesses() {
         .arg(dir.path().join("demo"))
         .env_remove("TELLER_DATABASE_URL")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    // What the demo writes to standard error (its server's logs), read
+    // meanwhile so that the pipe never fills.
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    {
+        let pipe = child.stderr.take().unwrap();
+        let stderr = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut text = stderr.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+    }
     let _demo = Demo(child);
 
     // The banner names the election and the two witness commands.
@@ -59,6 +73,19 @@ async fn the_demo_election_is_cosigned_by_two_witnesses() {
         2,
         "{banner}"
     );
+    // The trustees' key ceremony ran before the banner, and none of what
+    // their commands printed reached the terminal (it is in the log file,
+    // below).
+    std::thread::sleep(Duration::from_millis(300));
+    {
+        let stderr = stderr.lock().unwrap();
+        for chatter in ["Signing key fingerprint", "Wrote your", "Joint key", "key ceremony"] {
+            assert!(
+                !stderr.contains(chatter),
+                "{chatter:?} in the demo's standard error:\n{stderr}"
+            );
+        }
+    }
     let id = banner
         .split("/e/")
         .nth(1)
@@ -133,16 +160,33 @@ async fn the_encrypted_demo_election(http: &reqwest::Client, listen: &str, banne
         .and_then(|rest| rest.get(..36))
         .unwrap_or_else(|| panic!("no encrypted election in the banner:\n{banner}"))
         .to_string();
-    // The banner shows the commands trustee 1 ran, one per round.
-    for command in [
-        "teller-audit trustee keygen --board board.json --trustee 1 --dir trustee-1",
-        "teller-audit trustee share --board board.json --dir trustee-1",
-        "teller-audit trustee check --board board.json --dir trustee-1",
-        "teller-audit trustee finish --board board.json --dir trustee-1",
-        &format!("demo-decrypt {id} --data-dir"),
+    // The banner is a short summary: where trustees sign in, the command
+    // that tallies, and the file with the details.
+    let log = data.join("trustees/ceremony.log");
+    for needed in [
+        format!("demo-decrypt {id} --data-dir"),
+        "/trustee".to_string(),
+        "access-codes.txt".to_string(),
+        log.display().to_string(),
     ] {
-        assert!(banner.contains(command), "{command:?} not in\n{banner}");
+        assert!(banner.contains(&needed), "{needed:?} not in\n{banner}");
     }
+    assert!(!banner.contains("teller-audit trustee keygen"), "{banner}");
+    // The log holds every trustee's command, one per round, with what it
+    // printed (the chatter that no longer fills the terminal).
+    let log = std::fs::read_to_string(&log).unwrap();
+    for j in 1..=3 {
+        for command in [
+            format!("$ teller-audit trustee keygen --board board.json --trustee {j} --dir trustee-{j}"),
+            format!("$ teller-audit trustee share --board board.json --dir trustee-{j}"),
+            format!("$ teller-audit trustee check --board board.json --dir trustee-{j}"),
+            format!("$ teller-audit trustee finish --board board.json --dir trustee-{j}"),
+        ] {
+            assert!(log.contains(&command), "{command:?} not in\n{log}");
+        }
+    }
+    assert_eq!(log.matches("Signing key fingerprint").count(), 3, "{log}");
+    assert_eq!(log.matches("Joint key: ").count(), 3, "{log}");
     let record = |http: reqwest::Client, url: String| async move {
         let res = http.get(url).send().await.unwrap();
         assert_eq!(res.status(), 200);
