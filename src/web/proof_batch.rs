@@ -16,7 +16,7 @@
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 
-use teller_audit::encrypted::batch::{Batch, Equations};
+use teller_audit::encrypted::batch::{Bases, Batch, Equations};
 use teller_audit::encrypted::group::OsRandom;
 use tokio::sync::oneshot;
 
@@ -27,8 +27,20 @@ pub const MAX_BATCH: usize = 64;
 /// Casts waiting beyond this many are checked on their own thread instead.
 const MAX_WAITING: usize = 4_096;
 
+/// What a batch needs of an election: `g` and `h` with their tables.
+pub trait HasBases: Send + Sync {
+    /// The bases the election's proofs are checked over.
+    fn bases(&self) -> &Bases;
+}
+
+impl HasBases for Encryption {
+    fn bases(&self) -> &Bases {
+        &self.bases
+    }
+}
+
 struct Job {
-    encryption: Arc<Encryption>,
+    encryption: Arc<dyn HasBases>,
     equations: Equations,
     reply: oneshot::Sender<bool>,
 }
@@ -61,7 +73,7 @@ impl ProofBatcher {
     /// `false` means at least one may not: the caller checks the ballot's
     /// proofs one by one, which names the proof at fault (and is the
     /// verdict, should a checker ever have failed).
-    pub async fn holds(&self, encryption: Arc<Encryption>, equations: Equations) -> bool {
+    pub async fn holds(&self, encryption: Arc<dyn HasBases>, equations: Equations) -> bool {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             encryption,
@@ -102,9 +114,10 @@ fn work(rx: &std::sync::Mutex<Receiver<Job>>) {
 fn check(mut jobs: Vec<Job>) {
     while let Some(first) = jobs.first() {
         let election = first.encryption.clone();
-        let (mine, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|j| Arc::ptr_eq(&j.encryption, &election));
+        let same = |j: &Job| std::ptr::addr_eq(Arc::as_ptr(&j.encryption), Arc::as_ptr(&election));
+        let (mine, rest): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(same);
         jobs = rest;
-        let mut batch = Batch::new(&election.bases);
+        let mut batch = Batch::new(election.bases());
         let mut replies = Vec::with_capacity(mine.len());
         for (i, job) in mine.into_iter().enumerate() {
             batch.push(i, job.equations);
@@ -118,6 +131,55 @@ fn check(mut jobs: Vec<Job>) {
         }
         for reply in replies.into_iter().flatten() {
             let _ = reply.send(true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teller_audit::encrypted::batch::Equation;
+    use teller_audit::encrypted::group::{g_pow, int, random_scalar, Element, Scalar};
+
+    struct Election(Bases);
+    impl HasBases for Election {
+        fn bases(&self) -> &Bases {
+            &self.0
+        }
+    }
+
+    /// `x·g − X = 0`, false when `lie`.
+    fn statement(lie: bool) -> Equations {
+        let x = random_scalar(&mut OsRandom);
+        let mut eqs = Equations::new();
+        let big_x = eqs.point(g_pow(&x));
+        let claimed = if lie { *x + Scalar::ONE } else { *x };
+        eqs.push(Equation {
+            g: claimed,
+            h: Scalar::ZERO,
+            terms: vec![(-Scalar::ONE, big_x)],
+        });
+        eqs
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_false_cast_among_honest_ones_is_the_only_one_refused() {
+        let batcher = ProofBatcher::start(1);
+        let one: Arc<dyn HasBases> = Arc::new(Election(Bases::new(&Element::from_point(g_pow(&int(7))))));
+        let other: Arc<dyn HasBases> = Arc::new(Election(Bases::new(&Element::from_point(g_pow(&int(9))))));
+        for round in 0..5 {
+            let casts: Vec<_> = (0..40)
+                .map(|i| {
+                    let election = if i % 3 == 0 { &other } else { &one }.clone();
+                    let batcher = batcher.clone();
+                    let lie = i == 17 + round;
+                    tokio::spawn(async move { (lie, batcher.holds(election, statement(lie)).await) })
+                })
+                .collect();
+            for cast in casts {
+                let (lie, held) = cast.await.unwrap();
+                assert_eq!(held, !lie);
+            }
         }
     }
 }
