@@ -1,4 +1,4 @@
-//! A lost answer must not cost the receipt (issue 13; docs/design/encrypted-ballots.md
+//! A lost answer must not cost the receipt (issue 13; audit/FORMAT.md
 //! §14.11). The real `teller serve` takes an encrypted ballot, commits it
 //! and answers; the answer never reaches the member (a TCP relay between
 //! them forwards the request, then drops the connection as soon as the

@@ -1,4 +1,4 @@
-//! The tally under encryption (docs/design/encrypted-ballots.md §16.6–§16.8)
+//! The tally under encryption (FORMAT.md §16.6–§16.8)
 //! for 100,000 ballots of the example election (12 options in 3 contests:
 //! 15 ciphertexts, 30 points a ballot), against issue 13's target of under
 //! 10 s for aggregation and decryption with `K` trustees' shares.

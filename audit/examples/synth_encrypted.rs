@@ -1,5 +1,5 @@
 //! Write a valid, tallied record of an encrypted election
-//! (docs/design/encrypted-ballots.md §16.9) with N encrypted ballots, built
+//! (FORMAT.md §16.9) with N encrypted ballots, built
 //! with the library alone, to test and measure `teller-audit verify` on
 //! encrypted records without a server:
 //!
@@ -89,7 +89,7 @@ fn sign(key: &Ed25519KeyPair, bytes: &[u8]) -> Signature {
     Signature(s)
 }
 
-/// The example election (docs/design/encrypted-ballots.md §14.11).
+/// The example election (FORMAT.md §14.11).
 pub fn definition() -> Definition {
     let candidates = |names: &[&str]| {
         names

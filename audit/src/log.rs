@@ -131,7 +131,7 @@ pub enum Event {
         /// How many of them must co-sign a checkpoint (0 when none are named).
         #[serde(skip_serializing_if = "Option::is_none")]
         witness_quorum: Option<u32>,
-        /// How the ballots are encrypted (docs/design/encrypted-ballots.md
+        /// How the ballots are encrypted (FORMAT.md
         /// §16.9): `Some(None)`, written as `null`, in a plain election;
         /// `None`, absent, in logs opened before format version 4.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,7 +198,7 @@ pub enum Event {
         actor: String,
     },
     /// Staff named trustee `trustee` of an encrypted election
-    /// (docs/design/encrypted-ballots.md §16.9).
+    /// (FORMAT.md §16.9).
     TrusteeNamed {
         /// Its index, `1 … N`, in the order staff named them.
         trustee: u32,

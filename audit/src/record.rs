@@ -26,7 +26,7 @@ pub const EARLIER_RECORD_FORMATS: &[&str] = &["teller-record/1"];
 /// The whole record of one election.
 ///
 /// Its `ballots` member holds plain ballots, or, in an encrypted election
-/// (docs/design/encrypted-ballots.md §16.9), encrypted ones: in memory the
+/// (FORMAT.md §16.9), encrypted ones: in memory the
 /// former are [`Record::ballots`] and the latter
 /// [`Record::encrypted_ballots`] (at most one of the two is `Some`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

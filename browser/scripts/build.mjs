@@ -34,7 +34,7 @@ await build({
   logLevel: "warning",
   banner: {
     js: [
-      "// Teller: encrypted ballots on the member's device (docs/design/encrypted-ballots.md, sections 14 to 16.10).",
+      "// Teller: encrypted ballots on the member's device (audit/FORMAT.md, sections 14 to 16.10).",
       "// Generated from browser/src by `npm run build` in browser/ (esbuild " + version("esbuild") + ",",
       "// @noble/curves " + version("@noble/curves") + ", @noble/hashes " + version("@noble/hashes") + "). Do not edit: edit browser/src.",
     ].join("\n"),

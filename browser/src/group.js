@@ -1,5 +1,5 @@
 // The group: ristretto255 (RFC 9496), its elements and scalars.
-// docs/design/encrypted-ballots.md §14.1–§14.4 (to become FORMAT.md §14).
+// audit/FORMAT.md §14.1–§14.4.
 //
 // Every element and scalar that comes from outside is decoded here, at the
 // edge, into a @noble/curves point or a bigint in [0, ℓ); nothing else in

@@ -1,7 +1,7 @@
 // Refusals: what every decoder and verifier here throws.
 //
 // A refusal names the check that failed (the names of FORMAT.md §10 and
-// docs/design/encrypted-ballots.md §15.7 and §16.11: `format`,
+// audit/FORMAT.md §15.7 and §16.11: `format`,
 // `ballot-elements`, `ballot-proofs`, `ballot-duplicates`, `audit-…`), the
 // JSON path of the value at fault, and what was expected. Callers and tests
 // match on `check` and `path`, never on the sentence.

@@ -39,7 +39,7 @@ pub struct ElectionSpec {
 
 /// `encryption = "trustees"`, `trustees = N`, `threshold = K`: ballots are
 /// encrypted under a key that any `K` of the `N` trustees can use to decrypt
-/// the totals, and no fewer (docs/design/encrypted-ballots.md §16.1).
+/// the totals, and no fewer (audit/FORMAT.md §16.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Encryption {
     /// `N`.

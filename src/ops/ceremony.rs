@@ -1,5 +1,5 @@
 //! An encrypted election's key ceremony run through Teller
-//! (docs/design/encrypted-ballots.md §16.1–§16.5, §16.9): staff name the
+//! (audit/FORMAT.md §16.1–§16.5, §16.9): staff name the
 //! trustees while the election is a draft; each trustee posts its signed
 //! messages, which the board of `teller_audit::trustees` checks and this
 //! module appends with their log entries, in one transaction under the

@@ -232,7 +232,7 @@ fn close_polls(
         )?;
         checkpoint(conn, secret, &row, &head, CheckpointReason::Closed, now)?;
         // An encrypted election's totals are fixed now, before any
-        // decryption (docs/design/encrypted-ballots.md §16.6), in the same
+        // decryption (audit/FORMAT.md §16.6), in the same
         // transaction: `aggregated` follows the closing checkpoint (which
         // is at `polls_closed`, FORMAT.md §6) and the tally's signs it.
         if crate::store::ceremony::parameters(conn, election)?.is_some() {

@@ -99,7 +99,7 @@ pub enum OpError {
     #[error("{0}")]
     Refused(String),
     /// A key-ceremony message or action refused by the board's rules
-    /// (docs/design/encrypted-ballots.md §16.2–§16.4), with its stable
+    /// (audit/FORMAT.md §16.2–§16.4), with its stable
     /// name; nothing changed.
     #[error("{message}")]
     Ceremony {

@@ -123,7 +123,7 @@ pub fn write_record(conn: &mut AnyConnection, election: &str, out: &mut impl Wri
 
         // An encrypted election's ballots reveal nothing: they are
         // published from the close, for the trustees and anyone to check
-        // before the decryption (docs/design/encrypted-ballots.md §16.9).
+        // before the decryption (audit/FORMAT.md §16.9).
         let encrypted = crate::store::ceremony::parameters(conn, &id)?.is_some();
         out.write_all(b",\"ballots\":")?;
         let published = if encrypted && state >= State::Closed {

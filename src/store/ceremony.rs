@@ -1,4 +1,4 @@
-//! An encrypted election's key ceremony as stored (docs/design/encrypted-ballots.md
+//! An encrypted election's key ceremony as stored (audit/FORMAT.md
 //! §16): its parameters, the trustees staff named, every accepted message and
 //! every exclusion. The board's state is never stored: it is replayed from
 //! these rows by `teller_audit::trustees::files::replay`, as every trustee

@@ -1,4 +1,4 @@
-//! An encrypted election's decryption as stored (docs/design/encrypted-ballots.md
+//! An encrypted election's decryption as stored (audit/FORMAT.md
 //! §16.6–§16.9): the aggregate formed at the close, the trustees' accepted
 //! partial decryptions (their signed envelopes, in the order accepted),
 //! the refused ones with why, and the decrypted totals once combined.

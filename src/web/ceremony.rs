@@ -1,4 +1,4 @@
-//! The trustees' side of the key ceremony (docs/design/encrypted-ballots.md
+//! The trustees' side of the key ceremony (audit/FORMAT.md
 //! §16.1–§16.5): the trustee's page (`/trustee`), which shows the
 //! ceremony's progress and the `teller-audit trustee` command to run next,
 //! offers the board file and takes the message file it writes; and the

@@ -1,4 +1,4 @@
-// Teller: encrypted ballots on the member's device (docs/design/encrypted-ballots.md, sections 14 to 16.10).
+// Teller: encrypted ballots on the member's device (audit/FORMAT.md, sections 14 to 16.10).
 // Generated from browser/src by `npm run build` in browser/ (esbuild 0.28.2,
 // @noble/curves 2.4.0, @noble/hashes 2.4.0). Do not edit: edit browser/src.
 (() => {

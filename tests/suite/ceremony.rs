@@ -1,4 +1,4 @@
-//! The trustees' key ceremony run through Teller (docs/design/encrypted-ballots.md
+//! The trustees' key ceremony run through Teller (audit/FORMAT.md
 //! §16.1–§16.5, §16.9), on both backends: an encrypted election is
 //! defined (and what §14.8 refuses is refused), staff name three trustees
 //! (K = 2) in the console, and each trustee follows their page — download

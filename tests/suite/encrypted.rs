@@ -1,5 +1,5 @@
 //! Casting in an encrypted election over the JSON API
-//! (docs/design/encrypted-ballots.md §14.11, §15.7, §16.10), on both
+//! (audit/FORMAT.md §14.11, §15.7, §16.10), on both
 //! backends. The test plays the member's device: it reads what
 //! `GET …/encryption` gives, encrypts with the audit crate's encrypter,
 //! and sends the ballot. A cast gives a receipt for the encrypted ballot;

@@ -51,7 +51,7 @@ pub fn approval(profile: &Profile<ApprovalBallots>, seats: usize, breaker: &TieB
 }
 
 /// Counts approval voting from totals already summed (an encrypted
-/// election's decrypted totals, docs/design/encrypted-ballots.md §16.8):
+/// election's decrypted totals, FORMAT.md §16.8):
 /// the count [`approval`] makes of ballots that give these `totals` (in
 /// micro-votes per candidate) and weigh `total_micros`, each approving at
 /// least one candidate, none withdrawn.

@@ -50,7 +50,7 @@ pub fn cumulative(profile: &Profile<ScoreBallots>, seats: usize, breaker: &TieBr
 }
 
 /// Counts cumulative voting from totals already summed (an encrypted
-/// election's decrypted totals, docs/design/encrypted-ballots.md §16.8):
+/// election's decrypted totals, FORMAT.md §16.8):
 /// the count [`cumulative`] makes of ballots of up to `points` points that
 /// give these `totals` (points × micro-votes per candidate) and weigh
 /// `total_micros`, each giving a point to someone, none withdrawn.

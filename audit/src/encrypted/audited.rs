@@ -1,4 +1,4 @@
-//! Audited ballots (Benaloh's cast-or-audit, docs/design/encrypted-ballots.md
+//! Audited ballots (Benaloh's cast-or-audit, FORMAT.md
 //! §16.10): an encrypted ballot the member chose to check rather than cast,
 //! with the seed that opens it and the choices it claims.
 //!

@@ -1,4 +1,4 @@
-//! The encrypted ballot (docs/design/encrypted-ballots.md §14.8, §14.11):
+//! The encrypted ballot (FORMAT.md §14.8, §14.11):
 //! which contests may be encrypted and their limits ([`BallotShape`]), the
 //! ballot's JSON ([`EncryptedBallot`]) and its tracker, and encrypting a
 //! member's choices into one ([`Encrypter`]), as the browser does and as the

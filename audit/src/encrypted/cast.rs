@@ -1,5 +1,5 @@
 //! What the server checks when an encrypted ballot is cast
-//! (docs/design/encrypted-ballots.md §15.7), each refusal named.
+//! (FORMAT.md §15.7), each refusal named.
 //!
 //! In this order:
 //!

@@ -1,5 +1,5 @@
 //! Exponential ElGamal under the election's joint key
-//! (docs/design/encrypted-ballots.md §14.9).
+//! (FORMAT.md §14.9).
 //!
 //! A count `m` with randomness `r` encrypts to `(α, β) = (g^r, h^r · g^m)`.
 //! Ciphertexts multiply componentwise, adding their counts, which is what

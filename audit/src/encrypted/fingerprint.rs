@@ -1,4 +1,4 @@
-//! The election fingerprint (docs/design/encrypted-ballots.md §14.7): one
+//! The election fingerprint (FORMAT.md §14.7): one
 //! digest that binds every proof to one election, one definition, one joint
 //! key and one set of trustees.
 

@@ -1,5 +1,5 @@
 //! The group ristretto255 (RFC 9496) and its scalars, as encrypted ballots
-//! use them (docs/design/encrypted-ballots.md §14.1–§14.4).
+//! use them (FORMAT.md §14.1–§14.4).
 //!
 //! Every element read from outside is decoded here, at the edge, into an
 //! [`Element`], which cannot hold anything but a valid group element and

@@ -1,4 +1,4 @@
-//! Framed, domain-separated hashing (docs/design/encrypted-ballots.md
+//! Framed, domain-separated hashing (FORMAT.md
 //! §14.5–§14.6): `H256` (SHA-256, a 32-byte digest) and `HS` (SHA-512
 //! reduced modulo ℓ, a scalar).
 //!

@@ -1,4 +1,4 @@
-//! Encryption randomness from a ballot seed (docs/design/encrypted-ballots.md
+//! Encryption randomness from a ballot seed (FORMAT.md
 //! §14.10).
 //!
 //! The device draws one 32-byte seed per encrypted ballot and derives every

@@ -1,4 +1,4 @@
-//! The ballot's proofs (docs/design/encrypted-ballots.md §15.1–§15.3):
+//! The ballot's proofs (FORMAT.md §15.1–§15.3):
 //! that each option's count is in `{0, …, p}` ([`SelectionStatement`]),
 //! and that a contest's indicator and sum are an allowed pair
 //! ([`ContestStatement`]).

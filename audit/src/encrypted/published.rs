@@ -1,5 +1,5 @@
 //! Encrypted ballots as the record publishes them
-//! (docs/design/encrypted-ballots.md §14.11, §16.9): the ballot of §14.11
+//! (FORMAT.md §14.11, §16.9): the ballot of §14.11
 //! without its `election` member, which the record's `election.id` implies,
 //! as for plain ballots (FORMAT.md §8).
 //!

@@ -1,5 +1,5 @@
 //! The tally of an encrypted election, from its decrypted totals
-//! (docs/design/encrypted-ballots.md §16.8): the same [`Tally`] a plain
+//! (FORMAT.md §16.8): the same [`Tally`] a plain
 //! election's ballots give, without the ballots' choices.
 //!
 //! Each contest's targets (§16.6: its options in option order, then

@@ -1,5 +1,5 @@
 //! The member's pages in an encrypted election (issue 13,
-//! docs/design/encrypted-ballots.md §14.11, §16.10).
+//! audit/FORMAT.md §14.11, §16.10).
 //!
 //! With JavaScript on, the ballot page carries the booth of
 //! browser/README.md ("The page contract"): `static/js/teller-ballot.js`
