@@ -962,12 +962,37 @@ fn three_trustees_run_the_ceremony_and_decrypt_through_the_cli() {
     let err = decrypt(2, 2, &tampered_path);
     assert!(err.contains("differ from those the ballots give, at target 0"), "{err}");
     // Nor one with a replayed ballot.
-    let mut replayed_ballot = request;
+    let mut replayed_ballot = request.clone();
     let first = replayed_ballot["ballots"][0].clone();
     replayed_ballot["ballots"].as_array_mut().unwrap().push(first);
     std::fs::write(&tampered_path, serde_json::to_vec(&replayed_ballot).unwrap()).unwrap();
     let err = decrypt(2, 2, &tampered_path);
     assert!(err.contains("replayed"), "{err}");
+    // Nor one that passes off a single ballot as the aggregate: its
+    // totals are that ballot's alone while it lists all three.
+    let mut single = request.clone();
+    single["aggregate"] =
+        serde_json::to_value(teller_audit::trustees::decrypt::aggregate(&shape, &ballots[..1]).unwrap()).unwrap();
+    std::fs::write(&tampered_path, serde_json::to_vec(&single).unwrap()).unwrap();
+    let err = decrypt(2, 2, &tampered_path);
+    assert!(err.contains("differ from those the ballots give, at target 0"), "{err}");
+    // A ballot whose proof fails (its first option's beta is the
+    // second's: the same shape, valid points, no alpha repeated) is
+    // refused by position, naming the selection.
+    let mut forged = request.clone();
+    let beta = forged["ballots"][1]["contests"][0]["selections"][1]["beta"].clone();
+    forged["ballots"][1]["contests"][0]["selections"][0]["beta"] = beta;
+    std::fs::write(&tampered_path, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let err = decrypt(2, 2, &tampered_path);
+    assert!(err.contains("ballot 1 (tracker"), "{err}");
+    assert!(err.contains("contests[0]"), "{err}");
+    // A download cut short is refused, not read as fewer ballots.
+    let whole = serde_json::to_vec(&request).unwrap();
+    let at = whole.windows(3).position(|w| w == b"},{").unwrap() + 1;
+    std::fs::write(&tampered_path, &whole[..at]).unwrap();
+    let err = decrypt(2, 2, &tampered_path);
+    assert!(err.contains("is not a valid decryption request"), "{err}");
+    assert!(!root.join("decrypt-2.json").exists());
     let _ = std::fs::remove_dir_all(&root);
 }
 

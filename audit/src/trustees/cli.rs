@@ -19,8 +19,8 @@ use super::ceremony::{self, Polynomial, TrusteeSecret};
 use super::decrypt::{partial_decrypt, Aggregate, Aggregator};
 use super::envelope::{Envelope, Round};
 use super::files::{self, read_board, replay, BoardFile};
+use super::request::{for_each_ballot, read_request_head, strict, RequestHead};
 use super::TrusteeIndex;
-use crate::canonical;
 use crate::crypto::Digest;
 use crate::definition::Definition;
 use crate::encrypted::ballot::{BallotShape, EncryptedBallot};
@@ -353,19 +353,6 @@ fn finish(args: &RoundArgs, rng: &mut dyn RandomSource) -> Result<Done, String> 
 /// The `format` of a decryption request.
 pub const REQUEST_FORMAT: &str = "teller-decryption-request/1";
 
-/// What Teller gives trustees after the close (§16.12): the definition, the
-/// cast ballots and the encrypted totals.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DecryptionRequest {
-    format: String,
-    #[serde(deserialize_with = "canonical::election_id")]
-    election: String,
-    definition: Definition,
-    ballots: Vec<EncryptedBallot>,
-    aggregate: Aggregate,
-}
-
 fn decrypt(
     board_path: &Path,
     dir: &Path,
@@ -391,29 +378,29 @@ fn decrypt(
     if share.verification_key != member.verification_key || share.joint_key != outcome.joint_key {
         return Err("your key share is not the one the ceremony's keys give".into());
     }
-    let request: DecryptionRequest = files::read_json(request_path, "decryption request")?;
-    if request.format != REQUEST_FORMAT || request.election != secret.election() {
+    let head = read_request_head(request_path)?;
+    if head.election != secret.election() {
         return Err(format!(
             "{} is not a decryption request of election {}",
             request_path.display(),
             secret.election()
         ));
     }
-    let fp = fingerprint(&request.definition, &board)?;
-    let recomputed = checked_aggregate(&request, &board, &fp, rng)?;
-    if let Some(n) = (0..request.aggregate.targets.len().max(recomputed.targets.len()))
-        .find(|&n| request.aggregate.targets.get(n) != recomputed.targets.get(n))
+    let fp = fingerprint(&head.definition, &board)?;
+    let recomputed = checked_aggregate(request_path, &head, &board, &fp)?;
+    if let Some(n) = (0..head.aggregate.targets.len().max(recomputed.targets.len()))
+        .find(|&n| head.aggregate.targets.get(n) != recomputed.targets.get(n))
     {
         return Err(format!(
             "the encrypted totals given differ from those the ballots give, at target {n}: not decrypting"
         ));
     }
-    if request.aggregate.weight_decimals != recomputed.weight_decimals {
+    if head.aggregate.weight_decimals != recomputed.weight_decimals {
         return Err("the weight decimals given differ from those of the ballots: not decrypting".into());
     }
     eprintln!(
         "Checked {} ballot(s) and the {} encrypted totals (aggregate digest {}); election fingerprint {}.",
-        request.ballots.len(),
+        head.ballots,
         recomputed.targets.len(),
         recomputed.digest(&fp),
         &fp.to_hex()[..16]
@@ -435,16 +422,22 @@ pub fn fingerprint(definition: &Definition, board: &Board) -> Result<Digest, Str
     .fingerprint())
 }
 
-/// Check every ballot as §16.11 steps 9–11 do (shape, election,
-/// fingerprint, elements, proofs, no `alpha` twice) and aggregate them.
-fn checked_aggregate(
-    request: &DecryptionRequest,
-    board: &Board,
-    fp: &Digest,
-    rng: &mut dyn RandomSource,
-) -> Result<Aggregate, String> {
+/// What one worker of [`checked_aggregate`] gathers.
+struct Checked {
+    aggregator: Aggregator,
+    /// Every `alpha` seen, with its ballot's position.
+    alphas: Vec<([u8; 32], u64)>,
+    rng: OsRandom,
+}
+
+/// Check every ballot of the request as the server does at casting
+/// (§15.7: shape, election, fingerprint, elements, proofs) and across
+/// ballots (no `alpha` twice: §16.11 steps 9–11), and aggregate them
+/// (§16.6), on every core; the request is read in bounded memory
+/// ([`super::request`]) but for the alphas, 40 bytes each.
+fn checked_aggregate(path: &Path, head: &RequestHead, board: &Board, fp: &Digest) -> Result<Aggregate, String> {
     let outcome = board.outcome().ok_or("the ceremony is not complete")?;
-    let shape = BallotShape::of(&request.definition).map_err(|e| e.to_string())?;
+    let shape = BallotShape::of(&head.definition).map_err(|e| e.to_string())?;
     let bases = Bases::new(&outcome.joint_key);
     let context = CastContext {
         election: &outcome.election,
@@ -452,22 +445,46 @@ fn checked_aggregate(
         shape: &shape,
         bases: &bases,
     };
-    let mut seen = std::collections::HashSet::new();
-    let mut aggregator = Aggregator::new(&shape);
-    for (n, ballot) in request.ballots.iter().enumerate() {
-        let at = |e: String| format!("ballot {n} (tracker {}): {e}", ballot.tracker());
-        context
-            .check_ballot(ballot, ballot.weight)
-            .map_err(|e| at(e.to_string()))?;
-        context.check_proofs(ballot, rng).map_err(|e| at(e.to_string()))?;
-        for (path, alpha) in ballot.alphas() {
-            if !seen.insert(alpha) {
-                return Err(at(format!(
-                    "{path} repeats an alpha of another ballot (a replayed ciphertext)"
-                )));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = for_each_ballot(
+        path,
+        head,
+        threads,
+        || Checked {
+            aggregator: Aggregator::new(&shape),
+            alphas: Vec::new(),
+            rng: OsRandom,
+        },
+        |state, raw| {
+            let ballot: EncryptedBallot = strict(raw.bytes, &format!("ballot {}", raw.index))?;
+            let at = |e: String| format!("ballot {} (tracker {}): {e}", raw.index, ballot.tracker());
+            context
+                .check_ballot(&ballot, ballot.weight)
+                .map_err(|e| at(e.to_string()))?;
+            context
+                .check_proofs(&ballot, &mut state.rng)
+                .map_err(|e| at(e.to_string()))?;
+            for c in &ballot.contests {
+                let alphas = c.selections.iter().map(|s| &s.alpha).chain([&c.indicator.alpha]);
+                state.alphas.extend(alphas.map(|a| (*a.as_bytes(), raw.index)));
             }
-        }
-        aggregator.add_ballot(ballot).map_err(|e| at(e.to_string()))?;
+            state.aggregator.add_ballot(&ballot).map_err(|e| at(e.to_string()))
+        },
+    )?;
+    let mut aggregator = Aggregator::new(&shape);
+    let mut alphas = Vec::new();
+    for w in workers {
+        aggregator.merge(w.aggregator);
+        alphas.extend(w.alphas);
+    }
+    alphas.sort_unstable();
+    if let Some(pair) = alphas.windows(2).find(|p| p[0].0 == p[1].0) {
+        return Err(format!(
+            "ballots {} and {} hold the same alpha {} (a replayed ciphertext): not decrypting",
+            pair[0].1,
+            pair[1].1,
+            hex::encode(pair[0].0)
+        ));
     }
     aggregator.finish().map_err(|e| e.to_string())
 }

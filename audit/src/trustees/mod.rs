@@ -17,6 +17,7 @@
 //! | [`decrypt`] | the encrypted totals, partial decryptions with proofs, their combination | §16.6–§16.8 |
 //! | [`dlog`] | the bounded discrete log (baby-step giant-step) | §16.8 |
 //! | [`files`] | the files a trustee downloads and keeps: the board file, secret files | §16.12 |
+//! | [`request`] | reading the decryption request in bounded memory, its ballots on every core | §16.12 |
 //! | [`cli`] | `teller-audit trustee keygen / share / check / finish / decrypt` | §16.1 |
 //!
 //! A server integrates it so: it keeps a [`board::Board`] per election,
@@ -35,6 +36,7 @@ pub mod dlog;
 pub mod envelope;
 pub mod files;
 pub mod proofs;
+pub mod request;
 pub mod share;
 
 use crate::canonical::is_election_id;
