@@ -199,7 +199,8 @@ pub(crate) fn aggregate_locked(
 /// The decryption request (§16.12, `teller-decryption-request/1`), as
 /// canonical JSON: the definition, every cast ballot with its election, by
 /// tracker, and the aggregate. Exactly what `teller-audit trustee decrypt
-/// --request` reads.
+/// --request` reads. Whole, in memory (about 14 KB a ballot): for tests
+/// and small elections; the server streams it ([`RequestStream`]).
 pub fn request(conn: &mut AnyConnection, election: &str) -> Result<Vec<u8>, OpError> {
     let mut out = Vec::new();
     write_request(conn, election, &mut out)?;
@@ -207,26 +208,96 @@ pub fn request(conn: &mut AnyConnection, election: &str) -> Result<Vec<u8>, OpEr
 }
 
 /// [`request`], written to `out` as the ballots are paged out of the
-/// database (a ballot of the example election is about 14 KB).
-pub fn write_request(conn: &mut AnyConnection, election: &str, out: &mut Vec<u8>) -> Result<(), OpError> {
-    let row = elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.to_string()))?;
-    let stored = store::aggregate(conn, &row.id)?.ok_or_else(|| {
-        refused(
-            "not_closed",
-            "there is nothing to decrypt yet: the decryption request is ready once the polls have closed",
-        )
-    })?;
-    let id = canonical(&row.id)?;
-    // Members in canonical order: aggregate, ballots, definition, election, format.
-    out.extend_from_slice(b"{\"aggregate\":");
-    out.extend(canonical(&stored.aggregate)?);
-    out.extend_from_slice(b",\"ballots\":[");
-    let mut after = String::new();
-    let mut first = true;
-    loop {
-        let page = crate::store::ballots::sealed_rows_after(conn, &row.id, &after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.0.clone();
+/// database.
+pub fn write_request(conn: &mut AnyConnection, election: &str, out: &mut impl std::io::Write) -> Result<(), OpError> {
+    let mut stream = RequestStream::open(conn, election)?;
+    let write = |out: &mut dyn std::io::Write, bytes: &[u8]| {
+        out.write_all(bytes)
+            .map_err(|e| internal(format!("writing the decryption request: {e}")))
+    };
+    write(out, &stream.head())?;
+    while let Some(part) = stream.next_page(conn, REQUEST_PAGE)? {
+        write(out, &part)?;
+    }
+    write(out, &stream.tail()?)
+}
+
+/// Ballots read from the database at a time for the decryption request:
+/// about 1.4 MB of text for ballots of the example election.
+pub const REQUEST_PAGE: i64 = 100;
+
+/// The decryption request produced a part at a time, so that the server
+/// holds one page of ballots whatever their number: [`Self::head`], then
+/// [`Self::next_page`] until it gives `None`, then [`Self::tail`]. The
+/// concatenation is exactly [`request`]'s bytes.
+///
+/// Each page is read with whatever connection the caller passes, so a
+/// slow download holds no connection between pages. The ballots cannot
+/// change once the aggregate exists (the polls are closed); all the same,
+/// [`Self::tail`] refuses to end the text unless exactly the aggregate's
+/// number of ballots went out, so a request cut short or padded is never
+/// completed into one that looks valid.
+pub struct RequestStream {
+    election: String,
+    /// The election id, as canonical JSON.
+    id: Vec<u8>,
+    /// The definition, canonical already as stored.
+    definition: String,
+    aggregate: Vec<u8>,
+    /// Ballots in the aggregate.
+    expected: u64,
+    /// Ballots written so far, and the last one's tracker.
+    written: u64,
+    after: String,
+    done: bool,
+}
+
+impl RequestStream {
+    /// Start the request of `election`: refused (changing nothing) when
+    /// there is no such election or nothing to decrypt yet.
+    pub fn open(conn: &mut AnyConnection, election: &str) -> Result<RequestStream, OpError> {
+        let row = elections::find(conn, election)?.ok_or_else(|| OpError::NoSuchElection(election.to_string()))?;
+        let stored = store::aggregate(conn, &row.id)?.ok_or_else(|| {
+            refused(
+                "not_closed",
+                "there is nothing to decrypt yet: the decryption request is ready once the polls have closed",
+            )
+        })?;
+        Ok(RequestStream {
+            id: canonical(&row.id)?,
+            aggregate: canonical(&stored.aggregate)?,
+            expected: stored.ballots,
+            election: row.id,
+            definition: row.definition,
+            written: 0,
+            after: String::new(),
+            done: false,
+        })
+    }
+
+    /// The text before the first ballot. Members in canonical order:
+    /// aggregate, ballots, definition, election, format.
+    pub fn head(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.aggregate.len() + 32);
+        out.extend_from_slice(b"{\"aggregate\":");
+        out.extend_from_slice(&self.aggregate);
+        out.extend_from_slice(b",\"ballots\":[");
+        out
+    }
+
+    /// The next `limit` ballots' text (with the commas between them), or
+    /// `None` when every ballot has been given.
+    pub fn next_page(&mut self, conn: &mut AnyConnection, limit: i64) -> Result<Option<Vec<u8>>, OpError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = crate::store::ballots::sealed_rows_after(conn, &self.election, &self.after, limit)?;
+        let Some(last) = page.last() else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.after = last.0.clone();
+        let mut out = Vec::with_capacity(page.iter().map(|(_, b)| b.len() + self.id.len() + 12).sum());
         for (tracker, body) in &page {
             // The stored body is canonical, its members contests,
             // fingerprint, format, nonce, weight: `election` goes before
@@ -235,25 +306,37 @@ pub fn write_request(conn: &mut AnyConnection, election: &str, out: &mut Vec<u8>
             let at = body
                 .rfind(",\"fingerprint\":\"")
                 .ok_or_else(|| internal(format!("ballot {tracker} has no fingerprint")))?;
-            if !first {
+            if self.written > 0 {
                 out.push(b',');
             }
-            first = false;
+            self.written += 1;
             out.extend_from_slice(&body.as_bytes()[..at]);
             out.extend_from_slice(b",\"election\":");
-            out.extend_from_slice(&id);
+            out.extend_from_slice(&self.id);
             out.extend_from_slice(&body.as_bytes()[at..]);
         }
+        Ok(Some(out))
     }
-    // The stored definition is its canonical encoding already.
-    out.extend_from_slice(b"],\"definition\":");
-    out.extend_from_slice(row.definition.as_bytes());
-    out.extend_from_slice(b",\"election\":");
-    out.extend_from_slice(&id);
-    out.extend_from_slice(b",\"format\":");
-    out.extend(canonical(&REQUEST_FORMAT)?);
-    out.push(b'}');
-    Ok(())
+
+    /// The text after the last ballot; an error, and no text, unless
+    /// every ballot was given and exactly the aggregate's number.
+    pub fn tail(&self) -> Result<Vec<u8>, OpError> {
+        if !self.done || self.written != self.expected {
+            return Err(internal(format!(
+                "the decryption request of {} gave {} ballots where its aggregate has {}",
+                self.election, self.written, self.expected
+            )));
+        }
+        let mut out = Vec::with_capacity(self.definition.len() + 128);
+        out.extend_from_slice(b"],\"definition\":");
+        out.extend_from_slice(self.definition.as_bytes());
+        out.extend_from_slice(b",\"election\":");
+        out.extend_from_slice(&self.id);
+        out.extend_from_slice(b",\"format\":");
+        out.extend(canonical(&REQUEST_FORMAT)?);
+        out.push(b'}');
+        Ok(out)
+    }
 }
 
 fn canonical<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, OpError> {

@@ -8,7 +8,7 @@
 //! what is wrong; a second share from the same trustee, or one after the
 //! totals are decrypted, `409`, changing nothing.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -130,19 +130,98 @@ pub fn view(c: &Ceremony, p: &Progress, j: TrusteeIndex) -> DecryptionView {
     }
 }
 
-async fn request_bytes(state: &AppState, election: String) -> Result<Vec<u8>, OpError> {
-    state.run(move |conn, _| decryption::request(conn, &election)).await
-}
+/// Parts of the decryption request waiting to be sent: with pages of about
+/// 1.4 MB (`REQUEST_PAGE` ballots), the server holds a few MB of it
+/// whatever the number of ballots.
+const PAGES_IN_FLIGHT: usize = 2;
 
-fn request_file(bytes: Vec<u8>) -> Response {
-    (
+/// The decryption request as a download, produced page by page from the
+/// database while it is sent (§16.12: about 14 KB a ballot, 1.4 GB for
+/// 100,000). What would refuse it (no such election, not closed) is
+/// answered before the first byte; a failure after that aborts the
+/// connection, so the trustee's file is incomplete and is refused by
+/// `teller-audit trustee decrypt`, never a shorter request that looks
+/// whole.
+async fn request_file(state: &AppState, election: String) -> Result<Response, OpError> {
+    let stream = state
+        .run(move |conn, _| decryption::RequestStream::open(conn, &election))
+        .await?;
+    let (parts, body) = tokio::sync::mpsc::channel(PAGES_IN_FLIGHT);
+    tokio::spawn(produce(state.clone(), stream, parts));
+    Ok((
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"request.json\""),
         ],
-        bytes,
+        Body::new(ChannelBody(body)),
     )
-        .into_response()
+        .into_response())
+}
+
+type Part = Result<Bytes, std::io::Error>;
+
+/// Send the request's parts, each page read on the blocking pool with a
+/// connection held only while it is read; stop when the client has gone.
+async fn produce(state: AppState, mut stream: decryption::RequestStream, parts: tokio::sync::mpsc::Sender<Part>) {
+    if parts.send(Ok(Bytes::from(stream.head()))).await.is_err() {
+        return;
+    }
+    loop {
+        let read = state
+            .run(move |conn, _| {
+                let page = stream.next_page(conn, decryption::REQUEST_PAGE);
+                Ok((stream, page))
+            })
+            .await;
+        let (next, page) = match read {
+            Ok((s, Ok(page))) => (s, page),
+            Ok((_, Err(e))) | Err(e) => return abort(&parts, e).await,
+        };
+        stream = next;
+        let part = match page {
+            Some(page) => page,
+            None => match stream.tail() {
+                Ok(tail) => {
+                    let _ = parts.send(Ok(Bytes::from(tail))).await;
+                    return;
+                }
+                Err(e) => return abort(&parts, e).await,
+            },
+        };
+        if parts.send(Ok(Bytes::from(part))).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Log why the request stopped and end the body with an error: the
+/// connection is closed without the end of the chunked body, which the
+/// client sees as an incomplete download.
+async fn abort(parts: &tokio::sync::mpsc::Sender<Part>, e: OpError) {
+    tracing::error!(error = %e, "the decryption request stopped part way; the connection is aborted");
+    let _ = parts
+        .send(Err(std::io::Error::other(
+            "the decryption request could not be completed",
+        )))
+        .await;
+}
+
+/// A response body fed by a channel (`http_body::Body`), ending with an
+/// error when the producer sends one.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Part>);
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|part| part.map(|p| p.map(http_body::Frame::data)))
+    }
 }
 
 /// `GET /api/v1/elections/{id}/decryption/request`: the decryption request
@@ -154,7 +233,7 @@ pub async fn api_request(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let who = api_trustee(&state, ip, &headers, &id).await?;
-    Ok(request_file(request_bytes(&state, who.election).await?))
+    Ok(request_file(&state, who.election).await?)
 }
 
 /// `GET /trustee/decryption-request.json`: the same, to download.
@@ -164,8 +243,8 @@ pub async fn download(State(state): State<AppState>, ClientAddr(ip): ClientAddr,
         Ok(None) => return Redirect::to("/trustee").into_response(),
         Err(e) => return PageError::from(e).into_response(),
     };
-    match request_bytes(&state, who.election).await {
-        Ok(bytes) => request_file(bytes),
+    match request_file(&state, who.election).await {
+        Ok(response) => response,
         Err(e) => PageError::from(e).into_response(),
     }
 }

@@ -307,6 +307,27 @@ async fn from_close_to_result(backend: Backend) {
     )
     .await;
     assert_eq!(std::fs::read(t1.dir.join("request-api.json")).unwrap(), request_bytes);
+    // The download is streamed page by page; it is exactly what
+    // `request` builds whole, whatever the page size.
+    {
+        use teller::ops::decryption::{request, RequestStream};
+        let mut conn = app.db.conn();
+        assert_eq!(request(&mut conn, &election).unwrap(), request_bytes);
+        let mut stream = RequestStream::open(&mut conn, &election).unwrap();
+        let mut pieced = stream.head();
+        let mut pages = 0;
+        while let Some(page) = stream.next_page(&mut conn, 1).unwrap() {
+            pieced.extend(page);
+            pages += 1;
+        }
+        pieced.extend(stream.tail().unwrap());
+        assert_eq!(pages, 4);
+        assert_eq!(pieced, request_bytes);
+        // A stream stopped short is never given its end.
+        let mut stream = RequestStream::open(&mut conn, &election).unwrap();
+        assert!(stream.next_page(&mut conn, 3).unwrap().is_some());
+        assert!(stream.tail().is_err());
+    }
 
     let partial1 = run_in(&t1.dir, &command);
     let (status, html) = upload_page(&app, &cookie, std::fs::read(&partial1).unwrap()).await;
