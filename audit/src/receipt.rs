@@ -9,7 +9,7 @@ use crate::ballot::Ballot;
 use crate::canonical;
 use crate::count::Weight;
 use crate::crypto::{Digest, Nonce, PublicKey, Signature};
-use crate::encrypted::ballot::{EncryptedBallot, EncryptedContest};
+use crate::encrypted::ballot::{EncryptedBallot, EncryptedContest, ENCRYPTED_BALLOT_FORMAT};
 
 /// The `format` value of a receipt.
 pub const RECEIPT_FORMAT: &str = "teller-receipt/1";
@@ -219,6 +219,10 @@ pub enum ReceiptProblem {
     /// Unknown format string.
     #[error("the receipt's format is {0:?}, not teller-receipt/1")]
     Format(String),
+    /// The encrypted ballot's format is not the one this reader knows: its
+    /// members may read alike, but nothing says they mean the same.
+    #[error("the receipt's encrypted ballot has format {0:?}, not teller-encrypted-ballot/1")]
+    EncryptedBallotFormat(String),
     /// The ballot belongs to another election than the receipt names.
     #[error("the receipt names election {receipt} but its ballot is for {ballot}")]
     ElectionMismatch {
@@ -249,6 +253,11 @@ impl Receipt {
         if b.format != RECEIPT_FORMAT {
             out.push(ReceiptProblem::Format(b.format.clone()));
         }
+        if let Some(encrypted) = b.ballot.encrypted() {
+            if encrypted.format != ENCRYPTED_BALLOT_FORMAT {
+                out.push(ReceiptProblem::EncryptedBallotFormat(encrypted.format.clone()));
+            }
+        }
         if b.ballot.election() != b.election {
             out.push(ReceiptProblem::ElectionMismatch {
                 receipt: b.election.clone(),
@@ -266,5 +275,73 @@ impl Receipt {
             out.push(ReceiptProblem::Signature(b.public_key.to_hex()));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+
+    const ELECTION: &str = "2a6f16d2-c738-4ef1-8402-71c1bfa25a25";
+
+    /// RFC 8032 §7.1 TEST 1's key, as the election key.
+    fn key() -> Ed25519KeyPair {
+        let seed = hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").unwrap();
+        Ed25519KeyPair::from_seed_unchecked(&seed).unwrap()
+    }
+
+    /// A receipt of an encrypted ballot whose `format` is `format`, its
+    /// tracker that ballot's hash and its signature the named key's, so
+    /// that only the format can be at fault. (The contests do not matter
+    /// here: a receipt's own checks do not open the ciphertexts.)
+    fn encrypted_receipt(format: &str) -> Receipt {
+        let pair = key();
+        let ballot = ReceiptBallot::Encrypted(EncryptedBallot {
+            format: format.into(),
+            election: ELECTION.into(),
+            fingerprint: Digest::of(b"fingerprint"),
+            nonce: Nonce([7; 16]),
+            weight: Weight::parse("1").unwrap(),
+            contests: vec![],
+        });
+        let body = ReceiptBody {
+            format: RECEIPT_FORMAT.into(),
+            election: ELECTION.into(),
+            tracker: ballot.tracker(),
+            ballot,
+            seal: 1,
+            public_key: PublicKey(pair.public_key().as_ref().try_into().unwrap()),
+        };
+        let signature = Signature(pair.sign(&body.signed_bytes()).as_ref().try_into().unwrap());
+        Receipt { body, signature }
+    }
+
+    /// Write the receipt and read it back, as `verify-receipt` does.
+    fn reread(receipt: &Receipt) -> Receipt {
+        serde_json::from_slice(&serde_json::to_vec(receipt).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_receipt_of_an_encrypted_ballot_of_format_1_has_no_problem() {
+        let receipt = reread(&encrypted_receipt(ENCRYPTED_BALLOT_FORMAT));
+        assert_eq!(receipt.problems(), vec![]);
+    }
+
+    #[test]
+    fn a_receipt_of_an_encrypted_ballot_of_another_format_names_it() {
+        for format in ["teller-encrypted-ballot/2", "", "Teller-Encrypted-Ballot/1"] {
+            let receipt = reread(&encrypted_receipt(format));
+            assert!(
+                receipt.body.ballot.encrypted().is_some(),
+                "{format:?} is read as an encrypted ballot"
+            );
+            let problems = receipt.problems();
+            assert_eq!(problems, vec![ReceiptProblem::EncryptedBallotFormat(format.into())]);
+            assert_eq!(
+                problems[0].to_string(),
+                format!("the receipt's encrypted ballot has format {format:?}, not teller-encrypted-ballot/1")
+            );
+        }
     }
 }
