@@ -89,6 +89,12 @@ fn run(case: &Value) -> Option<String> {
             wrong.push(format!("the format failure should name {place}: {failures}"));
         }
     }
+    if let Some(text) = case["mentions"].as_str() {
+        let failures = check(expected)["failures"].to_string();
+        if !failures.contains(text) {
+            wrong.push(format!("the {expected} failure should mention {text:?}: {failures}"));
+        }
+    }
     (!wrong.is_empty()).then(|| wrong.join("; "))
 }
 

@@ -511,6 +511,27 @@ fn receipts(s: &mut Suite, e: &Elections, b: &Bases) {
         object(&r),
         b.record("encrypted/tallied"),
     );
+    // Signed by the key it names (the attacker's, as in
+    // receipt-election-key), so that only the receipt's own checks tell:
+    // the encrypted ballot's format is the first thing at fault.
+    let mut r = receipt();
+    r["ballot"]["format"] = json!("teller-encrypted-ballot/2");
+    r["tracker"] = json!(sha256_hex(&[&canonical(&r["ballot"])]));
+    let a = attacker();
+    r["public_key"] = json!(a.public_hex());
+    resign_with(&mut r, &|bytes| a.sign(bytes));
+    s.receipt(
+        meta(
+            "receipt-signature-encrypted-format",
+            "receipt-signature",
+            section,
+            "the receipt's encrypted ballot is teller-encrypted-ballot/1",
+            "A receipt whose encrypted ballot's format is teller-encrypted-ballot/2, tracker redone, signed by the key it names.",
+        )
+        .mentioning("teller-encrypted-ballot/2"),
+        object(&r),
+        b.record("encrypted/tallied"),
+    );
     s.receipt(
         meta(
             "receipt-election-encrypted-other",
