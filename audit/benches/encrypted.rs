@@ -110,6 +110,51 @@ fn bench_encrypted(c: &mut Criterion) {
         b.iter(|| context.check_proofs(black_box(&ballot), &mut OsRandom))
     });
     c.bench_function("encrypted/cast/tracker", |b| b.iter(|| black_box(&ballot).tracker()));
+    // What the server does per cast when casts arrive together
+    // (`web::proof_batch`): each ballot's own checks and equations, then
+    // one multiscalar multiplication for BATCH ballots. Reported per
+    // ballot: the time of one batch divided by BATCH.
+    const BATCH: usize = 32;
+    let many: Vec<Vec<u8>> = (0..BATCH)
+        .map(|_| {
+            let (b, _) = encrypter
+                .encrypt(&f.choices, Weight::ONE, &mut OsRandom)
+                .expect("valid choices");
+            b.canonical_bytes()
+        })
+        .collect();
+    c.bench_function("encrypted/cast/equations", |b| {
+        b.iter(|| context.ballot_equations(black_box(&ballot)))
+    });
+    let batched_check = |per_ballot: &mut dyn FnMut() -> u64| {
+        let start = per_ballot();
+        let mut batch = teller_audit::encrypted::batch::Batch::new(&f.bases);
+        for (i, bytes) in many.iter().enumerate() {
+            let ballot = read_ballot(black_box(bytes)).expect("reads");
+            context.check_ballot(&ballot, Weight::ONE).expect("checks");
+            batch.push(i, context.ballot_equations(&ballot).expect("equations"));
+            black_box(ballot.tracker());
+        }
+        batch.verify(&mut OsRandom).expect("all hold");
+        (per_ballot() - start) / BATCH as u64
+    };
+    c.bench_function("encrypted/cast/whole-check-in-batches-of-32-per-ballot", |b| {
+        b.iter_custom(|iters| {
+            let mut clock = {
+                let t0 = std::time::Instant::now();
+                move || t0.elapsed().as_nanos() as u64
+            };
+            std::time::Duration::from_nanos((0..iters).map(|_| batched_check(&mut clock)).sum())
+        })
+    });
+    if thread_cpu_ns().is_some() {
+        c.bench_function("encrypted/cast/whole-check-in-batches-of-32-per-ballot-cpu", |b| {
+            b.iter_custom(|iters| {
+                let mut clock = || thread_cpu_ns().unwrap_or(0);
+                std::time::Duration::from_nanos((0..iters).map(|_| batched_check(&mut clock)).sum())
+            })
+        });
+    }
     let whole_check = || {
         let ballot = read_ballot(black_box(&bytes)).expect("reads");
         context.check_cast(&ballot, Weight::ONE, &EmptyStore, &mut OsRandom)

@@ -109,7 +109,7 @@ pub fn push_hex(bytes: &[u8], out: &mut Vec<u8>) {
 
 /// Lower-case hex of `bytes` written into `buf` (twice their length), as
 /// text: no allocation, for serialising digests and keys.
-fn hex_in<'b>(bytes: &[u8], buf: &'b mut [u8]) -> &'b str {
+pub(crate) fn hex_in<'b>(bytes: &[u8], buf: &'b mut [u8]) -> &'b str {
     for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
         pair[0] = HEX_DIGITS[usize::from(b >> 4)];
         pair[1] = HEX_DIGITS[usize::from(b & 0x0f)];

@@ -17,7 +17,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 
 use teller_audit::encrypted::batch::{Bases, Batch, Equations};
-use teller_audit::encrypted::group::OsRandom;
+use teller_audit::encrypted::group::{OsRandom, RandomSource};
 use tokio::sync::oneshot;
 
 use crate::ops::encrypted::Encryption;
@@ -110,6 +110,27 @@ fn work(rx: &std::sync::Mutex<Receiver<Job>>) {
     }
 }
 
+/// The batch's random weights: a ChaCha stream keyed from the operating
+/// system's CSPRNG for each batch (one system call per batch, not one per
+/// equation). Unpredictable to whoever made the ballots, which is all the
+/// soundness of a batch needs (§15.6).
+struct BatchWeights(rand::rngs::StdRng);
+
+impl BatchWeights {
+    fn new() -> BatchWeights {
+        use rand::SeedableRng;
+        let mut seed = [0u8; 32];
+        OsRandom.fill(&mut seed);
+        BatchWeights(rand::rngs::StdRng::from_seed(seed))
+    }
+}
+
+impl RandomSource for BatchWeights {
+    fn fill(&mut self, out: &mut [u8]) {
+        rand::RngCore::fill_bytes(&mut self.0, out);
+    }
+}
+
 /// Check the jobs, one batch per election, and answer each.
 fn check(mut jobs: Vec<Job>) {
     while let Some(first) = jobs.first() {
@@ -123,7 +144,7 @@ fn check(mut jobs: Vec<Job>) {
             batch.push(i, job.equations);
             replies.push(Some(job.reply));
         }
-        let failing = batch.verify(&mut OsRandom).err().unwrap_or_default();
+        let failing = batch.verify(&mut BatchWeights::new()).err().unwrap_or_default();
         for i in failing {
             if let Some(reply) = replies[i].take() {
                 let _ = reply.send(false);

@@ -136,7 +136,8 @@ impl Element {
 
     /// The encoding as 64 lower-case hex digits.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.bytes)
+        let mut buf = [0u8; 2 * ENCODED_LEN];
+        crate::crypto::hex_in(&self.bytes, &mut buf).to_string()
     }
 
     /// Whether this is the identity. The encoding is unique, so this is a
@@ -186,7 +187,9 @@ impl From<RistrettoPoint> for Element {
 
 impl Serialize for Element {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_hex())
+        // Written in place: a ballot has a few hundred of them.
+        let mut buf = [0u8; 2 * ENCODED_LEN];
+        s.serialize_str(crate::crypto::hex_in(&self.bytes, &mut buf))
     }
 }
 
@@ -248,7 +251,8 @@ pub fn scalar_from_hex(text: &str) -> Result<Scalar, ScalarError> {
 
 /// A scalar as 64 lower-case hex digits (32 bytes, little-endian).
 pub fn scalar_to_hex(s: &Scalar) -> String {
-    hex::encode(s.as_bytes())
+    let mut buf = [0u8; 64];
+    crate::crypto::hex_in(s.as_bytes(), &mut buf).to_string()
 }
 
 /// A small integer (a count, a weight, an index) as a scalar: `m mod ℓ`,
@@ -272,7 +276,8 @@ pub mod hex_scalar {
 
     /// Write 64 lower-case hex digits.
     pub fn serialize<S: Serializer>(s: &Scalar, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_str(&scalar_to_hex(s))
+        let mut buf = [0u8; 64];
+        ser.serialize_str(crate::crypto::hex_in(s.as_bytes(), &mut buf))
     }
 
     /// Read 64 lower-case hex digits of a canonical scalar.
