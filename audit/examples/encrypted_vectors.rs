@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce};
 use teller_audit::definition::Definition;
+use teller_audit::encrypted::audited::{choices_in_words, AuditedBallot, AuditedEncryption, AUDITED_BALLOT_FORMAT};
 use teller_audit::encrypted::ballot::{BallotShape, EncryptedBallot, EncryptedSelection, Encrypter};
 use teller_audit::encrypted::batch::Bases;
 use teller_audit::encrypted::cast::{read_ballot, CastContext, CastStore};
@@ -35,6 +36,7 @@ use teller_audit::encrypted::group::{
 use teller_audit::encrypted::hash::{tag, test_scalar, Framer};
 use teller_audit::encrypted::nonces::{indicator_randomness, option_randomness, BallotSeed};
 use teller_audit::encrypted::proofs::{ContestStatement, SelectionStatement};
+use teller_audit::trustees::ceremony::KeyEntry;
 
 /// The example election's definition (examples/board-election.toml, as
 /// the demo makes it), with the treasurer's write-ins turned off (§14.8).
@@ -187,6 +189,7 @@ fn generate() -> String {
     top.insert("selection-proof", selection_proof(&election));
     top.insert("contest-proof", contest_proof(&election));
     let (ballots, example) = encrypted_ballots(&election);
+    top.insert("audited-ballot", audited_ballots(&election, &ballots[0]));
     top.insert("encrypted-ballot", ballots);
     top.insert("refusals", refusals(&election, &example));
     let value = Value::Object(top.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
@@ -198,13 +201,14 @@ fn generate() -> String {
 
 fn about() -> Value {
     json!({
-        "spec": "docs/design/encrypted-ballots.md §14-§15 (to become audit/FORMAT.md §14-§15); test-vector plan §B",
+        "spec": "audit/FORMAT.md §14-§15 and §16.10 (format version 5); test-vector plan: docs/design/encrypted-ballots.md §B",
         "generator": "cargo run -p teller-audit --example encrypted_vectors -- [--check] audit/conformance/encrypted-vectors.json",
         "checked_by": ["audit/tests/encrypted_vectors.rs (Rust, recomputing every vector from its inputs)", "browser: node --test"],
         "hex": "All bytes are lower-case hex. An element is its 32-byte encoding E(P) (RFC 9496); a scalar is 32 bytes little-endian, below the group order.",
         "labels": "A secret scalar named by a label is HS(\"teller/test-vector/v1\"; str(label)). Fixed byte strings named by a label (seeds, nonces) are the first bytes of H256(\"teller/test-vector/v1\"; str(label)).",
         "draws": "Provers take a random source. `draws` lists, in order, every byte string it returns: a scalar is drawn as 64 bytes reduced mod the group order (§14.4), and each vector's 64-byte draws are a scalar's 32 bytes followed by 32 zero bytes, so the drawn scalar is that scalar. A ballot's `random` starts with the 32-byte seed and the 16-byte nonce.",
         "draw_order": "Selection proof (§15.2): for j = 0..p, c_j then v_j; for j = m, v_m is the nonce u and c_m is replaced. Contest proof (§15.3): for j = 0..L, c_j, v1_j, v2_j; for j = k, v1_k and v2_k are u1 and u2 and c_k is replaced. A ballot: contest by contest in definition order, each option's selection proof in option order, then the contest proof.",
+        "audited": "audited-ballot: the file of §16.10 for the encrypted-ballot vector of the same name; `counts` and `choices` are what the seed opens it to, `in_words` the lines verify-audit ends with; each `refused` entry is the file with the top-level `member` replaced by `replacement`, whose first failing check is `check`.",
         "rfc9496": "ristretto.encodings is RFC 9496 Appendix A.1; the first 29 entries of ristretto.refused are Appendix A.2, in the RFC's order."
     })
 }
@@ -1067,6 +1071,86 @@ fn encrypted_ballots(e: &ExampleElection) -> (Value, EncryptedBallot) {
         })
         .collect();
     (json!(out), example.unwrap())
+}
+
+/// The `example` encrypted ballot audited instead of cast (§16.10): the
+/// file the device offers, what `verify-audit` finds it opens to, and
+/// copies with one member replaced, each failing the check named.
+fn audited_ballots(e: &ExampleElection, example: &Value) -> Value {
+    let choices: BTreeMap<String, Vec<String>> = serde_json::from_value(example["choices"].clone()).unwrap();
+    let file = AuditedBallot {
+        format: AUDITED_BALLOT_FORMAT.to_string(),
+        definition: e.definition.clone(),
+        encryption: AuditedEncryption {
+            threshold: 2,
+            joint_key: *e.h(),
+            verification_keys: e
+                .verification_keys
+                .iter()
+                .map(|&(trustee, key)| KeyEntry { trustee, key })
+                .collect(),
+        },
+        ballot: serde_json::from_value(example["ballot"].clone()).unwrap(),
+        tracker: Digest::from_hex(example["tracker"].as_str().unwrap()).unwrap(),
+        seed: Digest::from_hex(example["seed"].as_str().unwrap()).unwrap(),
+        choices: choices.clone(),
+    };
+    assert_eq!(file.check(&mut OsRandom), Ok(()));
+    let counts: Vec<Value> = e
+        .shape
+        .contests
+        .iter()
+        .zip(e.shape.counts(&choices).unwrap())
+        .map(|(c, counts)| json!({"contest": c.id, "counts": counts}))
+        .collect();
+    let value = serde_json::to_value(&file).unwrap();
+    let mut other_choices = choices.clone();
+    other_choices.insert("bylaw-amendment-7".into(), vec!["no".into()]);
+    let mut other_encryption = value["encryption"].clone();
+    other_encryption["threshold"] = json!(3);
+    let refused: Vec<(&str, &str, Value, &str)> = vec![
+        ("another-threshold", "encryption", other_encryption, "audit-fingerprint"),
+        (
+            "another-tracker",
+            "tracker",
+            json!(flip_last(example["tracker"].as_str().unwrap())),
+            "audit-tracker",
+        ),
+        (
+            "another-seed",
+            "seed",
+            json!(hx(&label_bytes("audited-ballot/example/another-seed"))),
+            "audit-opening",
+        ),
+        ("other-choices", "choices", json!(other_choices), "audit-opening"),
+    ];
+    let refused: Vec<Value> = refused
+        .into_iter()
+        .map(|(name, member, replacement, check)| {
+            let mut changed = value.clone();
+            changed[member] = replacement.clone();
+            let audited: AuditedBallot = serde_json::from_value(changed).unwrap();
+            assert_eq!(audited.check(&mut OsRandom).map_err(|f| f.check), Err(check), "{name}");
+            json!({"name": name, "member": member, "replacement": replacement, "check": check})
+        })
+        .collect();
+    json!([{
+        "name": "example",
+        "ballot": "the encrypted-ballot vector example, audited instead of cast",
+        "file": value,
+        "counts": counts,
+        "choices": choices,
+        "in_words": choices_in_words(&e.definition, &choices),
+        "refused": refused,
+    }])
+}
+
+/// A hex string with its last digit changed.
+fn flip_last(hex: &str) -> String {
+    let mut s = hex.to_string();
+    let last = s.pop().unwrap();
+    s.push(if last == '0' { '1' } else { '0' });
+    s
 }
 
 struct NoStore;

@@ -1,6 +1,6 @@
 //! The known-answer vectors of encrypted ballots
-//! (`audit/conformance/encrypted-vectors.json`, docs/design/encrypted-ballots.md
-//! §B): every vector recomputed from the inputs the file gives, and every
+//! (`audit/conformance/encrypted-vectors.json`, the plan of
+//! docs/design/encrypted-ballots.md §B): every vector recomputed from the inputs the file gives, and every
 //! refusal refused with the check it names. The browser code checks the same
 //! file independently.
 #![allow(clippy::unwrap_used)]
@@ -11,6 +11,7 @@ use serde_json::Value;
 use teller_audit::count::Weight;
 use teller_audit::crypto::{Digest, Nonce};
 use teller_audit::definition::Definition;
+use teller_audit::encrypted::audited::AuditedBallot;
 use teller_audit::encrypted::ballot::{BallotShape, EncryptedBallot, Encrypter};
 use teller_audit::encrypted::batch::Bases;
 use teller_audit::encrypted::cast::{read_ballot, CastContext, CastRefusal, CastStore};
@@ -22,6 +23,7 @@ use teller_audit::encrypted::group::{
 use teller_audit::encrypted::hash::{tag, test_scalar, Framer, Sink};
 use teller_audit::encrypted::nonces::{indicator_randomness, option_randomness, BallotSeed};
 use teller_audit::encrypted::proofs::{ContestProof, ContestStatement, ProofError, SelectionProof, SelectionStatement};
+use teller_audit::verify::audit::verify_audit;
 
 fn vectors() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/encrypted-vectors.json");
@@ -528,6 +530,97 @@ fn every_refusal_is_refused_with_its_named_check() {
             // The unbatched check reaches the same verdict.
             let ballot = read_ballot(s(&case["ballot_text"]).as_bytes()).unwrap();
             assert_eq!(cast.check_proofs_unbatched(&ballot), Err(refusal.clone()), "{name}");
+        }
+    }
+}
+
+/// The count each ciphertext holds, found by opening it with the seed's `r`
+/// (§14.10): `α = g^r` and `β / h^r = g^m` for exactly one `m ∈ {0 … max}`.
+fn opened(h: &Element, r: &Scalar, alpha: &Value, beta: &Value, max: u32) -> u32 {
+    assert_eq!(element(alpha), Element::from_point(g_pow(r)), "alpha is g^r");
+    let gm = element(beta).point() - h.point() * r;
+    let found: Vec<u32> = (0..=max).filter(|&m| g_pow(&int(u64::from(m))) == gm).collect();
+    assert_eq!(found.len(), 1, "beta opens to exactly one count in 0 … {max}");
+    found[0]
+}
+
+#[test]
+fn the_audited_ballot_opens_to_its_choices_and_each_change_fails_its_check() {
+    let v = vectors();
+    let cases = array(&v["audited-ballot"]);
+    assert!(!cases.is_empty());
+    for case in cases {
+        let example = array(&v["encrypted-ballot"])
+            .iter()
+            .find(|b| b["name"] == case["name"])
+            .unwrap();
+        let file = &case["file"];
+        // The encrypted-ballot vector's ballot, seed and choices, with the
+        // election it was made for.
+        assert_eq!(file["format"], "teller-audited-ballot/1");
+        for member in ["ballot", "tracker", "seed", "choices", "definition"] {
+            assert_eq!(file[member], example[member], "{member}");
+        }
+        let input = &example["fingerprint_input"];
+        assert_eq!(file["encryption"]["threshold"], input["threshold"]);
+        assert_eq!(file["encryption"]["joint_key"], input["joint_key"]);
+        assert_eq!(file["encryption"]["verification_keys"], input["verification_keys"]);
+
+        // What the seed opens it to, recomputed here.
+        let e = election_of(example);
+        let (nonce, seed) = (
+            nonce(&example["nonce"]),
+            BallotSeed::from_bytes(digest(&file["seed"]).0),
+        );
+        let h = element(&input["joint_key"]);
+        let counts: Vec<Value> = array(&file["ballot"]["contests"])
+            .iter()
+            .zip(&e.shape.contests)
+            .map(|(contest, shape)| {
+                let id = s(&contest["contest"]);
+                let counts: Vec<u32> = array(&contest["selections"])
+                    .iter()
+                    .zip(&shape.options)
+                    .map(|(sel, option)| {
+                        let r = option_randomness(&e.fp, &nonce, &seed, id, option);
+                        opened(&h, &r, &sel["alpha"], &sel["beta"], shape.per_option)
+                    })
+                    .collect();
+                let r_x = indicator_randomness(&e.fp, &nonce, &seed, id);
+                let indicator = &contest["indicator"];
+                let marked = opened(&h, &r_x, &indicator["alpha"], &indicator["beta"], 1);
+                assert_eq!(
+                    marked,
+                    u32::from(counts.iter().sum::<u32>() >= 1),
+                    "{id}: the indicator"
+                );
+                serde_json::json!({"contest": id, "counts": counts})
+            })
+            .collect();
+        assert_eq!(Value::Array(counts), case["counts"]);
+        let choices: BTreeMap<String, Vec<String>> = serde_json::from_value(case["choices"].clone()).unwrap();
+        let listed: Vec<Vec<u32>> = array(&case["counts"])
+            .iter()
+            .map(|c| serde_json::from_value(c["counts"].clone()).unwrap())
+            .collect();
+        assert_eq!(e.shape.counts(&choices).unwrap(), listed);
+
+        // verify-audit: every check passes, and it ends with these choices.
+        let audited: AuditedBallot = serde_json::from_value(file.clone()).unwrap();
+        let out = verify_audit(Ok(audited), None);
+        assert!(out.report.ok(), "{}", out.report);
+        assert_eq!(out.choice_ids, choices);
+        assert_eq!(serde_json::json!(out.choices), case["in_words"]);
+
+        for refused in array(&case["refused"]) {
+            let mut changed = file.clone();
+            changed[s(&refused["member"])] = refused["replacement"].clone();
+            assert_ne!(&changed, file, "{}", refused["name"]);
+            let audited: AuditedBallot = serde_json::from_value(changed).unwrap();
+            let failure = audited.check(&mut OsRandom).unwrap_err();
+            assert_eq!(failure.check, s(&refused["check"]), "{}: {failure}", refused["name"]);
+            let out = verify_audit(Ok(audited), None);
+            assert_eq!(out.report.first_failure(), Some(failure.check), "{}", refused["name"]);
         }
     }
 }

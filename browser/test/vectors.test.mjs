@@ -2,12 +2,12 @@
 // (audit/conformance/encrypted-vectors.json, made by
 // `cargo run -p teller-audit --example encrypted_vectors`), recomputed here
 // independently: every deterministic value byte for byte, every refusal
-// with its check, path and reason (docs/design/encrypted-ballots.md §B).
+// with its check, path and reason (the plan of docs/design/encrypted-ballots.md §B).
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { createBallot, electionParams } from "../src/ballot.js";
+import { auditedBallot, createBallot, electionParams } from "../src/ballot.js";
 import { canonical } from "../src/canonical.js";
 import { combine, decryptToPoint, encrypt } from "../src/elgamal.js";
 import { definitionHash, fingerprint, fingerprintItems } from "../src/fingerprint.js";
@@ -20,7 +20,7 @@ import {
   contestChallenge, contestChallengeItems, proveContest, proveSelection, selectionChallenge, selectionChallengeItems,
   verifyContest, verifySelection,
 } from "../src/proofs.js";
-import { verifyBallot } from "../src/verify.js";
+import { verifyAudited, verifyBallot } from "../src/verify.js";
 import { refusal, scripted } from "../fixtures/example.mjs";
 
 const V = JSON.parse(readFileSync(new URL("../../audit/conformance/encrypted-vectors.json", import.meta.url), "utf8"));
@@ -52,7 +52,7 @@ function item({ type, value, hex, items }) {
 
 test("the file is teller-encrypted-vectors/1 with every group of the plan (§B)", () => {
   assert.equal(V.format, "teller-encrypted-vectors/1");
-  for (const group of ["ristretto.encodings", "ristretto.refused", "ristretto.identity", "scalars", "hash", "fingerprint", "elgamal", "nonces", "selection-proof", "contest-proof", "encrypted-ballot", "refusals"]) {
+  for (const group of ["ristretto.encodings", "ristretto.refused", "ristretto.identity", "scalars", "hash", "fingerprint", "elgamal", "nonces", "selection-proof", "contest-proof", "encrypted-ballot", "audited-ballot", "refusals"]) {
     assert.ok(group in V, group);
   }
 });
@@ -272,6 +272,27 @@ test("encrypted-ballot: the whole ballot from its random bytes, its canonical JS
     assert.equal(v.canonical.length, v.size);
     assert.equal(made.tracker, v.tracker, v.name);
     assert.equal(verifyBallot(v.ballot, params), v.tracker);
+  }
+});
+
+test("audited-ballot: the device makes the same file, verify-audit opens it to its choices, and each change fails its check (§16.10)", () => {
+  assert.ok(V["audited-ballot"].length > 0);
+  for (const v of V["audited-ballot"]) {
+    const b = V["encrypted-ballot"].find((x) => x.name === v.name);
+    const params = paramsOf({ election: b.election, definition: b.definition, input: b.fingerprint_input, weight: b.weight });
+    const made = createBallot(params, b.choices, random(b.random));
+    const file = auditedBallot(params, made.ballot, made.tracker, made.seed, b.choices);
+    assert.equal(canonical(file), canonical(v.file), `${v.name}: the device's audited ballot is the vector's`);
+    const out = verifyAudited(JSON.parse(JSON.stringify(v.file)));
+    assert.equal(out.fingerprint, b.fingerprint);
+    assert.equal(out.tracker, b.tracker);
+    assert.deepEqual(out.choices, v.choices);
+    assert.deepEqual(v.counts.map(({ contest, counts }) => [contest, counts]), [...out.counts]);
+    for (const r of v.refused) {
+      const changed = { ...structuredClone(v.file), [r.member]: structuredClone(r.replacement) };
+      const e = refusal(() => verifyAudited(changed));
+      assert.equal(e.check, r.check, `${r.name}: ${e.message}`);
+    }
   }
 });
 
