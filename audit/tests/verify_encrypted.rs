@@ -444,3 +444,251 @@ fn verify_audit_names_a_lying_opening_and_a_wrong_tracker() {
         .unwrap();
     assert_eq!(record["status"], "fail", "{record}");
 }
+
+/// The streamed report's failures of `check`.
+fn failures_of(report: &Report, check: &str) -> Vec<String> {
+    report
+        .check(check)
+        .unwrap_or_else(|| panic!("no check {check}"))
+        .failures
+        .clone()
+}
+
+#[test]
+fn one_bad_proof_among_many_ballots_names_exactly_that_ballot() {
+    // 300 ballots: the streamed reader checks the proofs of up to 128
+    // ballots in one batch (one Pippenger multiplication), so the bad one
+    // sits in a batch with 127 good ones and must still be named alone.
+    let synth = synth::build(300, 0);
+    for bad in [0usize, 137, 299] {
+        let mut v = serde_json::to_value(&synth.record).unwrap();
+        let p = &mut v["ballots"][bad]["contests"][1]["selections"][1]["proof"][0]["v"];
+        *p = other_scalar(p.as_str().unwrap()).into();
+        let s = Synth {
+            record: serde_json::from_value(v).unwrap(),
+            pkcs8: synth.pkcs8.clone(),
+        };
+        let ballots = s.record.encrypted_ballots.as_ref().unwrap();
+        let tracker = ballots[bad].tracker(synth::ELECTION);
+        for report in [verify_record(&s.record, &[]), streamed(&s)] {
+            let failures = failures_of(&report, "ballot-proofs");
+            assert_eq!(failures.len(), 1, "{failures:?}");
+            assert!(
+                failures[0].contains(&tracker.to_string())
+                    && failures[0].contains("contests[1].selections[1].proof")
+                    && failures[0].contains("branch 0"),
+                "{failures:?}"
+            );
+            for check in ["ballot-elements", "ballot-duplicates"] {
+                assert_eq!(report.check(check).unwrap().status, Status::Pass, "{check}");
+            }
+        }
+    }
+}
+
+/// The record as JSON with `change` made to its log, every entry numbered
+/// again and every checkpoint after the change covering the same entries,
+/// chained and signed again.
+fn log_changed(change: impl FnOnce(&mut Vec<serde_json::Value>) -> usize) -> Synth {
+    let mut s = fresh();
+    let mut v = serde_json::to_value(&s.record).unwrap();
+    let before = v["log"].as_array().unwrap().len();
+    let at = change(v["log"].as_array_mut().unwrap());
+    let grown = v["log"].as_array().unwrap().len() as i64 - before as i64;
+    for (i, e) in v["log"].as_array_mut().unwrap().iter_mut().enumerate() {
+        e["seq"] = i.into();
+    }
+    for cp in v["checkpoints"].as_array_mut().unwrap() {
+        let size = cp["size"].as_i64().unwrap();
+        if size > at as i64 {
+            cp["size"] = (size + grown).into();
+        }
+    }
+    s.record = serde_json::from_value(v).unwrap();
+    s.reseal();
+    s
+}
+
+/// A `decryption_refused` entry inserted at `at` (a position in the log),
+/// made from the entry at that position.
+fn refusal_at(log: &mut Vec<serde_json::Value>, at: usize, data: serde_json::Value) -> usize {
+    let mut e = log[at].clone();
+    e["type"] = "decryption_refused".into();
+    e["data"] = data;
+    log.insert(at, e);
+    at
+}
+
+fn position(log: &[serde_json::Value], kind: &str, nth: usize) -> usize {
+    log.iter()
+        .enumerate()
+        .filter(|(_, e)| e["type"] == kind)
+        .nth(nth)
+        .unwrap()
+        .0
+}
+
+#[test]
+fn a_decryption_refusal_the_upload_could_make_passes() {
+    // Trustee 2's share refused for its proof of target 4, before any was
+    // accepted; then trustee 1's refused as malformed between the two
+    // accepted shares (trustee 1's own share comes after it).
+    let s = log_changed(|log| {
+        let at = position(log, "decryption_share", 0);
+        refusal_at(
+            log,
+            at,
+            serde_json::json!({"trustee": 2, "reason": "proof", "target": 4}),
+        );
+        let at = position(log, "decryption_share", 1);
+        refusal_at(
+            log,
+            at,
+            serde_json::json!({"trustee": 1, "reason": "malformed", "target": null}),
+        )
+    });
+    for report in [verify_record(&s.record, &[]), streamed(&s)] {
+        assert!(report.ok(), "{}", show(&report));
+        assert!(
+            report.check("decryption-shares").unwrap().summary.contains("2 refused"),
+            "{}",
+            show(&report)
+        );
+    }
+}
+
+/// The record with one `decryption_refused` entry inserted before the
+/// `nth` `kind` entry fails `decryption-shares`, naming the entry and
+/// saying `why`.
+fn refusal_fails(kind: &str, nth: usize, data: serde_json::Value, why: &str) {
+    let mut seq = 0;
+    let s = log_changed(|log| {
+        seq = position(log, kind, nth);
+        refusal_at(log, seq, data)
+    });
+    fails(&s, "decryption-shares");
+    let failures = failures_of(&verify_record(&s.record, &[]), "decryption-shares");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains(&format!("entry {seq} (decryption_refused")) && failures[0].contains(why),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn a_proof_refusal_without_a_target_fails_decryption_shares() {
+    refusal_fails(
+        "decryption_share",
+        0,
+        serde_json::json!({"trustee": 2, "reason": "proof", "target": null}),
+        "expected the first failing target",
+    );
+}
+
+#[test]
+fn a_refusal_naming_a_target_for_another_reason_fails_decryption_shares() {
+    refusal_fails(
+        "decryption_share",
+        0,
+        serde_json::json!({"trustee": 2, "reason": "signature", "target": 1}),
+        "expected target null",
+    );
+}
+
+#[test]
+fn a_refusal_naming_a_target_beyond_the_aggregate_fails_decryption_shares() {
+    refusal_fails(
+        "decryption_share",
+        0,
+        serde_json::json!({"trustee": 2, "reason": "proof", "target": 999}),
+        "expected a target below",
+    );
+}
+
+#[test]
+fn a_trustee_refused_as_not_a_trustee_fails_decryption_shares() {
+    refusal_fails(
+        "decryption_share",
+        0,
+        serde_json::json!({"trustee": 2, "reason": "not-a-trustee", "target": null}),
+        "not-a-trustee would not refuse it",
+    );
+}
+
+#[test]
+fn a_non_trustee_refused_for_its_signature_fails_decryption_shares() {
+    refusal_fails(
+        "decryption_share",
+        0,
+        serde_json::json!({"trustee": 7, "reason": "signature", "target": null}),
+        "expected a trustee of the completed ceremony",
+    );
+}
+
+#[test]
+fn a_refusal_of_an_accepted_trustee_fails_decryption_shares() {
+    // Trustee 3's share is the first accepted; a later refusal of trustee 3
+    // cannot be logged (a second share is refused without an entry).
+    refusal_fails(
+        "decryption_share",
+        1,
+        serde_json::json!({"trustee": 3, "reason": "proof", "target": 0}),
+        "was accepted already",
+    );
+}
+
+#[test]
+fn a_refusal_after_the_totals_are_decrypted_fails_decryption_shares() {
+    refusal_fails(
+        "tallied",
+        0,
+        serde_json::json!({"trustee": 2, "reason": "aggregate-digest", "target": null}),
+        "after 2 accepted shares decrypted the totals",
+    );
+}
+
+#[test]
+fn an_audited_entry_before_a_ballot_entry_of_its_batch_fails_log_structure() {
+    let mut seq = 0;
+    let s = log_changed(|log| {
+        let a = position(log, "audited", 0);
+        assert_eq!(log[a - 1]["type"], "ballot");
+        let (ballot, audited) = (log[a - 1].clone(), log[a].clone());
+        for (at, from) in [(a - 1, &audited), (a, &ballot)] {
+            log[at]["type"] = from["type"].clone();
+            log[at]["data"] = from["data"].clone();
+        }
+        seq = a;
+        log.len()
+    });
+    fails(&s, "log-structure");
+    let failures = failures_of(&verify_record(&s.record, &[]), "log-structure");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains(&format!("entry {seq} (ballot)"))
+            && failures[0].contains("expected the batch's ballot entries before its audited entries"),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn audited_entries_out_of_tracker_order_fail_log_structure() {
+    let mut seq = 0;
+    let s = log_changed(|log| {
+        let a = position(log, "audited", 0);
+        assert_eq!(log[a + 1]["type"], "audited");
+        let (first, second) = (log[a]["data"].clone(), log[a + 1]["data"].clone());
+        log[a]["data"] = second;
+        log[a + 1]["data"] = first;
+        seq = a + 1;
+        log.len()
+    });
+    fails(&s, "log-structure");
+    let failures = failures_of(&verify_record(&s.record, &[]), "log-structure");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains(&format!("entry {seq} (audited)"))
+            && failures[0].contains("expected a tracker after the previous audited one of its batch"),
+        "{failures:?}"
+    );
+}

@@ -12,11 +12,22 @@
 //! multiplication. The group has prime order, so a set with any false
 //! equation passes with probability at most 2^-128. A failing batch is
 //! checked again item by item, to name the items at fault.
+//!
+//! A small batch (one ballot's proofs, about a hundred points) is computed
+//! with Straus's method and the bases' precomputed tables; a large one (the
+//! proofs of hundreds of ballots, which the verifier batches together) with
+//! Pippenger's bucket method, whose cost per point falls as the batch grows
+//! and which skips the zero upper digits of the 128-bit weights that most
+//! points (the proofs' commitments) are multiplied by.
 
 use curve25519_dalek::ristretto::VartimeRistrettoPrecomputation;
 use curve25519_dalek::traits::{Identity, IsIdentity, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul};
 
 use super::group::{Element, RandomSource, RistrettoPoint, Scalar, G};
+
+/// From this many points on, a batch is one Pippenger multiscalar
+/// multiplication (dalek switches from Straus to Pippenger at 190 points).
+const PIPPENGER_POINTS: usize = 190;
 
 /// The fixed bases `g` and `h` (the joint key), with precomputed tables for
 /// variable-time multiplication. Made once per election.
@@ -43,6 +54,18 @@ impl Bases {
     fn combine(&self, g: &Scalar, h: &Scalar, scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
         self.table
             .vartime_mixed_multiscalar_mul([g, h], scalars.iter(), points.iter())
+    }
+
+    /// [`Bases::combine`] of an accumulated batch: with the precomputed
+    /// tables (Straus) when it is small, else one Pippenger multiplication
+    /// with `g` and `h` as two more points.
+    fn combine_all(&self, mut acc: Accumulator) -> RistrettoPoint {
+        if acc.points.len() < PIPPENGER_POINTS {
+            return self.combine(&acc.g, &acc.h, &acc.scalars, &acc.points);
+        }
+        acc.scalars.extend([acc.g, acc.h]);
+        acc.points.extend([G, *self.h.point()]);
+        RistrettoPoint::vartime_multiscalar_mul(&acc.scalars, &acc.points)
     }
 }
 
@@ -127,11 +150,27 @@ impl Equations {
         self.first_failing(bases).is_none()
     }
 
-    /// Adds `Σ_e z_e · equation_e` into `acc`, drawing each `z_e`.
+    /// How many points.
+    pub fn points_len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether every equation holds, checked together with weights from
+    /// `rng` (wrong with probability at most 2^-128 when one does not).
+    pub fn batch_holds(&self, bases: &Bases, rng: &mut dyn RandomSource) -> bool {
+        let mut acc = Accumulator::with_capacity(self.points.len());
+        self.weigh_into(rng, &mut acc);
+        bases.combine_all(acc).is_identity()
+    }
+
+    /// Adds `Σ_e z_e · equation_e` into `acc`, drawing each `z_e` (all
+    /// in one call to `rng`: one system call per item, not per equation).
     fn weigh_into(&self, rng: &mut dyn RandomSource, acc: &mut Accumulator) {
         let mut coefficients = vec![Scalar::ZERO; self.points.len()];
-        for e in &self.equations {
-            let z = weight(rng);
+        let mut drawn = vec![0u8; WEIGHT_BYTES * self.equations.len()];
+        rng.fill(&mut drawn);
+        for (e, bytes) in self.equations.iter().zip(drawn.chunks_exact(WEIGHT_BYTES)) {
+            let z = weight_of(bytes).unwrap_or_else(|| weight(rng));
             acc.g += z * e.g;
             acc.h += z * e.h;
             for (s, i) in &e.terms {
@@ -151,13 +190,34 @@ struct Accumulator {
     points: Vec<RistrettoPoint>,
 }
 
+impl Accumulator {
+    /// Room for `points` points, and `g` and `h`.
+    fn with_capacity(points: usize) -> Accumulator {
+        Accumulator {
+            scalars: Vec::with_capacity(points + 2),
+            points: Vec::with_capacity(points + 2),
+            ..Accumulator::default()
+        }
+    }
+}
+
+/// Bytes in a weight: 128 bits.
+const WEIGHT_BYTES: usize = 16;
+
+/// The weight of 16 random bytes, unless they are all zero.
+fn weight_of(bytes: &[u8]) -> Option<Scalar> {
+    let mut wide = [0u8; 32];
+    wide[..WEIGHT_BYTES].copy_from_slice(bytes);
+    let z = Scalar::from_bytes_mod_order(wide);
+    (z != Scalar::ZERO).then_some(z)
+}
+
 /// A random non-zero 128-bit weight.
 fn weight(rng: &mut dyn RandomSource) -> Scalar {
     loop {
-        let mut bytes = [0u8; 32];
-        rng.fill(&mut bytes[..16]);
-        let z = Scalar::from_bytes_mod_order(bytes);
-        if z != Scalar::ZERO {
+        let mut bytes = [0u8; WEIGHT_BYTES];
+        rng.fill(&mut bytes);
+        if let Some(z) = weight_of(&bytes) {
             return z;
         }
     }
@@ -196,25 +256,33 @@ impl<'a, K> Batch<'a, K> {
 
     /// Checks every equation of every item at once, with weights from `rng`
     /// (the verifier's own CSPRNG: [`super::group::OsRandom`]). On failure,
-    /// checks each item on its own and returns the keys of those that fail,
-    /// in the order they were pushed.
+    /// checks each item on its own (a batch of one, with fresh weights, so
+    /// a ballot costs one multiplication, not one per equation) and returns
+    /// the keys of those that fail, in the order they were pushed.
     pub fn verify(self, rng: &mut dyn RandomSource) -> Result<(), Vec<K>> {
-        let mut acc = Accumulator::default();
+        let points = self.items.iter().map(|(_, e)| e.points.len()).sum();
+        let mut acc = Accumulator::with_capacity(points);
         for (_, equations) in &self.items {
             equations.weigh_into(rng, &mut acc);
         }
-        let sum = self.bases.combine(&acc.g, &acc.h, &acc.scalars, &acc.points);
-        if sum.is_identity() {
+        if self.bases.combine_all(acc).is_identity() {
             return Ok(());
+        }
+        // The weighted sum of true equations is the identity, so some item
+        // has a false equation: its own batch misses it with probability at
+        // most 2^-128, and then each equation is checked on its own.
+        let bases = self.bases;
+        let mut fails: Vec<bool> = self.items.iter().map(|(_, e)| !e.batch_holds(bases, rng)).collect();
+        if !fails.contains(&true) {
+            fails = self.items.iter().map(|(_, e)| !e.holds(bases)).collect();
         }
         let failing: Vec<K> = self
             .items
             .into_iter()
-            .filter(|(_, equations)| !equations.holds(self.bases))
-            .map(|(key, _)| key)
+            .zip(fails)
+            .filter(|(_, fails)| *fails)
+            .map(|((key, _), _)| key)
             .collect();
-        // Every equation holding on its own while their weighted sum does
-        // not is impossible; were it to happen, the equations still hold.
         if failing.is_empty() {
             Ok(())
         } else {
@@ -265,6 +333,24 @@ mod tests {
             batch.push(i, schnorr(i == 2 || i == 5));
         }
         assert_eq!(batch.verify(&mut OsRandom), Err(vec![2, 5]));
+    }
+
+    #[test]
+    fn a_large_batch_names_its_one_false_item() {
+        // 150 items of 2 points: one Pippenger multiplication, past the
+        // Straus threshold; the lie is found and named alone.
+        let bases = Bases::new(&Element::from_point(g_pow(&int(11))));
+        let mut batch = Batch::new(&bases);
+        for i in 0..150 {
+            batch.push(i, schnorr(i == 97));
+        }
+        assert!(batch.items.iter().map(|(_, e)| e.points_len()).sum::<usize>() >= PIPPENGER_POINTS);
+        assert_eq!(batch.verify(&mut OsRandom), Err(vec![97]));
+        let mut batch = Batch::new(&bases);
+        for i in 0..150 {
+            batch.push(i, schnorr(false));
+        }
+        assert_eq!(batch.verify(&mut OsRandom), Ok(()));
     }
 
     #[test]

@@ -165,6 +165,8 @@ pub(crate) struct LogChecker {
     batch_last: Option<Digest>,
     /// `audited` entries since the previous seal (§16.9: sealed with the ballots).
     batch_audited: u64,
+    /// The previous `audited` entry of the batch: (seq, tracker).
+    batch_audited_last: Option<(u64, Digest)>,
     next_seal: u64,
     total_ballots: u64,
 }
@@ -181,6 +183,7 @@ impl Default for LogChecker {
             batch_len: 0,
             batch_last: None,
             batch_audited: 0,
+            batch_audited_last: None,
             next_seal: 1,
             total_ballots: 0,
         }
@@ -325,6 +328,11 @@ impl LogChecker {
                 }
             }
             Event::Ballot { tracker } => {
+                if let Some((audited, _)) = self.batch_audited_last {
+                    f.push(format!(
+                        "§16.9: {at}: expected the batch's ballot entries before its audited entries, found it after entry {audited} (audited)"
+                    ));
+                }
                 if let Some(last) = &self.batch_last {
                     if tracker <= last {
                         f.push(format!(
@@ -336,9 +344,20 @@ impl LogChecker {
                 self.batch_len += 1;
                 self.batch_last = Some(*tracker);
             }
-            // Sealed in batches after the batch's ballot entries (§16.9);
-            // what it holds is checked against the record's `encryption`.
-            Event::Audited { .. } => self.batch_audited += 1,
+            // Sealed in batches after the batch's ballot entries, in tracker
+            // order (§16.9); what it holds is checked against the record's
+            // `encryption`.
+            Event::Audited { tracker } => {
+                if let Some((_, last)) = &self.batch_audited_last {
+                    if tracker <= last {
+                        f.push(format!(
+                            "§16.9: {at}: expected a tracker after the previous audited one of its batch ({last}), found {tracker}"
+                        ));
+                    }
+                }
+                self.batch_audited += 1;
+                self.batch_audited_last = Some((seq, *tracker));
+            }
             Event::Seal { seal, ballots } => {
                 if *seal != self.next_seal {
                     f.push(format!(
@@ -355,6 +374,7 @@ impl LogChecker {
                 self.total_ballots += self.batch_len;
                 self.batch_len = 0;
                 self.batch_audited = 0;
+                self.batch_audited_last = None;
                 self.batch_last = None;
                 self.facts.seals.push((*seal, seq));
                 self.need(seq, kind, CheckpointReason::Sealed);
@@ -441,6 +461,7 @@ impl LogChecker {
             ));
             self.batch_len = 0;
             self.batch_audited = 0;
+            self.batch_audited_last = None;
             self.batch_last = None;
         }
     }

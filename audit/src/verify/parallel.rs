@@ -562,15 +562,22 @@ mod tests {
         records
     }
 
+    /// Whether the streamed report is an encrypted record's: the parallel
+    /// reader hands those to the streaming one (it has no `encryption`
+    /// member), whose workers check the ballots.
+    fn encrypted(report: &crate::verify::Report) -> bool {
+        report.check("encryption-parameters").is_some()
+    }
+
     /// Each conformance case's record, cut into chunks of many sizes (one
     /// byte, a few, whole), reads in parallel to the streaming report; and
     /// the parallel reader gives up only on records the streaming one
-    /// cannot read either.
+    /// cannot read either, or that are encrypted.
     #[test]
     fn conformance_records_read_in_any_chunks_as_streamed() {
         for (path, bytes) in conformance_records() {
             let (streamed, _) = verify_reader_receipts(&bytes[..], "record.json", &[], &[]).unwrap();
-            let readable = streamed.check("format").is_some_and(|c| c.status == Status::Pass);
+            let readable = streamed.check("format").is_some_and(|c| c.status == Status::Pass) && !encrypted(&streamed);
             for chunk in [1, 3, 200, CHUNK] {
                 match read_in_chunks(&bytes[..], Verifier::new(&[], None), chunk) {
                     Some(verifier) => {
@@ -586,7 +593,11 @@ mod tests {
     /// space, is never taken as read.
     #[test]
     fn a_record_cut_short_or_with_more_after_it_is_refused() {
-        let (_, bytes) = conformance_records().into_iter().max_by_key(|(_, b)| b.len()).unwrap();
+        let (_, bytes) = conformance_records()
+            .into_iter()
+            .filter(|(_, b)| !encrypted(&verify_reader_receipts(&b[..], "record.json", &[], &[]).unwrap().0))
+            .max_by_key(|(_, b)| b.len())
+            .unwrap();
         let read = |text: &[u8]| read_in_chunks(text, Verifier::new(&[], None), 64).is_some();
         assert!(read(&bytes));
         for cut in (0..bytes.len()).step_by(7) {
