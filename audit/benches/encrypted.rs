@@ -1,4 +1,4 @@
-//! Encrypted-ballot benchmarks (docs/design/encrypted-ballots.md §14–§15) on
+//! Encrypted-ballot benchmarks (FORMAT.md §14–§15) on
 //! the example election of `audit/conformance/encrypted-vectors.json` (the
 //! demo's board election, treasurer's write-ins off: 12 options in 3
 //! contests):

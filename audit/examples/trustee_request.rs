@@ -1,6 +1,6 @@
 //! A synthetic decryption request of N encrypted ballots, with the
 //! trustees' files to decrypt it, to measure `teller-audit trustee decrypt`
-//! and the combination at scale (docs/design/encrypted-ballots.md §16.12;
+//! and the combination at scale (FORMAT.md §16.12;
 //! BENCHMARKS.md, "Encrypted ballots"):
 //!
 //!     cargo build --release -p teller-audit --bin teller-audit --example trustee_request

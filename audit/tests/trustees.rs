@@ -1,4 +1,4 @@
-//! The trustees' side of an encrypted election (docs/design/encrypted-ballots.md
+//! The trustees' side of an encrypted election (FORMAT.md
 //! §16.1–§16.8): whole ceremonies in memory, every exclusion rule with its
 //! restart, decryption with any `K` of the trustees, refused partial
 //! decryptions, the weighted tally, and the whole path through the

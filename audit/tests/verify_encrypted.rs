@@ -1,5 +1,5 @@
 //! `teller-audit verify` of an encrypted election's record
-//! (docs/design/encrypted-ballots.md §16.11): a synthetic record verifies,
+//! (FORMAT.md §16.11): a synthetic record verifies,
 //! in memory, streamed and through the binary; each tampering fails the
 //! check that names it.
 #![allow(clippy::unwrap_used)]

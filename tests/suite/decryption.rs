@@ -1,5 +1,5 @@
 //! An encrypted election from the close to the published result
-//! (docs/design/encrypted-ballots.md §16.6–§16.9, §16.12), on both
+//! (audit/FORMAT.md §16.6–§16.9, §16.12), on both
 //! backends, with real trustees' files and real cryptography: the
 //! trustees' ceremony runs over the API, members cast encrypted ballots,
 //! the close forms the aggregate and logs `aggregated`; staff's tally

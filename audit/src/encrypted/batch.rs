@@ -1,5 +1,5 @@
 //! Checking proof equations, one at a time or in batches
-//! (docs/design/encrypted-ballots.md §15.6).
+//! (FORMAT.md §15.6).
 //!
 //! Every proof of §15 ends in equations of the form
 //! `e_g·g + e_h·h + Σ s_i·P_i = identity`. A verifier first does each proof's

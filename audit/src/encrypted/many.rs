@@ -1,5 +1,5 @@
 //! Checking the proofs of many ballots at once: what `teller-audit verify`
-//! does with a record's encrypted ballots (docs/design/encrypted-ballots.md
+//! does with a record's encrypted ballots (FORMAT.md
 //! §15.6, §16.11 step 10).
 //!
 //! [`ballot_equations`] does every proof's own checks (its challenge

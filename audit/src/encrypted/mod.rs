@@ -1,6 +1,5 @@
 //! Encrypted ballots: the cryptographic core of issue 13, as
-//! docs/design/encrypted-ballots.md §14–§15 specify it (to become FORMAT.md
-//! §14–§15).
+//! FORMAT.md §14–§15 specify it.
 //!
 //! What lives where:
 //!
