@@ -415,7 +415,7 @@ pub(crate) fn running_totals(
 /// Add a batch's encrypted ballots to their election's running totals, in
 /// the batch's transaction: the totals always equal the product of the
 /// ballots stored, and the close need not decode them all again
-/// (docs/design/encrypted-ballots.md §16.6). An election whose polls
+/// (audit/FORMAT.md §16.6). An election whose polls
 /// opened before the totals were kept has none, and gets none.
 fn add_to_running_totals(
     conn: &mut AnyConnection,

@@ -1,5 +1,6 @@
-//! An encrypted election after the close (docs/design/encrypted-ballots.md
-//! §16.6–§16.9, §16.12): the aggregate is formed from the cast ballots as
+//! An encrypted election after the close (audit/FORMAT.md §16.6–§16.9,
+//! §16.12): the aggregate is formed from the cast ballots' running totals
+//! (or, for an election opened before those were kept, from the ballots) as
 //! part of the close and pinned by the `aggregated` log entry; trustees
 //! fetch the decryption request, run `teller-audit trustee decrypt` on
 //! their own machines and upload their partial decryptions, each checked

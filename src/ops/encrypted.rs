@@ -1,5 +1,5 @@
-//! Casting in an encrypted election (issue 13, docs/design/encrypted-ballots.md
-//! §14.11, §15.7): what the member's device needs to encrypt, the checks of
+//! Casting in an encrypted election (issue 13, audit/FORMAT.md §14.11,
+//! §15.7): what the member's device needs to encrypt, the checks of
 //! a ballot it sends, and the server's own encryption for the path without
 //! JavaScript.
 //!

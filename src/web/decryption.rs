@@ -1,5 +1,5 @@
 //! The trustees' side of the decryption after the close
-//! (docs/design/encrypted-ballots.md §16.7, §16.12): the decryption request
+//! (audit/FORMAT.md §16.7, §16.12): the decryption request
 //! to download, and the partial decryption `teller-audit trustee decrypt`
 //! writes, to upload — on the trustee's page (`/trustee`, signed in with
 //! the access code) or through the API (`Authorization: Bearer CODE`).

@@ -1,5 +1,5 @@
 //! Checking the proofs of encrypted casts that arrive together in one
-//! multiscalar multiplication (docs/design/encrypted-ballots.md §15.6).
+//! multiscalar multiplication (audit/FORMAT.md §15.6).
 //!
 //! Each cast's own checks (shape, election, fingerprint, elements, every
 //! proof's challenge) run on the blocking pool as before; what is left of

@@ -1,6 +1,6 @@
 //! Threshold trustees: the key ceremony, the partial decryptions and their
-//! combination (docs/design/encrypted-ballots.md §16.1–§16.8, to become
-//! FORMAT.md §16).
+//! combination (FORMAT.md §16.1–§16.8; the reasons in
+//! docs/design/encrypted-ballots.md).
 //!
 //! The server holds no secret of this module in any form: it relays the
 //! trustees' signed messages, checks what is public and logs it. Each

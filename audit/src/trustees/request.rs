@@ -1,5 +1,5 @@
-//! Reading the decryption request (docs/design/encrypted-ballots.md
-//! §16.12, `teller-decryption-request/1`) in bounded memory: about 14 KB a
+//! Reading the decryption request (FORMAT.md §16.12,
+//! `teller-decryption-request/1`) in bounded memory: about 14 KB a
 //! ballot, 1.4 GB for 100,000, so it is never held whole.
 //!
 //! The request is canonical JSON (FORMAT.md §2), its members in the order
