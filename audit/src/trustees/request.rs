@@ -26,6 +26,7 @@ use super::cli::REQUEST_FORMAT;
 use super::decrypt::Aggregate;
 use crate::canonical;
 use crate::definition::Definition;
+use crate::verify::split::{self, Scan};
 
 /// The largest member other than `ballots`, and the largest ballot, read:
 /// far above a real one (a ballot of the example election is 14 KB, a
@@ -397,84 +398,11 @@ impl<R: Read> Text<R> {
     }
 }
 
-/// What a scan found.
-enum Scan {
-    /// The value's length.
-    Found(usize),
-    /// The text ends first.
-    More,
-    /// Not a value.
-    Bad,
-}
-
 /// The length of the value at the start of `text` (no white space before
-/// it). serde_json decodes it afterwards and refuses what is malformed.
-fn value_end(text: &[u8]) -> Scan {
-    match text.first() {
-        None => Scan::More,
-        Some(b'"') => string_end(text, 1),
-        Some(b'{' | b'[') => container_end(text),
-        Some(b'}' | b']' | b',' | b':') => Scan::Bad,
-        Some(_) => match text
-            .iter()
-            .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
-        {
-            Some(len) => Scan::Found(len),
-            None => Scan::More,
-        },
-    }
-}
-
-/// The end of the string whose contents start at `at` (after its `"`).
-fn string_end(text: &[u8], mut at: usize) -> Scan {
-    loop {
-        match text[at.min(text.len())..].iter().position(|&b| b == b'"' || b == b'\\') {
-            None => return Scan::More,
-            Some(k) => at += k,
-        }
-        match text.get(at) {
-            Some(b'"') => return Scan::Found(at + 1),
-            // The escaped byte cannot end the string; serde_json checks
-            // the escape itself.
-            _ => at += 2,
-        }
-    }
-}
-
-/// Nesting deeper than this inside one value is refused (serde_json's own
-/// limit is 128; no request comes close).
-const MAX_DEPTH: usize = 64;
-
-/// The end of the object or array at the start of `text`.
-fn container_end(text: &[u8]) -> Scan {
-    let mut depth = 0usize;
-    let mut at = 0;
-    while let Some(&b) = text.get(at) {
-        match b {
-            b'"' => match string_end(text, at + 1) {
-                Scan::Found(end) => {
-                    at = end;
-                    continue;
-                }
-                other => return other,
-            },
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Scan::Bad;
-                }
-            }
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Scan::Found(at + 1);
-                }
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-    Scan::More
+/// it), found by the verifier's scanner (`verify::split`); serde_json
+/// decodes it afterwards and refuses what is malformed.
+fn value_end(text: &[u8]) -> Scan<usize> {
+    split::value_end(text, 0)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ mod encrypted;
 mod log;
 mod parallel;
 pub(crate) mod report;
-mod split;
+pub(crate) mod split;
 mod stream;
 mod verifier;
 

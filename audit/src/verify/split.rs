@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 64;
 
 /// What a scan from a position found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scan<T> {
+pub(crate) enum Scan<T> {
     /// Found, ending before the end of the text scanned.
     Found(T),
     /// The text ends first: read more and scan again.
@@ -47,7 +47,7 @@ pub(super) fn skip_ws(text: &[u8], at: usize) -> usize {
 }
 
 /// The end of the value starting at `at` (no white space before it).
-pub(super) fn value_end(text: &[u8], at: usize) -> Scan<usize> {
+pub(crate) fn value_end(text: &[u8], at: usize) -> Scan<usize> {
     match text.get(at) {
         None => Scan::More,
         Some(b'"') => string_end(text, at + 1),
