@@ -368,7 +368,8 @@ impl CastContext<'_> {
     /// Every proof's own checks and challenge (rule 5's part that needs no
     /// group arithmetic beyond decoding), then all the ballot's equations,
     /// for a caller that checks them in a batch with other ballots'
-    /// (§15.6): the server batches the casts that arrive together. If the
+    /// (§15.6): the server batches the casts that arrive together, the
+    /// verifier a record's ballots by the hundred. If the
     /// batch fails, [`CastContext::check_proofs_unbatched`] names the proof
     /// at fault. Assumes [`CastContext::check_shape`] passed.
     pub fn ballot_equations(&self, ballot: &EncryptedBallot) -> Result<Equations, CastRefusal> {

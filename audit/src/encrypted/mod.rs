@@ -12,7 +12,6 @@
 //! | [`nonces`] | a ballot's seed and the encryption randomness derived from it | §14.10 |
 //! | [`proofs`] | the selection proof (`m ∈ {0…p}`) and the contest proof (indicator and limit), strong Fiat–Shamir | §15.1–§15.3 |
 //! | [`batch`] | checking proof equations one by one or in sound random-weighted batches | §15.6 |
-//! | [`many`] | a ballot's proof equations, unchecked, for a batch across many ballots (the verifier) | §15.6 |
 //! | [`ballot`] | which contests may be encrypted and their limits, the encrypted ballot's JSON and tracker, encrypting a member's choices | §14.8, §14.11 |
 //! | [`cast`] | what the server checks when a ballot is cast, each refusal named | §15.7 |
 //! | [`published`] | an encrypted ballot as the record publishes it (without `election`) | §16.9 |
@@ -34,7 +33,6 @@ pub mod elgamal;
 pub mod fingerprint;
 pub mod group;
 pub mod hash;
-pub mod many;
 pub mod nonces;
 pub mod proofs;
 pub mod published;

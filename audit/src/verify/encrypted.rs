@@ -22,7 +22,6 @@ use crate::encrypted::cast::CastContext;
 use crate::encrypted::elgamal::EncryptionKey;
 use crate::encrypted::fingerprint::FingerprintInput;
 use crate::encrypted::group::{Element, OsRandom};
-use crate::encrypted::many::ballot_equations;
 use crate::encrypted::published::PublishedEncryptedBallot;
 use crate::log::{Event, OpenedEncryption, ENCRYPTION_MODE};
 use crate::record::{EncryptionRecord, ENCRYPTION_FORMAT};
@@ -373,7 +372,7 @@ pub(crate) fn check_texts<'t>(
         };
         let (mut checked, ballot) = precheck(ctx, b, aggregator);
         if let Some(ballot) = ballot {
-            match ballot_equations(&cast, &ballot) {
+            match cast.ballot_equations(&ballot) {
                 Ok(equations) => batch.push(out.len(), equations),
                 Err(e) => checked.proofs = Some(proof_failure(&checked.tracker, &e)),
             }
