@@ -36,8 +36,9 @@ const MAX_VALUE: usize = 64 * 1024 * 1024;
 /// Bytes read from the file at a time.
 const READ: usize = 1024 * 1024;
 
-/// Ballots handed to a worker at a time.
-const BATCH: usize = 32;
+/// Ballots handed to a worker at a time: their proofs are checked in one
+/// multiscalar multiplication (§15.6).
+pub const BALLOTS_PER_JOB: usize = 64;
 
 /// Everything in a request but its ballots, and how many ballots it lists.
 #[derive(Debug)]
@@ -130,19 +131,20 @@ pub struct RawBallot<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Call `work` on every ballot of the request `path` (whose head is
+/// Call `work` on every run of consecutive ballots (up to
+/// [`BALLOTS_PER_JOB`], in order) of the request `path` (whose head is
 /// `head`), on `threads` worker threads, each with its own state made by
 /// `start`; the states are returned, in no particular order, once every
-/// ballot is done. The first error a worker meets stops the reading, and
-/// the error of the lowest-numbered ballot that failed is returned. The
-/// main thread only delimits the ballots: decoding, the main cost, is
-/// the workers'.
+/// ballot is done. `work` names a failing ballot by its index; the first
+/// error a worker meets stops the reading, and the error of the
+/// lowest-numbered ballot that failed is returned. The main thread only
+/// delimits the ballots: decoding, the main cost, is the workers'.
 pub fn for_each_ballot<S: Send>(
     path: &Path,
     head: &RequestHead,
     threads: usize,
     start: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, RawBallot<'_>) -> Result<(), String> + Sync,
+    work: impl Fn(&mut S, &[RawBallot<'_>]) -> Result<(), (u64, String)> + Sync,
 ) -> Result<Vec<S>, String> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{mpsc, Mutex};
@@ -169,18 +171,18 @@ pub fn for_each_ballot<S: Send>(
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        for (k, range) in ranges.into_iter().enumerate() {
-                            let index = first + k as u64;
-                            let ballot = RawBallot {
-                                index,
+                        let ballots: Vec<RawBallot<'_>> = ranges
+                            .into_iter()
+                            .enumerate()
+                            .map(|(k, range)| RawBallot {
+                                index: first + k as u64,
                                 bytes: &bytes[range],
-                            };
-                            if let Err(e) = work(&mut state, ballot) {
-                                stop.store(true, Ordering::Relaxed);
-                                if let Ok(mut f) = failures.lock() {
-                                    f.push((index, e));
-                                }
-                                break;
+                            })
+                            .collect();
+                        if let Err(failure) = work(&mut state, &ballots) {
+                            stop.store(true, Ordering::Relaxed);
+                            if let Ok(mut f) = failures.lock() {
+                                f.push(failure);
                             }
                         }
                     }
@@ -198,7 +200,7 @@ pub fn for_each_ballot<S: Send>(
             batch.1.extend_from_slice(value);
             batch.2.push(at..batch.1.len());
             index += 1;
-            if batch.2.len() == BATCH {
+            if batch.2.len() == BALLOTS_PER_JOB {
                 let full = std::mem::replace(&mut batch, (index, Vec::new(), Vec::new()));
                 send.send(full).map_err(|_| "a worker stopped".to_string())?;
             }
