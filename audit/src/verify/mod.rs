@@ -20,6 +20,7 @@ pub(crate) mod split;
 mod stream;
 mod verifier;
 
+pub use encrypted::ENCRYPTED_CHECKS;
 pub use report::{Check, Report, Status, RECEIPT_CHECKS, RECORD_CHECKS, REPORT_FORMAT};
 pub use stream::{
     read_strict, verify_file_receipts, verify_reader, verify_reader_receipts, verify_slice_receipts, ParseFailure,

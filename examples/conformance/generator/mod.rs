@@ -16,25 +16,8 @@ use teller_audit::verify::{RECEIPT_CHECKS, RECORD_CHECKS};
 
 /// The checks an encrypted record adds (FORMAT.md §10, "Encrypted
 /// records"; §16.11 steps 1–15), as its table lists them; `teller-audit`
-/// reports them in these places of its order (`verify::encrypted`, which
-/// the crate does not export).
-pub const ENCRYPTED_CHECKS: [&str; 15] = [
-    "encryption-parameters",
-    "ceremony-roster",
-    "ceremony-messages",
-    "ceremony-deals",
-    "ceremony-exclusions",
-    "joint-key",
-    "verification-keys",
-    "election-fingerprint",
-    "ballot-elements",
-    "ballot-proofs",
-    "ballot-duplicates",
-    "audited-ballots",
-    "aggregate",
-    "decryption-shares",
-    "decryption-combined",
-];
+/// reports them in these places of its order.
+pub use teller_audit::verify::ENCRYPTED_CHECKS;
 
 /// The checks of FORMAT.md §10 as its tables list them: the record checks,
 /// the receipt checks, the proof checks not already listed, then the
