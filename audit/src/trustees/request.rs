@@ -440,4 +440,22 @@ mod tests {
         let err = t.array(|_| Ok(())).unwrap_err();
         assert!(err.contains("cut short"), "{err}");
     }
+
+    /// FORMAT.md §16.12: a request whose members are not in canonical order
+    /// is refused before anything else is read.
+    #[test]
+    fn a_request_out_of_canonical_order_is_refused() {
+        let dir = std::env::temp_dir().join(format!("teller-request-order-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("request.json");
+        std::fs::write(
+            &path,
+            br#"{"ballots":[],"aggregate":{"targets":[],"weight_decimals":0}}"#,
+        )
+        .unwrap();
+        let err = read_request_head(&path).map(|_| ()).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(err.contains("in that order"), "{err}");
+        assert!(err.contains("\"aggregate\""), "{err}");
+    }
 }
