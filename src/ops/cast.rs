@@ -120,10 +120,13 @@ pub struct EncryptedCast {
 impl Content {
     /// An encrypted ballot's content; `shape` is its election's.
     pub fn encrypted(ballot: EncryptedBallot, shape: Arc<BallotShape>) -> Content {
-        let tracker = ballot.tracker();
+        // The tracker hashes the whole ballot; the body is the same bytes
+        // without `election`: one canonical writing for both.
+        let (whole, published) = ballot.canonical_and_published_bytes();
+        let tracker = Digest::of(&whole);
         let alphas = ballot.alphas().into_iter().map(|(_, a)| a.to_hex()).collect();
         Content::Encrypted(Box::new(EncryptedCast {
-            body: published_body(&ballot),
+            body: text_of(published),
             ballot,
             tracker,
             alphas,
@@ -132,12 +135,9 @@ impl Content {
     }
 }
 
-/// An encrypted ballot's published form: canonical JSON without its
-/// `election` (the record's `ballots`, §16.9; `ballots.body`).
-pub fn published_body(ballot: &EncryptedBallot) -> String {
-    let bytes = ballot.published_canonical_bytes();
-    // Canonical JSON is UTF-8 by construction (it is written from Rust
-    // strings and hex); were it ever not, the lossy copy still stores text.
+/// Canonical JSON as text: UTF-8 by construction (written from Rust strings
+/// and hex); were it ever not, the lossy copy still stores text.
+fn text_of(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
@@ -384,8 +384,7 @@ pub fn empty_running_totals(shape: &BallotShape) -> String {
 }
 
 fn encode_state(state: &AggregatorState) -> String {
-    let bytes = teller_audit::canonical::to_bytes(state).expect(teller_audit::canonical::ENCODABLE);
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    text_of(teller_audit::canonical::to_bytes(state).expect(teller_audit::canonical::ENCODABLE))
 }
 
 /// `election`'s running totals as stored, and the number of ballots they

@@ -243,19 +243,31 @@ impl EncryptedBallot {
     /// bytes as `canonical::to_bytes`, several times faster: the server
     /// computes it for every cast).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        self.write_canonical(true)
+        self.write_canonical(true).0
+    }
+
+    /// The canonical encoding of the whole ballot and, from the same
+    /// bytes, of the ballot as published (without `election`): what a cast
+    /// needs for its tracker and its stored body, written once.
+    pub fn canonical_and_published_bytes(&self) -> (Vec<u8>, Vec<u8>) {
+        let (whole, election) = self.write_canonical(true);
+        let mut published = Vec::with_capacity(whole.len() - election.len());
+        published.extend_from_slice(&whole[..election.start]);
+        published.extend_from_slice(&whole[election.end..]);
+        (whole, published)
     }
 
     /// The canonical encoding of the ballot as the record publishes it,
     /// without `election` ([`super::published::PublishedEncryptedBallot`],
     /// §16.9), written directly as [`EncryptedBallot::canonical_bytes`] is.
     pub fn published_canonical_bytes(&self) -> Vec<u8> {
-        self.write_canonical(false)
+        self.write_canonical(false).0
     }
 
     /// Members in canonical order: contests, election (when `with_election`),
-    /// fingerprint, format, nonce, weight.
-    fn write_canonical(&self, with_election: bool) -> Vec<u8> {
+    /// fingerprint, format, nonce, weight; with where the `,"election":…`
+    /// member is in the bytes (empty without it).
+    fn write_canonical(&self, with_election: bool) -> (Vec<u8>, std::ops::Range<usize>) {
         let mut out = Vec::with_capacity(16 * 1024);
         let hex = |out: &mut Vec<u8>, bytes: &[u8]| {
             out.push(b'"');
@@ -328,10 +340,12 @@ impl EncryptedBallot {
             out.extend_from_slice(b"]}");
         }
         out.push(b']');
+        let start = out.len();
         if with_election {
             out.extend_from_slice(b",\"election\":");
             canonical::write_string(&self.election, &mut out);
         }
+        let election = start..out.len();
         out.extend_from_slice(b",\"fingerprint\":");
         hex(&mut out, &self.fingerprint.0);
         out.extend_from_slice(b",\"format\":");
@@ -341,7 +355,7 @@ impl EncryptedBallot {
         out.extend_from_slice(b",\"weight\":\"");
         out.extend_from_slice(self.weight.to_string().as_bytes());
         out.extend_from_slice(b"\"}");
-        out
+        (out, election)
     }
 
     /// The tracker: SHA-256 of the canonical encoding of the whole ballot.
@@ -628,6 +642,9 @@ mod tests {
             ballot.published_canonical_bytes(),
             canonical::to_bytes(&published).unwrap()
         );
+        let (whole, without) = ballot.canonical_and_published_bytes();
+        assert_eq!(whole, canonical::to_bytes(&ballot).unwrap());
+        assert_eq!(without, canonical::to_bytes(&published).unwrap());
         // A receipt of it is signed over the same bytes as the generic
         // canonical encoder writes.
         let body = crate::receipt::ReceiptBody {
