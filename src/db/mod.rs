@@ -135,7 +135,7 @@ fn configure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
         // FULL: a commit is on disk before it returns (acknowledged means durable).
         AnyConnection::Sqlite(c) => c.batch_execute(
             "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+             PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;",
         ),
         // Durability is the server's `synchronous_commit`; insist on it.
         AnyConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on"),

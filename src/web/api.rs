@@ -185,7 +185,7 @@ async fn failed_code(
     };
     state.metrics().refused(crate::web::metrics::Refusal::RateLimited);
     tokio::time::sleep(state.limiter().refusal_delay()).await;
-    let mut res = ApiError::too_many(wait).into_response();
+    let mut res = ApiError::too_many("voting codes", wait).into_response();
     res.headers_mut()
         .insert(axum::http::header::RETRY_AFTER, retry_after(wait));
     Ok(res)

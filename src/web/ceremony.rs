@@ -92,7 +92,7 @@ pub(super) async fn api_trustee(
     id: &str,
 ) -> Result<Trustee, ApiError> {
     if let Err(wait) = state.limiter().check(ip, TARGET) {
-        return Err(ApiError::too_many(wait));
+        return Err(ApiError::too_many("trustee access codes", wait));
     }
     let forbidden = || {
         ApiError::forbidden(

@@ -69,13 +69,14 @@ impl ApiError {
         }
     }
 
-    /// Too many failed code attempts from this address.
-    pub fn too_many(wait: std::time::Duration) -> Self {
+    /// Too many failed code attempts from this address; `codes` names
+    /// them ("voting codes", "trustee access codes").
+    pub fn too_many(codes: &str, wait: std::time::Duration) -> Self {
         Self {
             status: StatusCode::TOO_MANY_REQUESTS,
             code: "too_many_attempts",
             message: format!(
-                "too many voting codes from this address did not work; wait {} and try again",
+                "too many {codes} from this address did not work; wait {} and try again",
                 super::limits::minutes_text(wait)
             ),
             problems: vec![],

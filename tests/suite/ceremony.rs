@@ -869,6 +869,8 @@ async fn trustee_lockout(backend: Backend) {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "too_many_attempts", "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("too many trustee access codes"), "{body}");
 
     // Another address is not locked out: right codes sign in, the cookie
     // works, and a wrong code is answered as a wrong code.
