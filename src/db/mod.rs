@@ -135,7 +135,7 @@ fn configure(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
         // FULL: a commit is on disk before it returns (acknowledged means durable).
         AnyConnection::Sqlite(c) => c.batch_execute(
             "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;",
+             PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
         ),
         // Durability is the server's `synchronous_commit`; insist on it.
         AnyConnection::Postgresql(c) => c.batch_execute("SET synchronous_commit = on"),
@@ -213,6 +213,25 @@ fn refuse_newer_schema<DB: diesel::backend::Backend>(
     }
 }
 
+/// The page cache of the connection the cast worker keeps (SQLite), in KiB:
+/// its inserts land at random places in the ballots' and alphas' indexes,
+/// and SQLite's default of 2 MiB soon stops holding the pages they need
+/// (BENCHMARKS.md, "A larger page cache"). Only that one connection has it.
+pub const WRITER_CACHE_KIB: u32 = 16 * 1024;
+
+/// Give `conn` the cast worker's page cache (SQLite; PostgreSQL keeps its
+/// own), or, with `wide` false, SQLite's default again before it goes back
+/// to the pool.
+pub fn writer_cache(conn: &mut AnyConnection, wide: bool) -> diesel::QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let kib = if wide { WRITER_CACHE_KIB } else { 2000 };
+            c.batch_execute(&format!("PRAGMA cache_size = -{kib}"))
+        }
+        AnyConnection::Postgresql(_) => Ok(()),
+    }
+}
+
 /// Take a connection from the pool.
 pub fn get(pool: &DbPool) -> Result<DbConn, DbError> {
     pool.get().map_err(|e| DbError::Connect(e.to_string()))
@@ -281,4 +300,45 @@ pub fn migrations_current(conn: &mut AnyConnection) -> Result<bool, DbError> {
         AnyConnection::Postgresql(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
     };
     pending.map(|p| !p).map_err(|e| DbError::Migrate(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = BigInt)]
+        cache_size: i64,
+    }
+
+    fn cache_size(conn: &mut AnyConnection) -> i64 {
+        let AnyConnection::Sqlite(c) = conn else {
+            panic!("SQLite expected")
+        };
+        diesel::sql_query("PRAGMA cache_size")
+            .get_result::<CacheSize>(c)
+            .unwrap()
+            .cache_size
+    }
+
+    #[test]
+    fn only_the_cast_workers_connection_gets_the_wider_page_cache_and_gives_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(&dir.path().join("t.db").to_string_lossy(), 2).unwrap();
+        let mut writer = get(&pool).unwrap();
+        let mut other = get(&pool).unwrap();
+        assert_eq!(
+            cache_size(&mut writer),
+            -2000,
+            "SQLite's default for every pooled connection"
+        );
+        writer_cache(&mut writer, true).unwrap();
+        assert_eq!(cache_size(&mut writer), -i64::from(WRITER_CACHE_KIB));
+        assert_eq!(cache_size(&mut other), -2000, "the other connections keep the default");
+        writer_cache(&mut writer, false).unwrap();
+        assert_eq!(cache_size(&mut writer), -2000);
+    }
 }

@@ -98,6 +98,56 @@ fn busy(why: &str) -> OpError {
     OpError::Db(DbError::Connect(why.to_string()))
 }
 
+/// The cast worker keeps one connection of a pool at least this large
+/// between batches (SQLite only), with a larger page cache; a smaller pool
+/// is left all its connections.
+const KEEP_FROM_POOL_SIZE: u32 = 4;
+
+/// The cast worker's connection: kept between batches (with its wider page
+/// cache) where the pool can spare it, else taken and returned per batch.
+struct Writer {
+    kept: Option<db::DbConn>,
+    keep: bool,
+}
+
+impl Writer {
+    fn new(pool: &DbPool) -> Writer {
+        let sqlite = db::get(pool).map(|mut c| matches!(&mut *c, db::AnyConnection::Sqlite(_)));
+        Writer {
+            kept: None,
+            keep: pool.max_size() >= KEEP_FROM_POOL_SIZE && sqlite.unwrap_or(false),
+        }
+    }
+
+    fn take(&mut self, pool: &DbPool) -> Result<db::DbConn, DbError> {
+        if let Some(conn) = self.kept.take() {
+            return Ok(conn);
+        }
+        let mut conn = db::get(pool)?;
+        if self.keep {
+            if let Err(e) = db::writer_cache(&mut conn, true) {
+                tracing::warn!(error = %e, "the cast worker's connection keeps SQLite's default page cache");
+            }
+        }
+        Ok(conn)
+    }
+
+    /// After a batch that committed: keep the connection for the next.
+    fn put_back(&mut self, conn: db::DbConn) {
+        if self.keep {
+            self.kept = Some(conn);
+        }
+    }
+
+    /// After a batch that failed: return the connection to the pool with
+    /// the default page cache (best effort: it may be broken).
+    fn give_up(&mut self, mut conn: db::DbConn) {
+        if self.keep {
+            let _ = db::writer_cache(&mut conn, false);
+        }
+    }
+}
+
 fn work(
     pool: &DbPool,
     secret: &Arc<MasterSecret>,
@@ -106,6 +156,7 @@ fn work(
     max_batch: usize,
     metrics: &super::metrics::Metrics,
 ) {
+    let mut writer = Writer::new(pool);
     loop {
         let batch = {
             // A worker that panicked cannot leave the queue unusable.
@@ -149,7 +200,7 @@ fn work(
             .min()
             .unwrap_or_else(|| now + RESOLVE_BY);
         let (prepared, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|j| (j.prepared, j.reply)).unzip();
-        let mut conn = match db::get(pool) {
+        let mut conn = match writer.take(pool) {
             Ok(conn) => conn,
             Err(e) => {
                 // Nothing was attempted: nothing was cast.
@@ -162,6 +213,7 @@ fn work(
         };
         match commit_batch(&mut conn, prepared.clone(), crate::time::now()) {
             Ok(results) => {
+                writer.put_back(conn);
                 metrics.batch(results.len());
                 let mut to_sign = Vec::with_capacity(results.len());
                 let mut waiting = Vec::with_capacity(results.len());
@@ -179,7 +231,7 @@ fn work(
                 sign_and_answer(secret, runtime, to_sign, waiting);
             }
             Err(e) => {
-                drop(conn);
+                writer.give_up(conn);
                 tracing::warn!(error = %e, ballots = replies.len(), "a batch of casts failed; finding out which of its ballots were stored");
                 let (pool, secret) = (pool.clone(), secret.clone());
                 let unknown: Vec<(Prepared, Reply)> = prepared.into_iter().zip(replies).collect();

@@ -129,7 +129,13 @@ async fn guessing_through_the_api(backend: Backend) {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "too_many_attempts");
-    assert!(body["message"].as_str().unwrap_or_default().starts_with("too many voting codes"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("too many voting codes"),
+        "{body}"
+    );
     // …but a good code from such an address still votes…
     let res = client_from("127.0.1.10")
         .post(&url)
