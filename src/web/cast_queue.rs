@@ -107,15 +107,16 @@ const KEEP_FROM_POOL_SIZE: u32 = 4;
 /// cache) where the pool can spare it, else taken and returned per batch.
 struct Writer {
     kept: Option<db::DbConn>,
+    /// Whether to keep it: SQLite and a pool of at least
+    /// [`KEEP_FROM_POOL_SIZE`], known from the first connection taken.
     keep: bool,
 }
 
 impl Writer {
-    fn new(pool: &DbPool) -> Writer {
-        let sqlite = db::get(pool).map(|mut c| matches!(&mut *c, db::AnyConnection::Sqlite(_)));
+    fn new() -> Writer {
         Writer {
             kept: None,
-            keep: pool.max_size() >= KEEP_FROM_POOL_SIZE && sqlite.unwrap_or(false),
+            keep: false,
         }
     }
 
@@ -124,6 +125,7 @@ impl Writer {
             return Ok(conn);
         }
         let mut conn = db::get(pool)?;
+        self.keep = pool.max_size() >= KEEP_FROM_POOL_SIZE && matches!(&mut *conn, db::AnyConnection::Sqlite(_));
         if self.keep {
             if let Err(e) = db::writer_cache(&mut conn, true) {
                 tracing::warn!(error = %e, "the cast worker's connection keeps SQLite's default page cache");
@@ -156,7 +158,7 @@ fn work(
     max_batch: usize,
     metrics: &super::metrics::Metrics,
 ) {
-    let mut writer = Writer::new(pool);
+    let mut writer = Writer::new();
     loop {
         let batch = {
             // A worker that panicked cannot leave the queue unusable.
